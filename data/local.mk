@@ -1,0 +1,1 @@
+# data/local.mk -- the bundled FER2013 sample

@@ -1,0 +1,4 @@
+# src/core/local.mk -- sources of the core module (included by Makefile.am)
+src_librmn_a_SOURCES += \
+	%D%/error.c %D%/error.h \
+	%D%/rng.c %D%/rng.h

@@ -1,0 +1,1 @@
+# src/data/local.mk -- sources of the data module (included by Makefile.am)

@@ -1,0 +1,1 @@
+# src/models/local.mk -- sources of the models module (included by Makefile.am)

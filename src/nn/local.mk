@@ -1,0 +1,1 @@
+# src/nn/local.mk -- sources of the nn module (included by Makefile.am)

@@ -1,0 +1,1 @@
+# src/optim/local.mk -- sources of the optim module (included by Makefile.am)

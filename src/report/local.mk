@@ -1,0 +1,1 @@
+# src/report/local.mk -- sources of the report module (included by Makefile.am)

@@ -1,0 +1,1 @@
+# src/tensor/local.mk -- sources of the tensor module (included by Makefile.am)

@@ -1,0 +1,1 @@
+# src/train/local.mk -- sources of the train module (included by Makefile.am)

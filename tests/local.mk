@@ -1,0 +1,10 @@
+# tests/local.mk -- test programs and scripts run by make check through the TAP driver
+EXTRA_DIST += %D%/tap.h %D%/tap.sh %D%/data
+
+check_PROGRAMS += tests/test-error
+tests_test_error_SOURCES = tests/test-error.c tests/tap.h
+TESTS += tests/test-error
+
+check_PROGRAMS += tests/test-rng
+tests_test_rng_SOURCES = tests/test-rng.c tests/tap.h
+TESTS += tests/test-rng

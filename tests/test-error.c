@@ -1,0 +1,33 @@
+/* test-error.c -- checks the error record: message, place, code, prefix and clearing. */
+#include "core/error.h"
+#include "tap.h"
+
+#include <string.h>
+
+static int fails_with_place(void) { return RMN_ERROR(RMN_EFORMAT, "line %d: pixel %d out of range", 12, 256); }
+
+static int unwinds(void) {
+    RMN_TRY(fails_with_place());
+    return RMN_OK;
+}
+
+int main(void) {
+    rmn_error_clear();
+    TAP_OK(rmn_error_code() == RMN_OK && rmn_error_message()[0] == '\0', "clear state has no message");
+    int rc = unwinds();
+    TAP_OK(rc == RMN_EFORMAT, "RMN_TRY returns the failing status (%d)", rc);
+    TAP_OK(rmn_error_code() == RMN_EFORMAT, "code recorded");
+    TAP_OK(strstr(rmn_error_message(), "line 12: pixel 256 out of range") != NULL, "message text: %s",
+           rmn_error_message());
+    TAP_OK(strstr(rmn_error_message(), "tests/test-error.c:") != NULL ||
+               strstr(rmn_error_message(), "test-error.c:") != NULL,
+           "message names the source place");
+    rmn_error_prefix("fer2013.csv");
+    TAP_OK(strncmp(rmn_error_message(), "fer2013.csv: line 12", 20) == 0, "prefix prepends context: %s",
+           rmn_error_message());
+    TAP_OK(strcmp(rmn_status_name(RMN_EIO), "EIO") == 0, "status names");
+    TAP_OK(strcmp(rmn_status_name(99), "EUNKNOWN") == 0, "unknown status name");
+    rmn_error_clear();
+    TAP_OK(rmn_error_message()[0] == '\0', "cleared");
+    return tap_done();
+}
