@@ -8,3 +8,13 @@ TESTS += tests/test-error
 check_PROGRAMS += tests/test-rng
 tests_test_rng_SOURCES = tests/test-rng.c tests/tap.h
 TESTS += tests/test-rng
+
+check_PROGRAMS += tests/test-sha256
+tests_test_sha256_SOURCES = tests/test-sha256.c tests/tap.h
+TESTS += tests/test-sha256
+
+# Each module's tests are listed in a fragment of their own.
+include tests/data.mk
+include tests/store.mk
+include tests/engine.mk
+include tests/train.mk

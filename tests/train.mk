@@ -1,0 +1,1 @@
+# tests/train.mk -- tests of the train part (included by tests/local.mk)
