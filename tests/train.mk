@@ -1,1 +1,4 @@
 # tests/train.mk -- tests of the train part (included by tests/local.mk)
+check_PROGRAMS += tests/test-config
+tests_test_config_SOURCES = tests/test-config.c tests/tap.h
+TESTS += tests/test-config

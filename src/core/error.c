@@ -42,6 +42,11 @@ int rmn_error_prefix(const char *fmt, ...) {
     return error_code;
 }
 
+void rmn_error_restore(int code, const char *message) {
+    snprintf(error_text, sizeof error_text, "%s", message);
+    error_code = code;
+}
+
 const char *rmn_error_message(void) { return error_text; }
 int rmn_error_code(void) { return error_code; }
 

@@ -33,6 +33,9 @@ int rmn_error_set(int code, const char *file, int line, const char *fmt, ...)
 /* Prepends "PREFIX: " to the current message (adds context while unwinding); returns the code. */
 int rmn_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Puts back a message saved earlier (verbatim), e.g. after cleanup code that may itself fail. */
+void rmn_error_restore(int code, const char *message);
+
 const char *rmn_error_message(void); /* "" when no error is recorded */
 int         rmn_error_code(void);
 void        rmn_error_clear(void);

@@ -1,1 +1,3 @@
 # src/train/local.mk -- sources of the train module (included by Makefile.am)
+src_librmn_a_SOURCES += \
+	%D%/config.c %D%/config.h

@@ -1,0 +1,243 @@
+/* rmn-exp.c -- runs experiments and reads what they recorded.
+ *
+ *   rmn-exp run NAME [--data FILE] [--only MODEL] [--seed N] [--epochs N] [--threads N]
+ *   rmn-exp list [--experiment E] [--json]
+ *   rmn-exp show RUN
+ *   rmn-exp --version [--build-info]
+ * Common: --db FILE (default $RMN_DB or rmn.db). Exit 0 ok, 1 error, 2 usage. */
+#include "config.h"
+
+#include "core/error.h"
+#include "core/provenance.h"
+#include "data/fer2013.h"
+#include "report/runs.h"
+#include "store/store.h"
+#include "train/config.h"
+#include "train/trainer.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const USAGE =
+    "usage: rmn-exp run NAME [--data FILE] [--only MODEL] [--seed N] [--epochs N] [--threads N]\n"
+    "       rmn-exp list [--experiment E] [--json]\n"
+    "       rmn-exp show RUN\n"
+    "       rmn-exp --version [--build-info]\n"
+    "options for all commands: --db FILE (default $RMN_DB, else rmn.db)\n";
+
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_signal(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
+
+static int usage_error(const char *msg) {
+    if (msg)
+        fprintf(stderr, "rmn-exp: %s\n", msg);
+    fputs(USAGE, stderr);
+    return 2;
+}
+
+static int fail(void) {
+    fprintf(stderr, "rmn-exp: error: %s\n", rmn_error_message());
+    return 1;
+}
+
+typedef struct {
+    const char *db, *data, *only, *experiment;
+    long        seed, epochs, threads;
+    int         json, build_info;
+} options;
+
+static int parse_long(const char *s, long lo, long hi, long *out) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* Parses options after the command; leaves positional arguments at argv[optind..]. */
+static int parse_options(int argc, char **argv, options *o) {
+    static const struct option longopts[] = {
+        {"db", required_argument, 0, 'd'},      {"data", required_argument, 0, 'D'},
+        {"only", required_argument, 0, 'o'},    {"seed", required_argument, 0, 's'},
+        {"epochs", required_argument, 0, 'e'},  {"threads", required_argument, 0, 't'},
+        {"experiment", required_argument, 0, 'x'}, {"json", no_argument, 0, 'j'},
+        {"build-info", no_argument, 0, 'b'},    {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': o->db = optarg; break;
+        case 'D': o->data = optarg; break;
+        case 'o': o->only = optarg; break;
+        case 'x': o->experiment = optarg; break;
+        case 'j': o->json = 1; break;
+        case 'b': o->build_info = 1; break;
+        case 's':
+            if (!parse_long(optarg, 0, 2147483647L, &o->seed))
+                return usage_error("--seed needs a non-negative integer");
+            break;
+        case 'e':
+            if (!parse_long(optarg, 1, 100000, &o->epochs))
+                return usage_error("--epochs needs a positive integer");
+            break;
+        case 't':
+            if (!parse_long(optarg, 1, 1024, &o->threads))
+                return usage_error("--threads needs a positive integer");
+            break;
+        case 'h': fputs(USAGE, stdout); return -1;
+        default: return usage_error("unknown or incomplete option");
+        }
+    }
+    return 0;
+}
+
+static int cmd_run(const char *name, const options *o) {
+    rmn_experiment exp;
+    if (rmn_experiment_load(name, &exp) != RMN_OK)
+        return fail();
+    /* Select and adjust the runs before touching data or store. */
+    int n_selected = 0;
+    for (int i = 0; i < exp.n_runs; ++i) {
+        rmn_train_config *cfg = &exp.runs[i];
+        int keep = !o->only || strcmp(o->only, cfg->model_name) == 0 || strcmp(o->only, cfg->arch) == 0;
+        if (!keep) {
+            cfg->batch_size = 0; /* marks a skipped run */
+            continue;
+        }
+        if (o->seed >= 0)
+            cfg->seed = (uint64_t)o->seed;
+        if (o->epochs > 0)
+            cfg->max_epoch_num = (int)o->epochs - 1;
+        ++n_selected;
+    }
+    if (n_selected == 0) {
+        fprintf(stderr, "rmn-exp: error: experiment %s has no run matching --only %s\n", exp.name, o->only);
+        rmn_experiment_free(&exp);
+        return 1;
+    }
+    /* Data first: a bad data file must fail before anything is written to the store. */
+    char sample[4096];
+    const char *data_path = o->data;
+    if (!data_path && strcmp(exp.data, "sample") != 0)
+        data_path = exp.data;
+    if (!data_path) {
+        if (rmn_dataset_default_path(sample, sizeof sample) != RMN_OK) {
+            rmn_experiment_free(&exp);
+            return fail();
+        }
+        data_path = sample;
+    }
+    rmn_dataset ds;
+    fprintf(stderr, "rmn-exp: loading %s\n", data_path);
+    if (rmn_dataset_load(data_path, &ds) != RMN_OK) {
+        rmn_experiment_free(&exp);
+        return fail();
+    }
+    rmn_store *store = NULL;
+    if (rmn_store_open(o->db ? o->db : rmn_store_default_path(), &store) != RMN_OK) {
+        rmn_dataset_free(&ds);
+        rmn_experiment_free(&exp);
+        return fail();
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    int status = 0;
+    for (int i = 0; i < exp.n_runs && !stop_requested; ++i) {
+        if (exp.runs[i].batch_size == 0)
+            continue;
+        rmn_train_job job = {.store = store, .experiment = exp.name, .data = &ds, .cfg = &exp.runs[i],
+                             .threads = (int)o->threads, .log = stderr, .stop = &stop_requested};
+        rmn_train_result res;
+        if (rmn_train_run(&job, &res) != RMN_OK) {
+            fprintf(stderr, "rmn-exp: error: %s\n", rmn_error_message());
+            status = 1;
+            if (rmn_error_code() == RMN_EINTR)
+                break;
+            continue;
+        }
+        char run_name[160];
+        rmn_train_run_name(&exp.runs[i], run_name, sizeof run_name);
+        printf("run %lld %s: %d epochs, best val acc %.2f%% (epoch %d), test acc %.2f%%, %.0f s\n",
+               (long long)res.run_id, run_name, res.epochs, 100 * res.best_val_acc, res.best_epoch,
+               100 * res.test_acc, res.seconds);
+        fflush(stdout);
+    }
+    rmn_store_close(store);
+    rmn_dataset_free(&ds);
+    rmn_experiment_free(&exp);
+    return status;
+}
+
+static int with_store(const options *o, rmn_store **out) {
+    if (rmn_store_open(o->db ? o->db : rmn_store_default_path(), out) != RMN_OK)
+        return 0;
+    return 1;
+}
+
+static int print_version(int build_info) {
+    printf("rmn-exp %s (%s)\n", PACKAGE_VERSION, RMN_GIT_DESCRIBE);
+    if (build_info) {
+        rmn_provenance p;
+        rmn_provenance_collect(&p);
+        printf("build: %s\nhost: %s\ncpu: %s\nblas: %s\nthreads: %d\n", p.build_config, p.host,
+               p.cpu_model, p.blas_config, p.n_threads);
+        rmn_provenance_free(&p);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    options o = {.seed = -1, .epochs = 0, .threads = 0};
+    if (argc < 2)
+        return usage_error(NULL);
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        int rc = parse_options(argc - 1, argv + 1, &o);
+        return rc ? (rc < 0 ? 0 : rc) : print_version(o.build_info);
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(USAGE, stdout);
+        return 0;
+    }
+    int rc = parse_options(argc - 1, argv + 1, &o);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    int npos = argc - 1 - optind;
+    char **pos = argv + 1 + optind;
+    if (strcmp(cmd, "run") == 0) {
+        if (npos != 1)
+            return usage_error("run needs exactly one experiment name");
+        return cmd_run(pos[0], &o);
+    }
+    if (strcmp(cmd, "list") == 0) {
+        if (npos != 0)
+            return usage_error("list takes no positional arguments");
+        rmn_store *s;
+        if (!with_store(&o, &s))
+            return fail();
+        rc = o.json ? rmn_report_runs_list_json(s, o.experiment, stdout)
+                    : rmn_report_runs_list(s, o.experiment, stdout);
+        rmn_store_close(s);
+        return rc == RMN_OK ? 0 : fail();
+    }
+    if (strcmp(cmd, "show") == 0) {
+        if (npos != 1)
+            return usage_error("show needs exactly one RUN (id, uuid prefix or name)");
+        rmn_store *s;
+        if (!with_store(&o, &s))
+            return fail();
+        rc = rmn_report_run_show(s, pos[0], stdout);
+        rmn_store_close(s);
+        return rc == RMN_OK ? 0 : fail();
+    }
+    return usage_error("unknown command");
+}

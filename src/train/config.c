@@ -1,0 +1,318 @@
+/* config.c -- thesis-compatible training configuration and experiment files; see config.h. */
+#include "train/config.h"
+
+#include "core/error.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum key_type { KEY_STR, KEY_DOUBLE, KEY_INT, KEY_U64, KEY_UNUSED };
+
+typedef struct {
+    const char   *key;
+    enum key_type type;
+    size_t        offset;
+    size_t        size; /* KEY_STR capacity */
+} config_key;
+
+#define F(member) offsetof(rmn_train_config, member)
+#define S(member) sizeof(((rmn_train_config *)0)->member)
+/* Sorted by key: the canonical text lists them in this order. */
+static const config_key KEYS[] = {
+    {"arch", KEY_STR, F(arch), S(arch)},
+    {"batch_size", KEY_INT, F(batch_size), 0},
+    {"checkpoint_dir", KEY_UNUSED, 0, 0},
+    {"cwd", KEY_UNUSED, 0, 0},
+    {"data_path", KEY_UNUSED, 0, 0},
+    {"device", KEY_UNUSED, 0, 0},
+    {"distributed", KEY_UNUSED, 0, 0},
+    {"flip_p", KEY_DOUBLE, F(flip_p), 0},
+    {"image_size", KEY_INT, F(image_size), 0},
+    {"in_channels", KEY_INT, F(in_channels), 0},
+    {"log_dir", KEY_UNUSED, 0, 0},
+    {"lr", KEY_DOUBLE, F(lr), 0},
+    {"max_epoch_num", KEY_INT, F(max_epoch_num), 0},
+    {"max_plateau_count", KEY_INT, F(max_plateau_count), 0},
+    {"max_rotation_deg", KEY_DOUBLE, F(max_rotation_deg), 0},
+    {"model_name", KEY_STR, F(model_name), S(model_name)},
+    {"momentum", KEY_DOUBLE, F(momentum), 0},
+    {"nesterov", KEY_INT, F(nesterov), 0},
+    {"num_classes", KEY_INT, F(num_classes), 0},
+    {"num_workers", KEY_UNUSED, 0, 0},
+    {"optimizer", KEY_STR, F(optimizer), S(optimizer)},
+    {"plateau_patience", KEY_INT, F(plateau_patience), 0},
+    {"seed", KEY_U64, F(seed), 0},
+    {"steplr", KEY_UNUSED, 0, 0},
+    {"weight_decay", KEY_DOUBLE, F(weight_decay), 0},
+    {"weighted_loss", KEY_INT, F(weighted_loss), 0},
+    {"width", KEY_INT, F(width), 0},
+};
+#undef F
+#undef S
+#define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
+
+void rmn_train_config_defaults(rmn_train_config *cfg) {
+    /* The thesis's fer2013_config.json values, with rmn's SGD as the only optimizer so far. */
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->arch, sizeof cfg->arch, "democnn");
+    snprintf(cfg->model_name, sizeof cfg->model_name, "democnn");
+    snprintf(cfg->optimizer, sizeof cfg->optimizer, "sgd");
+    cfg->lr = 1e-4;
+    cfg->momentum = 0.9;
+    cfg->weight_decay = 1e-3;
+    cfg->batch_size = 48;
+    cfg->max_epoch_num = 50;
+    cfg->max_plateau_count = 8;
+    cfg->plateau_patience = 2;
+    cfg->image_size = 48;
+    cfg->in_channels = 1;
+    cfg->num_classes = 7;
+    cfg->flip_p = 0.5;
+    cfg->max_rotation_deg = 30.0;
+    cfg->seed = 1;
+}
+
+static const config_key *find_key(const char *key) {
+    for (int i = 0; i < N_KEYS; ++i)
+        if (strcmp(KEYS[i].key, key) == 0)
+            return &KEYS[i];
+    return NULL;
+}
+
+static int apply_key(rmn_train_config *cfg, const config_key *k, json_t *v, const char *where) {
+    char *base = (char *)cfg + k->offset;
+    switch (k->type) {
+    case KEY_UNUSED:
+        return RMN_OK;
+    case KEY_STR:
+        if (!json_is_string(v))
+            return RMN_ERROR(RMN_EINVAL, "%s: key \"%s\" must be a string", where, k->key);
+        if (json_string_length(v) >= k->size || json_string_length(v) == 0)
+            return RMN_ERROR(RMN_EINVAL, "%s: key \"%s\" must be 1..%zu characters", where, k->key,
+                             k->size - 1);
+        memcpy(base, json_string_value(v), json_string_length(v) + 1);
+        return RMN_OK;
+    case KEY_DOUBLE:
+        if (!json_is_number(v))
+            return RMN_ERROR(RMN_EINVAL, "%s: key \"%s\" must be a number", where, k->key);
+        *(double *)base = json_number_value(v);
+        return RMN_OK;
+    case KEY_INT:
+    case KEY_U64: {
+        double d = json_is_integer(v) ? (double)json_integer_value(v) : json_number_value(v);
+        if (!json_is_number(v) || d != (double)(long long)d || d < 0)
+            return RMN_ERROR(RMN_EINVAL, "%s: key \"%s\" must be a non-negative integer", where, k->key);
+        if (k->type == KEY_INT) {
+            if (d > 1e9)
+                return RMN_ERROR(RMN_EINVAL, "%s: key \"%s\" is too large", where, k->key);
+            *(int *)base = (int)d;
+        } else {
+            *(uint64_t *)base = (uint64_t)json_integer_value(v);
+        }
+        return RMN_OK;
+    }
+    }
+    return RMN_OK;
+}
+
+static int check_ranges(const rmn_train_config *c, const char *where) {
+    if (!(c->lr > 0))
+        return RMN_ERROR(RMN_EINVAL, "%s: lr must be > 0", where);
+    if (c->batch_size < 1)
+        return RMN_ERROR(RMN_EINVAL, "%s: batch_size must be >= 1", where);
+    if (c->num_classes < 2)
+        return RMN_ERROR(RMN_EINVAL, "%s: num_classes must be >= 2", where);
+    if (c->in_channels < 1 || c->image_size < 8)
+        return RMN_ERROR(RMN_EINVAL, "%s: in_channels >= 1 and image_size >= 8 required", where);
+    if (!(c->flip_p >= 0 && c->flip_p <= 1))
+        return RMN_ERROR(RMN_EINVAL, "%s: flip_p must lie in [0, 1]", where);
+    if (!(c->max_rotation_deg >= 0 && c->max_rotation_deg <= 180))
+        return RMN_ERROR(RMN_EINVAL, "%s: max_rotation_deg must lie in [0, 180]", where);
+    if (c->weight_decay < 0 || c->momentum < 0 || c->momentum >= 1)
+        return RMN_ERROR(RMN_EINVAL, "%s: weight_decay >= 0 and 0 <= momentum < 1 required", where);
+    if (strcmp(c->optimizer, "sgd") != 0)
+        return RMN_ERROR(RMN_EINVAL, "%s: optimizer \"%s\" is not available (known: sgd)", where,
+                         c->optimizer);
+    return RMN_OK;
+}
+
+/* Applies every key of obj except those in `skip` (NULL-terminated). */
+static int apply_object(rmn_train_config *cfg, json_t *obj, const char *where, const char *const *skip) {
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        int skipped = 0;
+        for (int i = 0; skip && skip[i]; ++i)
+            skipped |= strcmp(skip[i], key) == 0;
+        if (skipped)
+            continue;
+        const config_key *k = find_key(key);
+        if (!k)
+            return RMN_ERROR(RMN_EINVAL, "%s: unknown configuration key \"%s\"", where, key);
+        RMN_TRY(apply_key(cfg, k, v, where));
+    }
+    return check_ranges(cfg, where);
+}
+
+int rmn_train_config_apply_json(rmn_train_config *cfg, const char *json_text, const char *where) {
+    json_error_t jerr;
+    json_t *root = json_loads(json_text, 0, &jerr);
+    if (!root)
+        return RMN_ERROR(RMN_EINVAL, "%s:%d:%d: %s", where, jerr.line, jerr.column, jerr.text);
+    int rc = json_is_object(root) ? apply_object(cfg, root, where, NULL)
+                                  : RMN_ERROR(RMN_EINVAL, "%s: a configuration must be a JSON object", where);
+    json_decref(root);
+    return rc;
+}
+
+int rmn_train_config_canonical(const rmn_train_config *cfg, char *buf, size_t cap) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < N_KEYS; ++i) {
+        const config_key *k = &KEYS[i];
+        const char *base = (const char *)cfg + k->offset;
+        int n = 0;
+        switch (k->type) {
+        case KEY_UNUSED:
+            continue;
+        case KEY_STR:
+            n = snprintf(buf + used, cap - used, "%s=%s\n", k->key, base);
+            break;
+        case KEY_DOUBLE:
+            n = snprintf(buf + used, cap - used, "%s=%.17g\n", k->key, *(const double *)base);
+            break;
+        case KEY_INT:
+            n = snprintf(buf + used, cap - used, "%s=%d\n", k->key, *(const int *)base);
+            break;
+        case KEY_U64:
+            n = snprintf(buf + used, cap - used, "%s=%llu\n", k->key,
+                         (unsigned long long)*(const uint64_t *)base);
+            break;
+        }
+        if (n < 0 || (size_t)n >= cap - used)
+            return RMN_ERROR(RMN_EINVAL, "canonical configuration exceeds %zu bytes", cap);
+        used += (size_t)n;
+    }
+    return RMN_OK;
+}
+
+// --- experiment files --------------------------------------------------------------------
+
+static int resolve_experiment(const char *name, char *path, size_t cap) {
+    size_t len = strlen(name);
+    if (len > 5 && strcmp(name + len - 5, ".json") == 0) {
+        snprintf(path, cap, "%s", name);
+        return access(path, R_OK) == 0 ? RMN_OK
+                                       : RMN_ERROR(RMN_ENOTFOUND, "%s: cannot read experiment file", name);
+    }
+    for (const char *p = name; *p; ++p)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+            return RMN_ERROR(RMN_EINVAL, "experiment name \"%s\" may hold only a-z, 0-9, - and _", name);
+    const char *dirs[3] = {getenv("RMN_EXPERIMENTS"), RMN_SRCDIR "/experiments", RMN_DATADIR "/experiments"};
+    for (int i = 0; i < 3; ++i) {
+        if (!dirs[i] || !dirs[i][0])
+            continue;
+        snprintf(path, cap, "%s/%s.json", dirs[i], name);
+        if (access(path, R_OK) == 0)
+            return RMN_OK;
+    }
+    return RMN_ERROR(RMN_ENOTFOUND, "no experiment named \"%s\" (looked in $RMN_EXPERIMENTS, %s/experiments, %s/experiments)",
+                     name, RMN_SRCDIR, RMN_DATADIR);
+}
+
+static char *dup_string(json_t *v, const char *fallback) {
+    const char *s = json_is_string(v) ? json_string_value(v) : fallback;
+    return s ? strdup(s) : NULL;
+}
+
+static int load_runs(rmn_experiment *e, json_t *root, const char *path) {
+    rmn_train_config base;
+    rmn_train_config_defaults(&base);
+    json_t *defaults = json_object_get(root, "defaults");
+    if (defaults) {
+        if (!json_is_object(defaults))
+            return RMN_ERROR(RMN_EINVAL, "%s: \"defaults\" must be an object", path);
+        RMN_TRY(apply_object(&base, defaults, path, NULL));
+    }
+    json_t *runs = json_object_get(root, "runs");
+    if (!json_is_array(runs) || json_array_size(runs) == 0)
+        return RMN_ERROR(RMN_EINVAL, "%s: \"runs\" must be a non-empty array", path);
+    size_t i;
+    json_t *run;
+    json_array_foreach(runs, i, run) {
+        if (!json_is_object(run))
+            return RMN_ERROR(RMN_EINVAL, "%s: runs[%zu] must be an object", path, i);
+        json_t *seeds = json_object_get(run, "seeds");
+        size_t n_seeds = seeds ? json_array_size(seeds) : 1;
+        if (seeds && (!json_is_array(seeds) || n_seeds == 0))
+            return RMN_ERROR(RMN_EINVAL, "%s: runs[%zu].seeds must be a non-empty array", path, i);
+        for (size_t s = 0; s < n_seeds; ++s) {
+            rmn_train_config cfg = base;
+            static const char *const skip[] = {"seeds", NULL};
+            char where[4200];
+            snprintf(where, sizeof where, "%s: runs[%zu]", path, i);
+            RMN_TRY(apply_object(&cfg, run, where, skip));
+            if (seeds) {
+                json_t *sv = json_array_get(seeds, s);
+                if (!json_is_integer(sv) || json_integer_value(sv) < 0)
+                    return RMN_ERROR(RMN_EINVAL, "%s.seeds[%zu] must be a non-negative integer", where, s);
+                cfg.seed = (uint64_t)json_integer_value(sv);
+            }
+            rmn_train_config *grown = realloc(e->runs, (size_t)(e->n_runs + 1) * sizeof *grown);
+            if (!grown)
+                return RMN_ERROR(RMN_ENOMEM, "%s: out of memory", path);
+            e->runs = grown;
+            e->runs[e->n_runs++] = cfg;
+        }
+    }
+    return RMN_OK;
+}
+
+int rmn_experiment_load(const char *name_or_path, rmn_experiment *out) {
+    memset(out, 0, sizeof *out);
+    char path[4096];
+    RMN_TRY(resolve_experiment(name_or_path, path, sizeof path));
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (!root)
+        return RMN_ERROR(RMN_EINVAL, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+    int rc = RMN_OK;
+    if (!json_is_object(root)) {
+        rc = RMN_ERROR(RMN_EINVAL, "%s: an experiment must be a JSON object", path);
+        goto done;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v) {
+        if (strcmp(key, "name") && strcmp(key, "description") && strcmp(key, "data") &&
+            strcmp(key, "defaults") && strcmp(key, "runs")) {
+            rc = RMN_ERROR(RMN_EINVAL, "%s: unknown experiment key \"%s\"", path, key);
+            goto done;
+        }
+    }
+    out->name = dup_string(json_object_get(root, "name"), name_or_path);
+    out->description = dup_string(json_object_get(root, "description"), "");
+    out->data = dup_string(json_object_get(root, "data"), "sample");
+    if (!out->name || !out->description || !out->data) {
+        rc = RMN_ERROR(RMN_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    rc = load_runs(out, root, path);
+done:
+    json_decref(root);
+    if (rc != RMN_OK)
+        rmn_experiment_free(out);
+    return rc;
+}
+
+void rmn_experiment_free(rmn_experiment *e) {
+    free(e->name);
+    free(e->description);
+    free(e->data);
+    free(e->runs);
+    memset(e, 0, sizeof *e);
+}

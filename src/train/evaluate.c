@@ -1,0 +1,92 @@
+/* evaluate.c -- eval-mode inference over a split with per-sample softmax; see evaluate.h. */
+#include "train/evaluate.h"
+
+#include "core/error.h"
+#include "core/progress.h"
+#include "data/batch.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rmn_softmax_rows_d(const float *logits, int n, int k, double *probs) {
+    for (int i = 0; i < n; ++i) {
+        const float *z = logits + (size_t)i * k;
+        double *p = probs + (size_t)i * k;
+        double zmax = z[0], sum = 0;
+        for (int c = 1; c < k; ++c)
+            zmax = z[c] > zmax ? z[c] : zmax;
+        for (int c = 0; c < k; ++c)
+            sum += (p[c] = exp((double)z[c] - zmax));
+        for (int c = 0; c < k; ++c)
+            p[c] /= sum;
+    }
+}
+
+void rmn_eval_result_free(rmn_eval_result *r) {
+    free(r->sample_idx);
+    free(r->labels);
+    free(r->preds);
+    free(r->probs);
+    memset(r, 0, sizeof *r);
+}
+
+int rmn_evaluate_split(rmn_net *net, const rmn_split_data *split, int batch, int image_size,
+                       int in_channels, int num_classes, const char *label, FILE *log,
+                        rmn_eval_result *out) {
+    memset(out, 0, sizeof *out);
+    const int n = split->n, k = num_classes;
+    out->n = n;
+    out->n_classes = k;
+    out->sample_idx = malloc((size_t)n * sizeof *out->sample_idx + 1);
+    out->labels = malloc((size_t)n * sizeof *out->labels + 1);
+    out->preds = malloc((size_t)n * sizeof *out->preds + 1);
+    out->probs = malloc((size_t)n * (size_t)k * sizeof *out->probs + 1);
+    float *x = malloc((size_t)batch * (size_t)in_channels * (size_t)image_size * (size_t)image_size * sizeof *x);
+    if (!out->sample_idx || !out->labels || !out->preds || !out->probs || !x) {
+        free(x);
+        rmn_eval_result_free(out);
+        return RMN_ERROR(RMN_ENOMEM, "cannot allocate evaluation buffers for %d samples", n);
+    }
+    for (int i = 0; i < n; ++i)
+        out->sample_idx[i] = i;
+    rmn_progress bar;
+    rmn_progress_begin(&bar, log ? log : stderr, label, n);
+    if (!log)
+        bar.mode = RMN_PROGRESS_OFF;
+    double loss_sum = 0;
+    int rc = RMN_OK;
+    for (int start = 0; start < n && rc == RMN_OK; start += batch) {
+        int b = n - start < batch ? n - start : batch;
+        rc = rmn_batch_fill(split, out->sample_idx + start, b, image_size, in_channels, NULL, NULL, x,
+                            out->labels + start);
+        if (rc == RMN_OK)
+            rc = rmn_net_forward(net, x, b, 0, NULL);
+        if (rc != RMN_OK)
+            break;
+        double *p = out->probs + (size_t)start * k;
+        rmn_softmax_rows_d(rmn_net_logits(net), b, k, p);
+        for (int i = 0; i < b; ++i) {
+            int y = out->labels[start + i], best = 0;
+            for (int c = 1; c < k; ++c)
+                best = p[(size_t)i * k + c] > p[(size_t)i * k + best] ? c : best;
+            out->preds[start + i] = best;
+            out->n_correct += best == y;
+            loss_sum -= log(fmax(p[(size_t)i * k + y], 1e-300));
+        }
+        char status[64];
+        snprintf(status, sizeof status, "acc %.1f%%", 100.0 * out->n_correct / (double)(start + b));
+        rmn_progress_update(&bar, start + b, status);
+    }
+    free(x);
+    if (rc != RMN_OK) {
+        rmn_eval_result_free(out);
+        return rc;
+    }
+    out->loss = n > 0 ? loss_sum / n : NAN;
+    char status[64];
+    snprintf(status, sizeof status, "acc %.2f%% loss %.4f", n ? 100.0 * out->n_correct / n : 0.0, out->loss);
+    if (bar.mode == RMN_PROGRESS_TTY)
+        rmn_progress_end(&bar, status);
+    return RMN_OK;
+}

@@ -1,0 +1,31 @@
+/* evaluate.h -- runs a network over a whole split and keeps every per-sample prediction. */
+#ifndef RMN_TRAIN_EVALUATE_H
+#define RMN_TRAIN_EVALUATE_H
+
+#include "data/fer2013.h"
+#include "nn/net.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct {
+    int      n, n_classes;
+    int32_t *sample_idx; /* (n) row within the split */
+    int32_t *labels;     /* (n) */
+    int32_t *preds;      /* (n) argmax of probs */
+    double  *probs;      /* (n, n_classes) softmax */
+    double   loss;       /* mean cross-entropy */
+    int      n_correct;
+} rmn_eval_result;
+
+/* Eval-mode forward over the split in batches of `batch` (the net must be planned for it);
+ * progress lines go to `log` when it is not NULL. */
+int  rmn_evaluate_split(rmn_net *net, const rmn_split_data *split, int batch, int image_size,
+                        int in_channels, int num_classes, const char *label, FILE *log,
+                        rmn_eval_result *out);
+void rmn_eval_result_free(rmn_eval_result *r);
+
+/* Row softmax of logits (n, k) into double probabilities. */
+void rmn_softmax_rows_d(const float *logits, int n, int k, double *probs);
+
+#endif

@@ -1,0 +1,109 @@
+/* test-config.c -- training configurations: the thesis's file as it is, unknown keys refused,
+ * canonical text, experiment files with seed expansion, and errors that name the place. */
+#include "core/error.h"
+#include "tap.h"
+#include "train/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+    }
+    if (s)
+        s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+int main(void) {
+    const char *src = getenv("RMN_SRCDIR") ? getenv("RMN_SRCDIR") : ".";
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/data/fer2013_config.json", src);
+    char *thesis = slurp(path);
+    TAP_OK(thesis != NULL, "read %s", path);
+
+    rmn_train_config cfg;
+    rmn_train_config_defaults(&cfg);
+    /* the thesis's optimizer is RAdam: rmn's config names it explicitly, the file does not */
+    int rc = thesis ? rmn_train_config_apply_json(&cfg, thesis, path) : -1;
+    TAP_OK(rc == RMN_OK, "the thesis's fer2013_config.json is accepted as it is (%s)", rmn_error_message());
+    TAP_OK(strcmp(cfg.arch, "resmasking_dropout1") == 0 && cfg.image_size == 224 && cfg.in_channels == 3 &&
+               cfg.batch_size == 48 && cfg.max_epoch_num == 50 && cfg.max_plateau_count == 8 &&
+               cfg.plateau_patience == 2 && cfg.lr == 1e-4 && cfg.weight_decay == 1e-3 &&
+               strcmp(cfg.model_name, "rot30") == 0,
+           "its values are read");
+
+    char a[4096], b[4096];
+    TAP_OK(rmn_train_config_canonical(&cfg, a, sizeof a) == RMN_OK, "canonical text");
+    TAP_OK(strncmp(a, "arch=resmasking_dropout1\nbatch_size=48\n", 39) == 0, "canonical text is sorted key=value");
+    TAP_OK(strstr(a, "lr=0.0001\n") != NULL, "numbers normalised (%%.17g): lr=0.0001");
+    TAP_OK(strstr(a, "device=") == NULL, "unused thesis keys are not part of the canonical text");
+    rmn_train_config again;
+    rmn_train_config_defaults(&again);
+    rmn_train_config_apply_json(&again, thesis, path);
+    rmn_train_config_canonical(&again, b, sizeof b);
+    TAP_OK(strcmp(a, b) == 0, "canonical text is deterministic");
+
+    rmn_train_config_defaults(&cfg);
+    rc = rmn_train_config_apply_json(&cfg, "{\"lr\": 0.1, \"batchsize\": 12}", "x.json");
+    TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "x.json: unknown configuration key \"batchsize\""),
+           "unknown key refused: %s", rmn_error_message());
+    rc = rmn_train_config_apply_json(&cfg, "{\"lr\": \"fast\"}", "x.json");
+    TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "\"lr\" must be a number"), "type checked");
+    rc = rmn_train_config_apply_json(&cfg, "{\"batch_size\": 4.5}", "x.json");
+    TAP_OK(rc == RMN_EINVAL, "integer keys refuse fractions");
+    rc = rmn_train_config_apply_json(&cfg, "{\"lr\": 0.1,\n \"arch\": }", "bad.json");
+    TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "bad.json:2:"), "JSON syntax error names line: %s",
+           rmn_error_message());
+    rc = rmn_train_config_apply_json(&cfg, "{\"optimizer\": \"lamb\"}", "x.json");
+    TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "lamb"), "unknown optimizer refused");
+
+    char tmpdir[] = "/tmp/rmn-cfg-XXXXXX";
+    TAP_OK(mkdtemp(tmpdir) != NULL, "temp dir");
+    char exp_path[4200];
+    snprintf(exp_path, sizeof exp_path, "%s/two.json", tmpdir);
+    write_file(exp_path, "{\"name\": \"two\", \"data\": \"sample\", \"defaults\": {\"lr\": 0.05, \"width\": 8},\n"
+                         " \"runs\": [{\"model_name\": \"a\", \"seeds\": [1, 2]}, {\"model_name\": \"b\", \"lr\": 0.01}]}\n");
+    rmn_experiment e;
+    rc = rmn_experiment_load(exp_path, &e);
+    TAP_OK(rc == RMN_OK, "experiment file loads (%s)", rmn_error_message());
+    TAP_OK(rc == RMN_OK && e.n_runs == 3 && e.runs[0].seed == 1 && e.runs[1].seed == 2 &&
+               strcmp(e.runs[2].model_name, "b") == 0 && e.runs[2].lr == 0.01 && e.runs[0].lr == 0.05 &&
+               e.runs[2].width == 8,
+           "runs expand per seed and inherit defaults");
+    if (rc == RMN_OK)
+        rmn_experiment_free(&e);
+    write_file(exp_path, "{\"name\": \"two\", \"runs\": [{\"sedes\": [1]}]}");
+    rc = rmn_experiment_load(exp_path, &e);
+    TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "runs[0]: unknown configuration key \"sedes\""),
+           "typo in a run refused with its place: %s", rmn_error_message());
+    rc = rmn_experiment_load("no-such-experiment", &e);
+    TAP_OK(rc == RMN_ENOTFOUND, "unknown experiment name: %s", rmn_error_message());
+    rc = rmn_experiment_load("../etc/passwd", &e);
+    TAP_OK(rc == RMN_EINVAL, "experiment names cannot walk paths");
+    rc = rmn_experiment_load("demo", &e);
+    TAP_OK(rc == RMN_OK && e.n_runs >= 1 && strcmp(e.data, "sample") == 0, "the shipped demo experiment loads");
+    if (rc == RMN_OK)
+        rmn_experiment_free(&e);
+    remove(exp_path);
+    remove(tmpdir);
+    free(thesis);
+    return tap_done();
+}
