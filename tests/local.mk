@@ -18,3 +18,4 @@ include tests/data.mk
 include tests/store.mk
 include tests/engine.mk
 include tests/train.mk
+include tests/io.mk
