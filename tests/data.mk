@@ -1,1 +1,8 @@
 # tests/data.mk -- tests of the data part (included by tests/local.mk)
+check_PROGRAMS += tests/test-fer2013
+tests_test_fer2013_SOURCES = tests/test-fer2013.c tests/tap.h
+TESTS += tests/test-fer2013
+
+check_PROGRAMS += tests/test-augment
+tests_test_augment_SOURCES = tests/test-augment.c tests/tap.h
+TESTS += tests/test-augment

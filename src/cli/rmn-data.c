@@ -1,0 +1,128 @@
+/* rmn-data.c -- the data-set tool: `info` prints a FER2013 file's digest and counts per split
+ * and class; `sample` writes a deterministic stratified sample as Kaggle CSV. Thin: the work is
+ * in src/data. */
+#include "core/error.h"
+#include "data/fer2013.h"
+#include "data/info.h"
+#include "data/sample.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char USAGE[] =
+    "usage: rmn-data info [--json] [FILE]\n"
+    "       rmn-data sample [--train N] [--val N] [--test N] [--seed S] [-o OUT] FILE\n"
+    "FILE: fer2013.csv[.xz|.gz], the Kaggle fer2013.tar.gz, or a directory with\n"
+    "train.csv, val.csv, test.csv. info without FILE reads the bundled sample.\n"
+    "sample writes emotion,pixels,Usage CSV to OUT (default: standard output);\n"
+    "defaults: --train 2000 --val 300 --test 300 --seed 1.\n";
+
+static int usage_error(const char *msg) {
+    if (msg)
+        fprintf(stderr, "rmn-data: %s\n", msg);
+    fputs(USAGE, stderr);
+    return 2;
+}
+
+static int fail(void) {
+    fprintf(stderr, "rmn-data: error: %s\n", rmn_error_message());
+    return 1;
+}
+
+static int parse_count(const char *s, long long max, long long *out) {
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < 0 || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int cmd_info(int argc, char **argv) {
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int json = 0, c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'j')
+            json = 1;
+        else if (c == 'h')
+            return fputs(USAGE, stdout), 0;
+        else
+            return usage_error(NULL);
+    }
+    if (argc - optind > 1)
+        return usage_error("info takes at most one FILE");
+    char path[4096];
+    if (optind < argc)
+        snprintf(path, sizeof path, "%s", argv[optind]);
+    else if (rmn_dataset_default_path(path, sizeof path) != RMN_OK)
+        return fail();
+    rmn_dataset ds;
+    if (rmn_dataset_load(path, &ds) != RMN_OK)
+        return fail();
+    int rc = rmn_dataset_print_info(&ds, stdout, json);
+    rmn_dataset_free(&ds);
+    return rc == RMN_OK ? 0 : fail();
+}
+
+static int cmd_sample(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"train", required_argument, NULL, 't'}, {"val", required_argument, NULL, 'v'},
+        {"test", required_argument, NULL, 'T'},  {"seed", required_argument, NULL, 's'},
+        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    long long want[RMN_SPLIT_COUNT] = {2000, 300, 300}, seed = 1;
+    const char *out_path = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 't': bad = parse_count(optarg, INT_MAX, &want[RMN_SPLIT_TRAIN]); break;
+        case 'v': bad = parse_count(optarg, INT_MAX, &want[RMN_SPLIT_VAL]); break;
+        case 'T': bad = parse_count(optarg, INT_MAX, &want[RMN_SPLIT_TEST]); break;
+        case 's': bad = parse_count(optarg, LLONG_MAX, &seed); break;
+        case 'o': out_path = optarg; break;
+        case 'h': return fputs(USAGE, stdout), 0;
+        default: return usage_error(NULL);
+        }
+        if (bad)
+            return usage_error("counts and --seed must be non-negative integers");
+    }
+    if (argc - optind != 1)
+        return usage_error("sample needs exactly one input FILE");
+    rmn_dataset ds, sub;
+    if (rmn_dataset_load(argv[optind], &ds) != RMN_OK)
+        return fail();
+    int32_t w[RMN_SPLIT_COUNT] = {(int32_t)want[0], (int32_t)want[1], (int32_t)want[2]};
+    int rc = rmn_dataset_sample(&ds, w, (uint64_t)seed, &sub);
+    rmn_dataset_free(&ds);
+    if (rc != RMN_OK)
+        return fail();
+    FILE *f = out_path ? fopen(out_path, "w") : stdout;
+    if (!f) {
+        rmn_dataset_free(&sub);
+        RMN_ERROR(RMN_EIO, "%s: cannot open for writing", out_path);
+        return fail();
+    }
+    rc = rmn_dataset_write_csv(&sub, f, out_path ? out_path : "standard output");
+    if (out_path && fclose(f) != 0 && rc == RMN_OK)
+        rc = RMN_ERROR(RMN_EIO, "%s: write failed", out_path);
+    rmn_dataset_free(&sub);
+    return rc == RMN_OK ? 0 : fail();
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2)
+        return usage_error(NULL);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return fputs(USAGE, stdout), 0;
+    if (strcmp(argv[1], "info") == 0)
+        return cmd_info(argc - 1, argv + 1);
+    if (strcmp(argv[1], "sample") == 0)
+        return cmd_sample(argc - 1, argv + 1);
+    return usage_error("unknown command (expected info or sample)");
+}

@@ -1,0 +1,96 @@
+/* augment.c -- resize, flip, rotation and the random training augmentation (see augment.h). */
+#include "data/augment.h"
+
+#include <math.h>
+#include <stddef.h>
+
+static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+void rmn_image_resize(float *dst, int dh, int dw, const float *src, int sh, int sw) {
+    const float sy = (float)sh / (float)dh, sx = (float)sw / (float)dw;
+    for (int y = 0; y < dh; ++y) {
+        float fy = clampf(((float)y + 0.5f) * sy - 0.5f, 0.0f, (float)(sh - 1));
+        int y0 = (int)fy, y1 = y0 + 1 < sh ? y0 + 1 : sh - 1;
+        float wy = fy - (float)y0;
+        const float *r0 = src + (size_t)y0 * sw, *r1 = src + (size_t)y1 * sw;
+        for (int x = 0; x < dw; ++x) {
+            float fx = clampf(((float)x + 0.5f) * sx - 0.5f, 0.0f, (float)(sw - 1));
+            int x0 = (int)fx, x1 = x0 + 1 < sw ? x0 + 1 : sw - 1;
+            float wx = fx - (float)x0;
+            float top = r0[x0] + wx * (r0[x1] - r0[x0]);
+            float bot = r1[x0] + wx * (r1[x1] - r1[x0]);
+            dst[(size_t)y * dw + x] = top + wy * (bot - top);
+        }
+    }
+}
+
+void rmn_image_hflip(float *dst, const float *src, int h, int w) {
+    for (int y = 0; y < h; ++y) {
+        const float *s = src + (size_t)y * w;
+        float *d = dst + (size_t)y * w;
+        for (int x = 0; x < (w + 1) / 2; ++x) { /* swap pairs: works in place */
+            float a = s[x], b = s[w - 1 - x];
+            d[x] = b;
+            d[w - 1 - x] = a;
+        }
+    }
+}
+
+static float pixel_or_zero(const float *src, int h, int w, int y, int x) {
+    return (y < 0 || y >= h || x < 0 || x >= w) ? 0.0f : src[(size_t)y * w + x];
+}
+
+/* dst(p) = src(mirror(R^-1 (p - c)) + c): rotation about c, after an optional flip. */
+static void warp(float *dst, const float *src, int h, int w, double deg, int flip) {
+    const double th = deg * M_PI / 180.0, cs = cos(th), sn = sin(th);
+    const double cx = 0.5 * (w - 1), cy = 0.5 * (h - 1);
+    for (int y = 0; y < h; ++y) {
+        double dy = y - cy;
+        for (int x = 0; x < w; ++x) {
+            double dx = x - cx;
+            double sx = cx + cs * dx + sn * dy, sy = cy - sn * dx + cs * dy;
+            if (flip)
+                sx = (w - 1) - sx;
+            double fx = floor(sx), fy = floor(sy);
+            int x0 = (int)fx, y0 = (int)fy;
+            float wx = (float)(sx - fx), wy = (float)(sy - fy);
+            float v;
+            if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {
+                const float *r = src + (size_t)y0 * w + x0;
+                float top = r[0] + wx * (r[1] - r[0]);
+                float bot = r[w] + wx * (r[w + 1] - r[w]);
+                v = top + wy * (bot - top);
+            } else if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) {
+                v = 0.0f;
+            } else {
+                float a = pixel_or_zero(src, h, w, y0, x0), b = pixel_or_zero(src, h, w, y0, x0 + 1);
+                float c = pixel_or_zero(src, h, w, y0 + 1, x0), d = pixel_or_zero(src, h, w, y0 + 1, x0 + 1);
+                float top = a + wx * (b - a), bot = c + wx * (d - c);
+                v = top + wy * (bot - top);
+            }
+            dst[(size_t)y * w + x] = v;
+        }
+    }
+}
+
+void rmn_image_rotate(float *dst, const float *src, int h, int w, double deg) {
+    warp(dst, src, h, w, deg, 0);
+}
+
+rmn_augment_draw rmn_augment_sample(const rmn_augment_params *p, rmn_rng *rng) {
+    rmn_augment_draw d;
+    double u_flip = rmn_rng_uniform(rng), u_angle = rmn_rng_uniform(rng);
+    d.flip = u_flip < p->flip_p;
+    d.angle_deg = (2.0 * u_angle - 1.0) * p->max_rotation_deg;
+    return d;
+}
+
+void rmn_augment_apply(float *dst, const float *src, int h, int w, const rmn_augment_draw *d) {
+    warp(dst, src, h, w, d->angle_deg, d->flip);
+}
+
+void rmn_augment(float *dst, const float *src, int h, int w, const rmn_augment_params *p,
+                 rmn_rng *rng) {
+    rmn_augment_draw d = rmn_augment_sample(p, rng);
+    rmn_augment_apply(dst, src, h, w, &d);
+}

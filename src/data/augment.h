@@ -1,0 +1,46 @@
+/* augment.h -- image geometry on float gray images (H,W) row-major: bilinear resize with
+ * align_corners=False (OpenCV INTER_LINEAR / PyTorch) semantics, horizontal flip, rotation about
+ * the centre with bilinear interpolation and black fill (imgaug Affine(rotate)), and the thesis's
+ * training augmentation drawn from an rmn_rng.
+ *
+ * Conventions: pixel centres at integer coordinates; the rotation centre is ((W-1)/2, (H-1)/2)
+ * (imgaug/skimage); a positive angle turns the image clockwise as displayed (y down), so +90
+ * degrees on an n x n image gives dst[r][c] = src[n-1-c][r]. Outside the source, pixels are 0 and
+ * bilinear weights blend towards 0 at the border (skimage order=1, mode=constant). Functions
+ * never allocate; dst and src must not overlap unless stated. */
+#ifndef RMN_DATA_AUGMENT_H
+#define RMN_DATA_AUGMENT_H
+
+#include "core/rng.h"
+
+/* dst:(dh,dw) src:(sh,sw). src = (dst + 0.5) * (s/d) - 0.5, clamped to [0, s-1]. */
+void rmn_image_resize(float *dst, int dh, int dw, const float *src, int sh, int sw);
+/* dst:(h,w) src:(h,w); dst == src allowed (in place). */
+void rmn_image_hflip(float *dst, const float *src, int h, int w);
+/* dst:(h,w) src:(h,w): rotated by deg degrees (clockwise as displayed). */
+void rmn_image_rotate(float *dst, const float *src, int h, int w, double deg);
+
+typedef struct {
+    double flip_p;           /* probability of a horizontal flip */
+    double max_rotation_deg; /* angle uniform in [-max, max] degrees; 0 disables rotation */
+} rmn_augment_params;
+
+/* The thesis's training augmentation: Fliplr(0.5) then Affine(rotate=(-30, 30)). */
+#define RMN_AUGMENT_THESIS ((rmn_augment_params){.flip_p = 0.5, .max_rotation_deg = 30.0})
+
+/* What rmn_augment drew for one image. */
+typedef struct {
+    int    flip;
+    double angle_deg;
+} rmn_augment_draw;
+
+/* Draws the parameters of one image: always two draws from rng (flip, then angle), so the
+ * stream advances the same way whatever the outcome. */
+rmn_augment_draw rmn_augment_sample(const rmn_augment_params *p, rmn_rng *rng);
+/* dst:(h,w) src:(h,w): flip (if drawn) then rotation, in one bilinear pass. */
+void rmn_augment_apply(float *dst, const float *src, int h, int w, const rmn_augment_draw *d);
+/* rmn_augment_sample then rmn_augment_apply. */
+void rmn_augment(float *dst, const float *src, int h, int w, const rmn_augment_params *p,
+                 rmn_rng *rng);
+
+#endif
