@@ -1,1 +1,9 @@
 # tests/store.mk -- tests of the store part (included by tests/local.mk)
+check_PROGRAMS += tests/test-store
+tests_test_store_SOURCES = tests/test-store.c tests/store-util.h tests/tap.h
+TESTS += tests/test-store
+
+check_PROGRAMS += tests/test-store-concurrency
+tests_test_store_concurrency_SOURCES = tests/test-store-concurrency.c tests/store-util.h \
+	tests/tap.h
+TESTS += tests/test-store-concurrency

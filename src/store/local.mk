@@ -1,1 +1,5 @@
 # src/store/local.mk -- sources of the store module (included by Makefile.am)
+src_librmn_a_SOURCES += \
+	src/core/provenance.c src/core/provenance.h \
+	%D%/store.h %D%/store_internal.h \
+	%D%/store.c %D%/store_schema.c %D%/store_write.c %D%/store_read.c

@@ -1,0 +1,189 @@
+/* store.h -- the run store: one SQLite file (WAL, foreign keys, busy timeout) holding
+ * experiments, runs with their provenance, params, tags, per-epoch metrics, evaluations with
+ * every per-sample prediction, ensemble members and artifacts.
+ *
+ * Schema version lives in PRAGMA user_version; migrations are ordered steps applied inside
+ * BEGIN EXCLUSIVE (store_schema.c). A database newer than this code is refused.
+ * Errors: "database is locked" beyond the busy timeout is RMN_EBUSY naming the file; any other
+ * SQLite failure is RMN_ESQL with sqlite3_errmsg and the file. Every write is one transaction:
+ * a failure leaves nothing half-written.
+ *
+ * Units: accuracies are fractions in [0, 1] (val_acc metric, evals); times are ms since the
+ * Unix epoch (UTC); NaN metric values are stored as NULL and read back as NaN.
+ * Ownership: rmn_store_open returns an owned store (rmn_store_close); the read functions fill
+ * caller-owned arrays released with the matching *_free; every other pointer is borrowed.
+ * A store is one connection: use it from one thread at a time (one per process is the rule). */
+#ifndef RMN_STORE_STORE_H
+#define RMN_STORE_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#define RMN_STORE_SCHEMA_VERSION 1
+#define RMN_STORE_BUSY_TIMEOUT_MS 10000
+
+typedef struct rmn_store rmn_store;
+
+// --- opening ----------------------------------------------------------------------------------
+
+typedef struct {
+    int busy_timeout_ms; /* 0 = RMN_STORE_BUSY_TIMEOUT_MS */
+    int read_only;       /* open an existing, current store without writing; never migrates */
+} rmn_store_options;
+
+int  rmn_store_open(const char *path, rmn_store **out); /* creates or migrates */
+int  rmn_store_open_opts(const char *path, const rmn_store_options *opt, rmn_store **out);
+void rmn_store_close(rmn_store *s);
+const char *rmn_store_path(const rmn_store *s);
+/* Default path: $RMN_DB if set (and non-empty), else "rmn.db". */
+const char *rmn_store_default_path(void);
+int  rmn_store_set_busy_timeout(rmn_store *s, int ms);
+int  rmn_store_schema_version(rmn_store *s, int *version);
+sqlite3 *rmn_store_db(rmn_store *s); /* for read-only queries in report/ */
+
+// --- writing ----------------------------------------------------------------------------------
+
+int rmn_store_experiment_ensure(rmn_store *s, const char *name, const char *description,
+                                int64_t *id);
+
+typedef struct {
+    const char *experiment;     /* created if missing */
+    const char *name;           /* e.g. "democnn-s1" */
+    const char *kind;           /* "train" | "eval" | "ensemble" */
+    const char *model;          /* architecture name */
+    int64_t     n_params;
+    int64_t     seed;
+    const char *config_text;    /* canonical config (sha256 computed by the store) */
+    const char *dataset_sha256; /* may be NULL */
+    int         n_threads;
+    int64_t     parent_run_id;  /* 0 = none */
+} rmn_run_info;
+
+/* Inserts a RUNNING run with full provenance (core/provenance.h) and a fresh run_uuid. */
+int rmn_store_run_begin(rmn_store *s, const rmn_run_info *info, int64_t *run_id);
+/* Params are immutable: logging the same key again with the same value is a no-op, with a
+ * different value RMN_EINVAL. All n in one transaction. */
+int rmn_store_run_params(rmn_store *s, int64_t run_id, int n, const char *const *keys,
+                         const char *const *values);
+int rmn_store_run_tag(rmn_store *s, int64_t run_id, const char *key, const char *value);
+/* status: "FINISHED" | "FAILED" | "KILLED"; error_text may be NULL */
+int rmn_store_run_finish(rmn_store *s, int64_t run_id, const char *status, const char *error_text);
+/* Bumps the run's updated_ms (liveness for rmn_store_mark_stale). */
+int rmn_store_run_heartbeat(rmn_store *s, int64_t run_id);
+/* All of one epoch's metrics in one BEGIN IMMEDIATE..COMMIT; NaN stored as NULL; rewriting an
+ * epoch (after a resume) replaces its values. Also bumps updated_ms. */
+int rmn_store_epoch(rmn_store *s, int64_t run_id, int64_t epoch, int n, const char *const *keys,
+                    const double *values);
+
+/* One evaluation and its per-sample predictions in one transaction.
+ * split: "train"|"val"|"test"; probs: (n_samples, n_classes) softmax (TTA-summed when tta_n>0);
+ * sample_idx[i] = row index within the split; labels/preds in [0, n_classes). */
+typedef struct {
+    const char *split;
+    int tta_n;
+    int64_t tta_seed;
+    int n_samples;
+    int n_classes;
+    const int32_t *sample_idx;
+    const int32_t *labels;
+    const int32_t *preds;
+    const double *probs;
+    double loss; /* NaN if unknown */
+} rmn_eval_record;
+int rmn_store_eval(rmn_store *s, int64_t run_id, const rmn_eval_record *rec, int64_t *eval_id);
+int rmn_store_ensemble_member(rmn_store *s, int64_t ensemble_run_id, int64_t member_eval_id,
+                              double weight);
+/* Records (or, for the same run and path, updates) an artifact. */
+int rmn_store_artifact(rmn_store *s, int64_t run_id, const char *kind, const char *path,
+                       const char *sha256, int64_t bytes);
+
+/* Resolve "RUN" given by the user: integer run_id, full run_uuid or a unique uuid prefix (>= 6),
+ * or a run name (the newest run of that name). RMN_ENOTFOUND otherwise, RMN_EINVAL when a
+ * uuid prefix is ambiguous. */
+int rmn_store_run_resolve(rmn_store *s, const char *ref, int64_t *run_id);
+/* Recovery: runs left RUNNING whose updated_ms is older than stale_ms become KILLED. */
+int rmn_store_mark_stale(rmn_store *s, int64_t stale_ms, int *n_marked);
+
+// --- reading ----------------------------------------------------------------------------------
+
+typedef struct {
+    int64_t run_id;
+    char    uuid[33];
+    char   *experiment, *name, *kind, *model, *status;
+    int64_t n_params, seed;
+    int64_t start_ms, end_ms; /* end_ms 0 while running */
+    int64_t updated_ms;
+    int64_t n_epochs;         /* distinct epochs with metrics */
+    double  best_val_acc;     /* MAX(val_acc) over epochs, NaN when none */
+    double  test_acc;         /* newest test eval with tta_n = 0, NaN when none */
+    double  test_acc_tta;     /* newest test eval with the largest tta_n > 0, NaN when none */
+    int     tta_n;            /* that tta_n, 0 when none */
+} rmn_run_summary;
+
+/* Runs of one experiment (NULL = all), newest first (start_ms, then run_id, descending).
+ * RMN_ENOTFOUND for an unknown experiment name. */
+int  rmn_store_runs(rmn_store *s, const char *experiment, rmn_run_summary **out, int *n);
+int  rmn_store_run_summary(rmn_store *s, int64_t run_id, rmn_run_summary *out);
+void rmn_run_summary_clear(rmn_run_summary *r);
+void rmn_store_runs_free(rmn_run_summary *r, int n);
+
+typedef struct {
+    rmn_run_summary sum;
+    int64_t parent_run_id; /* 0 = none */
+    char   *config_text, *config_sha256, *dataset_sha256;
+    char   *git_commit;
+    int     git_dirty;     /* -1 unknown */
+    char   *tool_version, *build_config, *host, *cpu_model, *blas_config, *error_text;
+    int     n_threads;
+} rmn_run_detail;
+int  rmn_store_run_detail(rmn_store *s, int64_t run_id, rmn_run_detail *out);
+void rmn_run_detail_free(rmn_run_detail *d);
+
+typedef struct {
+    char *key, *value;
+} rmn_kv;
+/* table: "params" or "tags"; sorted by key */
+int  rmn_store_run_kv(rmn_store *s, int64_t run_id, const char *table, rmn_kv **out, int *n);
+void rmn_kv_free(rmn_kv *kv, int n);
+
+/* Per-epoch metrics as a wide table: keys in a fixed order (train_loss, train_acc, val_loss,
+ * val_acc, lr, epoch_s, images_per_s, then the others by name). */
+typedef struct {
+    int      n_keys;
+    char   **keys;
+    int      n_epochs;
+    int64_t *epochs;
+    double  *values; /* (n_epochs, n_keys), NaN when absent or NULL */
+} rmn_metric_table;
+int  rmn_store_run_metrics(rmn_store *s, int64_t run_id, rmn_metric_table *t);
+void rmn_metric_table_free(rmn_metric_table *t);
+
+typedef struct {
+    int64_t eval_id, run_id;
+    char    split[8];
+    int     tta_n;
+    int64_t tta_seed;     /* valid when has_tta_seed */
+    int     has_tta_seed;
+    int     n_samples, n_classes, n_correct;
+    double  accuracy;     /* n_correct / n_samples */
+    double  loss;         /* NaN when unknown */
+    int64_t created_ms;
+} rmn_eval_summary;
+/* Evals of a run in insertion order. */
+int  rmn_store_run_evals(rmn_store *s, int64_t run_id, rmn_eval_summary **out, int *n);
+void rmn_store_evals_free(rmn_eval_summary *e);
+
+/* counts: (n_classes, n_classes), rows = true class, columns = predicted; filled from the
+ * predictions table. RMN_EFORMAT when a stored label/pred lies outside [0, n_classes). */
+int rmn_store_confusion(rmn_store *s, int64_t eval_id, int n_classes, int64_t *counts);
+
+/* All predictions of an eval, ordered by sample_idx (for ensembles and figures). */
+typedef struct {
+    int      n_samples, n_classes;
+    int32_t *sample_idx, *labels, *preds;
+    double  *probs; /* (n_samples, n_classes) */
+} rmn_eval_data;
+int  rmn_store_eval_load(rmn_store *s, int64_t eval_id, rmn_eval_data *out);
+void rmn_eval_data_free(rmn_eval_data *d);
+
+#endif

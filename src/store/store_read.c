@@ -1,0 +1,585 @@
+/* store_read.c -- reading the store: resolving a user's run reference, run summaries and
+ * details, params/tags, per-epoch metrics, evals, confusion counts and stored predictions.
+ * Results go into caller-owned arrays released by the matching *_free. */
+#include "store/store_internal.h"
+
+#include "core/error.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+// --- resolving a run reference ----------------------------------------------------------------
+
+/* Runs sql (one int64 column) bound to text ?1; *n_rows counts rows, *id holds the first. */
+static int query_ids(rmn_store *s, const char *sql, const char *arg, int64_t num, int64_t *id,
+                     int *n_rows) {
+    sqlite3_stmt *st;
+    RMN_TRY(rmn_store_prepare_(s, sql, &st));
+    if (arg)
+        rmn_store_bind_text_(st, 1, arg);
+    else
+        sqlite3_bind_int64(st, 1, num);
+    int rc;
+    *n_rows = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((*n_rows)++ == 0)
+            *id = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return STORE_SQL_ERROR(s, rc, "resolving a run");
+    return RMN_OK;
+}
+
+int rmn_store_run_resolve(rmn_store *s, const char *ref, int64_t *run_id) {
+    int n = 0;
+    if (!ref || !*ref)
+        return RMN_ERROR(RMN_EINVAL, "empty run reference");
+    size_t len = strlen(ref);
+
+    int all_digits = 1, all_hex = 1;
+    for (const char *p = ref; *p; ++p) {
+        all_digits &= isdigit((unsigned char)*p) != 0;
+        all_hex &= isxdigit((unsigned char)*p) != 0;
+    }
+    if (all_digits && len <= 18) {
+        RMN_TRY(query_ids(s, "SELECT run_id FROM runs WHERE run_id = ?1", NULL,
+                          strtoll(ref, NULL, 10), run_id, &n));
+        if (n == 1)
+            return RMN_OK;
+    }
+    if (all_hex && len >= 6 && len <= 32) {
+        char lower[33];
+        for (size_t i = 0; i <= len; ++i)
+            lower[i] = (char)tolower((unsigned char)ref[i]);
+        RMN_TRY(query_ids(s, "SELECT run_id FROM runs WHERE substr(run_uuid, 1, length(?1)) = ?1 "
+                             "LIMIT 2",
+                          lower, 0, run_id, &n));
+        if (n == 1)
+            return RMN_OK;
+        if (n > 1)
+            return RMN_ERROR(RMN_EINVAL, "%s: run uuid prefix '%s' is ambiguous; give more digits",
+                             s->path, ref);
+    }
+    RMN_TRY(query_ids(s, "SELECT run_id FROM runs WHERE name = ?1 "
+                         "ORDER BY start_ms DESC, run_id DESC LIMIT 1",
+                      ref, 0, run_id, &n));
+    if (n == 1)
+        return RMN_OK;
+    return RMN_ERROR(RMN_ENOTFOUND, "%s: no run '%s' (not a run id, uuid prefix or run name)",
+                     s->path, ref);
+}
+
+// --- summaries --------------------------------------------------------------------------------
+
+#define SUMMARY_SELECT                                                                          \
+    "SELECT r.run_id, r.run_uuid, e.name, r.name, r.kind, r.model, r.status, r.n_params, "     \
+    "r.seed, r.start_ms, r.end_ms, r.updated_ms, "                                              \
+    "(SELECT COUNT(DISTINCT m.step) FROM metrics m WHERE m.run_id = r.run_id), "               \
+    "(SELECT MAX(m.value) FROM metrics m WHERE m.run_id = r.run_id AND m.key = 'val_acc'), "   \
+    "(SELECT 1.0 * v.n_correct / v.n_samples FROM evals v WHERE v.run_id = r.run_id "          \
+    "   AND v.split = 'test' AND v.tta_n = 0 AND v.n_samples > 0 "                              \
+    "   ORDER BY v.eval_id DESC LIMIT 1), "                                                     \
+    "(SELECT 1.0 * v.n_correct / v.n_samples FROM evals v WHERE v.run_id = r.run_id "          \
+    "   AND v.split = 'test' AND v.tta_n > 0 AND v.n_samples > 0 "                              \
+    "   ORDER BY v.tta_n DESC, v.eval_id DESC LIMIT 1), "                                       \
+    "(SELECT v.tta_n FROM evals v WHERE v.run_id = r.run_id "                                  \
+    "   AND v.split = 'test' AND v.tta_n > 0 AND v.n_samples > 0 "                              \
+    "   ORDER BY v.tta_n DESC, v.eval_id DESC LIMIT 1) "                                        \
+    "FROM runs r JOIN experiments e ON e.experiment_id = r.experiment_id "
+
+void rmn_run_summary_clear(rmn_run_summary *r) {
+    if (!r)
+        return;
+    free(r->experiment);
+    free(r->name);
+    free(r->kind);
+    free(r->model);
+    free(r->status);
+    memset(r, 0, sizeof *r);
+}
+
+void rmn_store_runs_free(rmn_run_summary *r, int n) {
+    if (!r)
+        return;
+    for (int i = 0; i < n; ++i)
+        rmn_run_summary_clear(&r[i]);
+    free(r);
+}
+
+/* Fills r from a SUMMARY_SELECT row; 0 on allocation failure. */
+static int read_summary(sqlite3_stmt *st, rmn_run_summary *r) {
+    int oom = 0;
+    memset(r, 0, sizeof *r);
+    r->run_id = sqlite3_column_int64(st, 0);
+    const unsigned char *u = sqlite3_column_text(st, 1);
+    snprintf(r->uuid, sizeof r->uuid, "%s", u ? (const char *)u : "");
+    r->experiment = rmn_store_col_strdup_(st, 2, &oom);
+    r->name = rmn_store_col_strdup_(st, 3, &oom);
+    r->kind = rmn_store_col_strdup_(st, 4, &oom);
+    r->model = rmn_store_col_strdup_(st, 5, &oom);
+    r->status = rmn_store_col_strdup_(st, 6, &oom);
+    r->n_params = sqlite3_column_int64(st, 7);
+    r->seed = sqlite3_column_int64(st, 8);
+    r->start_ms = sqlite3_column_int64(st, 9);
+    r->end_ms = sqlite3_column_int64(st, 10);
+    r->updated_ms = sqlite3_column_int64(st, 11);
+    r->n_epochs = sqlite3_column_int64(st, 12);
+    r->best_val_acc = rmn_store_col_double_(st, 13);
+    r->test_acc = rmn_store_col_double_(st, 14);
+    r->test_acc_tta = rmn_store_col_double_(st, 15);
+    r->tta_n = sqlite3_column_int(st, 16);
+    return !oom;
+}
+
+static int experiment_exists(rmn_store *s, const char *name, int *exists) {
+    int64_t id;
+    int n;
+    RMN_TRY(query_ids(s, "SELECT experiment_id FROM experiments WHERE name = ?1", name, 0, &id, &n));
+    *exists = n > 0;
+    return RMN_OK;
+}
+
+int rmn_store_runs(rmn_store *s, const char *experiment, rmn_run_summary **out, int *n) {
+    *out = NULL;
+    *n = 0;
+    if (experiment) {
+        int exists;
+        RMN_TRY(experiment_exists(s, experiment, &exists));
+        if (!exists)
+            return RMN_ERROR(RMN_ENOTFOUND, "%s: no experiment named '%s'", s->path, experiment);
+    }
+    sqlite3_stmt *st;
+    RMN_TRY(rmn_store_prepare_(s, SUMMARY_SELECT "WHERE ?1 IS NULL OR e.name = ?1 "
+                                  "ORDER BY r.start_ms DESC, r.run_id DESC",
+                               &st));
+    rmn_store_bind_text_(st, 1, experiment);
+    rmn_run_summary *arr = NULL;
+    int cap = 0, cnt = 0, rc, e = RMN_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            int ncap = cap ? 2 * cap : 16;
+            rmn_run_summary *na = realloc(arr, (size_t)ncap * sizeof *na);
+            if (!na) {
+                e = RMN_ERROR(RMN_ENOMEM, "out of memory listing runs");
+                goto fail;
+            }
+            arr = na;
+            cap = ncap;
+        }
+        if (!read_summary(st, &arr[cnt++])) {
+            e = RMN_ERROR(RMN_ENOMEM, "out of memory listing runs");
+            goto fail;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        e = STORE_SQL_ERROR(s, rc, "listing runs");
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    *out = arr;
+    *n = cnt;
+    return RMN_OK;
+fail:
+    sqlite3_finalize(st);
+    rmn_store_runs_free(arr, cnt);
+    return e;
+}
+
+int rmn_store_run_summary(rmn_store *s, int64_t run_id, rmn_run_summary *out) {
+    sqlite3_stmt *st;
+    memset(out, 0, sizeof *out);
+    RMN_TRY(rmn_store_prepare_(s, SUMMARY_SELECT "WHERE r.run_id = ?1", &st));
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc = sqlite3_step(st), e = RMN_OK;
+    if (rc == SQLITE_ROW) {
+        if (!read_summary(st, out)) {
+            rmn_run_summary_clear(out);
+            e = RMN_ERROR(RMN_ENOMEM, "out of memory reading run %lld", (long long)run_id);
+        }
+    } else if (rc == SQLITE_DONE) {
+        e = RMN_ERROR(RMN_ENOTFOUND, "%s: no run with id %lld", s->path, (long long)run_id);
+    } else {
+        e = STORE_SQL_ERROR(s, rc, "reading a run");
+    }
+    sqlite3_finalize(st);
+    return e;
+}
+
+// --- details ----------------------------------------------------------------------------------
+
+void rmn_run_detail_free(rmn_run_detail *d) {
+    if (!d)
+        return;
+    rmn_run_summary_clear(&d->sum);
+    free(d->config_text);
+    free(d->config_sha256);
+    free(d->dataset_sha256);
+    free(d->git_commit);
+    free(d->tool_version);
+    free(d->build_config);
+    free(d->host);
+    free(d->cpu_model);
+    free(d->blas_config);
+    free(d->error_text);
+    memset(d, 0, sizeof *d);
+}
+
+int rmn_store_run_detail(rmn_store *s, int64_t run_id, rmn_run_detail *d) {
+    memset(d, 0, sizeof *d);
+    RMN_TRY(rmn_store_run_summary(s, run_id, &d->sum));
+    sqlite3_stmt *st;
+    int e = rmn_store_prepare_(s,
+                               "SELECT parent_run_id, config_text, config_sha256, dataset_sha256, "
+                               "git_commit, git_dirty, tool_version, build_config, host, "
+                               "cpu_model, blas_config, error_text, n_threads "
+                               "FROM runs WHERE run_id = ?1",
+                               &st);
+    if (e != RMN_OK) {
+        rmn_run_detail_free(d);
+        return e;
+    }
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc = sqlite3_step(st), oom = 0;
+    if (rc != SQLITE_ROW) {
+        e = rc == SQLITE_DONE ? RMN_ERROR(RMN_ENOTFOUND, "%s: no run with id %lld", s->path,
+                                          (long long)run_id)
+                              : STORE_SQL_ERROR(s, rc, "reading a run");
+        sqlite3_finalize(st);
+        rmn_run_detail_free(d);
+        return e;
+    }
+    d->parent_run_id = sqlite3_column_int64(st, 0);
+    d->config_text = rmn_store_col_strdup_(st, 1, &oom);
+    d->config_sha256 = rmn_store_col_strdup_(st, 2, &oom);
+    d->dataset_sha256 = rmn_store_col_strdup_(st, 3, &oom);
+    d->git_commit = rmn_store_col_strdup_(st, 4, &oom);
+    d->git_dirty = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 5);
+    d->tool_version = rmn_store_col_strdup_(st, 6, &oom);
+    d->build_config = rmn_store_col_strdup_(st, 7, &oom);
+    d->host = rmn_store_col_strdup_(st, 8, &oom);
+    d->cpu_model = rmn_store_col_strdup_(st, 9, &oom);
+    d->blas_config = rmn_store_col_strdup_(st, 10, &oom);
+    d->error_text = rmn_store_col_strdup_(st, 11, &oom);
+    d->n_threads = sqlite3_column_int(st, 12);
+    sqlite3_finalize(st);
+    if (oom) {
+        rmn_run_detail_free(d);
+        return RMN_ERROR(RMN_ENOMEM, "out of memory reading run %lld", (long long)run_id);
+    }
+    return RMN_OK;
+}
+
+// --- params and tags --------------------------------------------------------------------------
+
+void rmn_kv_free(rmn_kv *kv, int n) {
+    if (!kv)
+        return;
+    for (int i = 0; i < n; ++i) {
+        free(kv[i].key);
+        free(kv[i].value);
+    }
+    free(kv);
+}
+
+int rmn_store_run_kv(rmn_store *s, int64_t run_id, const char *table, rmn_kv **out, int *n) {
+    const char *sql;
+    *out = NULL;
+    *n = 0;
+    if (table && strcmp(table, "params") == 0)
+        sql = "SELECT key, value FROM params WHERE run_id = ?1 ORDER BY key";
+    else if (table && strcmp(table, "tags") == 0)
+        sql = "SELECT key, value FROM tags WHERE run_id = ?1 ORDER BY key";
+    else
+        return RMN_ERROR(RMN_EINVAL, "key/value table must be params or tags, got '%s'",
+                         table ? table : "(null)");
+    sqlite3_stmt *st;
+    RMN_TRY(rmn_store_prepare_(s, sql, &st));
+    sqlite3_bind_int64(st, 1, run_id);
+    rmn_kv *arr = NULL;
+    int cap = 0, cnt = 0, rc, oom = 0, e = RMN_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            int ncap = cap ? 2 * cap : 16;
+            rmn_kv *na = realloc(arr, (size_t)ncap * sizeof *na);
+            if (!na) {
+                oom = 1;
+                break;
+            }
+            arr = na;
+            cap = ncap;
+        }
+        arr[cnt].key = rmn_store_col_strdup_(st, 0, &oom);
+        arr[cnt].value = rmn_store_col_strdup_(st, 1, &oom);
+        ++cnt;
+        if (oom)
+            break;
+    }
+    if (oom)
+        e = RMN_ERROR(RMN_ENOMEM, "out of memory reading %s", table);
+    else if (rc != SQLITE_DONE)
+        e = STORE_SQL_ERROR(s, rc, "reading params or tags");
+    sqlite3_finalize(st);
+    if (e != RMN_OK) {
+        rmn_kv_free(arr, cnt);
+        return e;
+    }
+    *out = arr;
+    *n = cnt;
+    return RMN_OK;
+}
+
+// --- metrics ----------------------------------------------------------------------------------
+
+void rmn_metric_table_free(rmn_metric_table *t) {
+    if (!t)
+        return;
+    for (int i = 0; i < t->n_keys; ++i)
+        free(t->keys[i]);
+    free(t->keys);
+    free(t->epochs);
+    free(t->values);
+    memset(t, 0, sizeof *t);
+}
+
+/* Runs a one-column query bound to run_id; counts rows. */
+static int count_rows(rmn_store *s, const char *sql, int64_t run_id, int *n) {
+    int64_t dummy;
+    return query_ids(s, sql, NULL, run_id, &dummy, n);
+}
+
+#define KEY_ORDER                                                                              \
+    "CASE key WHEN 'train_loss' THEN 0 WHEN 'train_acc' THEN 1 WHEN 'val_loss' THEN 2 "       \
+    "WHEN 'val_acc' THEN 3 WHEN 'lr' THEN 4 WHEN 'epoch_s' THEN 5 WHEN 'images_per_s' THEN 6 " \
+    "ELSE 7 END, key"
+
+int rmn_store_run_metrics(rmn_store *s, int64_t run_id, rmn_metric_table *t) {
+    memset(t, 0, sizeof *t);
+    int nk, ne, e = RMN_OK, rc;
+    RMN_TRY(count_rows(s, "SELECT DISTINCT key FROM metrics WHERE run_id = ?1", run_id, &nk));
+    RMN_TRY(count_rows(s, "SELECT DISTINCT step FROM metrics WHERE run_id = ?1", run_id, &ne));
+    if (nk == 0 || ne == 0)
+        return RMN_OK;
+    t->keys = calloc((size_t)nk, sizeof *t->keys);
+    t->epochs = calloc((size_t)ne, sizeof *t->epochs);
+    t->values = malloc((size_t)nk * (size_t)ne * sizeof *t->values);
+    if (!t->keys || !t->epochs || !t->values) {
+        rmn_metric_table_free(t);
+        return RMN_ERROR(RMN_ENOMEM, "out of memory reading metrics");
+    }
+    for (size_t i = 0; i < (size_t)nk * (size_t)ne; ++i)
+        t->values[i] = NAN;
+
+    sqlite3_stmt *st = NULL;
+    /* keys, in display order */
+    if ((e = rmn_store_prepare_(s, "SELECT DISTINCT key FROM metrics WHERE run_id = ?1 "
+                                   "ORDER BY " KEY_ORDER,
+                                &st)) != RMN_OK)
+        goto fail;
+    sqlite3_bind_int64(st, 1, run_id);
+    int oom = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && t->n_keys < nk)
+        t->keys[t->n_keys++] = rmn_store_col_strdup_(st, 0, &oom);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (oom) {
+        e = RMN_ERROR(RMN_ENOMEM, "out of memory reading metrics");
+        goto fail;
+    }
+    /* every value, ordered by step then key order: fill row by row */
+    if ((e = rmn_store_prepare_(s, "SELECT step, key, value FROM metrics WHERE run_id = ?1 "
+                                   "ORDER BY step, " KEY_ORDER,
+                                &st)) != RMN_OK)
+        goto fail;
+    sqlite3_bind_int64(st, 1, run_id);
+    int row = -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t step = sqlite3_column_int64(st, 0);
+        if (row < 0 || t->epochs[row] != step) {
+            if (row + 1 >= ne)
+                break; /* rows appeared since counting: ignore them */
+            t->epochs[++row] = step;
+        }
+        const char *key = (const char *)sqlite3_column_text(st, 1);
+        for (int k = 0; k < t->n_keys; ++k) {
+            if (strcmp(t->keys[k], key) == 0) {
+                t->values[(size_t)row * (size_t)nk + (size_t)k] = rmn_store_col_double_(st, 2);
+                break;
+            }
+        }
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        e = STORE_SQL_ERROR(s, rc, "reading metrics");
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    t->n_epochs = row + 1;
+    return RMN_OK;
+fail:
+    sqlite3_finalize(st);
+    rmn_metric_table_free(t);
+    return e;
+}
+
+// --- evals ------------------------------------------------------------------------------------
+
+void rmn_store_evals_free(rmn_eval_summary *e) { free(e); }
+
+int rmn_store_run_evals(rmn_store *s, int64_t run_id, rmn_eval_summary **out, int *n) {
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    RMN_TRY(rmn_store_prepare_(s,
+                               "SELECT eval_id, run_id, split, tta_n, tta_seed, n_samples, "
+                               "n_classes, n_correct, loss, created_ms FROM evals "
+                               "WHERE run_id = ?1 ORDER BY eval_id",
+                               &st));
+    sqlite3_bind_int64(st, 1, run_id);
+    rmn_eval_summary *arr = NULL;
+    int cap = 0, cnt = 0, rc, e = RMN_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            int ncap = cap ? 2 * cap : 8;
+            rmn_eval_summary *na = realloc(arr, (size_t)ncap * sizeof *na);
+            if (!na) {
+                e = RMN_ERROR(RMN_ENOMEM, "out of memory reading evals");
+                break;
+            }
+            arr = na;
+            cap = ncap;
+        }
+        rmn_eval_summary *v = &arr[cnt++];
+        memset(v, 0, sizeof *v);
+        v->eval_id = sqlite3_column_int64(st, 0);
+        v->run_id = sqlite3_column_int64(st, 1);
+        const unsigned char *sp = sqlite3_column_text(st, 2);
+        snprintf(v->split, sizeof v->split, "%s", sp ? (const char *)sp : "");
+        v->tta_n = sqlite3_column_int(st, 3);
+        v->has_tta_seed = sqlite3_column_type(st, 4) != SQLITE_NULL;
+        v->tta_seed = sqlite3_column_int64(st, 4);
+        v->n_samples = sqlite3_column_int(st, 5);
+        v->n_classes = sqlite3_column_int(st, 6);
+        v->n_correct = sqlite3_column_int(st, 7);
+        v->loss = rmn_store_col_double_(st, 8);
+        v->created_ms = sqlite3_column_int64(st, 9);
+        v->accuracy = v->n_samples > 0 ? (double)v->n_correct / v->n_samples : NAN;
+    }
+    if (e == RMN_OK && rc != SQLITE_DONE)
+        e = STORE_SQL_ERROR(s, rc, "reading evals");
+    sqlite3_finalize(st);
+    if (e != RMN_OK) {
+        free(arr);
+        return e;
+    }
+    *out = arr;
+    *n = cnt;
+    return RMN_OK;
+}
+
+int rmn_store_confusion(rmn_store *s, int64_t eval_id, int n_classes, int64_t *counts) {
+    sqlite3_stmt *st;
+    memset(counts, 0, (size_t)n_classes * (size_t)n_classes * sizeof *counts);
+    RMN_TRY(rmn_store_prepare_(s, "SELECT label, pred, n FROM confusion WHERE eval_id = ?1", &st));
+    sqlite3_bind_int64(st, 1, eval_id);
+    int rc, e = RMN_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int label = sqlite3_column_int(st, 0), pred = sqlite3_column_int(st, 1);
+        if (label < 0 || label >= n_classes || pred < 0 || pred >= n_classes) {
+            e = RMN_ERROR(RMN_EFORMAT, "%s: eval %lld has label %d / prediction %d outside "
+                          "[0, %d)", s->path, (long long)eval_id, label, pred, n_classes);
+            break;
+        }
+        counts[label * n_classes + pred] = sqlite3_column_int64(st, 2);
+    }
+    if (e == RMN_OK && rc != SQLITE_DONE)
+        e = STORE_SQL_ERROR(s, rc, "reading a confusion matrix");
+    sqlite3_finalize(st);
+    return e;
+}
+
+// --- predictions ------------------------------------------------------------------------------
+
+void rmn_eval_data_free(rmn_eval_data *d) {
+    if (!d)
+        return;
+    free(d->sample_idx);
+    free(d->labels);
+    free(d->preds);
+    free(d->probs);
+    memset(d, 0, sizeof *d);
+}
+
+static double decode_f64le(const unsigned char *b) {
+    uint64_t u = 0;
+    for (int i = 7; i >= 0; --i)
+        u = (u << 8) | b[i];
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+int rmn_store_eval_load(rmn_store *s, int64_t eval_id, rmn_eval_data *d) {
+    memset(d, 0, sizeof *d);
+    sqlite3_stmt *st;
+    RMN_TRY(rmn_store_prepare_(s, "SELECT n_samples, n_classes FROM evals WHERE eval_id = ?1", &st));
+    sqlite3_bind_int64(st, 1, eval_id);
+    int rc = sqlite3_step(st), e;
+    if (rc != SQLITE_ROW) {
+        e = rc == SQLITE_DONE ? RMN_ERROR(RMN_ENOTFOUND, "%s: no eval with id %lld", s->path,
+                                          (long long)eval_id)
+                              : STORE_SQL_ERROR(s, rc, "reading an eval");
+        sqlite3_finalize(st);
+        return e;
+    }
+    int ns = sqlite3_column_int(st, 0), nc = sqlite3_column_int(st, 1);
+    sqlite3_finalize(st);
+    size_t nn = ns > 0 ? (size_t)ns : 1;
+    d->n_classes = nc;
+    d->sample_idx = malloc(nn * sizeof *d->sample_idx);
+    d->labels = malloc(nn * sizeof *d->labels);
+    d->preds = malloc(nn * sizeof *d->preds);
+    d->probs = malloc(nn * (size_t)nc * sizeof *d->probs);
+    if (!d->sample_idx || !d->labels || !d->preds || !d->probs) {
+        rmn_eval_data_free(d);
+        return RMN_ERROR(RMN_ENOMEM, "out of memory loading eval %lld", (long long)eval_id);
+    }
+    if ((e = rmn_store_prepare_(s, "SELECT sample_idx, label, pred, probs FROM predictions "
+                                   "WHERE eval_id = ?1 ORDER BY sample_idx",
+                                &st)) != RMN_OK) {
+        rmn_eval_data_free(d);
+        return e;
+    }
+    sqlite3_bind_int64(st, 1, eval_id);
+    int i = 0;
+    e = RMN_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *b = sqlite3_column_blob(st, 3);
+        int bytes = sqlite3_column_bytes(st, 3);
+        if (i >= ns || bytes != 8 * nc) {
+            e = RMN_ERROR(RMN_EFORMAT, "%s: eval %lld: prediction %d has %d probability bytes "
+                          "(expected %d) or there are more than %d predictions",
+                          s->path, (long long)eval_id, i, bytes, 8 * nc, ns);
+            break;
+        }
+        d->sample_idx[i] = sqlite3_column_int(st, 0);
+        d->labels[i] = sqlite3_column_int(st, 1);
+        d->preds[i] = sqlite3_column_int(st, 2);
+        for (int c = 0; c < nc; ++c)
+            d->probs[(size_t)i * (size_t)nc + (size_t)c] = decode_f64le(b + 8 * c);
+        ++i;
+    }
+    if (e == RMN_OK && rc != SQLITE_DONE)
+        e = STORE_SQL_ERROR(s, rc, "reading predictions");
+    sqlite3_finalize(st);
+    if (e == RMN_OK && i != ns)
+        e = RMN_ERROR(RMN_EFORMAT, "%s: eval %lld records %d samples but has %d predictions",
+                      s->path, (long long)eval_id, ns, i);
+    if (e != RMN_OK) {
+        rmn_eval_data_free(d);
+        return e;
+    }
+    d->n_samples = ns;
+    return RMN_OK;
+}
