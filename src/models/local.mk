@@ -1,1 +1,3 @@
 # src/models/local.mk -- sources of the models module (included by Makefile.am)
+src_librmn_a_SOURCES += \
+	%D%/zoo.h %D%/registry.c %D%/democnn.c

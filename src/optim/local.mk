@@ -1,1 +1,3 @@
 # src/optim/local.mk -- sources of the optim module (included by Makefile.am)
+src_librmn_a_SOURCES += \
+	%D%/sgd.c %D%/sgd.h

@@ -1,0 +1,76 @@
+/* net.h -- a network: a static graph of ops with its parameters, run forward and backward.
+ *
+ * A model family's builder (models/) creates the graph once (nn/graph.h); the trainer then
+ * plans activation memory for a batch size once and calls forward / loss / backward per
+ * step without allocating. Parameters live in one contiguous 64-byte-aligned arena and
+ * their gradients in a second one with the same layout, so an optimizer is one loop over
+ * rmn_net_param_count() scalars. Ops run through a backend (tensor/backend.h): "cpu"
+ * (im2col + OpenBLAS, the default) or "ref" (naive oracles).
+ *
+ * rmn_model_create and rmn_model_names are implemented by the zoo registry (models/); they
+ * are declared here so that the trainer needs this one header.
+ *
+ * Ownership: rmn_model_create returns an owned net released by rmn_net_free; every other
+ * function borrows its pointer arguments; returned pointers stay owned by the net. */
+#ifndef RMN_NN_NET_H
+#define RMN_NN_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/rng.h"
+
+typedef struct rmn_net rmn_net;
+
+/* width 0 means the family's default. */
+typedef struct {
+    int in_channels, image_size, num_classes;
+    uint64_t seed;
+    int width;
+} rmn_model_config;
+
+/* Builds a registered architecture ("democnn", ...); parameters initialised as PyTorch does,
+ * from the RMN_STREAM_INIT stream of cfg->seed. RMN_ENOTFOUND for an unknown name. */
+int  rmn_model_create(const char *arch, const rmn_model_config *cfg, rmn_net **out);
+int  rmn_model_names(const char *const **names, int *n);       /* registry listing */
+void rmn_net_free(rmn_net *net);
+
+/* Plans activation memory once for batches of up to max_batch (replacing an earlier plan).
+ * A forward without a plan plans for its own batch size. */
+int  rmn_net_plan(rmn_net *net, int max_batch);
+/* x:(n, C, S, S) with n <= max_batch. training=1 uses batch statistics and dropout (rng must
+ * be non-NULL when the net has dropout), training=0 uses running statistics, no dropout. */
+int  rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *dropout_rng);
+const float *rmn_net_logits(const rmn_net *net);  /* (n, num_classes) after forward */
+int  rmn_net_num_classes(const rmn_net *net);
+/* Softmax cross-entropy of the last forward: mean loss, number correct (argmax == label), and
+ * the logits gradient kept for backward. class_weights (num_classes) or NULL (PyTorch's
+ * weighted mean). n_correct may be NULL. */
+int  rmn_net_loss(rmn_net *net, const int32_t *labels, const float *class_weights, double *loss,
+                  int *n_correct);
+/* Zeroes parameter gradients, then backpropagates the gradient of the last rmn_net_loss
+ * through the last forward (in its mode: batch or running statistics). */
+int  rmn_net_backward(rmn_net *net);
+size_t rmn_net_param_count(const rmn_net *net);  /* trainable scalars */
+float *rmn_net_params(rmn_net *net);  /* one contiguous 64-byte-aligned arena of all parameters */
+float *rmn_net_grads(rmn_net *net);   /* same layout */
+
+/* Every named tensor (parameters and buffers such as BN running stats) for checkpoints, with
+ * PyTorch-style names ("conv1.weight", "bn1.running_mean"), in a fixed order: parameters in
+ * arena order interleaved with buffers, layer by layer. BN's num_batches_tracked is not kept. */
+typedef struct {
+    const char *name;
+    int ndim;
+    int64_t shape[4];
+    float *data;
+    int trainable;
+} rmn_tensor_ref;
+int  rmn_net_tensors(rmn_net *net, const rmn_tensor_ref **list, int *n);
+const char *rmn_net_arch(const rmn_net *net);
+
+/* Selects the backend ("cpu" default, "ref"); drops the plan (replan before the next step). */
+int  rmn_net_set_backend(rmn_net *net, const char *name);
+/* Threads the kernels may use; 0 = omp_get_max_threads() (the default). Drops the plan. */
+int  rmn_net_set_threads(rmn_net *net, int nthreads);
+
+#endif

@@ -1,0 +1,306 @@
+/* run.c -- planning activation memory and running a graph forward, through the loss and
+ * backward (see net.h). Nothing here allocates except rmn_net_plan. */
+#include "nn/graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+// --- planning -----------------------------------------------------------------------------
+
+/* Hands out 64-byte aligned pieces of one arena; with base NULL it only counts. */
+typedef struct {
+    char *base;
+    size_t used;
+} carver;
+
+static void *carve(carver *cv, size_t bytes) {
+    void *p = cv->base ? cv->base + cv->used : NULL;
+    cv->used += (bytes + 63) & ~(size_t)63;
+    return p;
+}
+
+static rmn_conv2d_shape conv_shape(const rmn_net *net, const rmn_node *nd, int n) {
+    const rmn_value *in = &net->values[nd->in[0]];
+    rmn_conv2d_shape sh;
+    int rc = rmn_conv2d_shape_init(&sh, n, in->c, in->h, in->w, net->values[nd->out].c,
+                                   nd->kernel, nd->stride, nd->pad);
+    RMN_ASSERT(rc == RMN_OK); /* checked when the node was added */
+    return sh;
+}
+
+static rmn_pool2d_shape pool_shape(const rmn_net *net, const rmn_node *nd, int n) {
+    const rmn_value *in = &net->values[nd->in[0]];
+    rmn_pool2d_shape sh;
+    int rc = rmn_pool2d_shape_init(&sh, n, in->c, in->h, in->w, nd->kernel, nd->stride, nd->pad);
+    RMN_ASSERT(rc == RMN_OK);
+    return sh;
+}
+
+static size_t lay_out(rmn_net *net, char *base, int max_batch) {
+    carver cv = {base, 0};
+    size_t ws = 0;
+    for (int i = 0; i < net->n_values; ++i) {
+        rmn_value *v = &net->values[i];
+        const size_t bytes = (size_t)max_batch * rmn_value_size(v) * sizeof(float);
+        v->data = carve(&cv, bytes);
+        v->grad = i == 0 ? NULL : carve(&cv, bytes);
+    }
+    for (int i = 0; i < net->n_nodes; ++i) {
+        rmn_node *nd = &net->nodes[i];
+        const rmn_value *out = &net->values[nd->out];
+        const size_t count = (size_t)max_batch * rmn_value_size(out);
+        switch (nd->op) {
+        case RMN_OP_CONV2D: {
+            rmn_conv2d_shape sh = conv_shape(net, nd, max_batch);
+            size_t w = net->backend->conv2d_workspace(&sh, net->nthreads);
+            ws = w > ws ? w : ws;
+            break;
+        }
+        case RMN_OP_BN2D:
+            nd->save_mean = carve(&cv, out->c * sizeof(float));
+            nd->save_invstd = carve(&cv, out->c * sizeof(float));
+            break;
+        case RMN_OP_MAXPOOL2D:
+            nd->idx = carve(&cv, count * sizeof(int32_t));
+            break;
+        case RMN_OP_DROPOUT:
+            nd->mask = carve(&cv, count * sizeof(float));
+            break;
+        default:
+            break;
+        }
+    }
+    net->ws = carve(&cv, ws * sizeof(float));
+    return cv.used;
+}
+
+int rmn_net_plan(rmn_net *net, int max_batch) {
+    if (!net->finalized)
+        return RMN_ERROR(RMN_EINVAL, "%s: graph not finalized", net->arch);
+    if (max_batch < 1)
+        return RMN_ERROR(RMN_EINVAL, "%s: cannot plan for batch %d", net->arch, max_batch);
+#ifdef _OPENMP
+    net->nthreads = net->nthreads_req > 0 ? net->nthreads_req : omp_get_max_threads();
+#else
+    net->nthreads = 1;
+#endif
+    free(net->act_arena);
+    net->act_arena = NULL;
+    net->max_batch = 0;
+    net->batch = 0;
+    net->loss_ready = 0;
+    const size_t bytes = lay_out(net, NULL, max_batch);
+    char *arena = rmn_net_aligned_zalloc(bytes);
+    if (!arena)
+        return RMN_ERROR(RMN_ENOMEM, "%s: cannot allocate %zu bytes of activations for batch %d",
+                         net->arch, bytes, max_batch);
+    lay_out(net, arena, max_batch);
+    net->act_arena = arena;
+    net->max_batch = max_batch;
+    return RMN_OK;
+}
+
+static void drop_plan(rmn_net *net) {
+    free(net->act_arena);
+    net->act_arena = NULL;
+    net->max_batch = 0;
+    net->batch = 0;
+    net->loss_ready = 0;
+}
+
+int rmn_net_set_backend(rmn_net *net, const char *name) {
+    const rmn_backend *b = rmn_backend_find(name);
+    if (!b)
+        return rmn_error_code();
+    net->backend = b;
+    drop_plan(net);
+    return RMN_OK;
+}
+
+int rmn_net_set_threads(rmn_net *net, int nthreads) {
+    if (nthreads < 0)
+        return RMN_ERROR(RMN_EINVAL, "%s: bad thread count %d", net->arch, nthreads);
+    net->nthreads_req = nthreads;
+    drop_plan(net);
+    return RMN_OK;
+}
+
+// --- forward ------------------------------------------------------------------------------
+
+static int check_forward(rmn_net *net, int n, int training, const rmn_rng *rng) {
+    if (!net->finalized)
+        return RMN_ERROR(RMN_EINVAL, "%s: graph not finalized", net->arch);
+    if (n < 1)
+        return RMN_ERROR(RMN_EINVAL, "%s: forward of an empty batch", net->arch);
+    if (!net->act_arena)
+        RMN_TRY(rmn_net_plan(net, n));
+    if (n > net->max_batch)
+        return RMN_ERROR(RMN_EINVAL, "%s: batch %d exceeds the planned %d", net->arch, n,
+                         net->max_batch);
+    if (!training)
+        return RMN_OK;
+    for (int i = 0; i < net->n_nodes; ++i) {
+        const rmn_node *nd = &net->nodes[i];
+        const rmn_value *v = &net->values[nd->out];
+        if (nd->op == RMN_OP_DROPOUT && nd->p > 0.0f && !rng)
+            return RMN_ERROR(RMN_EINVAL, "%s: a training forward needs a dropout stream",
+                             net->arch);
+        if (nd->op == RMN_OP_BN2D && (size_t)n * v->h * v->w < 2)
+            return RMN_ERROR(RMN_EINVAL, "%s: batch norm in training needs more than one value "
+                             "per channel (batch %d, %dx%d)", net->arch, n, v->h, v->w);
+    }
+    return RMN_OK;
+}
+
+int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *dropout_rng) {
+    RMN_TRY(check_forward(net, n, training, dropout_rng));
+    const rmn_backend *be = net->backend;
+    const rmn_exec ex = {.ws = net->ws, .nthreads = net->nthreads, .state = NULL};
+    memcpy(net->values[0].data, x, (size_t)n * rmn_value_size(&net->values[0]) * sizeof(float));
+    float *P = net->params, *B = net->buffers;
+    for (int i = 0; i < net->n_nodes; ++i) {
+        rmn_node *nd = &net->nodes[i];
+        const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
+        const size_t count = (size_t)n * rmn_value_size(out);
+        float *y = out->data;
+        const float *xin = in->data;
+        switch (nd->op) {
+        case RMN_OP_CONV2D: {
+            rmn_conv2d_shape sh = conv_shape(net, nd, n);
+            be->conv2d_forward(&ex, y, xin, P + nd->w_off,
+                               nd->b_off != RMN_NET_NONE ? P + nd->b_off : NULL, &sh);
+            break;
+        }
+        case RMN_OP_BN2D:
+            if (training)
+                be->bn2d_forward_train(&ex, y, nd->save_mean, nd->save_invstd, B + nd->rm_off,
+                                       B + nd->rv_off, xin, P + nd->w_off, P + nd->b_off, n,
+                                       out->c, out->h * out->w, nd->momentum, nd->eps);
+            else
+                be->bn2d_forward_eval(&ex, y, xin, P + nd->w_off, P + nd->b_off,
+                                      B + nd->rm_off, B + nd->rv_off, n, out->c,
+                                      out->h * out->w, nd->eps);
+            break;
+        case RMN_OP_RELU:
+            be->relu_forward(&ex, y, xin, count);
+            break;
+        case RMN_OP_MAXPOOL2D: {
+            rmn_pool2d_shape sh = pool_shape(net, nd, n);
+            be->maxpool2d_forward(&ex, y, nd->idx, xin, &sh);
+            break;
+        }
+        case RMN_OP_GAP:
+            be->gap_forward(&ex, y, xin, n, in->c, in->h * in->w);
+            break;
+        case RMN_OP_DROPOUT:
+            if (training && nd->p > 0.0f) {
+                rmn_dropout_mask(nd->mask, count, nd->p, dropout_rng);
+                be->dropout_forward(&ex, y, xin, nd->mask, count);
+            } else {
+                memcpy(y, xin, count * sizeof(float));
+            }
+            break;
+        case RMN_OP_LINEAR:
+            be->linear_forward(&ex, y, xin, P + nd->w_off,
+                               nd->b_off != RMN_NET_NONE ? P + nd->b_off : NULL, n,
+                               (int)rmn_value_size(in), out->c);
+            break;
+        }
+    }
+    net->batch = n;
+    net->training = training;
+    net->loss_ready = 0;
+    return RMN_OK;
+}
+
+const float *rmn_net_logits(const rmn_net *net) {
+    return net->act_arena && net->logits > 0 ? net->values[net->logits].data : NULL;
+}
+
+// --- loss and backward --------------------------------------------------------------------
+
+int rmn_net_loss(rmn_net *net, const int32_t *labels, const float *class_weights, double *loss,
+                 int *n_correct) {
+    if (net->batch < 1)
+        return RMN_ERROR(RMN_EINVAL, "%s: loss before any forward", net->arch);
+    const rmn_value *lg = &net->values[net->logits];
+    RMN_TRY(rmn_softmax_xent(loss, lg->grad, n_correct, lg->data, labels, class_weights,
+                             net->batch, lg->c));
+    net->loss_ready = 1;
+    return RMN_OK;
+}
+
+int rmn_net_backward(rmn_net *net) {
+    if (!net->loss_ready)
+        return RMN_ERROR(RMN_EINVAL, "%s: backward needs a loss of the last forward", net->arch);
+    const int n = net->batch;
+    const rmn_backend *be = net->backend;
+    const rmn_exec ex = {.ws = net->ws, .nthreads = net->nthreads, .state = NULL};
+    float *P = net->params, *G = net->grads, *B = net->buffers;
+    memset(G, 0, net->n_params * sizeof(float));
+    for (int i = 1; i < net->n_values; ++i)
+        if (i != net->logits)
+            memset(net->values[i].grad, 0,
+                   (size_t)n * rmn_value_size(&net->values[i]) * sizeof(float));
+    for (int i = net->n_nodes - 1; i >= 0; --i) {
+        rmn_node *nd = &net->nodes[i];
+        const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
+        const size_t count = (size_t)n * rmn_value_size(out);
+        const float *dy = out->grad, *xin = in->data;
+        float *dx = in->grad;
+        switch (nd->op) {
+        case RMN_OP_CONV2D: {
+            rmn_conv2d_shape sh = conv_shape(net, nd, n);
+            be->conv2d_backward(&ex, dx, G + nd->w_off,
+                                nd->b_off != RMN_NET_NONE ? G + nd->b_off : NULL, dy, xin,
+                                P + nd->w_off, &sh);
+            break;
+        }
+        case RMN_OP_BN2D:
+            if (net->training)
+                be->bn2d_backward_train(&ex, dx, G + nd->w_off, G + nd->b_off, dy, xin,
+                                        P + nd->w_off, nd->save_mean, nd->save_invstd, n,
+                                        out->c, out->h * out->w);
+            else
+                be->bn2d_backward_eval(&ex, dx, G + nd->w_off, G + nd->b_off, dy, xin,
+                                       P + nd->w_off, B + nd->rm_off, B + nd->rv_off, n,
+                                       out->c, out->h * out->w, nd->eps);
+            break;
+        case RMN_OP_RELU:
+            if (dx)
+                be->relu_backward(&ex, dx, dy, xin, count);
+            break;
+        case RMN_OP_MAXPOOL2D: {
+            rmn_pool2d_shape sh = pool_shape(net, nd, n);
+            if (dx)
+                be->maxpool2d_backward(&ex, dx, dy, nd->idx, &sh);
+            break;
+        }
+        case RMN_OP_GAP:
+            if (dx)
+                be->gap_backward(&ex, dx, dy, n, in->c, in->h * in->w);
+            break;
+        case RMN_OP_DROPOUT:
+            if (!dx)
+                break;
+            if (net->training && nd->p > 0.0f)
+                be->dropout_backward(&ex, dx, dy, nd->mask, count);
+            else
+                for (size_t j = 0; j < count; ++j)
+                    dx[j] += dy[j];
+            break;
+        case RMN_OP_LINEAR:
+            be->linear_backward(&ex, dx, G + nd->w_off,
+                                nd->b_off != RMN_NET_NONE ? G + nd->b_off : NULL, dy, xin,
+                                P + nd->w_off, n, (int)rmn_value_size(in), out->c);
+            break;
+        }
+    }
+    return RMN_OK;
+}

@@ -1,0 +1,161 @@
+/* backend.c -- the "ref" and "cpu" op tables (see backend.h): thin adapters from the
+ * backend calling convention to the kernels of ops.h. */
+#include "tensor/backend.h"
+
+#include <string.h>
+
+#include "core/error.h"
+
+// --- shared adapters (both backends use the plain kernels for these) ----------------------
+
+static void bn_fwd_train(const rmn_exec *ex, float *y, float *sm, float *si, float *rm,
+                         float *rv, const float *x, const float *g, const float *b, int n,
+                         int c, int hw, double momentum, double eps) {
+    (void)ex;
+    rmn_ref_bn2d_forward_train(y, sm, si, rm, rv, x, g, b, n, c, hw, momentum, eps);
+}
+static void bn_fwd_eval(const rmn_exec *ex, float *y, const float *x, const float *g,
+                        const float *b, const float *rm, const float *rv, int n, int c, int hw,
+                        double eps) {
+    (void)ex;
+    rmn_ref_bn2d_forward_eval(y, x, g, b, rm, rv, n, c, hw, eps);
+}
+static void bn_bwd_train(const rmn_exec *ex, float *dx, float *dg, float *db, const float *dy,
+                         const float *x, const float *g, const float *sm, const float *si,
+                         int n, int c, int hw) {
+    (void)ex;
+    rmn_ref_bn2d_backward_train(dx, dg, db, dy, x, g, sm, si, n, c, hw);
+}
+static void bn_bwd_eval(const rmn_exec *ex, float *dx, float *dg, float *db, const float *dy,
+                        const float *x, const float *g, const float *rm, const float *rv, int n,
+                        int c, int hw, double eps) {
+    (void)ex;
+    rmn_ref_bn2d_backward_eval(dx, dg, db, dy, x, g, rm, rv, n, c, hw, eps);
+}
+static void relu_fwd(const rmn_exec *ex, float *y, const float *x, size_t count) {
+    (void)ex;
+    rmn_ref_relu_forward(y, x, count);
+}
+static void relu_bwd(const rmn_exec *ex, float *dx, const float *dy, const float *x,
+                     size_t count) {
+    (void)ex;
+    rmn_ref_relu_backward(dx, dy, x, count);
+}
+static void maxpool_fwd(const rmn_exec *ex, float *y, int32_t *idx, const float *x,
+                        const rmn_pool2d_shape *sh) {
+    (void)ex;
+    rmn_ref_maxpool2d_forward(y, idx, x, sh);
+}
+static void maxpool_bwd(const rmn_exec *ex, float *dx, const float *dy, const int32_t *idx,
+                        const rmn_pool2d_shape *sh) {
+    (void)ex;
+    rmn_ref_maxpool2d_backward(dx, dy, idx, sh);
+}
+static void gap_fwd(const rmn_exec *ex, float *y, const float *x, int n, int c, int hw) {
+    (void)ex;
+    rmn_ref_gap_forward(y, x, n, c, hw);
+}
+static void gap_bwd(const rmn_exec *ex, float *dx, const float *dy, int n, int c, int hw) {
+    (void)ex;
+    rmn_ref_gap_backward(dx, dy, n, c, hw);
+}
+static void dropout_fwd(const rmn_exec *ex, float *y, const float *x, const float *mask,
+                        size_t count) {
+    (void)ex;
+    rmn_ref_dropout_forward(y, x, mask, count);
+}
+static void dropout_bwd(const rmn_exec *ex, float *dx, const float *dy, const float *mask,
+                        size_t count) {
+    (void)ex;
+    rmn_ref_dropout_backward(dx, dy, mask, count);
+}
+
+// --- ref: naive conv and linear -----------------------------------------------------------
+
+static size_t ref_conv_ws(const rmn_conv2d_shape *sh, int nthreads) {
+    (void)sh;
+    (void)nthreads;
+    return 0;
+}
+static void ref_conv_fwd(const rmn_exec *ex, float *y, const float *x, const float *w,
+                         const float *b, const rmn_conv2d_shape *sh) {
+    (void)ex;
+    rmn_ref_conv2d_forward(y, x, w, b, sh);
+}
+static void ref_conv_bwd(const rmn_exec *ex, float *dx, float *dw, float *db, const float *dy,
+                         const float *x, const float *w, const rmn_conv2d_shape *sh) {
+    (void)ex;
+    rmn_ref_conv2d_backward(dx, dw, db, dy, x, w, sh);
+}
+static void ref_linear_fwd(const rmn_exec *ex, float *y, const float *x, const float *w,
+                           const float *b, int n, int in, int out) {
+    (void)ex;
+    rmn_ref_linear_forward(y, x, w, b, n, in, out);
+}
+static void ref_linear_bwd(const rmn_exec *ex, float *dx, float *dw, float *db,
+                           const float *dy, const float *x, const float *w, int n, int in,
+                           int out) {
+    (void)ex;
+    rmn_ref_linear_backward(dx, dw, db, dy, x, w, n, in, out);
+}
+
+// --- cpu: im2col + BLAS conv and linear ---------------------------------------------------
+
+static void cpu_conv_fwd(const rmn_exec *ex, float *y, const float *x, const float *w,
+                         const float *b, const rmn_conv2d_shape *sh) {
+    rmn_gemm_conv2d_forward(y, x, w, b, sh, ex->ws, ex->nthreads);
+}
+static void cpu_conv_bwd(const rmn_exec *ex, float *dx, float *dw, float *db, const float *dy,
+                         const float *x, const float *w, const rmn_conv2d_shape *sh) {
+    rmn_gemm_conv2d_backward(dx, dw, db, dy, x, w, sh, ex->ws, ex->nthreads);
+}
+static void cpu_linear_fwd(const rmn_exec *ex, float *y, const float *x, const float *w,
+                           const float *b, int n, int in, int out) {
+    (void)ex;
+    rmn_gemm_linear_forward(y, x, w, b, n, in, out);
+}
+static void cpu_linear_bwd(const rmn_exec *ex, float *dx, float *dw, float *db,
+                           const float *dy, const float *x, const float *w, int n, int in,
+                           int out) {
+    (void)ex;
+    rmn_gemm_linear_backward(dx, dw, db, dy, x, w, n, in, out);
+}
+
+#define SHARED_OPS                                                                          \
+    .bn2d_forward_train = bn_fwd_train, .bn2d_forward_eval = bn_fwd_eval,                   \
+    .bn2d_backward_train = bn_bwd_train, .bn2d_backward_eval = bn_bwd_eval,                 \
+    .relu_forward = relu_fwd, .relu_backward = relu_bwd, .maxpool2d_forward = maxpool_fwd,  \
+    .maxpool2d_backward = maxpool_bwd, .gap_forward = gap_fwd, .gap_backward = gap_bwd,     \
+    .dropout_forward = dropout_fwd, .dropout_backward = dropout_bwd
+
+const rmn_backend rmn_backend_ref = {
+    .name = "ref",
+    .conv2d_workspace = ref_conv_ws,
+    .conv2d_forward = ref_conv_fwd,
+    .conv2d_backward = ref_conv_bwd,
+    .linear_forward = ref_linear_fwd,
+    .linear_backward = ref_linear_bwd,
+    SHARED_OPS,
+};
+
+const rmn_backend rmn_backend_cpu = {
+    .name = "cpu",
+    .conv2d_workspace = rmn_gemm_conv2d_workspace,
+    .conv2d_forward = cpu_conv_fwd,
+    .conv2d_backward = cpu_conv_bwd,
+    .linear_forward = cpu_linear_fwd,
+    .linear_backward = cpu_linear_bwd,
+    SHARED_OPS,
+};
+
+const rmn_backend *rmn_backend_find(const char *name) {
+    static const rmn_backend *const all[] = {&rmn_backend_ref, &rmn_backend_cpu};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; ++i)
+        if (name && strcmp(all[i]->name, name) == 0)
+            return all[i];
+    rmn_error_set(RMN_ENOTFOUND, __FILE__, __LINE__, "no backend called '%s' (have: ref, cpu)",
+                  name ? name : "(null)");
+    return NULL;
+}
+
+const rmn_backend *rmn_backend_default(void) { return &rmn_backend_cpu; }

@@ -1,0 +1,72 @@
+/* backend.h -- the op set as a table of function pointers, one table per backend.
+ *
+ * The graph (nn/) calls ops only through an rmn_backend, so that a oneDNN backend (blocked
+ * layouts, fused primitives) and later a CUDA/cuDNN one slot in beside today's two:
+ *   "ref"  the naive loop nests of ops.h (oracles; slow),
+ *   "cpu"  im2col + OpenBLAS for conv2d and linear, the plain kernels for the rest.
+ * Every entry takes the execution context first (scratch memory, threads, backend state);
+ * the remaining arguments and shape contracts are those of the rmn_ref_* kernels in ops.h.
+ * Backward entries accumulate into their d* outputs. */
+#ifndef RMN_TENSOR_BACKEND_H
+#define RMN_TENSOR_BACKEND_H
+
+#include "tensor/ops.h"
+
+typedef struct {
+    float *ws;      /* scratch of at least the largest *_workspace answer, 64-byte aligned */
+    int nthreads;   /* OpenMP threads the kernels may use (BLAS runs single inside them) */
+    void *state;    /* backend-private (engine/stream handles); NULL for ref and cpu */
+} rmn_exec;
+
+typedef struct rmn_backend {
+    const char *name;
+    size_t (*conv2d_workspace)(const rmn_conv2d_shape *sh, int nthreads);
+    void (*conv2d_forward)(const rmn_exec *ex, float *y, const float *x, const float *w,
+                           const float *b, const rmn_conv2d_shape *sh);
+    void (*conv2d_backward)(const rmn_exec *ex, float *dx, float *dw, float *db,
+                            const float *dy, const float *x, const float *w,
+                            const rmn_conv2d_shape *sh);
+    void (*bn2d_forward_train)(const rmn_exec *ex, float *y, float *save_mean,
+                               float *save_invstd, float *running_mean, float *running_var,
+                               const float *x, const float *gamma, const float *beta, int n,
+                               int c, int hw, double momentum, double eps);
+    void (*bn2d_forward_eval)(const rmn_exec *ex, float *y, const float *x,
+                              const float *gamma, const float *beta, const float *running_mean,
+                              const float *running_var, int n, int c, int hw, double eps);
+    void (*bn2d_backward_train)(const rmn_exec *ex, float *dx, float *dgamma, float *dbeta,
+                                const float *dy, const float *x, const float *gamma,
+                                const float *save_mean, const float *save_invstd, int n, int c,
+                                int hw);
+    void (*bn2d_backward_eval)(const rmn_exec *ex, float *dx, float *dgamma, float *dbeta,
+                               const float *dy, const float *x, const float *gamma,
+                               const float *running_mean, const float *running_var, int n,
+                               int c, int hw, double eps);
+    void (*relu_forward)(const rmn_exec *ex, float *y, const float *x, size_t count);
+    void (*relu_backward)(const rmn_exec *ex, float *dx, const float *dy, const float *x,
+                          size_t count);
+    void (*maxpool2d_forward)(const rmn_exec *ex, float *y, int32_t *idx, const float *x,
+                              const rmn_pool2d_shape *sh);
+    void (*maxpool2d_backward)(const rmn_exec *ex, float *dx, const float *dy,
+                               const int32_t *idx, const rmn_pool2d_shape *sh);
+    void (*gap_forward)(const rmn_exec *ex, float *y, const float *x, int n, int c, int hw);
+    void (*gap_backward)(const rmn_exec *ex, float *dx, const float *dy, int n, int c, int hw);
+    void (*linear_forward)(const rmn_exec *ex, float *y, const float *x, const float *w,
+                           const float *b, int n, int in, int out);
+    void (*linear_backward)(const rmn_exec *ex, float *dx, float *dw, float *db,
+                            const float *dy, const float *x, const float *w, int n, int in,
+                            int out);
+    void (*dropout_forward)(const rmn_exec *ex, float *y, const float *x, const float *mask,
+                            size_t count);
+    void (*dropout_backward)(const rmn_exec *ex, float *dx, const float *dy,
+                             const float *mask, size_t count);
+} rmn_backend;
+
+extern const rmn_backend rmn_backend_ref;
+extern const rmn_backend rmn_backend_cpu;
+
+/* The backend called name ("ref", "cpu"), or NULL with RMN_ENOTFOUND recorded. */
+const rmn_backend *rmn_backend_find(const char *name);
+/* The default backend for training ("cpu"). */
+const rmn_backend *rmn_backend_default(void);
+
+#endif
