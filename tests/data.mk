@@ -6,3 +6,6 @@ TESTS += tests/test-fer2013
 check_PROGRAMS += tests/test-augment
 tests_test_augment_SOURCES = tests/test-augment.c tests/tap.h
 TESTS += tests/test-augment
+
+dist_check_SCRIPTS += tests/cli-data.sh
+TESTS += tests/cli-data.sh
