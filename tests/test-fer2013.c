@@ -203,7 +203,14 @@ static void test_good(rmn_dataset *ref) {
     write_bytes(path_of("crlf.csv"), crlf, n);
     write_bytes(path_of("nofinal.csv"), csv, strlen(csv) - 1);
     free(crlf);
+    FILE *bf = fopen(path_of("bom.csv"), "wb");
+    fputs("\xEF\xBB\xBF", bf);
+    fwrite(csv, 1, strlen(csv), bf);
+    fclose(bf);
     rmn_dataset d;
+    TAP_OK(rmn_dataset_load(path_of("bom.csv"), &d) == RMN_OK && same_data(ref, &d, 1),
+           "file with a UTF-8 byte-order mark loads alike");
+    rmn_dataset_free(&d);
     TAP_OK(rmn_dataset_load(path_of("crlf.csv"), &d) == RMN_OK && same_data(ref, &d, 1), "CRLF file loads alike");
     rmn_dataset_free(&d);
     TAP_OK(rmn_dataset_load(path_of("nofinal.csv"), &d) == RMN_OK && same_data(ref, &d, 1),

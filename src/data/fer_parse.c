@@ -58,6 +58,8 @@ static void quote_field(char *dst, size_t cap, const char *s, size_t n) {
 }
 
 static void header_field(parse_ctx *c, const char *s, size_t n) {
+    if (c->field == 0 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) /* UTF-8 byte-order mark */
+        s += 3, n -= 3;
     trim(&s, &n);
     if (n == 7 && memcmp(s, "emotion", 7) == 0 && c->col_emotion < 0)
         c->col_emotion = c->field;
