@@ -6,3 +6,15 @@ TESTS += tests/test-grad
 check_PROGRAMS += tests/test-conv
 tests_test_conv_SOURCES = tests/test-conv.c tests/tap.h
 TESTS += tests/test-conv
+
+check_PROGRAMS += tests/test-ops
+tests_test_ops_SOURCES = tests/test-ops.c tests/tap.h
+TESTS += tests/test-ops
+
+check_PROGRAMS += tests/test-sgd
+tests_test_sgd_SOURCES = tests/test-sgd.c tests/tap.h
+TESTS += tests/test-sgd
+
+check_PROGRAMS += tests/test-net
+tests_test_net_SOURCES = tests/test-net.c tests/tap.h
+TESTS += tests/test-net

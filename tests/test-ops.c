@@ -1,0 +1,150 @@
+/* test-ops.c -- forward semantics of the ops against values computed by hand: batch-norm
+ * running statistics (momentum 0.1, unbiased variance) and eval mode, softmax cross-entropy
+ * plain and weighted (PyTorch's weighted mean) with its gradient and error paths, dropout
+ * masks (deterministic per seed, expectation kept), softmax rows, max-pool padding, linear,
+ * global average pool and the shape checks. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "tap.h"
+#include "tensor/ops.h"
+
+static void test_bn(void) {
+    /* x:(N=2,C=2,HW=3); channel 0 of batch 1 is 1..6 (mean 3.5, unbiased var 3.5), channel 1
+     * is -2,0,2,4,6,8 (mean 3, unbiased var 14). Batch 2: channel 0 mean 1.5, biased var 1,
+     * unbiased 1.2; channel 1 mean 11, unbiased var 6. */
+    const float x1[12] = {1, 2, 3, -2, 0, 2, 4, 5, 6, 4, 6, 8};
+    const float x2[12] = {0.5f, 0.5f, 0.5f, 10, 10, 10, 2.5f, 2.5f, 2.5f, 10, 10, 16};
+    const float gamma[2] = {2.0f, 0.75f}, beta[2] = {0.5f, -0.25f};
+    float rm[2] = {0, 0}, rv[2] = {1, 1}, y[12], sm[2], si[2];
+    rmn_ref_bn2d_forward_train(y, sm, si, rm, rv, x1, gamma, beta, 2, 2, 3, 0.1, 1e-5);
+    TAP_NEAR(sm[0], 3.5, 1e-6, "bn: batch mean of channel 0");
+    TAP_NEAR(si[1], 1.0 / sqrt(70.0 / 6 + 1e-5), 1e-6, "bn: saved 1/std uses the biased variance");
+    rmn_ref_bn2d_forward_train(y, sm, si, rm, rv, x2, gamma, beta, 2, 2, 3, 0.1, 1e-5);
+    TAP_NEAR(rm[0], 0.09 * 3.5 + 0.1 * 1.5, 1e-6, "bn: running_mean[0] after two steps = 0.465");
+    TAP_NEAR(rm[1], 0.09 * 3.0 + 0.1 * 11.0, 1e-6, "bn: running_mean[1] after two steps = 1.37");
+    TAP_NEAR(rv[0], 0.81 + 0.09 * 3.5 + 0.1 * 1.2, 1e-6,
+             "bn: running_var[0] = 0.81 + 0.09*3.5 + 0.1*1.2 (unbiased)");
+    TAP_NEAR(rv[1], 0.81 + 0.09 * 14.0 + 0.1 * 6.0, 1e-6, "bn: running_var[1] = 2.67");
+    TAP_NEAR(y[0], (0.5 - 1.5) / sqrt(1.0 + 1e-5) * 2.0 + 0.5, 1e-6,
+             "bn: training output normalises with batch statistics");
+    const float xe[12] = {2, 0, 0, 0, 0, 3.5f, 0, 0, 0, 0, 0, 0};
+    rmn_ref_bn2d_forward_eval(y, xe, gamma, beta, rm, rv, 2, 2, 3, 1e-5);
+    TAP_NEAR(y[0], (2 - 0.465) / sqrt(1.245 + 1e-5) * 2 + 0.5, 1e-6,
+             "bn eval: uses the running statistics (3.25139)");
+    TAP_NEAR(y[5], (3.5 - 1.37) / sqrt(2.67 + 1e-5) * 0.75 - 0.25, 1e-6,
+             "bn eval: channel 1 with its own running statistics");
+}
+
+static void test_xent(void) {
+    const float logits[6] = {1, 2, 3, 0.5f, 0.5f, -1};
+    const int32_t labels[2] = {2, 0};
+    const float w[3] = {2.0f, 1.0f, 0.5f};
+    float d[6];
+    double loss;
+    int correct = -1;
+    int rc = rmn_softmax_xent(&loss, d, &correct, logits, labels, NULL, 2, 3);
+    TAP_OK(rc == RMN_OK, "xent: ok");
+    TAP_NEAR(loss, (0.4076059644443806 + 0.7989161848417257) / 2, 1e-7,
+             "xent: mean of the two rows' -log p");
+    TAP_OK(correct == 2, "xent: both rows correct (a tie takes the first max) (%d)", correct);
+    TAP_NEAR(d[2], -0.16737952211258916, 1e-6, "xent: dlogits = (p - onehot)/N at the label");
+    TAP_NEAR(d[4], 0.2249081088291371, 1e-6, "xent: dlogits = p/N elsewhere");
+    rc = rmn_softmax_xent(&loss, d, NULL, logits, labels, w, 2, 3);
+    TAP_OK(rc == RMN_OK, "xent weighted: ok");
+    TAP_NEAR(loss, (0.5 * 0.4076059644443806 + 2 * 0.7989161848417257) / 2.5, 1e-7,
+             "xent weighted: sum w_y l / sum w_y");
+    TAP_NEAR(d[2], -0.06695180884503567, 1e-6, "xent weighted: dlogits row 0 scaled by w/sum");
+    TAP_NEAR(d[3], -0.44014702587338067, 1e-6, "xent weighted: dlogits row 1 scaled by w/sum");
+    const int32_t bad[2] = {2, 3};
+    TAP_OK(rmn_softmax_xent(&loss, d, NULL, logits, bad, NULL, 2, 3) == RMN_EINVAL &&
+               strstr(rmn_error_message(), "label 3"),
+           "xent: a label outside [0,K) is EINVAL (%s)", rmn_error_message());
+    const float zero[3] = {0, 0, 0};
+    TAP_OK(rmn_softmax_xent(&loss, d, NULL, logits, labels, zero, 2, 3) == RMN_EINVAL,
+           "xent: zero total weight is EINVAL");
+    const float big[3] = {1000.0f, -1000.0f, 0.0f};
+    const int32_t l1[1] = {1};
+    rc = rmn_softmax_xent(&loss, d, NULL, big, l1, NULL, 1, 3);
+    TAP_OK(rc == RMN_OK && isfinite(loss) && fabs(loss - 2000.0) < 1e-3,
+           "xent: stable for logits of +-1000 (loss %g)", loss);
+    float p[6];
+    rmn_softmax_rows(p, logits, 2, 3);
+    TAP_NEAR(p[2], 0.6652409557748217, 1e-6, "softmax rows: p[0][2]");
+    TAP_NEAR(p[3] + p[4] + p[5], 1.0, 1e-6, "softmax rows: a row sums to 1");
+}
+
+static void test_dropout(void) {
+    const size_t n = 100000;
+    float *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float));
+    rmn_rng r1, r2;
+    rmn_rng_init(&r1, 77, RMN_STREAM_DROPOUT);
+    rmn_rng_init(&r2, 77, RMN_STREAM_DROPOUT);
+    rmn_dropout_mask(a, n, 0.25f, &r1);
+    rmn_dropout_mask(b, n, 0.25f, &r2);
+    TAP_OK(memcmp(a, b, n * sizeof(float)) == 0, "dropout: same seed, same mask");
+    rmn_dropout_mask(b, n, 0.25f, &r2);
+    TAP_OK(memcmp(a, b, n * sizeof(float)) != 0, "dropout: the stream moves on");
+    size_t zeros = 0, other = 0;
+    double sum = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+        zeros += a[i] == 0.0f;
+        other += a[i] != 0.0f && a[i] != 1.0f / 0.75f;
+        sum += a[i];
+    }
+    TAP_OK(other == 0, "dropout: kept entries are scaled by 1/(1-p)");
+    TAP_NEAR((double)zeros / n, 0.25, 0.01, "dropout: drop fraction ~ p (%.4f)",
+             (double)zeros / n);
+    TAP_NEAR(sum / n, 1.0, 0.01, "dropout: mask mean ~ 1 (expectation kept) (%.4f)", sum / n);
+    float x[4] = {1.5f, -2.0f, 3.0f, 0.25f}, y[4];
+    const float m[4] = {0.0f, 2.0f, 2.0f, 0.0f};
+    rmn_ref_dropout_forward(y, x, m, 4);
+    TAP_OK(y[0] == 0.0f && y[1] == -4.0f && y[2] == 6.0f && y[3] == 0.0f,
+           "dropout: forward multiplies by the mask");
+    free(a);
+    free(b);
+}
+
+static void test_pool_linear(void) {
+    float x[16], y[4];
+    int32_t idx[4];
+    for (int i = 0; i < 16; ++i)
+        x[i] = -(float)i;
+    rmn_pool2d_shape sh;
+    TAP_OK(rmn_pool2d_shape_init(&sh, 1, 1, 4, 4, 3, 2, 1) == RMN_OK && sh.p == 2 && sh.q == 2,
+           "maxpool 3x3 s2 p1 on 4x4 gives 2x2");
+    rmn_ref_maxpool2d_forward(y, idx, x, &sh);
+    TAP_OK(y[0] == 0.0f && y[1] == -1.0f && y[2] == -4.0f && y[3] == -5.0f && idx[3] == 5,
+           "maxpool: padding never wins (%g %g %g %g)", y[0], y[1], y[2], y[3]);
+    TAP_OK(rmn_pool2d_shape_init(&sh, 1, 1, 4, 4, 2, 2, 2) == RMN_EINVAL,
+           "maxpool: pad > kernel/2 is EINVAL");
+    rmn_conv2d_shape cs;
+    TAP_OK(rmn_conv2d_shape_init(&cs, 1, 1, 2, 2, 1, 5, 1, 1) == RMN_EINVAL,
+           "conv: a kernel larger than the padded input is EINVAL");
+    TAP_OK(rmn_conv2d_shape_init(&cs, 2, 3, 9, 7, 4, 3, 2, 1) == RMN_OK && cs.p == 5 && cs.q == 4,
+           "conv: 9x7 with 3x3 s2 p1 gives 5x4");
+    const float xl[2] = {1, 2}, w[6] = {1, 0, 0.5f, -1, 2, 3}, b[3] = {0.1f, 0.2f, 0.3f};
+    float yl[3], yg[3];
+    rmn_ref_linear_forward(yl, xl, w, b, 1, 2, 3);
+    rmn_gemm_linear_forward(yg, xl, w, b, 1, 2, 3);
+    TAP_OK(fabsf(yl[0] - 1.1f) < 1e-6f && fabsf(yl[1] + 1.3f) < 1e-6f &&
+               fabsf(yl[2] - 8.3f) < 1e-6f,
+           "linear: y = x W^T + b with W:(out,in) (%g %g %g)", yl[0], yl[1], yl[2]);
+    TAP_OK(fabsf(yl[0] - yg[0]) < 1e-6f && fabsf(yl[1] - yg[1]) < 1e-6f &&
+               fabsf(yl[2] - yg[2]) < 1e-6f,
+           "linear: the gemm path agrees");
+    const float xg[6] = {1, 2, 3, 4, 5, 9};
+    float yp[2];
+    rmn_ref_gap_forward(yp, xg, 1, 2, 3);
+    TAP_OK(yp[0] == 2.0f && yp[1] == 6.0f, "global avg pool: channel means");
+}
+
+int main(void) {
+    test_bn();
+    test_xent();
+    test_dropout();
+    test_pool_linear();
+    return tap_done();
+}
