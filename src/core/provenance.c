@@ -216,7 +216,7 @@ int rmn_provenance_collect(rmn_provenance *p) {
         char blas[512];
         const char *cfg = openblas_get_config();
         const char *core = openblas_get_corename();
-        snprintf(blas, sizeof blas, "OpenBLAS %s; core %s; threads %d", cfg ? cfg : "?",
+        snprintf(blas, sizeof blas, "%s; core %s; threads %d", cfg ? cfg : "?",
                  core ? core : "?", openblas_get_num_threads());
         p->blas_config = strdup(blas);
         if (!p->blas_config)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 // --- errors -----------------------------------------------------------------------------------
 
@@ -183,9 +184,11 @@ int rmn_store_open_opts(const char *path, const rmn_store_options *opt, rmn_stor
     int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
     int st;
     if (rc != SQLITE_OK) {
-        st = RMN_ERROR(s->read_only && (rc & 0xff) == SQLITE_CANTOPEN ? RMN_ENOTFOUND : RMN_EIO,
-                       "%s: cannot open the store: %s", path,
-                       s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        if (s->read_only && access(path, F_OK) != 0)
+            st = RMN_ERROR(RMN_ENOTFOUND, "%s: no such store (runs create it)", path);
+        else
+            st = RMN_ERROR(RMN_EIO, "%s: cannot open the store: %s", path,
+                           s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
         goto fail;
     }
     if ((st = configure_connection(s)) != RMN_OK)
