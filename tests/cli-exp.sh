@@ -48,7 +48,7 @@ bad_case() { # name, awk program applied to data line 3 (file line 4), expected 
     "$exp" run "$tiny" --db "$tap_tmp/fresh-$1.db" --data "$tap_tmp/$1.csv" >/dev/null 2>"$tap_tmp/$1.err"
     rc=$?
     [ $rc -eq 1 ]; ok $? "$1: exit 1"
-    grep -q "$1.csv:4: .*$3" "$tap_tmp/$1.err"; ok $? "$1: message names file, line and problem: $(head -c 200 "$tap_tmp/$1.err")"
+    grep -q "$1.csv:4: .*$3" "$tap_tmp/$1.err"; ok $? "$1: message names file, line and problem: $(grep error "$tap_tmp/$1.err" | head -c 200)"
     [ ! -e "$tap_tmp/fresh-$1.db" ]; ok $? "$1: no store created"
     "$exp" run "$tiny" --db "$db" --data "$tap_tmp/$1.csv" >/dev/null 2>&1
     [ "$(q "SELECT (SELECT COUNT(*) FROM runs) || '/' || (SELECT COUNT(*) FROM metrics) || '/' || (SELECT COUNT(*) FROM predictions)")" = "$before" ]
@@ -61,7 +61,7 @@ bad_case usage 'sub(/.*/, "PrivateTset", $3)' "PrivateTset"
 head -c 20000 "$RMN_SAMPLE" >"$tap_tmp/truncated.csv.xz"
 "$exp" run "$tiny" --db "$tap_tmp/fresh-trunc.db" --data "$tap_tmp/truncated.csv.xz" >/dev/null 2>"$tap_tmp/trunc.err"
 [ $? -eq 1 ]; ok $? "truncated archive: exit 1"
-grep -q "truncated.csv.xz" "$tap_tmp/trunc.err"; ok $? "truncated archive: message names the file: $(head -c 200 "$tap_tmp/trunc.err")"
+grep -q "truncated.csv.xz" "$tap_tmp/trunc.err"; ok $? "truncated archive: message names the file: $(grep error "$tap_tmp/trunc.err" | head -c 200)"
 [ ! -e "$tap_tmp/fresh-trunc.db" ]; ok $? "truncated archive: no store created"
 
 done_testing

@@ -2,3 +2,6 @@
 check_PROGRAMS += tests/test-config
 tests_test_config_SOURCES = tests/test-config.c tests/tap.h
 TESTS += tests/test-config
+
+dist_check_SCRIPTS += tests/cli-exp.sh
+TESTS += tests/cli-exp.sh

@@ -10,7 +10,7 @@
 #include "core/error.h"
 #include "core/provenance.h"
 #include "data/fer2013.h"
-#include "report/runs.h"
+#include "report/report.h"
 #include "store/store.h"
 #include "train/config.h"
 #include "train/trainer.h"

@@ -32,7 +32,7 @@ void rmn_eval_result_free(rmn_eval_result *r) {
 }
 
 int rmn_evaluate_split(rmn_net *net, const rmn_split_data *split, int batch, int image_size,
-                       int in_channels, int num_classes, const char *label, FILE *log,
+                       int in_channels, int num_classes, const char *label, FILE *log_out,
                         rmn_eval_result *out) {
     memset(out, 0, sizeof *out);
     const int n = split->n, k = num_classes;
@@ -42,24 +42,26 @@ int rmn_evaluate_split(rmn_net *net, const rmn_split_data *split, int batch, int
     out->labels = malloc((size_t)n * sizeof *out->labels + 1);
     out->preds = malloc((size_t)n * sizeof *out->preds + 1);
     out->probs = malloc((size_t)n * (size_t)k * sizeof *out->probs + 1);
+    rmn_batch_spec spec = {.size = image_size, .channels = in_channels, .augment = NULL};
     float *x = malloc((size_t)batch * (size_t)in_channels * (size_t)image_size * (size_t)image_size * sizeof *x);
-    if (!out->sample_idx || !out->labels || !out->preds || !out->probs || !x) {
+    float *scratch = malloc(rmn_batch_scratch_floats(&spec) * sizeof *scratch);
+    if (!out->sample_idx || !out->labels || !out->preds || !out->probs || !x || !scratch) {
         free(x);
+        free(scratch);
         rmn_eval_result_free(out);
         return RMN_ERROR(RMN_ENOMEM, "cannot allocate evaluation buffers for %d samples", n);
     }
     for (int i = 0; i < n; ++i)
         out->sample_idx[i] = i;
     rmn_progress bar;
-    rmn_progress_begin(&bar, log ? log : stderr, label, n);
-    if (!log)
-        bar.mode = RMN_PROGRESS_OFF;
+    rmn_progress_begin(&bar, log_out ? log_out : stderr, label, n);
+    if (!log_out || bar.mode != RMN_PROGRESS_TTY)
+        bar.mode = RMN_PROGRESS_OFF; /* evaluations are short: a bar on a terminal, no lines in logs */
     double loss_sum = 0;
     int rc = RMN_OK;
     for (int start = 0; start < n && rc == RMN_OK; start += batch) {
         int b = n - start < batch ? n - start : batch;
-        rc = rmn_batch_fill(split, out->sample_idx + start, b, image_size, in_channels, NULL, NULL, x,
-                            out->labels + start);
+        rc = rmn_batch_fill(x, out->labels + start, scratch, split, out->sample_idx + start, b, &spec, NULL);
         if (rc == RMN_OK)
             rc = rmn_net_forward(net, x, b, 0, NULL);
         if (rc != RMN_OK)
@@ -79,6 +81,7 @@ int rmn_evaluate_split(rmn_net *net, const rmn_split_data *split, int batch, int
         rmn_progress_update(&bar, start + b, status);
     }
     free(x);
+    free(scratch);
     if (rc != RMN_OK) {
         rmn_eval_result_free(out);
         return rc;

@@ -21,7 +21,7 @@ typedef struct {
 /* Eval-mode forward over the split in batches of `batch` (the net must be planned for it);
  * progress lines go to `log` when it is not NULL. */
 int  rmn_evaluate_split(rmn_net *net, const rmn_split_data *split, int batch, int image_size,
-                        int in_channels, int num_classes, const char *label, FILE *log,
+                        int in_channels, int num_classes, const char *label, FILE *log_out,
                         rmn_eval_result *out);
 void rmn_eval_result_free(rmn_eval_result *r);
 

@@ -1,3 +1,5 @@
 # src/train/local.mk -- sources of the train module (included by Makefile.am)
 src_librmn_a_SOURCES += \
-	%D%/config.c %D%/config.h
+	%D%/config.c %D%/config.h \
+	%D%/evaluate.c %D%/evaluate.h \
+	%D%/trainer.c %D%/trainer.h

@@ -120,7 +120,7 @@ typedef struct {
     rmn_sgd    opt;
     rmn_rng    shuffle_rng, augment_rng, dropout_rng;
     int32_t   *order;
-    float     *x;
+    float     *x, *scratch;
     int32_t   *labels;
     float     *class_weights; /* NULL unless weighted_loss */
 } train_state;
@@ -134,6 +134,7 @@ static int train_epoch(const rmn_train_job *job, train_state *st, int epoch, dou
         st->order[i] = i;
     rmn_rng_shuffle(&st->shuffle_rng, st->order, n);
     rmn_augment_params aug = {.flip_p = cfg->flip_p, .max_rotation_deg = cfg->max_rotation_deg};
+    rmn_batch_spec spec = {.size = cfg->image_size, .channels = cfg->in_channels, .augment = &aug};
 
     char label[64];
     snprintf(label, sizeof label, "epoch %d/%d", epoch + 1, cfg->max_epoch_num + 1);
@@ -148,8 +149,8 @@ static int train_epoch(const rmn_train_job *job, train_state *st, int epoch, dou
         if (job->stop && *job->stop)
             return RMN_ERROR(RMN_EINTR, "stopped by a signal in epoch %d", epoch + 1);
         int b = n - start < bs ? n - start : bs;
-        RMN_TRY(rmn_batch_fill(train, st->order + start, b, cfg->image_size, cfg->in_channels, &aug,
-                               &st->augment_rng, st->x, st->labels));
+        RMN_TRY(rmn_batch_fill(st->x, st->labels, st->scratch, train, st->order + start, b, &spec,
+                               &st->augment_rng));
         double loss;
         int ok;
         RMN_TRY(rmn_net_forward(st->net, st->x, b, 1, &st->dropout_rng));
@@ -203,7 +204,7 @@ static int train_body(const rmn_train_job *job, train_state *st, int64_t run_id,
     res->best_val_acc = -1;
     for (int epoch = 0; epoch <= cfg->max_epoch_num; ++epoch) {
         double t0 = rmn_monotonic_s();
-        double train_loss, train_acc, ips;
+        double train_loss = 0, train_acc = 0, ips = 0;
         RMN_TRY(train_epoch(job, st, epoch, &train_loss, &train_acc, &ips));
         rmn_eval_result ev;
         RMN_TRY(rmn_evaluate_split(st->net, val, cfg->batch_size, cfg->image_size, cfg->in_channels,
@@ -269,7 +270,10 @@ static int state_init(const rmn_train_job *job, train_state *st) {
     st->order = malloc((size_t)job->data->split[RMN_SPLIT_TRAIN].n * sizeof *st->order + 1);
     st->x = malloc((size_t)cfg->batch_size * per_image * sizeof *st->x);
     st->labels = malloc((size_t)cfg->batch_size * sizeof *st->labels);
-    if (!st->order || !st->x || !st->labels)
+    rmn_augment_params aug = {.flip_p = cfg->flip_p, .max_rotation_deg = cfg->max_rotation_deg};
+    rmn_batch_spec spec = {.size = cfg->image_size, .channels = cfg->in_channels, .augment = &aug};
+    st->scratch = malloc(rmn_batch_scratch_floats(&spec) * sizeof *st->scratch);
+    if (!st->order || !st->x || !st->labels || !st->scratch)
         return RMN_ERROR(RMN_ENOMEM, "cannot allocate training buffers");
     if (cfg->weighted_loss)
         RMN_TRY(class_weights_alloc(job, &st->class_weights));
@@ -281,6 +285,7 @@ static void state_free(train_state *st) {
     rmn_sgd_free(&st->opt);
     free(st->order);
     free(st->x);
+    free(st->scratch);
     free(st->labels);
     free(st->class_weights);
     memset(st, 0, sizeof *st);
