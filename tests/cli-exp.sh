@@ -64,4 +64,29 @@ head -c 20000 "$RMN_SAMPLE" >"$tap_tmp/truncated.csv.xz"
 grep -q "truncated.csv.xz" "$tap_tmp/trunc.err"; ok $? "truncated archive: message names the file: $(grep error "$tap_tmp/trunc.err" | head -c 200)"
 [ ! -e "$tap_tmp/fresh-trunc.db" ]; ok $? "truncated archive: no store created"
 
+# --- a locked store: a clear error after the busy timeout, nothing damaged -------------------------
+before=$(q "SELECT COUNT(*) FROM runs")
+(echo "BEGIN EXCLUSIVE;"; sleep 6; echo "COMMIT;") | sqlite3 "$db" &
+locker=$!
+sleep 1
+RMN_BUSY_TIMEOUT_MS=300 "$exp" run "$tiny" --db "$db" >/dev/null 2>"$tap_tmp/locked.err"
+[ $? -eq 1 ]; ok $? "locked store: exit 1"
+grep -q "rmn-exp: error: .*rmn.db.*locked" "$tap_tmp/locked.err"; ok $? "locked store: message names the store: $(grep error "$tap_tmp/locked.err" | head -c 200)"
+wait $locker
+[ "$(q "SELECT COUNT(*) FROM runs")" = "$before" ] && [ "$(q "PRAGMA integrity_check")" = ok ]
+ok $? "locked store: nothing written, integrity ok"
+
+# --- a stop request (SIGTERM) ends the run as KILLED -------------------------------------------
+"$exp" run "$tiny" --db "$db" --epochs 50 >/dev/null 2>"$tap_tmp/term.err" &
+pid=$!
+i=0
+while [ "$(q "SELECT COUNT(*) FROM metrics m JOIN runs r USING (run_id) WHERE r.status='RUNNING'")" -lt 1 ] && [ $i -lt 600 ]; do
+    sleep 0.2; i=$((i + 1))
+done
+kill -TERM $pid
+wait $pid
+[ $? -eq 1 ]; ok $? "SIGTERM: exit 1"
+[ "$(q "SELECT status FROM runs ORDER BY run_id DESC LIMIT 1")" = KILLED ]; ok $? "SIGTERM: the run is KILLED"
+[ -n "$(q "SELECT error_text FROM runs ORDER BY run_id DESC LIMIT 1")" ]; ok $? "SIGTERM: the reason is recorded"
+
 done_testing

@@ -100,6 +100,16 @@ static int parse_options(int argc, char **argv, options *o) {
     return 0;
 }
 
+/* Opens the store named by --db, $RMN_DB or rmn.db; RMN_BUSY_TIMEOUT_MS sets the lock wait. */
+static int with_store(const options *o, rmn_store **out) {
+    rmn_store_options opt = {0};
+    const char *busy = getenv("RMN_BUSY_TIMEOUT_MS");
+    long ms;
+    if (busy && parse_long(busy, 1, 3600000L, &ms))
+        opt.busy_timeout_ms = (int)ms;
+    return rmn_store_open_opts(o->db ? o->db : rmn_store_default_path(), &opt, out) == RMN_OK;
+}
+
 static int cmd_run(const char *name, const options *o) {
     rmn_experiment exp;
     if (rmn_experiment_load(name, &exp) != RMN_OK)
@@ -143,7 +153,7 @@ static int cmd_run(const char *name, const options *o) {
         return fail();
     }
     rmn_store *store = NULL;
-    if (rmn_store_open(o->db ? o->db : rmn_store_default_path(), &store) != RMN_OK) {
+    if (!with_store(o, &store)) {
         rmn_dataset_free(&ds);
         rmn_experiment_free(&exp);
         return fail();
@@ -175,12 +185,6 @@ static int cmd_run(const char *name, const options *o) {
     rmn_dataset_free(&ds);
     rmn_experiment_free(&exp);
     return status;
-}
-
-static int with_store(const options *o, rmn_store **out) {
-    if (rmn_store_open(o->db ? o->db : rmn_store_default_path(), out) != RMN_OK)
-        return 0;
-    return 1;
 }
 
 static int print_version(int build_info) {
