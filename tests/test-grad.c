@@ -133,6 +133,10 @@ static void relu_grad(float *const *t, float *const *d) {
     rmn_ref_relu_backward(d[0], K.g32, t[0], K.ny);
 }
 
+static void relu_grad_cpu(float *const *t, float *const *d) {
+    rmn_cpu_relu_backward(d[0], K.g32, t[0], K.ny, 2);
+}
+
 static void pool_setup(row *r, int kernel, int stride, int pad) {
     act_setup(r);
     rmn_pool2d_shape_init(&K.pool, 3, 5, 7, 7, kernel, stride, pad);
@@ -239,6 +243,7 @@ static row rows[] = {
     {"bn2d training", 0, {"dx", "dgamma", "dbeta"}, {0}, bn_setup, bn_train_loss64, bn_train_grad},
     {"bn2d eval", 0, {"dx", "dgamma", "dbeta"}, {0}, bn_setup, bn_eval_loss64, bn_eval_grad},
     {"relu", 0, {"dx"}, {0}, act_setup, relu_loss64, relu_grad},
+    {"relu (cpu)", 0, {"dx"}, {0}, act_setup, relu_loss64, relu_grad_cpu},
     {"maxpool2d 3x3 stride 2 pad 1", 0, {"dx"}, {0}, pool3_setup, pool_loss64, pool_grad},
     {"maxpool2d 2x2 stride 2", 0, {"dx"}, {0}, pool2_setup, pool_loss64, pool_grad},
     {"global avg pool", 0, {"dx"}, {0}, gap_setup, gap_loss64, gap_grad},

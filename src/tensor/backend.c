@@ -121,10 +121,18 @@ static void cpu_linear_bwd(const rmn_exec *ex, float *dx, float *dw, float *db,
     rmn_gemm_linear_backward(dx, dw, db, dy, x, w, n, in, out);
 }
 
+static void cpu_relu_fwd(const rmn_exec *ex, float *y, const float *x, size_t count) {
+    rmn_cpu_relu_forward(y, x, count, ex->nthreads);
+}
+static void cpu_relu_bwd(const rmn_exec *ex, float *dx, const float *dy, const float *x,
+                         size_t count) {
+    rmn_cpu_relu_backward(dx, dy, x, count, ex->nthreads);
+}
+
 #define SHARED_OPS                                                                          \
     .bn2d_forward_train = bn_fwd_train, .bn2d_forward_eval = bn_fwd_eval,                   \
     .bn2d_backward_train = bn_bwd_train, .bn2d_backward_eval = bn_bwd_eval,                 \
-    .relu_forward = relu_fwd, .relu_backward = relu_bwd, .maxpool2d_forward = maxpool_fwd,  \
+    .maxpool2d_forward = maxpool_fwd,                                                       \
     .maxpool2d_backward = maxpool_bwd, .gap_forward = gap_fwd, .gap_backward = gap_bwd,     \
     .dropout_forward = dropout_fwd, .dropout_backward = dropout_bwd
 
@@ -135,6 +143,8 @@ const rmn_backend rmn_backend_ref = {
     .conv2d_backward = ref_conv_bwd,
     .linear_forward = ref_linear_fwd,
     .linear_backward = ref_linear_bwd,
+    .relu_forward = relu_fwd,
+    .relu_backward = relu_bwd,
     SHARED_OPS,
 };
 
@@ -145,6 +155,8 @@ const rmn_backend rmn_backend_cpu = {
     .conv2d_backward = cpu_conv_bwd,
     .linear_forward = cpu_linear_fwd,
     .linear_backward = cpu_linear_bwd,
+    .relu_forward = cpu_relu_fwd,
+    .relu_backward = cpu_relu_bwd,
     SHARED_OPS,
 };
 

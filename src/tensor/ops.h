@@ -145,4 +145,13 @@ void rmn_gemm_linear_forward(float *y, const float *x, const float *w, const flo
 void rmn_gemm_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                               const float *w, int n, int in, int out);
 
+
+// --- cpu element-wise kernels (eltwise_cpu.c) ---------------------------------------------
+
+/* y:(count) x:(count) -- as rmn_ref_relu_forward, vectorised, OpenMP for large counts */
+void rmn_cpu_relu_forward(float *y, const float *x, size_t count, int nthreads);
+/* dx,dy,x:(count) -- as rmn_ref_relu_backward */
+void rmn_cpu_relu_backward(float *dx, const float *dy, const float *x, size_t count,
+                           int nthreads);
+
 #endif
