@@ -1,7 +1,6 @@
 /* sgd.c -- SGD with momentum, dampening, Nesterov and weight decay as torch.optim.SGD. */
 #include "optim/sgd.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
