@@ -2,3 +2,10 @@
 check_PROGRAMS += tests/test-safetensors
 tests_test_safetensors_SOURCES = tests/test-safetensors.c tests/tap.h
 TESTS += tests/test-safetensors
+
+check_PROGRAMS += tests/test-golden-format
+tests_test_golden_format_SOURCES = tests/test-golden-format.c tests/tap.h
+TESTS += tests/test-golden-format
+
+# the generator of tests/data/golden/ (developer-side, needs /usr/bin/python3 with torch)
+EXTRA_DIST += tools/golden/README.md tools/golden/st.py tools/golden/make_golden.py

@@ -96,6 +96,7 @@ static rmn_st_writer *reference_writer(void) {
     rc |= rmn_st_writer_meta(w, "note", "reference file for test-safetensors.");
     rc |= rmn_st_writer_meta(w, "format", "pt");
     rc |= rmn_st_writer_meta(w, "op", "st_reference");
+    rc |= rmn_st_writer_meta(w, "tensors", "a_f32,b_f64,c_i32,d_i64,e_u8,f_empty,g_5d");
     if (rc != RMN_OK) {
         rmn_st_writer_free(w);
         return NULL;
@@ -146,7 +147,7 @@ static void test_round_trip(void) {
     TAP_OK(t && t->ndim == 5 && t->shape[3] == 2 && memcmp(t->data, ref_g, 16) == 0, "5-d round trip");
     TAP_OK(rmn_st_find(f, "zzz") == NULL && rmn_st_find(f, "a_f3") == NULL, "absent names give NULL");
 
-    TAP_OK(rmn_st_meta_count(f) == 4, "4 metadata entries");
+    TAP_OK(rmn_st_meta_count(f) == 5, "5 metadata entries");
     TAP_OK(rmn_st_meta(f, "op") && strcmp(rmn_st_meta(f, "op"), "st_reference") == 0,
            "metadata lookup; a later meta() replaces the value");
     TAP_OK(rmn_st_meta(f, "utf8") && strcmp(rmn_st_meta(f, "utf8"), "\xc3\xa9t\xc3\xa9") == 0, "UTF-8 metadata");
@@ -157,7 +158,7 @@ static void test_round_trip(void) {
 
     /* typed access */
     float   f32[6];
-    double  f64[4];
+    double  f64[6];
     int64_t i64[4];
     TAP_OK(rmn_st_copy_f32(rmn_st_find(f, "a_f32"), f32, 6) == RMN_OK && f32[5] == 100.0f, "copy_f32 of F32");
     TAP_OK(rmn_st_copy_f32(rmn_st_find(f, "b_f64"), f32, 3) == RMN_OK && f32[1] == -2.5f, "copy_f32 of F64");

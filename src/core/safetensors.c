@@ -621,8 +621,10 @@ int rmn_st_open(const char *path, rmn_st_file **out) {
         goto out;
     if ((rc = parse_header(f, root)) != RMN_OK)
         goto out;
-    qsort(f->t, (size_t)f->nt, sizeof *f->t, cmp_tensor);
-    qsort(f->m, (size_t)f->nm, sizeof *f->m, cmp_str_ptr);
+    if (f->nt > 0)
+        qsort(f->t, (size_t)f->nt, sizeof *f->t, cmp_tensor);
+    if (f->nm > 0)
+        qsort(f->m, (size_t)f->nm, sizeof *f->m, cmp_str_ptr);
 out:
     if (fd >= 0)
         close(fd);

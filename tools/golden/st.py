@@ -87,7 +87,8 @@ def reference_tensors():
         "f_empty": ("F32", [0, 3], b""),
         "g_5d": ("F32", [1, 2, 1, 2, 1], struct.pack("<4f", 1.0, 2.0, 3.0, 4.0)),
     }, {"op": "st_reference", "format": "pt", "note": "reference file for test-safetensors.",
-        "utf8": "\u00e9t\u00e9"}
+        "utf8": "\u00e9t\u00e9",
+        "tensors": "a_f32,b_f64,c_i32,d_i64,e_u8,f_empty,g_5d"}
 
 
 if __name__ == "__main__":
