@@ -18,3 +18,7 @@ TESTS += tests/test-sgd
 check_PROGRAMS += tests/test-net
 tests_test_net_SOURCES = tests/test-net.c tests/tap.h
 TESTS += tests/test-net
+
+check_PROGRAMS += tests/test-schedule
+tests_test_schedule_SOURCES = tests/test-schedule.c tests/tap.h
+TESTS += tests/test-schedule

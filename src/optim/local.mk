@@ -1,3 +1,4 @@
 # src/optim/local.mk -- sources of the optim module (included by Makefile.am)
 src_librmn_a_SOURCES += \
-	%D%/sgd.c %D%/sgd.h
+	%D%/sgd.c %D%/sgd.h \
+	%D%/schedule.c %D%/schedule.h

@@ -2,6 +2,7 @@
 #include "train/config.h"
 
 #include "core/error.h"
+#include "optim/schedule.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -35,9 +36,11 @@ static const config_key KEYS[] = {
     {"in_channels", KEY_INT, F(in_channels), 0},
     {"log_dir", KEY_UNUSED, 0, 0},
     {"lr", KEY_DOUBLE, F(lr), 0},
+    {"lr_schedule", KEY_STR, F(lr_schedule), S(lr_schedule)},
     {"max_epoch_num", KEY_INT, F(max_epoch_num), 0},
     {"max_plateau_count", KEY_INT, F(max_plateau_count), 0},
     {"max_rotation_deg", KEY_DOUBLE, F(max_rotation_deg), 0},
+    {"min_lr", KEY_DOUBLE, F(min_lr), 0},
     {"model_name", KEY_STR, F(model_name), S(model_name)},
     {"momentum", KEY_DOUBLE, F(momentum), 0},
     {"nesterov", KEY_INT, F(nesterov), 0},
@@ -46,7 +49,7 @@ static const config_key KEYS[] = {
     {"optimizer", KEY_STR, F(optimizer), S(optimizer)},
     {"plateau_patience", KEY_INT, F(plateau_patience), 0},
     {"seed", KEY_U64, F(seed), 0},
-    {"steplr", KEY_UNUSED, 0, 0},
+    {"steplr", KEY_INT, F(steplr), 0},
     {"weight_decay", KEY_DOUBLE, F(weight_decay), 0},
     {"weighted_loss", KEY_INT, F(weighted_loss), 0},
     {"width", KEY_INT, F(width), 0},
@@ -61,6 +64,9 @@ void rmn_train_config_defaults(rmn_train_config *cfg) {
     snprintf(cfg->arch, sizeof cfg->arch, "democnn");
     snprintf(cfg->model_name, sizeof cfg->model_name, "democnn");
     snprintf(cfg->optimizer, sizeof cfg->optimizer, "sgd");
+    snprintf(cfg->lr_schedule, sizeof cfg->lr_schedule, "plateau");
+    cfg->min_lr = 1e-6;
+    cfg->steplr = 50;
     cfg->lr = 1e-4;
     cfg->momentum = 0.9;
     cfg->weight_decay = 1e-3;
@@ -134,6 +140,11 @@ static int check_ranges(const rmn_train_config *c, const char *where) {
         return RMN_ERROR(RMN_EINVAL, "%s: max_rotation_deg must lie in [0, 180]", where);
     if (c->weight_decay < 0 || c->momentum < 0 || c->momentum >= 1)
         return RMN_ERROR(RMN_EINVAL, "%s: weight_decay >= 0 and 0 <= momentum < 1 required", where);
+    int kind;
+    if (rmn_schedule_kind_parse(c->lr_schedule, &kind) != RMN_OK)
+        return rmn_error_prefix("%s", where);
+    if (!(c->min_lr >= 0 && c->min_lr <= c->lr))
+        return RMN_ERROR(RMN_EINVAL, "%s: min_lr must lie in [0, lr]", where);
     if (strcmp(c->optimizer, "sgd") != 0)
         return RMN_ERROR(RMN_EINVAL, "%s: optimizer \"%s\" is not available (known: sgd)", where,
                          c->optimizer);

@@ -8,6 +8,7 @@
 #include "data/augment.h"
 #include "data/batch.h"
 #include "nn/net.h"
+#include "optim/schedule.h"
 #include "optim/sgd.h"
 #include "train/evaluate.h"
 
@@ -118,6 +119,7 @@ static int record_eval(const rmn_train_job *job, int64_t run_id, const char *spl
 typedef struct {
     rmn_net   *net;
     rmn_sgd    opt;
+    rmn_schedule schedule;
     rmn_rng    shuffle_rng, augment_rng, dropout_rng;
     int32_t   *order;
     float     *x, *scratch;
@@ -205,6 +207,8 @@ static int train_body(const rmn_train_job *job, train_state *st, int64_t run_id,
     for (int epoch = 0; epoch <= cfg->max_epoch_num; ++epoch) {
         double t0 = rmn_monotonic_s();
         double train_loss = 0, train_acc = 0, ips = 0;
+        st->opt.lr = (float)rmn_schedule_lr_for_epoch(&st->schedule, epoch);
+        const double epoch_lr = st->opt.lr;
         RMN_TRY(train_epoch(job, st, epoch, &train_loss, &train_acc, &ips));
         rmn_eval_result ev;
         RMN_TRY(rmn_evaluate_split(st->net, val, cfg->batch_size, cfg->image_size, cfg->in_channels,
@@ -213,7 +217,7 @@ static int train_body(const rmn_train_job *job, train_state *st, int64_t run_id,
         rmn_eval_result_free(&ev);
         double epoch_s = rmn_monotonic_s() - t0;
         const char *keys[] = {"train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_s", "images_per_s"};
-        const double values[] = {train_loss, train_acc, val_loss, val_acc, st->opt.lr, epoch_s, ips};
+        const double values[] = {train_loss, train_acc, val_loss, val_acc, epoch_lr, epoch_s, ips};
         RMN_TRY(rmn_store_epoch(job->store, run_id, epoch, 7, keys, values));
         res->epochs = epoch + 1;
         res->seconds += epoch_s;
@@ -230,6 +234,8 @@ static int train_body(const rmn_train_job *job, train_state *st, int64_t run_id,
             fprintf(job->log, "  epoch %d: train loss %.4f acc %.2f%%, val loss %.4f acc %.2f%%%s, %.1f s\n",
                     epoch + 1, train_loss, 100 * train_acc, val_loss, 100 * val_acc,
                     plateau == 0 ? " (best)" : "", epoch_s);
+        if (rmn_schedule_observe(&st->schedule, 100.0 - 100.0 * val_acc) && job->log)
+            fprintf(job->log, "  learning rate reduced to %g\n", st->schedule.lr);
         if (plateau > cfg->max_plateau_count)
             break;
     }
@@ -263,6 +269,16 @@ static int state_init(const rmn_train_job *job, train_state *st) {
     RMN_TRY(rmn_net_plan(st->net, cfg->batch_size));
     RMN_TRY(rmn_sgd_init(&st->opt, rmn_net_param_count(st->net), (float)cfg->lr, (float)cfg->momentum,
                          (float)cfg->weight_decay, cfg->nesterov));
+    int kind = RMN_SCHEDULE_NONE;
+    RMN_TRY(rmn_schedule_kind_parse(cfg->lr_schedule, &kind));
+    if (kind == RMN_SCHEDULE_PLATEAU) /* the thesis: ReduceLROnPlateau on 100 - val_acc */
+        rmn_schedule_plateau(&st->schedule, cfg->lr, 0, 0.1, cfg->plateau_patience, 1e-4, 0, cfg->min_lr);
+    else if (kind == RMN_SCHEDULE_COSINE)
+        rmn_schedule_cosine(&st->schedule, cfg->lr, cfg->max_epoch_num + 1, cfg->min_lr);
+    else if (kind == RMN_SCHEDULE_STEP)
+        rmn_schedule_step_lr(&st->schedule, cfg->lr, cfg->steplr, 0.1);
+    else
+        rmn_schedule_constant(&st->schedule, cfg->lr);
     rmn_rng_init(&st->shuffle_rng, cfg->seed, RMN_STREAM_SHUFFLE);
     rmn_rng_init(&st->augment_rng, cfg->seed, RMN_STREAM_AUGMENT);
     rmn_rng_init(&st->dropout_rng, cfg->seed, RMN_STREAM_DROPOUT);
