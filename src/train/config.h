@@ -1,0 +1,57 @@
+/* config.h -- training configurations and experiment definitions (JSON, via jansson).
+ *
+ * A configuration accepts the thesis's fer2013_config.json keys as they are (arch, lr,
+ * weight_decay, momentum, batch_size, max_epoch_num, max_plateau_count, plateau_patience,
+ * image_size, in_channels, num_classes, weighted_loss, model_name, and the ones rmn records but
+ * does not use: data_path, distributed, num_workers, device, log_dir, checkpoint_dir, cwd)
+ * plus rmn's own (optimizer, nesterov, lr_schedule, min_lr, width, flip_p, max_rotation_deg, seed). Unknown keys are
+ * errors, so a typo never silently changes an experiment.
+ *
+ * An experiment file is {"name", "description", "data", "defaults": {config}, "runs": [{config
+ * overrides, "seeds": [..]}]}; each (run, seed) becomes one run in the store. */
+#ifndef RMN_TRAIN_CONFIG_H
+#define RMN_TRAIN_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    char     arch[64];        /* model registry name */
+    char     model_name[64];  /* run-name prefix */
+    char     optimizer[16];   /* "sgd" */
+    char     lr_schedule[16]; /* "plateau" (the thesis: on 100 - val_acc), "cosine", "step", "none" */
+    double   min_lr;          /* floor of plateau and cosine schedules */
+    int      steplr;          /* step schedule: epochs between x0.1 cuts (thesis key, unused there) */
+    double   lr, momentum, weight_decay;
+    int      nesterov;
+    int      batch_size;
+    int      max_epoch_num;   /* training stops after max_epoch_num + 1 epochs (thesis loop) */
+    int      max_plateau_count; /* ... or after this many + 1 epochs without a new best val acc */
+    int      plateau_patience;
+    int      image_size, in_channels, num_classes;
+    int      weighted_loss;
+    int      width;           /* channel width of small models (0 = the model's default) */
+    double   flip_p, max_rotation_deg; /* training augmentation */
+    uint64_t seed;
+} rmn_train_config;
+
+typedef struct {
+    char             *name;
+    char             *description;
+    char             *data;    /* "sample" (the bundled sample) or a path */
+    int               n_runs;
+    rmn_train_config *runs;    /* one per (run entry, seed) */
+} rmn_experiment;
+
+void rmn_train_config_defaults(rmn_train_config *cfg);
+/* Applies the keys of a JSON object (text) onto cfg; `where` names the source in errors. */
+int  rmn_train_config_apply_json(rmn_train_config *cfg, const char *json_text, const char *where);
+/* Canonical text: sorted "key=value\n" lines with normalised numbers (hashed into the store). */
+int  rmn_train_config_canonical(const rmn_train_config *cfg, char *buf, size_t cap);
+
+/* Finds an experiment by name (RMN_EXPERIMENTS dir, then the source tree's and the installed
+ * experiments/) or loads it from a path ending in .json. */
+int  rmn_experiment_load(const char *name_or_path, rmn_experiment *out);
+void rmn_experiment_free(rmn_experiment *e);
+
+#endif
