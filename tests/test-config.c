@@ -53,7 +53,14 @@ int main(void) {
     char a[4096], b[4096];
     TAP_OK(rmn_train_config_canonical(&cfg, a, sizeof a) == RMN_OK, "canonical text");
     TAP_OK(strncmp(a, "arch=resmasking_dropout1\nbatch_size=48\n", 39) == 0, "canonical text is sorted key=value");
-    TAP_OK(strstr(a, "lr=0.0001\n") != NULL, "numbers normalised (%%.17g): lr=0.0001");
+    TAP_OK(strstr(a, "lr=0.0001\n") != NULL && strstr(a, "weight_decay=0.001\n") != NULL,
+           "numbers in their shortest exact form: lr=0.0001, weight_decay=0.001");
+    rmn_train_config odd;
+    rmn_train_config_defaults(&odd);
+    odd.lr = 0.1 + 0.2; /* 0.30000000000000004: needs all 17 digits to read back */
+    char c3[4096];
+    rmn_train_config_canonical(&odd, c3, sizeof c3);
+    TAP_OK(strstr(c3, "lr=0.30000000000000004\n") != NULL, "a double that needs 17 digits keeps them");
     TAP_OK(strstr(a, "device=") == NULL, "unused thesis keys are not part of the canonical text");
     rmn_train_config again;
     rmn_train_config_defaults(&again);

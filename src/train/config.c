@@ -193,9 +193,18 @@ int rmn_train_config_canonical(const rmn_train_config *cfg, char *buf, size_t ca
         case KEY_STR:
             n = snprintf(buf + used, cap - used, "%s=%s\n", k->key, base);
             break;
-        case KEY_DOUBLE:
-            n = snprintf(buf + used, cap - used, "%s=%.17g\n", k->key, *(const double *)base);
+        case KEY_DOUBLE: {
+            /* the shortest %g text that reads back to the same double (0.05, not 0.05000000000000000278) */
+            double v = *(const double *)base;
+            char num[40];
+            for (int digits = 6; digits <= 17; ++digits) {
+                snprintf(num, sizeof num, "%.*g", digits, v);
+                if (strtod(num, NULL) == v)
+                    break;
+            }
+            n = snprintf(buf + used, cap - used, "%s=%s\n", k->key, num);
             break;
+        }
         case KEY_INT:
             n = snprintf(buf + used, cap - used, "%s=%d\n", k->key, *(const int *)base);
             break;

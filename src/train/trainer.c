@@ -76,6 +76,14 @@ static void snapshot_free(snapshot *s) {
 
 // --- recording ------------------------------------------------------------------------------
 
+static int effective_threads(const rmn_train_job *job) {
+#ifdef _OPENMP
+    return job->threads > 0 ? job->threads : omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
 static int record_params(const rmn_train_job *job, int64_t run_id, const char *canonical) {
     /* every canonical key=value line becomes a param, plus what the config does not hold */
     const char *keys[64];
@@ -93,7 +101,7 @@ static int record_params(const rmn_train_job *job, int64_t run_id, const char *c
         values[n++] = eq + 1;
     }
     char threads[32];
-    snprintf(threads, sizeof threads, "%d", job->threads);
+    snprintf(threads, sizeof threads, "%d", effective_threads(job));
     keys[n] = "data";
     values[n++] = job->data->path;
     keys[n] = "threads";
@@ -218,7 +226,7 @@ static int train_body(const rmn_train_job *job, train_state *st, int64_t run_id,
         double epoch_s = rmn_monotonic_s() - t0;
         const char *keys[] = {"train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_s", "images_per_s"};
         const double values[] = {train_loss, train_acc, val_loss, val_acc, epoch_lr, epoch_s, ips};
-        RMN_TRY(rmn_store_epoch(job->store, run_id, epoch, 7, keys, values));
+        RMN_TRY(rmn_store_epoch(job->store, run_id, epoch + 1, 7, keys, values)); /* epochs count from 1 */
         res->epochs = epoch + 1;
         res->seconds += epoch_s;
         res->train_images_per_s = ips;
@@ -331,7 +339,7 @@ int rmn_train_run(const rmn_train_job *job, rmn_train_result *res) {
     rmn_run_info info = {.experiment = job->experiment, .name = run_name, .kind = "train",
                          .model = cfg->arch, .n_params = res->n_params, .seed = (int64_t)cfg->seed,
                          .config_text = canonical, .dataset_sha256 = job->data->sha256,
-                         .n_threads = job->threads, .parent_run_id = 0};
+                         .n_threads = effective_threads(job), .parent_run_id = 0};
     if ((rc = rmn_store_run_begin(job->store, &info, &res->run_id)) != RMN_OK ||
         (rc = record_params(job, res->run_id, canonical)) != RMN_OK) {
         state_free(&st);
