@@ -19,3 +19,7 @@ include tests/store.mk
 include tests/engine.mk
 include tests/train.mk
 include tests/io.mk
+include tests/report.mk
+include tests/detect.mk
+include tests/dnnl.mk
+include tests/protocol.mk

@@ -1,0 +1,1 @@
+# tests/dnnl.mk -- tests of the dnnl part (included by tests/local.mk)

@@ -1,0 +1,1 @@
+# tests/protocol.mk -- tests of the protocol part (included by tests/local.mk)
