@@ -43,6 +43,7 @@ int rmn_net_alloc(rmn_net **out, const char *arch, int in_channels, int height, 
         return RMN_ERROR(RMN_ENOMEM, "%s: out of memory", arch);
     }
     net->backend = rmn_backend_default();
+    rmn_backend_resolve(net->backend, &net->ops);
     net->logits = -1;
     net->values = calloc(16, sizeof *net->values);
     if (!net->values) {
@@ -277,6 +278,8 @@ int rmn_net_finalize(rmn_net *net, int logits, uint64_t seed) {
 void rmn_net_free(rmn_net *net) {
     if (!net)
         return;
+    if (net->backend && net->backend->state_free && net->backend_state)
+        net->backend->state_free(net->backend_state);
     for (int i = 0; i < net->n_specs; ++i)
         free(net->specs[i].name);
     free(net->specs);

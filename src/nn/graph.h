@@ -19,6 +19,9 @@
 
 // --- builder ------------------------------------------------------------------------------
 
+/* Switches the net to backend b (creating its state, dropping the plan). */
+int rmn_net_use_backend(rmn_net *net, const rmn_backend *b);
+
 int rmn_net_alloc(rmn_net **out, const char *arch, int in_channels, int height, int width);
 /* conv k x k (groups 1); parameters name.weight (K,C,k,k) and name.bias (K) when bias */
 int rmn_net_add_conv2d(rmn_net *net, const char *name, int x, int out_channels, int kernel,
@@ -79,7 +82,9 @@ typedef struct {
 
 struct rmn_net {
     char *arch;
-    const rmn_backend *backend;
+    const rmn_backend *backend;         /* as chosen; */
+    rmn_backend ops;                    /* ... resolved: every entry set (rmn_backend_resolve) */
+    void *backend_state;                /* backend->state_create's, freed by state_free */
     int nthreads_req;                   /* 0 = OpenMP default */
 
     rmn_value *values;

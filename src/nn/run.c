@@ -58,7 +58,7 @@ static size_t lay_out(rmn_net *net, char *base, int max_batch) {
         switch (nd->op) {
         case RMN_OP_CONV2D: {
             rmn_conv2d_shape sh = conv_shape(net, nd, max_batch);
-            size_t w = net->backend->conv2d_workspace(&sh, net->nthreads);
+            size_t w = net->ops.conv2d_workspace(&sh, net->nthreads);
             ws = w > ws ? w : ws;
             break;
         }
@@ -114,13 +114,24 @@ static void drop_plan(rmn_net *net) {
     net->loss_ready = 0;
 }
 
+int rmn_net_use_backend(rmn_net *net, const rmn_backend *b) {
+    void *state = NULL;
+    if (b->state_create)
+        RMN_TRY(b->state_create(&state));
+    if (net->backend && net->backend->state_free && net->backend_state)
+        net->backend->state_free(net->backend_state);
+    net->backend = b;
+    net->backend_state = state;
+    rmn_backend_resolve(b, &net->ops);
+    drop_plan(net);
+    return RMN_OK;
+}
+
 int rmn_net_set_backend(rmn_net *net, const char *name) {
     const rmn_backend *b = rmn_backend_find(name);
     if (!b)
         return rmn_error_code();
-    net->backend = b;
-    drop_plan(net);
-    return RMN_OK;
+    return rmn_net_use_backend(net, b);
 }
 
 int rmn_net_set_threads(rmn_net *net, int nthreads) {
@@ -160,8 +171,8 @@ static int check_forward(rmn_net *net, int n, int training, const rmn_rng *rng) 
 
 int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *dropout_rng) {
     RMN_TRY(check_forward(net, n, training, dropout_rng));
-    const rmn_backend *be = net->backend;
-    const rmn_exec ex = {.ws = net->ws, .nthreads = net->nthreads, .state = NULL};
+    const rmn_backend *be = &net->ops;
+    const rmn_exec ex = {.ws = net->ws, .nthreads = net->nthreads, .state = net->backend_state};
     memcpy(net->values[0].data, x, (size_t)n * rmn_value_size(&net->values[0]) * sizeof(float));
     float *P = net->params, *B = net->buffers;
     for (int i = 0; i < net->n_nodes; ++i) {
@@ -240,8 +251,8 @@ int rmn_net_backward(rmn_net *net) {
     if (!net->loss_ready)
         return RMN_ERROR(RMN_EINVAL, "%s: backward needs a loss of the last forward", net->arch);
     const int n = net->batch;
-    const rmn_backend *be = net->backend;
-    const rmn_exec ex = {.ws = net->ws, .nthreads = net->nthreads, .state = NULL};
+    const rmn_backend *be = &net->ops;
+    const rmn_exec ex = {.ws = net->ws, .nthreads = net->nthreads, .state = net->backend_state};
     float *P = net->params, *G = net->grads, *B = net->buffers;
     memset(G, 0, net->n_params * sizeof(float));
     for (int i = 1; i < net->n_values; ++i)

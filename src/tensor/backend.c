@@ -171,3 +171,29 @@ const rmn_backend *rmn_backend_find(const char *name) {
 }
 
 const rmn_backend *rmn_backend_default(void) { return &rmn_backend_cpu; }
+
+void rmn_backend_resolve(const rmn_backend *b, rmn_backend *out) {
+    const rmn_backend *cpu = &rmn_backend_cpu;
+    *out = *b;
+#define RMN_FILL(field)            \
+    if (!out->field)               \
+    out->field = cpu->field
+    RMN_FILL(conv2d_workspace);
+    RMN_FILL(conv2d_forward);
+    RMN_FILL(conv2d_backward);
+    RMN_FILL(bn2d_forward_train);
+    RMN_FILL(bn2d_forward_eval);
+    RMN_FILL(bn2d_backward_train);
+    RMN_FILL(bn2d_backward_eval);
+    RMN_FILL(relu_forward);
+    RMN_FILL(relu_backward);
+    RMN_FILL(maxpool2d_forward);
+    RMN_FILL(maxpool2d_backward);
+    RMN_FILL(gap_forward);
+    RMN_FILL(gap_backward);
+    RMN_FILL(linear_forward);
+    RMN_FILL(linear_backward);
+    RMN_FILL(dropout_forward);
+    RMN_FILL(dropout_backward);
+#undef RMN_FILL
+}

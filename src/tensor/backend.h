@@ -20,6 +20,10 @@ typedef struct {
 
 typedef struct rmn_backend {
     const char *name;
+    /* Backend-private state (engine, stream, primitive cache) made once per net; NULL entries
+     * mean the backend keeps none. */
+    int  (*state_create)(void **state);
+    void (*state_free)(void *state);
     size_t (*conv2d_workspace)(const rmn_conv2d_shape *sh, int nthreads);
     void (*conv2d_forward)(const rmn_exec *ex, float *y, const float *x, const float *w,
                            const float *b, const rmn_conv2d_shape *sh);
@@ -66,6 +70,9 @@ extern const rmn_backend rmn_backend_cpu;
 
 /* The backend called name ("ref", "cpu"), or NULL with RMN_ENOTFOUND recorded. */
 const rmn_backend *rmn_backend_find(const char *name);
+/* Copies b into out, filling every NULL op entry with the "cpu" backend's, so that a backend
+ * may implement a subset of the op set. (List every new op entry here when adding one.) */
+void rmn_backend_resolve(const rmn_backend *b, rmn_backend *out);
 /* The default backend for training ("cpu"). */
 const rmn_backend *rmn_backend_default(void);
 
