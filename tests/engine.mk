@@ -22,3 +22,7 @@ TESTS += tests/test-net
 check_PROGRAMS += tests/test-schedule
 tests_test_schedule_SOURCES = tests/test-schedule.c tests/tap.h
 TESTS += tests/test-schedule
+
+check_PROGRAMS += tests/test-optim
+tests_test_optim_SOURCES = tests/test-optim.c tests/tap.h
+TESTS += tests/test-optim

@@ -49,6 +49,9 @@ int main(void) {
                cfg.plateau_patience == 2 && cfg.lr == 1e-4 && cfg.weight_decay == 1e-3 &&
                strcmp(cfg.model_name, "rot30") == 0,
            "its values are read");
+    TAP_OK(strcmp(cfg.optimizer, "radam") == 0 && strcmp(cfg.lr_schedule, "plateau") == 0 && cfg.min_lr == 1e-6 &&
+               cfg.flip_p == 0.5 && cfg.max_rotation_deg == 30.0,
+           "the rest of the thesis recipe is the default: RAdam, plateau schedule to 1e-6, flip + 30 degrees");
 
     char a[4096], b[4096];
     TAP_OK(rmn_train_config_canonical(&cfg, a, sizeof a) == RMN_OK, "canonical text");

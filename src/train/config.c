@@ -2,6 +2,7 @@
 #include "train/config.h"
 
 #include "core/error.h"
+#include "optim/optimizer.h"
 #include "optim/schedule.h"
 
 #include <errno.h>
@@ -59,11 +60,11 @@ static const config_key KEYS[] = {
 #define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 
 void rmn_train_config_defaults(rmn_train_config *cfg) {
-    /* The thesis's fer2013_config.json values, with rmn's SGD as the only optimizer so far. */
+    /* The thesis's fer2013_config.json values and recipe (RAdam, plateau schedule). */
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->arch, sizeof cfg->arch, "democnn");
     snprintf(cfg->model_name, sizeof cfg->model_name, "democnn");
-    snprintf(cfg->optimizer, sizeof cfg->optimizer, "sgd");
+    snprintf(cfg->optimizer, sizeof cfg->optimizer, "radam");
     snprintf(cfg->lr_schedule, sizeof cfg->lr_schedule, "plateau");
     cfg->min_lr = 1e-6;
     cfg->steplr = 50;
@@ -145,9 +146,8 @@ static int check_ranges(const rmn_train_config *c, const char *where) {
         return rmn_error_prefix("%s", where);
     if (!(c->min_lr >= 0 && c->min_lr <= c->lr))
         return RMN_ERROR(RMN_EINVAL, "%s: min_lr must lie in [0, lr]", where);
-    if (strcmp(c->optimizer, "sgd") != 0)
-        return RMN_ERROR(RMN_EINVAL, "%s: optimizer \"%s\" is not available (known: sgd)", where,
-                         c->optimizer);
+    if (rmn_optimizer_kind_parse(c->optimizer, &kind) != RMN_OK)
+        return rmn_error_prefix("%s", where);
     return RMN_OK;
 }
 

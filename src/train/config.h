@@ -18,7 +18,7 @@
 typedef struct {
     char     arch[64];        /* model registry name */
     char     model_name[64];  /* run-name prefix */
-    char     optimizer[16];   /* "sgd" */
+    char     optimizer[16];   /* "radam" (the thesis's), "sgd", "adam", "adamw" */
     char     lr_schedule[16]; /* "plateau" (the thesis: on 100 - val_acc), "cosine", "step", "none" */
     double   min_lr;          /* floor of plateau and cosine schedules */
     int      steplr;          /* step schedule: epochs between x0.1 cuts (thesis key, unused there) */

@@ -9,7 +9,7 @@
 #include "data/batch.h"
 #include "nn/net.h"
 #include "optim/schedule.h"
-#include "optim/sgd.h"
+#include "optim/optimizer.h"
 #include "train/evaluate.h"
 
 #include <math.h>
@@ -126,7 +126,7 @@ static int record_eval(const rmn_train_job *job, int64_t run_id, const char *spl
 
 typedef struct {
     rmn_net   *net;
-    rmn_sgd    opt;
+    rmn_optimizer opt;
     rmn_schedule schedule;
     rmn_rng    shuffle_rng, augment_rng, dropout_rng;
     int32_t   *order;
@@ -169,7 +169,7 @@ static int train_epoch(const rmn_train_job *job, train_state *st, int epoch, dou
             return RMN_ERROR(RMN_EINVAL, "training diverged: loss is %g in epoch %d, batch %d", loss,
                              epoch + 1, start / bs + 1);
         RMN_TRY(rmn_net_backward(st->net));
-        rmn_sgd_step(&st->opt, rmn_net_params(st->net), rmn_net_grads(st->net));
+        rmn_optimizer_step(&st->opt, rmn_net_params(st->net), rmn_net_grads(st->net));
         loss_sum += loss * b;
         correct += ok;
         seen += b;
@@ -215,7 +215,7 @@ static int train_body(const rmn_train_job *job, train_state *st, int64_t run_id,
     for (int epoch = 0; epoch <= cfg->max_epoch_num; ++epoch) {
         double t0 = rmn_monotonic_s();
         double train_loss = 0, train_acc = 0, ips = 0;
-        st->opt.lr = (float)rmn_schedule_lr_for_epoch(&st->schedule, epoch);
+        st->opt.lr = rmn_schedule_lr_for_epoch(&st->schedule, epoch);
         const double epoch_lr = st->opt.lr;
         RMN_TRY(train_epoch(job, st, epoch, &train_loss, &train_acc, &ips));
         rmn_eval_result ev;
@@ -275,8 +275,11 @@ static int state_init(const rmn_train_job *job, train_state *st) {
                            .num_classes = cfg->num_classes, .seed = cfg->seed, .width = cfg->width};
     RMN_TRY(rmn_model_create(cfg->arch, &mc, &st->net));
     RMN_TRY(rmn_net_plan(st->net, cfg->batch_size));
-    RMN_TRY(rmn_sgd_init(&st->opt, rmn_net_param_count(st->net), (float)cfg->lr, (float)cfg->momentum,
-                         (float)cfg->weight_decay, cfg->nesterov));
+    int opt_kind;
+    RMN_TRY(rmn_optimizer_kind_parse(cfg->optimizer, &opt_kind));
+    rmn_optimizer_hparams hp = {.lr = cfg->lr, .weight_decay = cfg->weight_decay, .momentum = cfg->momentum,
+                                .nesterov = cfg->nesterov};
+    RMN_TRY(rmn_optimizer_init(&st->opt, opt_kind, rmn_net_param_count(st->net), &hp));
     int kind = RMN_SCHEDULE_NONE;
     RMN_TRY(rmn_schedule_kind_parse(cfg->lr_schedule, &kind));
     if (kind == RMN_SCHEDULE_PLATEAU) /* the thesis: ReduceLROnPlateau on 100 - val_acc */
@@ -306,7 +309,7 @@ static int state_init(const rmn_train_job *job, train_state *st) {
 
 static void state_free(train_state *st) {
     rmn_net_free(st->net);
-    rmn_sgd_free(&st->opt);
+    rmn_optimizer_free(&st->opt);
     free(st->order);
     free(st->x);
     free(st->scratch);
