@@ -1,0 +1,31 @@
+/* dnnl_backend.h -- the "dnnl" backend: conv2d and batch norm on oneDNN primitives.
+ *
+ * Entries it leaves NULL (ReLU, max pool, GAP, linear, dropout) are filled from "cpu" by
+ * rmn_backend_resolve. Its state (rmn_backend.state_create) holds the oneDNN engine and
+ * stream, a cache of primitives keyed by op kind + shape + batch (each primitive is created
+ * once), and one scratch arena shared by all cached primitives for their blocked-layout
+ * buffers and oneDNN scratchpads. Results match "ref" within float rounding; a shape oneDNN
+ * refuses runs on "cpu" (counted as a fallback). */
+#ifndef RMN_TENSOR_DNNL_BACKEND_H
+#define RMN_TENSOR_DNNL_BACKEND_H
+
+#include "tensor/backend.h"
+
+extern const rmn_backend rmn_backend_dnnl;
+
+/* Counters of a dnnl state (for tests and rmn-bench). */
+typedef struct {
+    long primitives;   /* oneDNN primitives created (convs, reorders, batch norms) */
+    long entries;      /* cache entries (one per op kind and shape) */
+    long fallbacks;    /* calls served by "cpu" because oneDNN refused the shape */
+    long winograd;     /* conv entries that use the Winograd algorithm */
+    size_t arena_bytes;
+} rmn_dnnl_stats;
+void rmn_dnnl_stats_get(const void *state, rmn_dnnl_stats *out);
+
+/* Conv algorithm policy for entries created from now on: 0 = oneDNN's auto (direct; the
+ * default), 1 = Winograd for 3x3 stride-1 where oneDNN accepts it. The environment variable
+ * RMN_DNNL_WINOGRAD=0|1 sets the initial value of each new state. */
+void rmn_dnnl_set_winograd(void *state, int on);
+
+#endif

@@ -1,0 +1,298 @@
+/* dnnl_conv.c -- conv2d forward and backward (data, weights + bias) on oneDNN primitives.
+ *
+ * x:(N,C,H,W) w:(K,C,R,S) b:(K) or NULL y:(N,K,P,Q), all plain at the boundary. Each
+ * (shape, batch, flags) gets one cache entry built at its first call: the primitive
+ * descriptors ask for format_tag any, and reorders from/to the caller's NCHW/OIHW buffers are
+ * added only where oneDNN prefers another layout. Backward writes oneDNN's diff_src and
+ * diff_weights into the arena and adds them into dx/dw with a summing reorder (the table's
+ * backward entries accumulate). Winograd (3x3, stride 1) when the state asks for it and
+ * oneDNN accepts the shape; otherwise dnnl_convolution_auto. */
+#include "tensor/dnnl_internal.h"
+
+#include <string.h>
+
+enum { K_N, K_C, K_H, K_W, K_K, K_R, K_S, K_SH, K_SW, K_PH, K_PW, K_P, K_Q, K_DH, K_DW, K_G,
+       K_BIAS, K_DX, K_DWT, K_WG, K_LEN };
+
+static int dflt(int v) { return v > 0 ? v : 1; }
+
+static void make_key(int *key, const rmn_conv2d_shape *sh, int bias, int dx, int dw, int wg) {
+    const int v[K_LEN] = {sh->n, sh->c, sh->h, sh->w, sh->k, sh->r, sh->s, sh->stride_h,
+                          sh->stride_w, sh->pad_h, sh->pad_w, sh->p, sh->q, dflt(sh->dil_h),
+                          dflt(sh->dil_w), dflt(sh->groups), bias, dx, dw, wg};
+    memcpy(key, v, sizeof v);
+}
+
+typedef struct {
+    dnnl_memory_desc_t x, w, b, y, any_x, any_w, any_y;
+    dnnl_dims_t strides, dilates, pad_l, pad_r;
+} conv_mds;
+
+static void conv_mds_init(conv_mds *m, const rmn_conv2d_shape *sh) {
+    const int g = dflt(sh->groups), dh = dflt(sh->dil_h), dw = dflt(sh->dil_w);
+    const int xd[4] = {sh->n, sh->c, sh->h, sh->w}, yd[4] = {sh->n, sh->k, sh->p, sh->q};
+    const int bd[1] = {sh->k};
+    /* w:(K,C/G,R,S) is goihw (G,K/G,C/G,R,S) when grouped, oihw otherwise */
+    const int wg[5] = {g, sh->k / g, sh->c / g, sh->r, sh->s}, wp[4] = {sh->k, sh->c, sh->r, sh->s};
+    const int wn = g > 1 ? 5 : 4;
+    const int *wdims = g > 1 ? wg : wp;
+    rmn_dnnl_md(&m->x, 4, xd, dnnl_nchw);
+    rmn_dnnl_md(&m->w, wn, wdims, g > 1 ? dnnl_goihw : dnnl_oihw);
+    rmn_dnnl_md(&m->y, 4, yd, dnnl_nchw);
+    rmn_dnnl_md(&m->b, 1, bd, dnnl_a);
+    rmn_dnnl_md(&m->any_x, 4, xd, dnnl_format_tag_any);
+    rmn_dnnl_md(&m->any_w, wn, wdims, dnnl_format_tag_any);
+    rmn_dnnl_md(&m->any_y, 4, yd, dnnl_format_tag_any);
+    m->strides[0] = sh->stride_h;
+    m->strides[1] = sh->stride_w;
+    m->pad_l[0] = sh->pad_h;
+    m->pad_l[1] = sh->pad_w;
+    m->dilates[0] = dh - 1; /* oneDNN counts the gaps: 0 = dense */
+    m->dilates[1] = dw - 1;
+    /* right padding that makes oneDNN's output size equal p, q (floor mode) */
+    m->pad_r[0] = (sh->p - 1) * sh->stride_h + (sh->r - 1) * dh + 1 - sh->h - sh->pad_h;
+    m->pad_r[1] = (sh->q - 1) * sh->stride_w + (sh->s - 1) * dw + 1 - sh->w - sh->pad_w;
+}
+
+static dnnl_primitive_attr_t user_scratch_attr(void) {
+    dnnl_primitive_attr_t attr = NULL;
+    if (dnnl_primitive_attr_create(&attr) != dnnl_success)
+        return NULL;
+    dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    return attr;
+}
+
+static int wants_winograd(const rmn_conv2d_shape *sh, int wg) {
+    return wg && sh->r == 3 && sh->s == 3 && sh->stride_h == 1 && sh->stride_w == 1 &&
+           dflt(sh->dil_h) == 1 && dflt(sh->dil_w) == 1 && dflt(sh->groups) == 1;
+}
+
+/* Forward primitive descriptor (training, so that backward can take it as a hint). */
+static dnnl_primitive_desc_t fwd_pd(dnnl_engine_t eng, const conv_mds *m, int bias,
+                                    dnnl_alg_kind_t alg, dnnl_primitive_attr_t attr) {
+    dnnl_convolution_desc_t d;
+    dnnl_primitive_desc_t pd = NULL;
+    if (dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_training, alg, &m->any_x,
+                                                   &m->any_w, bias ? &m->b : NULL, &m->any_y,
+                                                   m->strides, m->dilates, m->pad_l,
+                                                   m->pad_r) != dnnl_success)
+        return NULL;
+    if (dnnl_primitive_desc_create(&pd, &d, attr, eng, NULL) != dnnl_success)
+        return NULL;
+    return pd;
+}
+
+/* A slot holding data of desc want: the user slot itself when its layout is that, else an
+ * arena slot filled from (or, with to_user, copied back into) the user slot by a reorder. */
+static int staged(rmn_dnnl_state *st, rmn_dnnl_entry *e, int user, const dnnl_memory_desc_t *want,
+                  int *ok) {
+    const dnnl_memory_desc_t *have;
+    dnnl_memory_get_memory_desc(e->mem[user], &have);
+    if (dnnl_memory_desc_equal(have, want))
+        return user;
+    int s = rmn_dnnl_slot_arena(st, e, want);
+    if (s < 0 || rmn_dnnl_reorder_add(st, e, user, s, 0) != 0)
+        *ok = 0;
+    return s;
+}
+
+#define QMD(pd, q) dnnl_primitive_desc_query_md((pd), (q), 0)
+
+enum { F_X, F_W, F_B, F_Y }; /* user slots of a forward entry, in this order */
+
+static int build_fwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_shape *sh,
+                     int bias) {
+    conv_mds m;
+    conv_mds_init(&m, sh);
+    dnnl_primitive_attr_t attr = user_scratch_attr();
+    if (!attr)
+        return -1;
+    dnnl_primitive_desc_t pd = NULL;
+    if (wants_winograd(sh, e->key[K_WG]))
+        pd = fwd_pd(st->eng, &m, bias, dnnl_convolution_winograd, attr);
+    e->winograd = pd != NULL;
+    if (!pd)
+        pd = fwd_pd(st->eng, &m, bias, dnnl_convolution_auto, attr);
+    dnnl_primitive_attr_destroy(attr);
+    if (!pd)
+        return -1;
+    int ok = 1;
+    const int ux = rmn_dnnl_slot_user(st, e, &m.x), uw = rmn_dnnl_slot_user(st, e, &m.w);
+    const int ub = rmn_dnnl_slot_user(st, e, &m.b), uy = rmn_dnnl_slot_user(st, e, &m.y);
+    if (ux != F_X || uw != F_W || ub != F_B || uy != F_Y)
+        ok = 0;
+    const int sx = ok ? staged(st, e, ux, QMD(pd, dnnl_query_src_md), &ok) : -1;
+    const int sw = ok ? staged(st, e, uw, QMD(pd, dnnl_query_weights_md), &ok) : -1;
+    const dnnl_memory_desc_t *ymd = QMD(pd, dnnl_query_dst_md);
+    const int sy = !ok ? -1 : dnnl_memory_desc_equal(ymd, &m.y) ? uy : rmn_dnnl_slot_arena(st, e, ymd);
+    if (ok && sy >= 0) {
+        int args[8] = {DNNL_ARG_SRC, sx, DNNL_ARG_WEIGHTS, sw, DNNL_ARG_DST, sy, DNNL_ARG_BIAS, ub};
+        ok = rmn_dnnl_step_add(st, e, pd, args, bias ? 4 : 3) == 0;
+        if (ok && sy != uy)
+            ok = rmn_dnnl_reorder_add(st, e, sy, uy, 0) == 0;
+    } else {
+        ok = 0;
+    }
+    dnnl_primitive_desc_destroy(pd);
+    return ok ? 0 : -1;
+}
+
+enum { B_DY, B_X, B_W, B_DX, B_DW }; /* user slots of a backward entry, in this order */
+
+static dnnl_primitive_desc_t bwd_data_pd(dnnl_engine_t eng, const conv_mds *m,
+                                         dnnl_alg_kind_t alg, dnnl_primitive_attr_t attr,
+                                         const_dnnl_primitive_desc_t hint) {
+    dnnl_convolution_desc_t d;
+    dnnl_primitive_desc_t pd = NULL;
+    if (dnnl_dilated_convolution_backward_data_desc_init(&d, alg, &m->any_x, &m->any_w,
+                                                         &m->any_y, m->strides, m->dilates,
+                                                         m->pad_l, m->pad_r) != dnnl_success ||
+        dnnl_primitive_desc_create(&pd, &d, attr, eng, hint) != dnnl_success)
+        return NULL;
+    return pd;
+}
+
+static dnnl_primitive_desc_t bwd_weights_pd(dnnl_engine_t eng, const conv_mds *m, int bias,
+                                            dnnl_alg_kind_t alg, dnnl_primitive_attr_t attr,
+                                            const_dnnl_primitive_desc_t hint) {
+    dnnl_convolution_desc_t d;
+    dnnl_primitive_desc_t pd = NULL;
+    if (dnnl_dilated_convolution_backward_weights_desc_init(
+            &d, alg, &m->any_x, &m->any_w, bias ? &m->b : NULL, &m->any_y, m->strides,
+            m->dilates, m->pad_l, m->pad_r) != dnnl_success ||
+        dnnl_primitive_desc_create(&pd, &d, attr, eng, hint) != dnnl_success)
+        return NULL;
+    return pd;
+}
+
+/* Backward: data (when want_dx) then weights and bias (when want_dw or bias). Each part tries
+ * Winograd first when asked, then auto. */
+static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_shape *sh,
+                     int bias, int want_dx, int want_dw) {
+    conv_mds m;
+    conv_mds_init(&m, sh);
+    dnnl_primitive_attr_t attr = user_scratch_attr();
+    if (!attr)
+        return -1;
+    const int wg = wants_winograd(sh, e->key[K_WG]);
+    dnnl_primitive_desc_t hint = NULL, dpd = NULL, wpd = NULL;
+    if (wg)
+        hint = fwd_pd(st->eng, &m, bias, dnnl_convolution_winograd, attr);
+    if (hint) {
+        e->winograd = 1;
+        if (want_dx)
+            dpd = bwd_data_pd(st->eng, &m, dnnl_convolution_winograd, attr, hint);
+        if (want_dw || bias)
+            wpd = bwd_weights_pd(st->eng, &m, bias, dnnl_convolution_winograd, attr, hint);
+    } else {
+        hint = fwd_pd(st->eng, &m, bias, dnnl_convolution_auto, attr);
+    }
+    if (hint && want_dx && !dpd)
+        dpd = bwd_data_pd(st->eng, &m, dnnl_convolution_auto, attr, hint);
+    if (hint && (want_dw || bias) && !wpd)
+        wpd = bwd_weights_pd(st->eng, &m, bias, dnnl_convolution_auto, attr, hint);
+    int ok = hint && (!want_dx || dpd) && (!(want_dw || bias) || wpd);
+    const int udy = rmn_dnnl_slot_user(st, e, &m.y), ux = rmn_dnnl_slot_user(st, e, &m.x);
+    const int uw = rmn_dnnl_slot_user(st, e, &m.w), udx = rmn_dnnl_slot_user(st, e, &m.x);
+    const int udw = rmn_dnnl_slot_user(st, e, &m.w);
+    ok = ok && udy == B_DY && ux == B_X && uw == B_W && udx == B_DX && udw == B_DW;
+    int sdy = -1;
+    if (ok && dpd) {
+        sdy = staged(st, e, udy, QMD(dpd, dnnl_query_diff_dst_md), &ok);
+        const int sw = ok ? staged(st, e, uw, QMD(dpd, dnnl_query_weights_md), &ok) : -1;
+        const int sdx = ok ? rmn_dnnl_slot_arena(st, e, QMD(dpd, dnnl_query_diff_src_md)) : -1;
+        const int args[6] = {DNNL_ARG_DIFF_DST, sdy, DNNL_ARG_WEIGHTS, sw,
+                             DNNL_ARG_DIFF_SRC, sdx};
+        ok = ok && sdx >= 0 && rmn_dnnl_step_add(st, e, dpd, args, 3) == 0 &&
+             rmn_dnnl_reorder_add(st, e, sdx, udx, 1) == 0;
+    }
+    if (ok && wpd) {
+        const dnnl_memory_desc_t *ddmd = QMD(wpd, dnnl_query_diff_dst_md), *have = NULL;
+        if (sdy >= 0)
+            dnnl_memory_get_memory_desc(e->mem[sdy], &have);
+        if (sdy < 0 || !dnnl_memory_desc_equal(have, ddmd))
+            sdy = staged(st, e, udy, ddmd, &ok);
+        const int sx = ok ? staged(st, e, ux, QMD(wpd, dnnl_query_src_md), &ok) : -1;
+        const int sdw = ok ? rmn_dnnl_slot_arena(st, e, QMD(wpd, dnnl_query_diff_weights_md))
+                           : -1;
+        const int sdb = ok && bias ? rmn_dnnl_slot_arena(st, e, &m.b) : -1;
+        e->aux = sdb;
+        const int args[8] = {DNNL_ARG_SRC, sx, DNNL_ARG_DIFF_DST, sdy,
+                             DNNL_ARG_DIFF_WEIGHTS, sdw, DNNL_ARG_DIFF_BIAS, sdb};
+        ok = ok && sdw >= 0 && (!bias || sdb >= 0) &&
+             rmn_dnnl_step_add(st, e, wpd, args, bias ? 4 : 3) == 0 &&
+             (!want_dw || rmn_dnnl_reorder_add(st, e, sdw, udw, 1) == 0);
+    }
+    if (dpd)
+        dnnl_primitive_desc_destroy(dpd);
+    if (wpd)
+        dnnl_primitive_desc_destroy(wpd);
+    if (hint)
+        dnnl_primitive_desc_destroy(hint);
+    dnnl_primitive_attr_destroy(attr);
+    return ok ? 0 : -1;
+}
+
+/* The cached entry for this call, built on first use; NULL when oneDNN refused it. */
+static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, const rmn_conv2d_shape *sh,
+                                 int bias, int dx, int dw) {
+    int key[K_LEN];
+    make_key(key, sh, bias, dx, dw, st->winograd);
+    rmn_dnnl_entry *e = rmn_dnnl_find(st, kind, key, K_LEN);
+    if (!e) {
+        e = rmn_dnnl_add(st, kind, key, K_LEN);
+        if (!e)
+            return NULL;
+        e->aux = -1;
+        int rc = kind == RMN_DNNL_CONV_FWD ? build_fwd(st, e, sh, bias)
+                                           : build_bwd(st, e, sh, bias, dx, dw);
+        if (rc != 0 || rmn_dnnl_arena_reserve(st, e->arena_need) != 0)
+            e->failed = 1;
+        if (e->winograd)
+            st->stats.winograd++;
+    }
+    return e->failed ? NULL : e;
+}
+
+void rmn_dnnl_conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
+                           const float *b, const rmn_conv2d_shape *sh) {
+    rmn_dnnl_state *st = ex->state;
+    rmn_dnnl_entry *e = st ? entry_for(st, RMN_DNNL_CONV_FWD, sh, b != NULL, 0, 0) : NULL;
+    if (e) {
+        rmn_dnnl_bind(st, e, F_X, x);
+        rmn_dnnl_bind(st, e, F_W, w);
+        rmn_dnnl_bind(st, e, F_B, b);
+        rmn_dnnl_bind(st, e, F_Y, y);
+        if (rmn_dnnl_run(st, e, 0, e->n_step, ex->nthreads) == 0)
+            return;
+    }
+    if (st)
+        st->stats.fallbacks++;
+    rmn_backend_cpu.conv2d_forward(ex, y, x, w, b, sh);
+}
+
+void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
+                            const float *dy, const float *x, const float *w,
+                            const rmn_conv2d_shape *sh) {
+    rmn_dnnl_state *st = ex->state;
+    if (!dx && !dw && !db)
+        return;
+    rmn_dnnl_entry *e =
+        st ? entry_for(st, RMN_DNNL_CONV_BWD, sh, db != NULL, dx != NULL, dw != NULL) : NULL;
+    if (e) {
+        rmn_dnnl_bind(st, e, B_DY, dy);
+        rmn_dnnl_bind(st, e, B_X, x);
+        rmn_dnnl_bind(st, e, B_W, w);
+        rmn_dnnl_bind(st, e, B_DX, dx);
+        rmn_dnnl_bind(st, e, B_DW, dw);
+        if (rmn_dnnl_run(st, e, 0, e->n_step, ex->nthreads) == 0) {
+            if (db)
+                rmn_dnnl_accumulate(db, rmn_dnnl_arena_ptr(st, e, e->aux), (size_t)sh->k,
+                                    1);
+            return;
+        }
+    }
+    if (st)
+        st->stats.fallbacks++;
+    rmn_backend_cpu.conv2d_backward(ex, dx, dw, db, dy, x, w, sh);
+}

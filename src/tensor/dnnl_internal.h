@@ -1,0 +1,111 @@
+/* dnnl_internal.h -- shared inside the dnnl backend (dnnl_*.c): the state, the primitive
+ * cache and small helpers around the oneDNN C API. Not for use outside src/tensor/dnnl_*.
+ *
+ * Cache: a list of entries, each keyed by (kind, int key[]) -- the op's shape struct, the
+ * batch and flags -- and owning its primitives and memory objects. The memory objects have
+ * no data of their own: at each call their handles are pointed at the caller's plain NCHW
+ * buffers or at slices of the state's arena (blocked layouts, scratchpads, temporaries), so
+ * nothing is allocated after an entry exists. Keeping activations blocked between layers
+ * later only changes which buffers those handles point to (see docs/PERFORMANCE.md). */
+#ifndef RMN_TENSOR_DNNL_INTERNAL_H
+#define RMN_TENSOR_DNNL_INTERNAL_H
+
+#include <dnnl.h>
+
+#include "tensor/dnnl_backend.h"
+
+#define RMN_DNNL_KEY 24
+#define RMN_DNNL_SLOTS 24
+
+typedef enum {
+    RMN_DNNL_CONV_FWD = 1,
+    RMN_DNNL_CONV_BWD,
+    RMN_DNNL_BN_TRAIN,
+    RMN_DNNL_BN_EVAL,
+    RMN_DNNL_BN_BWD_TRAIN,
+    RMN_DNNL_BN_BWD_EVAL
+} rmn_dnnl_kind;
+
+/* One step of an entry: a primitive and its argument list; arg memories are entry slots. */
+typedef struct {
+    dnnl_primitive_t prim;
+    int nargs;
+    dnnl_exec_arg_t args[10];
+} rmn_dnnl_step;
+
+typedef struct rmn_dnnl_entry {
+    int kind;
+    int key[RMN_DNNL_KEY];
+    int failed;                        /* oneDNN refused: calls go to "cpu" */
+    int winograd;
+    int aux;                           /* an op's extra slot (conv: diff bias) */
+    /* memories: slot i points at arena + off[i] when off[i] != (size_t)-1, else at a
+     * caller buffer chosen per call */
+    dnnl_memory_t mem[RMN_DNNL_SLOTS];
+    size_t off[RMN_DNNL_SLOTS];
+    int n_mem;
+    rmn_dnnl_step step[12];
+    int n_step;
+    size_t arena_need;                 /* bytes of arena this entry uses */
+    struct rmn_dnnl_entry *next;
+} rmn_dnnl_entry;
+
+typedef struct {
+    dnnl_engine_t eng;
+    dnnl_stream_t strm;
+    rmn_dnnl_entry *head;
+    char *arena;                       /* 64-byte aligned, grown only when an entry is made */
+    size_t arena_bytes;
+    int winograd;
+    rmn_dnnl_stats stats;
+} rmn_dnnl_state;
+
+/* Finds the entry (kind, key[0..nkey)), or NULL. */
+rmn_dnnl_entry *rmn_dnnl_find(rmn_dnnl_state *st, int kind, const int *key, int nkey);
+/* Adds a new empty entry with that key (NULL on allocation failure). */
+rmn_dnnl_entry *rmn_dnnl_add(rmn_dnnl_state *st, int kind, const int *key, int nkey);
+/* Makes sure the arena holds need bytes (called only while building an entry). */
+int rmn_dnnl_arena_reserve(rmn_dnnl_state *st, size_t need);
+
+/* Slot helpers used while building an entry: a memory of desc md bound per call (returns the
+ * slot, or -1), or one living in the entry's arena slice (its offset assigned here). */
+int rmn_dnnl_slot_user(rmn_dnnl_state *st, rmn_dnnl_entry *e, const dnnl_memory_desc_t *md);
+int rmn_dnnl_slot_arena(rmn_dnnl_state *st, rmn_dnnl_entry *e, const dnnl_memory_desc_t *md);
+/* Appends a step running pd's primitive (created here, counted) with a user scratchpad slot
+ * when pd needs one. args: pairs (DNNL_ARG_*, slot), n pairs. 0 or -1 on failure. */
+int rmn_dnnl_step_add(rmn_dnnl_state *st, rmn_dnnl_entry *e, const_dnnl_primitive_desc_t pd,
+                      const int *args, int n);
+/* A reorder step from slot src to slot dst (accumulating into dst when sum is set). */
+int rmn_dnnl_reorder_add(rmn_dnnl_state *st, rmn_dnnl_entry *e, int src, int dst, int sum);
+/* Points slot at buf (a caller buffer) or, with buf NULL, at its arena slice. */
+void rmn_dnnl_bind(rmn_dnnl_state *st, rmn_dnnl_entry *e, int slot, const void *buf);
+/* Binds every arena slot, runs steps [from, to) with nthreads OpenMP threads, waits. */
+int rmn_dnnl_run(rmn_dnnl_state *st, rmn_dnnl_entry *e, int from, int to, int nthreads);
+/* Plain (n,c,h,w) f32 desc, tag nchw (or `a` for ndim 1, oihw for weights via tag). */
+void rmn_dnnl_md(dnnl_memory_desc_t *md, int ndims, const int *dims, dnnl_format_tag_t tag);
+/* Float pointer into the arena for slot (valid until the next entry is made). */
+float *rmn_dnnl_arena_ptr(rmn_dnnl_state *st, rmn_dnnl_entry *e, int slot);
+/* y[i] += x[i] over count floats with nthreads threads. */
+void rmn_dnnl_accumulate(float *y, const float *x, size_t count, int nthreads);
+
+/* The op entries (dnnl_conv.c, dnnl_bn.c); contracts as in backend.h. */
+void rmn_dnnl_conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
+                           const float *b, const rmn_conv2d_shape *sh);
+void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
+                            const float *dy, const float *x, const float *w,
+                            const rmn_conv2d_shape *sh);
+void rmn_dnnl_bn_forward_train(const rmn_exec *ex, float *y, float *sm, float *si, float *rm,
+                               float *rv, const float *x, const float *g, const float *b,
+                               int n, int c, int hw, double momentum, double eps);
+void rmn_dnnl_bn_forward_eval(const rmn_exec *ex, float *y, const float *x, const float *g,
+                              const float *b, const float *rm, const float *rv, int n, int c,
+                              int hw, double eps);
+void rmn_dnnl_bn_backward_train(const rmn_exec *ex, float *dx, float *dg, float *db,
+                                const float *dy, const float *x, const float *g,
+                                const float *sm, const float *si, int n, int c, int hw);
+void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *db,
+                               const float *dy, const float *x, const float *g,
+                               const float *rm, const float *rv, int n, int c, int hw,
+                               double eps);
+
+#endif

@@ -1,0 +1,253 @@
+/* dnnl_state.c -- the dnnl backend's state: engine, stream, primitive cache, shared arena,
+ * and the helpers that build and run cache entries (see dnnl_internal.h). */
+#include "tensor/dnnl_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static size_t round64(size_t b) { return (b + 63) & ~(size_t)63; }
+
+rmn_dnnl_entry *rmn_dnnl_find(rmn_dnnl_state *st, int kind, const int *key, int nkey) {
+    for (rmn_dnnl_entry *e = st->head; e; e = e->next)
+        if (e->kind == kind && memcmp(e->key, key, (size_t)nkey * sizeof(int)) == 0)
+            return e;
+    return NULL;
+}
+
+rmn_dnnl_entry *rmn_dnnl_add(rmn_dnnl_state *st, int kind, const int *key, int nkey) {
+    rmn_dnnl_entry *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->kind = kind;
+    memcpy(e->key, key, (size_t)nkey * sizeof(int));
+    e->next = st->head;
+    st->head = e;
+    st->stats.entries++;
+    return e;
+}
+
+int rmn_dnnl_arena_reserve(rmn_dnnl_state *st, size_t need) {
+    if (need <= st->arena_bytes)
+        return RMN_OK;
+    void *p = NULL;
+    if (posix_memalign(&p, 64, round64(need)) != 0)
+        return RMN_ERROR(RMN_ENOMEM, "dnnl: cannot allocate a %zu-byte arena", need);
+    free(st->arena);
+    st->arena = p;
+    st->arena_bytes = round64(need);
+    st->stats.arena_bytes = st->arena_bytes;
+    return RMN_OK;
+}
+
+static int new_slot(rmn_dnnl_state *st, rmn_dnnl_entry *e, const dnnl_memory_desc_t *md,
+                    size_t off) {
+    if (e->n_mem >= RMN_DNNL_SLOTS)
+        return -1;
+    dnnl_memory_t m;
+    if (dnnl_memory_create(&m, md, st->eng, DNNL_MEMORY_NONE) != dnnl_success)
+        return -1;
+    e->mem[e->n_mem] = m;
+    e->off[e->n_mem] = off;
+    return e->n_mem++;
+}
+
+int rmn_dnnl_slot_user(rmn_dnnl_state *st, rmn_dnnl_entry *e, const dnnl_memory_desc_t *md) {
+    return new_slot(st, e, md, (size_t)-1);
+}
+
+int rmn_dnnl_slot_arena(rmn_dnnl_state *st, rmn_dnnl_entry *e, const dnnl_memory_desc_t *md) {
+    const size_t off = e->arena_need;
+    int s = new_slot(st, e, md, off);
+    if (s >= 0)
+        e->arena_need += round64(dnnl_memory_desc_get_size(md));
+    return s;
+}
+
+int rmn_dnnl_step_add(rmn_dnnl_state *st, rmn_dnnl_entry *e, const_dnnl_primitive_desc_t pd,
+                      const int *args, int n) {
+    if (e->n_step >= (int)(sizeof e->step / sizeof e->step[0]) || n > 9)
+        return -1;
+    rmn_dnnl_step *s = &e->step[e->n_step];
+    if (dnnl_primitive_create(&s->prim, pd) != dnnl_success)
+        return -1;
+    st->stats.primitives++;
+    e->n_step++;
+    for (int i = 0; i < n; ++i) {
+        s->args[i].arg = args[2 * i];
+        s->args[i].memory = e->mem[args[2 * i + 1]];
+    }
+    s->nargs = n;
+    const dnnl_memory_desc_t *sp = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    if (sp && dnnl_memory_desc_get_size(sp) > 0) {
+        int slot = rmn_dnnl_slot_arena(st, e, sp);
+        if (slot < 0)
+            return -1;
+        s->args[s->nargs].arg = DNNL_ARG_SCRATCHPAD;
+        s->args[s->nargs].memory = e->mem[slot];
+        s->nargs++;
+    }
+    return 0;
+}
+
+int rmn_dnnl_reorder_add(rmn_dnnl_state *st, rmn_dnnl_entry *e, int src, int dst, int sum) {
+    const dnnl_memory_desc_t *smd, *dmd;
+    if (dnnl_memory_get_memory_desc(e->mem[src], &smd) != dnnl_success ||
+        dnnl_memory_get_memory_desc(e->mem[dst], &dmd) != dnnl_success)
+        return -1;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t po = NULL;
+    int rc = -1;
+    if (dnnl_primitive_attr_create(&attr) != dnnl_success)
+        return -1;
+    dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    if (sum) {
+        if (dnnl_post_ops_create(&po) != dnnl_success ||
+            dnnl_post_ops_append_sum(po, 1.0f) != dnnl_success ||
+            dnnl_primitive_attr_set_post_ops(attr, po) != dnnl_success)
+            goto out;
+    }
+    dnnl_primitive_desc_t pd;
+    if (dnnl_reorder_primitive_desc_create(&pd, smd, st->eng, dmd, st->eng, attr) !=
+        dnnl_success)
+        goto out;
+    const int args[4] = {DNNL_ARG_FROM, src, DNNL_ARG_TO, dst};
+    rc = rmn_dnnl_step_add(st, e, pd, args, 2);
+    dnnl_primitive_desc_destroy(pd);
+out:
+    if (po)
+        dnnl_post_ops_destroy(po);
+    dnnl_primitive_attr_destroy(attr);
+    return rc;
+}
+
+void rmn_dnnl_bind(rmn_dnnl_state *st, rmn_dnnl_entry *e, int slot, const void *buf) {
+    (void)st;
+    dnnl_memory_set_data_handle(e->mem[slot], (void *)buf);
+}
+
+float *rmn_dnnl_arena_ptr(rmn_dnnl_state *st, rmn_dnnl_entry *e, int slot) {
+    return (float *)(st->arena + e->off[slot]);
+}
+
+int rmn_dnnl_run(rmn_dnnl_state *st, rmn_dnnl_entry *e, int from, int to, int nthreads) {
+    for (int i = 0; i < e->n_mem; ++i)
+        if (e->off[i] != (size_t)-1)
+            dnnl_memory_set_data_handle(e->mem[i], st->arena + e->off[i]);
+#ifdef _OPENMP
+    const int prev = omp_get_max_threads();
+    if (nthreads > 0 && nthreads != prev)
+        omp_set_num_threads(nthreads);
+#else
+    (void)nthreads;
+#endif
+    int rc = RMN_OK;
+    for (int i = from; i < to && rc == RMN_OK; ++i) {
+        const rmn_dnnl_step *s = &e->step[i];
+        dnnl_status_t ds = dnnl_primitive_execute(s->prim, st->strm, s->nargs, s->args);
+        if (ds != dnnl_success) {
+            rc = RMN_EINTERNAL;
+            if (getenv("RMN_DNNL_DEBUG"))
+                fprintf(stderr, "dnnl: kind %d step %d failed: %d\n", e->kind, i, (int)ds);
+        }
+    }
+    if (dnnl_stream_wait(st->strm) != dnnl_success)
+        rc = RMN_EINTERNAL;
+#ifdef _OPENMP
+    if (nthreads > 0 && nthreads != prev)
+        omp_set_num_threads(prev);
+#endif
+    return rc;
+}
+
+void rmn_dnnl_md(dnnl_memory_desc_t *md, int ndims, const int *dims, dnnl_format_tag_t tag) {
+    dnnl_dims_t d;
+    for (int i = 0; i < ndims; ++i)
+        d[i] = dims[i];
+    dnnl_memory_desc_init_by_tag(md, ndims, d, dnnl_f32, tag);
+}
+
+void rmn_dnnl_accumulate(float *y, const float *x, size_t count, int nthreads) {
+    const long n = (long)count;
+    (void)nthreads;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(nthreads > 0 ? nthreads : 1) \
+    if (count > 65536)
+#endif
+    for (long i = 0; i < n; ++i)
+        y[i] += x[i];
+}
+
+static void entry_free(rmn_dnnl_entry *e) {
+    for (int i = 0; i < e->n_step; ++i)
+        dnnl_primitive_destroy(e->step[i].prim);
+    for (int i = 0; i < e->n_mem; ++i)
+        dnnl_memory_destroy(e->mem[i]);
+    free(e);
+}
+
+static void state_free(void *state) {
+    rmn_dnnl_state *st = state;
+    if (!st)
+        return;
+    while (st->head) {
+        rmn_dnnl_entry *e = st->head;
+        st->head = e->next;
+        entry_free(e);
+    }
+    if (st->strm)
+        dnnl_stream_destroy(st->strm);
+    if (st->eng)
+        dnnl_engine_destroy(st->eng);
+    free(st->arena);
+    free(st);
+}
+
+static int state_create(void **out) {
+    *out = NULL;
+    rmn_dnnl_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return RMN_ERROR(RMN_ENOMEM, "dnnl: cannot allocate the backend state");
+    if (dnnl_engine_create(&st->eng, dnnl_cpu, 0) != dnnl_success ||
+        dnnl_stream_create(&st->strm, st->eng, dnnl_stream_default_flags) != dnnl_success) {
+        state_free(st);
+        return RMN_ERROR(RMN_EINTERNAL, "dnnl: cannot create the oneDNN CPU engine or stream");
+    }
+    const char *wg = getenv("RMN_DNNL_WINOGRAD");
+    st->winograd = wg && wg[0] == '1';
+    *out = st;
+    return RMN_OK;
+}
+
+void rmn_dnnl_stats_get(const void *state, rmn_dnnl_stats *out) {
+    const rmn_dnnl_state *st = state;
+    memset(out, 0, sizeof *out);
+    if (st)
+        *out = st->stats;
+}
+
+void rmn_dnnl_set_winograd(void *state, int on) {
+    if (state)
+        ((rmn_dnnl_state *)state)->winograd = on != 0;
+}
+
+/* The op table lives here so that state_create/state_free stay private. */
+const rmn_backend rmn_backend_dnnl = {
+    .name = "dnnl",
+    .state_create = state_create,
+    .state_free = state_free,
+    /* the "cpu" fallback (a shape oneDNN refuses) needs the im2col scratch */
+    .conv2d_workspace = rmn_gemm_conv2d_workspace,
+    .conv2d_forward = rmn_dnnl_conv_forward,
+    .conv2d_backward = rmn_dnnl_conv_backward,
+    .bn2d_forward_train = rmn_dnnl_bn_forward_train,
+    .bn2d_forward_eval = rmn_dnnl_bn_forward_eval,
+    .bn2d_backward_train = rmn_dnnl_bn_backward_train,
+    .bn2d_backward_eval = rmn_dnnl_bn_backward_eval,
+};
