@@ -16,14 +16,14 @@ grep -q "epoch 2/2" "$tap_tmp/run.err"; ok $? "progress lines name the epochs"
 q() { sqlite3 "$db" "$1"; }
 [ "$(q "SELECT status FROM runs")" = FINISHED ]; ok $? "the run is FINISHED in the store"
 [ "$(q "SELECT COUNT(DISTINCT step) FROM metrics WHERE key='val_acc'")" = 2 ]; ok $? "two epochs of metrics"
-[ "$(q "SELECT COUNT(*) FROM evals")" = 2 ]; ok $? "val and test evaluations stored"
-nval=$(q "SELECT n_samples FROM evals WHERE split='val'")
-ntest=$(q "SELECT n_samples FROM evals WHERE split='test'")
-[ "$(q "SELECT COUNT(*) FROM predictions")" = $((nval + ntest)) ]; ok $? "one prediction per val/test sample ($nval + $ntest)"
+[ "$(q "SELECT COUNT(*) FROM evals")" = 4 ]; ok $? "val and test evaluations stored, without and with TTA"
+nval=$(q "SELECT n_samples FROM evals WHERE split='val' AND tta_n=0")
+ntest=$(q "SELECT n_samples FROM evals WHERE split='test' AND tta_n=0")
+[ "$(q "SELECT COUNT(*) FROM predictions")" = $((2 * (nval + ntest))) ]; ok $? "one prediction per val/test sample and evaluation ($nval + $ntest, twice)"
 [ "$(q "SELECT COUNT(*) FROM predictions WHERE length(probs) != 56")" = 0 ]; ok $? "7 float64 probabilities per prediction"
 [ "$(q "SELECT value FROM params WHERE key='arch'")" = democnn ]; ok $? "parameters recorded"
 [ -n "$(q "SELECT dataset_sha256 FROM runs")" ]; ok $? "data set digest recorded"
-acc=$(q "SELECT 1.0*n_correct/n_samples FROM evals WHERE split='test'")
+acc=$(q "SELECT 1.0*n_correct/n_samples FROM evals WHERE split='test' AND tta_n=0")
 awk -v a="$acc" 'BEGIN { exit !(a > 0.0 && a <= 1.0) }'; ok $? "test accuracy is a fraction ($acc)"
 
 "$exp" list --db "$db" >"$tap_tmp/list.out" 2>&1; ok $? "rmn-exp list exits 0"
@@ -69,7 +69,7 @@ before=$(q "SELECT COUNT(*) FROM runs")
 (echo "BEGIN EXCLUSIVE;"; sleep 6; echo "COMMIT;") | sqlite3 "$db" &
 locker=$!
 sleep 1
-RMN_BUSY_TIMEOUT_MS=300 "$exp" run "$tiny" --db "$db" >/dev/null 2>"$tap_tmp/locked.err"
+RMN_BUSY_TIMEOUT_MS=300 "$exp" run "$tiny" --db "$db" --seed 99 >/dev/null 2>"$tap_tmp/locked.err"
 [ $? -eq 1 ]; ok $? "locked store: exit 1"
 grep -q "rmn-exp: error: .*rmn.db.*locked" "$tap_tmp/locked.err"; ok $? "locked store: message names the store: $(grep error "$tap_tmp/locked.err" | head -c 200)"
 wait $locker

@@ -1,10 +1,14 @@
 /* rmn-exp.c -- runs experiments and reads what they recorded.
  *
  *   rmn-exp run NAME [--data FILE] [--only MODEL] [--seed N] [--epochs N] [--threads N]
+ *   rmn-exp resume RUN [--threads N]
+ *   rmn-exp status
  *   rmn-exp list [--experiment E] [--json]
  *   rmn-exp show RUN
  *   rmn-exp --version [--build-info]
- * Common: --db FILE (default $RMN_DB or rmn.db). Exit 0 ok, 1 error, 2 usage. */
+ * Common: --db FILE (default $RMN_DB or rmn.db), --checkpoints DIR (default $RMN_CHECKPOINTS,
+ * else checkpoints/ beside the store). Running an experiment again skips its finished runs and
+ * resumes the stopped ones. Exit 0 ok, 1 error, 2 usage. */
 #include "config.h"
 
 #include "core/error.h"
@@ -13,6 +17,7 @@
 #include "report/report.h"
 #include "store/store.h"
 #include "train/config.h"
+#include "train/runs.h"
 #include "train/trainer.h"
 
 #include <getopt.h>
@@ -23,10 +28,13 @@
 
 static const char *const USAGE =
     "usage: rmn-exp run NAME [--data FILE] [--only MODEL] [--seed N] [--epochs N] [--threads N]\n"
+    "       rmn-exp resume RUN [--threads N]\n"
+    "       rmn-exp status\n"
     "       rmn-exp list [--experiment E] [--json]\n"
     "       rmn-exp show RUN\n"
     "       rmn-exp --version [--build-info]\n"
-    "options for all commands: --db FILE (default $RMN_DB, else rmn.db)\n";
+    "options for all commands: --db FILE (default $RMN_DB, else rmn.db)\n"
+    "  --checkpoints DIR (default $RMN_CHECKPOINTS, else checkpoints/ beside the store)\n";
 
 static volatile sig_atomic_t stop_requested = 0;
 
@@ -48,7 +56,7 @@ static int fail(void) {
 }
 
 typedef struct {
-    const char *db, *data, *only, *experiment;
+    const char *db, *data, *only, *experiment, *checkpoints;
     long        seed, epochs, threads;
     int         json, build_info;
 } options;
@@ -70,6 +78,7 @@ static int parse_options(int argc, char **argv, options *o) {
         {"epochs", required_argument, 0, 'e'},  {"threads", required_argument, 0, 't'},
         {"experiment", required_argument, 0, 'x'}, {"json", no_argument, 0, 'j'},
         {"build-info", no_argument, 0, 'b'},    {"help", no_argument, 0, 'h'},
+        {"checkpoints", required_argument, 0, 'c'},
         {0, 0, 0, 0}};
     int c;
     opterr = 0;
@@ -79,6 +88,7 @@ static int parse_options(int argc, char **argv, options *o) {
         case 'D': o->data = optarg; break;
         case 'o': o->only = optarg; break;
         case 'x': o->experiment = optarg; break;
+        case 'c': o->checkpoints = optarg; break;
         case 'j': o->json = 1; break;
         case 'b': o->build_info = 1; break;
         case 's':
@@ -108,6 +118,31 @@ static int with_store(const options *o, rmn_store **out) {
     if (busy && parse_long(busy, 1, 3600000L, &ms))
         opt.busy_timeout_ms = (int)ms;
     return rmn_store_open_opts(o->db ? o->db : rmn_store_default_path(), &opt, out) == RMN_OK;
+}
+
+/* --checkpoints, else $RMN_CHECKPOINTS, else "checkpoints" beside the store file. */
+static void checkpoint_root(const options *o, const char *db_path, char *buf, size_t cap) {
+    const char *env = getenv("RMN_CHECKPOINTS");
+    if (o->checkpoints)
+        snprintf(buf, cap, "%s", o->checkpoints);
+    else if (env && *env)
+        snprintf(buf, cap, "%s", env);
+    else {
+        const char *slash = strrchr(db_path, '/');
+        if (slash)
+            snprintf(buf, cap, "%.*s/checkpoints", (int)(slash - db_path), db_path);
+        else
+            snprintf(buf, cap, "checkpoints");
+    }
+}
+
+static void print_result(const rmn_train_result *res, const char *run_name) {
+    printf("run %lld %s: %d epochs, best val acc %.2f%% (epoch %d), test acc %.2f%%", (long long)res->run_id,
+           run_name, res->epochs, 100 * res->best_val_acc, res->best_epoch, 100 * res->test_acc);
+    if (res->test_acc_tta == res->test_acc_tta)
+        printf(", with TTA %.2f%%", 100 * res->test_acc_tta);
+    printf(", %.0f s\n", res->seconds);
+    fflush(stdout);
 }
 
 static int cmd_run(const char *name, const options *o) {
@@ -160,12 +195,28 @@ static int cmd_run(const char *name, const options *o) {
     }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    char ckpt[4096];
+    checkpoint_root(o, rmn_store_path(store), ckpt, sizeof ckpt);
     int status = 0;
     for (int i = 0; i < exp.n_runs && !stop_requested; ++i) {
         if (exp.runs[i].batch_size == 0)
             continue;
+        char run_name[160];
+        rmn_train_run_name(&exp.runs[i], run_name, sizeof run_name);
+        int action;
+        int64_t existing;
+        if (rmn_train_plan(store, exp.name, &exp.runs[i], &action, &existing) != RMN_OK) {
+            status = fail();
+            break;
+        }
+        if (action == RMN_RUN_SKIP_FINISHED || action == RMN_RUN_SKIP_LIVE) {
+            fprintf(stderr, "rmn-exp: run %lld %s is %s: skipped\n", (long long)existing, run_name,
+                    action == RMN_RUN_SKIP_FINISHED ? "finished" : "running in another process");
+            continue;
+        }
         rmn_train_job job = {.store = store, .experiment = exp.name, .data = &ds, .cfg = &exp.runs[i],
-                             .threads = (int)o->threads, .log = stderr, .stop = &stop_requested};
+                             .threads = (int)o->threads, .log = stderr, .stop = &stop_requested,
+                             .checkpoint_dir = ckpt, .resume_run_id = action == RMN_RUN_RESUME ? existing : 0};
         rmn_train_result res;
         if (rmn_train_run(&job, &res) != RMN_OK) {
             fprintf(stderr, "rmn-exp: error: %s\n", rmn_error_message());
@@ -174,17 +225,80 @@ static int cmd_run(const char *name, const options *o) {
                 break;
             continue;
         }
-        char run_name[160];
-        rmn_train_run_name(&exp.runs[i], run_name, sizeof run_name);
-        printf("run %lld %s: %d epochs, best val acc %.2f%% (epoch %d), test acc %.2f%%, %.0f s\n",
-               (long long)res.run_id, run_name, res.epochs, 100 * res.best_val_acc, res.best_epoch,
-               100 * res.test_acc, res.seconds);
-        fflush(stdout);
+        print_result(&res, run_name);
     }
     rmn_store_close(store);
     rmn_dataset_free(&ds);
     rmn_experiment_free(&exp);
     return status;
+}
+
+/* Continues a stopped run from its last completed epoch, on the data it was trained on. */
+static int cmd_resume(const char *ref, const options *o) {
+    rmn_store *store;
+    if (!with_store(o, &store))
+        return fail();
+    int64_t run_id;
+    rmn_run_detail d;
+    rmn_kv *params = NULL;
+    int np = 0, live = 0, rc = 1;
+    memset(&d, 0, sizeof d);
+    if (rmn_store_run_resolve(store, ref, &run_id) != RMN_OK || rmn_store_run_detail(store, run_id, &d) != RMN_OK ||
+        rmn_store_run_kv(store, run_id, "params", &params, &np) != RMN_OK ||
+        rmn_train_run_is_live(store, run_id, &live) != RMN_OK) {
+        rc = fail();
+        goto done;
+    }
+    if (strcmp(d.sum.status, "FINISHED") == 0 || live || strcmp(d.sum.kind, "train") != 0) {
+        fprintf(stderr, "rmn-exp: error: run %lld %s is %s: nothing to resume\n", (long long)run_id, d.sum.name,
+                live ? "running in another process" : (strcmp(d.sum.kind, "train") ? d.sum.kind : "finished"));
+        goto done;
+    }
+    rmn_train_config cfg;
+    if (rmn_train_config_from_canonical(&cfg, d.config_text, "runs.config_text") != RMN_OK) {
+        rc = fail();
+        goto done;
+    }
+    const char *data_path = o->data;
+    for (int i = 0; i < np && !data_path; ++i)
+        if (strcmp(params[i].key, "data") == 0)
+            data_path = params[i].value;
+    if (!data_path) {
+        fprintf(stderr, "rmn-exp: error: run %lld records no data file: give --data FILE\n", (long long)run_id);
+        goto done;
+    }
+    rmn_dataset ds;
+    fprintf(stderr, "rmn-exp: loading %s\n", data_path);
+    if (rmn_dataset_load(data_path, &ds) != RMN_OK) {
+        rc = fail();
+        goto done;
+    }
+    if (d.dataset_sha256 && strcmp(d.dataset_sha256, ds.sha256) != 0) {
+        fprintf(stderr, "rmn-exp: error: %s is not the data run %lld was trained on (sha256 %s, recorded %s)\n",
+                data_path, (long long)run_id, ds.sha256, d.dataset_sha256);
+        rmn_dataset_free(&ds);
+        goto done;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    char ckpt[4096];
+    checkpoint_root(o, rmn_store_path(store), ckpt, sizeof ckpt);
+    rmn_train_job job = {.store = store, .experiment = d.sum.experiment, .data = &ds, .cfg = &cfg,
+                         .threads = (int)o->threads, .log = stderr, .stop = &stop_requested,
+                         .checkpoint_dir = ckpt, .resume_run_id = run_id};
+    rmn_train_result res;
+    if (rmn_train_run(&job, &res) == RMN_OK) {
+        print_result(&res, d.sum.name);
+        rc = 0;
+    } else {
+        rc = fail();
+    }
+    rmn_dataset_free(&ds);
+done:
+    rmn_kv_free(params, np);
+    rmn_run_detail_free(&d);
+    rmn_store_close(store);
+    return rc;
 }
 
 static int print_version(int build_info) {
@@ -193,7 +307,7 @@ static int print_version(int build_info) {
         rmn_provenance p;
         rmn_provenance_collect(&p);
         printf("build: %s\nhost: %s\ncpu: %s\nblas: %s\nthreads: %d\n", p.build_config, p.host,
-               p.cpu_model, p.blas_config, p.n_threads);
+               p.cpu_model ? p.cpu_model : "unknown", p.blas_config ? p.blas_config : "unknown", p.n_threads);
         rmn_provenance_free(&p);
     }
     return 0;
@@ -221,6 +335,21 @@ int main(int argc, char **argv) {
         if (npos != 1)
             return usage_error("run needs exactly one experiment name");
         return cmd_run(pos[0], &o);
+    }
+    if (strcmp(cmd, "resume") == 0) {
+        if (npos != 1)
+            return usage_error("resume needs exactly one RUN (id, uuid prefix or name)");
+        return cmd_resume(pos[0], &o);
+    }
+    if (strcmp(cmd, "status") == 0) {
+        if (npos != 0)
+            return usage_error("status takes no positional arguments");
+        rmn_store *s;
+        if (!with_store(&o, &s))
+            return fail();
+        rc = rmn_train_print_status(s, stdout);
+        rmn_store_close(s);
+        return rc == RMN_OK ? 0 : fail();
     }
     if (strcmp(cmd, "list") == 0) {
         if (npos != 0)

@@ -281,6 +281,13 @@ int rmn_store_run_finish(rmn_store *s, int64_t run_id, const char *status, const
                       status, error_text, "finishing a run");
 }
 
+int rmn_store_run_reopen(rmn_store *s, int64_t run_id) {
+    return update_run(s, run_id,
+                      "UPDATE runs SET status = 'RUNNING', error_text = NULL, end_ms = NULL, "
+                      "updated_ms = ?2 WHERE run_id = ?1",
+                      NULL, NULL, "reopening a run to resume it");
+}
+
 int rmn_store_run_heartbeat(rmn_store *s, int64_t run_id) {
     return update_run(s, run_id, "UPDATE runs SET updated_ms = ?2 WHERE run_id = ?1", NULL, NULL,
                       "updating a run's heartbeat");

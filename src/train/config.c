@@ -51,6 +51,8 @@ static const config_key KEYS[] = {
     {"plateau_patience", KEY_INT, F(plateau_patience), 0},
     {"seed", KEY_U64, F(seed), 0},
     {"steplr", KEY_INT, F(steplr), 0},
+    {"tta_n", KEY_INT, F(tta_n), 0},
+    {"tta_seed", KEY_U64, F(tta_seed), 0},
     {"weight_decay", KEY_DOUBLE, F(weight_decay), 0},
     {"weighted_loss", KEY_INT, F(weighted_loss), 0},
     {"width", KEY_INT, F(width), 0},
@@ -68,6 +70,8 @@ void rmn_train_config_defaults(rmn_train_config *cfg) {
     snprintf(cfg->lr_schedule, sizeof cfg->lr_schedule, "plateau");
     cfg->min_lr = 1e-6;
     cfg->steplr = 50;
+    cfg->tta_n = 10;
+    cfg->tta_seed = 1234;
     cfg->lr = 1e-4;
     cfg->momentum = 0.9;
     cfg->weight_decay = 1e-3;
@@ -144,6 +148,8 @@ static int check_ranges(const rmn_train_config *c, const char *where) {
     int kind;
     if (rmn_schedule_kind_parse(c->lr_schedule, &kind) != RMN_OK)
         return rmn_error_prefix("%s", where);
+    if (c->tta_n > c->batch_size)
+        return RMN_ERROR(RMN_EINVAL, "%s: tta_n (%d) may not exceed batch_size (%d)", where, c->tta_n, c->batch_size);
     if (!(c->min_lr >= 0 && c->min_lr <= c->lr))
         return RMN_ERROR(RMN_EINVAL, "%s: min_lr must lie in [0, lr]", where);
     if (rmn_optimizer_kind_parse(c->optimizer, &kind) != RMN_OK)
@@ -218,6 +224,54 @@ int rmn_train_config_canonical(const rmn_train_config *cfg, char *buf, size_t ca
         used += (size_t)n;
     }
     return RMN_OK;
+}
+
+int rmn_train_config_from_canonical(rmn_train_config *cfg, const char *text, const char *where) {
+    rmn_train_config_defaults(cfg);
+    int line_no = 0;
+    for (const char *line = text; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        ++line_no;
+        char buf[256];
+        if (len >= sizeof buf)
+            return RMN_ERROR(RMN_EINVAL, "%s: line %d is too long", where, line_no);
+        memcpy(buf, line, len);
+        buf[len] = '\0';
+        line = end ? end + 1 : line + len;
+        if (len == 0)
+            continue;
+        char *eq = strchr(buf, '=');
+        if (!eq)
+            return RMN_ERROR(RMN_EINVAL, "%s: line %d: expected key=value", where, line_no);
+        *eq = '\0';
+        const config_key *k = find_key(buf);
+        if (!k || k->type == KEY_UNUSED)
+            return RMN_ERROR(RMN_EINVAL, "%s: line %d: unknown configuration key \"%s\"", where, line_no, buf);
+        const char *val = eq + 1;
+        char *base = (char *)cfg + k->offset, *stop = NULL;
+        switch (k->type) {
+        case KEY_STR:
+            if (strlen(val) == 0 || strlen(val) >= k->size)
+                return RMN_ERROR(RMN_EINVAL, "%s: line %d: bad value for %s", where, line_no, buf);
+            strcpy(base, val);
+            continue;
+        case KEY_DOUBLE:
+            *(double *)base = strtod(val, &stop);
+            break;
+        case KEY_INT:
+            *(int *)base = (int)strtol(val, &stop, 10);
+            break;
+        case KEY_U64:
+            *(uint64_t *)base = strtoull(val, &stop, 10);
+            break;
+        default:
+            break;
+        }
+        if (!stop || stop == val || *stop != '\0')
+            return RMN_ERROR(RMN_EINVAL, "%s: line %d: bad number \"%s\" for %s", where, line_no, val, buf);
+    }
+    return check_ranges(cfg, where);
 }
 
 // --- experiment files --------------------------------------------------------------------

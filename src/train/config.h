@@ -4,7 +4,8 @@
  * weight_decay, momentum, batch_size, max_epoch_num, max_plateau_count, plateau_patience,
  * image_size, in_channels, num_classes, weighted_loss, model_name, and the ones rmn records but
  * does not use: data_path, distributed, num_workers, device, log_dir, checkpoint_dir, cwd)
- * plus rmn's own (optimizer, nesterov, lr_schedule, min_lr, width, flip_p, max_rotation_deg, seed). Unknown keys are
+ * plus rmn's own (optimizer, nesterov, lr_schedule, min_lr, width, flip_p, max_rotation_deg, tta_n, tta_seed,
+ * seed). Unknown keys are
  * errors, so a typo never silently changes an experiment.
  *
  * An experiment file is {"name", "description", "data", "defaults": {config}, "runs": [{config
@@ -31,7 +32,9 @@ typedef struct {
     int      image_size, in_channels, num_classes;
     int      weighted_loss;
     int      width;           /* channel width of small models (0 = the model's default) */
-    double   flip_p, max_rotation_deg; /* training augmentation */
+    double   flip_p, max_rotation_deg; /* training augmentation (also the TTA draws) */
+    int      tta_n;           /* TTA draws per image in the final evaluation (0 = none) */
+    uint64_t tta_seed;        /* seed of the TTA draws (the thesis's global seed, 1234) */
     uint64_t seed;
 } rmn_train_config;
 
@@ -48,6 +51,10 @@ void rmn_train_config_defaults(rmn_train_config *cfg);
 int  rmn_train_config_apply_json(rmn_train_config *cfg, const char *json_text, const char *where);
 /* Canonical text: sorted "key=value\n" lines with normalised numbers (hashed into the store). */
 int  rmn_train_config_canonical(const rmn_train_config *cfg, char *buf, size_t cap);
+
+/* Reads canonical text back (as stored in runs.config_text and checkpoints); `where` names the
+ * source in errors. Unknown keys are errors. */
+int  rmn_train_config_from_canonical(rmn_train_config *cfg, const char *text, const char *where);
 
 /* Finds an experiment by name (RMN_EXPERIMENTS dir, then the source tree's and the installed
  * experiments/) or loads it from a path ending in .json. */

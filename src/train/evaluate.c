@@ -93,3 +93,80 @@ int rmn_evaluate_split(rmn_net *net, const rmn_split_data *split, int batch, int
         rmn_progress_end(&bar, status);
     return RMN_OK;
 }
+
+int rmn_evaluate_split_tta(rmn_net *net, const rmn_split_data *split, int batch, int image_size,
+                           int in_channels, int num_classes, int tta_n, uint64_t tta_seed,
+                           const rmn_augment_params *aug, const char *label, FILE *log_out,
+                           rmn_eval_result *out) {
+    memset(out, 0, sizeof *out);
+    if (tta_n < 1 || tta_n > batch)
+        return RMN_ERROR(RMN_EINVAL, "TTA needs 1 <= tta_n (%d) <= batch size (%d)", tta_n, batch);
+    const int n = split->n, k = num_classes, per_batch = batch / tta_n;
+    const size_t image_floats = (size_t)in_channels * (size_t)image_size * (size_t)image_size;
+    rmn_batch_spec spec = {.size = image_size, .channels = in_channels, .augment = aug};
+    out->n = n;
+    out->n_classes = k;
+    out->sample_idx = malloc((size_t)n * sizeof *out->sample_idx + 1);
+    out->labels = malloc((size_t)n * sizeof *out->labels + 1);
+    out->preds = malloc((size_t)n * sizeof *out->preds + 1);
+    out->probs = calloc((size_t)n * (size_t)k + 1, sizeof *out->probs);
+    float *x = malloc((size_t)batch * image_floats * sizeof *x);
+    float *scratch = malloc(rmn_batch_scratch_floats(&spec) * sizeof *scratch);
+    double *draw = malloc((size_t)batch * (size_t)k * sizeof *draw);
+    if (!out->sample_idx || !out->labels || !out->preds || !out->probs || !x || !scratch || !draw) {
+        free(x);
+        free(scratch);
+        free(draw);
+        rmn_eval_result_free(out);
+        return RMN_ERROR(RMN_ENOMEM, "cannot allocate TTA buffers for %d samples", n);
+    }
+    rmn_progress bar;
+    rmn_progress_begin(&bar, log_out ? log_out : stderr, label, n);
+    if (!log_out || bar.mode != RMN_PROGRESS_TTY)
+        bar.mode = RMN_PROGRESS_OFF;
+    double loss_sum = 0;
+    int rc = RMN_OK;
+    for (int start = 0; start < n && rc == RMN_OK; start += per_batch) {
+        int b = n - start < per_batch ? n - start : per_batch;
+        for (int i = 0; i < b; ++i) {
+            int idx = start + i;
+            rmn_rng r;
+            rmn_rng_init(&r, tta_seed, RMN_STREAM_TTA + ((uint64_t)idx << 8));
+            for (int d = 0; d < tta_n; ++d)
+                rmn_batch_image(x + (size_t)(i * tta_n + d) * image_floats, scratch,
+                                split->pixels + (size_t)idx * RMN_FER_PIXELS, &spec, &r);
+        }
+        rc = rmn_net_forward(net, x, b * tta_n, 0, NULL);
+        if (rc != RMN_OK)
+            break;
+        rmn_softmax_rows_d(rmn_net_logits(net), b * tta_n, k, draw);
+        for (int i = 0; i < b; ++i) {
+            int idx = start + i, y = split->labels[idx], best = 0;
+            double *p = out->probs + (size_t)idx * k;
+            for (int d = 0; d < tta_n; ++d)
+                for (int c = 0; c < k; ++c)
+                    p[c] += draw[(size_t)(i * tta_n + d) * k + c];
+            for (int c = 1; c < k; ++c)
+                best = p[c] > p[best] ? c : best;
+            out->sample_idx[idx] = idx;
+            out->labels[idx] = y;
+            out->preds[idx] = best;
+            out->n_correct += best == y;
+            loss_sum -= log(fmax(p[y] / tta_n, 1e-300));
+        }
+        char status[64];
+        snprintf(status, sizeof status, "acc %.1f%%", 100.0 * out->n_correct / (double)(start + b));
+        rmn_progress_update(&bar, start + b, status);
+    }
+    free(x);
+    free(scratch);
+    free(draw);
+    if (rc != RMN_OK) {
+        rmn_eval_result_free(out);
+        return rc;
+    }
+    out->loss = n > 0 ? loss_sum / n : NAN;
+    if (bar.mode == RMN_PROGRESS_TTY)
+        rmn_progress_end(&bar, "done");
+    return RMN_OK;
+}

@@ -2,6 +2,7 @@
 #ifndef RMN_TRAIN_EVALUATE_H
 #define RMN_TRAIN_EVALUATE_H
 
+#include "data/augment.h"
 #include "data/fer2013.h"
 #include "nn/net.h"
 
@@ -24,6 +25,15 @@ int  rmn_evaluate_split(rmn_net *net, const rmn_split_data *split, int batch, in
                         int in_channels, int num_classes, const char *label, FILE *log_out,
                         rmn_eval_result *out);
 void rmn_eval_result_free(rmn_eval_result *r);
+
+/* Test-time augmentation: for each image, tta_n independent draws of the augmentation `aug`
+ * (the training one), softmax per draw, summed (probs rows sum to tta_n), argmax. Image i draws
+ * from its own stream derived from (tta_seed, sample index), so predictions do not depend on the
+ * batch size, the order or the thread count. batch is the net's planned batch (>= tta_n). */
+int  rmn_evaluate_split_tta(rmn_net *net, const rmn_split_data *split, int batch, int image_size,
+                            int in_channels, int num_classes, int tta_n, uint64_t tta_seed,
+                            const rmn_augment_params *aug, const char *label, FILE *log_out,
+                            rmn_eval_result *out);
 
 /* Row softmax of logits (n, k) into double probabilities. */
 void rmn_softmax_rows_d(const float *logits, int n, int k, double *probs);

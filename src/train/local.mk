@@ -2,4 +2,6 @@
 src_librmn_a_SOURCES += \
 	%D%/config.c %D%/config.h \
 	%D%/evaluate.c %D%/evaluate.h \
-	%D%/trainer.c %D%/trainer.h
+	%D%/trainer.c %D%/trainer.h \
+	%D%/checkpoint.c %D%/checkpoint.h \
+	%D%/runs.c %D%/runs.h

@@ -2,13 +2,18 @@
  *
  * Builds the model, trains max_epoch_num + 1 epochs at most (stopping early after
  * max_plateau_count + 1 epochs without a new best validation accuracy), validates each epoch,
- * writes each epoch's metrics in one transaction, keeps the best-validation weights, and at the
- * end evaluates them on val and test with every per-sample prediction stored. A failure marks
- * the run FAILED with its message; a stop request (signal) marks it KILLED. */
+ * writes each epoch's metrics in one transaction, then checkpoints: best.safetensors (the
+ * best-validation weights) and last.safetensors (everything needed to resume) in
+ * CHECKPOINT_DIR/RUN_UUID/, both written atomically. At the end it reloads the best weights and
+ * evaluates val and test without and with TTA (tta_n draws), every per-sample prediction stored.
+ * A failure marks the run FAILED with its message; a stop request (signal) marks it KILLED.
+ * Resuming (job.resume_run_id) continues a stopped run from its last completed epoch and ends
+ * with the same bits as an uninterrupted run of the same seed and thread count. */
 #ifndef RMN_TRAIN_TRAINER_H
 #define RMN_TRAIN_TRAINER_H
 
 #include "data/fer2013.h"
+#include "nn/net.h"
 #include "store/store.h"
 #include "train/config.h"
 
@@ -24,6 +29,8 @@ typedef struct {
     int                     threads;
     FILE                   *log;  /* progress and summaries (stderr); NULL = quiet */
     volatile sig_atomic_t  *stop; /* set asynchronously to stop after the current batch; may be NULL */
+    const char             *checkpoint_dir; /* root of the runs' checkpoint directories */
+    int64_t                 resume_run_id;  /* 0: a new run; else the stopped run to continue */
 } rmn_train_job;
 
 typedef struct {
@@ -31,10 +38,15 @@ typedef struct {
     int     epochs, best_epoch;
     double  best_val_acc, val_acc, test_acc; /* fractions in [0, 1] */
     double  seconds, train_images_per_s;
+    double  test_acc_tta;                    /* with tta_n draws (NaN without TTA) */
     int64_t n_params;
+    char    weights_sha256[65];              /* digest of the final (best) parameters and buffers */
 } rmn_train_result;
 
 int rmn_train_run(const rmn_train_job *job, rmn_train_result *res);
+
+/* Digest of every named tensor of the net (names, shapes and float bits). */
+int rmn_net_digest(rmn_net *net, char hex[65]);
 
 /* The run name of a configuration: "<model_name>-s<seed>". */
 void rmn_train_run_name(const rmn_train_config *cfg, char *buf, size_t cap);

@@ -1,0 +1,46 @@
+/* checkpoint.h -- training checkpoints as safetensors files (readable by the Python ecosystem).
+ *
+ * A checkpoint holds every named tensor of the net (parameters and buffers, PyTorch-style names
+ * "conv1.weight", "bn1.running_mean") as F32, and metadata strings: format "rmn-checkpoint-1",
+ * arch, image_size, in_channels, num_classes, width, config (the canonical configuration text),
+ * run_uuid, epoch (epochs completed), best_val_acc, best_epoch. A resumable ("last") checkpoint
+ * also holds the optimizer state (tensors "optim.m", "optim.v" (F32, n), "optim.step" (I64)),
+ * the random streams ("rng.shuffle", "rng.augment", "rng.dropout": U64 (4)) and the schedule and
+ * early-stopping state (metadata "state.*"), so that a run killed at any moment resumes from its
+ * last completed epoch to the same bits as an uninterrupted run. Writes are atomic. */
+#ifndef RMN_TRAIN_CHECKPOINT_H
+#define RMN_TRAIN_CHECKPOINT_H
+
+#include "core/rng.h"
+#include "nn/net.h"
+#include "optim/optimizer.h"
+#include "optim/schedule.h"
+#include "train/config.h"
+
+#include <stdint.h>
+
+/* Where a run stands after a completed epoch. */
+typedef struct {
+    int          epoch;        /* epochs completed */
+    double       best_val_acc; /* -1 before the first epoch */
+    int          best_epoch;
+    int          plateau;      /* epochs since the best */
+    rmn_rng      shuffle, augment, dropout;
+    rmn_schedule schedule;
+} rmn_train_state;
+
+/* Saves net (and, when opt and state are not NULL, everything needed to resume). */
+int rmn_checkpoint_save(const char *path, rmn_net *net, const rmn_train_config *cfg,
+                        const char *run_uuid, rmn_optimizer *opt, const rmn_train_state *state,
+                        double best_val_acc, int best_epoch, int epoch);
+
+/* Loads the net tensors of `path` into net (names, shapes and arch must match); when opt and
+ * state are not NULL, also the optimizer and training state (RMN_EFORMAT if the file is not a
+ * resumable checkpoint). */
+int rmn_checkpoint_load(const char *path, rmn_net *net, rmn_optimizer *opt, rmn_train_state *state);
+
+/* Builds the net a checkpoint describes (arch and input from its metadata, the configuration
+ * from its "config" text) and loads its weights. cfg may be NULL. */
+int rmn_checkpoint_open_model(const char *path, rmn_net **net, rmn_train_config *cfg);
+
+#endif
