@@ -26,3 +26,7 @@ TESTS += tests/test-schedule
 check_PROGRAMS += tests/test-optim
 tests_test_optim_SOURCES = tests/test-optim.c tests/tap.h
 TESTS += tests/test-optim
+
+check_PROGRAMS += tests/test-golden-ops
+tests_test_golden_ops_SOURCES = tests/test-golden-ops.c tests/tap.h
+TESTS += tests/test-golden-ops

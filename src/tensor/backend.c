@@ -129,12 +129,149 @@ static void cpu_relu_bwd(const rmn_exec *ex, float *dx, const float *dy, const f
     rmn_cpu_relu_backward(dx, dy, x, count, ex->nthreads);
 }
 
+// --- the later ops: adapters to the plain kernels (both backends) ----------------------
+
+static size_t ref_convt_ws(const rmn_convt2d_shape *sh, int nthreads) {
+    (void)sh;
+    (void)nthreads;
+    return 0;
+}
+static void ref_convt_fwd(const rmn_exec *ex, float *y, const float *x, const float *w,
+                          const float *b, const rmn_convt2d_shape *sh) {
+    (void)ex;
+    rmn_ref_convt2d_forward(y, x, w, b, sh);
+}
+static void ref_convt_bwd(const rmn_exec *ex, float *dx, float *dw, float *db, const float *dy,
+                          const float *x, const float *w, const rmn_convt2d_shape *sh) {
+    (void)ex;
+    rmn_ref_convt2d_backward(dx, dw, db, dy, x, w, sh);
+}
+static void ref_act_fwd(const rmn_exec *ex, float *y, const float *x, size_t count,
+                        rmn_act act) {
+    (void)ex;
+    rmn_ref_act_forward(y, x, count, act);
+}
+static void ref_act_bwd(const rmn_exec *ex, float *dx, const float *dy, const float *x,
+                        const float *y, size_t count, rmn_act act) {
+    (void)ex;
+    rmn_ref_act_backward(dx, dy, x, y, count, act);
+}
+static void ref_binary_fwd(const rmn_exec *ex, float *y, const float *a, const float *b,
+                           const rmn_bcast_shape *sh, rmn_binary op) {
+    (void)ex;
+    rmn_ref_binary_forward(y, a, b, sh, op);
+}
+static void binary_bwd(const rmn_exec *ex, float *da, float *db, const float *dy,
+                       const float *a, const float *b, const rmn_bcast_shape *sh,
+                       rmn_binary op) {
+    (void)ex;
+    rmn_ref_binary_backward(da, db, dy, a, b, sh, op);
+}
+static void softmax_fwd(const rmn_exec *ex, float *y, const float *x, int n, int c, int hw) {
+    (void)ex;
+    rmn_ref_softmax_ch_forward(y, x, n, c, hw);
+}
+static void softmax_bwd(const rmn_exec *ex, float *dx, const float *dy, const float *y, int n,
+                        int c, int hw) {
+    (void)ex;
+    rmn_ref_softmax_ch_backward(dx, dy, y, n, c, hw);
+}
+static void avgpool_fwd(const rmn_exec *ex, float *y, const float *x,
+                        const rmn_pool2d_shape *sh) {
+    (void)ex;
+    rmn_ref_avgpool2d_forward(y, x, sh);
+}
+static void avgpool_bwd(const rmn_exec *ex, float *dx, const float *dy,
+                        const rmn_pool2d_shape *sh) {
+    (void)ex;
+    rmn_ref_avgpool2d_backward(dx, dy, sh);
+}
+static void adaptive_fwd(const rmn_exec *ex, float *y, const float *x, int n, int c, int h,
+                         int w, int oh, int ow) {
+    (void)ex;
+    rmn_ref_adaptive_avgpool2d_forward(y, x, n, c, h, w, oh, ow);
+}
+static void adaptive_bwd(const rmn_exec *ex, float *dx, const float *dy, int n, int c, int h,
+                         int w, int oh, int ow) {
+    (void)ex;
+    rmn_ref_adaptive_avgpool2d_backward(dx, dy, n, c, h, w, oh, ow);
+}
+static void resize_fwd(const rmn_exec *ex, float *y, const float *x, int n, int c, int h,
+                       int w, int oh, int ow) {
+    (void)ex;
+    rmn_ref_resize_bilinear_forward(y, x, n, c, h, w, oh, ow);
+}
+static void resize_bwd(const rmn_exec *ex, float *dx, const float *dy, int n, int c, int h,
+                       int w, int oh, int ow) {
+    (void)ex;
+    rmn_ref_resize_bilinear_backward(dx, dy, n, c, h, w, oh, ow);
+}
+static void concat_fwd(const rmn_exec *ex, float *y, const float *x, int n, int cy, int c0,
+                       int cx, int hw) {
+    (void)ex;
+    rmn_ref_concat_forward(y, x, n, cy, c0, cx, hw);
+}
+static void concat_bwd(const rmn_exec *ex, float *dx, const float *dy, int n, int cy, int c0,
+                       int cx, int hw) {
+    (void)ex;
+    rmn_ref_concat_backward(dx, dy, n, cy, c0, cx, hw);
+}
+static void cmean_fwd(const rmn_exec *ex, float *y, const float *x, int n, int c, int hw) {
+    (void)ex;
+    rmn_ref_chan_mean_forward(y, x, n, c, hw);
+}
+static void cmean_bwd(const rmn_exec *ex, float *dx, const float *dy, int n, int c, int hw) {
+    (void)ex;
+    rmn_ref_chan_mean_backward(dx, dy, n, c, hw);
+}
+static void cmax_fwd(const rmn_exec *ex, float *y, int32_t *idx, const float *x, int n, int c,
+                     int hw) {
+    (void)ex;
+    rmn_ref_chan_max_forward(y, idx, x, n, c, hw);
+}
+static void cmax_bwd(const rmn_exec *ex, float *dx, const float *dy, const int32_t *idx, int n,
+                     int c, int hw) {
+    (void)ex;
+    rmn_ref_chan_max_backward(dx, dy, idx, n, c, hw);
+}
+
+// --- the later ops: cpu fast paths ------------------------------------------------------
+
+static void cpu_convt_fwd(const rmn_exec *ex, float *y, const float *x, const float *w,
+                          const float *b, const rmn_convt2d_shape *sh) {
+    rmn_gemm_convt2d_forward(y, x, w, b, sh, ex->ws, ex->nthreads);
+}
+static void cpu_convt_bwd(const rmn_exec *ex, float *dx, float *dw, float *db, const float *dy,
+                          const float *x, const float *w, const rmn_convt2d_shape *sh) {
+    rmn_gemm_convt2d_backward(dx, dw, db, dy, x, w, sh, ex->ws, ex->nthreads);
+}
+static void cpu_act_fwd(const rmn_exec *ex, float *y, const float *x, size_t count,
+                        rmn_act act) {
+    rmn_cpu_act_forward(y, x, count, act, ex->nthreads);
+}
+static void cpu_act_bwd(const rmn_exec *ex, float *dx, const float *dy, const float *x,
+                        const float *y, size_t count, rmn_act act) {
+    rmn_cpu_act_backward(dx, dy, x, y, count, act, ex->nthreads);
+}
+static void cpu_binary_fwd(const rmn_exec *ex, float *y, const float *a, const float *b,
+                           const rmn_bcast_shape *sh, rmn_binary op) {
+    rmn_cpu_binary_forward(y, a, b, sh, op, ex->nthreads);
+}
+
 #define SHARED_OPS                                                                          \
     .bn2d_forward_train = bn_fwd_train, .bn2d_forward_eval = bn_fwd_eval,                   \
     .bn2d_backward_train = bn_bwd_train, .bn2d_backward_eval = bn_bwd_eval,                 \
     .maxpool2d_forward = maxpool_fwd,                                                       \
     .maxpool2d_backward = maxpool_bwd, .gap_forward = gap_fwd, .gap_backward = gap_bwd,     \
-    .dropout_forward = dropout_fwd, .dropout_backward = dropout_bwd
+    .dropout_forward = dropout_fwd, .dropout_backward = dropout_bwd,                        \
+    .softmax_ch_forward = softmax_fwd, .softmax_ch_backward = softmax_bwd,                  \
+    .avgpool2d_forward = avgpool_fwd, .avgpool2d_backward = avgpool_bwd,                    \
+    .adaptive_avgpool2d_forward = adaptive_fwd, .adaptive_avgpool2d_backward = adaptive_bwd, \
+    .resize_bilinear_forward = resize_fwd, .resize_bilinear_backward = resize_bwd,          \
+    .binary_backward = binary_bwd, .concat_forward = concat_fwd,                            \
+    .concat_backward = concat_bwd, .chan_mean_forward = cmean_fwd,                          \
+    .chan_mean_backward = cmean_bwd, .chan_max_forward = cmax_fwd,                          \
+    .chan_max_backward = cmax_bwd
 
 const rmn_backend rmn_backend_ref = {
     .name = "ref",
@@ -145,6 +282,12 @@ const rmn_backend rmn_backend_ref = {
     .linear_backward = ref_linear_bwd,
     .relu_forward = relu_fwd,
     .relu_backward = relu_bwd,
+    .convt2d_workspace = ref_convt_ws,
+    .convt2d_forward = ref_convt_fwd,
+    .convt2d_backward = ref_convt_bwd,
+    .act_forward = ref_act_fwd,
+    .act_backward = ref_act_bwd,
+    .binary_forward = ref_binary_fwd,
     SHARED_OPS,
 };
 
@@ -157,11 +300,18 @@ const rmn_backend rmn_backend_cpu = {
     .linear_backward = cpu_linear_bwd,
     .relu_forward = cpu_relu_fwd,
     .relu_backward = cpu_relu_bwd,
+    .convt2d_workspace = rmn_gemm_convt2d_workspace,
+    .convt2d_forward = cpu_convt_fwd,
+    .convt2d_backward = cpu_convt_bwd,
+    .act_forward = cpu_act_fwd,
+    .act_backward = cpu_act_bwd,
+    .binary_forward = cpu_binary_fwd,
     SHARED_OPS,
 };
 
 const rmn_backend *rmn_backend_find(const char *name) {
-    static const rmn_backend *const all[] = {&rmn_backend_ref, &rmn_backend_cpu};
+    extern const rmn_backend rmn_backend_dnnl; /* tensor/dnnl_backend.h */
+    static const rmn_backend *const all[] = {&rmn_backend_ref, &rmn_backend_cpu, &rmn_backend_dnnl};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; ++i)
         if (name && strcmp(all[i]->name, name) == 0)
             return all[i];
@@ -195,5 +345,26 @@ void rmn_backend_resolve(const rmn_backend *b, rmn_backend *out) {
     RMN_FILL(linear_backward);
     RMN_FILL(dropout_forward);
     RMN_FILL(dropout_backward);
+    RMN_FILL(convt2d_workspace);
+    RMN_FILL(convt2d_forward);
+    RMN_FILL(convt2d_backward);
+    RMN_FILL(act_forward);
+    RMN_FILL(act_backward);
+    RMN_FILL(softmax_ch_forward);
+    RMN_FILL(softmax_ch_backward);
+    RMN_FILL(avgpool2d_forward);
+    RMN_FILL(avgpool2d_backward);
+    RMN_FILL(adaptive_avgpool2d_forward);
+    RMN_FILL(adaptive_avgpool2d_backward);
+    RMN_FILL(resize_bilinear_forward);
+    RMN_FILL(resize_bilinear_backward);
+    RMN_FILL(binary_forward);
+    RMN_FILL(binary_backward);
+    RMN_FILL(concat_forward);
+    RMN_FILL(concat_backward);
+    RMN_FILL(chan_mean_forward);
+    RMN_FILL(chan_mean_backward);
+    RMN_FILL(chan_max_forward);
+    RMN_FILL(chan_max_backward);
 #undef RMN_FILL
 }

@@ -3,7 +3,8 @@
  * The graph (nn/) calls ops only through an rmn_backend, so that a oneDNN backend (blocked
  * layouts, fused primitives) and later a CUDA/cuDNN one slot in beside today's two:
  *   "ref"  the naive loop nests of ops.h (oracles; slow),
- *   "cpu"  im2col + OpenBLAS for conv2d and linear, the plain kernels for the rest.
+ *   "cpu"  im2col + OpenBLAS for conv2d, transposed conv2d and linear; vectorised, OpenMP
+ *          activations and binary ops; the plain kernels for the rest.
  * Every entry takes the execution context first (scratch memory, threads, backend state);
  * the remaining arguments and shape contracts are those of the rmn_ref_* kernels in ops.h.
  * Backward entries accumulate into their d* outputs. */
@@ -63,6 +64,52 @@ typedef struct rmn_backend {
                             size_t count);
     void (*dropout_backward)(const rmn_exec *ex, float *dx, const float *dy,
                              const float *mask, size_t count);
+
+    /* --- the later ops. conv2d_* above also take dilation and groups (rmn_conv2d_shape),
+     * maxpool2d_* ceil mode (rmn_pool2d_shape). */
+    size_t (*convt2d_workspace)(const rmn_convt2d_shape *sh, int nthreads);
+    void (*convt2d_forward)(const rmn_exec *ex, float *y, const float *x, const float *w,
+                            const float *b, const rmn_convt2d_shape *sh);
+    void (*convt2d_backward)(const rmn_exec *ex, float *dx, float *dw, float *db,
+                             const float *dy, const float *x, const float *w,
+                             const rmn_convt2d_shape *sh);
+    void (*act_forward)(const rmn_exec *ex, float *y, const float *x, size_t count,
+                        rmn_act act);
+    void (*act_backward)(const rmn_exec *ex, float *dx, const float *dy, const float *x,
+                         const float *y, size_t count, rmn_act act);
+    void (*softmax_ch_forward)(const rmn_exec *ex, float *y, const float *x, int n, int c,
+                               int hw);
+    void (*softmax_ch_backward)(const rmn_exec *ex, float *dx, const float *dy, const float *y,
+                                int n, int c, int hw);
+    void (*avgpool2d_forward)(const rmn_exec *ex, float *y, const float *x,
+                              const rmn_pool2d_shape *sh);
+    void (*avgpool2d_backward)(const rmn_exec *ex, float *dx, const float *dy,
+                               const rmn_pool2d_shape *sh);
+    void (*adaptive_avgpool2d_forward)(const rmn_exec *ex, float *y, const float *x, int n,
+                                       int c, int h, int w, int oh, int ow);
+    void (*adaptive_avgpool2d_backward)(const rmn_exec *ex, float *dx, const float *dy, int n,
+                                        int c, int h, int w, int oh, int ow);
+    void (*resize_bilinear_forward)(const rmn_exec *ex, float *y, const float *x, int n, int c,
+                                    int h, int w, int oh, int ow);
+    void (*resize_bilinear_backward)(const rmn_exec *ex, float *dx, const float *dy, int n,
+                                     int c, int h, int w, int oh, int ow);
+    void (*binary_forward)(const rmn_exec *ex, float *y, const float *a, const float *b,
+                           const rmn_bcast_shape *sh, rmn_binary op);
+    void (*binary_backward)(const rmn_exec *ex, float *da, float *db, const float *dy,
+                            const float *a, const float *b, const rmn_bcast_shape *sh,
+                            rmn_binary op);
+    void (*concat_forward)(const rmn_exec *ex, float *y, const float *x, int n, int cy, int c0,
+                           int cx, int hw);
+    void (*concat_backward)(const rmn_exec *ex, float *dx, const float *dy, int n, int cy,
+                            int c0, int cx, int hw);
+    void (*chan_mean_forward)(const rmn_exec *ex, float *y, const float *x, int n, int c,
+                              int hw);
+    void (*chan_mean_backward)(const rmn_exec *ex, float *dx, const float *dy, int n, int c,
+                               int hw);
+    void (*chan_max_forward)(const rmn_exec *ex, float *y, int32_t *idx, const float *x, int n,
+                             int c, int hw);
+    void (*chan_max_backward)(const rmn_exec *ex, float *dx, const float *dy,
+                              const int32_t *idx, int n, int c, int hw);
 } rmn_backend;
 
 extern const rmn_backend rmn_backend_ref;

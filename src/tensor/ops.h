@@ -11,8 +11,7 @@
  * (rmn_gemm_*, im2col + CBLAS) live in conv_gemm.c and linear_gemm.c; backend.h puts both
  * families behind one table of function pointers.
  *
- * Non-goals here: groups, dilation, other layouts (oneDNN blocked layouts come later, behind
- * the backend table). */
+ * Other layouts (oneDNN's blocked ones) live behind the backend table, not here. */
 #ifndef RMN_TENSOR_OPS_H
 #define RMN_TENSOR_OPS_H
 
@@ -23,33 +22,131 @@
 
 // --- shapes -------------------------------------------------------------------------------
 
-/* x:(n,c,h,w) w:(k,c,r,s) y:(n,k,p,q), p = (h + 2 pad_h - r) / stride_h + 1 */
+/* x:(n,c,h,w) w:(k,c/groups,r,s) y:(n,k,p,q),
+ * p = (h + 2 pad_h - dil_h (r - 1) - 1) / stride_h + 1 (and q alike).
+ * The fields after q were added later: 0 in dil_h, dil_w or groups means 1, so that a shape
+ * filled field by field (or by rmn_conv2d_shape_init) is a plain convolution. Use
+ * rmn_conv2d_dil_h/_w and rmn_conv2d_groups to read them. */
 typedef struct {
     int n, c, h, w;
     int k, r, s;
     int stride_h, stride_w, pad_h, pad_w;
     int p, q;
+    int dil_h, dil_w, groups;
 } rmn_conv2d_shape;
 
-/* x:(n,c,h,w) y:(n,c,p,q), window r x s, floor mode, padding counts as -inf */
+static inline int rmn_conv2d_dil_h(const rmn_conv2d_shape *sh) { return sh->dil_h > 0 ? sh->dil_h : 1; }
+static inline int rmn_conv2d_dil_w(const rmn_conv2d_shape *sh) { return sh->dil_w > 0 ? sh->dil_w : 1; }
+static inline int rmn_conv2d_groups(const rmn_conv2d_shape *sh) { return sh->groups > 0 ? sh->groups : 1; }
+
+/* Transposed convolution (PyTorch's ConvTranspose2d): x:(n,c,h,w) w:(c,k/groups,r,s)
+ * y:(n,k,p,q), p = (h - 1) stride_h - 2 pad_h + dil_h (r - 1) + out_pad_h + 1. It is the
+ * data-gradient of the convolution rmn_convt2d_as_conv describes (input y, output x). */
+typedef struct {
+    int n, c, h, w;
+    int k, r, s;
+    int stride_h, stride_w, pad_h, pad_w;
+    int p, q;
+    int dil_h, dil_w, groups, out_pad_h, out_pad_w;
+} rmn_convt2d_shape;
+
+/* x:(n,c,h,w) y:(n,c,p,q), window r x s. Max pool: padding counts as -inf. Average pool:
+ * count_include_pad divides by the window clipped to the padded input, else by the window
+ * clipped to the input. ceil_mode (fields after q; 0 by default = floor) uses PyTorch's rule:
+ * the output size rounds up, but the last window must start inside the input or the left
+ * padding. */
 typedef struct {
     int n, c, h, w;
     int r, s;
     int stride_h, stride_w, pad_h, pad_w;
     int p, q;
+    int ceil_mode, count_include_pad;
 } rmn_pool2d_shape;
+
+/* Parameters of a convolution for the _full shape helper and the graph builders; zero fields
+ * take defaults (stride 1, dilation 1, groups 1; kernel sizes must be set). */
+typedef struct {
+    int kh, kw, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups;
+} rmn_conv_params;
+
+/* Parameters of a pooling window; zero stride means stride = kernel (PyTorch's default). */
+typedef struct {
+    int kh, kw, stride_h, stride_w, pad_h, pad_w, ceil_mode, count_include_pad;
+} rmn_pool_params;
+
+/* Broadcast binary op: a:(n,c,h,w) b:(n,bc,bh,bw) y:(n,c,h,w), each of bc,bh,bw equal to the
+ * full size or 1 (same shape, over channels (n,c,1,1), over space (n,1,h,w), ...). */
+typedef struct {
+    int n, c, h, w;
+    int bc, bh, bw;
+} rmn_bcast_shape;
+
+/* Element-wise activations. */
+typedef enum {
+    RMN_ACT_RELU,
+    RMN_ACT_RELU6,   /* min(max(x, 0), 6); gradient 0 at 0 and 6 (PyTorch's hardtanh rule) */
+    RMN_ACT_SIGMOID,
+    RMN_ACT_SILU,    /* x sigmoid(x) (swish) */
+    RMN_ACT_TANH
+} rmn_act;
+
+/* Binary ops: y = a + b, y = a * b, y = a * (1 + b) (the residual masking combination
+ * T * (1 + M), fused so that no (1 + M) tensor is stored). */
+typedef enum { RMN_BINARY_ADD, RMN_BINARY_MUL, RMN_BINARY_MUL1P } rmn_binary;
 
 /* Fills a square-kernel conv shape; RMN_EINVAL when the output would be empty. */
 int rmn_conv2d_shape_init(rmn_conv2d_shape *sh, int n, int c, int h, int w, int k, int kernel,
                           int stride, int pad);
+/* Fills a general conv shape (kernel kh x kw, strides, pads, dilations, groups from p);
+ * RMN_EINVAL for bad sizes, channels not divisible by groups or an empty output. */
+int rmn_conv2d_shape_full(rmn_conv2d_shape *sh, int n, int c, int h, int w, int k,
+                          const rmn_conv_params *p);
+/* Fills a transposed-conv shape (output padding out_pad_h/_w, each smaller than the stride or
+ * the dilation, as PyTorch requires); RMN_EINVAL for bad sizes. */
+int rmn_convt2d_shape_full(rmn_convt2d_shape *sh, int n, int c, int h, int w, int k,
+                           const rmn_conv_params *p, int out_pad_h, int out_pad_w);
+/* The convolution whose input is the transposed conv's output: conv x:(n,k,p,q)
+ * w:(c,k/groups,r,s) y:(n,c,h,w). */
+void rmn_convt2d_as_conv(const rmn_convt2d_shape *t, rmn_conv2d_shape *conv);
 /* Fills a square max-pool shape; RMN_EINVAL unless 0 <= pad <= kernel/2 and output non-empty. */
 int rmn_pool2d_shape_init(rmn_pool2d_shape *sh, int n, int c, int h, int w, int kernel,
                           int stride, int pad);
+/* Fills a general pool shape from p (ceil mode, count_include_pad); RMN_EINVAL unless
+ * 0 <= pad <= kernel/2 (per axis) and the output is non-empty. */
+int rmn_pool2d_shape_full(rmn_pool2d_shape *sh, int n, int c, int h, int w,
+                          const rmn_pool_params *p);
+/* Fills a broadcast shape; RMN_EINVAL unless each of bc, bh, bw is 1 or the full size. */
+int rmn_bcast_shape_init(rmn_bcast_shape *sh, int n, int c, int h, int w, int bc, int bh,
+                         int bw);
+
+/* Bilinear resize source coordinates (align_corners=False, sizes given; PyTorch's float
+ * arithmetic): for output index o of out, the lower source index i0, the upper i1 (i0 or
+ * i0 + 1) and the weight l1 of i1 (the weight of i0 is 1 - l1). */
+static inline void rmn_resize_coord(int o, int in, int out, int *i0, int *i1, float *l1) {
+    const float scale = (float)in / (float)out;
+    float src = scale * ((float)o + 0.5f) - 0.5f;
+    if (src < 0.0f)
+        src = 0.0f;
+    int lo = (int)src;
+    if (lo > in - 1)
+        lo = in - 1;
+    *i0 = lo;
+    *i1 = lo + (lo < in - 1 ? 1 : 0);
+    *l1 = src - (float)lo;
+}
+
+/* Adaptive pooling window of output index o: [start, end) of in, PyTorch's formula
+ * start = floor(o in / out), end = ceil((o + 1) in / out). */
+static inline void rmn_adaptive_range(int o, int in, int out, int *start, int *end) {
+    *start = (int)(((long)o * in) / out);
+    *end = (int)((((long)o + 1) * in + out - 1) / out);
+}
 
 // --- naive forward kernels, float and double (ref_forward.inc) ----------------------------
 
 #define RMN_REF_FORWARD_DECLS(R, SFX)                                                        \
-    /* y:(N,K,P,Q) x:(N,C,H,W) w:(K,C,R,S) b:(K) or NULL */                                  \
+    /* y:(N,K,P,Q) x:(N,C,H,W) w:(K,C/G,R,S) b:(K) or NULL -- strides, pads, dilations,    \
+     * groups G as in sh */                                                                   \
     void rmn_ref_conv2d_forward##SFX(R *y, const R *x, const R *w, const R *b,               \
                                      const rmn_conv2d_shape *sh);                            \
     /* y:(N,C,HW) save_mean,save_invstd:(C) running_mean,running_var:(C) (updated with       \
@@ -83,12 +180,43 @@ int rmn_pool2d_shape_init(rmn_pool2d_shape *sh, int n, int c, int h, int w, int 
                                      const int32_t *labels, const float *class_weights,       \
                                      int n, int k);
 
+/* The later ops (ref_forward_more.inc). */
+#define RMN_REF_FORWARD_MORE_DECLS(R, SFX)                                                   \
+    /* y:(N,K,P,Q) x:(N,C,H,W) w:(C,K/G,R,S) b:(K) or NULL */                                \
+    void rmn_ref_convt2d_forward##SFX(R *y, const R *x, const R *w, const R *b,              \
+                                      const rmn_convt2d_shape *sh);                          \
+    /* y:(count) x:(count) */                                                                 \
+    void rmn_ref_act_forward##SFX(R *y, const R *x, size_t count, rmn_act act);              \
+    /* softmax over the channels of each pixel: y,x:(N,C,HW) */                               \
+    void rmn_ref_softmax_ch_forward##SFX(R *y, const R *x, int n, int c, int hw);            \
+    /* y:(N,C,P,Q) x:(N,C,H,W) */                                                            \
+    void rmn_ref_avgpool2d_forward##SFX(R *y, const R *x, const rmn_pool2d_shape *sh);       \
+    /* y:(N,C,OH,OW) x:(N,C,H,W) */                                                          \
+    void rmn_ref_adaptive_avgpool2d_forward##SFX(R *y, const R *x, int n, int c, int h,      \
+                                                 int w, int oh, int ow);                     \
+    /* y:(N,C,OH,OW) x:(N,C,H,W) -- bilinear, align_corners=False */                         \
+    void rmn_ref_resize_bilinear_forward##SFX(R *y, const R *x, int n, int c, int h, int w, \
+                                              int oh, int ow);                               \
+    /* y,a:(N,C,H,W) b:(N,BC,BH,BW) */                                                        \
+    void rmn_ref_binary_forward##SFX(R *y, const R *a, const R *b, const rmn_bcast_shape *sh, \
+                                     rmn_binary op);                                         \
+    /* y:(N,CY,HW) gets x:(N,CX,HW) in its channels [c0, c0+CX) */                           \
+    void rmn_ref_concat_forward##SFX(R *y, const R *x, int n, int cy, int c0, int cx,        \
+                                     int hw);                                                \
+    /* mean over channels: y:(N,1,HW) x:(N,C,HW) */                                           \
+    void rmn_ref_chan_mean_forward##SFX(R *y, const R *x, int n, int c, int hw);             \
+    /* max over channels: y:(N,1,HW) idx:(N,1,HW) argmax channel or NULL x:(N,C,HW) */        \
+    void rmn_ref_chan_max_forward##SFX(R *y, int32_t *idx, const R *x, int n, int c, int hw);
+
 RMN_REF_FORWARD_DECLS(float, )
 RMN_REF_FORWARD_DECLS(double, _f64)
+RMN_REF_FORWARD_MORE_DECLS(float, )
+RMN_REF_FORWARD_MORE_DECLS(double, _f64)
 
 // --- naive backward kernels (ref_backward.c) ----------------------------------------------
 
-/* dx:(N,C,H,W) or NULL dw:(K,C,R,S) db:(K) or NULL dy:(N,K,P,Q) x:(N,C,H,W) w:(K,C,R,S) */
+/* dx:(N,C,H,W) or NULL dw:(K,C/G,R,S) or NULL db:(K) or NULL dy:(N,K,P,Q) x:(N,C,H,W)
+ * w:(K,C/G,R,S) */
 void rmn_ref_conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                              const float *w, const rmn_conv2d_shape *sh);
 /* dx,dy,x:(N,C,HW) dgamma,dbeta,gamma,save_mean,save_invstd:(C) -- batch-statistics mode */
@@ -112,6 +240,38 @@ void rmn_ref_linear_backward(float *dx, float *dw, float *db, const float *dy, c
 /* dx,dy,mask:(count) */
 void rmn_ref_dropout_backward(float *dx, const float *dy, const float *mask, size_t count);
 
+// --- naive backward kernels of the later ops (ref_backward_more.c, ref_pool_backward.c) --
+
+/* dx:(N,C,H,W) or NULL dw:(C,K/G,R,S) or NULL db:(K) or NULL dy:(N,K,P,Q) x:(N,C,H,W)
+ * w:(C,K/G,R,S) */
+void rmn_ref_convt2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                              const float *w, const rmn_convt2d_shape *sh);
+/* dx,dy,x,y:(count); sigmoid and tanh use y (as PyTorch does), the others x */
+void rmn_ref_act_backward(float *dx, const float *dy, const float *x, const float *y,
+                          size_t count, rmn_act act);
+/* dx,dy,y:(N,C,HW): dx += y (dy - sum_c dy y) */
+void rmn_ref_softmax_ch_backward(float *dx, const float *dy, const float *y, int n, int c,
+                                 int hw);
+/* dx:(N,C,H,W) dy:(N,C,P,Q) */
+void rmn_ref_avgpool2d_backward(float *dx, const float *dy, const rmn_pool2d_shape *sh);
+/* dx:(N,C,H,W) dy:(N,C,OH,OW) */
+void rmn_ref_adaptive_avgpool2d_backward(float *dx, const float *dy, int n, int c, int h,
+                                         int w, int oh, int ow);
+/* dx:(N,C,H,W) dy:(N,C,OH,OW) */
+void rmn_ref_resize_bilinear_backward(float *dx, const float *dy, int n, int c, int h, int w,
+                                      int oh, int ow);
+/* da:(N,C,H,W) or NULL db:(N,BC,BH,BW) or NULL dy,a:(N,C,H,W) b:(N,BC,BH,BW); da may equal
+ * db (a value read twice) when the shapes are equal */
+void rmn_ref_binary_backward(float *da, float *db, const float *dy, const float *a,
+                             const float *b, const rmn_bcast_shape *sh, rmn_binary op);
+/* dx:(N,CX,HW) += dy:(N,CY,HW) channels [c0, c0+CX) */
+void rmn_ref_concat_backward(float *dx, const float *dy, int n, int cy, int c0, int cx, int hw);
+/* dx:(N,C,HW) dy:(N,1,HW) */
+void rmn_ref_chan_mean_backward(float *dx, const float *dy, int n, int c, int hw);
+/* dx:(N,C,HW) dy,idx:(N,1,HW) */
+void rmn_ref_chan_max_backward(float *dx, const float *dy, const int32_t *idx, int n, int c,
+                               int hw);
+
 // --- helpers (dropout.c, xent.c) ----------------------------------------------------------
 
 /* Inverted dropout mask: each of count entries is 0 with probability p, else 1/(1-p), drawn
@@ -133,11 +293,27 @@ size_t rmn_gemm_conv2d_workspace(const rmn_conv2d_shape *sh, int nthreads);
  * inside them; the result does not depend on the thread count. */
 void rmn_gemm_conv2d_forward(float *y, const float *x, const float *w, const float *b,
                              const rmn_conv2d_shape *sh, float *ws, int nthreads);
-/* dx:(N,C,H,W) or NULL dw:(K,C,R,S) db:(K) or NULL dy:(N,K,P,Q) x w as forward. dw and db are
- * reduced from per-thread partial sums in thread order: same bits for the same thread count. */
+/* dx:(N,C,H,W) or NULL dw:(K,C/G,R,S) or NULL db:(K) or NULL dy:(N,K,P,Q) x w as forward.
+ * dw and db are reduced from per-thread partial sums in thread order: same bits for the same
+ * thread count. Groups run one sgemm each on their slices of x, w and y. */
 void rmn_gemm_conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                               const float *w, const rmn_conv2d_shape *sh, float *ws,
                               int nthreads);
+/* As rmn_gemm_conv2d_forward without bias, adding into y instead of overwriting it.
+ * y:(N,K,P,Q) x:(N,C,H,W) w:(K,C/G,R,S) */
+void rmn_gemm_conv2d_forward_acc(float *y, const float *x, const float *w,
+                                 const rmn_conv2d_shape *sh, float *ws, int nthreads);
+
+// --- fast CPU transposed conv (convt_gemm.c): the conv kernels with the roles swapped -----
+
+size_t rmn_gemm_convt2d_workspace(const rmn_convt2d_shape *sh, int nthreads);
+/* y:(N,K,P,Q) x:(N,C,H,W) w:(C,K/G,R,S) b:(K) or NULL */
+void rmn_gemm_convt2d_forward(float *y, const float *x, const float *w, const float *b,
+                              const rmn_convt2d_shape *sh, float *ws, int nthreads);
+/* dx:(N,C,H,W) or NULL dw:(C,K/G,R,S) or NULL db:(K) or NULL dy:(N,K,P,Q) */
+void rmn_gemm_convt2d_backward(float *dx, float *dw, float *db, const float *dy,
+                               const float *x, const float *w, const rmn_convt2d_shape *sh,
+                               float *ws, int nthreads);
 /* y:(N,OUT) x:(N,IN) w:(OUT,IN) b:(OUT) or NULL */
 void rmn_gemm_linear_forward(float *y, const float *x, const float *w, const float *b, int n,
                              int in, int out);
@@ -153,5 +329,13 @@ void rmn_cpu_relu_forward(float *y, const float *x, size_t count, int nthreads);
 /* dx,dy,x:(count) -- as rmn_ref_relu_backward */
 void rmn_cpu_relu_backward(float *dx, const float *dy, const float *x, size_t count,
                            int nthreads);
+/* y,x:(count) -- as rmn_ref_act_forward, OpenMP for large counts */
+void rmn_cpu_act_forward(float *y, const float *x, size_t count, rmn_act act, int nthreads);
+/* dx,dy,x,y:(count) -- as rmn_ref_act_backward */
+void rmn_cpu_act_backward(float *dx, const float *dy, const float *x, const float *y,
+                          size_t count, rmn_act act, int nthreads);
+/* y,a:(N,C,H,W) b:(N,BC,BH,BW) -- as rmn_ref_binary_forward, OpenMP over the planes */
+void rmn_cpu_binary_forward(float *y, const float *a, const float *b, const rmn_bcast_shape *sh,
+                            rmn_binary op, int nthreads);
 
 #endif

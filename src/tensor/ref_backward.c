@@ -1,52 +1,20 @@
-/* ref_backward.c -- the naive backward kernels (oracles of the fast paths), and the shape
- * helpers. Every kernel accumulates into its d* outputs; shape contracts are in ops.h. */
+/* ref_backward.c -- the naive backward kernels of the first ops (oracles of the fast paths).
+ * Every kernel accumulates into its d* outputs; shape contracts are in ops.h. */
 #include "tensor/ops.h"
 
 #include <math.h>
 
 #include "core/error.h"
 
-// --- shapes -------------------------------------------------------------------------------
-
-int rmn_conv2d_shape_init(rmn_conv2d_shape *sh, int n, int c, int h, int w, int k, int kernel,
-                          int stride, int pad) {
-    if (n < 1 || c < 1 || h < 1 || w < 1 || k < 1 || kernel < 1 || stride < 1 || pad < 0)
-        return RMN_ERROR(RMN_EINVAL, "conv2d: bad sizes n=%d c=%d h=%d w=%d k=%d kernel=%d "
-                         "stride=%d pad=%d", n, c, h, w, k, kernel, stride, pad);
-    *sh = (rmn_conv2d_shape){.n = n, .c = c, .h = h, .w = w, .k = k, .r = kernel, .s = kernel,
-                             .stride_h = stride, .stride_w = stride, .pad_h = pad, .pad_w = pad};
-    if (h + 2 * pad < kernel || w + 2 * pad < kernel)
-        return RMN_ERROR(RMN_EINVAL, "conv2d: kernel %d larger than padded input %dx%d",
-                         kernel, h + 2 * pad, w + 2 * pad);
-    sh->p = (h + 2 * pad - kernel) / stride + 1;
-    sh->q = (w + 2 * pad - kernel) / stride + 1;
-    return RMN_OK;
-}
-
-int rmn_pool2d_shape_init(rmn_pool2d_shape *sh, int n, int c, int h, int w, int kernel,
-                          int stride, int pad) {
-    if (n < 1 || c < 1 || h < 1 || w < 1 || kernel < 1 || stride < 1 || pad < 0 ||
-        pad > kernel / 2)
-        return RMN_ERROR(RMN_EINVAL, "maxpool2d: bad sizes n=%d c=%d h=%d w=%d kernel=%d "
-                         "stride=%d pad=%d (pad must be <= kernel/2)", n, c, h, w, kernel,
-                         stride, pad);
-    if (h + 2 * pad < kernel || w + 2 * pad < kernel)
-        return RMN_ERROR(RMN_EINVAL, "maxpool2d: kernel %d larger than padded input %dx%d",
-                         kernel, h + 2 * pad, w + 2 * pad);
-    *sh = (rmn_pool2d_shape){.n = n, .c = c, .h = h, .w = w, .r = kernel, .s = kernel,
-                             .stride_h = stride, .stride_w = stride, .pad_h = pad, .pad_w = pad};
-    sh->p = (h + 2 * pad - kernel) / stride + 1;
-    sh->q = (w + 2 * pad - kernel) / stride + 1;
-    return RMN_OK;
-}
-
 // --- backward kernels ---------------------------------------------------------------------
 
-/* dx:(N,C,H,W) or NULL dw:(K,C,R,S) db:(K) or NULL dy:(N,K,P,Q) x:(N,C,H,W) w:(K,C,R,S) */
+/* dx:(N,C,H,W) or NULL dw:(K,C/G,R,S) or NULL db:(K) or NULL dy:(N,K,P,Q) x:(N,C,H,W)
+ * w:(K,C/G,R,S) */
 void rmn_ref_conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                              const float *w, const rmn_conv2d_shape *sh) {
     const int C = sh->c, H = sh->h, W = sh->w, K = sh->k, KR = sh->r, KS = sh->s;
-    const int P = sh->p, Q = sh->q;
+    const int P = sh->p, Q = sh->q, G = rmn_conv2d_groups(sh);
+    const int DH = rmn_conv2d_dil_h(sh), DW = rmn_conv2d_dil_w(sh), CG = C / G, KG = K / G;
     if (db)
         for (int k = 0; k < K; ++k) {
             double acc = 0.0;
@@ -55,46 +23,54 @@ void rmn_ref_conv2d_backward(float *dx, float *dw, float *db, const float *dy, c
                     acc += dy[((size_t)n * K + k) * P * Q + i];
             db[k] += (float)acc;
         }
-    for (int k = 0; k < K; ++k)
-        for (int c = 0; c < C; ++c)
+    for (int k = 0; dw && k < K; ++k)
+        for (int cg = 0; cg < CG; ++cg)
             for (int r = 0; r < KR; ++r)
                 for (int s = 0; s < KS; ++s) {
+                    const int c = (k / KG) * CG + cg;
                     double acc = 0.0;
                     for (int n = 0; n < sh->n; ++n)
                         for (int p = 0; p < P; ++p) {
-                            int ih = p * sh->stride_h - sh->pad_h + r;
+                            int ih = p * sh->stride_h - sh->pad_h + r * DH;
                             if (ih < 0 || ih >= H)
                                 continue;
                             for (int q = 0; q < Q; ++q) {
-                                int iw = q * sh->stride_w - sh->pad_w + s;
+                                int iw = q * sh->stride_w - sh->pad_w + s * DW;
                                 if (iw < 0 || iw >= W)
                                     continue;
                                 acc += (double)dy[(((size_t)n * K + k) * P + p) * Q + q] *
                                        (double)x[(((size_t)n * C + c) * H + ih) * W + iw];
                             }
                         }
-                    dw[(((size_t)k * C + c) * KR + r) * KS + s] += (float)acc;
+                    dw[(((size_t)k * CG + cg) * KR + r) * KS + s] += (float)acc;
                 }
     if (!dx)
         return;
+    /* dx gathered per input element (double sums): the taps (k, r, s) whose output position
+     * p = (ih + pad - r dil) / stride is whole and inside the output. */
     for (int n = 0; n < sh->n; ++n)
-        for (int k = 0; k < K; ++k)
-            for (int p = 0; p < P; ++p)
-                for (int q = 0; q < Q; ++q) {
-                    const float g = dy[(((size_t)n * K + k) * P + p) * Q + q];
-                    for (int c = 0; c < C; ++c)
+        for (int c = 0; c < C; ++c)
+            for (int ih = 0; ih < H; ++ih)
+                for (int iw = 0; iw < W; ++iw) {
+                    double acc = 0.0;
+                    for (int kg = 0; kg < KG; ++kg) {
+                        const int k = (c / CG) * KG + kg, cg = c % CG;
                         for (int r = 0; r < KR; ++r) {
-                            int ih = p * sh->stride_h - sh->pad_h + r;
-                            if (ih < 0 || ih >= H)
+                            const int th = ih + sh->pad_h - r * DH;
+                            if (th < 0 || th % sh->stride_h || th / sh->stride_h >= P)
                                 continue;
+                            const int p = th / sh->stride_h;
                             for (int s = 0; s < KS; ++s) {
-                                int iw = q * sh->stride_w - sh->pad_w + s;
-                                if (iw < 0 || iw >= W)
+                                const int tw = iw + sh->pad_w - s * DW;
+                                if (tw < 0 || tw % sh->stride_w || tw / sh->stride_w >= Q)
                                     continue;
-                                dx[(((size_t)n * C + c) * H + ih) * W + iw] +=
-                                    g * w[(((size_t)k * C + c) * KR + r) * KS + s];
+                                acc += (double)dy[(((size_t)n * K + k) * P + p) * Q +
+                                                  tw / sh->stride_w] *
+                                       (double)w[(((size_t)k * CG + cg) * KR + r) * KS + s];
                             }
                         }
+                    }
+                    dx[(((size_t)n * C + c) * H + ih) * W + iw] += (float)acc;
                 }
 }
 
