@@ -90,4 +90,15 @@ wait $p2; r2=$?
     [ "$(q "$d" "SELECT COUNT(*) FROM evals")" = 8 ] && [ "$(q "$d" "PRAGMA integrity_check")" = ok ]
 ok $? "nothing lost: 2 runs, 4 epochs, 8 evals, integrity ok"
 
+# --- the ensemble of the two runs, from the store alone ------------------------------------------
+"$RMN_BIN/rmn-ensemble" --db "$d" >"$tap_tmp/ens.out" 2>&1
+ok $? "rmn-ensemble exits 0"
+[ "$(q "$d" "SELECT COUNT(*) FROM runs WHERE kind='ensemble'")" = 3 ] &&
+    [ "$(q "$d" "SELECT group_concat(value, ',') FROM (SELECT t.value FROM tags t JOIN runs r USING (run_id) WHERE r.kind='ensemble' AND t.key='selection' ORDER BY r.run_id)")" = "fixed,val,test" ]
+ok $? "three ensembles recorded: fixed, val-selected, test-selected"
+grep -q "upper bound" "$tap_tmp/ens.out"; ok $? "the test-selected one is labelled an upper bound"
+[ "$(q "$d" "SELECT COUNT(*) FROM ensemble_members m JOIN runs r ON r.run_id = m.ensemble_run_id JOIN tags t ON t.run_id = r.run_id AND t.key = 'selection' AND t.value = 'fixed'")" = 2 ]
+ok $? "the fixed ensemble lists both members"
+"$RMN_BIN/rmn-ensemble" --db "$d" --runs no-such-run >/dev/null 2>&1; [ $? -eq 1 ]; ok $? "an unknown member is an error"
+
 done_testing

@@ -1,3 +1,7 @@
 # tests/protocol.mk -- tests of the protocol part (included by tests/local.mk)
 dist_check_SCRIPTS += tests/cli-resume.sh
 TESTS += tests/cli-resume.sh
+
+check_PROGRAMS += tests/test-ensemble
+tests_test_ensemble_SOURCES = tests/test-ensemble.c tests/tap.h
+TESTS += tests/test-ensemble

@@ -1,3 +1,5 @@
 # src/cli/local.mk -- sources of the cli module (included by Makefile.am)
 bin_PROGRAMS += src/rmn-exp
 src_rmn_exp_SOURCES = %D%/rmn-exp.c
+bin_PROGRAMS += src/rmn-ensemble
+src_rmn_ensemble_SOURCES = %D%/rmn-ensemble.c

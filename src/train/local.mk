@@ -4,4 +4,5 @@ src_librmn_a_SOURCES += \
 	%D%/evaluate.c %D%/evaluate.h \
 	%D%/trainer.c %D%/trainer.h \
 	%D%/checkpoint.c %D%/checkpoint.h \
-	%D%/runs.c %D%/runs.h
+	%D%/runs.c %D%/runs.h \
+	%D%/ensemble.c %D%/ensemble.h
