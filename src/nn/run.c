@@ -28,16 +28,33 @@ static void *carve(carver *cv, size_t bytes) {
 static rmn_conv2d_shape conv_shape(const rmn_net *net, const rmn_node *nd, int n) {
     const rmn_value *in = &net->values[nd->in[0]];
     rmn_conv2d_shape sh;
-    int rc = rmn_conv2d_shape_init(&sh, n, in->c, in->h, in->w, net->values[nd->out].c,
-                                   nd->kernel, nd->stride, nd->pad);
+    int rc = rmn_conv2d_shape_full(&sh, n, in->c, in->h, in->w, net->values[nd->out].c,
+                                   &nd->conv);
     RMN_ASSERT(rc == RMN_OK); /* checked when the node was added */
+    return sh;
+}
+
+static rmn_convt2d_shape convt_shape(const rmn_net *net, const rmn_node *nd, int n) {
+    const rmn_value *in = &net->values[nd->in[0]];
+    rmn_convt2d_shape sh;
+    int rc = rmn_convt2d_shape_full(&sh, n, in->c, in->h, in->w, net->values[nd->out].c,
+                                    &nd->conv, nd->out_pad_h, nd->out_pad_w);
+    RMN_ASSERT(rc == RMN_OK);
     return sh;
 }
 
 static rmn_pool2d_shape pool_shape(const rmn_net *net, const rmn_node *nd, int n) {
     const rmn_value *in = &net->values[nd->in[0]];
     rmn_pool2d_shape sh;
-    int rc = rmn_pool2d_shape_init(&sh, n, in->c, in->h, in->w, nd->kernel, nd->stride, nd->pad);
+    int rc = rmn_pool2d_shape_full(&sh, n, in->c, in->h, in->w, &nd->pool);
+    RMN_ASSERT(rc == RMN_OK);
+    return sh;
+}
+
+static rmn_bcast_shape bcast_shape(const rmn_net *net, const rmn_node *nd, int n) {
+    const rmn_value *a = &net->values[nd->in[0]], *b = &net->values[nd->in[1]];
+    rmn_bcast_shape sh;
+    int rc = rmn_bcast_shape_init(&sh, n, a->c, a->h, a->w, b->c, b->h, b->w);
     RMN_ASSERT(rc == RMN_OK);
     return sh;
 }
@@ -55,11 +72,16 @@ static size_t lay_out(rmn_net *net, char *base, int max_batch) {
         rmn_node *nd = &net->nodes[i];
         const rmn_value *out = &net->values[nd->out];
         const size_t count = (size_t)max_batch * rmn_value_size(out);
+        size_t w = 0;
         switch (nd->op) {
         case RMN_OP_CONV2D: {
             rmn_conv2d_shape sh = conv_shape(net, nd, max_batch);
-            size_t w = net->ops.conv2d_workspace(&sh, net->nthreads);
-            ws = w > ws ? w : ws;
+            w = net->ops.conv2d_workspace(&sh, net->nthreads);
+            break;
+        }
+        case RMN_OP_CONVT2D: {
+            rmn_convt2d_shape sh = convt_shape(net, nd, max_batch);
+            w = net->ops.convt2d_workspace(&sh, net->nthreads);
             break;
         }
         case RMN_OP_BN2D:
@@ -67,6 +89,7 @@ static size_t lay_out(rmn_net *net, char *base, int max_batch) {
             nd->save_invstd = carve(&cv, out->c * sizeof(float));
             break;
         case RMN_OP_MAXPOOL2D:
+        case RMN_OP_CHAN_MAX:
             nd->idx = carve(&cv, count * sizeof(int32_t));
             break;
         case RMN_OP_DROPOUT:
@@ -75,6 +98,7 @@ static size_t lay_out(rmn_net *net, char *base, int max_batch) {
         default:
             break;
         }
+        ws = w > ws ? w : ws;
     }
     net->ws = carve(&cv, ws * sizeof(float));
     return cv.used;
@@ -179,13 +203,19 @@ int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *
         rmn_node *nd = &net->nodes[i];
         const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
         const size_t count = (size_t)n * rmn_value_size(out);
+        const int hw = in->h * in->w;
         float *y = out->data;
         const float *xin = in->data;
+        const float *bias = nd->b_off != RMN_NET_NONE ? P + nd->b_off : NULL;
         switch (nd->op) {
         case RMN_OP_CONV2D: {
             rmn_conv2d_shape sh = conv_shape(net, nd, n);
-            be->conv2d_forward(&ex, y, xin, P + nd->w_off,
-                               nd->b_off != RMN_NET_NONE ? P + nd->b_off : NULL, &sh);
+            be->conv2d_forward(&ex, y, xin, P + nd->w_off, bias, &sh);
+            break;
+        }
+        case RMN_OP_CONVT2D: {
+            rmn_convt2d_shape sh = convt_shape(net, nd, n);
+            be->convt2d_forward(&ex, y, xin, P + nd->w_off, bias, &sh);
             break;
         }
         case RMN_OP_BN2D:
@@ -201,13 +231,51 @@ int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *
         case RMN_OP_RELU:
             be->relu_forward(&ex, y, xin, count);
             break;
+        case RMN_OP_ACT:
+            be->act_forward(&ex, y, xin, count, nd->act);
+            break;
+        case RMN_OP_SOFTMAX_CH:
+            be->softmax_ch_forward(&ex, y, xin, n, in->c, hw);
+            break;
         case RMN_OP_MAXPOOL2D: {
             rmn_pool2d_shape sh = pool_shape(net, nd, n);
             be->maxpool2d_forward(&ex, y, nd->idx, xin, &sh);
             break;
         }
+        case RMN_OP_AVGPOOL2D: {
+            rmn_pool2d_shape sh = pool_shape(net, nd, n);
+            be->avgpool2d_forward(&ex, y, xin, &sh);
+            break;
+        }
+        case RMN_OP_ADAPTIVE_AVGPOOL2D:
+            be->adaptive_avgpool2d_forward(&ex, y, xin, n, in->c, in->h, in->w, out->h, out->w);
+            break;
         case RMN_OP_GAP:
-            be->gap_forward(&ex, y, xin, n, in->c, in->h * in->w);
+            be->gap_forward(&ex, y, xin, n, in->c, hw);
+            break;
+        case RMN_OP_RESIZE_BILINEAR:
+            be->resize_bilinear_forward(&ex, y, xin, n, in->c, in->h, in->w, out->h, out->w);
+            break;
+        case RMN_OP_BINARY: {
+            rmn_bcast_shape sh = bcast_shape(net, nd, n);
+            be->binary_forward(&ex, y, xin, net->values[nd->in[1]].data, &sh, nd->binary);
+            break;
+        }
+        case RMN_OP_CONCAT:
+            for (int j = 0, c0 = 0; j < nd->n_in; ++j) {
+                const rmn_value *v = &net->values[nd->in[j]];
+                be->concat_forward(&ex, y, v->data, n, out->c, c0, v->c, hw);
+                c0 += v->c;
+            }
+            break;
+        case RMN_OP_FLATTEN:
+            memcpy(y, xin, count * sizeof(float));
+            break;
+        case RMN_OP_CHAN_MEAN:
+            be->chan_mean_forward(&ex, y, xin, n, in->c, hw);
+            break;
+        case RMN_OP_CHAN_MAX:
+            be->chan_max_forward(&ex, y, nd->idx, xin, n, in->c, hw);
             break;
         case RMN_OP_DROPOUT:
             if (training && nd->p > 0.0f) {
@@ -218,9 +286,8 @@ int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *
             }
             break;
         case RMN_OP_LINEAR:
-            be->linear_forward(&ex, y, xin, P + nd->w_off,
-                               nd->b_off != RMN_NET_NONE ? P + nd->b_off : NULL, n,
-                               (int)rmn_value_size(in), out->c);
+            be->linear_forward(&ex, y, xin, P + nd->w_off, bias, n, (int)rmn_value_size(in),
+                               out->c);
             break;
         }
     }
@@ -263,14 +330,19 @@ int rmn_net_backward(rmn_net *net) {
         rmn_node *nd = &net->nodes[i];
         const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
         const size_t count = (size_t)n * rmn_value_size(out);
+        const int hw = in->h * in->w;
         const float *dy = out->grad, *xin = in->data;
         float *dx = in->grad;
+        float *dbias = nd->b_off != RMN_NET_NONE ? G + nd->b_off : NULL;
         switch (nd->op) {
         case RMN_OP_CONV2D: {
             rmn_conv2d_shape sh = conv_shape(net, nd, n);
-            be->conv2d_backward(&ex, dx, G + nd->w_off,
-                                nd->b_off != RMN_NET_NONE ? G + nd->b_off : NULL, dy, xin,
-                                P + nd->w_off, &sh);
+            be->conv2d_backward(&ex, dx, G + nd->w_off, dbias, dy, xin, P + nd->w_off, &sh);
+            break;
+        }
+        case RMN_OP_CONVT2D: {
+            rmn_convt2d_shape sh = convt_shape(net, nd, n);
+            be->convt2d_backward(&ex, dx, G + nd->w_off, dbias, dy, xin, P + nd->w_off, &sh);
             break;
         }
         case RMN_OP_BN2D:
@@ -287,15 +359,66 @@ int rmn_net_backward(rmn_net *net) {
             if (dx)
                 be->relu_backward(&ex, dx, dy, xin, count);
             break;
+        case RMN_OP_ACT:
+            if (dx)
+                be->act_backward(&ex, dx, dy, xin, out->data, count, nd->act);
+            break;
+        case RMN_OP_SOFTMAX_CH:
+            if (dx)
+                be->softmax_ch_backward(&ex, dx, dy, out->data, n, in->c, hw);
+            break;
         case RMN_OP_MAXPOOL2D: {
             rmn_pool2d_shape sh = pool_shape(net, nd, n);
             if (dx)
                 be->maxpool2d_backward(&ex, dx, dy, nd->idx, &sh);
             break;
         }
+        case RMN_OP_AVGPOOL2D: {
+            rmn_pool2d_shape sh = pool_shape(net, nd, n);
+            if (dx)
+                be->avgpool2d_backward(&ex, dx, dy, &sh);
+            break;
+        }
+        case RMN_OP_ADAPTIVE_AVGPOOL2D:
+            if (dx)
+                be->adaptive_avgpool2d_backward(&ex, dx, dy, n, in->c, in->h, in->w, out->h,
+                                                out->w);
+            break;
         case RMN_OP_GAP:
             if (dx)
-                be->gap_backward(&ex, dx, dy, n, in->c, in->h * in->w);
+                be->gap_backward(&ex, dx, dy, n, in->c, hw);
+            break;
+        case RMN_OP_RESIZE_BILINEAR:
+            if (dx)
+                be->resize_bilinear_backward(&ex, dx, dy, n, in->c, in->h, in->w, out->h,
+                                             out->w);
+            break;
+        case RMN_OP_BINARY: {
+            rmn_bcast_shape sh = bcast_shape(net, nd, n);
+            const rmn_value *vb = &net->values[nd->in[1]];
+            if (dx || vb->grad)
+                be->binary_backward(&ex, dx, vb->grad, dy, xin, vb->data, &sh, nd->binary);
+            break;
+        }
+        case RMN_OP_CONCAT:
+            for (int j = 0, c0 = 0; j < nd->n_in; ++j) {
+                const rmn_value *v = &net->values[nd->in[j]];
+                if (v->grad)
+                    be->concat_backward(&ex, v->grad, dy, n, out->c, c0, v->c, hw);
+                c0 += v->c;
+            }
+            break;
+        case RMN_OP_FLATTEN:
+            for (size_t j = 0; dx && j < count; ++j)
+                dx[j] += dy[j];
+            break;
+        case RMN_OP_CHAN_MEAN:
+            if (dx)
+                be->chan_mean_backward(&ex, dx, dy, n, in->c, hw);
+            break;
+        case RMN_OP_CHAN_MAX:
+            if (dx)
+                be->chan_max_backward(&ex, dx, dy, nd->idx, n, in->c, hw);
             break;
         case RMN_OP_DROPOUT:
             if (!dx)
@@ -307,9 +430,8 @@ int rmn_net_backward(rmn_net *net) {
                     dx[j] += dy[j];
             break;
         case RMN_OP_LINEAR:
-            be->linear_backward(&ex, dx, G + nd->w_off,
-                                nd->b_off != RMN_NET_NONE ? G + nd->b_off : NULL, dy, xin,
-                                P + nd->w_off, n, (int)rmn_value_size(in), out->c);
+            be->linear_backward(&ex, dx, G + nd->w_off, dbias, dy, xin, P + nd->w_off, n,
+                                (int)rmn_value_size(in), out->c);
             break;
         }
     }
