@@ -1,1 +1,8 @@
 # tests/detect.mk -- tests of the detect part (included by tests/local.mk)
+check_PROGRAMS += tests/test-image
+tests_test_image_SOURCES = tests/test-image.c tests/tap.h
+TESTS += tests/test-image
+
+check_PROGRAMS += tests/test-cascade
+tests_test_cascade_SOURCES = tests/test-cascade.c tests/tap.h
+TESTS += tests/test-cascade

@@ -1,1 +1,11 @@
 # src/detect/local.mk -- face detection and rmn-detect (included by Makefile.am)
+src_librmn_a_SOURCES += \
+	%D%/integral.c %D%/integral.h \
+	%D%/cascade.c %D%/cascade.h \
+	%D%/detect.h %D%/scan.c %D%/group.c \
+	%D%/face.c %D%/face.h \
+	%D%/model.c %D%/model.h \
+	%D%/faces.c %D%/faces.h
+
+bin_PROGRAMS += src/rmn-detect
+src_rmn_detect_SOURCES = src/cli/rmn-detect.c

@@ -1,0 +1,343 @@
+/* rmn-detect.c -- faces and their emotions in photos: Viola-Jones face detection (OpenCV
+ * cascades from opencv-data), the thesis's square crop, an rmn emotion model from a
+ * safetensors checkpoint; prints the faces (text or JSON) and writes annotated images.
+ * Thin: the work is in src/detect and src/image. */
+#include "core/error.h"
+#include "core/progress.h"
+#include "detect/faces.h"
+#include "image/image.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef RMN_DATADIR
+#define RMN_DATADIR "/usr/local/share/rmn"
+#endif
+
+static const char USAGE[] =
+    "usage: rmn-detect [OPTIONS] IMAGE...\n"
+    "Finds faces in PNG/JPEG photos and classifies their emotions.\n"
+    "  --model FILE        emotion model checkpoint (.safetensors); default $RMN_MODEL, then\n"
+    "                      " RMN_DATADIR "/models/default.safetensors\n"
+    "  --faces-only        detect faces only, no emotion model needed\n"
+    "  --cascade FILE      OpenCV cascade XML (HAAR or LBP); a bare name is looked up in\n"
+    "                      /usr/share/opencv4/{haarcascades,lbpcascades};\n"
+    "                      default haarcascade_frontalface_default.xml ($RMN_CASCADE overrides)\n"
+    "  --scale-factor F    pyramid step, > 1 (default 1.1)\n"
+    "  --min-neighbors N   detections a face needs (default 3)\n"
+    "  --min-size N        smallest face side in pixels (default: the cascade window)\n"
+    "  --json              print JSON (per image: faces with xmin, ymin, xmax, ymax, emo_label,\n"
+    "                      emo_proba, proba_list) instead of text\n"
+    "  -o OUT              write annotated images: a file (.png/.jpg) for one IMAGE, else a\n"
+    "                      directory (created if needed) receiving each IMAGE's file name\n"
+    "  --bench N           time N runs per image; print images/s for detection and for\n"
+    "                      detection + classification\n"
+    "  -q, --quiet         no progress display\n";
+
+static const char *const CASCADE_DIRS[] = {
+    "/usr/share/opencv4/haarcascades", "/usr/share/opencv4/lbpcascades",
+    "/usr/share/opencv/haarcascades",  "/usr/share/opencv/lbpcascades",
+    "/usr/local/share/opencv4/haarcascades", "/usr/local/share/opencv4/lbpcascades"};
+#define DEFAULT_CASCADE "haarcascade_frontalface_default.xml"
+
+typedef struct {
+    const char *model_path, *cascade, *out;
+    int faces_only, json, quiet, bench;
+    rmn_detect_params params;
+} options;
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "rmn-detect: ");
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n", stderr);
+    fputs(USAGE, stderr);
+    return 2;
+}
+
+static int is_file(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int is_dir(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The cascade path: as given, or a bare name found in the opencv-data directories. */
+static const char *resolve_cascade(const char *name, char *buf, size_t cap) {
+    if (strchr(name, '/') || is_file(name))
+        return name;
+    for (size_t i = 0; i < sizeof CASCADE_DIRS / sizeof *CASCADE_DIRS; ++i) {
+        snprintf(buf, cap, "%s/%s", CASCADE_DIRS[i], name);
+        if (is_file(buf))
+            return buf;
+    }
+    return name; /* the loader reports it missing */
+}
+
+/* The model path: --model, $RMN_MODEL, the installed default; NULL with `looked` filled. */
+static const char *resolve_model(const char *given, char *buf, size_t cap, char *looked,
+                                 size_t lcap) {
+    if (given)
+        return given;
+    const char *env = getenv("RMN_MODEL");
+    if (env && *env)
+        return env;
+    snprintf(buf, cap, "%s/models/default.safetensors", RMN_DATADIR);
+    if (is_file(buf))
+        return buf;
+    snprintf(looked, lcap, "--model, $RMN_MODEL (unset) and %s", buf);
+    return NULL;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno || v < lo || v > hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static void print_text(const char *path, const rmn_face *faces, int n,
+                       const rmn_detect_model *model) {
+    printf("%s: %d face%s\n", path, n, n == 1 ? "" : "s");
+    for (int i = 0; i < n; ++i) {
+        const rmn_face *f = &faces[i];
+        printf("  %d %d %d %d", f->box.xmin, f->box.ymin, f->box.xmax, f->box.ymax);
+        if (model)
+            printf("  %s %.3f", rmn_detect_model_label(model, f->label), f->proba[f->label]);
+        printf("\n");
+    }
+}
+
+static const char *out_path_for(const options *o, int dir_mode, const char *in, char *buf,
+                                size_t cap) {
+    if (!dir_mode)
+        return o->out;
+    const char *base = strrchr(in, '/');
+    snprintf(buf, cap, "%s/%s", o->out, base ? base + 1 : in);
+    return buf;
+}
+
+static int process(const options *o, const rmn_cascade *cascade, rmn_detect_model *model,
+                   const char *path, int dir_mode, json_t *json_all) {
+    rmn_image img;
+    RMN_TRY(rmn_image_load(path, &img));
+    rmn_face *faces = NULL;
+    int n = 0, rc = rmn_detect_faces(cascade, &o->params, model, &img, &faces, &n);
+    if (rc == RMN_OK && o->out) {
+        char buf[PATH_MAX];
+        const char *op = out_path_for(o, dir_mode, path, buf, sizeof buf);
+        rmn_image rgb;
+        rc = rmn_image_to_rgb(&img, &rgb);
+        if (rc == RMN_OK) {
+            rmn_detect_draw(&rgb, faces, n, model);
+            rc = rmn_image_save(op, &rgb);
+            rmn_image_free(&rgb);
+        }
+    }
+    if (rc == RMN_OK) {
+        if (json_all) {
+            json_t *j = rmn_detect_json(path, &img, faces, n, model);
+            if (!j || json_array_append_new(json_all, j))
+                rc = RMN_ERROR(RMN_ENOMEM, "out of memory building JSON");
+        } else {
+            print_text(path, faces, n, model);
+        }
+    }
+    free(faces);
+    rmn_image_free(&img);
+    return rc;
+}
+
+static int bench(const options *o, const rmn_cascade *cascade, rmn_detect_model *model,
+                 char **paths, int npaths) {
+    double t_det = 0, t_all = 0;
+    long runs = 0, faces_total = 0;
+    for (int i = 0; i < npaths; ++i) {
+        rmn_image img;
+        RMN_TRY(rmn_image_load(paths[i], &img));
+        for (int r = 0; r < o->bench; ++r) {
+            rmn_face *faces;
+            int n, rc;
+            double t0 = rmn_monotonic_s();
+            rc = rmn_detect_faces(cascade, &o->params, NULL, &img, &faces, &n);
+            double t1 = rmn_monotonic_s();
+            free(faces);
+            if (rc == RMN_OK && model) {
+                rc = rmn_detect_faces(cascade, &o->params, model, &img, &faces, &n);
+                free(faces);
+                faces_total += n;
+            }
+            double t2 = rmn_monotonic_s();
+            if (rc != RMN_OK) {
+                rmn_image_free(&img);
+                return rc;
+            }
+            t_det += t1 - t0;
+            t_all += t2 - t1;
+            ++runs;
+        }
+        rmn_image_free(&img);
+    }
+    printf("bench: %ld runs over %d image%s\n", runs, npaths, npaths == 1 ? "" : "s");
+    printf("detect: %.1f images/s (%.2f ms/image)\n", runs / t_det, 1e3 * t_det / runs);
+    if (model)
+        printf("detect+classify (%s, %d px): %.1f images/s (%.2f ms/image, %.1f faces/image)\n",
+               rmn_detect_model_arch(model), rmn_detect_model_input_size(model), runs / t_all,
+               1e3 * t_all / runs, (double)faces_total / runs);
+    return RMN_OK;
+}
+
+int main(int argc, char **argv) {
+    enum { OPT_MODEL = 256, OPT_CASCADE, OPT_FACES, OPT_SCALE, OPT_NEIGH, OPT_MINSIZE, OPT_JSON,
+           OPT_BENCH };
+    static const struct option opts[] = {{"model", required_argument, NULL, OPT_MODEL},
+                                         {"cascade", required_argument, NULL, OPT_CASCADE},
+                                         {"faces-only", no_argument, NULL, OPT_FACES},
+                                         {"scale-factor", required_argument, NULL, OPT_SCALE},
+                                         {"min-neighbors", required_argument, NULL, OPT_NEIGH},
+                                         {"min-size", required_argument, NULL, OPT_MINSIZE},
+                                         {"json", no_argument, NULL, OPT_JSON},
+                                         {"bench", required_argument, NULL, OPT_BENCH},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    options o = {0};
+    rmn_detect_params_default(&o.params);
+    const char *env_cascade = getenv("RMN_CASCADE");
+    o.cascade = env_cascade && *env_cascade ? env_cascade : DEFAULT_CASCADE;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case OPT_MODEL: o.model_path = optarg; break;
+        case OPT_CASCADE: o.cascade = optarg; break;
+        case OPT_FACES: o.faces_only = 1; break;
+        case OPT_JSON: o.json = 1; break;
+        case 'o': o.out = optarg; break;
+        case 'q': o.quiet = 1; break;
+        case 'h': fputs(USAGE, stdout); return 0;
+        case OPT_SCALE:
+            o.params.scale_factor = strtod(optarg, &end);
+            if (*end || !(o.params.scale_factor > 1.0 && o.params.scale_factor <= 4.0))
+                return usage_error("--scale-factor must be a number in (1, 4], not '%s'", optarg);
+            break;
+        case OPT_NEIGH:
+            if (parse_int(optarg, 0, 1000, &o.params.min_neighbors))
+                return usage_error("--min-neighbors must be an integer 0..1000, not '%s'", optarg);
+            break;
+        case OPT_MINSIZE:
+            if (parse_int(optarg, 0, 1 << 20, &o.params.min_w))
+                return usage_error("--min-size must be a non-negative integer, not '%s'", optarg);
+            o.params.min_h = o.params.min_w;
+            break;
+        case OPT_BENCH:
+            if (parse_int(optarg, 1, 1000000, &o.bench))
+                return usage_error("--bench must be a positive integer, not '%s'", optarg);
+            break;
+        default: fputs(USAGE, stderr); return 2;
+        }
+    }
+    int nimg = argc - optind;
+    char **paths = argv + optind;
+    if (nimg < 1)
+        return usage_error("%s", "no IMAGE given");
+    int dir_mode = 0;
+    if (o.out) {
+        dir_mode = nimg > 1 || is_dir(o.out);
+        if (dir_mode && !is_dir(o.out) && mkdir(o.out, 0777) != 0) {
+            fprintf(stderr, "rmn-detect: error: %s: cannot create directory: %s\n", o.out,
+                    strerror(errno));
+            return 1;
+        }
+        if (!dir_mode && rmn_image_format_for_path(o.out) == RMN_IMAGE_UNKNOWN)
+            return usage_error("-o %s: use a .png, .jpg or .jpeg name (or a directory)", o.out);
+    }
+
+    /* the emotion model, unless faces only */
+    rmn_detect_model *model = NULL;
+    if (!o.faces_only) {
+        char buf[PATH_MAX], looked[PATH_MAX + 64];
+        const char *mp = resolve_model(o.model_path, buf, sizeof buf, looked, sizeof looked);
+        if (!mp) {
+            fprintf(stderr,
+                    "rmn-detect: error: no emotion model is installed (looked at %s); pass "
+                    "--model FILE, set RMN_MODEL, or use --faces-only to detect faces only\n",
+                    looked);
+            return 1;
+        }
+        if (rmn_detect_model_load(mp, &model) != RMN_OK) {
+            fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+            return 1;
+        }
+    }
+    char cbuf[PATH_MAX];
+    rmn_cascade *cascade;
+    if (rmn_cascade_load(resolve_cascade(o.cascade, cbuf, sizeof cbuf), &cascade) != RMN_OK) {
+        fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+        rmn_detect_model_free(model);
+        return 1;
+    }
+
+    int status = 0;
+    if (o.bench) {
+        if (bench(&o, cascade, model, paths, nimg) != RMN_OK) {
+            fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+            status = 1;
+        }
+        rmn_cascade_free(cascade);
+        rmn_detect_model_free(model);
+        return status;
+    }
+    json_t *json_all = o.json ? json_array() : NULL;
+    rmn_progress prog;
+    int show = nimg > 1 && !o.quiet;
+    if (show)
+        rmn_progress_begin(&prog, stderr, "detect", nimg);
+    int failed = 0;
+    for (int i = 0; i < nimg; ++i) {
+        if (process(&o, cascade, model, paths[i], dir_mode, json_all) != RMN_OK) {
+            fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+            ++failed;
+            if (json_all) {
+                json_t *e = json_pack("{s:s, s:s}", "image", paths[i], "error",
+                                      rmn_error_message());
+                if (e)
+                    json_array_append_new(json_all, e);
+            }
+        }
+        if (show) {
+            char st[64];
+            snprintf(st, sizeof st, "%d failed", failed);
+            rmn_progress_update(&prog, i + 1, failed ? st : NULL);
+        }
+    }
+    if (show)
+        rmn_progress_end(&prog, NULL);
+    if (json_all) {
+        json_dumpf(json_all, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+        fputc('\n', stdout);
+        json_decref(json_all);
+    }
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "rmn-detect: error: cannot write the output: %s\n", strerror(errno));
+        failed = 1;
+    }
+    rmn_cascade_free(cascade);
+    rmn_detect_model_free(model);
+    return failed ? 1 : 0;
+}
