@@ -99,6 +99,8 @@ ok $? "three ensembles recorded: fixed, val-selected, test-selected"
 grep -q "upper bound" "$tap_tmp/ens.out"; ok $? "the test-selected one is labelled an upper bound"
 [ "$(q "$d" "SELECT COUNT(*) FROM ensemble_members m JOIN runs r ON r.run_id = m.ensemble_run_id JOIN tags t ON t.run_id = r.run_id AND t.key = 'selection' AND t.value = 'fixed'")" = 2 ]
 ok $? "the fixed ensemble lists both members"
+"$RMN_BIN/rmn-ensemble" --db "$d" >/dev/null 2>&1 && [ "$(q "$d" "SELECT COUNT(*) FROM runs WHERE kind='ensemble'")" = 3 ]
+ok $? "fusing the same members again records nothing new"
 "$RMN_BIN/rmn-ensemble" --db "$d" --runs no-such-run >/dev/null 2>&1; [ $? -eq 1 ]; ok $? "an unknown member is an error"
 
 done_testing

@@ -108,6 +108,17 @@ int main(void) {
     TAP_OK(rc == RMN_ENOTFOUND, "unknown experiment name: %s", rmn_error_message());
     rc = rmn_experiment_load("../etc/passwd", &e);
     TAP_OK(rc == RMN_EINVAL, "experiment names cannot walk paths");
+    const char *shipped[] = {"fer2013-zoo", "fer48-zoo", "fer2013-ensemble"};
+    rmn_error_clear();
+    for (int i = 0; i < 3; ++i) {
+        rc = rmn_experiment_load(shipped[i], &e);
+        TAP_OK(rc == RMN_OK && e.n_runs >= 7 && e.runs[0].batch_size == 48 && strcmp(e.runs[0].optimizer, "radam") == 0,
+               "the shipped %s experiment loads with the thesis recipe (%s)", shipped[i], rmn_error_message());
+        if (rc == RMN_OK) {
+            TAP_OK(i != 2 || (e.n_members == 7 && e.ensemble_tta_n == 8), "%s: ensemble members", shipped[i]);
+            rmn_experiment_free(&e);
+        }
+    }
     rc = rmn_experiment_load("demo", &e);
     TAP_OK(rc == RMN_OK && e.n_runs >= 1 && strcmp(e.data, "sample") == 0, "the shipped demo experiment loads");
     if (rc == RMN_OK)

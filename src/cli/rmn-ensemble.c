@@ -46,16 +46,6 @@ static int collect_runs(rmn_store *s, const char *experiment, char *runs_arg, in
     return RMN_OK;
 }
 
-static void print_row(const rmn_ensemble_pool *pool, uint32_t mask, const char *label, int64_t run_id) {
-    printf("%-34s val %6.2f%%  test %6.2f%%  run %lld  members:", label,
-           100 * rmn_ensemble_accuracy(pool, mask, 0, NULL, NULL), 100 * rmn_ensemble_accuracy(pool, mask, 1, NULL, NULL),
-           (long long)run_id);
-    for (int m = 0; m < pool->n; ++m)
-        if (mask >> m & 1u)
-            printf(" %s", pool->name[m]);
-    putchar('\n');
-}
-
 int main(int argc, char **argv) {
     static const struct option longopts[] = {{"db", required_argument, 0, 'd'},
                                              {"experiment", required_argument, 0, 'x'},
@@ -100,22 +90,10 @@ int main(int argc, char **argv) {
         rc = fail();
         goto done;
     }
-    const char *exp_name = experiment ? experiment : "ensembles";
-    uint32_t all = n >= 32 ? 0xffffffffu : (1u << n) - 1u;
-    double acc;
-    uint32_t by_val = rmn_ensemble_best_subset(&pool, 0, &acc), by_test = rmn_ensemble_best_subset(&pool, 1, &acc);
-    int64_t r_fixed, r_val, r_test;
-    if (rmn_ensemble_record(s, exp_name, &pool, all, "fixed", &r_fixed) != RMN_OK ||
-        rmn_ensemble_record(s, exp_name, &pool, by_val, "val", &r_val) != RMN_OK ||
-        rmn_ensemble_record(s, exp_name, &pool, by_test, "test", &r_test) != RMN_OK) {
+    if (rmn_ensemble_fuse_all(s, experiment ? experiment : "ensembles", &pool, stdout) != RMN_OK) {
         rc = fail();
         goto done;
     }
-    printf("unweighted ensemble of softmax%s (%d TTA draws per member), %d candidates\n",
-           pool.tta_n ? " sums" : "", pool.tta_n, n);
-    print_row(&pool, all, "all members (fixed)", r_fixed);
-    print_row(&pool, by_val, "best subset on val, scored on test", r_val);
-    print_row(&pool, by_test, "best subset on test (upper bound)", r_test);
     rc = 0;
 done:
     rmn_ensemble_pool_free(&pool);

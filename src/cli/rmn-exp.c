@@ -17,6 +17,7 @@
 #include "report/report.h"
 #include "store/store.h"
 #include "train/config.h"
+#include "train/ensemble.h"
 #include "train/runs.h"
 #include "train/trainer.h"
 
@@ -27,7 +28,8 @@
 #include <string.h>
 
 static const char *const USAGE =
-    "usage: rmn-exp run NAME [--data FILE] [--only MODEL] [--seed N] [--epochs N] [--threads N]\n"
+    "usage: rmn-exp run NAME [--data FILE] [--config FILE] [--only MODEL] [--seed N] [--epochs N]\n"
+    "                        [--threads N]\n"
     "       rmn-exp resume RUN [--threads N]\n"
     "       rmn-exp status\n"
     "       rmn-exp list [--experiment E] [--json]\n"
@@ -56,7 +58,7 @@ static int fail(void) {
 }
 
 typedef struct {
-    const char *db, *data, *only, *experiment, *checkpoints;
+    const char *db, *data, *only, *experiment, *checkpoints, *config;
     long        seed, epochs, threads;
     int         json, build_info;
 } options;
@@ -78,7 +80,7 @@ static int parse_options(int argc, char **argv, options *o) {
         {"epochs", required_argument, 0, 'e'},  {"threads", required_argument, 0, 't'},
         {"experiment", required_argument, 0, 'x'}, {"json", no_argument, 0, 'j'},
         {"build-info", no_argument, 0, 'b'},    {"help", no_argument, 0, 'h'},
-        {"checkpoints", required_argument, 0, 'c'},
+        {"checkpoints", required_argument, 0, 'c'}, {"config", required_argument, 0, 'C'},
         {0, 0, 0, 0}};
     int c;
     opterr = 0;
@@ -89,6 +91,7 @@ static int parse_options(int argc, char **argv, options *o) {
         case 'o': o->only = optarg; break;
         case 'x': o->experiment = optarg; break;
         case 'c': o->checkpoints = optarg; break;
+        case 'C': o->config = optarg; break;
         case 'j': o->json = 1; break;
         case 'b': o->build_info = 1; break;
         case 's':
@@ -145,10 +148,27 @@ static void print_result(const rmn_train_result *res, const char *run_name) {
     fflush(stdout);
 }
 
+/* The experiment's "ensemble": its members' newest finished runs, fused three ways. */
+static int fuse_experiment(rmn_store *store, const rmn_experiment *exp) {
+    int64_t ids[RMN_ENSEMBLE_MAX_MEMBERS];
+    rmn_ensemble_pool pool;
+    if (exp->n_members > RMN_ENSEMBLE_MAX_MEMBERS ||
+        rmn_ensemble_find_members(store, exp->name, exp->members, exp->n_members, ids) != RMN_OK ||
+        rmn_ensemble_pool_load(store, ids, exp->n_members, exp->ensemble_tta_n, &pool) != RMN_OK)
+        return fail();
+    int rc = rmn_ensemble_fuse_all(store, exp->name, &pool, stdout) == RMN_OK ? 0 : fail();
+    rmn_ensemble_pool_free(&pool);
+    return rc;
+}
+
 static int cmd_run(const char *name, const options *o) {
     rmn_experiment exp;
     if (rmn_experiment_load(name, &exp) != RMN_OK)
         return fail();
+    if (o->config && rmn_experiment_apply_config(&exp, o->config) != RMN_OK) {
+        rmn_experiment_free(&exp);
+        return fail();
+    }
     /* Select and adjust the runs before touching data or store. */
     int n_selected = 0;
     for (int i = 0; i < exp.n_runs; ++i) {
@@ -227,6 +247,8 @@ static int cmd_run(const char *name, const options *o) {
         }
         print_result(&res, run_name);
     }
+    if (status == 0 && !stop_requested && exp.n_members > 0 && !o->only)
+        status = fuse_experiment(store, &exp);
     rmn_store_close(store);
     rmn_dataset_free(&ds);
     rmn_experiment_free(&exp);

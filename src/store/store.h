@@ -99,10 +99,10 @@ int rmn_store_artifact(rmn_store *s, int64_t run_id, const char *kind, const cha
 
 /* Sets a stopped run back to RUNNING (clearing end_ms and error_text) to resume it. */
 int rmn_store_run_reopen(rmn_store *s, int64_t run_id);
-/* The newest training run of experiment/name with this configuration digest, and its status;
- * RMN_ENOTFOUND when there is none. */
-int rmn_store_find_run(rmn_store *s, const char *experiment, const char *name, const char *config_sha256,
-                       int64_t *run_id, char status[16]);
+/* The newest run of this kind ("train", "ensemble") of experiment/name with this configuration
+ * digest, and its status; RMN_ENOTFOUND when there is none. */
+int rmn_store_find_run(rmn_store *s, const char *experiment, const char *kind, const char *name,
+                       const char *config_sha256, int64_t *run_id, char status[16]);
 
 /* Resolve "RUN" given by the user: integer run_id, full run_uuid or a unique uuid prefix (>= 6),
  * or a run name (the newest run of that name). RMN_ENOTFOUND otherwise, RMN_EINVAL when a

@@ -584,17 +584,18 @@ int rmn_store_eval_load(rmn_store *s, int64_t eval_id, rmn_eval_data *d) {
     return RMN_OK;
 }
 
-int rmn_store_find_run(rmn_store *s, const char *experiment, const char *name, const char *config_sha256,
-                       int64_t *run_id, char status[16]) {
+int rmn_store_find_run(rmn_store *s, const char *experiment, const char *kind, const char *name,
+                       const char *config_sha256, int64_t *run_id, char status[16]) {
     sqlite3_stmt *st;
     RMN_TRY(rmn_store_prepare_(s,
                                "SELECT r.run_id, r.status FROM runs r JOIN experiments e USING (experiment_id) "
-                               "WHERE e.name = ?1 AND r.name = ?2 AND r.config_sha256 = ?3 AND r.kind = 'train' "
+                               "WHERE e.name = ?1 AND r.name = ?2 AND r.config_sha256 = ?3 AND r.kind = ?4 "
                                "ORDER BY r.run_id DESC LIMIT 1",
                                &st));
     rmn_store_bind_text_(st, 1, experiment);
     rmn_store_bind_text_(st, 2, name);
     rmn_store_bind_text_(st, 3, config_sha256);
+    rmn_store_bind_text_(st, 4, kind);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *run_id = sqlite3_column_int64(st, 0);

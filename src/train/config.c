@@ -346,6 +346,88 @@ static int load_runs(rmn_experiment *e, json_t *root, const char *path) {
     return RMN_OK;
 }
 
+static int load_ensemble(rmn_experiment *e, json_t *ens, const char *path) {
+    json_t *members = json_object_get(ens, "members"), *tta = json_object_get(ens, "tta_n");
+    if (!json_is_object(ens) || !json_is_array(members) || json_array_size(members) == 0)
+        return RMN_ERROR(RMN_EINVAL, "%s: \"ensemble\" needs a non-empty \"members\" array", path);
+    if (tta && (!json_is_integer(tta) || json_integer_value(tta) < 0 || json_integer_value(tta) > 1000))
+        return RMN_ERROR(RMN_EINVAL, "%s: ensemble.tta_n must be an integer 0..1000", path);
+    e->ensemble_tta_n = tta ? (int)json_integer_value(tta) : -1;
+    e->members = calloc(json_array_size(members), sizeof *e->members);
+    if (!e->members)
+        return RMN_ERROR(RMN_ENOMEM, "%s: out of memory", path);
+    size_t i;
+    json_t *m;
+    json_array_foreach(members, i, m) {
+        if (!json_is_string(m))
+            return RMN_ERROR(RMN_EINVAL, "%s: ensemble.members[%zu] must be a model_name string", path, i);
+        if (!(e->members[e->n_members++] = strdup(json_string_value(m))))
+            return RMN_ERROR(RMN_ENOMEM, "%s: out of memory", path);
+    }
+    return RMN_OK;
+}
+
+static char *slurp_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        RMN_ERROR(RMN_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0, got;
+    char chunk[4096];
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + got + 1 > cap) {
+            cap = (len + got + 1) * 2;
+            char *grown = realloc(buf, cap);
+            if (!grown) {
+                free(buf);
+                fclose(f);
+                RMN_ERROR(RMN_ENOMEM, "%s: out of memory", path);
+                return NULL;
+            }
+            buf = grown;
+        }
+        memcpy(buf + len, chunk, got);
+        len += got;
+    }
+    fclose(f);
+    if (!buf && !(buf = calloc(1, 1)))
+        RMN_ERROR(RMN_ENOMEM, "%s: out of memory", path);
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
+int rmn_experiment_apply_config(rmn_experiment *e, const char *config_path) {
+    char *text = slurp_text(config_path);
+    if (!text)
+        return rmn_error_code();
+    int rc = RMN_OK;
+    for (int i = 0; i < e->n_runs && rc == RMN_OK; ++i)
+        rc = rmn_train_config_apply_json(&e->runs[i], text, config_path);
+    free(text);
+    return rc;
+}
+
+int rmn_experiment_from_config(const char *config_path, const char *experiment_name, rmn_experiment *out) {
+    memset(out, 0, sizeof *out);
+    out->name = strdup(experiment_name);
+    out->description = strdup(config_path);
+    out->data = strdup("sample");
+    out->runs = malloc(sizeof *out->runs);
+    if (!out->name || !out->description || !out->data || !out->runs) {
+        rmn_experiment_free(out);
+        return RMN_ERROR(RMN_ENOMEM, "out of memory");
+    }
+    out->n_runs = 1;
+    rmn_train_config_defaults(&out->runs[0]);
+    int rc = rmn_experiment_apply_config(out, config_path);
+    if (rc != RMN_OK)
+        rmn_experiment_free(out);
+    return rc;
+}
+
 int rmn_experiment_load(const char *name_or_path, rmn_experiment *out) {
     memset(out, 0, sizeof *out);
     char path[4096];
@@ -363,7 +445,7 @@ int rmn_experiment_load(const char *name_or_path, rmn_experiment *out) {
     json_t *v;
     json_object_foreach(root, key, v) {
         if (strcmp(key, "name") && strcmp(key, "description") && strcmp(key, "data") &&
-            strcmp(key, "defaults") && strcmp(key, "runs")) {
+            strcmp(key, "defaults") && strcmp(key, "runs") && strcmp(key, "ensemble")) {
             rc = RMN_ERROR(RMN_EINVAL, "%s: unknown experiment key \"%s\"", path, key);
             goto done;
         }
@@ -376,6 +458,8 @@ int rmn_experiment_load(const char *name_or_path, rmn_experiment *out) {
         goto done;
     }
     rc = load_runs(out, root, path);
+    if (rc == RMN_OK && json_object_get(root, "ensemble"))
+        rc = load_ensemble(out, json_object_get(root, "ensemble"), path);
 done:
     json_decref(root);
     if (rc != RMN_OK)
@@ -388,5 +472,8 @@ void rmn_experiment_free(rmn_experiment *e) {
     free(e->description);
     free(e->data);
     free(e->runs);
+    for (int i = 0; i < e->n_members; ++i)
+        free(e->members[i]);
+    free(e->members);
     memset(e, 0, sizeof *e);
 }

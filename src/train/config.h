@@ -9,7 +9,8 @@
  * errors, so a typo never silently changes an experiment.
  *
  * An experiment file is {"name", "description", "data", "defaults": {config}, "runs": [{config
- * overrides, "seeds": [..]}]}; each (run, seed) becomes one run in the store. */
+ * overrides, "seeds": [..]}], "ensemble": {"members": [model_name, ...], "tta_n": 8}}; each
+ * (run, seed) becomes one run in the store; the optional ensemble is fused after them. */
 #ifndef RMN_TRAIN_CONFIG_H
 #define RMN_TRAIN_CONFIG_H
 
@@ -44,6 +45,9 @@ typedef struct {
     char             *data;    /* "sample" (the bundled sample) or a path */
     int               n_runs;
     rmn_train_config *runs;    /* one per (run entry, seed) */
+    int               n_members;        /* "ensemble": {"members": [model_name...], "tta_n": N} */
+    char            **members;          /* fused after the runs, by run name prefix (model_name) */
+    int               ensemble_tta_n;
 } rmn_experiment;
 
 void rmn_train_config_defaults(rmn_train_config *cfg);
@@ -60,5 +64,10 @@ int  rmn_train_config_from_canonical(rmn_train_config *cfg, const char *text, co
  * experiments/) or loads it from a path ending in .json. */
 int  rmn_experiment_load(const char *name_or_path, rmn_experiment *out);
 void rmn_experiment_free(rmn_experiment *e);
+/* An experiment of one run: the defaults, then the keys of a configuration file (the thesis's
+ * fer2013_config.json as it is, or rmn's keys). */
+int  rmn_experiment_from_config(const char *config_path, const char *experiment_name, rmn_experiment *out);
+/* Applies the keys of a configuration file on top of every run of e (rmn-exp --config). */
+int  rmn_experiment_apply_config(rmn_experiment *e, const char *config_path);
 
 #endif

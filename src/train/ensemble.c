@@ -2,6 +2,7 @@
 #include "train/ensemble.h"
 
 #include "core/error.h"
+#include "core/sha256.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -171,6 +172,15 @@ int rmn_ensemble_record(rmn_store *s, const char *experiment, const rmn_ensemble
         }
     snprintf(config, sizeof config, "members=%s\nselection=%s\ntta_n=%d\nweights=1\n", members, selection, pool->tta_n);
     snprintf(name, sizeof name, "ensemble-%s-%d", selection, count);
+    /* fused before from the same members: keep that run (an experiment run twice adds nothing) */
+    char sha[RMN_SHA256_HEX], status[16];
+    rmn_sha256_hex(config, strlen(config), sha);
+    int found = rmn_store_find_run(s, experiment, "ensemble", name, sha, run_id, status);
+    if (found == RMN_OK && strcmp(status, "FINISHED") == 0)
+        return RMN_OK;
+    if (found != RMN_OK && found != RMN_ENOTFOUND)
+        return found;
+    rmn_error_clear();
     rmn_run_info info = {.experiment = experiment, .name = name, .kind = "ensemble", .model = "ensemble",
                          .n_params = 0, .seed = 0, .config_text = config, .n_threads = 1};
     RMN_TRY(rmn_store_run_begin(s, &info, run_id));
@@ -182,4 +192,53 @@ int rmn_ensemble_record(rmn_store *s, const char *experiment, const rmn_ensemble
     RMN_TRY(record_fused(s, *run_id, pool, mask, 0));
     RMN_TRY(record_fused(s, *run_id, pool, mask, 1));
     return rmn_store_run_finish(s, *run_id, "FINISHED", NULL);
+}
+
+static void print_row(FILE *out, const rmn_ensemble_pool *pool, uint32_t mask, const char *label, int64_t run_id) {
+    fprintf(out, "%-36s val %6.2f%%  test %6.2f%%  run %lld  members:", label,
+            100 * rmn_ensemble_accuracy(pool, mask, 0, NULL, NULL), 100 * rmn_ensemble_accuracy(pool, mask, 1, NULL, NULL),
+            (long long)run_id);
+    for (int m = 0; m < pool->n; ++m)
+        if (mask >> m & 1u)
+            fprintf(out, " %s", pool->name[m]);
+    fputc('\n', out);
+}
+
+int rmn_ensemble_fuse_all(rmn_store *s, const char *experiment, const rmn_ensemble_pool *pool, FILE *out) {
+    uint32_t all = pool->n >= 32 ? 0xffffffffu : (1u << pool->n) - 1u;
+    double acc;
+    uint32_t by_val = rmn_ensemble_best_subset(pool, 0, &acc), by_test = rmn_ensemble_best_subset(pool, 1, &acc);
+    int64_t r_fixed, r_val, r_test;
+    RMN_TRY(rmn_ensemble_record(s, experiment, pool, all, "fixed", &r_fixed));
+    RMN_TRY(rmn_ensemble_record(s, experiment, pool, by_val, "val", &r_val));
+    RMN_TRY(rmn_ensemble_record(s, experiment, pool, by_test, "test", &r_test));
+    if (out) {
+        fprintf(out, "unweighted ensemble of softmax%s (%d TTA draws per member), %d candidates\n",
+                pool->tta_n ? " sums" : "", pool->tta_n, pool->n);
+        print_row(out, pool, all, "all members (fixed)", r_fixed);
+        print_row(out, pool, by_val, "best subset on val, scored on test", r_val);
+        print_row(out, pool, by_test, "best subset on test (upper bound)", r_test);
+    }
+    return RMN_OK;
+}
+
+int rmn_ensemble_find_members(rmn_store *s, const char *experiment, char *const *model_names, int n,
+                              int64_t *run_ids) {
+    rmn_run_summary *runs;
+    int nr;
+    RMN_TRY(rmn_store_runs(s, experiment, &runs, &nr));
+    int rc = RMN_OK;
+    for (int m = 0; m < n && rc == RMN_OK; ++m) {
+        size_t len = strlen(model_names[m]);
+        run_ids[m] = 0;
+        for (int i = 0; i < nr && !run_ids[m]; ++i) /* newest first */
+            if (strcmp(runs[i].kind, "train") == 0 && strcmp(runs[i].status, "FINISHED") == 0 &&
+                strncmp(runs[i].name, model_names[m], len) == 0 && strncmp(runs[i].name + len, "-s", 2) == 0)
+                run_ids[m] = runs[i].run_id;
+        if (!run_ids[m])
+            rc = RMN_ERROR(RMN_ENOTFOUND, "experiment %s has no finished run of %s to fuse", experiment,
+                           model_names[m]);
+    }
+    rmn_store_runs_free(runs, nr);
+    return rc;
 }

@@ -17,6 +17,7 @@
 #include "store/store.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 #define RMN_ENSEMBLE_MAX_MEMBERS 24
 
@@ -44,5 +45,14 @@ uint32_t rmn_ensemble_best_subset(const rmn_ensemble_pool *pool, int split, doub
 /* Records one ensemble (selection "fixed" | "val" | "test") in the store; *run_id is the new run. */
 int rmn_ensemble_record(rmn_store *s, const char *experiment, const rmn_ensemble_pool *pool, uint32_t mask,
                         const char *selection, int64_t *run_id);
+
+/* Records the three ensembles of the pool (all members "fixed", best on val, best on test) in
+ * experiment and prints one line each to out (may be NULL). */
+int rmn_ensemble_fuse_all(rmn_store *s, const char *experiment, const rmn_ensemble_pool *pool, FILE *out);
+
+/* The FINISHED training runs of an experiment whose names are "<model_name>-s<seed>" for the
+ * given model names (the newest of each), for an experiment's "ensemble" members. */
+int rmn_ensemble_find_members(rmn_store *s, const char *experiment, char *const *model_names, int n,
+                              int64_t *run_ids);
 
 #endif

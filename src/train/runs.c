@@ -53,7 +53,7 @@ int rmn_train_plan(rmn_store *s, const char *experiment, const rmn_train_config 
     rmn_train_run_name(cfg, name, sizeof name);
     *run_id = 0;
     *action = RMN_RUN_NEW;
-    int rc = rmn_store_find_run(s, experiment, name, sha, run_id, status);
+    int rc = rmn_store_find_run(s, experiment, "train", name, sha, run_id, status);
     if (rc == RMN_ENOTFOUND) {
         rmn_error_clear();
         *run_id = 0;
