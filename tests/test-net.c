@@ -2,13 +2,18 @@
  * tensors, PyTorch-style init, batch-size independence in eval mode, cpu vs ref backends,
  * a finite-difference check of the whole graph's backward, overfitting one batch with SGD,
  * bit-identical parameters for the same seed, the error paths, and the train-step
- * throughput at batch 48 (printed, not asserted). */
+ * throughput at batch 48 (printed, not asserted). Then a graph built with every builder (a
+ * small net in the style of the thesis zoo: grouped and dilated convs, SE and CBAM attention,
+ * a residual masking unit with transposed conv, resize, concat, softmax over channels, pools):
+ * cpu and ref agree, its backward matches finite differences of its loss, per-tensor init
+ * kinds, and the builders' error paths. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/error.h"
+#include "nn/graph.h"
 #include "nn/net.h"
 #include "optim/sgd.h"
 #include "tap.h"
@@ -269,12 +274,205 @@ static void test_throughput(void) {
     rmn_net_free(net);
 }
 
+// --- a graph with every builder -------------------------------------------------------------
+
+/* Input (3,12,12), 7 classes. */
+static int build_zoo(rmn_net *net, uint64_t seed) {
+    int x, a, b, c, t, m, s1, s2, cat[3];
+    const rmn_conv_params c3 = {.kh = 3, .kw = 3, .pad_h = 1, .pad_w = 1};
+    RMN_TRY(rmn_net_add_conv2d_ex(net, "stem", 0, 6, &c3, 0, &x));
+    RMN_TRY(rmn_net_add_bn2d_ex(net, "stem_bn", x, 0.01, 1e-3, &x));
+    RMN_TRY(rmn_net_add_act(net, x, RMN_ACT_SILU, &x));
+    /* inception-like: 1x3 / 3x1 / dilated grouped branches, concatenated */
+    RMN_TRY(rmn_net_add_conv2d_ex(net, "b1", x, 4, &(rmn_conv_params){.kh = 1, .kw = 3, .pad_w = 1}, 1, &cat[0]));
+    RMN_TRY(rmn_net_add_conv2d_ex(net, "b2", x, 2, &(rmn_conv_params){.kh = 3, .kw = 1, .pad_h = 1}, 1, &cat[1]));
+    RMN_TRY(rmn_net_add_conv2d_ex(net, "b3", x, 6, &(rmn_conv_params){.kh = 3, .kw = 3, .pad_h = 2, .pad_w = 2, .dil_h = 2, .dil_w = 2, .groups = 3}, 1, &cat[2]));
+    RMN_TRY(rmn_net_add_concat(net, cat, 3, &x)); /* 12 channels */
+    RMN_TRY(rmn_net_add_act(net, x, RMN_ACT_RELU6, &x));
+    RMN_TRY(rmn_net_add_maxpool2d_ex(net, x, &(rmn_pool_params){.kh = 3, .kw = 3, .stride_h = 2, .stride_w = 2, .pad_h = 1, .pad_w = 1, .ceil_mode = 1}, &x)); /* 7x7 (ceil) */
+    /* SE: channel attention */
+    RMN_TRY(rmn_net_add_gap(net, x, &a));
+    RMN_TRY(rmn_net_add_conv2d(net, "se1", a, 4, 1, 1, 0, 1, &a));
+    RMN_TRY(rmn_net_add_act(net, a, RMN_ACT_TANH, &a));
+    RMN_TRY(rmn_net_add_conv2d(net, "se2", a, 12, 1, 1, 0, 1, &a));
+    RMN_TRY(rmn_net_add_act(net, a, RMN_ACT_SIGMOID, &a));
+    RMN_TRY(rmn_net_add_mul(net, a, x, &x)); /* broadcast operand first: swapped */
+    /* CBAM: spatial attention */
+    RMN_TRY(rmn_net_add_channel_mean(net, x, &s1));
+    RMN_TRY(rmn_net_add_channel_max(net, x, &s2));
+    RMN_TRY(rmn_net_add_concat(net, (int[]){s1, s2}, 2, &b));
+    RMN_TRY(rmn_net_add_conv2d(net, "sa", b, 1, 3, 1, 1, 0, &b));
+    RMN_TRY(rmn_net_add_act(net, b, RMN_ACT_SIGMOID, &b));
+    RMN_TRY(rmn_net_add_mul(net, x, b, &x));
+    /* masking unit: down, up with a transposed conv, resize, softmax mask, T * (1 + M) */
+    t = x;
+    RMN_TRY(rmn_net_add_avgpool2d(net, x, &(rmn_pool_params){.kh = 2, .kw = 2, .ceil_mode = 1}, &m)); /* 4x4 (ceil) */
+    RMN_TRY(rmn_net_add_conv_transpose2d(net, "up", m, 5, &(rmn_conv_params){.kh = 2, .kw = 2, .stride_h = 2, .stride_w = 2}, 0, 0, 1, &m)); /* 8x8 */
+    RMN_TRY(rmn_net_add_bn2d(net, "mask_bn", m, &m));
+    RMN_TRY(rmn_net_add_resize_bilinear(net, m, 7, 5, &m));
+    RMN_TRY(rmn_net_add_resize_bilinear(net, m, 7, 7, &m));
+    RMN_TRY(rmn_net_add_conv2d(net, "mask_conv", m, 12, 1, 1, 0, 1, &m));
+    RMN_TRY(rmn_net_add_softmax_channels(net, m, &m));
+    RMN_TRY(rmn_net_add_mask_mul(net, t, m, &x));
+    RMN_TRY(rmn_net_add_add(net, x, t, &x));
+    RMN_TRY(rmn_net_add_adaptive_avgpool2d(net, x, 2, 3, &c));
+    RMN_TRY(rmn_net_add_flatten(net, c, &c));
+    RMN_TRY(rmn_net_add_linear(net, "fc", c, 7, 1, &c));
+    RMN_TRY(rmn_net_set_init_op(net, RMN_OP_CONV2D, "weight", RMN_INIT_KAIMING_NORMAL_FAN_OUT, 0, NULL));
+    RMN_TRY(rmn_net_set_init(net, "mask_bn.weight", RMN_INIT_CONSTANT, 0.5));
+    return rmn_net_finalize(net, c, seed);
+}
+
+static rmn_net *make_zoo(uint64_t seed) {
+    rmn_net *net = NULL;
+    if (rmn_net_alloc(&net, "zoo-test", 3, 12, 12) != RMN_OK)
+        return NULL;
+    if (build_zoo(net, seed) != RMN_OK) {
+        tap_diag("build failed: %s", rmn_error_message());
+        rmn_net_free(net);
+        return NULL;
+    }
+    return net;
+}
+
+static void test_zoo_graph(void) {
+    rmn_net *net = make_zoo(11);
+    TAP_OK(net != NULL, "a graph with every builder finalizes (%zu parameters)",
+           net ? rmn_net_param_count(net) : 0);
+    if (!net)
+        return;
+    enum { N = 3 };
+    float x[N * 3 * 144], lref[N * 7];
+    int32_t y[N] = {4, 0, 6};
+    rmn_rng rng;
+    rmn_rng_init(&rng, 5, RMN_STREAM_SAMPLE);
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; ++i)
+        x[i] = (float)(2.0 * rmn_rng_uniform(&rng) - 1.0);
+    int rc = rmn_net_set_backend(net, "ref") | rmn_net_forward(net, x, N, 0, NULL);
+    memcpy(lref, rmn_net_logits(net), sizeof lref);
+    rc |= rmn_net_set_backend(net, "cpu") | rmn_net_forward(net, x, N, 0, NULL);
+    double err = 0.0, mx = 0.0;
+    for (int j = 0; j < N * 7; ++j) {
+        err = fmax(err, fabs(lref[j] - rmn_net_logits(net)[j]));
+        mx = fmax(mx, fabs(lref[j]));
+    }
+    TAP_OK(rc == RMN_OK && err <= 1e-5 * fmax(mx, 1.0), "zoo graph: cpu and ref logits agree "
+           "(max diff %.2e, max |logit| %.3g)", err, mx);
+
+    /* backward vs central differences of the loss (float forward, eps 1e-3, eval mode). The
+     * float loss carries ~1e-7 of noise, i.e. ~5e-5 in a difference quotient, hence the floor
+     * 1e-2 and the 2e-2 tolerance: a wiring error (a gradient routed to the wrong input, a
+     * missed accumulation) is O(1). */
+    double loss;
+    rc = rmn_net_forward(net, x, N, 0, NULL) | rmn_net_loss(net, y, NULL, &loss, NULL) |
+         rmn_net_backward(net);
+    const size_t np = rmn_net_param_count(net);
+    float *p = rmn_net_params(net), *g = malloc(np * sizeof(float));
+    memcpy(g, rmn_net_grads(net), np * sizeof(float));
+    const rmn_tensor_ref *t;
+    int nt;
+    rmn_net_tensors(net, &t, &nt);
+    double worst = 0.0, gmax = 0.0;
+    int checked = 0;
+    for (int k = 0; k < nt; ++k) {
+        if (!t[k].trainable)
+            continue;
+        const size_t off = (size_t)(t[k].data - p);
+        for (int s = 0; s < 2; ++s) { /* two entries of every parameter tensor */
+            const size_t i = off + (s == 0 ? 0 : (size_t)(rmn_rng_below(&rng, 1000003)) %
+                                                     (size_t)(t[k].shape[0]));
+            const float v = p[i];
+            double lp, lm;
+            p[i] = v + 1e-3f;
+            rmn_net_forward(net, x, N, 0, NULL);
+            rmn_net_loss(net, y, NULL, &lp, NULL);
+            p[i] = v - 1e-3f;
+            rmn_net_forward(net, x, N, 0, NULL);
+            rmn_net_loss(net, y, NULL, &lm, NULL);
+            p[i] = v;
+            const double fd = (lp - lm) / ((double)(v + 1e-3f) - (double)(v - 1e-3f));
+            worst = fmax(worst, fabs(fd - g[i]) / fmax(fabs(fd), 1e-2));
+            gmax = fmax(gmax, fabs(fd));
+            ++checked;
+        }
+    }
+    TAP_OK(rc == RMN_OK && worst < 2e-2 && gmax > 0, "zoo graph: backward matches finite "
+           "differences at %d parameters (worst rel err %.2e)", checked, worst);
+    free(g);
+
+    /* inits */
+    const rmn_tensor_ref *up = NULL, *mbn = NULL, *stem = NULL;
+    for (int k = 0; k < nt; ++k) {
+        if (strcmp(t[k].name, "up.weight") == 0)
+            up = &t[k];
+        if (strcmp(t[k].name, "mask_bn.weight") == 0)
+            mbn = &t[k];
+        if (strcmp(t[k].name, "stem.weight") == 0)
+            stem = &t[k];
+    }
+    double umax = 0.0;
+    for (int i = 0; up && i < 12 * 5 * 4; ++i)
+        umax = fmax(umax, fabs(up->data[i]));
+    /* ConvTranspose2d weight (12,5,2,2): fan_in = size(1)*2*2 = 20 -> bound 0.2236; with dim 0
+     * it would be 48 -> 0.144 */
+    TAP_OK(up && up->shape[0] == 12 && up->shape[1] == 5 && umax <= 1 / sqrt(20.0) &&
+           umax > 0.18, "conv_transpose2d default init: U(+-1/sqrt(C_out kh kw)) (max |w| %.4f, "
+           "bound %.4f)", umax, 1 / sqrt(20.0));
+    TAP_OK(mbn && mbn->data[0] == 0.5f && mbn->data[4] == 0.5f, "set_init: a BN weight set "
+           "to a constant");
+    double ss = 0.0;
+    for (int i = 0; stem && i < 6 * 3 * 9; ++i)
+        ss += (double)stem->data[i] * stem->data[i];
+    const double sd = sqrt(ss / (6 * 3 * 9)), want = sqrt(2.0 / (6 * 9));
+    TAP_OK(stem && fabs(sd - want) < 0.2 * want, "set_init_op: conv weights kaiming normal "
+           "fan_out (sample std %.4f, sqrt(2/fan_out) = %.4f)", sd, want);
+    rmn_net_free(net);
+
+    rmn_net *a = make_zoo(11), *b = make_zoo(11);
+    TAP_OK(a && b && memcmp(rmn_net_params(a), rmn_net_params(b),
+                            rmn_net_param_count(a) * sizeof(float)) == 0,
+           "zoo graph: same seed, same parameters");
+    rmn_net_free(a);
+    rmn_net_free(b);
+}
+
+static void test_zoo_errors(void) {
+    rmn_net *net = NULL;
+    int y, u, v;
+    rmn_net_alloc(&net, "err", 6, 8, 8);
+    TAP_OK(rmn_net_add_conv2d_ex(net, "g", 0, 5, &(rmn_conv_params){.kh = 3, .kw = 3, .groups = 3}, 0, &y) == RMN_EINVAL,
+           "conv2d: channels not divisible by groups is EINVAL (%s)", rmn_error_message());
+    rmn_net_add_conv2d(net, "c", 0, 4, 3, 2, 1, 0, &u); /* 4x4x4 */
+    TAP_OK(rmn_net_add_add(net, 0, u, &y) == RMN_EINVAL, "add: 6x8x8 and 4x4x4 do not broadcast");
+    TAP_OK(rmn_net_add_concat(net, (int[]){0, u}, 2, &y) == RMN_EINVAL,
+           "concat: different map sizes are EINVAL");
+    rmn_net_add_channel_mean(net, 0, &v); /* 1x8x8 */
+    TAP_OK(rmn_net_add_mask_mul(net, v, 0, &y) == RMN_EINVAL,
+           "mask_mul: t must have the full shape");
+    TAP_OK(rmn_net_add_mul(net, v, 0, &y) == RMN_OK && net->values[y].c == 6,
+           "mul: a (1,H,W) operand broadcasts over channels either way round");
+    TAP_OK(rmn_net_add_avgpool2d(net, 0, &(rmn_pool_params){.kh = 2, .kw = 2, .pad_h = 2}, &y) == RMN_EINVAL,
+           "avgpool2d: pad > kernel/2 is EINVAL");
+    TAP_OK(rmn_net_set_init(net, "c.nosuch", RMN_INIT_ZEROS, 0) == RMN_ENOTFOUND,
+           "set_init: an unknown tensor is ENOTFOUND");
+    rmn_net_add_bn2d(net, "bn", u, &u);
+    TAP_OK(rmn_net_set_init(net, "bn.running_var", RMN_INIT_ZEROS, 0) == RMN_EINVAL,
+           "set_init: a buffer is EINVAL");
+    TAP_OK(rmn_net_set_init(net, "bn.weight", RMN_INIT_KAIMING_NORMAL_FAN_OUT, 0) == RMN_EINVAL,
+           "set_init: kaiming on a BN weight is EINVAL");
+    TAP_OK(rmn_net_set_init(net, "bn.weight", RMN_INIT_ZEROS, 0) == RMN_OK,
+           "set_init: zero-init of a chosen BN weight");
+    rmn_net_free(net);
+}
+
 int main(void) {
     test_build();
     test_eval_batch_independent();
     test_graph_gradient();
     test_training();
     test_errors();
+    test_zoo_graph();
+    test_zoo_errors();
     test_throughput();
     return tap_done();
 }
