@@ -1,25 +1,46 @@
-/* rmn-report.c -- the paper's tables from the run store.
- *   rmn-report [--db FILE] [--experiment E] --latex [--standalone] [-o FILE]
+/* rmn-report.c -- the paper's tables and figures from the run store.
+ *   rmn-report [SELECTION] (--latex | --markdown | --csv | --json) [--table NAMES]
+ *              [--standalone] [-o FILE | --out-dir DIR]
+ *   rmn-report [SELECTION] --figures DIR [--terminals LIST]
+ *   SELECTION: [--db FILE] [--experiment E] [--runs RUN[,RUN...]] [--split val|test]
  * Exit status: 0 ok, 1 runtime error, 2 usage. Logic lives in src/report/. */
 #include "config.h"
 
 #include "core/error.h"
+#include "report/figures.h"
+#include "report/paper.h"
 #include "report/report.h"
 #include "store/store.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void usage(FILE *f) {
-    fputs("usage: rmn-report [--db FILE] [--experiment NAME] --latex [--standalone] [-o FILE]\n"
+    fputs("usage: rmn-report [SELECTION] (--latex|--markdown|--csv|--json) [--table NAMES]\n"
+          "                  [--standalone] [-o FILE | --out-dir DIR]\n"
+          "       rmn-report [SELECTION] --figures DIR [--terminals pdf,png,latex]\n"
+          "selection:\n"
           "  --db FILE          run store (default: $RMN_DB, else rmn.db)\n"
           "  --experiment NAME  only the runs of this experiment (default: all)\n"
-          "  --latex            the table of finished runs as a booktabs/siunitx fragment\n"
-          "  --standalone       wrap it in a compilable article\n"
-          "  -o, --output FILE  write there instead of standard output\n"
-          "  --version          print the version\n",
+          "  --runs RUN,...     only these runs (id, uuid, uuid prefix or name; repeatable)\n"
+          "  --split val|test   the split the accuracies are read on (default: test)\n"
+          "tables:\n"
+          "  --latex, --markdown, --csv, --json   the output format\n"
+          "  --table NAMES      zoo, ensemble, perclass, stats (comma-separated; default all),\n"
+          "                     or runs (LaTeX only: one row per finished run)\n"
+          "  --standalone       LaTeX: wrap the tables in a compilable article\n"
+          "  -o, --output FILE  write there (atomically) instead of standard output\n"
+          "  --out-dir DIR      one file per table: DIR/tab-NAME.{tex,md,csv,json}\n"
+          "  --resamples N      bootstrap resamples of the ensemble gain (default 10000)\n"
+          "  --seed N           bootstrap seed (default 1234)\n"
+          "figures (gnuplot: $RMN_GNUPLOT, else the one found by configure, else PATH):\n"
+          "  --figures DIR      confusion matrices, training curves and the zoo plot\n"
+          "  --terminals LIST   pdf, png, latex (cairolatex) (default: all three)\n"
+          "  --help, --version\n",
           f);
 }
 
@@ -28,82 +49,244 @@ static int fail(const char *msg) {
     return 1;
 }
 
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("rmn-report: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    usage(stderr);
+    return 2;
+}
+
+static int parse_terms(const char *s, int *terms) {
+    *terms = 0;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (strcmp(t, "pdf") == 0)
+            *terms |= RMN_FIG_PDF;
+        else if (strcmp(t, "png") == 0)
+            *terms |= RMN_FIG_PNG;
+        else if (strcmp(t, "latex") == 0)
+            *terms |= RMN_FIG_LATEX;
+        else if (strcmp(t, "dumb") == 0)
+            *terms |= RMN_FIG_DUMB;
+        else
+            return -1;
+    }
+    return *terms ? 0 : -1;
+}
+
+static int parse_count(const char *s, long long min, long long *v) {
+    char *end = NULL;
+    errno = 0;
+    *v = strtoll(s, &end, 10);
+    return errno == 0 && end && end != s && *end == '\0' && *v >= min ? 0 : -1;
+}
+
+/* the tables, rendered into memory */
+static int render(rmn_store *s, const rmn_report_query *q, const rmn_paper_options *po,
+                  const char *which, rmn_report_format fmt, int standalone, const char *out_dir,
+                  char **text, size_t *len) {
+    *text = NULL;
+    *len = 0;
+    FILE *mem = open_memstream(text, len);
+    if (!mem)
+        return RMN_ERROR(RMN_ENOMEM, "out of memory for the report");
+    int st = RMN_OK;
+    if (standalone)
+        st = rmn_report_latex_begin_document(mem);
+    if (st == RMN_OK && which && strcmp(which, "runs") == 0) {
+        st = rmn_report_latex_runs(s, q->experiment, mem);
+    } else if (st == RMN_OK) {
+        rmn_report_set set;
+        rmn_table *t = NULL;
+        int n = 0;
+        st = rmn_report_set_load(s, q, &set);
+        if (st == RMN_OK) {
+            st = rmn_paper_tables(s, &set, po, which, &t, &n);
+            rmn_report_set_free(&set);
+        }
+        if (st == RMN_OK && out_dir) {
+            for (int i = 0; st == RMN_OK && i < n; ++i) {
+                char *one = NULL, path[4096];
+                size_t one_len = 0;
+                FILE *f = open_memstream(&one, &one_len);
+                if (!f) {
+                    st = RMN_ERROR(RMN_ENOMEM, "out of memory for a table");
+                    break;
+                }
+                st = rmn_table_write(&t[i], fmt, f);
+                fclose(f);
+                snprintf(path, sizeof path, "%s/tab-%s.%s", out_dir, t[i].name,
+                         rmn_report_format_ext(fmt));
+                if (st == RMN_OK)
+                    st = rmn_report_save(path, one, one_len);
+                if (st == RMN_OK)
+                    fprintf(stderr, "rmn-report: wrote %s\n", path);
+                free(one);
+            }
+        } else if (st == RMN_OK) {
+            st = rmn_tables_write(t, n, fmt, mem);
+        }
+        rmn_paper_tables_free(t, n);
+    }
+    if (st == RMN_OK && standalone)
+        st = rmn_report_latex_end_document(mem);
+    if (fclose(mem) != 0 && st == RMN_OK)
+        st = RMN_ERROR(RMN_ENOMEM, "out of memory for the report");
+    if (st != RMN_OK) {
+        free(*text);
+        *text = NULL;
+    }
+    return st;
+}
+
 int main(int argc, char **argv) {
+    enum { O_DB = 256, O_EXP, O_RUNS, O_SPLIT, O_TABLE, O_STANDALONE, O_OUTDIR, O_FIGURES,
+           O_TERMS, O_SEED, O_RESAMPLES, O_VERSION, O_LATEX, O_MD, O_CSV, O_JSON };
     static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},   {"experiment", required_argument, NULL, 'e'},
-        {"latex", no_argument, NULL, 'l'},      {"standalone", no_argument, NULL, 's'},
-        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0}};
-    const char *db = NULL, *experiment = NULL, *output = NULL;
-    int latex = 0, standalone = 0, c;
+        {"db", required_argument, NULL, O_DB},
+        {"experiment", required_argument, NULL, O_EXP},
+        {"runs", required_argument, NULL, O_RUNS},
+        {"split", required_argument, NULL, O_SPLIT},
+        {"latex", no_argument, NULL, O_LATEX},
+        {"markdown", no_argument, NULL, O_MD},
+        {"csv", no_argument, NULL, O_CSV},
+        {"json", no_argument, NULL, O_JSON},
+        {"table", required_argument, NULL, O_TABLE},
+        {"standalone", no_argument, NULL, O_STANDALONE},
+        {"output", required_argument, NULL, 'o'},
+        {"out-dir", required_argument, NULL, O_OUTDIR},
+        {"figures", required_argument, NULL, O_FIGURES},
+        {"terminals", required_argument, NULL, O_TERMS},
+        {"seed", required_argument, NULL, O_SEED},
+        {"resamples", required_argument, NULL, O_RESAMPLES},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, O_VERSION},
+        {NULL, 0, NULL, 0}};
+    const char *db = NULL, *output = NULL, *out_dir = NULL, *fig_dir = NULL, *which = NULL;
+    rmn_report_query q = {0};
+    rmn_paper_options po = {0};
+    int fmt = -1, standalone = 0, terms = RMN_FIG_PAPER, c;
+    const char **runs = calloc((size_t)argc + 1, sizeof *runs);
+    char **run_bufs = calloc((size_t)argc + 1, sizeof *run_bufs);
+    int n_run_bufs = 0, rc = 0, runs_cap = argc + 1;
+    if (!runs || !run_bufs)
+        return fail("out of memory");
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    while (rc == 0 && (c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        long long v;
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'e': experiment = optarg; break;
-        case 'l': latex = 1; break;
-        case 's': standalone = 1; break;
+        case O_DB: db = optarg; break;
+        case O_EXP: q.experiment = optarg; break;
+        case O_RUNS: {
+            char *copy = strdup(optarg), *save = NULL;
+            if (!copy)
+                return fail("out of memory");
+            run_bufs[n_run_bufs++] = copy;
+            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                if (q.n_runs == runs_cap) {
+                    runs_cap *= 2;
+                    const char **more = realloc(runs, (size_t)runs_cap * sizeof *runs);
+                    if (!more)
+                        return fail("out of memory");
+                    runs = more;
+                }
+                runs[q.n_runs++] = t;
+            }
+            break;
+        }
+        case O_SPLIT:
+            if (strcmp(optarg, "val") != 0 && strcmp(optarg, "test") != 0)
+                rc = usage_error("--split must be val or test, not '%s'", optarg);
+            q.split = optarg;
+            break;
+        case O_LATEX: fmt = RMN_FMT_LATEX; break;
+        case O_MD: fmt = RMN_FMT_MARKDOWN; break;
+        case O_CSV: fmt = RMN_FMT_CSV; break;
+        case O_JSON: fmt = RMN_FMT_JSON; break;
+        case O_TABLE: which = optarg; break;
+        case O_STANDALONE: standalone = 1; break;
         case 'o': output = optarg; break;
+        case O_OUTDIR: out_dir = optarg; break;
+        case O_FIGURES: fig_dir = optarg; break;
+        case O_TERMS:
+            if (parse_terms(optarg, &terms) != 0)
+                rc = usage_error("--terminals takes pdf, png, latex (comma-separated), not '%s'",
+                                 optarg);
+            break;
+        case O_SEED:
+            if (parse_count(optarg, 1, &v) != 0)
+                rc = usage_error("--seed takes a positive integer, not '%s'", optarg);
+            po.seed = (uint64_t)v;
+            break;
+        case O_RESAMPLES:
+            if (parse_count(optarg, 2, &v) != 0 || v > 10000000)
+                rc = usage_error("--resamples takes an integer from 2 to 10000000, not '%s'",
+                                 optarg);
+            po.n_boot = (int)v;
+            break;
         case 'h': usage(stdout); return 0;
-        case 'V': printf("rmn-report %s (rmn %s)\n", RMN_GIT_DESCRIBE, PACKAGE_VERSION); return 0;
+        case O_VERSION: printf("rmn-report %s (rmn %s)\n", RMN_GIT_DESCRIBE, PACKAGE_VERSION); return 0;
         default:
-            fprintf(stderr, "rmn-report: error: unknown or incomplete option '%s'\n",
-                    argv[optind - 1]);
-            usage(stderr);
-            return 2;
+            rc = usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "rmn-report: error: unexpected argument '%s'\n", argv[optind]);
-        usage(stderr);
-        return 2;
+    if (rc == 0 && optind < argc && argv[optind])
+        rc = usage_error("unexpected argument '%s'", argv[optind]);
+    if (rc == 0 && fmt < 0 && !fig_dir)
+        rc = usage_error("%s", "say what to produce (--latex, --markdown, --csv, --json or --figures DIR)");
+    if (rc == 0 && fmt < 0 && (which || standalone || output || out_dir))
+        rc = usage_error("%s", "--table, --standalone, -o and --out-dir need a table format");
+    if (rc == 0 && standalone && fmt != RMN_FMT_LATEX)
+        rc = usage_error("%s", "--standalone is for --latex");
+    if (rc == 0 && output && out_dir)
+        rc = usage_error("%s", "-o and --out-dir exclude each other");
+    if (rc == 0 && standalone && out_dir)
+        rc = usage_error("%s", "--standalone writes one document: use -o, not --out-dir");
+    if (rc == 0 && which && strcmp(which, "runs") == 0 && (fmt != RMN_FMT_LATEX || out_dir))
+        rc = usage_error("%s", "--table runs is a single LaTeX table (--latex, not --out-dir)");
+    if (rc != 0) {
+        for (int i = 0; i < n_run_bufs; ++i)
+            free(run_bufs[i]);
+        free(run_bufs);
+        free(runs);
+        return rc;
     }
-    if (!latex) {
-        fputs("rmn-report: error: say what to produce (--latex)\n", stderr);
-        usage(stderr);
-        return 2;
-    }
+    q.runs = q.n_runs > 0 ? runs : NULL;
     if (!db)
         db = rmn_store_default_path();
 
     rmn_store *s = NULL;
     rmn_store_options ro = {.read_only = 1};
-    if (rmn_store_open_opts(db, &ro, &s) != RMN_OK)
-        return fail(rmn_error_message());
-
-    /* write to a temporary file next to the output, then rename: no half-written table */
-    FILE *out = stdout;
-    char tmp[4096];
-    if (output) {
-        if (snprintf(tmp, sizeof tmp, "%s.tmp", output) >= (int)sizeof tmp) {
-            rmn_store_close(s);
-            return fail("output path too long");
-        }
-        out = fopen(tmp, "w");
-        if (!out) {
-            rmn_store_close(s);
-            fprintf(stderr, "rmn-report: error: %s: cannot create\n", tmp);
-            return 1;
+    int st = rmn_store_open_opts(db, &ro, &s);
+    if (st == RMN_OK && fmt >= 0) {
+        char *text = NULL;
+        size_t len = 0;
+        st = render(s, &q, &po, which, (rmn_report_format)fmt, standalone, out_dir, &text, &len);
+        if (st == RMN_OK && output)
+            st = rmn_report_save(output, text, len);
+        else if (st == RMN_OK && !out_dir &&
+                 (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0))
+            st = RMN_ERROR(RMN_EIO, "writing standard output failed");
+        free(text);
+    }
+    if (st == RMN_OK && fig_dir) {
+        rmn_report_set set;
+        st = rmn_report_set_load(s, &q, &set);
+        if (st == RMN_OK) {
+            st = rmn_report_figures(s, &set, fig_dir, terms, stderr);
+            rmn_report_set_free(&set);
         }
     }
-    int st = RMN_OK;
-    if (standalone)
-        st = rmn_report_latex_begin_document(out);
-    if (st == RMN_OK)
-        st = rmn_report_latex_runs(s, experiment, out);
-    if (st == RMN_OK && standalone)
-        st = rmn_report_latex_end_document(out);
     rmn_store_close(s);
-    if (output) {
-        if (fclose(out) != 0 && st == RMN_OK)
-            st = RMN_ERROR(RMN_EIO, "%s: write failed", tmp);
-        if (st == RMN_OK && rename(tmp, output) != 0)
-            st = RMN_ERROR(RMN_EIO, "%s: cannot rename to %s", tmp, output);
-        if (st != RMN_OK)
-            remove(tmp);
-    } else if (fflush(stdout) != 0 && st == RMN_OK) {
-        st = RMN_ERROR(RMN_EIO, "writing standard output failed");
-    }
+    for (int i = 0; i < n_run_bufs; ++i)
+        free(run_bufs[i]);
+    free(run_bufs);
+    free(runs);
     if (st != RMN_OK)
         return fail(rmn_error_message());
     return 0;

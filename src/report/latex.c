@@ -192,6 +192,7 @@ int rmn_report_latex_runs(rmn_store *s, const char *experiment, FILE *out) {
 
 int rmn_report_latex_begin_document(FILE *out) {
     fputs("\\documentclass{article}\n"
+          "\\usepackage[margin=2cm]{geometry}\n"
           "\\usepackage{booktabs}\n"
           "\\usepackage{siunitx}\n"
           "\\begin{document}\n",

@@ -1,5 +1,16 @@
 /* report.h -- human and machine views of the run store: the run listing (fixed-width text or
- * JSON), everything about one run, and the paper's LaTeX table of runs.
+ * JSON), everything about one run, the LaTeX table of runs, and the entry points of the paper's
+ * tables and figures (`rmn-report`), whose parts live in:
+ *   set.h      which runs and evals a report covers; the ENSEMBLE CONVENTION shared with the
+ *              ensemble code (run kind 'ensemble', members in ensemble_members, fused
+ *              predictions in the ensemble run's own evals, run tag `selection` =
+ *              fixed | val | test)
+ *   paper.h    the tables: zoo, ensemble, perclass, stats
+ *   table.h    the table model and its LaTeX / Markdown / CSV / JSON renderers
+ *   stats.h    Wilson intervals, McNemar's exact test, paired bootstrap (GSL)
+ *   figures.h  gnuplot scripts (confusion matrices, training curves, zoo plot) and their driver
+ *   gnuplot.h  finding and running gnuplot
+ * Nothing is recomputed from checkpoints: everything is read from the store.
  * Every function writes to a caller's FILE and reads the store only. Numbers are formatted by
  * hand (never through the C locale's decimal point); accuracies print as percentages.
  * Returns RMN_OK, RMN_ENOTFOUND (unknown run or experiment; the message names it and the db
@@ -31,5 +42,8 @@ int rmn_report_latex_runs(rmn_store *s, const char *experiment, FILE *out);
 /* Wraps a LaTeX fragment in a compilable article (booktabs, siunitx). */
 int rmn_report_latex_begin_document(FILE *out);
 int rmn_report_latex_end_document(FILE *out);
+
+/* Writes data to path atomically: a temporary file next to it, fsync, rename. */
+int rmn_report_save(const char *path, const char *data, size_t len);
 
 #endif
