@@ -25,6 +25,12 @@ typedef struct {
     int (*hofs)[3][4];  /* HAAR: per feature, per rectangle, 4 corners */
     float (*hw)[3];     /* HAAR weights */
     int (*lofs)[16];    /* LBP: 4x4 grid corners */
+    struct haar_stump {  /* HAAR stump cascades: each weak classifier flattened */
+        int   o[3][4];
+        float w[3];
+        float threshold, left, right;
+        int   tilted;
+    } *stumps;
 } bound;
 
 static void rect_ofs(int o[4], int x, int y, int w, int h, int stride) {
@@ -60,6 +66,22 @@ static int bind(bound *b, const rmn_cascade *c, int stride) {
                 b->hw[i][r] = f->r[r].weight;
             }
         }
+        if (c->max_nodes_per_tree == 1) {
+            b->stumps = calloc((size_t)c->ntrees, sizeof *b->stumps);
+            if (!b->stumps)
+                return RMN_ERROR(RMN_ENOMEM, "out of memory binding a cascade");
+            for (int t = 0; t < c->ntrees; ++t) {
+                const rmn_cascade_node *nd = &c->nodes[c->trees[t].first_node];
+                struct haar_stump *st = &b->stumps[t];
+                memcpy(st->o, b->hofs[nd->feature], sizeof st->o);
+                memcpy(st->w, b->hw[nd->feature], sizeof st->w);
+                st->tilted = c->haar[nd->feature].tilted;
+                st->threshold = nd->threshold;
+                /* a stump's children are leaves 0 and 1 (left = 0, right = -1 as written) */
+                st->left = c->leaves[c->trees[t].first_leaf - (nd->left > 0 ? 0 : nd->left)];
+                st->right = c->leaves[c->trees[t].first_leaf - (nd->right > 0 ? 0 : nd->right)];
+            }
+        }
     } else {
         b->lofs = calloc((size_t)c->nfeatures, sizeof *b->lofs);
         if (!b->lofs)
@@ -78,6 +100,7 @@ static void unbind(bound *b) {
     free(b->hofs);
     free(b->hw);
     free(b->lofs);
+    free(b->stumps);
 }
 
 #define SUM4(p, o) ((int32_t)((p)[(o)[0]] - (p)[(o)[1]] - (p)[(o)[2]] + (p)[(o)[3]]))
@@ -123,6 +146,24 @@ static int eval_at(const bound *b, const uint32_t *sum, const uint32_t *sqsum,
         vnf = (float)(1. / sqrt(nf));
         if (!(area * vnf < 1e-1))
             return -1;
+    }
+    if (b->stumps) { /* the common case (frontalface_default, alt, alt2 ...): flat loop */
+        const struct haar_stump *st = b->stumps;
+        for (int si = 0; si < c->nstages; ++si) {
+            const rmn_cascade_stage *stage = &c->stages[si];
+            double acc = 0;
+            for (int k = 0; k < stage->ntrees; ++k, ++st) {
+                const uint32_t *p = st->tilted ? pt : ps;
+                float v = st->w[0] * (float)SUM4(p, st->o[0]) + st->w[1] * (float)SUM4(p, st->o[1]);
+                if (st->w[2] != 0.0f)
+                    v += st->w[2] * (float)SUM4(p, st->o[2]);
+                v *= vnf;
+                acc += (double)v < st->threshold ? st->left : st->right;
+            }
+            if (acc < stage->threshold)
+                return -si;
+        }
+        return 1;
     }
     const rmn_cascade_node *nodes = c->nodes;
     const float *leaves = c->leaves;
