@@ -5,3 +5,6 @@ TESTS += tests/cli-resume.sh
 check_PROGRAMS += tests/test-ensemble
 tests_test_ensemble_SOURCES = tests/test-ensemble.c tests/tap.h
 TESTS += tests/test-ensemble
+
+dist_check_SCRIPTS += tests/cli-train.sh
+TESTS += tests/cli-train.sh

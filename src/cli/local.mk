@@ -3,3 +3,5 @@ bin_PROGRAMS += src/rmn-exp
 src_rmn_exp_SOURCES = %D%/rmn-exp.c
 bin_PROGRAMS += src/rmn-ensemble
 src_rmn_ensemble_SOURCES = %D%/rmn-ensemble.c
+bin_PROGRAMS += src/rmn-train
+src_rmn_train_SOURCES = %D%/rmn-train.c

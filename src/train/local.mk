@@ -5,4 +5,5 @@ src_librmn_a_SOURCES += \
 	%D%/trainer.c %D%/trainer.h \
 	%D%/checkpoint.c %D%/checkpoint.h \
 	%D%/runs.c %D%/runs.h \
-	%D%/ensemble.c %D%/ensemble.h
+	%D%/ensemble.c %D%/ensemble.h \
+	%D%/experiment.c %D%/experiment.h

@@ -1,0 +1,40 @@
+/* experiment.h -- running an experiment end to end, and resuming one run: the logic behind
+ * `rmn-exp run`, `rmn-exp resume` and `rmn-train`.
+ *
+ * An experiment's data is loaded and validated before the store is opened (bad input never
+ * writes anything); each selected run is skipped when finished, left alone when live elsewhere,
+ * resumed when stopped, else started; after all runs succeed the experiment's ensemble (if any)
+ * is fused. A failing run is recorded FAILED and the others still run; a stop request ends the
+ * current run as KILLED and stops. */
+#ifndef RMN_TRAIN_EXPERIMENT_H
+#define RMN_TRAIN_EXPERIMENT_H
+
+#include "store/store.h"
+#include "train/config.h"
+
+#include <signal.h>
+#include <stdio.h>
+
+typedef struct {
+    const char            *db_path;         /* NULL: $RMN_DB or rmn.db */
+    int                    busy_timeout_ms; /* 0: the store's default */
+    const char            *data_path;       /* NULL: the experiment's ("sample" = the bundled one) */
+    const char            *only;            /* run only the runs of this model_name or arch */
+    long                   seed;            /* >= 0: replaces every run's seed */
+    long                   epochs;          /* > 0: at most this many epochs */
+    int                    threads;         /* 0: OpenMP's default */
+    const char            *checkpoint_root; /* NULL: $RMN_CHECKPOINTS, else checkpoints/ beside the store */
+    FILE                  *log;             /* progress (stderr) */
+    FILE                  *out;             /* one result line per run, the ensemble table (stdout) */
+    volatile sig_atomic_t *stop;
+} rmn_experiment_options;
+
+/* Runs exp (adjusted by the options). RMN_OK when every selected run finished. */
+int rmn_experiment_execute(rmn_experiment *exp, const rmn_experiment_options *o);
+/* Continues the stopped training run `ref` (id, uuid prefix or name) from its last completed
+ * epoch, on the data file it recorded (or o->data_path, which must have the same sha256). */
+int rmn_experiment_resume(const char *ref, const rmn_experiment_options *o);
+/* Opens the store named by the options. */
+int rmn_experiment_open_store(const rmn_experiment_options *o, rmn_store **out);
+
+#endif
