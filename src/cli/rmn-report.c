@@ -174,8 +174,11 @@ int main(int argc, char **argv) {
     const char **runs = calloc((size_t)argc + 1, sizeof *runs);
     char **run_bufs = calloc((size_t)argc + 1, sizeof *run_bufs);
     int n_run_bufs = 0, rc = 0, runs_cap = argc + 1;
-    if (!runs || !run_bufs)
+    if (!runs || !run_bufs) {
+        free(runs);
+        free(run_bufs);
         return fail("out of memory");
+    }
     opterr = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         long long v;
@@ -184,15 +187,19 @@ int main(int argc, char **argv) {
         case O_EXP: q.experiment = optarg; break;
         case O_RUNS: {
             char *copy = strdup(optarg), *save = NULL;
-            if (!copy)
-                return fail("out of memory");
+            if (!copy) {
+                rc = fail("out of memory");
+                break;
+            }
             run_bufs[n_run_bufs++] = copy;
             for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
                 if (q.n_runs == runs_cap) {
                     runs_cap *= 2;
                     const char **more = realloc(runs, (size_t)runs_cap * sizeof *runs);
-                    if (!more)
-                        return fail("out of memory");
+                    if (!more) {
+                        rc = fail("out of memory");
+                        break;
+                    }
                     runs = more;
                 }
                 runs[q.n_runs++] = t;
@@ -229,8 +236,14 @@ int main(int argc, char **argv) {
                                  optarg);
             po.n_boot = (int)v;
             break;
-        case 'h': usage(stdout); return 0;
-        case O_VERSION: printf("rmn-report %s (rmn %s)\n", RMN_GIT_DESCRIBE, PACKAGE_VERSION); return 0;
+        case 'h':
+            usage(stdout);
+            rc = -1; /* done: exit 0 */
+            break;
+        case O_VERSION:
+            printf("rmn-report %s (rmn %s)\n", RMN_GIT_DESCRIBE, PACKAGE_VERSION);
+            rc = -1;
+            break;
         default:
             rc = usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -254,7 +267,7 @@ int main(int argc, char **argv) {
             free(run_bufs[i]);
         free(run_bufs);
         free(runs);
-        return rc;
+        return rc < 0 ? 0 : rc;
     }
     q.runs = q.n_runs > 0 ? runs : NULL;
     if (!db)
