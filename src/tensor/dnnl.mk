@@ -1,3 +1,4 @@
 # src/tensor/dnnl.mk -- the oneDNN backend (included by src/tensor/local.mk)
 src_librmn_a_SOURCES += \
 	%D%/dnnl_backend.h %D%/dnnl_internal.h %D%/dnnl_state.c %D%/dnnl_conv.c %D%/dnnl_bn.c
+include src/bench/local.mk

@@ -1,0 +1,265 @@
+/* bench.c -- conv and model step timings, the FMA peak (see bench.h). */
+#include "bench/bench.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <immintrin.h>
+
+#include "core/error.h"
+#include "core/rng.h"
+#include "nn/graph.h"
+#include "tensor/backend.h"
+#include "tensor/dnnl_backend.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+double rmn_bench_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double rmn_bench_median(double *v, int n) {
+    if (n < 1)
+        return 0.0;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static const char *const mode_names[] = {"fwd", "bwd", "train", "infer"};
+
+int rmn_bench_mode_parse(const char *s, rmn_bench_mode *mode) {
+    for (int i = 0; i < 4; ++i)
+        if (s && strcmp(s, mode_names[i]) == 0) {
+            *mode = (rmn_bench_mode)i;
+            return RMN_OK;
+        }
+    return RMN_ERROR(RMN_EINVAL, "unknown mode '%s' (fwd, bwd, train, infer)", s ? s : "");
+}
+
+const char *rmn_bench_mode_name(rmn_bench_mode mode) { return mode_names[mode]; }
+
+static void finish(rmn_bench_result *r, double *t, int steps, double gflop, int batch) {
+    r->steps = steps;
+    r->gflop = gflop;
+    r->median_s = rmn_bench_median(t, steps);
+    r->min_s = t[0];
+    r->max_s = t[steps - 1];
+    r->images_per_s = r->median_s > 0 ? batch / r->median_s : 0;
+    r->gflops = r->median_s > 0 ? gflop / r->median_s : 0;
+}
+
+static float *rand_buf(size_t n, rmn_rng *rng) {
+    float *p = malloc((n ? n : 1) * sizeof(float));
+    if (p)
+        for (size_t i = 0; i < n; ++i)
+            p[i] = (float)(2.0 * rmn_rng_uniform(rng) - 1.0);
+    return p;
+}
+
+int rmn_bench_conv(const rmn_bench_conv_opts *o, rmn_bench_result *r) {
+    const rmn_backend *be = rmn_backend_find(o->backend);
+    if (!be)
+        return rmn_error_code();
+    if (o->steps < 1 || o->steps > 1000 || o->warmup < 0)
+        return RMN_ERROR(RMN_EINVAL, "bench: steps must be 1..1000 (got %d)", o->steps);
+    rmn_backend ops;
+    rmn_backend_resolve(be, &ops);
+    const rmn_conv2d_shape *sh = &o->sh;
+    const int g = sh->groups > 0 ? sh->groups : 1;
+    const size_t nx = (size_t)sh->n * sh->c * sh->h * sh->w;
+    const size_t nw = (size_t)sh->k * (sh->c / g) * sh->r * sh->s;
+    const size_t ny = (size_t)sh->n * sh->k * sh->p * sh->q;
+    const size_t nws = ops.conv2d_workspace(sh, o->nthreads);
+    rmn_rng rng;
+    rmn_rng_init(&rng, 1, RMN_STREAM_INIT);
+    float *x = rand_buf(nx, &rng), *w = rand_buf(nw, &rng), *b = rand_buf((size_t)sh->k, &rng);
+    float *dy = rand_buf(ny, &rng), *y = rand_buf(ny, &rng), *dx = rand_buf(nx, &rng);
+    float *dw = rand_buf(nw, &rng), *db = rand_buf((size_t)sh->k, &rng);
+    float *ws = NULL;
+    double *t = malloc((size_t)o->steps * sizeof(double));
+    void *state = NULL;
+    int rc = RMN_OK;
+    if (nws && posix_memalign((void **)&ws, 64, nws * sizeof(float)) != 0)
+        ws = NULL;
+    if (!x || !w || !b || !dy || !y || !dx || !dw || !db || !t || (nws && !ws)) {
+        rc = RMN_ERROR(RMN_ENOMEM, "bench: cannot allocate buffers for the conv");
+        goto out;
+    }
+    if (ops.state_create && (rc = ops.state_create(&state)) != RMN_OK)
+        goto out;
+    if (be == &rmn_backend_dnnl && o->winograd >= 0)
+        rmn_dnnl_set_winograd(state, o->winograd);
+    const rmn_exec ex = {.ws = ws, .nthreads = o->nthreads, .state = state};
+    for (int i = -o->warmup; i < o->steps; ++i) {
+        const double t0 = rmn_bench_now();
+        if (o->mode != RMN_BENCH_BWD)
+            ops.conv2d_forward(&ex, y, x, w, b, sh);
+        if (o->mode == RMN_BENCH_BWD || o->mode == RMN_BENCH_TRAIN)
+            ops.conv2d_backward(&ex, dx, dw, db, dy, x, w, sh);
+        if (i >= 0)
+            t[i] = rmn_bench_now() - t0;
+    }
+    const double f = 2e-9 * sh->n * sh->k * sh->p * sh->q * (double)(sh->c / g) * sh->r * sh->s;
+    const double mult = o->mode == RMN_BENCH_BWD ? 2 : o->mode == RMN_BENCH_TRAIN ? 3 : 1;
+    finish(r, t, o->steps, f * mult, sh->n);
+out:
+    if (state && ops.state_free)
+        ops.state_free(state);
+    free(x), free(w), free(b), free(dy), free(y), free(dx), free(dw), free(db), free(ws);
+    free(t);
+    return rc;
+}
+
+int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_bench_prof_row *rows,
+                    int *nrows) {
+    static rmn_backend wrapped; /* the net keeps a pointer to its backend */
+    const rmn_backend *be = rmn_backend_find(o->backend);
+    if (!be)
+        return rmn_error_code();
+    if (o->steps < 1 || o->steps > 1000 || o->warmup < 0 || o->batch < 1)
+        return RMN_ERROR(RMN_EINVAL, "bench: bad steps %d or batch %d", o->steps, o->batch);
+    if (o->winograd >= 0)
+        setenv("RMN_DNNL_WINOGRAD", o->winograd ? "1" : "0", 1);
+    const rmn_model_config cfg = {.in_channels = o->in_channels, .image_size = o->image_size,
+                                  .num_classes = o->num_classes, .seed = 1, .width = 0};
+    rmn_net *net = NULL;
+    RMN_TRY(rmn_model_create(o->model, &cfg, &net));
+    rmn_bench_prof_wrap(be, &wrapped);
+    const size_t nx = (size_t)o->batch * o->in_channels * o->image_size * o->image_size;
+    rmn_rng rng, drop;
+    rmn_rng_init(&rng, 1, RMN_STREAM_SHUFFLE);
+    rmn_rng_init(&drop, 1, RMN_STREAM_DROPOUT);
+    float *x = rand_buf(nx, &rng);
+    int32_t *labels = malloc((size_t)o->batch * sizeof(int32_t));
+    double *t = malloc((size_t)o->steps * sizeof(double));
+    int rc = RMN_OK;
+    if (!x || !labels || !t) {
+        rc = RMN_ERROR(RMN_ENOMEM, "bench: cannot allocate the batch");
+        goto out;
+    }
+    for (int i = 0; i < o->batch; ++i)
+        labels[i] = (int32_t)(i % o->num_classes);
+    if ((rc = rmn_net_use_backend(net, &wrapped)) != RMN_OK ||
+        (rc = rmn_net_set_threads(net, o->nthreads)) != RMN_OK ||
+        (rc = rmn_net_plan(net, o->batch)) != RMN_OK)
+        goto out;
+    const int train = o->mode != RMN_BENCH_INFER;
+    double gflop = 0;
+    for (int i = -o->warmup; i < o->steps && rc == RMN_OK; ++i) {
+        if (i == 0)
+            rmn_bench_prof_reset();
+        const double t0 = rmn_bench_now();
+        double loss;
+        rc = rmn_net_forward(net, x, o->batch, train, &drop);
+        if (rc == RMN_OK && train)
+            rc = rmn_net_loss(net, labels, NULL, &loss, NULL);
+        if (rc == RMN_OK && train)
+            rc = rmn_net_backward(net);
+        if (i >= 0)
+            t[i] = rmn_bench_now() - t0;
+    }
+    if (rc != RMN_OK)
+        goto out;
+    rmn_bench_prof_row tmp[RMN_BENCH_PROF_MAX];
+    const int n = rmn_bench_prof_rows(tmp, RMN_BENCH_PROF_MAX);
+    for (int i = 0; i < n; ++i) {
+        gflop += tmp[i].gflop / o->steps;
+        tmp[i].seconds /= o->steps;
+        tmp[i].gflop /= o->steps;
+        tmp[i].calls /= o->steps;
+    }
+    if (rows) {
+        memcpy(rows, tmp, (size_t)n * sizeof *rows);
+        *nrows = n;
+    }
+    finish(r, t, o->steps, gflop, o->batch);
+out:
+    rmn_net_free(net);
+    free(x), free(labels), free(t);
+    return rc;
+}
+
+// --- FMA peak -----------------------------------------------------------------------------
+
+/* 12 independent accumulator chains hide the FMA latency; each returns the flops done. */
+__attribute__((target("avx2,fma"))) static double peak256(long iters, volatile float *sink) {
+    const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+    __m256 a[12];
+    for (int k = 0; k < 12; ++k)
+        a[k] = _mm256_set1_ps((float)k);
+    for (long i = 0; i < iters; ++i)
+        _Pragma("GCC unroll 12") for (int k = 0; k < 12; ++k) a[k] = _mm256_fmadd_ps(a[k], m, c);
+    float s = 0, out[8];
+    for (int k = 0; k < 12; ++k) {
+        _mm256_storeu_ps(out, a[k]);
+        s += out[0];
+    }
+    *sink = s;
+    return 2.0 * 8 * 12 * (double)iters;
+}
+
+__attribute__((target("avx512f"))) static double peak512(long iters, volatile float *sink) {
+    const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+    __m512 a[12];
+    for (int k = 0; k < 12; ++k)
+        a[k] = _mm512_set1_ps((float)k);
+    for (long i = 0; i < iters; ++i)
+        _Pragma("GCC unroll 12") for (int k = 0; k < 12; ++k) a[k] = _mm512_fmadd_ps(a[k], m, c);
+    float s = 0, out[16];
+    for (int k = 0; k < 12; ++k) {
+        _mm512_storeu_ps(out, a[k]);
+        s += out[0];
+    }
+    *sink = s;
+    return 2.0 * 16 * 12 * (double)iters;
+}
+
+static double run_peak(int nthreads, double seconds, int wide) {
+    long iters = 1 << 16;
+    double flops = 0, dt = 0;
+    volatile float sink;
+    for (;;) { /* grow until one run takes a tenth of the budget */
+        const double t0 = rmn_bench_now();
+        flops = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nthreads) reduction(+ : flops)
+#endif
+        flops += wide ? peak512(iters, &sink) : peak256(iters, &sink);
+        dt = rmn_bench_now() - t0;
+        if (dt > seconds / 10 || iters > (1L << 40))
+            break;
+        iters *= 4;
+    }
+    double best = flops / dt;
+    for (int rep = 0; rep < 5; ++rep) {
+        const double t0 = rmn_bench_now();
+        flops = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nthreads) reduction(+ : flops)
+#endif
+        flops += wide ? peak512(iters, &sink) : peak256(iters, &sink);
+        dt = rmn_bench_now() - t0;
+        if (flops / dt > best)
+            best = flops / dt;
+    }
+    (void)nthreads;
+    return best * 1e-9;
+}
+
+void rmn_bench_peak(int nthreads, double seconds, double *gflops_avx2, double *gflops_avx512) {
+    __builtin_cpu_init();
+    *gflops_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+                       ? run_peak(nthreads, seconds, 0)
+                       : 0;
+    *gflops_avx512 = __builtin_cpu_supports("avx512f") ? run_peak(nthreads, seconds, 1) : 0;
+}

@@ -1,0 +1,74 @@
+/* bench.h -- the measurements behind rmn-bench: one conv op, a registered model's training or
+ * inference step, the machine's FMA peak; and a profiling backend that times every op a
+ * model calls. Each measurement warms up, then times `steps` steps and reports the median. */
+#ifndef RMN_BENCH_BENCH_H
+#define RMN_BENCH_BENCH_H
+
+#include <stddef.h>
+
+#include "tensor/ops.h"
+
+typedef enum { RMN_BENCH_FWD, RMN_BENCH_BWD, RMN_BENCH_TRAIN, RMN_BENCH_INFER } rmn_bench_mode;
+
+/* "fwd" "bwd" "train" "infer" -> mode; RMN_EINVAL otherwise. */
+int rmn_bench_mode_parse(const char *s, rmn_bench_mode *mode);
+const char *rmn_bench_mode_name(rmn_bench_mode mode);
+
+typedef struct {
+    double median_s, min_s, max_s; /* seconds per step over the timed steps */
+    double gflop;                  /* floating-point work of one step (conv/linear MACs x 2) */
+    double images_per_s, gflops;   /* batch / median, gflop / median */
+    int steps;
+} rmn_bench_result;
+
+/* Per-op time of one model step (mean over the timed steps), sorted by time, descending. */
+typedef struct {
+    char op[32];
+    double seconds, gflop;
+    long calls; /* per step */
+} rmn_bench_prof_row;
+#define RMN_BENCH_PROF_MAX 48
+
+typedef struct {
+    rmn_conv2d_shape sh;
+    const char *backend;
+    rmn_bench_mode mode; /* FWD, BWD (data + weights), TRAIN (both) */
+    int nthreads, warmup, steps;
+    int winograd; /* -1 leave the backend's default, else 0/1 (dnnl only) */
+} rmn_bench_conv_opts;
+
+/* Times conv2d on random data with the backend. RMN_ENOTFOUND for an unknown backend. */
+int rmn_bench_conv(const rmn_bench_conv_opts *o, rmn_bench_result *r);
+
+typedef struct {
+    const char *model, *backend;
+    rmn_bench_mode mode; /* TRAIN (forward + loss + backward) or INFER (forward, eval mode) */
+    int batch, nthreads, warmup, steps, image_size, in_channels, num_classes;
+    int winograd;
+} rmn_bench_model_opts;
+
+/* Times a model step; fills rows (up to RMN_BENCH_PROF_MAX, *nrows of them) with the per-op
+ * breakdown when rows is non-NULL. RMN_ENOTFOUND for an unknown model or backend. */
+int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_bench_prof_row *rows,
+                    int *nrows);
+
+/* FMA peak of nthreads threads running independent fused multiply-adds for about seconds:
+ * GFLOP/s with 256-bit (AVX2+FMA) and 512-bit (AVX-512F) vectors; 0 where the CPU lacks it. */
+void rmn_bench_peak(int nthreads, double seconds, double *gflops_avx2, double *gflops_avx512);
+
+/* Monotonic seconds. */
+double rmn_bench_now(void);
+/* Median of v[0..n) (sorts v). */
+double rmn_bench_median(double *v, int n);
+
+// --- profiling backend (profile.c) --------------------------------------------------------
+
+struct rmn_backend;
+/* Sets out to a copy of inner (resolved) whose main entries time themselves and count their
+ * FLOPs into a global profile (one profiled net at a time, single caller thread). */
+void rmn_bench_prof_wrap(const struct rmn_backend *inner, struct rmn_backend *out);
+void rmn_bench_prof_reset(void);
+/* Copies the profile so far (totals since reset), sorted by time; returns the row count. */
+int rmn_bench_prof_rows(rmn_bench_prof_row *rows, int max);
+
+#endif

@@ -1,0 +1,301 @@
+/* rmn-bench.c -- engine benchmarks: one conv (--op conv --shape ...), a registered model's
+ * step (--model NAME), the distinct convs of a ResNet at 48x48 (--suite resnet-convs), or the
+ * machine's FMA peak (--peak). One line per measurement, JSON with --json. Thin: the work is
+ * in src/bench. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench/bench.h"
+#include "core/error.h"
+#include "nn/net.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static const char USAGE[] =
+    "usage: rmn-bench --op conv --shape N,C,H,W,K,kh,kw,stride,pad [--mode fwd|bwd|train]\n"
+    "       rmn-bench --model NAME [--batch 64] [--mode train|infer] [--profile]\n"
+    "       rmn-bench --suite resnet-convs [--batch 64]\n"
+    "       rmn-bench --peak\n"
+    "common: [--backend ref|cpu|dnnl] (default dnnl) [--threads T] (0 = OpenMP default)\n"
+    "        [--steps S] (timed, default 10) [--warmup W] (default 2) [--winograd 0|1]\n"
+    "        [--image-size 48] [--in-channels 1] [--classes 7] [--json]\n"
+    "Each measurement reports the median seconds per step, images/s and GFLOP/s.\n";
+
+typedef struct {
+    const char *backend;
+    int threads, steps, warmup, winograd, json, profile, batch;
+    int image_size, in_channels, classes;
+    rmn_bench_mode mode;
+    int mode_set;
+} opts;
+
+static int fail(void) {
+    fprintf(stderr, "rmn-bench: error: %s\n", rmn_error_message());
+    return 1;
+}
+
+static int usage_error(const char *msg) {
+    fprintf(stderr, "rmn-bench: %s\n", msg);
+    fputs(USAGE, stderr);
+    return 2;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static void put_result(json_t *o, const rmn_bench_result *r) {
+    json_object_set_new(o, "median_s", json_real(r->median_s));
+    json_object_set_new(o, "min_s", json_real(r->min_s));
+    json_object_set_new(o, "max_s", json_real(r->max_s));
+    json_object_set_new(o, "steps", json_integer(r->steps));
+    json_object_set_new(o, "gflop_per_step", json_real(r->gflop));
+    json_object_set_new(o, "images_per_s", json_real(r->images_per_s));
+    json_object_set_new(o, "gflops", json_real(r->gflops));
+}
+
+static void emit(json_t *o, int as_json) {
+    if (as_json) {
+        char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+        if (s)
+            puts(s);
+        free(s);
+    } else {
+        const char *k;
+        json_t *v;
+        json_object_foreach(o, k, v) {
+            if (json_is_array(v) || json_is_object(v))
+                continue;
+            char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(4));
+            printf("%s=%s ", k, s ? s : "?");
+            free(s);
+        }
+        putchar('\n');
+        json_t *prof = json_object_get(o, "profile");
+        size_t i;
+        json_array_foreach(prof, i, v) {
+            printf("  %-14s %9.3f ms %5lld calls %8.2f GFLOP/s\n",
+                   json_string_value(json_object_get(v, "op")),
+                   json_real_value(json_object_get(v, "ms")),
+                   json_integer_value(json_object_get(v, "calls")),
+                   json_real_value(json_object_get(v, "gflops")));
+        }
+    }
+    fflush(stdout);
+    json_decref(o);
+}
+
+static json_t *header(const char *kind, const opts *o, const char *mode) {
+    json_t *j = json_object();
+    json_object_set_new(j, "kind", json_string(kind));
+    json_object_set_new(j, "backend", json_string(o->backend));
+    json_object_set_new(j, "threads", json_integer(o->threads));
+    json_object_set_new(j, "mode", json_string(mode));
+    json_object_set_new(j, "winograd", json_integer(o->winograd));
+    return j;
+}
+
+static int bench_conv(const opts *o, const int s[9], const char *label) {
+    rmn_bench_conv_opts c = {.backend = o->backend, .mode = o->mode_set ? o->mode : RMN_BENCH_FWD,
+                             .nthreads = o->threads, .warmup = o->warmup, .steps = o->steps,
+                             .winograd = o->winograd};
+    if (c.mode == RMN_BENCH_INFER)
+        c.mode = RMN_BENCH_FWD;
+    const rmn_conv_params p = {.kh = s[5], .kw = s[6], .stride_h = s[7], .stride_w = s[7],
+                               .pad_h = s[8], .pad_w = s[8]};
+    RMN_TRY(rmn_conv2d_shape_full(&c.sh, s[0], s[1], s[2], s[3], s[4], &p));
+    rmn_bench_result r;
+    RMN_TRY(rmn_bench_conv(&c, &r));
+    json_t *j = header("op", o, rmn_bench_mode_name(c.mode));
+    json_object_set_new(j, "op", json_string("conv"));
+    if (label)
+        json_object_set_new(j, "label", json_string(label));
+    char shape[128];
+    snprintf(shape, sizeof shape, "%d,%d,%d,%d,%d,%d,%d,%d,%d", s[0], s[1], s[2], s[3], s[4],
+             s[5], s[6], s[7], s[8]);
+    json_object_set_new(j, "shape", json_string(shape));
+    json_object_set_new(j, "batch", json_integer(s[0]));
+    put_result(j, &r);
+    emit(j, o->json);
+    return RMN_OK;
+}
+
+static int bench_model(const opts *o, const char *name) {
+    rmn_bench_model_opts m = {.model = name, .backend = o->backend,
+                              .mode = o->mode_set ? o->mode : RMN_BENCH_TRAIN,
+                              .batch = o->batch, .nthreads = o->threads, .warmup = o->warmup,
+                              .steps = o->steps, .image_size = o->image_size,
+                              .in_channels = o->in_channels, .num_classes = o->classes,
+                              .winograd = o->winograd};
+    if (m.mode != RMN_BENCH_INFER)
+        m.mode = RMN_BENCH_TRAIN;
+    rmn_bench_result r;
+    rmn_bench_prof_row rows[RMN_BENCH_PROF_MAX];
+    int n = 0;
+    RMN_TRY(rmn_bench_model(&m, &r, rows, &n));
+    json_t *j = header("model", o, rmn_bench_mode_name(m.mode));
+    json_object_set_new(j, "model", json_string(name));
+    json_object_set_new(j, "batch", json_integer(o->batch));
+    json_object_set_new(j, "image_size", json_integer(o->image_size));
+    put_result(j, &r);
+    if (o->profile) {
+        json_t *a = json_array();
+        for (int i = 0; i < n; ++i) {
+            json_t *row = json_object();
+            json_object_set_new(row, "op", json_string(rows[i].op));
+            json_object_set_new(row, "ms", json_real(1e3 * rows[i].seconds));
+            json_object_set_new(row, "calls", json_integer(rows[i].calls));
+            json_object_set_new(row, "share", json_real(rows[i].seconds / r.median_s));
+            json_object_set_new(row, "gflops", json_real(rows[i].seconds > 0
+                                                             ? rows[i].gflop / rows[i].seconds
+                                                             : 0));
+            json_array_append_new(a, row);
+        }
+        json_object_set_new(j, "profile", a);
+    }
+    emit(j, o->json);
+    return RMN_OK;
+}
+
+/* The distinct convs of a ResNet (basic blocks) on a 48x48 input: stem, then stages of 64,
+ * 128, 256, 512 channels at 48, 24, 12, 6 pixels (3x3 s1, 3x3 s2 entry, 1x1 s2 shortcut). */
+static int suite_resnet(const opts *o) {
+    static const struct {
+        const char *label;
+        int c, h, k, kern, stride, pad;
+    } convs[] = {
+        {"stem 3x3 1->64 @48", 1, 48, 64, 3, 1, 1},
+        {"3x3 64->64 @48", 64, 48, 64, 3, 1, 1},
+        {"3x3 s2 64->128 @48", 64, 48, 128, 3, 2, 1},
+        {"1x1 s2 64->128 @48", 64, 48, 128, 1, 2, 0},
+        {"3x3 128->128 @24", 128, 24, 128, 3, 1, 1},
+        {"3x3 s2 128->256 @24", 128, 24, 256, 3, 2, 1},
+        {"1x1 s2 128->256 @24", 128, 24, 256, 1, 2, 0},
+        {"3x3 256->256 @12", 256, 12, 256, 3, 1, 1},
+        {"3x3 s2 256->512 @12", 256, 12, 512, 3, 2, 1},
+        {"1x1 s2 256->512 @12", 256, 12, 512, 1, 2, 0},
+        {"3x3 512->512 @6", 512, 6, 512, 3, 1, 1},
+    };
+    opts q = *o;
+    if (!q.mode_set)
+        q.mode = RMN_BENCH_TRAIN, q.mode_set = 1;
+    for (size_t i = 0; i < sizeof convs / sizeof convs[0]; ++i) {
+        const int s[9] = {o->batch, convs[i].c, convs[i].h, convs[i].h, convs[i].k,
+                          convs[i].kern, convs[i].kern, convs[i].stride, convs[i].pad};
+        RMN_TRY(bench_conv(&q, s, convs[i].label));
+    }
+    return RMN_OK;
+}
+
+/* libgomp reads OMP_WAIT_POLICY once, when it loads: without it, idle threads spin for a
+ * while at each barrier, and with another process on a core the spinners steal the time the
+ * working threads need (throughput falls to a quarter here). Unless the user chose a policy,
+ * re-execute once with OMP_WAIT_POLICY=passive. */
+static void ensure_passive_wait(char **argv) {
+    if (getenv("OMP_WAIT_POLICY") || getenv("RMN_BENCH_REEXEC"))
+        return;
+    setenv("OMP_WAIT_POLICY", "passive", 1);
+    setenv("RMN_BENCH_REEXEC", "1", 1);
+    execv("/proc/self/exe", argv);
+    /* could not re-execute: go on with the runtime's default */
+}
+
+int main(int argc, char **argv) {
+    ensure_passive_wait(argv);
+    opts o = {.backend = "dnnl", .threads = 0, .steps = 10, .warmup = 2, .winograd = -1,
+              .batch = 64, .image_size = 48, .in_channels = 1, .classes = 7};
+    const char *op = NULL, *shape = NULL, *model = NULL, *suite = NULL;
+    int peak = 0;
+    enum { O_OP = 256, O_SHAPE, O_BACKEND, O_MODE, O_THREADS, O_JSON, O_MODEL, O_BATCH,
+           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES };
+    static const struct option longopts[] = {
+        {"op", required_argument, NULL, O_OP},         {"shape", required_argument, NULL, O_SHAPE},
+        {"backend", required_argument, NULL, O_BACKEND}, {"mode", required_argument, NULL, O_MODE},
+        {"threads", required_argument, NULL, O_THREADS}, {"json", no_argument, NULL, O_JSON},
+        {"model", required_argument, NULL, O_MODEL},   {"batch", required_argument, NULL, O_BATCH},
+        {"profile", no_argument, NULL, O_PROFILE},     {"suite", required_argument, NULL, O_SUITE},
+        {"peak", no_argument, NULL, O_PEAK},           {"steps", required_argument, NULL, O_STEPS},
+        {"warmup", required_argument, NULL, O_WARMUP}, {"winograd", required_argument, NULL, O_WINO},
+        {"image-size", required_argument, NULL, O_IMG},
+        {"in-channels", required_argument, NULL, O_INCH},
+        {"classes", required_argument, NULL, O_CLASSES}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int ch;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int bad = 0;
+        switch (ch) {
+        case O_OP: op = optarg; break;
+        case O_SHAPE: shape = optarg; break;
+        case O_BACKEND: o.backend = optarg; break;
+        case O_MODE:
+            if (rmn_bench_mode_parse(optarg, &o.mode) != RMN_OK)
+                return usage_error(rmn_error_message());
+            o.mode_set = 1;
+            break;
+        case O_THREADS: bad = parse_int(optarg, 0, 1024, &o.threads); break;
+        case O_JSON: o.json = 1; break;
+        case O_MODEL: model = optarg; break;
+        case O_BATCH: bad = parse_int(optarg, 1, 1 << 20, &o.batch); break;
+        case O_PROFILE: o.profile = 1; break;
+        case O_SUITE: suite = optarg; break;
+        case O_PEAK: peak = 1; break;
+        case O_STEPS: bad = parse_int(optarg, 1, 1000, &o.steps); break;
+        case O_WARMUP: bad = parse_int(optarg, 0, 1000, &o.warmup); break;
+        case O_WINO: bad = parse_int(optarg, 0, 1, &o.winograd); break;
+        case O_IMG: bad = parse_int(optarg, 8, 4096, &o.image_size); break;
+        case O_INCH: bad = parse_int(optarg, 1, 4096, &o.in_channels); break;
+        case O_CLASSES: bad = parse_int(optarg, 2, 1 << 20, &o.classes); break;
+        case 'h': fputs(USAGE, stdout); return 0;
+        default: return usage_error("bad option");
+        }
+        if (bad)
+            return usage_error("bad number in an option");
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument");
+#ifdef _OPENMP
+    if (o.threads == 0)
+        o.threads = omp_get_max_threads();
+#else
+    o.threads = 1;
+#endif
+    if ((op != NULL) + (model != NULL) + (suite != NULL) + peak != 1)
+        return usage_error("give exactly one of --op, --model, --suite, --peak");
+    if (peak) {
+        double g2, g5;
+        rmn_bench_peak(o.threads, 1.0, &g2, &g5);
+        json_t *j = json_object();
+        json_object_set_new(j, "kind", json_string("peak"));
+        json_object_set_new(j, "threads", json_integer(o.threads));
+        json_object_set_new(j, "gflops_avx2_fma", json_real(g2));
+        json_object_set_new(j, "gflops_avx512", json_real(g5));
+        emit(j, o.json);
+        return 0;
+    }
+    if (op) {
+        if (strcmp(op, "conv") != 0)
+            return usage_error("--op: only conv");
+        int s[9];
+        if (!shape || sscanf(shape, "%d,%d,%d,%d,%d,%d,%d,%d,%d", &s[0], &s[1], &s[2], &s[3],
+                             &s[4], &s[5], &s[6], &s[7], &s[8]) != 9)
+            return usage_error("--shape wants N,C,H,W,K,kh,kw,stride,pad");
+        return bench_conv(&o, s, NULL) == RMN_OK ? 0 : fail();
+    }
+    if (suite) {
+        if (strcmp(suite, "resnet-convs") != 0)
+            return usage_error("--suite: only resnet-convs");
+        return suite_resnet(&o) == RMN_OK ? 0 : fail();
+    }
+    return bench_model(&o, model) == RMN_OK ? 0 : fail();
+}
