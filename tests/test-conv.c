@@ -1,11 +1,15 @@
 /* test-conv.c -- the fast conv2d (im2col + sgemm) against the naive oracle on odd shapes:
  * kernels 1, 3, 5; strides 1, 2; padding 0, 1, 2; C=5, K=7, N=3, 9x7 images; forward and
  * backward (dx, dw, db) within 1e-5 relative (max |fast - ref| / max |ref|). Then the
- * OpenMP path: 2 threads agree with 1 within tolerance and repeat bit for bit. */
+ * OpenMP path: 2 threads agree with 1 within tolerance and repeat bit for bit. Then the
+ * general shapes (groups, depthwise, dilation, 1x7 / 7x1 kernels, unequal strides) and the
+ * transposed conv, fast path against the oracle with 2 threads, gradients accumulated onto
+ * preset values. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "tap.h"
 #include "tensor/ops.h"
 
@@ -68,6 +72,99 @@ static void run_fast(const problem *pr, int nthreads, float *y, float *dx, float
     rmn_gemm_conv2d_backward(dx, dw, db, pr->dy, pr->x, pr->w, &pr->sh, pr->ws, nthreads);
 }
 
+static void fill_const(float *p, size_t n, float v) {
+    for (size_t i = 0; i < n; ++i)
+        p[i] = v;
+}
+
+/* The general conv shapes: im2col + sgemm per group vs the oracle, 2 threads. */
+static void test_general(rmn_rng *rng) {
+    static const struct {
+        const char *what;
+        int c, k;
+        rmn_conv_params p;
+    } cs[] = {
+        {"groups 3 3x3 s2 p1", 6, 9, {3, 3, 2, 2, 1, 1, 1, 1, 3}},
+        {"depthwise 3x3 p1", 5, 5, {3, 3, 1, 1, 1, 1, 1, 1, 5}},
+        {"depthwise x2 5x5 s2 p2", 4, 8, {5, 5, 2, 2, 2, 2, 1, 1, 4}},
+        {"dilation 2 3x3 p2", 5, 7, {3, 3, 1, 1, 2, 2, 2, 2, 1}},
+        {"dilation 2,3 3x3 s2 p1", 5, 7, {3, 3, 2, 2, 1, 1, 2, 3, 1}},
+        {"1x7 p0,3", 5, 7, {1, 7, 1, 1, 0, 3, 1, 1, 1}},
+        {"7x1 p3,0 s1,2", 5, 7, {7, 1, 1, 2, 3, 0, 1, 1, 1}},
+        {"1x1 groups 5", 5, 10, {1, 1, 1, 1, 0, 0, 1, 1, 5}},
+    };
+    for (size_t i = 0; i < sizeof cs / sizeof cs[0]; ++i) {
+        rmn_conv2d_shape sh;
+        if (rmn_conv2d_shape_full(&sh, 3, cs[i].c, 9, 7, cs[i].k, &cs[i].p) != RMN_OK) {
+            TAP_OK(0, "conv %s: shape", cs[i].what);
+            continue;
+        }
+        const size_t nx = (size_t)3 * sh.c * 9 * 7, ny = (size_t)3 * sh.k * sh.p * sh.q;
+        const size_t nw = (size_t)sh.k * (sh.c / sh.groups) * sh.r * sh.s;
+        float *x = malloc(nx * 4), *w = malloc(nw * 4), *b = malloc(sh.k * 4), *dy = malloc(ny * 4);
+        float *y0 = malloc(ny * 4), *y1 = malloc(ny * 4), *dx0 = malloc(nx * 4), *dx1 = malloc(nx * 4);
+        float *dw0 = malloc(nw * 4), *dw1 = malloc(nw * 4), *db0 = malloc(sh.k * 4), *db1 = malloc(sh.k * 4);
+        float *ws = malloc(rmn_gemm_conv2d_workspace(&sh, 2) * 4);
+        fill(x, nx, rng), fill(w, nw, rng), fill(b, sh.k, rng), fill(dy, ny, rng);
+        fill_const(dx0, nx, 0.25f), fill_const(dx1, nx, 0.25f);
+        fill_const(dw0, nw, -0.5f), fill_const(dw1, nw, -0.5f);
+        fill_const(db0, sh.k, 0.125f), fill_const(db1, sh.k, 0.125f);
+        rmn_ref_conv2d_forward(y0, x, w, b, &sh);
+        rmn_ref_conv2d_backward(dx0, dw0, db0, dy, x, w, &sh);
+        rmn_gemm_conv2d_forward(y1, x, w, b, &sh, ws, 2);
+        rmn_gemm_conv2d_backward(dx1, dw1, db1, dy, x, w, &sh, ws, 2);
+        const double ef = rel_err(y1, y0, ny), ex = rel_err(dx1, dx0, nx);
+        const double ew = rel_err(dw1, dw0, nw), eb = rel_err(db1, db0, sh.k);
+        TAP_OK(ef < 1e-5 && ex < 1e-5 && ew < 1e-5 && eb < 1e-5, "conv %s -> %dx%d: im2col "
+               "matches the oracle (y %.2e, dx %.2e, dw %.2e, db %.2e)", cs[i].what, sh.p, sh.q,
+               ef, ex, ew, eb);
+        free(x), free(w), free(b), free(dy), free(y0), free(y1), free(dx0), free(dx1);
+        free(dw0), free(dw1), free(db0), free(db1), free(ws);
+    }
+}
+
+/* The transposed conv through the conv kernels vs its own oracle, 2 threads. */
+static void test_transposed(rmn_rng *rng) {
+    static const struct {
+        const char *what;
+        rmn_conv_params p;
+        int oph, opw;
+    } cs[] = {
+        {"k2 s2", {2, 2, 2, 2, 0, 0, 1, 1, 1}, 0, 0},
+        {"k3 s2 p1 outpad 1", {3, 3, 2, 2, 1, 1, 1, 1, 1}, 1, 1},
+        {"k4 s2 p1 groups 2", {4, 4, 2, 2, 1, 1, 1, 1, 2}, 0, 0},
+        {"k3 s1 p1 dilation 2", {3, 3, 1, 1, 1, 1, 2, 2, 1}, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cs / sizeof cs[0]; ++i) {
+        rmn_convt2d_shape sh;
+        if (rmn_convt2d_shape_full(&sh, 3, 6, 5, 4, 4, &cs[i].p, cs[i].oph, cs[i].opw) != RMN_OK) {
+            TAP_OK(0, "conv_transpose %s: shape", cs[i].what);
+            continue;
+        }
+        const size_t nx = (size_t)3 * 6 * 5 * 4, ny = (size_t)3 * 4 * sh.p * sh.q;
+        const size_t nw = (size_t)6 * (4 / sh.groups) * sh.r * sh.s;
+        float *x = malloc(nx * 4), *w = malloc(nw * 4), *b = malloc(16), *dy = malloc(ny * 4);
+        float *y0 = malloc(ny * 4), *y1 = malloc(ny * 4), *dx0 = malloc(nx * 4), *dx1 = malloc(nx * 4);
+        float *dw0 = malloc(nw * 4), *dw1 = malloc(nw * 4), db0[4], db1[4];
+        float *ws = malloc(rmn_gemm_convt2d_workspace(&sh, 2) * 4);
+        fill(x, nx, rng), fill(w, nw, rng), fill(b, 4, rng), fill(dy, ny, rng);
+        fill_const(dx0, nx, 0.25f), fill_const(dx1, nx, 0.25f);
+        fill_const(dw0, nw, -0.5f), fill_const(dw1, nw, -0.5f);
+        fill_const(db0, 4, 0.125f), fill_const(db1, 4, 0.125f);
+        rmn_ref_convt2d_forward(y0, x, w, b, &sh);
+        rmn_ref_convt2d_backward(dx0, dw0, db0, dy, x, w, &sh);
+        rmn_gemm_convt2d_forward(y1, x, w, b, &sh, ws, 2);
+        rmn_gemm_convt2d_backward(dx1, dw1, db1, dy, x, w, &sh, ws, 2);
+        const double ef = rel_err(y1, y0, ny), ex = rel_err(dx1, dx0, nx);
+        const double ew = rel_err(dw1, dw0, nw), eb = rel_err(db1, db0, 4);
+        TAP_OK(ef < 1e-5 && ex < 1e-5 && ew < 1e-5 && eb < 1e-5, "conv_transpose %s -> %dx%d: "
+               "cpu matches the oracle (y %.2e, dx %.2e, dw %.2e, db %.2e)", cs[i].what, sh.p,
+               sh.q, ef, ex, ew, eb);
+        free(x), free(w), free(b), free(dy), free(y0), free(y1), free(dx0), free(dx1);
+        free(dw0), free(dw1), free(ws);
+    }
+}
+
 int main(void) {
     rmn_rng rng;
     rmn_rng_init(&rng, 4711, RMN_STREAM_INIT);
@@ -123,5 +220,7 @@ int main(void) {
     for (int r = 0; r < 3; ++r)
         free(y[r]), free(dx[r]), free(dw[r]);
     problem_free(&pr);
+    test_general(&rng);
+    test_transposed(&rng);
     return tap_done();
 }
