@@ -28,6 +28,22 @@ awk -v s="$(q "$a" "SELECT SUM(n_correct) FROM evals WHERE tta_n = 4 AND split =
 ok $? "TTA accuracy recorded"
 ref_p=$(q "$a" "SELECT hex(group_concat(hex(probs), '')) FROM (SELECT probs FROM predictions p JOIN evals e USING (eval_id) WHERE e.split='test' AND e.tta_n=4 ORDER BY sample_idx)" | sha256sum)
 
+# --- rmn-eval on the best checkpoint reproduces the stored evaluations ------------------------------
+best="$RMN_CHECKPOINTS/$uuid/best.safetensors"
+"$RMN_BIN/rmn-eval" "$best" --split test --json >"$tap_tmp/eval.json" 2>/dev/null
+ok $? "rmn-eval CHECKPOINT --split test exits 0"
+grep -q "\"correct\":$(q "$a" "SELECT n_correct FROM evals WHERE split='test' AND tta_n=0")," "$tap_tmp/eval.json"
+ok $? "its accuracy equals the stored test eval"
+"$RMN_BIN/rmn-eval" "$best" --split test --tta 4 --json >"$tap_tmp/eval-tta.json" 2>/dev/null
+grep -q "\"correct\":$(q "$a" "SELECT n_correct FROM evals WHERE split='test' AND tta_n=4")," "$tap_tmp/eval-tta.json"
+ok $? "with --tta 4 (seed 1234) it equals the stored TTA eval: the draws are reproducible"
+"$RMN_BIN/rmn-eval" "$best" --split val >"$tap_tmp/eval.txt" 2>/dev/null && grep -q "^Disgust" "$tap_tmp/eval.txt"
+ok $? "text output lists per-class recall"
+printf 'not a checkpoint' >"$tap_tmp/bad.safetensors"
+"$RMN_BIN/rmn-eval" "$tap_tmp/bad.safetensors" >/dev/null 2>"$tap_tmp/eval.err"; [ $? -eq 1 ]
+ok $? "a corrupt checkpoint: exit 1"
+grep -q "bad.safetensors" "$tap_tmp/eval.err"; ok $? "and the message names it"
+
 # --- running it again skips the finished run --------------------------------------------------
 "$exp" run "$tiny" --db "$a" --epochs 3 >/dev/null 2>"$tap_tmp/again.err"
 ok $? "running the experiment again exits 0"

@@ -5,3 +5,5 @@ bin_PROGRAMS += src/rmn-ensemble
 src_rmn_ensemble_SOURCES = %D%/rmn-ensemble.c
 bin_PROGRAMS += src/rmn-train
 src_rmn_train_SOURCES = %D%/rmn-train.c
+bin_PROGRAMS += src/rmn-eval
+src_rmn_eval_SOURCES = %D%/rmn-eval.c

@@ -5,6 +5,8 @@
 #include "core/progress.h"
 #include "data/batch.h"
 
+#include <jansson.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,5 +170,56 @@ int rmn_evaluate_split_tta(rmn_net *net, const rmn_split_data *split, int batch,
     out->loss = n > 0 ? loss_sum / n : NAN;
     if (bar.mode == RMN_PROGRESS_TTY)
         rmn_progress_end(&bar, "done");
+    return RMN_OK;
+}
+
+int rmn_eval_result_print(const rmn_eval_result *r, const char *what, FILE *out, int json) {
+    const int k = r->n_classes;
+    int64_t *cm = calloc((size_t)k * (size_t)k, sizeof *cm);
+    if (!cm)
+        return RMN_ERROR(RMN_ENOMEM, "out of memory");
+    for (int i = 0; i < r->n; ++i)
+        if (r->labels[i] >= 0 && r->labels[i] < k && r->preds[i] >= 0 && r->preds[i] < k)
+            cm[(size_t)r->labels[i] * k + r->preds[i]]++;
+    const double acc = r->n ? (double)r->n_correct / r->n : 0.0;
+    if (json) {
+        json_t *o = json_object(), *rows = json_array(), *recall = json_array();
+        json_object_set_new(o, "what", json_string(what));
+        json_object_set_new(o, "n", json_integer(r->n));
+        json_object_set_new(o, "correct", json_integer(r->n_correct));
+        json_object_set_new(o, "accuracy", json_real(acc));
+        json_object_set_new(o, "loss", isfinite(r->loss) ? json_real(r->loss) : json_null());
+        for (int t = 0; t < k; ++t) {
+            json_t *row = json_array();
+            int64_t total = 0;
+            for (int p = 0; p < k; ++p) {
+                json_array_append_new(row, json_integer(cm[(size_t)t * k + p]));
+                total += cm[(size_t)t * k + p];
+            }
+            json_array_append_new(rows, row);
+            json_array_append_new(recall, total ? json_real((double)cm[(size_t)t * k + t] / (double)total) : json_null());
+        }
+        json_object_set_new(o, "recall", recall);
+        json_object_set_new(o, "confusion", rows);
+        json_dumpf(o, out, JSON_COMPACT | JSON_REAL_PRECISION(10));
+        fputc('\n', out);
+        json_decref(o);
+        free(cm);
+        return RMN_OK;
+    }
+    fprintf(out, "%s: %d images, accuracy %.2f%% (%d correct), loss %.4f\n", what, r->n, 100 * acc, r->n_correct,
+            r->loss);
+    fprintf(out, "%-10s %7s %6s  confusion (rows = true class, columns = predicted)\n", "class", "recall", "n");
+    for (int t = 0; t < k; ++t) {
+        int64_t total = 0;
+        for (int p = 0; p < k; ++p)
+            total += cm[(size_t)t * k + p];
+        fprintf(out, "%-10s %6.2f%% %6lld ", t < RMN_FER_CLASSES ? rmn_class_name(t) : "?",
+                total ? 100.0 * (double)cm[(size_t)t * k + t] / (double)total : 0.0, (long long)total);
+        for (int p = 0; p < k; ++p)
+            fprintf(out, " %5lld", (long long)cm[(size_t)t * k + p]);
+        fputc('\n', out);
+    }
+    free(cm);
     return RMN_OK;
 }
