@@ -1,1 +1,4 @@
 # tests/dnnl.mk -- tests of the dnnl part (included by tests/local.mk)
+check_PROGRAMS += tests/test-dnnl
+tests_test_dnnl_SOURCES = tests/test-dnnl.c tests/tap.h
+TESTS += tests/test-dnnl
