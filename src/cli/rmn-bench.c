@@ -11,6 +11,7 @@
 
 #include "bench/bench.h"
 #include "core/error.h"
+#include "core/threads.h"
 #include "nn/net.h"
 
 #ifdef _OPENMP
@@ -198,21 +199,8 @@ static int suite_resnet(const opts *o) {
     return RMN_OK;
 }
 
-/* libgomp reads OMP_WAIT_POLICY once, when it loads: without it, idle threads spin for a
- * while at each barrier, and with another process on a core the spinners steal the time the
- * working threads need (throughput falls to a quarter here). Unless the user chose a policy,
- * re-execute once with OMP_WAIT_POLICY=passive. */
-static void ensure_passive_wait(char **argv) {
-    if (getenv("OMP_WAIT_POLICY") || getenv("RMN_BENCH_REEXEC"))
-        return;
-    setenv("OMP_WAIT_POLICY", "passive", 1);
-    setenv("RMN_BENCH_REEXEC", "1", 1);
-    execv("/proc/self/exe", argv);
-    /* could not re-execute: go on with the runtime's default */
-}
-
 int main(int argc, char **argv) {
-    ensure_passive_wait(argv);
+    rmn_threads_passive_wait(argv);
     opts o = {.backend = "dnnl", .threads = 0, .steps = 10, .warmup = 2, .winograd = -1,
               .batch = 64, .image_size = 48, .in_channels = 1, .classes = 7};
     const char *op = NULL, *shape = NULL, *model = NULL, *suite = NULL;

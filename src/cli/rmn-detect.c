@@ -3,6 +3,7 @@
  * safetensors checkpoint; prints the faces (text or JSON) and writes annotated images.
  * Thin: the work is in src/detect and src/image. */
 #include "core/error.h"
+#include "core/threads.h"
 #include "core/progress.h"
 #include "detect/faces.h"
 #include "image/image.h"
@@ -203,6 +204,7 @@ static int bench(const options *o, const rmn_cascade *cascade, rmn_detect_model 
 }
 
 int main(int argc, char **argv) {
+    rmn_threads_passive_wait(argv);
     enum { OPT_MODEL = 256, OPT_CASCADE, OPT_FACES, OPT_SCALE, OPT_NEIGH, OPT_MINSIZE, OPT_JSON,
            OPT_BENCH };
     static const struct option opts[] = {{"model", required_argument, NULL, OPT_MODEL},

@@ -7,6 +7,7 @@
  * counts; stores nothing (training runs store their evaluations themselves).
  * Exit 0 ok, 1 error, 2 usage. */
 #include "core/error.h"
+#include "core/threads.h"
 #include "data/augment.h"
 #include "data/fer2013.h"
 #include "nn/net.h"
@@ -41,6 +42,7 @@ static int parse_long(const char *s, long lo, long hi, long *out) {
 }
 
 int main(int argc, char **argv) {
+    rmn_threads_passive_wait(argv);
     static const struct option longopts[] = {
         {"data", required_argument, 0, 'D'}, {"split", required_argument, 0, 's'},
         {"tta", required_argument, 0, 't'},  {"tta-seed", required_argument, 0, 'S'},

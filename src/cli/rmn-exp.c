@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include "core/error.h"
+#include "core/threads.h"
 #include "core/provenance.h"
 #include "report/report.h"
 #include "store/store.h"
@@ -168,6 +169,7 @@ static int print_version(int build_info) {
 }
 
 int main(int argc, char **argv) {
+    rmn_threads_passive_wait(argv);
     options o = {.run = {.seed = -1, .log = stderr, .out = stdout, .stop = &stop_requested}};
     if (argc < 2)
         return usage_error(NULL);

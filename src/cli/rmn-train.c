@@ -7,6 +7,7 @@
  * store under the experiment NAME (default "train") exactly as `rmn-exp run` records one.
  * Exit 0 ok, 1 error, 2 usage. */
 #include "core/error.h"
+#include "core/threads.h"
 #include "train/config.h"
 #include "train/experiment.h"
 
@@ -42,6 +43,7 @@ static int parse_long(const char *s, long lo, long hi, long *out) {
 }
 
 int main(int argc, char **argv) {
+    rmn_threads_passive_wait(argv);
     static const struct option longopts[] = {
         {"config", required_argument, 0, 'C'}, {"data", required_argument, 0, 'D'},
         {"experiment", required_argument, 0, 'x'}, {"seed", required_argument, 0, 's'},

@@ -3,4 +3,5 @@ src_librmn_a_SOURCES += \
 	%D%/error.c %D%/error.h \
 	%D%/rng.c %D%/rng.h \
 	%D%/sha256.c %D%/sha256.h \
-	%D%/progress.c %D%/progress.h
+	%D%/progress.c %D%/progress.h \
+	%D%/threads.c %D%/threads.h
