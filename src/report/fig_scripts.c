@@ -247,6 +247,8 @@ int rmn_fig_curves_script(const rmn_metric_table *m, const char *title, const ch
         rmn_sbuf_printf(&b, "%d title ", panels);
         gp_str(&b, title, latex);
         rmn_sbuf_puts(&b, "\nset xlabel 'Epoch'\nset grid\nset key top right\nset offsets 0.3, 0.3, 0, 0\n");
+        if (m->n_epochs <= 20) /* whole epochs only */
+            rmn_sbuf_puts(&b, "set xtics 1\nset mxtics 1\n");
         for (int i = 0; i < n_drops; ++i)
             rmn_sbuf_printf(&b, "set arrow from %lld, graph 0 to %lld, graph 1 nohead dt 2 "
                                 "lc rgb '#888888'\n",
@@ -318,7 +320,7 @@ int rmn_fig_zoo_script(const rmn_fig_point *p, int n, const char *title, const c
         const char *data = latex ? "$zt" : "$z";
         rmn_sbuf_puts(&b, "\nreset\n");
         term_begin(&b, term, stem, 14.0, 9.0);
-        rmn_sbuf_puts(&b, "set logscale x\nset grid\nset key bottom right\nset offsets graph 0.1, "
+        rmn_sbuf_puts(&b, "set logscale x\nset grid\nset key below\nset offsets graph 0.1, "
                           "graph 0.3, graph 0.1, graph 0.1\n");
         rmn_sbuf_printf(&b, "set xlabel '%s'\nset ylabel '%s'\nset title ",
                         latex ? "Parameters ($\\times 10^{6}$)" : "Parameters (x10^6)",

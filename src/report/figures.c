@@ -125,10 +125,7 @@ static int zoo_figure(const rmn_report_set *set, const char *dir, int terms, FIL
     int n = 0, e = RMN_OK;
     for (int i = 0; i < set->n_runs && e == RMN_OK;) {
         const rmn_report_run *r = &set->runs[i];
-        int j = i + 1;
-        if (!r->ensemble)
-            while (j < set->n_single && strcmp(set->runs[j].model, r->model) == 0)
-                ++j;
+        int j = rmn_report_group_end(set, i);
         double sum = 0;
         int k = 0;
         for (int q = i; q < j; ++q) {
@@ -154,7 +151,7 @@ static int zoo_figure(const rmn_report_set *set, const char *dir, int terms, FIL
             if (r->ensemble)
                 snprintf(buf, sizeof buf, "Ensemble (%s)", r->selection ? r->selection : "?");
             else
-                snprintf(buf, sizeof buf, "%s", rmn_report_run_label(r));
+                rmn_report_group_label(set, i, buf, sizeof buf);
             labels[n] = strdup(buf);
             if (!labels[n]) {
                 e = RMN_ERROR(RMN_ENOMEM, "out of memory for the zoo plot");

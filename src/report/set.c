@@ -166,8 +166,11 @@ static int run_cmp(const void *pa, const void *pb) {
             return c;
         if ((c = strcmp(a->selection ? a->selection : "", b->selection ? b->selection : "")))
             return c;
-    } else if ((c = strcmp(a->model, b->model)) != 0) {
-        return c;
+    } else {
+        if ((c = strcmp(a->model, b->model)) != 0)
+            return c;
+        if (a->n_params != b->n_params)
+            return a->n_params < b->n_params ? -1 : 1;
     }
     if ((c = strcmp(a->name, b->name)) != 0)
         return c;
@@ -352,4 +355,33 @@ int rmn_report_eval_outcomes(rmn_store *s, int64_t eval_id, int32_t **idx, uint8
         *n = 0;
     }
     return e;
+}
+
+int rmn_report_group_end(const rmn_report_set *set, int i) {
+    const rmn_report_run *r = &set->runs[i];
+    int j = i + 1;
+    if (!r->ensemble)
+        while (j < set->n_single && strcmp(set->runs[j].model, r->model) == 0 &&
+               set->runs[j].n_params == r->n_params)
+            ++j;
+    return j;
+}
+
+const char *rmn_report_group_label(const rmn_report_set *set, int i, char *buf, size_t cap) {
+    const rmn_report_run *r = &set->runs[i];
+    int shared = 0; /* another group with the same model name */
+    for (int k = 0; k < set->n_single && !r->ensemble; ++k)
+        shared |= strcmp(set->runs[k].model, r->model) == 0 && set->runs[k].n_params != r->n_params;
+    if (!shared) {
+        snprintf(buf, cap, "%s", rmn_report_run_label(r));
+        return buf;
+    }
+    /* the run name without a trailing -s<digits> (seed) */
+    size_t len = strlen(r->name), end = len;
+    while (end > 0 && r->name[end - 1] >= '0' && r->name[end - 1] <= '9')
+        --end;
+    if (end < len && end >= 2 && r->name[end - 1] == 's' && r->name[end - 2] == '-')
+        len = end - 2;
+    snprintf(buf, cap, "%.*s", (int)len, r->name);
+    return buf;
 }

@@ -26,6 +26,7 @@
 
 #include "store/store.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -65,7 +66,7 @@ typedef struct {
     rmn_report_run *runs;
 } rmn_report_set;
 
-/* Single models (kind 'train') ordered by model, run name, run id; then ensembles ordered by
+/* Single models (kind 'train') ordered by model, parameter count, run name, run id; then ensembles ordered by
  * selection (fixed, val, test, others), name, run id. Only FINISHED runs: a run named in
  * q->runs that is not FINISHED, or of kind 'eval', is RMN_EINVAL. RMN_ENOTFOUND for an unknown
  * experiment or run, or when nothing is left to report. */
@@ -78,6 +79,13 @@ const rmn_report_eval *rmn_report_headline(const rmn_report_run *r);
 const char *rmn_report_selection_label(const char *selection);
 /* Model name for tables: the model, or the run name when it has none. */
 const char *rmn_report_run_label(const rmn_report_run *r);
+/* Single-model runs of one model (same model name and parameter count: the seeds of one model)
+ * are adjacent; the group starting at runs[i] ends before the returned index (an ensemble is a
+ * group of its own). */
+int rmn_report_group_end(const rmn_report_set *set, int i);
+/* The group's label: the model name, or, when groups of different sizes share that name, the
+ * first run's name without its "-sN" seed suffix. Returns buf. */
+const char *rmn_report_group_label(const rmn_report_set *set, int i, char *buf, size_t cap);
 
 /* Per-sample outcome of an eval: idx[i] sample index (ascending), correct[i] 0/1; *n samples.
  * Caller frees idx and correct. */

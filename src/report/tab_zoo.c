@@ -79,17 +79,19 @@ int rmn_paper_zoo(const rmn_report_set *set, rmn_table *t) {
     if (e == RMN_OK && (!plain || !with))
         e = RMN_ERROR(RMN_ENOMEM, "out of memory for the zoo table");
     for (int i = 0; e == RMN_OK && i < set->n_single;) {
-        int j = i, np = 0, nt = 0;
-        while (j < set->n_single && strcmp(set->runs[j].model, set->runs[i].model) == 0) {
-            const rmn_report_run *r = &set->runs[j++];
+        int j = rmn_report_group_end(set, i), np = 0, nt = 0;
+        for (int k = i; k < j; ++k) {
+            const rmn_report_run *r = &set->runs[k];
             if (r->plain.eval_id)
                 plain[np++] = 100 * r->plain.acc;
             if (r->tta.eval_id)
                 with[nt++] = 100 * r->tta.acc;
         }
         int row;
+        char label[256];
         if ((e = rmn_table_add_row(t, &row)) != RMN_OK ||
-            (e = rmn_table_set_text(t, row, 0, rmn_report_run_label(&set->runs[i]))) != RMN_OK)
+            (e = rmn_table_set_text(t, row, 0,
+                                    rmn_report_group_label(set, i, label, sizeof label))) != RMN_OK)
             break;
         const rmn_report_run *r0 = &set->runs[i];
         rmn_table_set_num(t, row, 1, r0->n_params > 0 ? (double)r0->n_params / 1e6 : NAN);
@@ -191,10 +193,7 @@ int rmn_paper_perclass(rmn_store *s, const rmn_report_set *set, rmn_table *t) {
     int have_counts = 0;
     for (int i = 0; e == RMN_OK && i < set->n_runs;) {
         const rmn_report_run *r = &set->runs[i];
-        int j = i + 1;
-        if (!r->ensemble)
-            while (j < set->n_single && strcmp(set->runs[j].model, r->model) == 0)
-                ++j;
+        int j = rmn_report_group_end(set, i);
         memset(pooled, 0, (size_t)nc * (size_t)nc * sizeof *pooled);
         int n_ev = 0;
         for (int k = i; e == RMN_OK && k < j; ++k) {
@@ -220,7 +219,7 @@ int rmn_paper_perclass(rmn_store *s, const rmn_report_set *set, rmn_table *t) {
                 snprintf(label, sizeof label, "Ensemble (%s)",
                          r->selection ? r->selection : "selection not recorded");
             else
-                snprintf(label, sizeof label, "%s", rmn_report_run_label(r));
+                rmn_report_group_label(set, i, label, sizeof label);
             if ((e = rmn_table_add_row(t, &row)) == RMN_OK &&
                 (e = rmn_table_set_text(t, row, 0, label)) == RMN_OK) {
                 recall_row(t, row, nc, pooled);
