@@ -43,13 +43,16 @@ int rmn_net_alloc(rmn_net **out, const char *arch, int in_channels, int height, 
         free(net);
         return RMN_ERROR(RMN_ENOMEM, "%s: out of memory", arch);
     }
-    net->backend = rmn_backend_default();
-    rmn_backend_resolve(net->backend, &net->ops);
     net->logits = -1;
     net->values = calloc(16, sizeof *net->values);
     if (!net->values) {
         rmn_net_free(net);
         return RMN_ERROR(RMN_ENOMEM, "%s: out of memory", arch);
+    }
+    int rc = rmn_net_use_backend(net, rmn_backend_default()); /* creates the backend's state */
+    if (rc != RMN_OK) {
+        rmn_net_free(net);
+        return rc;
     }
     net->cap_values = 16;
     net->values[0] = (rmn_value){.c = in_channels, .h = height, .w = width};

@@ -120,7 +120,7 @@ const rmn_backend *rmn_backend_find(const char *name);
 /* Copies b into out, filling every NULL op entry with the "cpu" backend's, so that a backend
  * may implement a subset of the op set. (List every new op entry here when adding one.) */
 void rmn_backend_resolve(const rmn_backend *b, rmn_backend *out);
-/* The default backend for training ("cpu"). */
+/* The default backend: $RMN_BACKEND if set, else "dnnl" (oneDNN). */
 const rmn_backend *rmn_backend_default(void);
 
 #endif
