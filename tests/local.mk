@@ -23,3 +23,4 @@ include tests/report.mk
 include tests/detect.mk
 include tests/dnnl.mk
 include tests/protocol.mk
+include tests/zoo.mk

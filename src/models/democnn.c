@@ -18,9 +18,16 @@ size_t rmn_democnn_param_count(int in_channels, int num_classes, int width) {
     return total + 4 * w * (size_t)num_classes + (size_t)num_classes;
 }
 
-static int build(rmn_net *net, const rmn_model_config *cfg, int width) {
+int rmn_democnn_graph(const char *arch, const rmn_model_config *cfg, int profile, rmn_net *net,
+                      int *logits) {
+    (void)profile;
     static const char *const conv[4] = {"conv1", "conv2", "conv3", "conv4"};
     static const char *const bn[4] = {"bn1", "bn2", "bn3", "bn4"};
+    const int width = cfg->width ? cfg->width : 32;
+    if (cfg->in_channels < 1 || cfg->num_classes < 2 || width < 1 || cfg->image_size < 8)
+        return RMN_ERROR(RMN_EINVAL, "%s: needs in_channels >= 1, num_classes >= 2, width >= 1 "
+                         "and image_size >= 8 (got %d, %d, %d, %d)", arch, cfg->in_channels,
+                         cfg->num_classes, width, cfg->image_size);
     const int ch[4] = {width, 2 * width, 4 * width, 4 * width};
     int x = 0;
     for (int i = 0; i < 4; ++i) {
@@ -32,24 +39,9 @@ static int build(rmn_net *net, const rmn_model_config *cfg, int width) {
     }
     RMN_TRY(rmn_net_add_gap(net, x, &x));
     RMN_TRY(rmn_net_add_dropout(net, x, 0.25f, &x));
-    RMN_TRY(rmn_net_add_linear(net, "fc", x, cfg->num_classes, 1, &x));
-    return rmn_net_finalize(net, x, cfg->seed);
+    return rmn_net_add_linear(net, "fc", x, cfg->num_classes, 1, logits);
 }
 
 int rmn_democnn_build(const char *arch, const rmn_model_config *cfg, rmn_net **out) {
-    *out = NULL;
-    const int width = cfg->width ? cfg->width : 32;
-    if (cfg->in_channels < 1 || cfg->num_classes < 2 || width < 1 || cfg->image_size < 8)
-        return RMN_ERROR(RMN_EINVAL, "%s: needs in_channels >= 1, num_classes >= 2, width >= 1 "
-                         "and image_size >= 8 (got %d, %d, %d, %d)", arch, cfg->in_channels,
-                         cfg->num_classes, width, cfg->image_size);
-    rmn_net *net;
-    RMN_TRY(rmn_net_alloc(&net, arch, cfg->in_channels, cfg->image_size, cfg->image_size));
-    int rc = build(net, cfg, width);
-    if (rc != RMN_OK) {
-        rmn_net_free(net);
-        return rc;
-    }
-    *out = net;
-    return RMN_OK;
+    return rmn_model_create(arch, cfg, out);
 }

@@ -1,0 +1,155 @@
+/* test-zoo.c -- the model zoo: exact parameter counts of the thesis's architectures at the 224
+ * profile (graphs only: no arenas), profile selection, and at the 48 profile with a small width
+ * every model builds, takes one training step (forward, loss, backward) at batch 2 and one
+ * inference with finite outputs; the Residual Masking Network's mask depths at 48. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "models/zoo.h"
+#include "nn/graph.h"
+#include "tap.h"
+
+static const struct {
+    const char *name;
+    int size;
+    size_t params;
+} counts224[] = {
+    {"resnet18", 224, 11180103},   {"resnet34", 224, 21288263},
+    {"resnet50", 224, 23522375},   {"resnet101", 224, 42514503},
+    {"resnet152", 224, 58158151},
+#ifdef ZOO_ALL
+    {"vgg19", 224, 139598919},     {"densenet121", 224, 6961031},
+    {"googlenet", 224, 5607079},   {"inception_v3", 299, 21799911},
+    {"resmasking_dropout1", 224, 137796423},
+    /* pytorchcv's 1000-class counts (efficientnet_b2b 9,109,994; cbam_resnet50 28,089,624;
+     * bam_resnet50 25,915,099) less 993 outputs of their 1408/2048-wide heads */
+    {"efficientnet_b2b", 224, 9109994 - 1408 * 993 - 993},
+    {"cbam_resnet50", 224, 28089624 - 2048 * 993 - 993},
+    {"bam_resnet50", 224, 25915099 - 2048 * 993 - 993},
+#endif
+};
+
+static void test_counts(void) {
+    for (size_t i = 0; i < sizeof counts224 / sizeof counts224[0]; ++i) {
+        rmn_model_config cfg = {.in_channels = 3, .image_size = counts224[i].size,
+                                .num_classes = 7};
+        rmn_net *net = NULL;
+        int rc = rmn_zoo_graph(counts224[i].name, &cfg, &net);
+        if (rc != RMN_OK)
+            tap_diag("%s: %s", counts224[i].name, rmn_error_message());
+        const size_t got = net ? rmn_zoo_params(net) : 0;
+        TAP_OK(rc == RMN_OK && got == counts224[i].params, "%s at %d: %zu parameters (want %zu)",
+               counts224[i].name, counts224[i].size, got, counts224[i].params);
+        rmn_net_free(net);
+    }
+}
+
+static void test_profiles(void) {
+    rmn_net *net = NULL;
+    rmn_model_config cfg = {.in_channels = 3, .image_size = 48, .num_classes = 7};
+    TAP_OK(rmn_model_create("resnet18", &cfg, &net) == RMN_EINVAL && !net &&
+               strstr(rmn_error_message(), "profile"),
+           "3x48x48 has no profile (%s)", rmn_error_message());
+    cfg = (rmn_model_config){.in_channels = 1, .image_size = 224, .num_classes = 7};
+    TAP_OK(rmn_model_create("resnet18", &cfg, &net) == RMN_EINVAL && !net,
+           "1x224x224 has no profile");
+    cfg = (rmn_model_config){.in_channels = 3, .image_size = 224, .num_classes = 7};
+    TAP_OK(rmn_model_create("resnet18-tv48", &cfg, &net) == RMN_EINVAL && !net,
+           "resnet18-tv48 refuses the 224 profile");
+    cfg = (rmn_model_config){.in_channels = 3, .image_size = 224, .num_classes = 7, .width = 8};
+    TAP_OK(rmn_zoo_graph("resnet18", &cfg, &net) == RMN_EINVAL && !net,
+           "a width at the 224 profile is refused");
+    int p = 0;
+    cfg = (rmn_model_config){.in_channels = 3, .image_size = 299, .num_classes = 7};
+    TAP_OK(rmn_zoo_profile("x", &cfg, &p) == RMN_OK && p == RMN_PROFILE_224, "299x3 is 224");
+    cfg = (rmn_model_config){.in_channels = 1, .image_size = 48, .num_classes = 7};
+    TAP_OK(rmn_zoo_profile("x", &cfg, &p) == RMN_OK && p == RMN_PROFILE_48, "48x1 is 48");
+}
+
+static int all_finite(const float *v, size_t n) {
+    for (size_t i = 0; i < n; ++i)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
+/* One training step and one inference at batch 2 on 48x48x1, width w. */
+static void test_step48(const char *arch, int width) {
+    rmn_model_config cfg = {.in_channels = 1, .image_size = 48, .num_classes = 7, .seed = 7,
+                            .width = width};
+    rmn_net *net = NULL;
+    int rc = rmn_model_create(arch, &cfg, &net);
+    if (rc != RMN_OK) {
+        TAP_OK(0, "%s at 48 width %d builds: %s", arch, width, rmn_error_message());
+        return;
+    }
+    float x[2 * 48 * 48];
+    rmn_rng rng;
+    rmn_rng_init(&rng, 11, 0);
+    for (int i = 0; i < 2 * 48 * 48; ++i)
+        x[i] = (float)rmn_rng_uniform(&rng);
+    const int32_t labels[2] = {3, 5};
+    double loss = NAN;
+    rc = rmn_net_plan(net, 2);
+    if (rc == RMN_OK)
+        rc = rmn_net_forward(net, x, 2, 1, &rng);
+    if (rc == RMN_OK)
+        rc = rmn_net_loss(net, labels, NULL, &loss, NULL);
+    if (rc == RMN_OK)
+        rc = rmn_net_backward(net);
+    const size_t np = rmn_net_param_count(net);
+    TAP_OK(rc == RMN_OK && isfinite(loss) && all_finite(rmn_net_grads(net), np),
+           "%s (48, width %d, %zu params, %.1f MMACs): a training step, loss %.4f %s", arch,
+           width, np, rmn_zoo_macs(net) / 1e6, loss, rc ? rmn_error_message() : "");
+    rc = rmn_net_forward(net, x, 2, 0, NULL);
+    TAP_OK(rc == RMN_OK && all_finite(rmn_net_logits(net), 14), "%s: inference is finite",
+           arch);
+    rmn_net_free(net);
+}
+
+static void test_resnet18_224_forward(void) {
+    rmn_model_config cfg = {.in_channels = 3, .image_size = 224, .num_classes = 7, .seed = 1};
+    rmn_net *net = NULL;
+    int rc = rmn_model_create("resnet18", &cfg, &net);
+    float *x = malloc(3 * 224 * 224 * sizeof *x);
+    for (int i = 0; x && i < 3 * 224 * 224; ++i)
+        x[i] = (float)((i * 7919) % 255) / 255.0f;
+    if (rc == RMN_OK && x)
+        rc = rmn_net_forward(net, x, 1, 0, NULL);
+    TAP_OK(rc == RMN_OK && x && all_finite(rmn_net_logits(net), 7) &&
+               rmn_net_param_count(net) == 11180103,
+           "resnet18 at 224: one forward at batch 1, finite logits");
+    free(x);
+    rmn_net_free(net);
+}
+
+/* The listing: JSON with every field, both profiles. */
+static void test_print(void) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    int rc = f ? rmn_models_print(f, 1) : RMN_EIO;
+    if (f)
+        fclose(f);
+    TAP_OK(rc == RMN_OK && buf && buf[0] == '[' &&
+               strstr(buf, "{\"name\": \"resnet18\", \"profile\": \"224\", \"params\": 11180103, "
+                           "\"macs\": ") &&
+               strstr(buf, "\"name\": \"resnet18-tv48\", \"profile\": \"48\""),
+           "rmn_models_print json lists resnet18 at 224 with its count, resnet18-tv48 at 48");
+    free(buf);
+}
+
+int main(void) {
+    test_counts();
+    test_profiles();
+    test_print();
+    test_resnet18_224_forward();
+    static const char *const small[] = {
+        "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnet18-tv48",
+    };
+    for (size_t i = 0; i < sizeof small / sizeof small[0]; ++i)
+        test_step48(small[i], 8);
+    return tap_done();
+}
