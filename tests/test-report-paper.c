@@ -210,7 +210,7 @@ static void test_numbers(rmn_store *s, const pf_ids *ids, const rmn_table *t, in
     TAP_OK(t[1].n_rows == 3 && strstr(cell(&t[1], 2, 0)->text, "optimistic upper bound") &&
                strstr(cell(&t[1], 1, 0)->text, "validation") && cell(&t[1], 0, 1)->i == 6,
            "ensemble: three rows labelled by selection, the fixed one with 6 members");
-    TAP_OK(strcmp(cell(&t[1], 1, 2)->text, "cbam_resnet50, resmasking, resnet18") == 0,
+    TAP_OK(strcmp(cell(&t[1], 1, 2)->text, "cbam_resnet50-s1, resmasking-s1, resnet18-s1-tta") == 0,
            "ensemble: member list (%s)", cell(&t[1], 1, 2)->text);
     TAP_NEAR(cell(&t[1], 1, 5)->v, cell(&t[1], 1, 3)->v - cell(&t[1], 1, 4)->v, 1e-9,
              "ensemble: gain = accuracy - best member's");
@@ -262,7 +262,7 @@ static void test_formats(rmn_store *s, const rmn_table *t, int n, const char *di
     char *csv = render(t, n, RMN_FMT_CSV);
     TAP_OK(csv && strstr(csv, "# table: zoo\nmodel,params_m,seeds,acc,acc_sd,acc_tta,acc_tta_sd\n") &&
                strstr(csv, "\nvgg19,139.58,3,") && strstr(csv, "ci95_lo,ci95_hi") &&
-               strstr(csv, "\"cbam_resnet50, resmasking, resnet18\""),
+               strstr(csv, "\"cbam_resnet50-s1, resmasking-s1, resnet18-s1-tta\""),
            "CSV: keys as header, sd and interval split in two columns, quoting");
     free(csv);
 

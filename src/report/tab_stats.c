@@ -192,11 +192,9 @@ static int member_list(const rmn_report_run *r, char **out) {
         return RMN_ERROR(RMN_ENOMEM, "out of memory for a member list");
     b[0] = '\0';
     for (int i = 0; i < r->n_members; ++i) {
+        /* the run names: unique, and they carry the model name and the seed */
         const rmn_report_member *m = &r->members[i];
-        int dup = 0;
-        for (int j = 0; j < r->n_members; ++j)
-            dup |= j != i && strcmp(r->members[j].model, m->model) == 0;
-        size_t need = strlen(m->model) + strlen(m->name) + 8;
+        size_t need = strlen(m->name) + 4;
         if (len + need + 1 > cap) {
             cap = 2 * (len + need + 1);
             char *nb = realloc(b, cap);
@@ -206,8 +204,7 @@ static int member_list(const rmn_report_run *r, char **out) {
             }
             b = nb;
         }
-        len += (size_t)snprintf(b + len, cap - len, dup ? "%s%s (%s)" : "%s%s", i ? ", " : "",
-                                m->model, m->name);
+        len += (size_t)snprintf(b + len, cap - len, "%s%s", i ? ", " : "", m->name);
     }
     *out = b;
     return RMN_OK;
@@ -226,7 +223,7 @@ int rmn_paper_ensemble(rmn_store *s, const rmn_report_set *set, const rmn_paper_
         rmn_col_kind kind;
         int dec;
     } cols[E_NCOLS] = {
-        {"selection", "Members chosen by", NULL, RMN_COL_TEXT, 0},
+        {"selection", "Members chosen by", NULL, RMN_COL_WIDE, 0},
         {"n_members", "n", "$n$", RMN_COL_NUM, 0},
         {"members", "Members", NULL, RMN_COL_WIDE, 0},
         {"acc", "Acc. (%)", "Acc.\\ (\\%)", RMN_COL_NUM, 2},

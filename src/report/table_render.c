@@ -46,7 +46,7 @@ static void latex_colspec(const rmn_table *t, int c, FILE *out) {
         return;
     }
     if (col->kind == RMN_COL_WIDE) {
-        fputs("p{5.2cm}", out);
+        fputs("p{3.3cm}", out); /* wide text columns wrap, so the table fits a page */
         return;
     }
     if (col_has(t, c, RMN_CELL_CI)) {
