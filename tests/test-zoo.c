@@ -19,10 +19,10 @@ static const struct {
     {"resnet18", 224, 11180103},   {"resnet34", 224, 21288263},
     {"resnet50", 224, 23522375},   {"resnet101", 224, 42514503},
     {"resnet152", 224, 58158151},
+    {"resmasking_dropout1", 224, 137796423},
 #ifdef ZOO_ALL
     {"vgg19", 224, 139598919},     {"densenet121", 224, 6961031},
     {"googlenet", 224, 5607079},   {"inception_v3", 299, 21799911},
-    {"resmasking_dropout1", 224, 137796423},
     /* pytorchcv's 1000-class counts (efficientnet_b2b 9,109,994; cbam_resnet50 28,089,624;
      * bam_resnet50 25,915,099) less 993 outputs of their 1408/2048-wide heads */
     {"efficientnet_b2b", 224, 9109994 - 1408 * 993 - 993},
@@ -44,6 +44,83 @@ static void test_counts(void) {
                counts224[i].name, counts224[i].size, got, counts224[i].params);
         rmn_net_free(net);
     }
+}
+
+/* The thesis's parts (reference/thesis.md §2.5) and its 142.9M with duplicated projections. */
+static void test_resmasking224(void) {
+    rmn_model_config cfg = {.in_channels = 3, .image_size = 224, .num_classes = 7};
+    rmn_net *net = NULL;
+    int rc = rmn_zoo_graph("resmasking_dropout1", &cfg, &net);
+    TAP_OK(rc == RMN_OK && rmn_zoo_params_thesis(net) == 142943431,
+           "resmasking_dropout1: 142,943,431 counting the duplicated shortcuts twice");
+    static const size_t masks[4] = {32366080, 31885312, 29965312, 22291456};
+    for (int k = 0; rc == RMN_OK && k < 4; ++k) {
+        char pre[16];
+        snprintf(pre, sizeof pre, "mask%d.", k + 1);
+        TAP_OK(rmn_zoo_params_matching(net, pre, NULL) == masks[k], "mask%d: %zu parameters",
+               k + 1, masks[k]);
+    }
+    TAP_OK(rc == RMN_OK && rmn_zoo_params_matching(net, "layer", NULL) +
+                                   rmn_zoo_params_matching(net, "conv1", NULL) +
+                                   rmn_zoo_params_matching(net, "bn1", NULL) ==
+                               21284672,
+           "the ResNet34 trunk without fc: 21,284,672");
+    const double gmacs = rc == RMN_OK ? rmn_zoo_macs(net) / 1e9 : 0;
+    TAP_OK(gmacs > 21.8 && gmacs < 22.0, "resmasking_dropout1 at 224: %.3f GMACs (thesis 21.9)",
+           gmacs);
+    rmn_net_free(net);
+    static const char *const variants[] = {"resmasking", "resmasking_dropout2",
+                                           "resmasking_dropout3", "resmasking_dropout4",
+                                           "resmasking50_dropout1", "resmasking_naive_dropout1"};
+    static const size_t heads[] = {3591, 512 * 128 + 128 + 128 * 7 + 7,
+                                   512 * 512 + 512 + 512 * 128 + 128 + 128 * 7 + 7,
+                                   512 * 128 + 128 + 128 * 128 + 128 + 128 * 7 + 7, 0, 3591};
+    for (int i = 0; i < 6; ++i) {
+        rc = rmn_zoo_graph(variants[i], &cfg, &net);
+        const size_t p = rc == RMN_OK ? rmn_zoo_params(net) : 0;
+        if (i == 4)
+            TAP_OK(rc == RMN_OK && p > 23522375 && rmn_zoo_params_matching(net, "fc.", NULL) ==
+                                                       2048 * 7 + 7,
+                   "%s: %zu parameters, head 2048->7", variants[i], p);
+        else
+            TAP_OK(rc == RMN_OK && p == 137796423 - 3591 + heads[i], "%s: %zu parameters",
+                   variants[i], p);
+        rmn_net_free(net);
+    }
+}
+
+/* Mask depths 4/3/2/1 at 24/12/6/3 at the 48 profile: the input side of each encoder unit. */
+static int unit_side(const rmn_net *net, const char *tensor) {
+    for (int i = 0; i < net->n_specs; ++i)
+        if (strcmp(net->specs[i].name, tensor) == 0)
+            return net->values[net->nodes[net->specs[i].node].in[0]].h;
+    return -1;
+}
+
+static void test_resmasking48(void) {
+    rmn_model_config cfg = {.in_channels = 1, .image_size = 48, .num_classes = 7, .width = 8};
+    rmn_net *net = NULL;
+    if (rmn_zoo_graph("resmasking_dropout1", &cfg, &net) != RMN_OK) {
+        TAP_OK(0, "resmasking_dropout1 at 48: %s", rmn_error_message());
+        return;
+    }
+    static const int side[4] = {24, 12, 6, 3};
+    for (int k = 1; k <= 4; ++k) {
+        const int depth = 5 - k;
+        char a[64], b[64];
+        snprintf(a, sizeof a, "mask%d.enc%d.conv1.weight", k, depth - 1);
+        snprintf(b, sizeof b, "mask%d.enc%d.conv1.weight", k, depth);
+        int ok = unit_side(net, b) < 0;
+        for (int i = 0; i < depth; ++i) {
+            snprintf(a, sizeof a, "mask%d.enc%d.conv1.weight", k, i);
+            ok &= unit_side(net, a) == side[k - 1] >> i;
+        }
+        snprintf(a, sizeof a, "mask%d.final.conv1.weight", k);
+        ok &= unit_side(net, a) == side[k - 1];
+        TAP_OK(ok, "48 profile: mask%d has depth %d at %dx%d, down to %dx%d", k, depth,
+               side[k - 1], side[k - 1], side[k - 1] >> (depth - 1), side[k - 1] >> (depth - 1));
+    }
+    rmn_net_free(net);
 }
 
 static void test_profiles(void) {
@@ -146,8 +223,12 @@ int main(void) {
     test_profiles();
     test_print();
     test_resnet18_224_forward();
+    test_resmasking224();
+    test_resmasking48();
     static const char *const small[] = {
         "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnet18-tv48",
+        "resmasking", "resmasking_dropout1", "resmasking_dropout2", "resmasking_dropout3",
+        "resmasking_dropout4", "resmasking50_dropout1", "resmasking_naive_dropout1",
     };
     for (size_t i = 0; i < sizeof small / sizeof small[0]; ++i)
         test_step48(small[i], 8);

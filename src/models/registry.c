@@ -22,6 +22,13 @@ static const struct {
     {"resnet101", rmn_resnet_graph, P48 | P224},
     {"resnet152", rmn_resnet_graph, P48 | P224},
     {"resnet18-tv48", rmn_resnet_graph, P48},
+    {"resmasking", rmn_resmasking_graph, P48 | P224},
+    {"resmasking_dropout1", rmn_resmasking_graph, P48 | P224},
+    {"resmasking_dropout2", rmn_resmasking_graph, P48 | P224},
+    {"resmasking_dropout3", rmn_resmasking_graph, P48 | P224},
+    {"resmasking_dropout4", rmn_resmasking_graph, P48 | P224},
+    {"resmasking50_dropout1", rmn_resmasking_graph, P48 | P224},
+    {"resmasking_naive_dropout1", rmn_resmasking_graph, P48 | P224},
 };
 
 #define N_MODELS ((int)(sizeof registry / sizeof registry[0]))
