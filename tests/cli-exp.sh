@@ -33,6 +33,12 @@ grep -q "val_acc" "$tap_tmp/show.out"; ok $? "show prints the epoch metrics"
 "$exp" show no-such-run --db "$db" >/dev/null 2>"$tap_tmp/show.err"; [ $? -eq 1 ]; ok $? "show of an unknown run exits 1"
 grep -q "rmn-exp: error: .*no-such-run" "$tap_tmp/show.err"; ok $? "and names the run"
 
+# --- the model zoo listing ----------------------------------------------------------------------
+"$exp" models --json >"$tap_tmp/models.json"; ok $? "rmn-exp models --json exits 0"
+jq -e 'map(select(.name == "resnet18" and .profile == "224"))[0].params == 11180103 and
+       map(select(.name == "democnn"))[0].profile == "48" and all(.[]; .macs > 0)' "$tap_tmp/models.json" >/dev/null
+ok $? "it lists name, profile, params and MACs (resnet18 at 224: 11,180,103 parameters)"
+
 # --- usage errors exit 2 ---------------------------------------------------------------------
 "$exp" >/dev/null 2>&1; [ $? -eq 2 ]; ok $? "no command: exit 2"
 "$exp" run >/dev/null 2>&1; [ $? -eq 2 ]; ok $? "run without experiment: exit 2"

@@ -5,6 +5,7 @@
  *   rmn-exp status
  *   rmn-exp list [--experiment E] [--json]
  *   rmn-exp show RUN
+ *   rmn-exp models [--json]
  *   rmn-exp --version [--build-info]
  * Common: --db FILE (default $RMN_DB or rmn.db), --checkpoints DIR (default $RMN_CHECKPOINTS,
  * else checkpoints/ beside the store); RMN_BUSY_TIMEOUT_MS sets how long a locked store is
@@ -19,6 +20,7 @@
 #include "store/store.h"
 #include "train/config.h"
 #include "train/experiment.h"
+#include "models/zoo.h"
 #include "train/runs.h"
 
 #include <getopt.h>
@@ -34,6 +36,7 @@ static const char *const USAGE =
     "       rmn-exp status\n"
     "       rmn-exp list [--experiment E] [--json]\n"
     "       rmn-exp show RUN\n"
+    "       rmn-exp models [--json]\n"
     "       rmn-exp --version [--build-info]\n"
     "options for all commands: --db FILE (default $RMN_DB, else rmn.db)\n"
     "  --checkpoints DIR (default $RMN_CHECKPOINTS, else checkpoints/ beside the store)\n";
@@ -193,6 +196,11 @@ int main(int argc, char **argv) {
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         return rmn_experiment_resume(pos[0], &o.run) == RMN_OK ? 0 : fail();
+    }
+    if (strcmp(cmd, "models") == 0) {
+        if (npos != 0)
+            return usage_error("models takes no positional arguments");
+        return rmn_models_print(stdout, o.json) == RMN_OK ? 0 : fail();
     }
     if (strcmp(cmd, "status") == 0)
         return npos == 0 ? with_store(&o, do_status, NULL) : usage_error("status takes no positional arguments");
