@@ -29,6 +29,13 @@ static const struct {
     {"resmasking_dropout4", rmn_resmasking_graph, P48 | P224},
     {"resmasking50_dropout1", rmn_resmasking_graph, P48 | P224},
     {"resmasking_naive_dropout1", rmn_resmasking_graph, P48 | P224},
+    {"vgg19", rmn_vgg_graph, P48 | P224},
+    {"densenet121", rmn_densenet_graph, P48 | P224},
+    {"googlenet", rmn_googlenet_graph, P48 | P224},
+    {"inception_v3", rmn_inception3_graph, P48 | P224},
+    {"efficientnet_b2b", rmn_efficientnet_graph, P48 | P224},
+    {"cbam_resnet50", rmn_cbam_graph, P48 | P224},
+    {"bam_resnet50", rmn_bam_graph, P48 | P224},
 };
 
 #define N_MODELS ((int)(sizeof registry / sizeof registry[0]))
