@@ -17,9 +17,10 @@ ok $? "the thesis recipe is the default: radam, plateau, and the file's weighted
 ok $? "training the same configuration again exits 0"
 grep -q "skipped" "$tap_tmp/err2" && [ "$(q "SELECT COUNT(*) FROM runs")" = 1 ]; ok $? "and skips the finished run"
 
-"$train" --config "$RMN_SRCDIR/tests/data/fer2013_config.json" --db "$tap_tmp/u.db" >/dev/null 2>"$tap_tmp/err3"
-[ $? -eq 1 ]; ok $? "an architecture this build lacks: exit 1"
-grep -q "rmn-train: error: .*resmasking_dropout1" "$tap_tmp/err3"; ok $? "the error names it: $(grep error "$tap_tmp/err3" | head -c 160)"
+printf '{"arch": "no_such_net", "lr": 0.01}\n' >"$tap_tmp/unknown.json"
+"$train" --config "$tap_tmp/unknown.json" --db "$tap_tmp/u.db" >/dev/null 2>"$tap_tmp/err3"
+[ $? -eq 1 ]; ok $? "an unknown architecture: exit 1"
+grep -q "rmn-train: error: .*no_such_net" "$tap_tmp/err3"; ok $? "the error names it: $(grep error "$tap_tmp/err3" | head -c 160)"
 [ "$(sqlite3 "$tap_tmp/u.db" "SELECT COUNT(*) FROM runs" 2>/dev/null || echo 0)" = 0 ]; ok $? "and no run is recorded"
 "$train" >/dev/null 2>&1; [ $? -eq 2 ]; ok $? "no --config: exit 2"
 "$train" --config /nonexistent.json --db "$db" >/dev/null 2>"$tap_tmp/err4"; [ $? -eq 1 ]; ok $? "missing config file: exit 1"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "core/args.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "nn/net.h"
@@ -47,14 +48,8 @@ static int usage_error(const char *msg) {
     return 2;
 }
 
-static int parse_int(const char *s, int lo, int hi, int *out) {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
+/* 0 on success, -1 otherwise (the callers' convention) */
+static int parse_int(const char *s, int lo, int hi, int *out) { return rmn_parse_int(s, lo, hi, out) ? 0 : -1; }
 
 static void put_result(json_t *o, const rmn_bench_result *r) {
     json_object_set_new(o, "median_s", json_real(r->median_s));

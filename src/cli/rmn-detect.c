@@ -2,6 +2,7 @@
  * cascades from opencv-data), the thesis's square crop, an rmn emotion model from a
  * safetensors checkpoint; prints the faces (text or JSON) and writes annotated images.
  * Thin: the work is in src/detect and src/image. */
+#include "core/args.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "core/progress.h"
@@ -102,15 +103,8 @@ static const char *resolve_model(const char *given, char *buf, size_t cap, char 
     return NULL;
 }
 
-static int parse_int(const char *s, int lo, int hi, int *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno || v < lo || v > hi)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
+/* 0 on success, -1 otherwise (the callers' convention) */
+static int parse_int(const char *s, int lo, int hi, int *out) { return rmn_parse_int(s, lo, hi, out) ? 0 : -1; }
 
 static void print_text(const char *path, const rmn_face *faces, int n,
                        const rmn_detect_model *model) {

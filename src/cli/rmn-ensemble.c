@@ -5,6 +5,7 @@
  * Records and prints three ensembles: the members as given ("fixed"), the best subset chosen on
  * validation and scored once on test ("val"), and the best subset chosen on test ("test", an
  * optimistic upper bound: how the thesis picked its 76.82%). Exit 0 ok, 1 error, 2 usage. */
+#include "core/args.h"
 #include "core/error.h"
 #include "store/store.h"
 #include "train/ensemble.h"
@@ -54,7 +55,7 @@ int main(int argc, char **argv) {
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     const char *db = NULL, *experiment = NULL;
-    char *runs_arg = NULL, *end;
+    char *runs_arg = NULL;
     long tta = -1;
     int c;
     opterr = 0;
@@ -64,8 +65,7 @@ int main(int argc, char **argv) {
         case 'x': experiment = optarg; break;
         case 'r': runs_arg = optarg; break;
         case 't':
-            tta = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end || tta < 0 || tta > 1000) {
+            if (!rmn_parse_long(optarg, 0, 1000, &tta)) {
                 fprintf(stderr, "rmn-ensemble: --tta needs an integer 0..1000\n%s", USAGE);
                 return 2;
             }

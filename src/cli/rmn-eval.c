@@ -6,6 +6,7 @@
  * defaults to the bundled sample. Prints accuracy, loss, per-class recall and the confusion
  * counts; stores nothing (training runs store their evaluations themselves).
  * Exit 0 ok, 1 error, 2 usage. */
+#include "core/args.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "data/augment.h"
@@ -32,15 +33,6 @@ static int fail(void) {
     return 1;
 }
 
-static int parse_long(const char *s, long lo, long hi, long *out) {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-        return 0;
-    *out = v;
-    return 1;
-}
-
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
     static const struct option longopts[] = {
@@ -58,15 +50,15 @@ int main(int argc, char **argv) {
         case 's': split_name = optarg; break;
         case 'j': json = 1; break;
         case 't':
-            if (!parse_long(optarg, 0, 1000, &tta))
+            if (!rmn_parse_long(optarg, 0, 1000, &tta))
                 return usage("--tta needs an integer 0..1000");
             break;
         case 'S':
-            if (!parse_long(optarg, 0, 2147483647L, &tta_seed))
+            if (!rmn_parse_long(optarg, 0, 2147483647L, &tta_seed))
                 return usage("--tta-seed needs a non-negative integer");
             break;
         case 'T':
-            if (!parse_long(optarg, 1, 1024, &threads))
+            if (!rmn_parse_long(optarg, 1, 1024, &threads))
                 return usage("--threads needs a positive integer");
             break;
         case 'h': fputs(USAGE, stdout); return 0;

@@ -13,6 +13,7 @@
  * (src/train/experiment.h). Exit 0 ok, 1 error, 2 usage. */
 #include "config.h"
 
+#include "core/args.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "core/provenance.h"
@@ -66,15 +67,6 @@ typedef struct {
     int json, build_info;
 } options;
 
-static int parse_long(const char *s, long lo, long hi, long *out) {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-        return 0;
-    *out = v;
-    return 1;
-}
-
 /* Parses options after the command; leaves positional arguments at argv[optind..]. */
 static int parse_options(int argc, char **argv, options *o) {
     static const struct option longopts[] = {
@@ -99,15 +91,15 @@ static int parse_options(int argc, char **argv, options *o) {
         case 'j': o->json = 1; break;
         case 'b': o->build_info = 1; break;
         case 's':
-            if (!parse_long(optarg, 0, 2147483647L, &o->run.seed))
+            if (!rmn_parse_long(optarg, 0, 2147483647L, &o->run.seed))
                 return usage_error("--seed needs a non-negative integer");
             break;
         case 'e':
-            if (!parse_long(optarg, 1, 100000, &o->run.epochs))
+            if (!rmn_parse_long(optarg, 1, 100000, &o->run.epochs))
                 return usage_error("--epochs needs a positive integer");
             break;
         case 't':
-            if (!parse_long(optarg, 1, 1024, &v))
+            if (!rmn_parse_long(optarg, 1, 1024, &v))
                 return usage_error("--threads needs a positive integer");
             o->run.threads = (int)v;
             break;
@@ -116,7 +108,7 @@ static int parse_options(int argc, char **argv, options *o) {
         }
     }
     const char *busy = getenv("RMN_BUSY_TIMEOUT_MS");
-    if (busy && parse_long(busy, 1, 3600000L, &v))
+    if (busy && rmn_parse_long(busy, 1, 3600000L, &v))
         o->run.busy_timeout_ms = (int)v;
     return 0;
 }

@@ -6,6 +6,7 @@
  * default: RAdam, plateau schedule, flip + rotation, TTA at the end); the run is recorded in the
  * store under the experiment NAME (default "train") exactly as `rmn-exp run` records one.
  * Exit 0 ok, 1 error, 2 usage. */
+#include "core/args.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "train/config.h"
@@ -33,15 +34,6 @@ static int usage(const char *msg) {
     return 2;
 }
 
-static int parse_long(const char *s, long lo, long hi, long *out) {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-        return 0;
-    *out = v;
-    return 1;
-}
-
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
     static const struct option longopts[] = {
@@ -63,15 +55,15 @@ int main(int argc, char **argv) {
         case 'd': o.db_path = optarg; break;
         case 'c': o.checkpoint_root = optarg; break;
         case 's':
-            if (!parse_long(optarg, 0, 2147483647L, &o.seed))
+            if (!rmn_parse_long(optarg, 0, 2147483647L, &o.seed))
                 return usage("--seed needs a non-negative integer");
             break;
         case 'e':
-            if (!parse_long(optarg, 1, 100000, &o.epochs))
+            if (!rmn_parse_long(optarg, 1, 100000, &o.epochs))
                 return usage("--epochs needs a positive integer");
             break;
         case 't':
-            if (!parse_long(optarg, 1, 1024, &v))
+            if (!rmn_parse_long(optarg, 1, 1024, &v))
                 return usage("--threads needs a positive integer");
             o.threads = (int)v;
             break;
@@ -82,7 +74,7 @@ int main(int argc, char **argv) {
     if (!config || optind != argc)
         return usage(config ? "unexpected argument" : "--config FILE is required");
     const char *busy = getenv("RMN_BUSY_TIMEOUT_MS");
-    if (busy && parse_long(busy, 1, 3600000L, &v))
+    if (busy && rmn_parse_long(busy, 1, 3600000L, &v))
         o.busy_timeout_ms = (int)v;
     rmn_experiment exp;
     if (rmn_experiment_from_config(config, experiment, &exp) != RMN_OK) {

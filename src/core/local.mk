@@ -4,4 +4,5 @@ src_librmn_a_SOURCES += \
 	%D%/rng.c %D%/rng.h \
 	%D%/sha256.c %D%/sha256.h \
 	%D%/progress.c %D%/progress.h \
-	%D%/threads.c %D%/threads.h
+	%D%/threads.c %D%/threads.h \
+	%D%/args.c %D%/args.h
