@@ -57,9 +57,10 @@ static int near(double a, double b, double tol, double floor) {
 
 /* loose: a floor on the tolerances (the Residual Masking Network at batch 2 is ill-conditioned:
  * PyTorch's own float32 run is ~2% off its float64 one on early-layer gradients) */
-static void run_case(const char *dir, const char *arch, double loose) {
+/* scale multiplies the file's per-tensor tolerances and the logits tolerance */
+static void run_case(const char *dir, const char *arch, double loose, int training, double scale_tol) {
     char path[1024];
-    snprintf(path, sizeof path, "%s/zoo-%s.safetensors", dir, arch);
+    snprintf(path, sizeof path, "%s/zoo-%s%s.safetensors", dir, arch, training ? "" : "-eval");
     rmn_st_file *f = NULL;
     if (rmn_st_open(path, &f) != RMN_OK) {
         TAP_OK(0, "%s: %s", path, rmn_error_message());
@@ -91,12 +92,12 @@ static void run_case(const char *dir, const char *arch, double loose) {
     rmn_rng rng;
     rmn_rng_init(&rng, 1, 0);
     double loss = 0;
-    rc = rmn_net_forward(net, x, 2, 1, &rng);
+    rc = rmn_net_forward(net, x, 2, training, &rng);
     if (rc == RMN_OK)
         rc = rmn_net_loss(net, labels, NULL, &loss, NULL);
     if (rc == RMN_OK)
         rc = rmn_net_backward(net);
-    TAP_OK(rc == RMN_OK, "%s: training step (%s)", arch, rc ? rmn_error_message() : "ok");
+    TAP_OK(rc == RMN_OK, "%s: %s step (%s)", arch, training ? "training" : "eval-mode", rc ? rmn_error_message() : "ok");
 
     double ref_logits[14], ref_loss[1];
     const rmn_st_tensor *tl = rmn_st_find(f, "logits"), *tloss = rmn_st_find(f, "loss");
@@ -108,7 +109,7 @@ static void run_case(const char *dir, const char *arch, double loose) {
         lmax = fmax(lmax, fabs(ref_logits[i]));
     for (int i = 0; ok && i < 14; ++i) {
         worst = fmax(worst, fabs(lg[i] - ref_logits[i]) / fmax(fabs(ref_logits[i]), 1e-3 * lmax));
-        ok &= near(lg[i], ref_logits[i], fmax(1e-4, loose / 50), 1e-3 * lmax);
+        ok &= near(lg[i], ref_logits[i], scale_tol * fmax(1e-4, loose / 50), 1e-3 * lmax);
     }
     TAP_OK(ok, "%s: logits match PyTorch (worst relative %.2e)", arch, worst);
     TAP_OK(near(loss, ref_loss[0], 1e-4, 1e-6), "%s: loss %.6f vs %.6f", arch, loss, ref_loss[0]);
@@ -156,7 +157,7 @@ static void run_case(const char *dir, const char *arch, double loose) {
             ++matched;
             continue;
         }
-        gtol[k] = fmax(gtol[k], loose);
+        gtol[k] = fmax(scale_tol * gtol[k], loose);
         strict += gtol[k] <= 1e-4;
         gworst = fmax(gworst, e / gtol[k]);
         if (e > gtol[k]) {
@@ -182,8 +183,16 @@ int main(void) {
     const char *src = getenv("RMN_SRCDIR");
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/tests/data/golden", src ? src : ".");
-    run_case(dir, "resmasking_dropout1", 5e-2);
-    run_case(dir, "resnet18", 0);
-    run_case(dir, "vgg19", 0);
+    run_case(dir, "resmasking_dropout1", 5e-2, 1, 1.0);
+    run_case(dir, "resnet18", 0, 1, 1.0);
+    run_case(dir, "vgg19", 0, 1, 1.0);
+    /* eval mode (BN on running statistics), no floor. Without normalisation the 34-layer trunk
+     * and its masks grow the activations (loss 7.0), and PyTorch's own float32 run lands up to
+     * 3.4e-3 from float64 on some gradients. Every tensor must be within 2x the file's
+     * tolerance, i.e. 8x that distance (measured worst: 1.0x of the file's tolerance on the
+     * "ref" backend, 1.3x on "dnnl" (the default, which this test runs), 2.2x on "cpu" whose
+     * OpenBLAS SSE3 kernels sum long dot products in float32), and the logits within 2e-4 -- a
+     * wrong op would be off by orders of magnitude more. */
+    run_case(dir, "resmasking_dropout1", 0, 0, 2.0);
     return tap_done();
 }

@@ -150,13 +150,13 @@ class VGG19_48(nn.Module):
         return self.classifier(torch.flatten(self.features(x), 1))
 
 
-def run(model, dtype):
-    """Training forward + backward in dtype: logits, loss, per-tensor (sum g^2, sum g r)."""
+def run(model, dtype, train=True):
+    """Forward (training or eval mode) + backward in dtype: logits, loss, per-tensor (sum g^2, sum g r)."""
     model = model.to(dtype)
     with torch.no_grad():
         for name, p in model.named_parameters():
             p.copy_(fill(name, p))
-    model.train()
+    model.train(train)
     model.zero_grad()
     x = hashu(2 * 48 * 48, 12345).reshape(2, 1, 48, 48).to(dtype)
     logits = model(x)
@@ -178,11 +178,11 @@ def err(sq, dot, rsq, rdot, rr):
     return max(e1 / 2, e2)
 
 
-def case(arch, width, make, outdir):
-    logits, loss, names, gsq, gdot = run(make(), torch.float64)
+def case(arch, width, make, outdir, train=True):
+    logits, loss, names, gsq, gdot = run(make(), torch.float64, train)
     # float32 PyTorch on the same weights: how far an honest float32 run lands from float64;
     # each tensor's tolerance is max(1e-4, 4x that distance)
-    _, _, _, sq32, dot32 = run(make(), torch.float32)
+    _, _, _, sq32, dot32 = run(make(), torch.float32, train)
     gtol = []
     for k, name in enumerate(names):
         rr = float((formula(name, PARAMS[arch][name]) ** 2).sum())
@@ -194,9 +194,11 @@ def case(arch, width, make, outdir):
                "gsq": torch.tensor(gsq, dtype=torch.float64),
                "gdot": torch.tensor(gdot, dtype=torch.float64),
                "gtol": torch.tensor(gtol, dtype=torch.float64)}
-    meta = {"arch": arch, "width": str(width), "names": ",".join(names), "case": f"zoo-{arch}",
-            "torch": torch.__version__, "labels": "3,5", "dtype": "float64"}
-    path = os.path.join(outdir, f"zoo-{arch}.safetensors")
+    suffix = "" if train else "-eval"
+    meta = {"arch": arch, "width": str(width), "names": ",".join(names), "case": f"zoo-{arch}{suffix}",
+            "torch": torch.__version__, "labels": "3,5", "dtype": "float64",
+            "mode": "train" if train else "eval"}
+    path = os.path.join(outdir, f"zoo-{arch}{suffix}.safetensors")
     st.save(path, tensors, meta)
     print(f"{path}: {len(names)} tensors, loss {loss:.6f}, tolerances 1e-4 .. {max(gtol):.2e} "
           f"({sum(t > 1e-4 for t in gtol)} above 1e-4, median {sorted(gtol)[len(gtol) // 2]:.1e})")
@@ -215,6 +217,9 @@ def main():
     for arch, width, make in cases:
         PARAMS[arch] = {n: p.numel() for n, p in make().named_parameters()}
         case(arch, width, make, outdir)
+    # eval mode (BN on running statistics) is well conditioned: the masking net at 1e-4 there
+    arch, width, make = cases[0]
+    case(arch, width, make, outdir, train=False)
 
 
 if __name__ == "__main__":
