@@ -249,4 +249,33 @@ __attribute__((unused)) static void report_fixture_paper(rmn_store *s, pf_ids *i
     }
 }
 
+
+/* Compiles DIR/STEM.tex with $PDFLATEX as one TAP check (what names it), showing the end of the
+ * log on failure; a SKIP line when pdflatex is not installed. */
+#include "tap.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+__attribute__((unused)) static void report_compile_check(const char *dir, const char *stem, const char *what) {
+    const char *pdflatex = getenv("PDFLATEX");
+    if (!(pdflatex && *pdflatex && access(pdflatex, X_OK) == 0)) {
+        char why[256];
+        snprintf(why, sizeof why, "pdflatex not installed: %s not compiled", what);
+        TAP_SKIP(why);
+        return;
+    }
+    char cmd[3000], pdf[1100];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' -interaction=nonstopmode -halt-on-error %s.tex >%s.out 2>&1", dir,
+             pdflatex, stem, stem);
+    int rc = system(cmd);
+    snprintf(pdf, sizeof pdf, "%s/%s.pdf", dir, stem);
+    struct stat sb;
+    TAP_OK(rc == 0 && stat(pdf, &sb) == 0 && sb.st_size > 0, "%s compiles with %s", what, pdflatex);
+    if (rc != 0) {
+        snprintf(cmd, sizeof cmd, "tail -n 30 '%s/%s.out' | sed 's/^/# /'", dir, stem);
+        if (system(cmd) != 0)
+            tap_diag("no pdflatex log");
+    }
+}
+
 #endif
