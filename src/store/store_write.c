@@ -229,6 +229,18 @@ fail:
     return e;
 }
 
+/* Runs and finalizes an INSERT of a row that belongs to run_id: a constraint failure for a
+ * missing run becomes "no such run"; any other failure is reported as `what`. */
+static int step_run_row(rmn_store *s, sqlite3_stmt *st, int64_t run_id, const char *what) {
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT && !run_exists(s, run_id))
+        return no_such_run(s, run_id);
+    if (rc != SQLITE_DONE)
+        return STORE_SQL_ERROR(s, rc, what);
+    return RMN_OK;
+}
+
 int rmn_store_run_tag(rmn_store *s, int64_t run_id, const char *key, const char *value) {
     sqlite3_stmt *st;
     RMN_TRY(check_writable(s));
@@ -241,13 +253,7 @@ int rmn_store_run_tag(rmn_store *s, int64_t run_id, const char *key, const char 
     sqlite3_bind_int64(st, 1, run_id);
     rmn_store_bind_text_(st, 2, key);
     rmn_store_bind_text_(st, 3, value);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if ((rc & 0xff) == SQLITE_CONSTRAINT && !run_exists(s, run_id))
-        return no_such_run(s, run_id);
-    if (rc != SQLITE_DONE)
-        return STORE_SQL_ERROR(s, rc, "setting a tag");
-    return RMN_OK;
+    return step_run_row(s, st, run_id, "setting a tag");
 }
 
 /* UPDATE runs with one statement; RMN_ENOTFOUND when no row changed. */
@@ -498,13 +504,7 @@ int rmn_store_artifact(rmn_store *s, int64_t run_id, const char *kind, const cha
     rmn_store_bind_text_(st, 3, path);
     rmn_store_bind_text_(st, 4, sha256);
     sqlite3_bind_int64(st, 5, bytes);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if ((rc & 0xff) == SQLITE_CONSTRAINT && !run_exists(s, run_id))
-        return no_such_run(s, run_id);
-    if (rc != SQLITE_DONE)
-        return STORE_SQL_ERROR(s, rc, "recording an artifact");
-    return RMN_OK;
+    return step_run_row(s, st, run_id, "recording an artifact");
 }
 
 // --- recovery ---------------------------------------------------------------------------------
