@@ -188,8 +188,49 @@ static void test_batch(void) {
     free(y);
 }
 
+/* The optional translation: integer shifts move pixels exactly, fill with zeros, and draws
+ * without it leave the thesis's stream untouched. */
+static void test_shift(void) {
+    float src[7 * 9], dst[7 * 9];
+    for (int i = 0; i < 7 * 9; ++i)
+        src[i] = 1.0f + (float)i;
+    rmn_augment_draw d = {.flip = 0, .angle_deg = 0.0, .shift_x = 2.0, .shift_y = -1.0};
+    rmn_augment_apply(dst, src, 7, 9, &d);
+    int exact = 1;
+    for (int y = 0; y < 7; ++y)
+        for (int x = 0; x < 9; ++x) {
+            int sy = y + 1, sx = x - 2;
+            float want = (sy >= 0 && sy < 7 && sx >= 0 && sx < 9) ? src[sy * 9 + sx] : 0.0f;
+            exact &= fabsf(dst[y * 9 + x] - want) < 1e-5f;
+        }
+    TAP_OK(exact, "shift (+2, -1) moves content right 2 and up 1, zeros enter");
+    d.shift_x = 0.5, d.shift_y = 0.0;
+    rmn_augment_apply(dst, src, 7, 9, &d);
+    TAP_NEAR(dst[3 * 9 + 4], 0.5 * (src[3 * 9 + 4] + src[3 * 9 + 3]), 1e-5, "half-pixel shift is bilinear");
+
+    rmn_augment_params with = RMN_AUGMENT_THESIS;
+    with.max_shift_px = 4.0;
+    rmn_rng a, b;
+    rmn_rng_init(&a, 3, RMN_STREAM_AUGMENT);
+    rmn_rng_init(&b, 3, RMN_STREAM_AUGMENT);
+    rmn_augment_draw p = rmn_augment_sample(&RMN_AUGMENT_THESIS, &a);
+    rmn_augment_draw q = rmn_augment_sample(&with, &b);
+    TAP_OK(p.flip == q.flip && p.angle_deg == q.angle_deg && p.shift_x == 0 && p.shift_y == 0,
+           "flip and angle are drawn first; no shift without the option");
+    int in_range = 1;
+    double lo = 0, hi = 0;
+    for (int i = 0; i < 2000; ++i) {
+        q = rmn_augment_sample(&with, &b);
+        in_range &= fabs(q.shift_x) <= 4.0 && fabs(q.shift_y) <= 4.0;
+        lo = fmin(lo, fmin(q.shift_x, q.shift_y));
+        hi = fmax(hi, fmax(q.shift_x, q.shift_y));
+    }
+    TAP_OK(in_range && lo < -3.9 && hi > 3.9, "shifts cover [-4, 4] (%.2f .. %.2f)", lo, hi);
+}
+
 int main(void) {
     test_flip();
+    test_shift();
     test_rotate();
     test_resize();
     test_batch();

@@ -131,7 +131,7 @@ int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_benc
     if (o->winograd >= 0)
         setenv("RMN_DNNL_WINOGRAD", o->winograd ? "1" : "0", 1);
     const rmn_model_config cfg = {.in_channels = o->in_channels, .image_size = o->image_size,
-                                  .num_classes = o->num_classes, .seed = 1, .width = 0};
+                                  .num_classes = o->num_classes, .seed = 1, .width = o->width};
     rmn_net *net = NULL;
     RMN_TRY(rmn_model_create(o->model, &cfg, &net));
     rmn_bench_prof_wrap(be, &wrapped);

@@ -44,6 +44,7 @@ typedef struct {
     const char *model, *backend;
     rmn_bench_mode mode; /* TRAIN (forward + loss + backward) or INFER (forward, eval mode) */
     int batch, nthreads, warmup, steps, image_size, in_channels, num_classes;
+    int width; /* 0 = the model's default */
     int winograd;
 } rmn_bench_model_opts;
 

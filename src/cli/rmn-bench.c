@@ -26,13 +26,14 @@ static const char USAGE[] =
     "       rmn-bench --peak\n"
     "common: [--backend ref|cpu|dnnl] (default dnnl) [--threads T] (0 = OpenMP default)\n"
     "        [--steps S] (timed, default 10) [--warmup W] (default 2) [--winograd 0|1]\n"
-    "        [--image-size 48] [--in-channels 1] [--classes 7] [--json]\n"
+    "        [--image-size 48] [--in-channels 1] [--classes 7] [--width W] [--json]\n"
     "Each measurement reports the median seconds per step, images/s and GFLOP/s.\n";
 
 typedef struct {
     const char *backend;
     int threads, steps, warmup, winograd, json, profile, batch;
     int image_size, in_channels, classes;
+    int width; /* channel width at the 48 profile (0 = the model's default) */
     rmn_bench_mode mode;
     int mode_set;
 } opts;
@@ -133,7 +134,7 @@ static int bench_model(const opts *o, const char *name) {
                               .batch = o->batch, .nthreads = o->threads, .warmup = o->warmup,
                               .steps = o->steps, .image_size = o->image_size,
                               .in_channels = o->in_channels, .num_classes = o->classes,
-                              .winograd = o->winograd};
+                              .width = o->width, .winograd = o->winograd};
     if (m.mode != RMN_BENCH_INFER)
         m.mode = RMN_BENCH_TRAIN;
     rmn_bench_result r;
@@ -144,6 +145,7 @@ static int bench_model(const opts *o, const char *name) {
     json_object_set_new(j, "model", json_string(name));
     json_object_set_new(j, "batch", json_integer(o->batch));
     json_object_set_new(j, "image_size", json_integer(o->image_size));
+    json_object_set_new(j, "width", json_integer(o->width));
     put_result(j, &r);
     if (o->profile) {
         json_t *a = json_array();
@@ -201,7 +203,7 @@ int main(int argc, char **argv) {
     const char *op = NULL, *shape = NULL, *model = NULL, *suite = NULL;
     int peak = 0;
     enum { O_OP = 256, O_SHAPE, O_BACKEND, O_MODE, O_THREADS, O_JSON, O_MODEL, O_BATCH,
-           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES };
+           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH };
     static const struct option longopts[] = {
         {"op", required_argument, NULL, O_OP},         {"shape", required_argument, NULL, O_SHAPE},
         {"backend", required_argument, NULL, O_BACKEND}, {"mode", required_argument, NULL, O_MODE},
@@ -212,7 +214,8 @@ int main(int argc, char **argv) {
         {"warmup", required_argument, NULL, O_WARMUP}, {"winograd", required_argument, NULL, O_WINO},
         {"image-size", required_argument, NULL, O_IMG},
         {"in-channels", required_argument, NULL, O_INCH},
-        {"classes", required_argument, NULL, O_CLASSES}, {"help", no_argument, NULL, 'h'},
+        {"classes", required_argument, NULL, O_CLASSES},
+        {"width", required_argument, NULL, O_WIDTH}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -239,6 +242,7 @@ int main(int argc, char **argv) {
         case O_IMG: bad = parse_int(optarg, 8, 4096, &o.image_size); break;
         case O_INCH: bad = parse_int(optarg, 1, 4096, &o.in_channels); break;
         case O_CLASSES: bad = parse_int(optarg, 2, 1 << 20, &o.classes); break;
+        case O_WIDTH: bad = parse_int(optarg, 0, 4096, &o.width); break;
         case 'h': fputs(USAGE, stdout); return 0;
         default: return usage_error("bad option");
         }

@@ -91,7 +91,7 @@ int main(int argc, char **argv) {
     if (rc == RMN_OK)
         rc = rmn_net_plan(net, batch);
     rmn_eval_result r;
-    rmn_augment_params aug = {.flip_p = cfg.flip_p, .max_rotation_deg = cfg.max_rotation_deg};
+    rmn_augment_params aug = rmn_train_config_augment(&cfg);
     if (rc == RMN_OK)
         rc = tta ? rmn_evaluate_split_tta(net, &ds.split[split], batch, cfg.image_size, cfg.in_channels,
                                           cfg.num_classes, (int)tta, (uint64_t)tta_seed, &aug, "eval", stderr, &r)

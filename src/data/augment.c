@@ -40,14 +40,15 @@ static float pixel_or_zero(const float *src, int h, int w, int y, int x) {
     return (y < 0 || y >= h || x < 0 || x >= w) ? 0.0f : src[(size_t)y * w + x];
 }
 
-/* dst(p) = src(mirror(R^-1 (p - c)) + c): rotation about c, after an optional flip. */
-static void warp(float *dst, const float *src, int h, int w, double deg, int flip) {
+/* dst(p) = src(mirror(R^-1 (p - t - c)) + c): rotation about c after an optional flip, then a
+ * translation by t = (tx, ty). */
+static void warp(float *dst, const float *src, int h, int w, double deg, int flip, double tx, double ty) {
     const double th = deg * M_PI / 180.0, cs = cos(th), sn = sin(th);
     const double cx = 0.5 * (w - 1), cy = 0.5 * (h - 1);
     for (int y = 0; y < h; ++y) {
-        double dy = y - cy;
+        double dy = y - ty - cy;
         for (int x = 0; x < w; ++x) {
-            double dx = x - cx;
+            double dx = x - tx - cx;
             double sx = cx + cs * dx + sn * dy, sy = cy - sn * dx + cs * dy;
             if (flip)
                 sx = (w - 1) - sx;
@@ -74,7 +75,7 @@ static void warp(float *dst, const float *src, int h, int w, double deg, int fli
 }
 
 void rmn_image_rotate(float *dst, const float *src, int h, int w, double deg) {
-    warp(dst, src, h, w, deg, 0);
+    warp(dst, src, h, w, deg, 0, 0.0, 0.0);
 }
 
 rmn_augment_draw rmn_augment_sample(const rmn_augment_params *p, rmn_rng *rng) {
@@ -82,11 +83,17 @@ rmn_augment_draw rmn_augment_sample(const rmn_augment_params *p, rmn_rng *rng) {
     double u_flip = rmn_rng_uniform(rng), u_angle = rmn_rng_uniform(rng);
     d.flip = u_flip < p->flip_p;
     d.angle_deg = (2.0 * u_angle - 1.0) * p->max_rotation_deg;
+    d.shift_x = d.shift_y = 0.0;
+    if (p->max_shift_px > 0) {
+        double u_x = rmn_rng_uniform(rng), u_y = rmn_rng_uniform(rng);
+        d.shift_x = (2.0 * u_x - 1.0) * p->max_shift_px;
+        d.shift_y = (2.0 * u_y - 1.0) * p->max_shift_px;
+    }
     return d;
 }
 
 void rmn_augment_apply(float *dst, const float *src, int h, int w, const rmn_augment_draw *d) {
-    warp(dst, src, h, w, d->angle_deg, d->flip);
+    warp(dst, src, h, w, d->angle_deg, d->flip, d->shift_x, d->shift_y);
 }
 
 void rmn_augment(float *dst, const float *src, int h, int w, const rmn_augment_params *p,

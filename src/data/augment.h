@@ -6,7 +6,9 @@
  * Conventions: pixel centres at integer coordinates; the rotation centre is ((W-1)/2, (H-1)/2)
  * (imgaug/skimage); a positive angle turns the image clockwise as displayed (y down), so +90
  * degrees on an n x n image gives dst[r][c] = src[n-1-c][r]. Outside the source, pixels are 0 and
- * bilinear weights blend towards 0 at the border (skimage order=1, mode=constant). Functions
+ * bilinear weights blend towards 0 at the border (skimage order=1, mode=constant). An optional
+ * translation (not in the thesis recipe) moves the content by (shift_x, shift_y) pixels after the
+ * flip and rotation, positive towards the right and the bottom. Functions
  * never allocate; dst and src must not overlap unless stated. */
 #ifndef RMN_DATA_AUGMENT_H
 #define RMN_DATA_AUGMENT_H
@@ -23,6 +25,7 @@ void rmn_image_rotate(float *dst, const float *src, int h, int w, double deg);
 typedef struct {
     double flip_p;           /* probability of a horizontal flip */
     double max_rotation_deg; /* angle uniform in [-max, max] degrees; 0 disables rotation */
+    double max_shift_px;     /* each of shift_x, shift_y uniform in [-max, max] pixels; 0: none */
 } rmn_augment_params;
 
 /* The thesis's training augmentation: Fliplr(0.5) then Affine(rotate=(-30, 30)). */
@@ -32,12 +35,14 @@ typedef struct {
 typedef struct {
     int    flip;
     double angle_deg;
+    double shift_x, shift_y;
 } rmn_augment_draw;
 
 /* Draws the parameters of one image: always two draws from rng (flip, then angle), so the
- * stream advances the same way whatever the outcome. */
+ * stream advances the same way whatever the outcome; then, only when max_shift_px > 0, two
+ * more (shift_x, shift_y), so that the thesis recipe's streams are unchanged by the option. */
 rmn_augment_draw rmn_augment_sample(const rmn_augment_params *p, rmn_rng *rng);
-/* dst:(h,w) src:(h,w): flip (if drawn) then rotation, in one bilinear pass. */
+/* dst:(h,w) src:(h,w): flip (if drawn), rotation, then translation, in one bilinear pass. */
 void rmn_augment_apply(float *dst, const float *src, int h, int w, const rmn_augment_draw *d);
 /* rmn_augment_sample then rmn_augment_apply. */
 void rmn_augment(float *dst, const float *src, int h, int w, const rmn_augment_params *p,

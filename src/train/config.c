@@ -41,6 +41,7 @@ static const config_key KEYS[] = {
     {"max_epoch_num", KEY_INT, F(max_epoch_num), 0},
     {"max_plateau_count", KEY_INT, F(max_plateau_count), 0},
     {"max_rotation_deg", KEY_DOUBLE, F(max_rotation_deg), 0},
+    {"max_shift_px", KEY_DOUBLE, F(max_shift_px), 0},
     {"min_lr", KEY_DOUBLE, F(min_lr), 0},
     {"model_name", KEY_STR, F(model_name), S(model_name)},
     {"momentum", KEY_DOUBLE, F(momentum), 0},
@@ -85,6 +86,11 @@ void rmn_train_config_defaults(rmn_train_config *cfg) {
     cfg->flip_p = 0.5;
     cfg->max_rotation_deg = 30.0;
     cfg->seed = 1;
+}
+
+rmn_augment_params rmn_train_config_augment(const rmn_train_config *cfg) {
+    return (rmn_augment_params){.flip_p = cfg->flip_p, .max_rotation_deg = cfg->max_rotation_deg,
+                                .max_shift_px = cfg->max_shift_px};
 }
 
 static const config_key *find_key(const char *key) {
@@ -143,6 +149,8 @@ static int check_ranges(const rmn_train_config *c, const char *where) {
         return RMN_ERROR(RMN_EINVAL, "%s: flip_p must lie in [0, 1]", where);
     if (!(c->max_rotation_deg >= 0 && c->max_rotation_deg <= 180))
         return RMN_ERROR(RMN_EINVAL, "%s: max_rotation_deg must lie in [0, 180]", where);
+    if (!(c->max_shift_px >= 0 && c->max_shift_px <= 0.5 * c->image_size))
+        return RMN_ERROR(RMN_EINVAL, "%s: max_shift_px must lie in [0, image_size/2]", where);
     if (c->weight_decay < 0 || c->momentum < 0 || c->momentum >= 1)
         return RMN_ERROR(RMN_EINVAL, "%s: weight_decay >= 0 and 0 <= momentum < 1 required", where);
     int kind;

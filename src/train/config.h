@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "data/augment.h"
+
 typedef struct {
     char     arch[64];        /* model registry name */
     char     model_name[64];  /* run-name prefix */
@@ -34,6 +36,7 @@ typedef struct {
     int      weighted_loss;
     int      width;           /* channel width of small models (0 = the model's default) */
     double   flip_p, max_rotation_deg; /* training augmentation (also the TTA draws) */
+    double   max_shift_px;    /* random translation in pixels (0: none, as the thesis) */
     int      tta_n;           /* TTA draws per image in the final evaluation (0 = none) */
     uint64_t tta_seed;        /* seed of the TTA draws (the thesis's global seed, 1234) */
     uint64_t seed;
@@ -51,6 +54,8 @@ typedef struct {
 } rmn_experiment;
 
 void rmn_train_config_defaults(rmn_train_config *cfg);
+/* The augmentation the config trains with (and draws TTA from). */
+rmn_augment_params rmn_train_config_augment(const rmn_train_config *cfg);
 /* Applies the keys of a JSON object (text) onto cfg; `where` names the source in errors. */
 int  rmn_train_config_apply_json(rmn_train_config *cfg, const char *json_text, const char *where);
 /* Canonical text: sorted "key=value\n" lines with normalised numbers (hashed into the store). */

@@ -123,7 +123,7 @@ static int state_init(const rmn_train_job *job, train_state *st) {
     rmn_rng_init(&st->ts.dropout, cfg->seed, RMN_STREAM_DROPOUT);
     st->ts.best_val_acc = -1;
     size_t per_image = (size_t)cfg->in_channels * (size_t)cfg->image_size * (size_t)cfg->image_size;
-    rmn_augment_params aug = {.flip_p = cfg->flip_p, .max_rotation_deg = cfg->max_rotation_deg};
+    rmn_augment_params aug = rmn_train_config_augment(cfg);
     rmn_batch_spec spec = {.size = cfg->image_size, .channels = cfg->in_channels, .augment = &aug};
     st->order = malloc((size_t)job->data->split[RMN_SPLIT_TRAIN].n * sizeof *st->order + 1);
     st->x = malloc((size_t)cfg->batch_size * per_image * sizeof *st->x);
@@ -224,7 +224,7 @@ static int train_epoch(const rmn_train_job *job, train_state *st, int epoch, dou
     for (int i = 0; i < n; ++i)
         st->order[i] = i;
     rmn_rng_shuffle(&st->ts.shuffle, st->order, n);
-    rmn_augment_params aug = {.flip_p = cfg->flip_p, .max_rotation_deg = cfg->max_rotation_deg};
+    rmn_augment_params aug = rmn_train_config_augment(cfg);
     rmn_batch_spec spec = {.size = cfg->image_size, .channels = cfg->in_channels, .augment = &aug};
 
     char label[64];
@@ -338,7 +338,7 @@ static int final_eval(const rmn_train_job *job, train_state *st, int split, int 
     rmn_eval_result ev;
     char label[48];
     snprintf(label, sizeof label, "  %s%s", name, tta_n ? " TTA" : "");
-    rmn_augment_params aug = {.flip_p = cfg->flip_p, .max_rotation_deg = cfg->max_rotation_deg};
+    rmn_augment_params aug = rmn_train_config_augment(cfg);
     int rc = tta_n ? rmn_evaluate_split_tta(st->net, &job->data->split[split], cfg->batch_size, cfg->image_size,
                                             cfg->in_channels, cfg->num_classes, tta_n, cfg->tta_seed, &aug,
                                             label, job->log, &ev)
