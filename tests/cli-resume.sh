@@ -64,6 +64,8 @@ wait $pid 2>/dev/null
 [ "$(q "$b" "SELECT status FROM runs")" = RUNNING ]; ok $? "after kill -9 the run is left RUNNING"
 epochs=$(q "$b" "SELECT COUNT(*) FROM metrics WHERE key='val_acc'")
 [ "$epochs" -ge 1 ] && [ "$epochs" -lt 3 ]; ok $? "killed part-way ($epochs of 3 epochs recorded)"
+# a copy of the killed run, ended early with `rmn-exp finish` further below
+sqlite3 "$b" ".backup '$tap_tmp/e.db'" && cp -R "$tap_tmp/ckpt-b" "$tap_tmp/ckpt-e"
 "$exp" status --db "$b" --checkpoints "$tap_tmp/ckpt-b" >"$tap_tmp/status.out" 2>&1
 grep -q "STALE" "$tap_tmp/status.out"; ok $? "rmn-exp status reports the dead run as stale"
 "$exp" resume tinycnn-s3 --db "$b" --checkpoints "$tap_tmp/ckpt-b" >"$tap_tmp/resume.out" 2>"$tap_tmp/resume.err"
@@ -78,6 +80,22 @@ p2=$(q "$b" "SELECT hex(group_concat(hex(probs), '')) FROM (SELECT probs FROM pr
 [ "$(q "$b" "SELECT COUNT(*) FROM metrics WHERE key='val_acc'")" = 3 ] && [ "$(q "$b" "SELECT COUNT(*) FROM evals")" = 4 ]
 ok $? "no epoch or eval recorded twice"
 "$exp" resume tinycnn-s3 --db "$b" >/dev/null 2>&1; [ $? -eq 1 ]; ok $? "resuming a finished run is refused"
+
+# --- the killed copy, ended early: best checkpoint evaluated, run finished, nothing trained ---------
+e="$tap_tmp/e.db"
+"$exp" finish tinycnn-s3 --db "$e" --checkpoints "$tap_tmp/ckpt-e" >"$tap_tmp/finish.out" 2>"$tap_tmp/finish.err"
+ok $? "rmn-exp finish exits 0"
+[ "$(q "$e" "SELECT status FROM runs")" = FINISHED ] && [ "$(q "$e" "SELECT COUNT(*) FROM metrics WHERE key='val_acc'")" = "$epochs" ]
+ok $? "the run is FINISHED with its $epochs recorded epochs and no more"
+[ "$(q "$e" "SELECT group_concat(split || tta_n, ',') FROM (SELECT split, tta_n FROM evals ORDER BY eval_id)")" = "val0,test0,val4,test4" ]
+ok $? "its best checkpoint is evaluated on val and test, without and with TTA"
+q "$e" "SELECT value FROM tags WHERE key='ended_early'" | grep -q "^after epoch $epochs of at most 3 "
+ok $? "the early end is tagged with the epoch it stopped at"
+"$RMN_BIN/rmn-eval" "$tap_tmp"/ckpt-e/*/best.safetensors --split test --json 2>/dev/null |
+    grep -q "\"correct\":$(q "$e" "SELECT n_correct FROM evals WHERE split='test' AND tta_n=0"),"
+ok $? "the stored test eval is the best checkpoint's"
+"$exp" finish tinycnn-s3 --db "$e" --checkpoints "$tap_tmp/ckpt-e" >/dev/null 2>&1; [ $? -eq 1 ]
+ok $? "finishing a finished run is refused"
 
 # --- kill -9, then simply run the experiment again -------------------------------------------
 c="$tap_tmp/c.db"

@@ -2,6 +2,7 @@
  *
  *   rmn-exp run NAME [--data FILE] [--config FILE] [--only MODEL] [--seed N] [--epochs N] [--threads N]
  *   rmn-exp resume RUN [--data FILE] [--threads N]
+ *   rmn-exp finish RUN [--data FILE] [--threads N]
  *   rmn-exp status
  *   rmn-exp list [--experiment E] [--json]
  *   rmn-exp show RUN
@@ -34,6 +35,8 @@ static const char *const USAGE =
     "usage: rmn-exp run NAME [--data FILE] [--config FILE] [--only MODEL] [--seed N] [--epochs N]\n"
     "                        [--threads N]\n"
     "       rmn-exp resume RUN [--data FILE] [--threads N]\n"
+    "       rmn-exp finish RUN [--data FILE] [--threads N]   (stop training a stopped run: evaluate\n"
+    "                                                     its best checkpoint, mark it finished)\n"
     "       rmn-exp status\n"
     "       rmn-exp list [--experiment E] [--json]\n"
     "       rmn-exp show RUN\n"
@@ -182,9 +185,10 @@ int main(int argc, char **argv) {
         return print_version(o.build_info);
     if (strcmp(cmd, "run") == 0)
         return npos == 1 ? cmd_run(pos[0], &o) : usage_error("run needs exactly one experiment name");
-    if (strcmp(cmd, "resume") == 0) {
+    if (strcmp(cmd, "resume") == 0 || strcmp(cmd, "finish") == 0) {
         if (npos != 1)
-            return usage_error("resume needs exactly one RUN (id, uuid prefix or name)");
+            return usage_error("resume and finish need exactly one RUN (id, uuid prefix or name)");
+        o.run.finish = strcmp(cmd, "finish") == 0;
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         return rmn_experiment_resume(pos[0], &o.run) == RMN_OK ? 0 : fail();

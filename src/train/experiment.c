@@ -187,7 +187,7 @@ static int resume_in(rmn_store *store, const char *ref, const rmn_experiment_opt
         checkpoint_root(o, rmn_store_path(store), ckpt, sizeof ckpt);
         rmn_train_job job = {.store = store, .experiment = d.sum.experiment, .data = &ds, .cfg = &cfg,
                              .threads = o->threads, .log = o->log, .stop = o->stop, .checkpoint_dir = ckpt,
-                             .resume_run_id = run_id};
+                             .resume_run_id = run_id, .finish_now = o->finish};
         rmn_train_result res;
         if ((rc = rmn_train_run(&job, &res)) == RMN_OK)
             print_result(o->out, &res, d.sum.name);

@@ -27,6 +27,7 @@ typedef struct {
     FILE                  *log;             /* progress (stderr) */
     FILE                  *out;             /* one result line per run, the ensemble table (stdout) */
     volatile sig_atomic_t *stop;
+    int                    finish;          /* resume: train no further; evaluate and finish the run */
 } rmn_experiment_options;
 
 /* Runs exp (adjusted by the options). RMN_OK when every selected run finished. */
@@ -34,6 +35,9 @@ int rmn_experiment_execute(rmn_experiment *exp, const rmn_experiment_options *o)
 /* Continues the stopped training run `ref` (id, uuid prefix or name) from its last completed
  * epoch, on the data file it recorded (or o->data_path, which must have the same sha256). */
 int rmn_experiment_resume(const char *ref, const rmn_experiment_options *o);
+/* With o->finish set, resuming trains no further epoch: the best checkpoint so far is evaluated
+ * (val and test, with and without TTA) and the run is FINISHED, tagged "ended_early" with the
+ * epoch it stopped at: for ending a long run on a budget, honestly recorded. */
 /* Opens the store named by the options. */
 int rmn_experiment_open_store(const rmn_experiment_options *o, rmn_store **out);
 

@@ -361,7 +361,21 @@ static int train_body(const rmn_train_job *job, train_state *st, rmn_train_resul
     const rmn_dataset *d = job->data;
     if (d->split[RMN_SPLIT_TRAIN].n == 0 || d->split[RMN_SPLIT_VAL].n == 0 || d->split[RMN_SPLIT_TEST].n == 0)
         return RMN_ERROR(RMN_EINVAL, "%s: training needs non-empty train, val and test splits", d->path);
-    RMN_TRY(train_epochs(job, st, res));
+    if (job->finish_now) {
+        if (st->ts.epoch == 0)
+            return RMN_ERROR(RMN_EINVAL, "no completed epoch to finish with (no checkpoint)");
+        res->epochs = st->ts.epoch;
+        res->best_epoch = st->ts.best_epoch;
+        res->best_val_acc = st->ts.best_val_acc;
+        char why[160];
+        snprintf(why, sizeof why, "after epoch %d of at most %d (best val at epoch %d), by request",
+                 st->ts.epoch, job->cfg->max_epoch_num + 1, st->ts.best_epoch);
+        RMN_TRY(rmn_store_run_tag(job->store, st->run_id, "ended_early", why));
+        if (job->log)
+            fprintf(job->log, "run %lld: ending %s\n", (long long)st->run_id, why);
+    } else {
+        RMN_TRY(train_epochs(job, st, res));
+    }
     /* Reload the best-validation weights; evaluate val and test, without and with TTA. */
     RMN_TRY(rmn_checkpoint_load(st->best_path, st->net, NULL, NULL));
     RMN_TRY(rmn_net_digest(st->net, res->weights_sha256));
