@@ -19,6 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifndef RMN_SRCDIR
+#define RMN_SRCDIR "."
+#endif
 #ifndef RMN_DATADIR
 #define RMN_DATADIR "/usr/local/share/rmn"
 #endif
@@ -27,7 +30,7 @@ static const char USAGE[] =
     "usage: rmn-detect [OPTIONS] IMAGE...\n"
     "Finds faces in PNG/JPEG photos and classifies their emotions.\n"
     "  --model FILE        emotion model checkpoint (.safetensors); default $RMN_MODEL, then\n"
-    "                      " RMN_DATADIR "/models/default.safetensors\n"
+    "                      " RMN_DATADIR "/models/default.safetensors (the model rmn ships)\n"
     "  --faces-only        detect faces only, no emotion model needed\n"
     "  --cascade FILE      OpenCV cascade XML (HAAR or LBP); a bare name is looked up in\n"
     "                      /usr/share/opencv4/{haarcascades,lbpcascades};\n"
@@ -96,10 +99,16 @@ static const char *resolve_model(const char *given, char *buf, size_t cap, char 
     const char *env = getenv("RMN_MODEL");
     if (env && *env)
         return env;
+    /* the installed default, else the source tree's (programs run from a build tree) */
     snprintf(buf, cap, "%s/models/default.safetensors", RMN_DATADIR);
     if (is_file(buf))
         return buf;
-    snprintf(looked, lcap, "--model, $RMN_MODEL (unset) and %s", buf);
+    snprintf(looked, lcap, "--model, $RMN_MODEL (unset), %s", buf);
+    snprintf(buf, cap, "%s/models/default.safetensors", RMN_SRCDIR);
+    if (is_file(buf))
+        return buf;
+    size_t used = strlen(looked);
+    snprintf(looked + used, lcap - used, " and %s", buf);
     return NULL;
 }
 

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """compare_torch.py -- rmn-bench against PyTorch on the same convs and networks, interleaved.
 
-For each case (the distinct convs of a ResNet at 48x48, democnn, resnet18-tv48 when rmn has
-it), the script alternates rounds: rmn-bench (a subprocess), then PyTorch (a subprocess of
+For each case (the distinct convs of a ResNet at 48x48, democnn, resnet18-tv48, and the zoo's
+48-profile resnet18, resnet34, vgg19 and resmasking_dropout1 -- their PyTorch definitions are
+tools/golden/make_zoo_golden.py's, the ones the golden tests check rmn against -- at --width),
+the script alternates rounds: rmn-bench (a subprocess), then PyTorch (a subprocess of
 this script, so that neither side's OpenMP pool lingers in the other's process), and so on.
 Each run reports the median of several timed steps after warm-up; the table gives, per case,
 the median over rounds of each side and the ratio rmn/torch of images/s (higher = rmn faster).
@@ -10,6 +12,7 @@ the median over rounds of each side and the ratio rmn/torch of images/s (higher 
 core. Run with /usr/bin/python3 (Debian's python3-torch).
 
   /usr/bin/python3 tools/bench/compare_torch.py --rmn-bench BUILD/src/rmn-bench [--busy]
+      [--models democnn,resnet18-tv48,resnet18,resnet34,vgg19,resmasking_dropout1] [--width W]
 """
 import argparse
 import json
@@ -89,7 +92,30 @@ def torch_models():
         def forward(self, x):
             return self.head(self.blocks(self.stem(x)))
 
-    return {"democnn": DemoCNN, "resnet18-tv48": ResNet18TV48}
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
+    import make_zoo_golden as zoo  # the 48-profile definitions of the golden tests
+
+    def zoo48(arch, w):
+        # the golden definitions use dropout p = 0; here the zoo's real rates
+        if arch == "vgg19":
+            net = zoo.VGG19_48(w)
+            for m in net.classifier:
+                if isinstance(m, nn.Dropout):
+                    m.p = 0.5
+            return net
+        layers = {"resnet18": [2, 2, 2, 2]}.get(arch, [3, 4, 6, 3])
+        net = zoo.ResNet48(layers, w, arch.startswith("resmasking"), arch.startswith("resmasking"))
+        if net.drop is not None:
+            net.drop.p = 0.4
+        return net
+
+    models = {"democnn": lambda w: DemoCNN(), "resnet18-tv48": lambda w: ResNet18TV48()}
+    for arch in ZOO48:
+        models[arch] = (lambda a: lambda w: zoo48(a, w))(arch)
+    return models
+
+
+ZOO48 = ("resnet18", "resnet34", "vgg19", "resmasking_dropout1")
 
 
 def torch_worker(spec):
@@ -114,7 +140,7 @@ def torch_worker(spec):
                 times.append(t)
         gflop = 3 * 2e-9 * n * k * p * p * c * kern * kern
     else:
-        net = torch_models()[spec["model"]]()
+        net = torch_models()[spec["model"]](spec.get("width") or 64)
         x = torch.randn(n, 1, 48, 48)
         labels = torch.arange(n) % 7
         loss_fn = torch.nn.CrossEntropyLoss()
@@ -157,11 +183,13 @@ def rmn_cmd(a, case):
         c, h, k, kern, stride, pad = case["conv"]
         shape = f"{a.batch},{c},{h},{h},{k},{kern},{kern},{stride},{pad}"
         return base + ["--op", "conv", "--shape", shape, "--mode", "train"]
-    return base + ["--model", case["model"], "--batch", str(a.batch), "--mode", case["mode"]]
+    width = ["--width", str(a.width)] if a.width and case["model"] in ZOO48 else []
+    return base + ["--model", case["model"], "--batch", str(a.batch), "--mode", case["mode"]] + width
 
 
 def torch_cmd(a, case):
-    spec = dict(case, threads=a.threads, steps=a.steps, warmup=a.warmup, batch=a.batch)
+    spec = dict(case, threads=a.threads, steps=a.steps, warmup=a.warmup, batch=a.batch,
+                width=a.width if case.get("model") in ZOO48 else 0)
     return [sys.executable, os.path.abspath(__file__), "--torch-worker", json.dumps(spec)]
 
 
@@ -207,6 +235,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--winograd", type=int, choices=(0, 1))
     ap.add_argument("--only", choices=("convs", "models"), help="run only this group")
+    ap.add_argument("--models", default="democnn,resnet18-tv48",
+                    help="comma-separated networks (also: " + ", ".join(ZOO48) + ")")
+    ap.add_argument("--width", type=int, default=0,
+                    help="channel width of the zoo's 48-profile networks (0 = 64, the default)")
     ap.add_argument("--busy", action="store_true",
                     help="also measure with a busy-loop process competing for one core")
     ap.add_argument("--json-out", help="write the rows as JSON to this file")
@@ -219,14 +251,15 @@ def main():
     if a.only != "models":
         cases += [{"kind": "conv", "label": c[0], "conv": list(c[1:])} for c in CONVS]
     if a.only != "convs":
-        for model in ("democnn", "resnet18-tv48"):
-            probe, err = run_json([a.rmn_bench, "--json", "--model", model, "--batch", "2",
-                                   "--steps", "1", "--warmup", "0", "--threads", "1"])
+        for model in a.models.split(","):
+            probe, err = run_json(rmn_cmd(argparse.Namespace(**dict(vars(a), batch=2, steps=1, warmup=0, threads=1)),
+                                          {"kind": "model", "model": model, "mode": "infer"}))
             if probe is None:
                 print(f"skipping {model}: rmn-bench says: {err.splitlines()[-1] if err else '?'}")
                 continue
             for mode in ("train", "infer"):
-                cases.append({"kind": "model", "label": f"{model} {mode}", "model": model,
+                label = f"{model} w{a.width} {mode}" if a.width and model in ZOO48 else f"{model} {mode}"
+                cases.append({"kind": "model", "label": label, "model": model,
                               "mode": mode})
     print(f"# threads {a.threads}, batch {a.batch}, {a.steps} timed steps after {a.warmup} "
           f"warm-up, {a.rounds} interleaved rounds, rmn backend {a.backend}; "
