@@ -205,7 +205,7 @@ static void test_print(void) {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    int rc = f ? rmn_models_print(f, 1) : RMN_EIO;
+    int rc = f ? rmn_models_print(f, 1, 0) : RMN_EIO;
     if (f)
         fclose(f);
     TAP_OK(rc == RMN_OK && buf && buf[0] == '[' &&
@@ -213,6 +213,18 @@ static void test_print(void) {
                            "\"macs\": ") &&
                strstr(buf, "\"name\": \"resnet18-tv48\", \"profile\": \"48\""),
            "rmn_models_print json lists resnet18 at 224 with its count, resnet18-tv48 at 48");
+    free(buf);
+    /* at width 32 the 48 profile halves every channel count; 224 stays exact */
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    rc = f ? rmn_models_print(f, 1, 32) : RMN_EIO;
+    if (f)
+        fclose(f);
+    TAP_OK(rc == RMN_OK && buf &&
+               strstr(buf, "{\"name\": \"resnet18\", \"profile\": \"224\", \"params\": 11180103, ") &&
+               strstr(buf, "{\"name\": \"resnet18\", \"profile\": \"48\", \"params\": 2796263, ") &&
+               strstr(buf, "\"width\": 32}"),
+           "with width 32: resnet18 at 48 has 2,796,263 parameters (the shipped model's), 224 unchanged");
     free(buf);
 }
 

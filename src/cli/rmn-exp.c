@@ -6,7 +6,7 @@
  *   rmn-exp status
  *   rmn-exp list [--experiment E] [--json]
  *   rmn-exp show RUN
- *   rmn-exp models [--json]
+ *   rmn-exp models [--width W] [--json]
  *   rmn-exp --version [--build-info]
  * Common: --db FILE (default $RMN_DB or rmn.db), --checkpoints DIR (default $RMN_CHECKPOINTS,
  * else checkpoints/ beside the store); RMN_BUSY_TIMEOUT_MS sets how long a locked store is
@@ -40,7 +40,7 @@ static const char *const USAGE =
     "       rmn-exp status\n"
     "       rmn-exp list [--experiment E] [--json]\n"
     "       rmn-exp show RUN\n"
-    "       rmn-exp models [--json]\n"
+    "       rmn-exp models [--width W] [--json]   (W: channel width at the 48 profile)\n"
     "       rmn-exp --version [--build-info]\n"
     "options for all commands: --db FILE (default $RMN_DB, else rmn.db)\n"
     "  --checkpoints DIR (default $RMN_CHECKPOINTS, else checkpoints/ beside the store)\n";
@@ -67,7 +67,7 @@ static int fail(void) {
 typedef struct {
     rmn_experiment_options run;
     const char *experiment, *config;
-    int json, build_info;
+    int json, build_info, width;
 } options;
 
 /* Parses options after the command; leaves positional arguments at argv[optind..]. */
@@ -79,7 +79,7 @@ static int parse_options(int argc, char **argv, options *o) {
         {"experiment", required_argument, 0, 'x'}, {"json", no_argument, 0, 'j'},
         {"build-info", no_argument, 0, 'b'},    {"help", no_argument, 0, 'h'},
         {"checkpoints", required_argument, 0, 'c'}, {"config", required_argument, 0, 'C'},
-        {0, 0, 0, 0}};
+        {"width", required_argument, 0, 'w'},   {0, 0, 0, 0}};
     int c;
     long v;
     opterr = 0;
@@ -105,6 +105,11 @@ static int parse_options(int argc, char **argv, options *o) {
             if (!rmn_parse_long(optarg, 1, 1024, &v))
                 return usage_error("--threads needs a positive integer");
             o->run.threads = (int)v;
+            break;
+        case 'w':
+            if (!rmn_parse_long(optarg, 1, 4096, &v))
+                return usage_error("--width needs a positive integer");
+            o->width = (int)v;
             break;
         case 'h': fputs(USAGE, stdout); return -1;
         default: return usage_error("unknown or incomplete option");
@@ -196,7 +201,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "models") == 0) {
         if (npos != 0)
             return usage_error("models takes no positional arguments");
-        return rmn_models_print(stdout, o.json) == RMN_OK ? 0 : fail();
+        return rmn_models_print(stdout, o.json, o.width) == RMN_OK ? 0 : fail();
     }
     if (strcmp(cmd, "status") == 0)
         return npos == 0 ? with_store(&o, do_status, NULL) : usage_error("status takes no positional arguments");

@@ -7,18 +7,19 @@
 #include "models/zoo.h"
 #include "nn/graph.h"
 
-/* The config a profile is listed with: 48x48x1 (family default width) or 3x224x224 (299 for
- * inception_v3), 7 classes. */
-static rmn_model_config listing_config(const char *arch, int profile) {
-    rmn_model_config c = {.in_channels = 1, .image_size = 48, .num_classes = 7};
+/* The config a profile is listed with: 48x48x1 (at `width`, 0 = the family default) or
+ * 3x224x224 (299 for inception_v3), 7 classes. */
+static rmn_model_config listing_config(const char *arch, int profile, int width) {
+    rmn_model_config c = {.in_channels = 1, .image_size = 48, .num_classes = 7, .width = width};
     if (profile == RMN_PROFILE_224) {
         c.in_channels = 3;
         c.image_size = strcmp(arch, "inception_v3") == 0 ? 299 : 224;
+        c.width = 0;
     }
     return c;
 }
 
-int rmn_models_print(FILE *out, int json) {
+int rmn_models_print(FILE *out, int json, int width) {
     const char *const *names;
     int n;
     RMN_TRY(rmn_model_names(&names, &n));
@@ -34,7 +35,7 @@ int rmn_models_print(FILE *out, int json) {
             if (!rmn_zoo_has_profile(names[i], p) &&
                 !(p == RMN_PROFILE_48 && rmn_zoo_has_profile(names[i], RMN_PROFILE_ANY)))
                 continue;
-            const rmn_model_config cfg = listing_config(names[i], p);
+            const rmn_model_config cfg = listing_config(names[i], p, width);
             rmn_net *net;
             RMN_TRY(rmn_zoo_graph(names[i], &cfg, &net));
             const size_t params = rmn_zoo_params(net), thesis = rmn_zoo_params_thesis(net);
@@ -45,6 +46,8 @@ int rmn_models_print(FILE *out, int json) {
                         "\"macs\": %.0f", first ? "" : ",", names[i], p, params, macs);
                 if (thesis != params)
                     fprintf(out, ", \"params_thesis\": %zu", thesis);
+                if (cfg.width)
+                    fprintf(out, ", \"width\": %d", cfg.width);
                 fputs("}", out);
             } else {
                 fprintf(out, "%-26s %-7d %14zu %14zu %10.3f\n", names[i], p, params, thesis,

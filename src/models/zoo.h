@@ -47,8 +47,9 @@ size_t rmn_zoo_params_thesis(const rmn_net *net);
 
 /* Lists every registered architecture with its profile(s), parameters and MACs per image:
  * a text table, or (json != 0) a JSON array of {"name","profile","params","macs"} (plus
- * "params_thesis" where it differs). Builds graphs only (no arenas). */
-int rmn_models_print(FILE *out, int json);
+ * "params_thesis" where it differs, and "width" when one is given). width > 0 lists the 48
+ * profile at that channel width (the 224 profile is always exact). Builds graphs only. */
+int rmn_models_print(FILE *out, int json, int width);
 
 // --- helpers for family builders (common.c) ----------------------------------------------
 
