@@ -94,6 +94,11 @@ ok $? "the early end is tagged with the epoch it stopped at"
 "$RMN_BIN/rmn-eval" "$tap_tmp"/ckpt-e/*/best.safetensors --split test --json 2>/dev/null |
     grep -q "\"correct\":$(q "$e" "SELECT n_correct FROM evals WHERE split='test' AND tta_n=0"),"
 ok $? "the stored test eval is the best checkpoint's"
+"$RMN_BIN/rmn-report" --db "$e" --markdown --table zoo >"$tap_tmp/finish.md" 2>&1 &&
+    grep -q "Ended early on the best checkpoint so far (rmn-exp finish): tinycnn-s3 after epoch $epochs of at most 3" "$tap_tmp/finish.md"
+ok $? "the zoo table's caption says which run ended early, and when"
+"$RMN_BIN/rmn-report" --db "$e" --latex --table zoo 2>&1 | grep -q "rmn-exp finish): tinycnn-s3 after epoch"
+ok $? "so does the LaTeX caption"
 "$exp" finish tinycnn-s3 --db "$e" --checkpoints "$tap_tmp/ckpt-e" >/dev/null 2>&1; [ $? -eq 1 ]
 ok $? "finishing a finished run is refused"
 

@@ -128,20 +128,20 @@ static int load_members(rmn_store *s, const char *split, rmn_report_run *r) {
     return e;
 }
 
-static int load_selection(rmn_store *s, rmn_report_run *r) {
+/* The tags a report shows: `selection` (ensembles) and `ended_early` (rmn-exp finish). */
+static int load_tags(rmn_store *s, rmn_report_run *r) {
     rmn_kv *kv = NULL;
-    int n = 0;
+    int n = 0, e = RMN_OK;
     RMN_TRY(rmn_store_run_kv(s, r->run_id, "tags", &kv, &n));
-    for (int i = 0; i < n; ++i)
-        if (strcmp(kv[i].key, "selection") == 0 && kv[i].value) {
-            r->selection = strdup(kv[i].value);
-            if (!r->selection) {
-                rmn_kv_free(kv, n);
-                return RMN_ERROR(RMN_ENOMEM, "out of memory for a tag");
-            }
-        }
+    for (int i = 0; i < n && e == RMN_OK; ++i) {
+        char **dst = strcmp(kv[i].key, "selection") == 0     ? &r->selection
+                     : strcmp(kv[i].key, "ended_early") == 0 ? &r->ended_early
+                                                             : NULL;
+        if (dst && kv[i].value && !*dst && !(*dst = strdup(kv[i].value)))
+            e = RMN_ERROR(RMN_ENOMEM, "out of memory for a tag");
+    }
     rmn_kv_free(kv, n);
-    return RMN_OK;
+    return e;
 }
 
 static int selection_rank(const char *sel) {
@@ -190,10 +190,9 @@ static int add_run(rmn_store *s, const char *split, const rmn_run_summary *sum,
     r->seed = sum->seed;
     r->ensemble = sum->kind && strcmp(sum->kind, "ensemble") == 0;
     RMN_TRY(load_evals(s, sum->run_id, split, &r->plain, &r->tta));
-    if (r->ensemble) {
-        RMN_TRY(load_selection(s, r));
+    RMN_TRY(load_tags(s, r));
+    if (r->ensemble)
         RMN_TRY(load_members(s, split, r));
-    }
     return RMN_OK;
 }
 
@@ -273,6 +272,7 @@ void rmn_report_set_free(rmn_report_set *set) {
         free(r->model);
         free(r->experiment);
         free(r->selection);
+        free(r->ended_early);
         for (int m = 0; m < r->n_members; ++m) {
             free(r->members[m].name);
             free(r->members[m].model);

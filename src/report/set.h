@@ -48,6 +48,7 @@ typedef struct {
     int64_t n_params, seed;
     int     ensemble;             /* kind 'ensemble' */
     char   *selection;            /* ensembles: tag `selection`, NULL when absent */
+    char   *ended_early;          /* tag `ended_early` (rmn-exp finish), NULL when absent */
     rmn_report_eval plain, tta;   /* on the set's split */
     int     n_members;
     rmn_report_member *members;   /* ordered by model, run name, run id */

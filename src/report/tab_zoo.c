@@ -3,6 +3,7 @@
 #include "report/paper.h"
 
 #include "core/error.h"
+#include "report/format.h"
 #include "report/stats.h"
 
 #include <math.h>
@@ -28,12 +29,46 @@ static int common_tta(const rmn_report_set *set) {
     return k;
 }
 
+/* Appends to both captions which runs ended early (rmn-exp finish) and when. */
+static int note_ended_early(const rmn_report_set *set, char *cap, size_t cap_n, char *tex, size_t tex_n) {
+    int first = 1;
+    for (int i = 0; i < set->n_single; ++i) {
+        const rmn_report_run *r = &set->runs[i];
+        if (!r->ended_early)
+            continue;
+        const char *lead = first ? " Ended early on the best checkpoint so far (rmn-exp finish): " : "; ";
+        size_t used = strlen(cap);
+        snprintf(cap + used, cap_n - used, "%s%s %s", lead, r->name, r->ended_early);
+        char *esc = NULL;
+        size_t esc_n = 0;
+        FILE *f = open_memstream(&esc, &esc_n);
+        if (!f)
+            return RMN_ERROR(RMN_ENOMEM, "out of memory for the zoo caption");
+        fputs(lead, f);
+        rmn_fmt_latex_escape(f, r->name);
+        fputc(' ', f);
+        rmn_fmt_latex_escape(f, r->ended_early);
+        fclose(f);
+        used = strlen(tex);
+        snprintf(tex + used, tex_n - used, "%s", esc);
+        free(esc);
+        first = 0;
+    }
+    if (!first) {
+        size_t used = strlen(cap);
+        snprintf(cap + used, cap_n - used, ".");
+        used = strlen(tex);
+        snprintf(tex + used, tex_n - used, ".");
+    }
+    return RMN_OK;
+}
+
 int rmn_paper_zoo(const rmn_report_set *set, rmn_table *t) {
     if (set->n_single == 0)
         return RMN_ERROR(RMN_ENOTFOUND, "no single-model run to tabulate in the zoo table");
     int tta = common_tta(set), n_cols = tta >= 0 ? 5 : 4;
     RMN_TRY(rmn_table_init(t, "zoo", n_cols));
-    char head[64], head_tex[96], cap[1024], cap_tex[1200];
+    char head[64], head_tex[96], cap[2048], cap_tex[2400];
     const char *sp = strcmp(set->split, "val") == 0 ? "Val" : "Test";
     int e = rmn_table_col_set(t, 0, "model", "Model", NULL, RMN_COL_TEXT, 0);
     if (e == RMN_OK)
@@ -72,6 +107,8 @@ int rmn_paper_zoo(const rmn_report_set *set, rmn_table *t) {
              "several seeds shows the mean $\\pm$ the sample standard deviation over its seeds. "
              "Best model per column in bold.",
              split_words(set->split), tta >= 0 ? tta_words : " test-time augmentation");
+    if (e == RMN_OK)
+        e = note_ended_early(set, cap, sizeof cap, cap_tex, sizeof cap_tex);
     if (e == RMN_OK)
         e = rmn_table_caption(t, cap, cap_tex);
     double *plain = malloc((size_t)set->n_single * sizeof *plain);
