@@ -105,4 +105,10 @@ ok $? "-o with an unknown extension: exit 2"
 "$D" --faces-only --bench 2 "$P/astronaut.png" > "$tap_tmp/bench.txt"
 grep -q '^detect: [0-9.]* images/s' "$tap_tmp/bench.txt"
 ok $? "--bench prints images/s: $(tail -1 "$tap_tmp/bench.txt")"
+"$RMN_BIN/rmn-bench" --detect --checkpoint "$tap_tmp/m.safetensors" --steps 2 --threads 1 --json "$P/astronaut.png" "$P/coffee.jpg" > "$tap_tmp/rb.json"
+ok $? "rmn-bench --detect over two photos exits 0"
+jqcheck "rmn-bench --detect: 4 runs, images/s for detection and with classification, 0.5 faces per image" "$tap_tmp/rb.json" '
+  .kind == "detect" and .images == 2 and .runs == 4 and .detect_images_per_s > 0 and
+  .detect_classify_images_per_s > 0 and .faces_per_image == 0.5 and .model == "democnn"'
+"$RMN_BIN/rmn-bench" --detect --faces-only > /dev/null 2>&1; [ $? -eq 2 ]; ok $? "rmn-bench --detect without IMAGE: exit 2"
 done_testing

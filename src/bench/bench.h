@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "detect/detect.h"
+#include "detect/model.h"
 #include "tensor/ops.h"
 
 typedef enum { RMN_BENCH_FWD, RMN_BENCH_BWD, RMN_BENCH_TRAIN, RMN_BENCH_INFER } rmn_bench_mode;
@@ -56,6 +58,20 @@ int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_benc
 /* FMA peak of nthreads threads running independent fused multiply-adds for about seconds:
  * GFLOP/s with 256-bit (AVX2+FMA) and 512-bit (AVX-512F) vectors; 0 where the CPU lacks it. */
 void rmn_bench_peak(int nthreads, double seconds, double *gflops_avx2, double *gflops_avx512);
+
+// --- detection (detect.c) ------------------------------------------------------------------
+
+typedef struct {
+    long   runs, faces;      /* runs over all images; faces classified in all runs */
+    double detect_s, all_s;  /* total seconds: detection alone; detection + classification
+                                (0 without a model) */
+} rmn_bench_detect_result;
+
+/* Each image of paths (decoded once, outside the timing) runs runs_per_image times: detection
+ * alone, then (with a model) detection and classification of every face. */
+int rmn_bench_detect(const rmn_cascade *cascade, const rmn_detect_params *params,
+                     rmn_detect_model *model, const char *const *paths, int npaths,
+                     int runs_per_image, rmn_bench_detect_result *r);
 
 /* Monotonic seconds. */
 double rmn_bench_now(void);

@@ -13,6 +13,7 @@
 #include "core/args.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "detect/paths.h"
 #include "nn/net.h"
 
 #ifdef _OPENMP
@@ -24,10 +25,14 @@ static const char USAGE[] =
     "       rmn-bench --model NAME [--batch 64] [--mode train|infer] [--profile]\n"
     "       rmn-bench --suite resnet-convs [--batch 64]\n"
     "       rmn-bench --peak\n"
+    "       rmn-bench --detect [--checkpoint FILE | --faces-only] [--cascade NAME] IMAGE...\n"
+    "                (face detection, and detection + emotion classification, per image;\n"
+    "                 the checkpoint defaults to the shipped model, as rmn-detect's)\n"
     "common: [--backend ref|cpu|dnnl] (default dnnl) [--threads T] (0 = OpenMP default)\n"
     "        [--steps S] (timed, default 10) [--warmup W] (default 2) [--winograd 0|1]\n"
     "        [--image-size 48] [--in-channels 1] [--classes 7] [--width W] [--json]\n"
-    "Each measurement reports the median seconds per step, images/s and GFLOP/s.\n";
+    "Each measurement reports the median seconds per step, images/s and GFLOP/s\n"
+    "(--detect: the mean over --steps runs per image, decoding excluded).\n";
 
 typedef struct {
     const char *backend;
@@ -196,14 +201,57 @@ static int suite_resnet(const opts *o) {
     return RMN_OK;
 }
 
+/* Faces, and faces with their emotions, on each image: one JSON object for the whole set. */
+static int bench_detect(const opts *o, const char *checkpoint, int faces_only, const char *cascade_name,
+                        char **paths, int npaths) {
+    rmn_detect_model *model = NULL;
+    if (!faces_only) {
+        char buf[4096], looked[8300];
+        const char *mp = rmn_detect_model_path(checkpoint, buf, sizeof buf, looked, sizeof looked);
+        if (!mp)
+            return RMN_ERROR(RMN_ENOTFOUND, "no emotion model (looked at %s): pass --checkpoint FILE or --faces-only",
+                             looked);
+        RMN_TRY(rmn_detect_model_load(mp, &model));
+    }
+    char cbuf[4096];
+    rmn_cascade *cascade = NULL;
+    int rc = rmn_cascade_load(rmn_detect_cascade_path(cascade_name, cbuf, sizeof cbuf), &cascade);
+    rmn_detect_params params;
+    rmn_detect_params_default(&params);
+    rmn_bench_detect_result r;
+    if (rc == RMN_OK)
+        rc = rmn_bench_detect(cascade, &params, model, (const char *const *)paths, npaths, o->steps, &r);
+    if (rc == RMN_OK) {
+        json_t *j = json_object();
+        json_object_set_new(j, "kind", json_string("detect"));
+        json_object_set_new(j, "threads", json_integer(o->threads));
+        json_object_set_new(j, "images", json_integer(npaths));
+        json_object_set_new(j, "runs", json_integer(r.runs));
+        json_object_set_new(j, "cascade", json_string(cascade_name));
+        json_object_set_new(j, "detect_images_per_s", json_real(r.runs / r.detect_s));
+        json_object_set_new(j, "detect_ms_per_image", json_real(1e3 * r.detect_s / r.runs));
+        if (model) {
+            json_object_set_new(j, "model", json_string(rmn_detect_model_arch(model)));
+            json_object_set_new(j, "detect_classify_images_per_s", json_real(r.runs / r.all_s));
+            json_object_set_new(j, "detect_classify_ms_per_image", json_real(1e3 * r.all_s / r.runs));
+            json_object_set_new(j, "faces_per_image", json_real((double)r.faces / r.runs));
+        }
+        emit(j, o->json);
+    }
+    rmn_cascade_free(cascade);
+    rmn_detect_model_free(model);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
     opts o = {.backend = "dnnl", .threads = 0, .steps = 10, .warmup = 2, .winograd = -1,
               .batch = 64, .image_size = 48, .in_channels = 1, .classes = 7};
     const char *op = NULL, *shape = NULL, *model = NULL, *suite = NULL;
-    int peak = 0;
+    const char *checkpoint = NULL, *cascade = rmn_detect_cascade_default();
+    int peak = 0, detect = 0, faces_only = 0;
     enum { O_OP = 256, O_SHAPE, O_BACKEND, O_MODE, O_THREADS, O_JSON, O_MODEL, O_BATCH,
-           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH };
+           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH, O_DETECT, O_CKPT, O_CASCADE, O_FACES };
     static const struct option longopts[] = {
         {"op", required_argument, NULL, O_OP},         {"shape", required_argument, NULL, O_SHAPE},
         {"backend", required_argument, NULL, O_BACKEND}, {"mode", required_argument, NULL, O_MODE},
@@ -215,7 +263,10 @@ int main(int argc, char **argv) {
         {"image-size", required_argument, NULL, O_IMG},
         {"in-channels", required_argument, NULL, O_INCH},
         {"classes", required_argument, NULL, O_CLASSES},
-        {"width", required_argument, NULL, O_WIDTH}, {"help", no_argument, NULL, 'h'},
+        {"width", required_argument, NULL, O_WIDTH},
+        {"detect", no_argument, NULL, O_DETECT},       {"checkpoint", required_argument, NULL, O_CKPT},
+        {"cascade", required_argument, NULL, O_CASCADE}, {"faces-only", no_argument, NULL, O_FACES},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -243,13 +294,17 @@ int main(int argc, char **argv) {
         case O_INCH: bad = parse_int(optarg, 1, 4096, &o.in_channels); break;
         case O_CLASSES: bad = parse_int(optarg, 2, 1 << 20, &o.classes); break;
         case O_WIDTH: bad = parse_int(optarg, 0, 4096, &o.width); break;
+        case O_DETECT: detect = 1; break;
+        case O_CKPT: checkpoint = optarg; break;
+        case O_CASCADE: cascade = optarg; break;
+        case O_FACES: faces_only = 1; break;
         case 'h': fputs(USAGE, stdout); return 0;
         default: return usage_error("bad option");
         }
         if (bad)
             return usage_error("bad number in an option");
     }
-    if (optind < argc)
+    if (optind < argc && !detect)
         return usage_error("unexpected argument");
 #ifdef _OPENMP
     if (o.threads == 0)
@@ -257,8 +312,13 @@ int main(int argc, char **argv) {
 #else
     o.threads = 1;
 #endif
-    if ((op != NULL) + (model != NULL) + (suite != NULL) + peak != 1)
-        return usage_error("give exactly one of --op, --model, --suite, --peak");
+    if ((op != NULL) + (model != NULL) + (suite != NULL) + peak + detect != 1)
+        return usage_error("give exactly one of --op, --model, --suite, --peak, --detect");
+    if (detect) {
+        if (optind >= argc)
+            return usage_error("--detect needs at least one IMAGE");
+        return bench_detect(&o, checkpoint, faces_only, cascade, argv + optind, argc - optind) == RMN_OK ? 0 : fail();
+    }
     if (peak) {
         double g2, g5;
         rmn_bench_peak(o.threads, 1.0, &g2, &g5);

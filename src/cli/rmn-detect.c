@@ -2,11 +2,13 @@
  * cascades from opencv-data), the thesis's square crop, an rmn emotion model from a
  * safetensors checkpoint; prints the faces (text or JSON) and writes annotated images.
  * Thin: the work is in src/detect and src/image. */
+#include "bench/bench.h"
 #include "core/args.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "core/progress.h"
 #include "detect/faces.h"
+#include "detect/paths.h"
 #include "image/image.h"
 
 #include <errno.h>
@@ -19,9 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef RMN_SRCDIR
-#define RMN_SRCDIR "."
-#endif
 #ifndef RMN_DATADIR
 #define RMN_DATADIR "/usr/local/share/rmn"
 #endif
@@ -46,12 +45,6 @@ static const char USAGE[] =
     "                      detection + classification\n"
     "  -q, --quiet         no progress display\n";
 
-static const char *const CASCADE_DIRS[] = {
-    "/usr/share/opencv4/haarcascades", "/usr/share/opencv4/lbpcascades",
-    "/usr/share/opencv/haarcascades",  "/usr/share/opencv/lbpcascades",
-    "/usr/local/share/opencv4/haarcascades", "/usr/local/share/opencv4/lbpcascades"};
-#define DEFAULT_CASCADE "haarcascade_frontalface_default.xml"
-
 typedef struct {
     const char *model_path, *cascade, *out;
     int faces_only, json, quiet, bench;
@@ -69,47 +62,9 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
     return 2;
 }
 
-static int is_file(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 static int is_dir(const char *p) {
     struct stat st;
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* The cascade path: as given, or a bare name found in the opencv-data directories. */
-static const char *resolve_cascade(const char *name, char *buf, size_t cap) {
-    if (strchr(name, '/') || is_file(name))
-        return name;
-    for (size_t i = 0; i < sizeof CASCADE_DIRS / sizeof *CASCADE_DIRS; ++i) {
-        snprintf(buf, cap, "%s/%s", CASCADE_DIRS[i], name);
-        if (is_file(buf))
-            return buf;
-    }
-    return name; /* the loader reports it missing */
-}
-
-/* The model path: --model, $RMN_MODEL, the installed default; NULL with `looked` filled. */
-static const char *resolve_model(const char *given, char *buf, size_t cap, char *looked,
-                                 size_t lcap) {
-    if (given)
-        return given;
-    const char *env = getenv("RMN_MODEL");
-    if (env && *env)
-        return env;
-    /* the installed default, else the source tree's (programs run from a build tree) */
-    snprintf(buf, cap, "%s/models/default.safetensors", RMN_DATADIR);
-    if (is_file(buf))
-        return buf;
-    snprintf(looked, lcap, "--model, $RMN_MODEL (unset), %s", buf);
-    snprintf(buf, cap, "%s/models/default.safetensors", RMN_SRCDIR);
-    if (is_file(buf))
-        return buf;
-    size_t used = strlen(looked);
-    snprintf(looked + used, lcap - used, " and %s", buf);
-    return NULL;
 }
 
 /* 0 on success, -1 otherwise (the callers' convention) */
@@ -169,40 +124,14 @@ static int process(const options *o, const rmn_cascade *cascade, rmn_detect_mode
 
 static int bench(const options *o, const rmn_cascade *cascade, rmn_detect_model *model,
                  char **paths, int npaths) {
-    double t_det = 0, t_all = 0;
-    long runs = 0, faces_total = 0;
-    for (int i = 0; i < npaths; ++i) {
-        rmn_image img;
-        RMN_TRY(rmn_image_load(paths[i], &img));
-        for (int r = 0; r < o->bench; ++r) {
-            rmn_face *faces;
-            int n, rc;
-            double t0 = rmn_monotonic_s();
-            rc = rmn_detect_faces(cascade, &o->params, NULL, &img, &faces, &n);
-            double t1 = rmn_monotonic_s();
-            free(faces);
-            if (rc == RMN_OK && model) {
-                rc = rmn_detect_faces(cascade, &o->params, model, &img, &faces, &n);
-                free(faces);
-                faces_total += n;
-            }
-            double t2 = rmn_monotonic_s();
-            if (rc != RMN_OK) {
-                rmn_image_free(&img);
-                return rc;
-            }
-            t_det += t1 - t0;
-            t_all += t2 - t1;
-            ++runs;
-        }
-        rmn_image_free(&img);
-    }
-    printf("bench: %ld runs over %d image%s\n", runs, npaths, npaths == 1 ? "" : "s");
-    printf("detect: %.1f images/s (%.2f ms/image)\n", runs / t_det, 1e3 * t_det / runs);
+    rmn_bench_detect_result r;
+    RMN_TRY(rmn_bench_detect(cascade, &o->params, model, (const char *const *)paths, npaths, o->bench, &r));
+    printf("bench: %ld runs over %d image%s\n", r.runs, npaths, npaths == 1 ? "" : "s");
+    printf("detect: %.1f images/s (%.2f ms/image)\n", r.runs / r.detect_s, 1e3 * r.detect_s / r.runs);
     if (model)
         printf("detect+classify (%s, %d px): %.1f images/s (%.2f ms/image, %.1f faces/image)\n",
-               rmn_detect_model_arch(model), rmn_detect_model_input_size(model), runs / t_all,
-               1e3 * t_all / runs, (double)faces_total / runs);
+               rmn_detect_model_arch(model), rmn_detect_model_input_size(model), r.runs / r.all_s,
+               1e3 * r.all_s / r.runs, (double)r.faces / r.runs);
     return RMN_OK;
 }
 
@@ -223,8 +152,7 @@ int main(int argc, char **argv) {
                                          {NULL, 0, NULL, 0}};
     options o = {0};
     rmn_detect_params_default(&o.params);
-    const char *env_cascade = getenv("RMN_CASCADE");
-    o.cascade = env_cascade && *env_cascade ? env_cascade : DEFAULT_CASCADE;
+    o.cascade = rmn_detect_cascade_default();
     int c;
     while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
         char *end;
@@ -277,7 +205,7 @@ int main(int argc, char **argv) {
     rmn_detect_model *model = NULL;
     if (!o.faces_only) {
         char buf[PATH_MAX], looked[PATH_MAX + 64];
-        const char *mp = resolve_model(o.model_path, buf, sizeof buf, looked, sizeof looked);
+        const char *mp = rmn_detect_model_path(o.model_path, buf, sizeof buf, looked, sizeof looked);
         if (!mp) {
             fprintf(stderr,
                     "rmn-detect: error: no emotion model is installed (looked at %s); pass "
@@ -292,7 +220,7 @@ int main(int argc, char **argv) {
     }
     char cbuf[PATH_MAX];
     rmn_cascade *cascade;
-    if (rmn_cascade_load(resolve_cascade(o.cascade, cbuf, sizeof cbuf), &cascade) != RMN_OK) {
+    if (rmn_cascade_load(rmn_detect_cascade_path(o.cascade, cbuf, sizeof cbuf), &cascade) != RMN_OK) {
         fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
         rmn_detect_model_free(model);
         return 1;

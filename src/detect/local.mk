@@ -5,7 +5,8 @@ src_librmn_a_SOURCES += \
 	%D%/detect.h %D%/scan.c %D%/group.c \
 	%D%/face.c %D%/face.h \
 	%D%/model.c %D%/model.h \
-	%D%/faces.c %D%/faces.h
+	%D%/faces.c %D%/faces.h \
+	%D%/paths.c %D%/paths.h
 
 bin_PROGRAMS += src/rmn-detect
 src_rmn_detect_SOURCES = src/cli/rmn-detect.c
