@@ -150,6 +150,49 @@ static int all_finite(const float *v, size_t n) {
     return 1;
 }
 
+/* rmn_net_infer (each conv fused with its batch norm and ReLU) gives the logits of the
+ * unfused eval-mode forward, with batch norms whose statistics and affine parameters are far
+ * from their initial values (every running stat and every 1-d parameter redrawn); and a
+ * backward after it is refused. backend NULL: the net's default. */
+static void check_infer(rmn_net *net, const float *x, const char *arch, const char *backend) {
+    const rmn_tensor_ref *t;
+    int nt, rc = rmn_net_tensors(net, &t, &nt);
+    rmn_rng r;
+    rmn_rng_init(&r, 5, 0);
+    for (int i = 0; rc == RMN_OK && i < nt; ++i) {
+        size_t len = strlen(t[i].name), count = 1;
+        for (int d = 0; d < t[i].ndim; ++d)
+            count *= (size_t)t[i].shape[d];
+        int is_var = len > 12 && strcmp(t[i].name + len - 12, ".running_var") == 0;
+        int is_mean = len > 13 && strcmp(t[i].name + len - 13, ".running_mean") == 0;
+        if (is_var || is_mean || (t[i].trainable && t[i].ndim == 1))
+            for (size_t j = 0; j < count; ++j)
+                t[i].data[j] = (float)(is_var ? 0.3 + 1.5 * rmn_rng_uniform(&r)
+                                              : (is_mean ? 0.4 : 1.0) * (rmn_rng_uniform(&r) - 0.5) +
+                                                    (is_mean ? 0.0 : 0.8));
+    }
+    if (rc == RMN_OK && backend)
+        rc = rmn_net_set_backend(net, backend);
+    float want[14], got[14];
+    if (rc == RMN_OK && (rc = rmn_net_forward(net, x, 2, 0, NULL)) == RMN_OK)
+        memcpy(want, rmn_net_logits(net), sizeof want);
+    if (rc == RMN_OK && (rc = rmn_net_infer(net, x, 2)) == RMN_OK)
+        memcpy(got, rmn_net_logits(net), sizeof got);
+    double worst = 0, scale = 0;
+    for (int i = 0; rc == RMN_OK && i < 14; ++i) {
+        worst = fmax(worst, fabs((double)got[i] - want[i]));
+        scale = fmax(scale, fabs((double)want[i]));
+    }
+    TAP_OK(rc == RMN_OK && all_finite(want, 14) && worst <= 1e-4 * (1 + scale),
+           "%s%s%s: fused inference equals the eval forward (max |diff| %.2g, logits up to %.3g)",
+           arch, backend ? " on " : "", backend ? backend : "", worst, scale);
+    const int32_t labels[2] = {1, 2};
+    double loss;
+    rc = rmn_net_loss(net, labels, NULL, &loss, NULL);
+    TAP_OK(rc == RMN_OK && rmn_net_backward(net) == RMN_EINVAL,
+           "%s: the loss of an inference is computed; a backward after it is refused", arch);
+}
+
 /* One training step and one inference at batch 2 on 48x48x1, width w. */
 static void test_step48(const char *arch, int width) {
     rmn_model_config cfg = {.in_channels = 1, .image_size = 48, .num_classes = 7, .seed = 7,
@@ -181,7 +224,27 @@ static void test_step48(const char *arch, int width) {
     rc = rmn_net_forward(net, x, 2, 0, NULL);
     TAP_OK(rc == RMN_OK && all_finite(rmn_net_logits(net), 14), "%s: inference is finite",
            arch);
+    check_infer(net, x, arch, NULL);
     rmn_net_free(net);
+}
+
+/* The fused inference on the other backends ("cpu": im2col conv then ReLU; "ref": the oracles). */
+static void test_infer_backends(void) {
+    static const char *const backends[2] = {"cpu", "ref"};
+    float x[2 * 48 * 48];
+    for (int i = 0; i < 2 * 48 * 48; ++i)
+        x[i] = (float)((i * 7919) % 255) / 255.0f;
+    for (int b = 0; b < 2; ++b) {
+        rmn_model_config cfg = {.in_channels = 1, .image_size = 48, .num_classes = 7, .seed = 3,
+                                .width = 8};
+        rmn_net *net = NULL;
+        if (rmn_model_create("resnet18", &cfg, &net) != RMN_OK) {
+            TAP_OK(0, "resnet18 builds: %s", rmn_error_message());
+            return;
+        }
+        check_infer(net, x, "resnet18", backends[b]);
+        rmn_net_free(net);
+    }
 }
 
 static void test_resnet18_224_forward(void) {
@@ -232,6 +295,7 @@ int main(void) {
     test_counts();
     test_profiles();
     test_print();
+    test_infer_backends();
     test_resnet18_224_forward();
     test_resmasking224();
     test_resmasking48();

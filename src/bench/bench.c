@@ -35,15 +35,15 @@ double rmn_bench_median(double *v, int n) {
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-static const char *const mode_names[] = {"fwd", "bwd", "train", "infer"};
+static const char *const mode_names[] = {"fwd", "bwd", "train", "infer", "eval"};
 
 int rmn_bench_mode_parse(const char *s, rmn_bench_mode *mode) {
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < 5; ++i)
         if (s && strcmp(s, mode_names[i]) == 0) {
             *mode = (rmn_bench_mode)i;
             return RMN_OK;
         }
-    return RMN_ERROR(RMN_EINVAL, "unknown mode '%s' (fwd, bwd, train, infer)", s ? s : "");
+    return RMN_ERROR(RMN_EINVAL, "unknown mode '%s' (fwd, bwd, train, infer, eval)", s ? s : "");
 }
 
 const char *rmn_bench_mode_name(rmn_bench_mode mode) { return mode_names[mode]; }
@@ -153,14 +153,15 @@ int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_benc
         (rc = rmn_net_set_threads(net, o->nthreads)) != RMN_OK ||
         (rc = rmn_net_plan(net, o->batch)) != RMN_OK)
         goto out;
-    const int train = o->mode != RMN_BENCH_INFER;
+    const int train = o->mode == RMN_BENCH_TRAIN;
     double gflop = 0;
     for (int i = -o->warmup; i < o->steps && rc == RMN_OK; ++i) {
         if (i == 0)
             rmn_bench_prof_reset();
         const double t0 = rmn_bench_now();
         double loss;
-        rc = rmn_net_forward(net, x, o->batch, train, &drop);
+        rc = o->mode == RMN_BENCH_INFER ? rmn_net_infer(net, x, o->batch)
+                                        : rmn_net_forward(net, x, o->batch, train, &drop);
         if (rc == RMN_OK && train)
             rc = rmn_net_loss(net, labels, NULL, &loss, NULL);
         if (rc == RMN_OK && train)

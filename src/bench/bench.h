@@ -10,9 +10,10 @@
 #include "detect/model.h"
 #include "tensor/ops.h"
 
-typedef enum { RMN_BENCH_FWD, RMN_BENCH_BWD, RMN_BENCH_TRAIN, RMN_BENCH_INFER } rmn_bench_mode;
+/* INFER: rmn_net_infer (fused); EVAL: rmn_net_forward in eval mode (unfused, for comparison) */
+typedef enum { RMN_BENCH_FWD, RMN_BENCH_BWD, RMN_BENCH_TRAIN, RMN_BENCH_INFER, RMN_BENCH_EVAL } rmn_bench_mode;
 
-/* "fwd" "bwd" "train" "infer" -> mode; RMN_EINVAL otherwise. */
+/* "fwd" "bwd" "train" "infer" "eval" -> mode; RMN_EINVAL otherwise. */
 int rmn_bench_mode_parse(const char *s, rmn_bench_mode *mode);
 const char *rmn_bench_mode_name(rmn_bench_mode mode);
 
@@ -44,7 +45,8 @@ int rmn_bench_conv(const rmn_bench_conv_opts *o, rmn_bench_result *r);
 
 typedef struct {
     const char *model, *backend;
-    rmn_bench_mode mode; /* TRAIN (forward + loss + backward) or INFER (forward, eval mode) */
+    rmn_bench_mode mode; /* TRAIN (forward + loss + backward), INFER (rmn_net_infer) or EVAL
+                            (rmn_net_forward in eval mode) */
     int batch, nthreads, warmup, steps, image_size, in_channels, num_classes;
     int width; /* 0 = the model's default */
     int winograd;

@@ -22,7 +22,8 @@
 
 static const char USAGE[] =
     "usage: rmn-bench --op conv --shape N,C,H,W,K,kh,kw,stride,pad [--mode fwd|bwd|train]\n"
-    "       rmn-bench --model NAME [--batch 64] [--mode train|infer] [--profile]\n"
+    "       rmn-bench --model NAME [--batch 64] [--mode train|infer|eval] [--profile]\n"
+    "                (infer: fused inference; eval: the unfused eval-mode forward)\n"
     "       rmn-bench --suite resnet-convs [--batch 64]\n"
     "       rmn-bench --peak\n"
     "       rmn-bench --detect [--checkpoint FILE | --faces-only] [--cascade NAME] IMAGE...\n"
@@ -112,7 +113,7 @@ static int bench_conv(const opts *o, const int s[9], const char *label) {
     rmn_bench_conv_opts c = {.backend = o->backend, .mode = o->mode_set ? o->mode : RMN_BENCH_FWD,
                              .nthreads = o->threads, .warmup = o->warmup, .steps = o->steps,
                              .winograd = o->winograd};
-    if (c.mode == RMN_BENCH_INFER)
+    if (c.mode == RMN_BENCH_INFER || c.mode == RMN_BENCH_EVAL)
         c.mode = RMN_BENCH_FWD;
     const rmn_conv_params p = {.kh = s[5], .kw = s[6], .stride_h = s[7], .stride_w = s[7],
                                .pad_h = s[8], .pad_w = s[8]};
@@ -140,7 +141,7 @@ static int bench_model(const opts *o, const char *name) {
                               .steps = o->steps, .image_size = o->image_size,
                               .in_channels = o->in_channels, .num_classes = o->classes,
                               .width = o->width, .winograd = o->winograd};
-    if (m.mode != RMN_BENCH_INFER)
+    if (m.mode != RMN_BENCH_INFER && m.mode != RMN_BENCH_EVAL)
         m.mode = RMN_BENCH_TRAIN;
     rmn_bench_result r;
     rmn_bench_prof_row rows[RMN_BENCH_PROF_MAX];

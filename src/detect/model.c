@@ -126,7 +126,7 @@ int rmn_detect_model_classify(rmn_detect_model *m, const uint8_t *face, float *p
         m->input[i] = (float)face[i] * (1.0f / 255.0f);
     for (int c = 1; c < m->channels; ++c)
         memcpy(m->input + c * plane, m->input, plane * sizeof *m->input);
-    RMN_TRY(rmn_net_forward(m->net, m->input, 1, 0, NULL));
+    RMN_TRY(rmn_net_infer(m->net, m->input, 1));
     const float *logits = rmn_net_logits(m->net);
     double mx = logits[0], total = 0;
     for (int k = 1; k < m->classes; ++k)

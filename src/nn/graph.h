@@ -193,9 +193,13 @@ struct rmn_net {
     int max_batch, nthreads;
     void *act_arena;                    /* values, caches and workspace */
     float *ws;
+    int *uses;                          /* per value: the nodes reading it (+1 for the logits) */
+    float *fold;                        /* rmn_net_infer's folded conv: weights, then bias at */
+    size_t fold_w;                      /* ... fold + fold_w */
 
     /* state of the last step */
     int batch, training, loss_ready;
+    int inferred;                       /* the last forward was rmn_net_infer */
 };
 
 /* 64-byte aligned, zeroed allocation of bytes (rounded up); NULL on failure. */

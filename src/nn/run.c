@@ -2,6 +2,7 @@
  * backward (see net.h). Nothing here allocates except rmn_net_plan. */
 #include "nn/graph.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +102,25 @@ static size_t lay_out(rmn_net *net, char *base, int max_batch) {
         ws = w > ws ? w : ws;
     }
     net->ws = carve(&cv, ws * sizeof(float));
+    /* rmn_net_infer: how many nodes read each value, and room for one folded conv */
+    net->uses = carve(&cv, (size_t)net->n_values * sizeof(int));
+    size_t fold_w = 0, fold_k = 0;
+    for (int i = 0; i < net->n_nodes; ++i) {
+        const rmn_node *nd = &net->nodes[i];
+        if (base)
+            for (int j = 0; j < nd->n_in; ++j)
+                net->uses[nd->in[j]]++;
+        if (nd->op == RMN_OP_CONV2D) {
+            const rmn_conv2d_shape sh = conv_shape(net, nd, 1);
+            const size_t w = (size_t)sh.k * (sh.c / (sh.groups > 0 ? sh.groups : 1)) * sh.r * sh.s;
+            fold_w = w > fold_w ? w : fold_w;
+            fold_k = (size_t)sh.k > fold_k ? (size_t)sh.k : fold_k;
+        }
+    }
+    if (base)
+        net->uses[net->logits]++; /* the output is read by the caller */
+    net->fold_w = (fold_w + 15) & ~(size_t)15;
+    net->fold = carve(&cv, (net->fold_w + fold_k) * sizeof(float));
     return cv.used;
 }
 
@@ -193,107 +213,176 @@ static int check_forward(rmn_net *net, int n, int training, const rmn_rng *rng) 
     return RMN_OK;
 }
 
+/* Runs node nd forward on a batch of n. */
+static void run_node(rmn_net *net, const rmn_exec *exp, rmn_node *nd, int n, int training,
+                     rmn_rng *dropout_rng) {
+    const rmn_exec ex = *exp;
+    const rmn_backend *be = &net->ops;
+    float *P = net->params, *B = net->buffers;
+    const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
+    const size_t count = (size_t)n * rmn_value_size(out);
+    const int hw = in->h * in->w;
+    float *y = out->data;
+    const float *xin = in->data;
+    const float *bias = nd->b_off != RMN_NET_NONE ? P + nd->b_off : NULL;
+    switch (nd->op) {
+    case RMN_OP_CONV2D: {
+        rmn_conv2d_shape sh = conv_shape(net, nd, n);
+        be->conv2d_forward(&ex, y, xin, P + nd->w_off, bias, &sh);
+        break;
+    }
+    case RMN_OP_CONVT2D: {
+        rmn_convt2d_shape sh = convt_shape(net, nd, n);
+        be->convt2d_forward(&ex, y, xin, P + nd->w_off, bias, &sh);
+        break;
+    }
+    case RMN_OP_BN2D:
+        if (training)
+            be->bn2d_forward_train(&ex, y, nd->save_mean, nd->save_invstd, B + nd->rm_off,
+                                   B + nd->rv_off, xin, P + nd->w_off, P + nd->b_off, n,
+                                   out->c, out->h * out->w, nd->momentum, nd->eps);
+        else
+            be->bn2d_forward_eval(&ex, y, xin, P + nd->w_off, P + nd->b_off,
+                                  B + nd->rm_off, B + nd->rv_off, n, out->c,
+                                  out->h * out->w, nd->eps);
+        break;
+    case RMN_OP_RELU:
+        be->relu_forward(&ex, y, xin, count);
+        break;
+    case RMN_OP_ACT:
+        be->act_forward(&ex, y, xin, count, nd->act);
+        break;
+    case RMN_OP_SOFTMAX_CH:
+        be->softmax_ch_forward(&ex, y, xin, n, in->c, hw);
+        break;
+    case RMN_OP_MAXPOOL2D: {
+        rmn_pool2d_shape sh = pool_shape(net, nd, n);
+        be->maxpool2d_forward(&ex, y, nd->idx, xin, &sh);
+        break;
+    }
+    case RMN_OP_AVGPOOL2D: {
+        rmn_pool2d_shape sh = pool_shape(net, nd, n);
+        be->avgpool2d_forward(&ex, y, xin, &sh);
+        break;
+    }
+    case RMN_OP_ADAPTIVE_AVGPOOL2D:
+        be->adaptive_avgpool2d_forward(&ex, y, xin, n, in->c, in->h, in->w, out->h, out->w);
+        break;
+    case RMN_OP_GAP:
+        be->gap_forward(&ex, y, xin, n, in->c, hw);
+        break;
+    case RMN_OP_RESIZE_BILINEAR:
+        be->resize_bilinear_forward(&ex, y, xin, n, in->c, in->h, in->w, out->h, out->w);
+        break;
+    case RMN_OP_BINARY: {
+        rmn_bcast_shape sh = bcast_shape(net, nd, n);
+        be->binary_forward(&ex, y, xin, net->values[nd->in[1]].data, &sh, nd->binary);
+        break;
+    }
+    case RMN_OP_CONCAT:
+        for (int j = 0, c0 = 0; j < nd->n_in; ++j) {
+            const rmn_value *v = &net->values[nd->in[j]];
+            be->concat_forward(&ex, y, v->data, n, out->c, c0, v->c, hw);
+            c0 += v->c;
+        }
+        break;
+    case RMN_OP_FLATTEN:
+        memcpy(y, xin, count * sizeof(float));
+        break;
+    case RMN_OP_CHAN_MEAN:
+        be->chan_mean_forward(&ex, y, xin, n, in->c, hw);
+        break;
+    case RMN_OP_CHAN_MAX:
+        be->chan_max_forward(&ex, y, nd->idx, xin, n, in->c, hw);
+        break;
+    case RMN_OP_DROPOUT:
+        if (training && nd->p > 0.0f) {
+            rmn_dropout_mask(nd->mask, count, nd->p, dropout_rng);
+            be->dropout_forward(&ex, y, xin, nd->mask, count);
+        } else {
+            memcpy(y, xin, count * sizeof(float));
+        }
+        break;
+    case RMN_OP_LINEAR:
+        be->linear_forward(&ex, y, xin, P + nd->w_off, bias, n, (int)rmn_value_size(in),
+                           out->c);
+        break;
+    }
+}
+
 int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *dropout_rng) {
     RMN_TRY(check_forward(net, n, training, dropout_rng));
-    const rmn_backend *be = &net->ops;
     const rmn_exec ex = {.ws = net->ws, .nthreads = net->nthreads, .state = net->backend_state};
     memcpy(net->values[0].data, x, (size_t)n * rmn_value_size(&net->values[0]) * sizeof(float));
-    float *P = net->params, *B = net->buffers;
-    for (int i = 0; i < net->n_nodes; ++i) {
-        rmn_node *nd = &net->nodes[i];
-        const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
-        const size_t count = (size_t)n * rmn_value_size(out);
-        const int hw = in->h * in->w;
-        float *y = out->data;
-        const float *xin = in->data;
-        const float *bias = nd->b_off != RMN_NET_NONE ? P + nd->b_off : NULL;
-        switch (nd->op) {
-        case RMN_OP_CONV2D: {
-            rmn_conv2d_shape sh = conv_shape(net, nd, n);
-            be->conv2d_forward(&ex, y, xin, P + nd->w_off, bias, &sh);
-            break;
-        }
-        case RMN_OP_CONVT2D: {
-            rmn_convt2d_shape sh = convt_shape(net, nd, n);
-            be->convt2d_forward(&ex, y, xin, P + nd->w_off, bias, &sh);
-            break;
-        }
-        case RMN_OP_BN2D:
-            if (training)
-                be->bn2d_forward_train(&ex, y, nd->save_mean, nd->save_invstd, B + nd->rm_off,
-                                       B + nd->rv_off, xin, P + nd->w_off, P + nd->b_off, n,
-                                       out->c, out->h * out->w, nd->momentum, nd->eps);
-            else
-                be->bn2d_forward_eval(&ex, y, xin, P + nd->w_off, P + nd->b_off,
-                                      B + nd->rm_off, B + nd->rv_off, n, out->c,
-                                      out->h * out->w, nd->eps);
-            break;
-        case RMN_OP_RELU:
-            be->relu_forward(&ex, y, xin, count);
-            break;
-        case RMN_OP_ACT:
-            be->act_forward(&ex, y, xin, count, nd->act);
-            break;
-        case RMN_OP_SOFTMAX_CH:
-            be->softmax_ch_forward(&ex, y, xin, n, in->c, hw);
-            break;
-        case RMN_OP_MAXPOOL2D: {
-            rmn_pool2d_shape sh = pool_shape(net, nd, n);
-            be->maxpool2d_forward(&ex, y, nd->idx, xin, &sh);
-            break;
-        }
-        case RMN_OP_AVGPOOL2D: {
-            rmn_pool2d_shape sh = pool_shape(net, nd, n);
-            be->avgpool2d_forward(&ex, y, xin, &sh);
-            break;
-        }
-        case RMN_OP_ADAPTIVE_AVGPOOL2D:
-            be->adaptive_avgpool2d_forward(&ex, y, xin, n, in->c, in->h, in->w, out->h, out->w);
-            break;
-        case RMN_OP_GAP:
-            be->gap_forward(&ex, y, xin, n, in->c, hw);
-            break;
-        case RMN_OP_RESIZE_BILINEAR:
-            be->resize_bilinear_forward(&ex, y, xin, n, in->c, in->h, in->w, out->h, out->w);
-            break;
-        case RMN_OP_BINARY: {
-            rmn_bcast_shape sh = bcast_shape(net, nd, n);
-            be->binary_forward(&ex, y, xin, net->values[nd->in[1]].data, &sh, nd->binary);
-            break;
-        }
-        case RMN_OP_CONCAT:
-            for (int j = 0, c0 = 0; j < nd->n_in; ++j) {
-                const rmn_value *v = &net->values[nd->in[j]];
-                be->concat_forward(&ex, y, v->data, n, out->c, c0, v->c, hw);
-                c0 += v->c;
-            }
-            break;
-        case RMN_OP_FLATTEN:
-            memcpy(y, xin, count * sizeof(float));
-            break;
-        case RMN_OP_CHAN_MEAN:
-            be->chan_mean_forward(&ex, y, xin, n, in->c, hw);
-            break;
-        case RMN_OP_CHAN_MAX:
-            be->chan_max_forward(&ex, y, nd->idx, xin, n, in->c, hw);
-            break;
-        case RMN_OP_DROPOUT:
-            if (training && nd->p > 0.0f) {
-                rmn_dropout_mask(nd->mask, count, nd->p, dropout_rng);
-                be->dropout_forward(&ex, y, xin, nd->mask, count);
-            } else {
-                memcpy(y, xin, count * sizeof(float));
-            }
-            break;
-        case RMN_OP_LINEAR:
-            be->linear_forward(&ex, y, xin, P + nd->w_off, bias, n, (int)rmn_value_size(in),
-                               out->c);
-            break;
-        }
-    }
+    for (int i = 0; i < net->n_nodes; ++i)
+        run_node(net, &ex, &net->nodes[i], n, training, dropout_rng);
     net->batch = n;
     net->training = training;
     net->loss_ready = 0;
+    net->inferred = 0;
+    return RMN_OK;
+}
+
+/* The conv node i with its eval-mode batch norm (node i + 1, the conv output's only user) and
+ * that norm's ReLU (node i + 2, the norm output's only user) when they follow: the number of
+ * nodes one fused call replaces (1 = none), *relu set when the ReLU is among them. */
+static int fusable(const rmn_net *net, int i, int *relu) {
+    const rmn_node *c = &net->nodes[i];
+    *relu = 0;
+    if (c->op != RMN_OP_CONV2D || i + 1 >= net->n_nodes || net->uses[c->out] != 1)
+        return 1;
+    const rmn_node *bn = &net->nodes[i + 1];
+    if (bn->op != RMN_OP_BN2D || bn->in[0] != c->out)
+        return 1;
+    if (i + 2 < net->n_nodes && net->uses[bn->out] == 1 && net->nodes[i + 2].op == RMN_OP_RELU &&
+        net->nodes[i + 2].in[0] == bn->out) {
+        *relu = 1;
+        return 3;
+    }
+    return 2;
+}
+
+/* w':(K, C/G, R, S) = w * s, b':(K) = (b - mean) * s + beta with s = gamma / sqrt(var + eps):
+ * the conv whose output equals the eval-mode batch norm of conv's. */
+static void fold_bn(const rmn_net *net, const rmn_node *conv, const rmn_node *bn,
+                    const rmn_conv2d_shape *sh, float *w, float *b) {
+    const float *P = net->params, *B = net->buffers;
+    const int k = sh->k;
+    const size_t per_k = (size_t)(sh->c / (sh->groups > 0 ? sh->groups : 1)) * sh->r * sh->s;
+    const float *w0 = P + conv->w_off, *b0 = conv->b_off != RMN_NET_NONE ? P + conv->b_off : NULL;
+    const float *gamma = P + bn->w_off, *beta = P + bn->b_off;
+    const float *mean = B + bn->rm_off, *var = B + bn->rv_off;
+    for (int j = 0; j < k; ++j) {
+        const double sc = (double)gamma[j] / sqrt((double)var[j] + bn->eps);
+        for (size_t e = 0; e < per_k; ++e)
+            w[(size_t)j * per_k + e] = (float)(w0[(size_t)j * per_k + e] * sc);
+        b[j] = (float)(((b0 ? b0[j] : 0.0) - mean[j]) * sc + beta[j]);
+    }
+}
+
+int rmn_net_infer(rmn_net *net, const float *x, int n) {
+    RMN_TRY(check_forward(net, n, 0, NULL));
+    const rmn_exec ex = {.ws = net->ws, .nthreads = net->nthreads, .state = net->backend_state};
+    memcpy(net->values[0].data, x, (size_t)n * rmn_value_size(&net->values[0]) * sizeof(float));
+    for (int i = 0; i < net->n_nodes;) {
+        int relu, span = fusable(net, i, &relu);
+        if (span == 1) {
+            run_node(net, &ex, &net->nodes[i], n, 0, NULL);
+            ++i;
+            continue;
+        }
+        const rmn_node *conv = &net->nodes[i], *bn = &net->nodes[i + 1];
+        const rmn_conv2d_shape sh = conv_shape(net, conv, n);
+        float *fw = net->fold, *fb = net->fold + net->fold_w;
+        fold_bn(net, conv, bn, &sh, fw, fb);
+        net->ops.conv2d_bias_relu_forward(&ex, net->values[net->nodes[i + span - 1].out].data,
+                                          net->values[conv->in[0]].data, fw, fb, &sh, relu);
+        i += span;
+    }
+    net->batch = n;
+    net->training = 0;
+    net->loss_ready = 0;
+    net->inferred = 1;
     return RMN_OK;
 }
 
@@ -317,6 +406,9 @@ int rmn_net_loss(rmn_net *net, const int32_t *labels, const float *class_weights
 int rmn_net_backward(rmn_net *net) {
     if (!net->loss_ready)
         return RMN_ERROR(RMN_EINVAL, "%s: backward needs a loss of the last forward", net->arch);
+    if (net->inferred)
+        return RMN_ERROR(RMN_EINVAL, "%s: no backward through rmn_net_infer (it fuses layers away); "
+                         "use rmn_net_forward", net->arch);
     const int n = net->batch;
     const rmn_backend *be = &net->ops;
     const rmn_exec ex = {.ws = net->ws, .nthreads = net->nthreads, .state = net->backend_state};

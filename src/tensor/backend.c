@@ -84,6 +84,13 @@ static void ref_conv_fwd(const rmn_exec *ex, float *y, const float *x, const flo
     (void)ex;
     rmn_ref_conv2d_forward(y, x, w, b, sh);
 }
+static void ref_conv_bias_relu_fwd(const rmn_exec *ex, float *y, const float *x, const float *w,
+                                   const float *b, const rmn_conv2d_shape *sh, int relu) {
+    (void)ex;
+    rmn_ref_conv2d_forward(y, x, w, b, sh);
+    if (relu)
+        rmn_ref_relu_forward(y, y, (size_t)sh->n * sh->k * sh->p * sh->q);
+}
 static void ref_conv_bwd(const rmn_exec *ex, float *dx, float *dw, float *db, const float *dy,
                          const float *x, const float *w, const rmn_conv2d_shape *sh) {
     (void)ex;
@@ -106,6 +113,32 @@ static void ref_linear_bwd(const rmn_exec *ex, float *dx, float *dw, float *db,
 static void cpu_conv_fwd(const rmn_exec *ex, float *y, const float *x, const float *w,
                          const float *b, const rmn_conv2d_shape *sh) {
     rmn_gemm_conv2d_forward(y, x, w, b, sh, ex->ws, ex->nthreads);
+}
+static void cpu_conv_bias_relu_fwd(const rmn_exec *ex, float *y, const float *x, const float *w,
+                                   const float *b, const rmn_conv2d_shape *sh, int relu) {
+    rmn_gemm_conv2d_forward(y, x, w, b, sh, ex->ws, ex->nthreads);
+    if (relu)
+        rmn_cpu_relu_forward(y, y, (size_t)sh->n * sh->k * sh->p * sh->q, ex->nthreads);
+}
+/* Max pooling one sample per OpenMP thread (idx is plane-relative, so per-sample calls of the
+ * plain kernel give the whole batch's result). */
+static void cpu_maxpool_fwd(const rmn_exec *ex, float *y, int32_t *idx, const float *x,
+                            const rmn_pool2d_shape *sh) {
+    rmn_pool2d_shape one = *sh;
+    one.n = 1;
+    const size_t in = (size_t)sh->c * sh->h * sh->w, out = (size_t)sh->c * sh->p * sh->q;
+#pragma omp parallel for num_threads(ex->nthreads) schedule(static) if (ex->nthreads > 1 && sh->n > 1)
+    for (int i = 0; i < sh->n; ++i)
+        rmn_ref_maxpool2d_forward(y + i * out, idx ? idx + i * out : NULL, x + i * in, &one);
+}
+static void cpu_maxpool_bwd(const rmn_exec *ex, float *dx, const float *dy, const int32_t *idx,
+                            const rmn_pool2d_shape *sh) {
+    rmn_pool2d_shape one = *sh;
+    one.n = 1;
+    const size_t in = (size_t)sh->c * sh->h * sh->w, out = (size_t)sh->c * sh->p * sh->q;
+#pragma omp parallel for num_threads(ex->nthreads) schedule(static) if (ex->nthreads > 1 && sh->n > 1)
+    for (int i = 0; i < sh->n; ++i)
+        rmn_ref_maxpool2d_backward(dx + i * in, dy + i * out, idx + i * out, &one);
 }
 static void cpu_conv_bwd(const rmn_exec *ex, float *dx, float *dw, float *db, const float *dy,
                          const float *x, const float *w, const rmn_conv2d_shape *sh) {
@@ -263,8 +296,7 @@ static void cpu_binary_fwd(const rmn_exec *ex, float *y, const float *a, const f
 #define SHARED_OPS                                                                          \
     .bn2d_forward_train = bn_fwd_train, .bn2d_forward_eval = bn_fwd_eval,                   \
     .bn2d_backward_train = bn_bwd_train, .bn2d_backward_eval = bn_bwd_eval,                 \
-    .maxpool2d_forward = maxpool_fwd,                                                       \
-    .maxpool2d_backward = maxpool_bwd, .gap_forward = gap_fwd, .gap_backward = gap_bwd,     \
+    .gap_forward = gap_fwd, .gap_backward = gap_bwd,                                        \
     .dropout_forward = dropout_fwd, .dropout_backward = dropout_bwd,                        \
     .softmax_ch_forward = softmax_fwd, .softmax_ch_backward = softmax_bwd,                  \
     .avgpool2d_forward = avgpool_fwd, .avgpool2d_backward = avgpool_bwd,                    \
@@ -280,6 +312,9 @@ const rmn_backend rmn_backend_ref = {
     .conv2d_workspace = ref_conv_ws,
     .conv2d_forward = ref_conv_fwd,
     .conv2d_backward = ref_conv_bwd,
+    .conv2d_bias_relu_forward = ref_conv_bias_relu_fwd,
+    .maxpool2d_forward = maxpool_fwd,
+    .maxpool2d_backward = maxpool_bwd,
     .linear_forward = ref_linear_fwd,
     .linear_backward = ref_linear_bwd,
     .relu_forward = relu_fwd,
@@ -298,6 +333,9 @@ const rmn_backend rmn_backend_cpu = {
     .conv2d_workspace = rmn_gemm_conv2d_workspace,
     .conv2d_forward = cpu_conv_fwd,
     .conv2d_backward = cpu_conv_bwd,
+    .conv2d_bias_relu_forward = cpu_conv_bias_relu_fwd,
+    .maxpool2d_forward = cpu_maxpool_fwd,
+    .maxpool2d_backward = cpu_maxpool_bwd,
     .linear_forward = cpu_linear_fwd,
     .linear_backward = cpu_linear_bwd,
     .relu_forward = cpu_relu_fwd,
@@ -377,5 +415,6 @@ void rmn_backend_resolve(const rmn_backend *b, rmn_backend *out) {
     RMN_FILL(chan_mean_backward);
     RMN_FILL(chan_max_forward);
     RMN_FILL(chan_max_backward);
+    RMN_FILL(conv2d_bias_relu_forward);
 #undef RMN_FILL
 }

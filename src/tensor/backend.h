@@ -110,6 +110,12 @@ typedef struct rmn_backend {
                              int c, int hw);
     void (*chan_max_backward)(const rmn_exec *ex, float *dx, const float *dy,
                               const int32_t *idx, int n, int c, int hw);
+
+    /* --- inference fusion (rmn_net_infer: a conv with its eval-mode batch norm folded in).
+     * y:(N,K,P,Q) = max(0, conv(x, w) + b) when relu, else conv(x, w) + b; b:(K) required. */
+    void (*conv2d_bias_relu_forward)(const rmn_exec *ex, float *y, const float *x,
+                                     const float *w, const float *b, const rmn_conv2d_shape *sh,
+                                     int relu);
 } rmn_backend;
 
 extern const rmn_backend rmn_backend_ref;

@@ -12,14 +12,14 @@
 #include <string.h>
 
 enum { K_N, K_C, K_H, K_W, K_K, K_R, K_S, K_SH, K_SW, K_PH, K_PW, K_P, K_Q, K_DH, K_DW, K_G,
-       K_BIAS, K_DX, K_DWT, K_WG, K_LEN };
+       K_BIAS, K_DX, K_DWT, K_WG, K_RELU, K_LEN };
 
 static int dflt(int v) { return v > 0 ? v : 1; }
 
-static void make_key(int *key, const rmn_conv2d_shape *sh, int bias, int dx, int dw, int wg) {
+static void make_key(int *key, const rmn_conv2d_shape *sh, int bias, int dx, int dw, int wg, int relu) {
     const int v[K_LEN] = {sh->n, sh->c, sh->h, sh->w, sh->k, sh->r, sh->s, sh->stride_h,
                           sh->stride_w, sh->pad_h, sh->pad_w, sh->p, sh->q, dflt(sh->dil_h),
-                          dflt(sh->dil_w), dflt(sh->groups), bias, dx, dw, wg};
+                          dflt(sh->dil_w), dflt(sh->groups), bias, dx, dw, wg, relu};
     memcpy(key, v, sizeof v);
 }
 
@@ -54,11 +54,24 @@ static void conv_mds_init(conv_mds *m, const rmn_conv2d_shape *sh) {
     m->pad_r[1] = (sh->q - 1) * sh->stride_w + (sh->s - 1) * dw + 1 - sh->w - sh->pad_w;
 }
 
-static dnnl_primitive_attr_t user_scratch_attr(void) {
+/* Attributes: a user scratchpad, and with relu a ReLU post-op on the output. */
+static dnnl_primitive_attr_t user_scratch_attr(int relu) {
     dnnl_primitive_attr_t attr = NULL;
     if (dnnl_primitive_attr_create(&attr) != dnnl_success)
         return NULL;
     dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    if (relu) {
+        dnnl_post_ops_t po = NULL;
+        int ok = dnnl_post_ops_create(&po) == dnnl_success &&
+                 dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f) == dnnl_success &&
+                 dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success;
+        if (po)
+            dnnl_post_ops_destroy(po);
+        if (!ok) {
+            dnnl_primitive_attr_destroy(attr);
+            return NULL;
+        }
+    }
     return attr;
 }
 
@@ -104,7 +117,7 @@ static int build_fwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
                      int bias) {
     conv_mds m;
     conv_mds_init(&m, sh);
-    dnnl_primitive_attr_t attr = user_scratch_attr();
+    dnnl_primitive_attr_t attr = user_scratch_attr(e->key[K_RELU]);
     if (!attr)
         return -1;
     dnnl_primitive_desc_t pd = NULL;
@@ -171,7 +184,7 @@ static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
                      int bias, int want_dx, int want_dw) {
     conv_mds m;
     conv_mds_init(&m, sh);
-    dnnl_primitive_attr_t attr = user_scratch_attr();
+    dnnl_primitive_attr_t attr = user_scratch_attr(0);
     if (!attr)
         return -1;
     const int wg = wants_winograd(sh, e->key[K_WG]);
@@ -235,9 +248,9 @@ static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
 
 /* The cached entry for this call, built on first use; NULL when oneDNN refused it. */
 static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, const rmn_conv2d_shape *sh,
-                                 int bias, int dx, int dw) {
+                                 int bias, int dx, int dw, int relu) {
     int key[K_LEN];
-    make_key(key, sh, bias, dx, dw, st->winograd);
+    make_key(key, sh, bias, dx, dw, st->winograd, relu);
     rmn_dnnl_entry *e = rmn_dnnl_find(st, kind, key, K_LEN);
     if (!e) {
         e = rmn_dnnl_add(st, kind, key, K_LEN);
@@ -254,21 +267,35 @@ static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, const rmn_conv2d_
     return e->failed ? NULL : e;
 }
 
-void rmn_dnnl_conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
-                           const float *b, const rmn_conv2d_shape *sh) {
+/* The forward entry (with a ReLU post-op when relu), run on the caller's buffers; 0 when it
+ * ran, -1 when the caller must fall back to "cpu". */
+static int conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w, const float *b,
+                        const rmn_conv2d_shape *sh, int relu) {
     rmn_dnnl_state *st = ex->state;
-    rmn_dnnl_entry *e = st ? entry_for(st, RMN_DNNL_CONV_FWD, sh, b != NULL, 0, 0) : NULL;
+    rmn_dnnl_entry *e = st ? entry_for(st, RMN_DNNL_CONV_FWD, sh, b != NULL, 0, 0, relu) : NULL;
     if (e) {
         rmn_dnnl_bind(st, e, F_X, x);
         rmn_dnnl_bind(st, e, F_W, w);
         rmn_dnnl_bind(st, e, F_B, b);
         rmn_dnnl_bind(st, e, F_Y, y);
         if (rmn_dnnl_run(st, e, 0, e->n_step, ex->nthreads) == 0)
-            return;
+            return 0;
     }
     if (st)
         st->stats.fallbacks++;
-    rmn_backend_cpu.conv2d_forward(ex, y, x, w, b, sh);
+    return -1;
+}
+
+void rmn_dnnl_conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
+                           const float *b, const rmn_conv2d_shape *sh) {
+    if (conv_forward(ex, y, x, w, b, sh, 0) != 0)
+        rmn_backend_cpu.conv2d_forward(ex, y, x, w, b, sh);
+}
+
+void rmn_dnnl_conv_bias_relu_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
+                                     const float *b, const rmn_conv2d_shape *sh, int relu) {
+    if (conv_forward(ex, y, x, w, b, sh, relu) != 0)
+        rmn_backend_cpu.conv2d_bias_relu_forward(ex, y, x, w, b, sh, relu);
 }
 
 void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
@@ -278,7 +305,7 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
     if (!dx && !dw && !db)
         return;
     rmn_dnnl_entry *e =
-        st ? entry_for(st, RMN_DNNL_CONV_BWD, sh, db != NULL, dx != NULL, dw != NULL) : NULL;
+        st ? entry_for(st, RMN_DNNL_CONV_BWD, sh, db != NULL, dx != NULL, dw != NULL, 0) : NULL;
     if (e) {
         rmn_dnnl_bind(st, e, B_DY, dy);
         rmn_dnnl_bind(st, e, B_X, x);

@@ -65,7 +65,7 @@ int rmn_evaluate_split(rmn_net *net, const rmn_split_data *split, int batch, int
         int b = n - start < batch ? n - start : batch;
         rc = rmn_batch_fill(x, out->labels + start, scratch, split, out->sample_idx + start, b, &spec, NULL);
         if (rc == RMN_OK)
-            rc = rmn_net_forward(net, x, b, 0, NULL);
+            rc = rmn_net_infer(net, x, b);
         if (rc != RMN_OK)
             break;
         double *p = out->probs + (size_t)start * k;
@@ -138,7 +138,7 @@ int rmn_evaluate_split_tta(rmn_net *net, const rmn_split_data *split, int batch,
                 rmn_batch_image(x + (size_t)(i * tta_n + d) * image_floats, scratch,
                                 split->pixels + (size_t)idx * RMN_FER_PIXELS, &spec, &r);
         }
-        rc = rmn_net_forward(net, x, b * tta_n, 0, NULL);
+        rc = rmn_net_infer(net, x, b * tta_n);
         if (rc != RMN_OK)
             break;
         rmn_softmax_rows_d(rmn_net_logits(net), b * tta_n, k, draw);
