@@ -2,7 +2,7 @@
  * running statistics (momentum 0.1, unbiased variance) and eval mode, softmax cross-entropy
  * plain and weighted (PyTorch's weighted mean) with its gradient and error paths, dropout
  * masks (deterministic per seed, expectation kept), softmax rows, max-pool padding, linear,
- * global average pool and the shape checks. */
+ * global average pool and the shape checks; the cpu max pool equals the ref one bit for bit. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,7 +141,36 @@ static void test_pool_linear(void) {
     TAP_OK(yp[0] == 2.0f && yp[1] == 6.0f, "global avg pool: channel means");
 }
 
+/* The cpu max pool gives the ref kernel's maxima and argmax (first max on ties) on data
+ * full of ties, with padding, ceil mode and odd sizes, with and without idx and threads. */
+static void test_maxpool_cpu(void) {
+    static const rmn_pool_params cases[3] = {{.kh = 3, .kw = 3, .stride_h = 2, .stride_w = 2, .pad_h = 1, .pad_w = 1},
+                                             {.kh = 2, .kw = 2, .ceil_mode = 1},
+                                             {.kh = 3, .kw = 2, .stride_h = 1, .stride_w = 3, .pad_h = 1}};
+    for (int k = 0; k < 3; ++k) {
+        rmn_pool2d_shape sh;
+        if (rmn_pool2d_shape_full(&sh, 3, 5, 11, 9, &cases[k]) != RMN_OK) {
+            TAP_OK(0, "pool shape %d: %s", k, rmn_error_message());
+            continue;
+        }
+        const size_t nx = 3 * 5 * 11 * 9, ny = (size_t)3 * 5 * sh.p * sh.q;
+        float *x = malloc(nx * sizeof *x), *y1 = malloc(ny * sizeof *y1), *y2 = malloc(ny * sizeof *y2);
+        int32_t *i1 = malloc(ny * sizeof *i1), *i2 = malloc(ny * sizeof *i2);
+        for (size_t i = 0; i < nx; ++i)
+            x[i] = (float)((i * 37) % 7) - 3.0f; /* 7 values: ties everywhere */
+        rmn_ref_maxpool2d_forward(y1, i1, x, &sh);
+        rmn_cpu_maxpool2d_forward(y2, i2, x, &sh, 2);
+        int same = memcmp(y1, y2, ny * sizeof *y1) == 0 && memcmp(i1, i2, ny * sizeof *i1) == 0;
+        rmn_cpu_maxpool2d_forward(y2, NULL, x, &sh, 1);
+        same &= memcmp(y1, y2, ny * sizeof *y1) == 0;
+        TAP_OK(same, "cpu max pool %dx%d s%d,%d p%d ceil %d on 11x9: the ref's maxima and argmax", sh.r, sh.s,
+               sh.stride_h, sh.stride_w, sh.pad_h, sh.ceil_mode);
+        free(x), free(y1), free(y2), free(i1), free(i2);
+    }
+}
+
 int main(void) {
+    test_maxpool_cpu();
     test_bn();
     test_xent();
     test_dropout();

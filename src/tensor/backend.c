@@ -120,17 +120,12 @@ static void cpu_conv_bias_relu_fwd(const rmn_exec *ex, float *y, const float *x,
     if (relu)
         rmn_cpu_relu_forward(y, y, (size_t)sh->n * sh->k * sh->p * sh->q, ex->nthreads);
 }
-/* Max pooling one sample per OpenMP thread (idx is plane-relative, so per-sample calls of the
- * plain kernel give the whole batch's result). */
 static void cpu_maxpool_fwd(const rmn_exec *ex, float *y, int32_t *idx, const float *x,
                             const rmn_pool2d_shape *sh) {
-    rmn_pool2d_shape one = *sh;
-    one.n = 1;
-    const size_t in = (size_t)sh->c * sh->h * sh->w, out = (size_t)sh->c * sh->p * sh->q;
-#pragma omp parallel for num_threads(ex->nthreads) schedule(static) if (ex->nthreads > 1 && sh->n > 1)
-    for (int i = 0; i < sh->n; ++i)
-        rmn_ref_maxpool2d_forward(y + i * out, idx ? idx + i * out : NULL, x + i * in, &one);
+    rmn_cpu_maxpool2d_forward(y, idx, x, sh, ex->nthreads);
 }
+/* Max pool backward one sample per OpenMP thread (idx is plane-relative, so per-sample calls
+ * of the plain kernel give the whole batch's result). */
 static void cpu_maxpool_bwd(const rmn_exec *ex, float *dx, const float *dy, const int32_t *idx,
                             const rmn_pool2d_shape *sh) {
     rmn_pool2d_shape one = *sh;

@@ -334,6 +334,9 @@ void rmn_cpu_act_forward(float *y, const float *x, size_t count, rmn_act act, in
 /* dx,dy,x,y:(count) -- as rmn_ref_act_backward */
 void rmn_cpu_act_backward(float *dx, const float *dy, const float *x, const float *y,
                           size_t count, rmn_act act, int nthreads);
+/* y:(N,C,P,Q) idx:(N,C,P,Q) or NULL x:(N,C,H,W) -- as rmn_ref_maxpool2d_forward (pool_cpu.c) */
+void rmn_cpu_maxpool2d_forward(float *y, int32_t *idx, const float *x, const rmn_pool2d_shape *sh,
+                               int nthreads);
 /* y,a:(N,C,H,W) b:(N,BC,BH,BW) -- as rmn_ref_binary_forward, OpenMP over the planes */
 void rmn_cpu_binary_forward(float *y, const float *a, const float *b, const rmn_bcast_shape *sh,
                             rmn_binary op, int nthreads);
