@@ -6,7 +6,8 @@
 # PROFILE 48 (default): each model at the width the fer48-zoo experiment trains it with
 # (experiments/fer48-zoo.json; the model's default for those it does not list); 224: the exact
 # layers (3x224x224, inception_v3 at 299). Needs jq. Slow at 224 (resmasking50_dropout1 is
-# 296 GMACs per image): pass a small BATCH and STEPS.
+# 296 GMACs per image): pass a small BATCH and STEPS. ONLY="a b c" limits the models;
+# THREADS (default 2) sets the threads.
 set -eu
 build=$1
 profile=${2:-48}
@@ -14,7 +15,7 @@ batch=${3:-16}
 steps=${4:-3}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 threads=${THREADS:-2}
-names=$("$build/src/rmn-exp" models --json | jq -r --arg p "$profile" '.[] | select(.profile == $p) | .name')
+names=${ONLY:-$("$build/src/rmn-exp" models --json | jq -r --arg p "$profile" '.[] | select(.profile == $p) | .name')}
 for name in $names; do
     if [ "$profile" = 48 ]; then
         width=$(jq -r --arg n "$name" '[.runs[] | select(.arch == $n) | .width // 0] | first // 0' "$src/experiments/fer48-zoo.json")
