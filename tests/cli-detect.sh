@@ -34,8 +34,9 @@ jqcheck "JSON: one face on the astronaut near (85,28)-(140,85), none on coffee a
    $f.xmin >= 75 and $f.xmin <= 95 and $f.ymin >= 20 and $f.ymin <= 36 and $f.xmax >= 130 and $f.xmax <= 150) and
   .[0].width == 256 and .[0].height == 256' 
 
-"$D" "$P/astronaut.png" > "$tap_tmp/nomodel.out" 2> "$tap_tmp/nomodel.err"
-[ $? -eq 1 ] && grep -q 'no emotion model is installed (looked at .*models/default.safetensors)' "$tap_tmp/nomodel.err" &&
+mkdir "$tap_tmp/nomodels"
+RMN_MODELS_DIR=$tap_tmp/nomodels "$D" "$P/astronaut.png" > "$tap_tmp/nomodel.out" 2> "$tap_tmp/nomodel.err"
+[ $? -eq 1 ] && grep -q "no emotion model is installed (looked at .*$tap_tmp/nomodels/default.safetensors)" "$tap_tmp/nomodel.err" &&
     grep -q -- '--faces-only' "$tap_tmp/nomodel.err"
 ok $? "no model: exit 1 naming where it looked: $(cat "$tap_tmp/nomodel.err")"
 

@@ -45,10 +45,15 @@ const char *rmn_detect_model_path(const char *given, char *buf, size_t cap, char
     const char *env = getenv("RMN_MODEL");
     if (env && *env)
         return env;
-    static const char *const dirs[2] = {RMN_DATADIR, RMN_SRCDIR};
+    /* $RMN_MODELS_DIR replaces the installed and source-tree directories */
+    const char *dir_env = getenv("RMN_MODELS_DIR");
+    const char *dirs[2] = {RMN_DATADIR "/models", RMN_SRCDIR "/models"};
+    int ndirs = 2;
+    if (dir_env && *dir_env)
+        dirs[0] = dir_env, ndirs = 1;
     size_t used = (size_t)snprintf(looked, lcap, "--model, $RMN_MODEL (unset)");
-    for (int i = 0; i < 2; ++i) {
-        snprintf(buf, cap, "%s/models/default.safetensors", dirs[i]);
+    for (int i = 0; i < ndirs; ++i) {
+        snprintf(buf, cap, "%s/default.safetensors", dirs[i]);
         if (is_file(buf))
             return buf;
         if (used < lcap)

@@ -1,6 +1,7 @@
 /* paths.h -- where rmn-detect and rmn-bench find their inputs when given bare names or none:
  * cascades by name in opencv-data's directories, the emotion model from --model, $RMN_MODEL,
- * the installed models/default.safetensors, then the source tree's (programs run uninstalled). */
+ * the installed models/default.safetensors, then the source tree's (programs run uninstalled);
+ * $RMN_MODELS_DIR replaces those two directories. */
 #ifndef RMN_DETECT_PATHS_H
 #define RMN_DETECT_PATHS_H
 
