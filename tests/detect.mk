@@ -12,5 +12,5 @@ tests_test_detect_SOURCES = tests/test-detect.c tests/tap.h
 tests_test_detect_mkmodel_SOURCES = tests/test-detect-mkmodel.c
 TESTS += tests/test-detect
 
-dist_check_SCRIPTS += tests/cli-detect.sh
-TESTS += tests/cli-detect.sh
+dist_check_SCRIPTS += tests/cli-detect.sh tests/cli-default-model.sh
+TESTS += tests/cli-detect.sh tests/cli-default-model.sh
