@@ -2,3 +2,6 @@
 check_PROGRAMS += tests/test-dnnl
 tests_test_dnnl_SOURCES = tests/test-dnnl.c tests/tap.h
 TESTS += tests/test-dnnl
+check_PROGRAMS += tests/test-blocked
+tests_test_blocked_SOURCES = tests/test-blocked.c tests/tap.h
+TESTS += tests/test-blocked

@@ -188,11 +188,13 @@ int main(void) {
     run_case(dir, "vgg19", 0, 1, 1.0);
     /* eval mode (BN on running statistics), no floor. Without normalisation the 34-layer trunk
      * and its masks grow the activations (loss 7.0), and PyTorch's own float32 run lands up to
-     * 3.4e-3 from float64 on some gradients. Every tensor must be within 2x the file's
-     * tolerance, i.e. 8x that distance (measured worst: 1.0x of the file's tolerance on the
-     * "ref" backend, 1.3x on "dnnl" (the default, which this test runs), 2.2x on "cpu" whose
-     * OpenBLAS SSE3 kernels sum long dot products in float32), and the logits within 2e-4 -- a
-     * wrong op would be off by orders of magnitude more. */
-    run_case(dir, "resmasking_dropout1", 0, 0, 2.0);
+     * 3.4e-3 from float64 on some gradients. Every tensor must be within 4x the file's
+     * tolerance, i.e. 16x that distance (measured worst: 1.0x of the file's tolerance on the
+     * "ref" backend, 2.2x on "cpu" whose OpenBLAS SSE3 kernels sum long dot products in
+     * float32, 1.3x on "dnnl" with plain activations and 2.9x with blocked ones (the default,
+     * which this test runs): the masks' max pools route gradients by argmax, and values that
+     * rounding moves by 1e-6 can swap places -- tests/test-blocked shows one such swap), and
+     * the logits within 2e-4 -- a wrong op would be off by orders of magnitude more. */
+    run_case(dir, "resmasking_dropout1", 0, 0, 4.0);
     return tap_done();
 }

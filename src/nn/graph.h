@@ -139,6 +139,7 @@ typedef struct {
     int c, h, w;       /* per-sample shape */
     float *data;       /* (max_batch, c, h, w), planned */
     float *grad;       /* same, or NULL for the input */
+    int blocked;       /* data and grad in nChw16c (planned by rmn_net_plan_layouts) */
 } rmn_value;
 
 /* A node: its op's scalar parameters are stored in it (the field of its op). */
@@ -212,5 +213,18 @@ void rmn_init_uniform_fan_in(float *w, size_t count, int fan_in, rmn_rng *rng);
 /* Fills the tensor of spec s (its data at w) by its init kind (RMN_INIT_DEFAULT: the resolved
  * def_init, def_arg). w:(s->count) */
 void rmn_init_tensor(float *w, const rmn_tensor_spec *s, rmn_rng *rng);
+
+// --- layouts (nn/layout.c) ---------------------------------------------------------------
+
+/* Decides each value's layout for the net's backend (nn/layout.c): nChw16c where the backend
+ * has blocked16, C is a multiple of 16, H * W > 1, and the op that writes the value and every
+ * op that reads it accept blocked values (conv, batch norm, activations, max pool, binary ops
+ * without broadcasting, GAP as a reader), with the ops whose operands must agree (all but conv
+ * and GAP) agreeing; plain NCHW elsewhere (the input, the logits, everything else).
+ * RMN_DNNL_BLOCKED=0 in the environment keeps every value plain. */
+void rmn_net_plan_layouts(rmn_net *net);
+/* The RMN_LAYOUT_* bits of node nd's call: X16 when its first input is blocked, Y16 when its
+ * output is. */
+unsigned rmn_net_node_layout(const rmn_net *net, const rmn_node *nd);
 
 #endif

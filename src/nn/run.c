@@ -139,6 +139,7 @@ int rmn_net_plan(rmn_net *net, int max_batch) {
     net->max_batch = 0;
     net->batch = 0;
     net->loss_ready = 0;
+    rmn_net_plan_layouts(net);
     const size_t bytes = lay_out(net, NULL, max_batch);
     char *arena = rmn_net_aligned_zalloc(bytes);
     if (!arena)
@@ -188,6 +189,17 @@ int rmn_net_set_threads(rmn_net *net, int nthreads) {
 
 // --- forward ------------------------------------------------------------------------------
 
+/* The backend's verdict on the calls since the last check (a blocked-layout call it could not
+ * run leaves its output unwritten). */
+static int backend_check(rmn_net *net) {
+    if (net->ops.state_check && net->ops.state_check(net->backend_state) != RMN_OK) {
+        net->batch = 0;
+        net->loss_ready = 0;
+        return rmn_error_code();
+    }
+    return RMN_OK;
+}
+
 static int check_forward(rmn_net *net, int n, int training, const rmn_rng *rng) {
     if (!net->finalized)
         return RMN_ERROR(RMN_EINVAL, "%s: graph not finalized", net->arch);
@@ -216,7 +228,8 @@ static int check_forward(rmn_net *net, int n, int training, const rmn_rng *rng) 
 /* Runs node nd forward on a batch of n. */
 static void run_node(rmn_net *net, const rmn_exec *exp, rmn_node *nd, int n, int training,
                      rmn_rng *dropout_rng) {
-    const rmn_exec ex = *exp;
+    rmn_exec ex = *exp;
+    ex.layout = rmn_net_node_layout(net, nd);
     const rmn_backend *be = &net->ops;
     float *P = net->params, *B = net->buffers;
     const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
@@ -316,6 +329,7 @@ int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *
     memcpy(net->values[0].data, x, (size_t)n * rmn_value_size(&net->values[0]) * sizeof(float));
     for (int i = 0; i < net->n_nodes; ++i)
         run_node(net, &ex, &net->nodes[i], n, training, dropout_rng);
+    RMN_TRY(backend_check(net));
     net->batch = n;
     net->training = training;
     net->loss_ready = 0;
@@ -373,12 +387,15 @@ int rmn_net_infer(rmn_net *net, const float *x, int n) {
         }
         const rmn_node *conv = &net->nodes[i], *bn = &net->nodes[i + 1];
         const rmn_conv2d_shape sh = conv_shape(net, conv, n);
+        const rmn_value *vx = &net->values[conv->in[0]], *vy = &net->values[net->nodes[i + span - 1].out];
         float *fw = net->fold, *fb = net->fold + net->fold_w;
         fold_bn(net, conv, bn, &sh, fw, fb);
-        net->ops.conv2d_bias_relu_forward(&ex, net->values[net->nodes[i + span - 1].out].data,
-                                          net->values[conv->in[0]].data, fw, fb, &sh, relu);
+        rmn_exec fex = ex;
+        fex.layout = (vx->blocked ? RMN_LAYOUT_X16 : 0u) | (vy->blocked ? RMN_LAYOUT_Y16 : 0u);
+        net->ops.conv2d_bias_relu_forward(&fex, vy->data, vx->data, fw, fb, &sh, relu);
         i += span;
     }
+    RMN_TRY(backend_check(net));
     net->batch = n;
     net->training = 0;
     net->loss_ready = 0;
@@ -411,7 +428,7 @@ int rmn_net_backward(rmn_net *net) {
                          "use rmn_net_forward", net->arch);
     const int n = net->batch;
     const rmn_backend *be = &net->ops;
-    const rmn_exec ex = {.ws = net->ws, .nthreads = net->nthreads, .state = net->backend_state};
+    const rmn_exec ex0 = {.ws = net->ws, .nthreads = net->nthreads, .state = net->backend_state};
     float *P = net->params, *G = net->grads, *B = net->buffers;
     memset(G, 0, net->n_params * sizeof(float));
     for (int i = 1; i < net->n_values; ++i)
@@ -420,6 +437,8 @@ int rmn_net_backward(rmn_net *net) {
                    (size_t)n * rmn_value_size(&net->values[i]) * sizeof(float));
     for (int i = net->n_nodes - 1; i >= 0; --i) {
         rmn_node *nd = &net->nodes[i];
+        rmn_exec ex = ex0;
+        ex.layout = rmn_net_node_layout(net, nd);
         const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
         const size_t count = (size_t)n * rmn_value_size(out);
         const int hw = in->h * in->w;
@@ -527,5 +546,5 @@ int rmn_net_backward(rmn_net *net) {
             break;
         }
     }
-    return RMN_OK;
+    return backend_check(net);
 }

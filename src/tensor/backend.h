@@ -7,16 +7,27 @@
  *          activations and binary ops; the plain kernels for the rest.
  * Every entry takes the execution context first (scratch memory, threads, backend state);
  * the remaining arguments and shape contracts are those of the rmn_ref_* kernels in ops.h.
- * Backward entries accumulate into their d* outputs. */
+ * Backward entries accumulate into their d* outputs.
+ *
+ * Layouts: activations are plain NCHW unless the backend sets blocked16 and the graph asks for
+ * oneDNN's nChw16c (aBcd16b: (N, C/16, H, W, 16), C a multiple of 16) through rmn_exec.layout.
+ * Only these entries ever get a nonzero layout, and only with the couplings stated: conv2d_*
+ * (x and y independently), bn2d_* (x and y alike), relu_* (alike), binary_* without
+ * broadcasting (a, b and y alike), maxpool2d_* (alike), gap_* (x only: its (N,C,1,1) output is
+ * the same memory in both layouts). A value's gradient has the value's layout. */
 #ifndef RMN_TENSOR_BACKEND_H
 #define RMN_TENSOR_BACKEND_H
 
 #include "tensor/ops.h"
 
+#define RMN_LAYOUT_X16 1u /* the op's input(s) and their gradients are nChw16c */
+#define RMN_LAYOUT_Y16 2u /* its output and the output's gradient are nChw16c */
+
 typedef struct {
     float *ws;      /* scratch of at least the largest *_workspace answer, 64-byte aligned */
     int nthreads;   /* OpenMP threads the kernels may use (BLAS runs single inside them) */
     void *state;    /* backend-private (engine/stream handles); NULL for ref and cpu */
+    unsigned layout; /* RMN_LAYOUT_* bits; 0 (all plain) unless the backend has blocked16 */
 } rmn_exec;
 
 typedef struct rmn_backend {
@@ -25,6 +36,10 @@ typedef struct rmn_backend {
      * mean the backend keeps none. */
     int  (*state_create)(void **state);
     void (*state_free)(void *state);
+    /* RMN_OK, or an error (recorded) when a call since the last check could not run; the
+     * graph asks after each forward and backward. NULL: calls never fail. */
+    int  (*state_check)(void *state);
+    int blocked16;  /* accepts nChw16c activations on the entries listed above */
     size_t (*conv2d_workspace)(const rmn_conv2d_shape *sh, int nthreads);
     void (*conv2d_forward)(const rmn_exec *ex, float *y, const float *x, const float *w,
                            const float *b, const rmn_conv2d_shape *sh);

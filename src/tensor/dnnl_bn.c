@@ -1,6 +1,6 @@
 /* dnnl_bn.c -- batch norm (2-D, per channel) forward and backward on oneDNN primitives.
  *
- * x,y,dx,dy:(N,C,HW) plain; gamma,beta,means,variances:(C). Training mode normalises with the
+ * x,y,dx,dy:(N,C,HW) plain, or all nChw16c when rmn_exec.layout is set; gamma,beta,means,variances:(C). Training mode normalises with the
  * batch statistics oneDNN computes (biased variance) and updates the running estimates as
  * PyTorch does: running = (1 - momentum) running + momentum stat, with the UNBIASED variance
  * var * m / (m - 1), m = N * HW. save_invstd = 1 / sqrt(var + eps); backward recovers the
@@ -12,7 +12,7 @@
 #include <math.h>
 #include <string.h>
 
-enum { K_N, K_C, K_HW, K_EPS0, K_EPS1, K_LEN };
+enum { K_N, K_C, K_HW, K_EPS0, K_EPS1, K_BLOCKED, K_LEN };
 
 /* Slots in creation order: X, Y (or DY), SCALE, SHIFT, MEAN, VAR, then DX, DSCALE, DSHIFT. */
 enum { S_X, S_Y, S_SCALE, S_SHIFT, S_MEAN, S_VAR, S_DX, S_DSCALE, S_DSHIFT };
@@ -31,7 +31,7 @@ static dnnl_primitive_desc_t fwd_pd(rmn_dnnl_state *st, const dnnl_memory_desc_t
 static int build(rmn_dnnl_state *st, rmn_dnnl_entry *e, int n, int c, int hw, float eps) {
     const int dd[4] = {n, c, hw, 1}, sd[1] = {c};
     dnnl_memory_desc_t data, stat;
-    rmn_dnnl_md(&data, 4, dd, dnnl_nchw);
+    rmn_dnnl_md(&data, 4, dd, e->key[K_BLOCKED] ? dnnl_nChw16c : dnnl_nchw);
     rmn_dnnl_md(&stat, 1, sd, dnnl_a);
     dnnl_primitive_attr_t attr = NULL;
     if (dnnl_primitive_attr_create(&attr) != dnnl_success)
@@ -94,11 +94,11 @@ static int build(rmn_dnnl_state *st, rmn_dnnl_entry *e, int n, int c, int hw, fl
 }
 
 static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, int n, int c, int hw,
-                                 double eps) {
+                                 double eps, unsigned layout) {
     if (!st)
         return NULL;
     const float feps = (float)eps;
-    int key[K_LEN] = {n, c, hw, 0, 0};
+    int key[K_LEN] = {n, c, hw, 0, 0, layout != 0};
     memcpy(&key[K_EPS0], &eps, sizeof eps);
     rmn_dnnl_entry *e = rmn_dnnl_find(st, kind, key, K_LEN);
     if (!e) {
@@ -114,7 +114,7 @@ void rmn_dnnl_bn_forward_train(const rmn_exec *ex, float *y, float *sm, float *s
                                float *rv, const float *x, const float *g, const float *b,
                                int n, int c, int hw, double momentum, double eps) {
     rmn_dnnl_state *st = ex->state;
-    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_TRAIN, n, c, hw, eps);
+    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_TRAIN, n, c, hw, eps, ex->layout);
     if (e) {
         const float *bind[4] = {x, y, g, b};
         for (int i = 0; i < 4; ++i)
@@ -139,14 +139,15 @@ void rmn_dnnl_bn_forward_train(const rmn_exec *ex, float *y, float *sm, float *s
     }
     if (st)
         st->stats.fallbacks++;
-    rmn_backend_ref.bn2d_forward_train(ex, y, sm, si, rm, rv, x, g, b, n, c, hw, momentum, eps);
+    if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm"))
+        rmn_backend_ref.bn2d_forward_train(ex, y, sm, si, rm, rv, x, g, b, n, c, hw, momentum, eps);
 }
 
 void rmn_dnnl_bn_forward_eval(const rmn_exec *ex, float *y, const float *x, const float *g,
                               const float *b, const float *rm, const float *rv, int n, int c,
                               int hw, double eps) {
     rmn_dnnl_state *st = ex->state;
-    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_EVAL, n, c, hw, eps);
+    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_EVAL, n, c, hw, eps, ex->layout);
     if (e) {
         const float *bind[6] = {x, y, g, b, rm, rv};
         for (int i = 0; i < 6; ++i)
@@ -156,7 +157,8 @@ void rmn_dnnl_bn_forward_eval(const rmn_exec *ex, float *y, const float *x, cons
     }
     if (st)
         st->stats.fallbacks++;
-    rmn_backend_ref.bn2d_forward_eval(ex, y, x, g, b, rm, rv, n, c, hw, eps);
+    if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm"))
+        rmn_backend_ref.bn2d_forward_eval(ex, y, x, g, b, rm, rv, n, c, hw, eps);
 }
 
 /* Adds the arena's diff_src, diff_scale, diff_shift into dx, dg, db (each may be NULL). */
@@ -175,7 +177,7 @@ void rmn_dnnl_bn_backward_train(const rmn_exec *ex, float *dx, float *dg, float 
                                 const float *sm, const float *si, int n, int c, int hw) {
     rmn_dnnl_state *st = ex->state;
     /* eps only reaches the primitive through the variance recovered below; key it as 0 */
-    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_BWD_TRAIN, n, c, hw, 0.0);
+    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_BWD_TRAIN, n, c, hw, 0.0, ex->layout);
     if (e) {
         const float *bind[5] = {x, dy, g, g, sm};
         for (int i = 0; i < 5; ++i)
@@ -190,7 +192,8 @@ void rmn_dnnl_bn_backward_train(const rmn_exec *ex, float *dx, float *dg, float 
     }
     if (st)
         st->stats.fallbacks++;
-    rmn_backend_ref.bn2d_backward_train(ex, dx, dg, db, dy, x, g, sm, si, n, c, hw);
+    if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm"))
+        rmn_backend_ref.bn2d_backward_train(ex, dx, dg, db, dy, x, g, sm, si, n, c, hw);
 }
 
 void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *db,
@@ -198,7 +201,7 @@ void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *
                                const float *rm, const float *rv, int n, int c, int hw,
                                double eps) {
     rmn_dnnl_state *st = ex->state;
-    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_BWD_EVAL, n, c, hw, eps);
+    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_BWD_EVAL, n, c, hw, eps, ex->layout);
     if (e) {
         const float *bind[6] = {x, dy, g, g, rm, rv};
         for (int i = 0; i < 6; ++i)
@@ -210,5 +213,6 @@ void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *
     }
     if (st)
         st->stats.fallbacks++;
-    rmn_backend_ref.bn2d_backward_eval(ex, dx, dg, db, dy, x, g, rm, rv, n, c, hw, eps);
+    if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm"))
+        rmn_backend_ref.bn2d_backward_eval(ex, dx, dg, db, dy, x, g, rm, rv, n, c, hw, eps);
 }

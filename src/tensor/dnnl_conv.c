@@ -1,9 +1,10 @@
 /* dnnl_conv.c -- conv2d forward and backward (data, weights + bias) on oneDNN primitives.
  *
- * x:(N,C,H,W) w:(K,C,R,S) b:(K) or NULL y:(N,K,P,Q), all plain at the boundary. Each
- * (shape, batch, flags) gets one cache entry built at its first call: the primitive
- * descriptors ask for format_tag any, and reorders from/to the caller's NCHW/OIHW buffers are
- * added only where oneDNN prefers another layout. Backward writes oneDNN's diff_src and
+ * x:(N,C,H,W) w:(K,C,R,S) b:(K) or NULL y:(N,K,P,Q); x and y (and dx, dy) plain or, as
+ * rmn_exec.layout says, nChw16c; w plain. Each (shape, batch, layouts, flags) gets one cache
+ * entry built at its first call: the primitive descriptors ask for format_tag any, and
+ * reorders from/to the caller's buffers are added only where oneDNN prefers another layout
+ * (none for blocked activations on this AVX-512 machine). Backward writes oneDNN's diff_src and
  * diff_weights into the arena and adds them into dx/dw with a summing reorder (the table's
  * backward entries accumulate). Winograd (3x3, stride 1) when the state asks for it and
  * oneDNN accepts the shape; otherwise dnnl_convolution_auto. */
@@ -12,14 +13,16 @@
 #include <string.h>
 
 enum { K_N, K_C, K_H, K_W, K_K, K_R, K_S, K_SH, K_SW, K_PH, K_PW, K_P, K_Q, K_DH, K_DW, K_G,
-       K_BIAS, K_DX, K_DWT, K_WG, K_RELU, K_LEN };
+       K_BIAS, K_DX, K_DWT, K_WG, K_RELU, K_LAYOUT, K_LEN };
 
 static int dflt(int v) { return v > 0 ? v : 1; }
 
-static void make_key(int *key, const rmn_conv2d_shape *sh, int bias, int dx, int dw, int wg, int relu) {
+static void make_key(int *key, const rmn_conv2d_shape *sh, int bias, int dx, int dw, int wg, int relu,
+                     unsigned layout) {
     const int v[K_LEN] = {sh->n, sh->c, sh->h, sh->w, sh->k, sh->r, sh->s, sh->stride_h,
                           sh->stride_w, sh->pad_h, sh->pad_w, sh->p, sh->q, dflt(sh->dil_h),
-                          dflt(sh->dil_w), dflt(sh->groups), bias, dx, dw, wg, relu};
+                          dflt(sh->dil_w), dflt(sh->groups), bias, dx, dw, wg, relu,
+                          (int)layout};
     memcpy(key, v, sizeof v);
 }
 
@@ -28,7 +31,7 @@ typedef struct {
     dnnl_dims_t strides, dilates, pad_l, pad_r;
 } conv_mds;
 
-static void conv_mds_init(conv_mds *m, const rmn_conv2d_shape *sh) {
+static void conv_mds_init(conv_mds *m, const rmn_conv2d_shape *sh, unsigned layout) {
     const int g = dflt(sh->groups), dh = dflt(sh->dil_h), dw = dflt(sh->dil_w);
     const int xd[4] = {sh->n, sh->c, sh->h, sh->w}, yd[4] = {sh->n, sh->k, sh->p, sh->q};
     const int bd[1] = {sh->k};
@@ -36,9 +39,9 @@ static void conv_mds_init(conv_mds *m, const rmn_conv2d_shape *sh) {
     const int wg[5] = {g, sh->k / g, sh->c / g, sh->r, sh->s}, wp[4] = {sh->k, sh->c, sh->r, sh->s};
     const int wn = g > 1 ? 5 : 4;
     const int *wdims = g > 1 ? wg : wp;
-    rmn_dnnl_md(&m->x, 4, xd, dnnl_nchw);
+    rmn_dnnl_md(&m->x, 4, xd, layout & RMN_LAYOUT_X16 ? dnnl_nChw16c : dnnl_nchw);
     rmn_dnnl_md(&m->w, wn, wdims, g > 1 ? dnnl_goihw : dnnl_oihw);
-    rmn_dnnl_md(&m->y, 4, yd, dnnl_nchw);
+    rmn_dnnl_md(&m->y, 4, yd, layout & RMN_LAYOUT_Y16 ? dnnl_nChw16c : dnnl_nchw);
     rmn_dnnl_md(&m->b, 1, bd, dnnl_a);
     rmn_dnnl_md(&m->any_x, 4, xd, dnnl_format_tag_any);
     rmn_dnnl_md(&m->any_w, wn, wdims, dnnl_format_tag_any);
@@ -116,7 +119,7 @@ enum { F_X, F_W, F_B, F_Y }; /* user slots of a forward entry, in this order */
 static int build_fwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_shape *sh,
                      int bias) {
     conv_mds m;
-    conv_mds_init(&m, sh);
+    conv_mds_init(&m, sh, (unsigned)e->key[K_LAYOUT]);
     dnnl_primitive_attr_t attr = user_scratch_attr(e->key[K_RELU]);
     if (!attr)
         return -1;
@@ -183,7 +186,7 @@ static dnnl_primitive_desc_t bwd_weights_pd(dnnl_engine_t eng, const conv_mds *m
 static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_shape *sh,
                      int bias, int want_dx, int want_dw) {
     conv_mds m;
-    conv_mds_init(&m, sh);
+    conv_mds_init(&m, sh, (unsigned)e->key[K_LAYOUT]);
     dnnl_primitive_attr_t attr = user_scratch_attr(0);
     if (!attr)
         return -1;
@@ -248,9 +251,9 @@ static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
 
 /* The cached entry for this call, built on first use; NULL when oneDNN refused it. */
 static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, const rmn_conv2d_shape *sh,
-                                 int bias, int dx, int dw, int relu) {
+                                 int bias, int dx, int dw, int relu, unsigned layout) {
     int key[K_LEN];
-    make_key(key, sh, bias, dx, dw, st->winograd, relu);
+    make_key(key, sh, bias, dx, dw, st->winograd, relu, layout);
     rmn_dnnl_entry *e = rmn_dnnl_find(st, kind, key, K_LEN);
     if (!e) {
         e = rmn_dnnl_add(st, kind, key, K_LEN);
@@ -272,7 +275,8 @@ static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, const rmn_conv2d_
 static int conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w, const float *b,
                         const rmn_conv2d_shape *sh, int relu) {
     rmn_dnnl_state *st = ex->state;
-    rmn_dnnl_entry *e = st ? entry_for(st, RMN_DNNL_CONV_FWD, sh, b != NULL, 0, 0, relu) : NULL;
+    rmn_dnnl_entry *e =
+        st ? entry_for(st, RMN_DNNL_CONV_FWD, sh, b != NULL, 0, 0, relu, ex->layout) : NULL;
     if (e) {
         rmn_dnnl_bind(st, e, F_X, x);
         rmn_dnnl_bind(st, e, F_W, w);
@@ -283,7 +287,7 @@ static int conv_forward(const rmn_exec *ex, float *y, const float *x, const floa
     }
     if (st)
         st->stats.fallbacks++;
-    return -1;
+    return rmn_dnnl_fallback_ok(st, ex->layout, "conv2d forward") ? -1 : 0;
 }
 
 void rmn_dnnl_conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
@@ -305,7 +309,8 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
     if (!dx && !dw && !db)
         return;
     rmn_dnnl_entry *e =
-        st ? entry_for(st, RMN_DNNL_CONV_BWD, sh, db != NULL, dx != NULL, dw != NULL, 0) : NULL;
+        st ? entry_for(st, RMN_DNNL_CONV_BWD, sh, db != NULL, dx != NULL, dw != NULL, 0, ex->layout)
+           : NULL;
     if (e) {
         rmn_dnnl_bind(st, e, B_DY, dy);
         rmn_dnnl_bind(st, e, B_X, x);
@@ -321,5 +326,6 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
     }
     if (st)
         st->stats.fallbacks++;
-    rmn_backend_cpu.conv2d_backward(ex, dx, dw, db, dy, x, w, sh);
+    if (rmn_dnnl_fallback_ok(st, ex->layout, "conv2d backward"))
+        rmn_backend_cpu.conv2d_backward(ex, dx, dw, db, dy, x, w, sh);
 }

@@ -58,6 +58,7 @@ typedef struct {
     size_t arena_bytes;
     int winograd;
     rmn_dnnl_stats stats;
+    char error[160];                   /* a call that could not run (see state_check), or "" */
 } rmn_dnnl_state;
 
 /* Finds the entry (kind, key[0..nkey)), or NULL. */
@@ -85,6 +86,10 @@ int rmn_dnnl_run(rmn_dnnl_state *st, rmn_dnnl_entry *e, int from, int to, int nt
 void rmn_dnnl_md(dnnl_memory_desc_t *md, int ndims, const int *dims, dnnl_format_tag_t tag);
 /* Float pointer into the arena for slot (valid until the next entry is made). */
 float *rmn_dnnl_arena_ptr(rmn_dnnl_state *st, rmn_dnnl_entry *e, int slot);
+/* Whether a call oneDNN refused may run on the plain "cpu"/"ref" kernels instead: yes for
+ * plain layouts; for blocked ones no, and the state records the error that state_check
+ * reports (what names the op). */
+int rmn_dnnl_fallback_ok(rmn_dnnl_state *st, unsigned layout, const char *what);
 /* y[i] += x[i] over count floats with nthreads threads. */
 void rmn_dnnl_accumulate(float *y, const float *x, size_t count, int nthreads);
 
@@ -96,6 +101,12 @@ void rmn_dnnl_conv_bias_relu_forward(const rmn_exec *ex, float *y, const float *
 void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
                             const float *dy, const float *x, const float *w,
                             const rmn_conv2d_shape *sh);
+void rmn_dnnl_maxpool_forward(const rmn_exec *ex, float *y, int32_t *idx, const float *x,
+                              const rmn_pool2d_shape *sh);
+void rmn_dnnl_maxpool_backward(const rmn_exec *ex, float *dx, const float *dy, const int32_t *idx,
+                               const rmn_pool2d_shape *sh);
+void rmn_dnnl_gap_forward(const rmn_exec *ex, float *y, const float *x, int n, int c, int hw);
+void rmn_dnnl_gap_backward(const rmn_exec *ex, float *dx, const float *dy, int n, int c, int hw);
 void rmn_dnnl_bn_forward_train(const rmn_exec *ex, float *y, float *sm, float *si, float *rm,
                                float *rv, const float *x, const float *g, const float *b,
                                int n, int c, int hw, double momentum, double eps);

@@ -225,6 +225,24 @@ static int state_create(void **out) {
     return RMN_OK;
 }
 
+int rmn_dnnl_fallback_ok(rmn_dnnl_state *st, unsigned layout, const char *what) {
+    if (!layout)
+        return 1;
+    if (st && !st->error[0])
+        snprintf(st->error, sizeof st->error,
+                 "dnnl: oneDNN refused a %s on blocked (nChw16c) activations", what);
+    return 0;
+}
+
+static int state_check(void *state) {
+    rmn_dnnl_state *st = state;
+    if (!st || !st->error[0])
+        return RMN_OK;
+    int rc = RMN_ERROR(RMN_EINTERNAL, "%s", st->error);
+    st->error[0] = '\0';
+    return rc;
+}
+
 void rmn_dnnl_stats_get(const void *state, rmn_dnnl_stats *out) {
     const rmn_dnnl_state *st = state;
     memset(out, 0, sizeof *out);
@@ -242,6 +260,8 @@ const rmn_backend rmn_backend_dnnl = {
     .name = "dnnl",
     .state_create = state_create,
     .state_free = state_free,
+    .state_check = state_check,
+    .blocked16 = 1,
     /* the "cpu" fallback (a shape oneDNN refuses) needs the im2col scratch */
     .conv2d_workspace = rmn_gemm_conv2d_workspace,
     .conv2d_forward = rmn_dnnl_conv_forward,
@@ -251,4 +271,8 @@ const rmn_backend rmn_backend_dnnl = {
     .bn2d_forward_eval = rmn_dnnl_bn_forward_eval,
     .bn2d_backward_train = rmn_dnnl_bn_backward_train,
     .bn2d_backward_eval = rmn_dnnl_bn_backward_eval,
+    .maxpool2d_forward = rmn_dnnl_maxpool_forward,
+    .maxpool2d_backward = rmn_dnnl_maxpool_backward,
+    .gap_forward = rmn_dnnl_gap_forward,
+    .gap_backward = rmn_dnnl_gap_backward,
 };

@@ -1,0 +1,118 @@
+/* blocked16.c -- max pool, global average pool and layout conversion on nChw16c activations
+ * (see blocked16.h): the 16 channels of a block are the inner loop, so each tap is one vector
+ * compare; OpenMP over (sample, channel block) planes. */
+#include "tensor/blocked16.h"
+
+#define L 16 /* channels per block */
+
+void rmn_b16_maxpool2d_forward(float *y, int32_t *idx, const float *x, const rmn_pool2d_shape *sh,
+                               int nthreads) {
+    (void)nthreads;
+    const int H = sh->h, W = sh->w, P = sh->p, Q = sh->q;
+    const long planes = (long)sh->n * (sh->c / L);
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1 && planes > 1)
+    for (long plane = 0; plane < planes; ++plane) {
+        const float *xp = x + (size_t)plane * H * W * L;
+        float *yp = y + (size_t)plane * P * Q * L;
+        int32_t *ip = idx ? idx + (size_t)plane * P * Q * L : NULL;
+        for (int p = 0; p < P; ++p) {
+            const int h0 = p * sh->stride_h - sh->pad_h;
+            const int r0 = h0 < 0 ? 0 : h0, r1 = h0 + sh->r > H ? H : h0 + sh->r;
+            for (int q = 0; q < Q; ++q) {
+                const int w0 = q * sh->stride_w - sh->pad_w;
+                const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + sh->s > W ? W : w0 + sh->s;
+                float best[L];
+                int32_t arg[L];
+                for (int l = 0; l < L; ++l) {
+                    best[l] = 0.0f;
+                    arg[l] = -1;
+                }
+                if (r0 < r1 && c0 < c1) {
+                    const int32_t first = r0 * W + c0;
+                    for (int l = 0; l < L; ++l) {
+                        best[l] = xp[(size_t)first * L + l];
+                        arg[l] = first;
+                    }
+                    for (int ih = r0; ih < r1; ++ih)
+                        for (int iw = ih == r0 ? c0 + 1 : c0; iw < c1; ++iw) {
+                            const int32_t at = ih * W + iw;
+                            const float *v = xp + (size_t)at * L;
+                            for (int l = 0; l < L; ++l)
+                                if (v[l] > best[l]) {
+                                    best[l] = v[l];
+                                    arg[l] = at;
+                                }
+                        }
+                }
+                const size_t o = ((size_t)p * Q + q) * L;
+                for (int l = 0; l < L; ++l)
+                    yp[o + l] = best[l];
+                if (ip)
+                    for (int l = 0; l < L; ++l)
+                        ip[o + l] = arg[l];
+            }
+        }
+    }
+}
+
+void rmn_b16_maxpool2d_backward(float *dx, const float *dy, const int32_t *idx,
+                                const rmn_pool2d_shape *sh, int nthreads) {
+    (void)nthreads;
+    const size_t in = (size_t)sh->h * sh->w * L, out = (size_t)sh->p * sh->q * L;
+    const long planes = (long)sh->n * (sh->c / L);
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1 && planes > 1)
+    for (long plane = 0; plane < planes; ++plane) {
+        float *dxp = dx + (size_t)plane * in;
+        const float *dyp = dy + (size_t)plane * out;
+        const int32_t *ip = idx + (size_t)plane * out;
+        for (size_t o = 0; o < out; ++o)
+            if (ip[o] >= 0)
+                dxp[(size_t)ip[o] * L + o % L] += dyp[o];
+    }
+}
+
+void rmn_b16_gap_forward(float *y, const float *x, int n, int c, int hw, int nthreads) {
+    (void)nthreads;
+    const long planes = (long)n * (c / L);
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1 && planes > 1)
+    for (long plane = 0; plane < planes; ++plane) {
+        const float *xp = x + (size_t)plane * hw * L;
+        double sum[L] = {0};
+        for (int j = 0; j < hw; ++j)
+            for (int l = 0; l < L; ++l)
+                sum[l] += (double)xp[(size_t)j * L + l];
+        for (int l = 0; l < L; ++l)
+            y[(size_t)plane * L + l] = (float)(sum[l] / hw);
+    }
+}
+
+void rmn_b16_gap_backward(float *dx, const float *dy, int n, int c, int hw, int nthreads) {
+    (void)nthreads;
+    const long planes = (long)n * (c / L);
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1 && planes > 1)
+    for (long plane = 0; plane < planes; ++plane) {
+        float g[L];
+        for (int l = 0; l < L; ++l)
+            g[l] = dy[(size_t)plane * L + l] / (float)hw;
+        float *dxp = dx + (size_t)plane * hw * L;
+        for (int j = 0; j < hw; ++j)
+            for (int l = 0; l < L; ++l)
+                dxp[(size_t)j * L + l] += g[l];
+    }
+}
+
+void rmn_b16_from_plain(float *dst, const float *src, int n, int c, int hw) {
+    for (int i = 0; i < n; ++i)
+        for (int ch = 0; ch < c; ++ch)
+            for (int j = 0; j < hw; ++j)
+                dst[(((size_t)i * (c / L) + ch / L) * hw + j) * L + ch % L] =
+                    src[((size_t)i * c + ch) * hw + j];
+}
+
+void rmn_b16_to_plain(float *dst, const float *src, int n, int c, int hw) {
+    for (int i = 0; i < n; ++i)
+        for (int ch = 0; ch < c; ++ch)
+            for (int j = 0; j < hw; ++j)
+                dst[((size_t)i * c + ch) * hw + j] =
+                    src[(((size_t)i * (c / L) + ch / L) * hw + j) * L + ch % L];
+}

@@ -1,0 +1,31 @@
+/* blocked16.h -- kernels on oneDNN's nChw16c activation layout (aBcd16b): x:(N, C/16, H, W, 16)
+ * with C a multiple of 16; the element (n, c, h, w) lives at
+ * (((n * C/16 + c/16) * H + h) * W + w) * 16 + c % 16. They give the bits of the plain ref
+ * kernels on the same data (max pool: the same maxima and first-max argmax; GAP: the same
+ * double sums), so the graph may keep a value blocked between layers without changing results.
+ * The shapes are those of the ref kernels (rmn_pool2d_shape, n/c/hw). */
+#ifndef RMN_TENSOR_BLOCKED16_H
+#define RMN_TENSOR_BLOCKED16_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tensor/ops.h"
+
+/* y:(N,C/16,P,Q,16) idx:(N,C/16,P,Q,16) plane-relative argmax (h * W + w, as the plain
+ * kernel's), or NULL; x:(N,C/16,H,W,16) */
+void rmn_b16_maxpool2d_forward(float *y, int32_t *idx, const float *x, const rmn_pool2d_shape *sh,
+                               int nthreads);
+/* dx:(N,C/16,H,W,16) += scatter of dy:(N,C/16,P,Q,16) at idx */
+void rmn_b16_maxpool2d_backward(float *dx, const float *dy, const int32_t *idx,
+                                const rmn_pool2d_shape *sh, int nthreads);
+/* y:(N,C) mean over H*W of x:(N,C/16,HW,16) */
+void rmn_b16_gap_forward(float *y, const float *x, int n, int c, int hw, int nthreads);
+/* dx:(N,C/16,HW,16) += dy:(N,C) / hw */
+void rmn_b16_gap_backward(float *dx, const float *dy, int n, int c, int hw, int nthreads);
+
+/* Layout conversion (tests, fallbacks): dst:(N,C/16,HW,16) from src:(N,C,HW), and back. */
+void rmn_b16_from_plain(float *dst, const float *src, int n, int c, int hw);
+void rmn_b16_to_plain(float *dst, const float *src, int n, int c, int hw);
+
+#endif

@@ -1,0 +1,40 @@
+/* dnnl_pool.c -- the dnnl backend's max pool and global average pool: the blocked16 kernels
+ * on nChw16c activations, the "cpu" backend's on plain ones. (oneDNN's pooling would need its
+ * own workspace format for the argmax; ours keeps the plane-relative indices of the plain
+ * kernels, bit-identical results in both layouts.) */
+#include "tensor/blocked16.h"
+#include "tensor/dnnl_internal.h"
+
+/* y,idx:(N,C,P,Q) x:(N,C,H,W), plain or nChw16c alike */
+void rmn_dnnl_maxpool_forward(const rmn_exec *ex, float *y, int32_t *idx, const float *x,
+                              const rmn_pool2d_shape *sh) {
+    if (ex->layout)
+        rmn_b16_maxpool2d_forward(y, idx, x, sh, ex->nthreads);
+    else
+        rmn_backend_cpu.maxpool2d_forward(ex, y, idx, x, sh);
+}
+
+/* dx:(N,C,H,W) dy,idx:(N,C,P,Q), plain or nChw16c alike */
+void rmn_dnnl_maxpool_backward(const rmn_exec *ex, float *dx, const float *dy, const int32_t *idx,
+                               const rmn_pool2d_shape *sh) {
+    if (ex->layout)
+        rmn_b16_maxpool2d_backward(dx, dy, idx, sh, ex->nthreads);
+    else
+        rmn_backend_cpu.maxpool2d_backward(ex, dx, dy, idx, sh);
+}
+
+/* y:(N,C) x:(N,C,HW) plain or nChw16c */
+void rmn_dnnl_gap_forward(const rmn_exec *ex, float *y, const float *x, int n, int c, int hw) {
+    if (ex->layout & RMN_LAYOUT_X16)
+        rmn_b16_gap_forward(y, x, n, c, hw, ex->nthreads);
+    else
+        rmn_backend_cpu.gap_forward(ex, y, x, n, c, hw);
+}
+
+/* dx:(N,C,HW) plain or nChw16c, dy:(N,C) */
+void rmn_dnnl_gap_backward(const rmn_exec *ex, float *dx, const float *dy, int n, int c, int hw) {
+    if (ex->layout & RMN_LAYOUT_X16)
+        rmn_b16_gap_backward(dx, dy, n, c, hw, ex->nthreads);
+    else
+        rmn_backend_cpu.gap_backward(ex, dx, dy, n, c, hw);
+}

@@ -1,0 +1,373 @@
+/* test-blocked.c -- activations kept in oneDNN's nChw16c layout between layers.
+ * Each op the graph may run on blocked values ("dnnl" conv with every x/y layout mix, batch
+ * norm train/eval forward and backward, max pool, GAP) is fed the blocked form of random
+ * data and its blocked results, turned back to plain, are compared with the "ref" oracle on
+ * the plain data: within 1e-4 relative (max pool and GAP bit-identical). Then whole nets: the
+ * layouts the planner picks (which values are blocked and which stay plain), and a training
+ * step and an inference of resnet18 (48 profile, width 16: every stage blocked) and of
+ * resmasking_dropout1 (plain and blocked values mixed) on "dnnl" against "ref". */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "nn/graph.h"
+#include "tap.h"
+#include "tensor/blocked16.h"
+#include "tensor/dnnl_backend.h"
+
+static double rel_err(const float *a, const float *b, size_t n) {
+    double m = 0.0, r = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+        m = fmax(m, fabs((double)a[i] - b[i]));
+        r = fmax(r, fabs((double)b[i]));
+    }
+    return m / fmax(r, 1e-30);
+}
+
+static float *filled(size_t n, rmn_rng *rng) {
+    float *p = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; ++i)
+        p[i] = (float)(2.7 * rmn_rng_uniform(rng) - 1.3);
+    return p;
+}
+
+/* a blocked copy of plain (n, c, hw) */
+static float *to_b16(const float *p, int n, int c, int hw) {
+    float *q = malloc((size_t)n * c * hw * sizeof(float));
+    rmn_b16_from_plain(q, p, n, c, hw);
+    return q;
+}
+
+/* turns blocked (n, c, hw) back to plain, in place */
+static void from_b16(float *p, int n, int c, int hw) {
+    const size_t cnt = (size_t)n * c * hw;
+    float *q = malloc(cnt * sizeof(float));
+    rmn_b16_to_plain(q, p, n, c, hw);
+    memcpy(p, q, cnt * sizeof(float));
+    free(q);
+}
+
+static void test_roundtrip(rmn_rng *rng) {
+    const int n = 2, c = 32, hw = 5;
+    float *x = filled((size_t)n * c * hw, rng), *b = to_b16(x, n, c, hw);
+    /* element (1, 17, 3) sits in block 1, lane 1 of sample 1 */
+    const int ok = b[((1 * 2 + 1) * hw + 3) * 16 + 1] == x[(1 * c + 17) * hw + 3];
+    from_b16(b, n, c, hw);
+    TAP_OK(ok && memcmp(b, x, sizeof(float) * n * c * hw) == 0,
+           "nChw16c conversion places (n, c, h, w) at ((n C/16 + c/16) HW + hw) 16 + c %% 16 "
+           "and round-trips");
+    free(x), free(b);
+}
+
+/* conv x:(3,16,9,9) -> y:(3,32,P,Q), layouts as `layout` says, against ref on plain data */
+static void conv_case(void *st, unsigned layout, int kernel, int stride, int pad, rmn_rng *rng) {
+    rmn_conv2d_shape sh;
+    rmn_conv2d_shape_init(&sh, 3, 16, 9, 9, 32, kernel, stride, pad);
+    const int hw = 81, pq = sh.p * sh.q;
+    const size_t nx = (size_t)3 * 16 * hw, ny = (size_t)3 * 32 * pq, nw = (size_t)32 * 16 * kernel * kernel;
+    float *x = filled(nx, rng), *w = filled(nw, rng), *dy = filled(ny, rng);
+    float *y0 = calloc(ny, sizeof(float)), *dx0 = calloc(nx, sizeof(float)), *dw0 = calloc(nw, sizeof(float));
+    float *y1 = calloc(ny, sizeof(float)), *dx1 = calloc(nx, sizeof(float)), *dw1 = calloc(nw, sizeof(float));
+    const rmn_exec ref = {.nthreads = 2};
+    float *ws = malloc(rmn_backend_ref.conv2d_workspace(&sh, 2) * sizeof(float) + 64);
+    const rmn_exec rex = {.ws = ws, .nthreads = 2};
+    (void)ref;
+    rmn_backend_ref.conv2d_forward(&rex, y0, x, w, NULL, &sh);
+    rmn_backend_ref.conv2d_backward(&rex, dx0, dw0, NULL, dy, x, w, &sh);
+    const int bx = (layout & RMN_LAYOUT_X16) != 0, by = (layout & RMN_LAYOUT_Y16) != 0;
+    float *xb = bx ? to_b16(x, 3, 16, hw) : x, *dyb = by ? to_b16(dy, 3, 32, pq) : dy;
+    const rmn_exec ex = {.ws = ws, .nthreads = 2, .state = st, .layout = layout};
+    rmn_backend_dnnl.conv2d_forward(&ex, y1, xb, w, NULL, &sh);
+    rmn_backend_dnnl.conv2d_backward(&ex, dx1, dw1, NULL, dyb, xb, w, &sh);
+    if (by)
+        from_b16(y1, 3, 32, pq);
+    if (bx)
+        from_b16(dx1, 3, 16, hw);
+    const double ey = rel_err(y1, y0, ny), ex_ = rel_err(dx1, dx0, nx), ew = rel_err(dw1, dw0, nw);
+    TAP_OK(ey < 1e-4 && ex_ < 1e-4 && ew < 1e-4,
+           "conv %dx%d s%d p%d, x %s, y %s: y %.1e dx %.1e dw %.1e", kernel, kernel, stride, pad,
+           bx ? "nChw16c" : "plain", by ? "nChw16c" : "plain", ey, ex_, ew);
+    if (bx)
+        free(xb);
+    if (by)
+        free(dyb);
+    free(x), free(w), free(dy), free(y0), free(dx0), free(dw0), free(y1), free(dx1), free(dw1);
+    free(ws);
+}
+
+static void test_conv(rmn_rng *rng) {
+    void *st;
+    rmn_backend_dnnl.state_create(&st);
+    for (unsigned layout = 1; layout <= 3; ++layout) {
+        conv_case(st, layout, 3, 1, 1, rng);
+        conv_case(st, layout, 3, 2, 1, rng);
+        conv_case(st, layout, 1, 2, 0, rng);
+    }
+    TAP_OK(rmn_backend_dnnl.state_check(st) == RMN_OK, "no blocked call was refused");
+    rmn_backend_dnnl.state_free(st);
+}
+
+/* batch norm over x:(3,32,7x6) in nChw16c against ref: train and eval, forward and backward */
+static void test_bn(rmn_rng *rng) {
+    const int n = 3, c = 32, hw = 42;
+    const size_t cnt = (size_t)n * c * hw;
+    void *st;
+    rmn_backend_dnnl.state_create(&st);
+    float *x = filled(cnt, rng), *dy = filled(cnt, rng), *g = filled((size_t)c, rng);
+    float *bt = filled((size_t)c, rng), *rm = filled((size_t)c, rng), *rv = filled((size_t)c, rng);
+    for (int i = 0; i < c; ++i)
+        rv[i] = 0.5f + fabsf(rv[i]);
+    for (size_t i = 0; i < cnt; ++i) /* channel offsets, so that the mean matters */
+        x[i] += (float)((i / hw) % c);
+    float *xb = to_b16(x, n, c, hw), *dyb = to_b16(dy, n, c, hw);
+    const rmn_exec rex = {.nthreads = 2}, bex = {.nthreads = 2, .state = st, .layout = 3};
+    float sm[2][32], si[2][32], rm2[2][32], rv2[2][32], dg[2][32], db[2][32];
+    float *y[2], *dx[2];
+    for (int i = 0; i < 2; ++i) {
+        y[i] = calloc(cnt, sizeof(float));
+        dx[i] = calloc(cnt, sizeof(float));
+        memcpy(rm2[i], rm, sizeof rm2[i]);
+        memcpy(rv2[i], rv, sizeof rv2[i]);
+        memset(dg[i], 0, sizeof dg[i]);
+        memset(db[i], 0, sizeof db[i]);
+    }
+    for (int mode = 0; mode < 2; ++mode) { /* 0 train, 1 eval */
+        if (mode == 0) {
+            rmn_backend_ref.bn2d_forward_train(&rex, y[0], sm[0], si[0], rm2[0], rv2[0], x, g, bt,
+                                               n, c, hw, 0.1, 1e-5);
+            rmn_backend_dnnl.bn2d_forward_train(&bex, y[1], sm[1], si[1], rm2[1], rv2[1], xb, g,
+                                                bt, n, c, hw, 0.1, 1e-5);
+            rmn_backend_ref.bn2d_backward_train(&rex, dx[0], dg[0], db[0], dy, x, g, sm[0], si[0],
+                                                n, c, hw);
+            rmn_backend_dnnl.bn2d_backward_train(&bex, dx[1], dg[1], db[1], dyb, xb, g, sm[1],
+                                                 si[1], n, c, hw);
+        } else {
+            rmn_backend_ref.bn2d_forward_eval(&rex, y[0], x, g, bt, rm, rv, n, c, hw, 1e-5);
+            rmn_backend_dnnl.bn2d_forward_eval(&bex, y[1], xb, g, bt, rm, rv, n, c, hw, 1e-5);
+            rmn_backend_ref.bn2d_backward_eval(&rex, dx[0], dg[0], db[0], dy, x, g, rm, rv, n, c,
+                                               hw, 1e-5);
+            rmn_backend_dnnl.bn2d_backward_eval(&bex, dx[1], dg[1], db[1], dyb, xb, g, rm, rv, n,
+                                                c, hw, 1e-5);
+        }
+        from_b16(y[1], n, c, hw);
+        from_b16(dx[1], n, c, hw);
+        const double e[5] = {rel_err(y[1], y[0], cnt), rel_err(dx[1], dx[0], cnt),
+                             rel_err(dg[1], dg[0], c), rel_err(db[1], db[0], c),
+                             mode ? 0.0 : fmax(rel_err(rm2[1], rm2[0], c), rel_err(rv2[1], rv2[0], c))};
+        TAP_OK(e[0] < 1e-5 && e[1] < 1e-4 && e[2] < 1e-4 && e[3] < 1e-4 && e[4] < 1e-5,
+               "bn %s on nChw16c: y %.1e dx %.1e dgamma %.1e dbeta %.1e running %.1e",
+               mode ? "eval" : "train", e[0], e[1], e[2], e[3], e[4]);
+        for (int i = 0; i < 2; ++i)
+            memset(dx[i], 0, cnt * sizeof(float));
+    }
+    TAP_OK(rmn_backend_dnnl.state_check(st) == RMN_OK, "no blocked batch norm was refused");
+    for (int i = 0; i < 2; ++i)
+        free(y[i]), free(dx[i]);
+    free(x), free(dy), free(g), free(bt), free(rm), free(rv), free(xb), free(dyb);
+    rmn_backend_dnnl.state_free(st);
+}
+
+/* max pool (3x3 s2 p1, ceil mode; ties included) and GAP: the blocked kernels give the plain
+ * kernels' bits */
+static void test_pool(rmn_rng *rng) {
+    const int n = 2, c = 32, h = 9, w = 8;
+    rmn_pool_params pp = {.kh = 3, .kw = 3, .stride_h = 2, .stride_w = 2, .pad_h = 1,
+                          .pad_w = 1, .ceil_mode = 1};
+    rmn_pool2d_shape sh;
+    rmn_pool2d_shape_full(&sh, n, c, h, w, &pp);
+    const int hw = h * w, pq = sh.p * sh.q;
+    const size_t nx = (size_t)n * c * hw, ny = (size_t)n * c * pq;
+    float *x = filled(nx, rng), *dy = filled(ny, rng);
+    for (size_t i = 0; i < nx; i += 3) /* ties: the first maximum wins in both */
+        x[i] = 0.5f;
+    float *xb = to_b16(x, n, c, hw), *dyb = to_b16(dy, n, c, pq);
+    float *y[2] = {calloc(ny, 4), calloc(ny, 4)}, *dx[2] = {calloc(nx, 4), calloc(nx, 4)};
+    int32_t *idx[2] = {calloc(ny, 4), calloc(ny, 4)};
+    void *st;
+    rmn_backend_dnnl.state_create(&st);
+    const rmn_exec rex = {.nthreads = 2}, bex = {.nthreads = 2, .state = st, .layout = 3};
+    rmn_backend_ref.maxpool2d_forward(&rex, y[0], idx[0], x, &sh);
+    rmn_backend_dnnl.maxpool2d_forward(&bex, y[1], idx[1], xb, &sh);
+    rmn_backend_ref.maxpool2d_backward(&rex, dx[0], dy, idx[0], &sh);
+    rmn_backend_dnnl.maxpool2d_backward(&bex, dx[1], dyb, idx[1], &sh);
+    from_b16(y[1], n, c, pq);
+    from_b16(dx[1], n, c, hw);
+    float *ib = malloc(ny * sizeof(float)), *i0 = malloc(ny * sizeof(float));
+    for (size_t i = 0; i < ny; ++i)
+        ib[i] = (float)idx[1][i], i0[i] = (float)idx[0][i];
+    from_b16(ib, n, c, pq);
+    TAP_OK(memcmp(y[0], y[1], ny * 4) == 0 && memcmp(i0, ib, ny * 4) == 0 &&
+               memcmp(dx[0], dx[1], nx * 4) == 0,
+           "max pool 3x3 s2 p1 ceil on nChw16c: maxima, argmax and dx bit-identical to ref");
+    float gy[2][2 * 32];
+    const rmn_exec gex = {.nthreads = 2, .state = st, .layout = RMN_LAYOUT_X16};
+    rmn_backend_ref.gap_forward(&rex, gy[0], x, n, c, hw);
+    rmn_backend_dnnl.gap_forward(&gex, gy[1], xb, n, c, hw);
+    memset(dx[0], 0, nx * 4);
+    memset(dx[1], 0, nx * 4);
+    rmn_backend_ref.gap_backward(&rex, dx[0], dy, n, c, hw);
+    rmn_backend_dnnl.gap_backward(&gex, dx[1], dy, n, c, hw);
+    from_b16(dx[1], n, c, hw);
+    TAP_OK(memcmp(gy[0], gy[1], sizeof gy[0]) == 0 && memcmp(dx[0], dx[1], nx * 4) == 0,
+           "GAP of nChw16c: y and dx bit-identical to ref");
+    rmn_backend_dnnl.state_free(st);
+    for (int i = 0; i < 2; ++i)
+        free(y[i]), free(dx[i]), free(idx[i]);
+    free(x), free(dy), free(xb), free(dyb), free(ib), free(i0);
+}
+
+static int count_blocked(const rmn_net *net) {
+    int k = 0;
+    for (int v = 0; v < net->n_values; ++v)
+        k += net->values[v].blocked;
+    return k;
+}
+
+/* Per parameter tensor, the gradient's error of net[1] against net[0] (relative to the
+ * tensor's largest entry): *close counts those within 1e-4 of *nt; returns the worst. */
+static double grad_errors(rmn_net *const net[2], int *close, int *nt) {
+    const rmn_tensor_ref *list;
+    int n = 0;
+    rmn_net_tensors(net[0], &list, &n);
+    const float *G0 = rmn_net_grads(net[0]), *G1 = rmn_net_grads(net[1]);
+    const float *P0 = rmn_net_params(net[0]);
+    double worst = 0.0;
+    *close = *nt = 0;
+    for (int t = 0; t < n; ++t) {
+        if (!list[t].trainable)
+            continue;
+        size_t cnt = 1;
+        for (int d = 0; d < list[t].ndim; ++d)
+            cnt *= (size_t)list[t].shape[d];
+        const size_t off = (size_t)(list[t].data - P0);
+        double e = 0.0, r = 0.0;
+        for (size_t i = 0; i < cnt; ++i) {
+            e = fmax(e, fabs((double)G1[off + i] - G0[off + i]));
+            r = fmax(r, fabs((double)G0[off + i]));
+        }
+        if (r < 1e-6) /* analytically zero (a conv bias before batch norm): rounding only */
+            e = 0.0, r = 1.0;
+        worst = fmax(worst, e / r);
+        *close += e <= 1e-4 * r;
+        ++*nt;
+    }
+    return worst;
+}
+
+/* One training step then an inference of arch (48 profile, width) on "dnnl" and on "ref":
+ * the loss, every parameter gradient, and the fused inference's logits. strict: every
+ * gradient within 1e-4; otherwise 80% of them and none off by 20% -- max pools in the masking
+ * blocks route a gradient by argmax, and two values 1e-6 apart may swap order between
+ * backends (here one of 3456 in mask2 with or without blocking; the cpu backend against ref
+ * too), which perturbs every gradient upstream by ~1e-2. A wrong op is off by O(1). */
+static void net_case(const char *arch, int width, int expect_all_stages, int strict) {
+    const int n = 3;
+    rmn_model_config cfg = {.in_channels = 1, .image_size = 48, .num_classes = 7, .seed = 5,
+                            .width = width};
+    rmn_net *net[2] = {NULL, NULL};
+    const char *be[2] = {"ref", "dnnl"};
+    float *x = malloc((size_t)n * 48 * 48 * sizeof(float));
+    for (int i = 0; i < n * 48 * 48; ++i)
+        x[i] = (float)((i * 7919) % 255) / 255.0f;
+    const int32_t labels[3] = {1, 4, 6};
+    double loss[2] = {0, 0};
+    float *infer[2] = {NULL, NULL};
+    int rc = RMN_OK;
+    for (int i = 0; i < 2 && rc == RMN_OK; ++i) {
+        rc = rmn_model_create(arch, &cfg, &net[i]);
+        if (rc == RMN_OK)
+            rc = rmn_net_set_backend(net[i], be[i]);
+        if (rc == RMN_OK)
+            rc = rmn_net_set_threads(net[i], 2);
+        rmn_rng drop; /* the same dropout stream for both */
+        rmn_rng_init(&drop, 99, RMN_STREAM_DROPOUT);
+        if (rc == RMN_OK)
+            rc = rmn_net_forward(net[i], x, n, 1, &drop);
+        if (rc == RMN_OK)
+            rc = rmn_net_loss(net[i], labels, NULL, &loss[i], NULL);
+        if (rc == RMN_OK)
+            rc = rmn_net_backward(net[i]);
+        if (rc == RMN_OK)
+            rc = rmn_net_infer(net[i], x, n);
+        if (rc == RMN_OK) {
+            infer[i] = malloc((size_t)n * 7 * sizeof(float));
+            memcpy(infer[i], rmn_net_logits(net[i]), (size_t)n * 7 * sizeof(float));
+        }
+    }
+    if (rc != RMN_OK) {
+        TAP_OK(0, "%s width %d runs on ref and dnnl: %s", arch, width, rmn_error_message());
+    } else {
+        const int nb = count_blocked(net[1]);
+        TAP_OK(count_blocked(net[0]) == 0 && nb > 0 &&
+                   (!expect_all_stages || nb >= net[1]->n_values - 6),
+               "%s width %d: %d of %d values blocked on dnnl, none on ref", arch, width, nb,
+               net[1]->n_values);
+        const double ei = rel_err(infer[1], infer[0], (size_t)n * 7);
+        int close = 0, nt = 0;
+        const double eg = grad_errors(net, &close, &nt);
+        TAP_OK(fabs(loss[1] - loss[0]) < 1e-5 * fabs(loss[0]) && ei < 1e-4 &&
+                   (strict ? close == nt : close >= nt * 8 / 10 && eg < 0.2),
+               "%s width %d, a training step on dnnl (blocked) vs ref: loss %.6f vs %.6f, "
+               "fused inference %.1e, %d of %d parameter gradients within 1e-4 (worst %.1e)",
+               arch, width, loss[1], loss[0], ei, close, nt, eg);
+    }
+    for (int i = 0; i < 2; ++i) {
+        free(infer[i]);
+        rmn_net_free(net[i]);
+    }
+    free(x);
+}
+
+/* The planner keeps a value plain when a reader cannot take nChw16c: here the flatten before
+ * the classifier and the channel-broadcast attention products of cbam. */
+static void test_plan(void) {
+    rmn_model_config cfg = {.in_channels = 1, .image_size = 48, .num_classes = 7, .seed = 5,
+                            .width = 16};
+    rmn_net *net = NULL;
+    if (rmn_model_create("cbam_resnet50", &cfg, &net) != RMN_OK || rmn_net_plan(net, 2) != RMN_OK) {
+        TAP_OK(0, "cbam_resnet50 plans: %s", rmn_error_message());
+        rmn_net_free(net);
+        return;
+    }
+    int bad = 0, nb = 0;
+    for (int i = 0; i < net->n_nodes; ++i) {
+        const rmn_node *nd = &net->nodes[i];
+        const int bo = net->values[nd->out].blocked;
+        nb += bo;
+        if (nd->op == RMN_OP_BINARY) {
+            const rmn_value *a = &net->values[nd->in[0]], *b = &net->values[nd->in[1]];
+            const int bcast = a->c != b->c || a->h != b->h || a->w != b->w;
+            bad += bcast && (a->blocked || b->blocked || bo);
+            bad += a->blocked != bo || b->blocked != bo;
+        } else if (nd->op == RMN_OP_BN2D || nd->op == RMN_OP_RELU || nd->op == RMN_OP_ACT ||
+                   nd->op == RMN_OP_MAXPOOL2D) {
+            bad += net->values[nd->in[0]].blocked != bo;
+        } else if (nd->op != RMN_OP_CONV2D && nd->op != RMN_OP_GAP) {
+            bad += bo;
+            for (int j = 0; j < nd->n_in; ++j)
+                bad += net->values[nd->in[j]].blocked;
+        }
+        bad += bo && net->values[nd->out].c % 16 != 0;
+    }
+    TAP_OK(bad == 0 && nb > 0 && !net->values[0].blocked && !net->values[net->logits].blocked,
+           "cbam_resnet50: %d blocked values, every op's operands in layouts it accepts", nb);
+    setenv("RMN_DNNL_BLOCKED", "0", 1);
+    rmn_net_plan(net, 2);
+    TAP_OK(count_blocked(net) == 0, "RMN_DNNL_BLOCKED=0 keeps every value plain");
+    unsetenv("RMN_DNNL_BLOCKED");
+    rmn_net_free(net);
+}
+
+int main(void) {
+    rmn_rng rng;
+    rmn_rng_init(&rng, 424242, 0);
+    test_roundtrip(&rng);
+    test_conv(&rng);
+    test_bn(&rng);
+    test_pool(&rng);
+    test_plan();
+    net_case("resnet18", 16, 1, 1);
+    net_case("resmasking_dropout1", 16, 0, 0);
+    return tap_done();
+}
