@@ -1,6 +1,6 @@
 /* test-blocked.c -- activations kept in oneDNN's nChw16c layout between layers.
  * Each op the graph may run on blocked values ("dnnl" conv with every x/y layout mix, batch
- * norm train/eval forward and backward, max pool, GAP) is fed the blocked form of random
+ * norm train/eval forward and backward, alone and fused with its ReLU, max pool, GAP) is fed the blocked form of random
  * data and its blocked results, turned back to plain, are compared with the "ref" oracle on
  * the plain data: within 1e-4 relative (max pool and GAP bit-identical). Then whole nets: the
  * layouts the planner picks (which values are blocked and which stay plain), and a training
@@ -161,6 +161,30 @@ static void test_bn(rmn_rng *rng) {
         for (int i = 0; i < 2; ++i)
             memset(dx[i], 0, cnt * sizeof(float));
     }
+    /* fused with the ReLU after it (training): y = max(0, bn(x)); the backward takes the
+     * ReLU output's gradient and applies the mask itself */
+    uint8_t *mask = calloc(cnt, 1);
+    float *dyr = malloc(cnt * sizeof(float));
+    rmn_backend_ref.bn2d_forward_train(&rex, y[0], sm[0], si[0], NULL, NULL, x, g, bt, n, c, hw,
+                                       0.1, 1e-5);
+    rmn_backend_dnnl.bn2d_relu_forward_train(&bex, y[1], mask, sm[1], si[1], NULL, NULL, xb, g,
+                                             bt, n, c, hw, 0.1, 1e-5);
+    for (size_t i = 0; i < cnt; ++i) {
+        dyr[i] = y[0][i] > 0.0f ? dy[i] : 0.0f; /* what reaches the norm through the ReLU */
+        y[0][i] = y[0][i] > 0.0f ? y[0][i] : 0.0f;
+    }
+    rmn_backend_ref.bn2d_backward_train(&rex, dx[0], dg[0], db[0], dyr, x, g, sm[0], si[0], n, c,
+                                        hw);
+    rmn_backend_dnnl.bn2d_relu_backward_train(&bex, dx[1], dg[1], db[1], dyb, mask, xb, g, sm[1],
+                                              si[1], n, c, hw);
+    from_b16(y[1], n, c, hw);
+    from_b16(dx[1], n, c, hw);
+    const double ef[4] = {rel_err(y[1], y[0], cnt), rel_err(dx[1], dx[0], cnt),
+                          rel_err(dg[1], dg[0], c), rel_err(db[1], db[0], c)};
+    TAP_OK(ef[0] < 1e-5 && ef[1] < 1e-4 && ef[2] < 1e-4 && ef[3] < 1e-4,
+           "bn + ReLU fused (training) on nChw16c: y %.1e dx %.1e dgamma %.1e dbeta %.1e", ef[0],
+           ef[1], ef[2], ef[3]);
+    free(mask), free(dyr);
     TAP_OK(rmn_backend_dnnl.state_check(st) == RMN_OK, "no blocked batch norm was refused");
     for (int i = 0; i < 2; ++i)
         free(y[i]), free(dx[i]);

@@ -10,14 +10,14 @@
 enum {
     P_CONV_F, P_CONV_B, P_CONVT_F, P_CONVT_B, P_BN_FT, P_BN_FE, P_BN_BT, P_BN_BE, P_RELU_F,
     P_RELU_B, P_MAXP_F, P_MAXP_B, P_GAP_F, P_GAP_B, P_LIN_F, P_LIN_B, P_DROP_F, P_DROP_B,
-    P_ACT_F, P_ACT_B, P_AVGP_F, P_AVGP_B, P_BIN_F, P_BIN_B, P_CAT_F, P_CAT_B, P_CONV_BR_F, P_N
+    P_ACT_F, P_ACT_B, P_AVGP_F, P_AVGP_B, P_BIN_F, P_BIN_B, P_CAT_F, P_CAT_B, P_CONV_BR_F, P_BNR_FT, P_BNR_BT, P_N
 };
 static const char *const names[P_N] = {
     "conv2d_fwd", "conv2d_bwd", "convt2d_fwd", "convt2d_bwd", "bn_fwd_train", "bn_fwd_eval",
     "bn_bwd_train", "bn_bwd_eval", "relu_fwd", "relu_bwd", "maxpool_fwd", "maxpool_bwd",
     "gap_fwd", "gap_bwd", "linear_fwd", "linear_bwd", "dropout_fwd", "dropout_bwd", "act_fwd",
     "act_bwd", "avgpool_fwd", "avgpool_bwd", "binary_fwd", "binary_bwd", "concat_fwd",
-    "concat_bwd", "conv2d_bn_relu_fwd"};
+    "concat_bwd", "conv2d_bn_relu_fwd", "bn_relu_fwd_train", "bn_relu_bwd_train"};
 
 static rmn_backend in;
 static double secs[P_N], flops[P_N];
@@ -199,6 +199,21 @@ static void cat_b(const rmn_exec *ex, float *dx, const float *dy, int n, int cy,
     acc(P_CAT_B, t0, 0);
 }
 
+static void bnr_ft(const rmn_exec *ex, float *y, uint8_t *mask, float *sm, float *si, float *rm,
+                   float *rv, const float *x, const float *g, const float *b, int n, int c,
+                   int hw, double mom, double eps) {
+    T0;
+    in.bn2d_relu_forward_train(ex, y, mask, sm, si, rm, rv, x, g, b, n, c, hw, mom, eps);
+    acc(P_BNR_FT, t0, 0);
+}
+static void bnr_bt(const rmn_exec *ex, float *dx, float *dg, float *db, const float *dy,
+                   const uint8_t *mask, const float *x, const float *g, const float *sm,
+                   const float *si, int n, int c, int hw) {
+    T0;
+    in.bn2d_relu_backward_train(ex, dx, dg, db, dy, mask, x, g, sm, si, n, c, hw);
+    acc(P_BNR_BT, t0, 0);
+}
+
 void rmn_bench_prof_wrap(const rmn_backend *inner, rmn_backend *out) {
     rmn_backend_resolve(inner, &in);
     *out = in;
@@ -216,6 +231,8 @@ void rmn_bench_prof_wrap(const rmn_backend *inner, rmn_backend *out) {
     out->avgpool2d_forward = avgp_f, out->avgpool2d_backward = avgp_b;
     out->binary_forward = bin_f, out->binary_backward = bin_b;
     out->concat_forward = cat_f, out->concat_backward = cat_b;
+    if (in.bn2d_relu_forward_train && in.bn2d_relu_backward_train) /* optional fusion */
+        out->bn2d_relu_forward_train = bnr_ft, out->bn2d_relu_backward_train = bnr_bt;
 }
 
 void rmn_bench_prof_reset(void) {

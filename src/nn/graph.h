@@ -156,6 +156,8 @@ typedef struct {
     float p;                    /* dropout probability */
     double momentum, eps;       /* bn2d */
     float *save_mean, *save_invstd, *mask; /* planned caches (bn2d, dropout) */
+    uint8_t *relu_mask;         /* bn2d fused with the ReLU after it in training (planned when
+                                   the backend has the fusion and the ReLU alone reads it) */
     int32_t *idx;               /* planned argmax (max pool, channel max) */
 } rmn_node;
 

@@ -60,6 +60,21 @@ static rmn_bcast_shape bcast_shape(const rmn_net *net, const rmn_node *nd, int n
     return sh;
 }
 
+/* Whether the training forward may run batch-norm node i and the ReLU after it as one call
+ * (the backend has the fusion; the ReLU is the next node and the norm output's only reader). */
+static int relu_fusable(const rmn_net *net, int i) {
+    const rmn_node *bn = &net->nodes[i];
+    if (!net->ops.bn2d_relu_forward_train || !net->ops.bn2d_relu_backward_train ||
+        i + 1 >= net->n_nodes || net->nodes[i + 1].op != RMN_OP_RELU ||
+        net->nodes[i + 1].in[0] != bn->out || bn->out == net->logits)
+        return 0;
+    for (int j = 0; j < net->n_nodes; ++j)
+        for (int k = 0; k < net->nodes[j].n_in; ++k)
+            if (j != i + 1 && net->nodes[j].in[k] == bn->out)
+                return 0;
+    return 1;
+}
+
 static size_t lay_out(rmn_net *net, char *base, int max_batch) {
     carver cv = {base, 0};
     size_t ws = 0;
@@ -88,6 +103,7 @@ static size_t lay_out(rmn_net *net, char *base, int max_batch) {
         case RMN_OP_BN2D:
             nd->save_mean = carve(&cv, out->c * sizeof(float));
             nd->save_invstd = carve(&cv, out->c * sizeof(float));
+            nd->relu_mask = relu_fusable(net, i) ? carve(&cv, count) : NULL;
             break;
         case RMN_OP_MAXPOOL2D:
         case RMN_OP_CHAN_MAX:
@@ -327,8 +343,23 @@ int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *
     RMN_TRY(check_forward(net, n, training, dropout_rng));
     const rmn_exec ex = {.ws = net->ws, .nthreads = net->nthreads, .state = net->backend_state};
     memcpy(net->values[0].data, x, (size_t)n * rmn_value_size(&net->values[0]) * sizeof(float));
-    for (int i = 0; i < net->n_nodes; ++i)
-        run_node(net, &ex, &net->nodes[i], n, training, dropout_rng);
+    for (int i = 0; i < net->n_nodes; ++i) {
+        rmn_node *nd = &net->nodes[i];
+        if (training && nd->relu_mask) { /* batch norm + ReLU in one call into the ReLU's output */
+            rmn_exec fex = ex;
+            fex.layout = rmn_net_node_layout(net, nd);
+            const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
+            net->ops.bn2d_relu_forward_train(&fex, net->values[net->nodes[i + 1].out].data,
+                                             nd->relu_mask, nd->save_mean, nd->save_invstd,
+                                             net->buffers + nd->rm_off, net->buffers + nd->rv_off,
+                                             in->data, net->params + nd->w_off,
+                                             net->params + nd->b_off, n, out->c,
+                                             out->h * out->w, nd->momentum, nd->eps);
+            ++i;
+            continue;
+        }
+        run_node(net, &ex, nd, n, training, dropout_rng);
+    }
     RMN_TRY(backend_check(net));
     net->batch = n;
     net->training = training;
@@ -457,7 +488,12 @@ int rmn_net_backward(rmn_net *net) {
             break;
         }
         case RMN_OP_BN2D:
-            if (net->training)
+            if (net->training && nd->relu_mask) /* dy: the gradient of the fused ReLU's output */
+                be->bn2d_relu_backward_train(&ex, dx, G + nd->w_off, G + nd->b_off,
+                                             net->values[net->nodes[i + 1].out].grad,
+                                             nd->relu_mask, xin, P + nd->w_off, nd->save_mean,
+                                             nd->save_invstd, n, out->c, out->h * out->w);
+            else if (net->training)
                 be->bn2d_backward_train(&ex, dx, G + nd->w_off, G + nd->b_off, dy, xin,
                                         P + nd->w_off, nd->save_mean, nd->save_invstd, n,
                                         out->c, out->h * out->w);
@@ -466,8 +502,8 @@ int rmn_net_backward(rmn_net *net) {
                                        P + nd->w_off, B + nd->rm_off, B + nd->rv_off, n,
                                        out->c, out->h * out->w, nd->eps);
             break;
-        case RMN_OP_RELU:
-            if (dx)
+        case RMN_OP_RELU: /* fused into the batch norm before it: that one's backward */
+            if (dx && !(net->training && i > 0 && net->nodes[i - 1].relu_mask))
                 be->relu_backward(&ex, dx, dy, xin, count);
             break;
         case RMN_OP_ACT:

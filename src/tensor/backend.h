@@ -131,6 +131,23 @@ typedef struct rmn_backend {
     void (*conv2d_bias_relu_forward)(const rmn_exec *ex, float *y, const float *x,
                                      const float *w, const float *b, const rmn_conv2d_shape *sh,
                                      int relu);
+
+    /* --- training fusion, optional: NULL where a backend has none (rmn_backend_resolve
+     * leaves them so) and the graph then runs batch norm and ReLU apart. Forward: y =
+     * max(0, bn(x)) with bn2d_forward_train's statistics and running updates; mask:(N*C*HW
+     * bytes) receives the backend's record of where y > 0. Backward: dy is the gradient of
+     * y, dx, dgamma, dbeta accumulate as in bn2d_backward_train. x, y, dx, dy alike in
+     * layout. */
+    void (*bn2d_relu_forward_train)(const rmn_exec *ex, float *y, uint8_t *mask,
+                                    float *save_mean, float *save_invstd, float *running_mean,
+                                    float *running_var, const float *x, const float *gamma,
+                                    const float *beta, int n, int c, int hw, double momentum,
+                                    double eps);
+    void (*bn2d_relu_backward_train)(const rmn_exec *ex, float *dx, float *dgamma,
+                                     float *dbeta, const float *dy, const uint8_t *mask,
+                                     const float *x, const float *gamma,
+                                     const float *save_mean, const float *save_invstd, int n,
+                                     int c, int hw);
 } rmn_backend;
 
 extern const rmn_backend rmn_backend_ref;

@@ -28,6 +28,16 @@ static dnnl_primitive_desc_t fwd_pd(rmn_dnnl_state *st, const dnnl_memory_desc_t
     return pd;
 }
 
+/* The user slot for the fused ReLU's workspace (the caller's mask buffer of cap bytes), or -1
+ * when pd's workspace would not fit in it. */
+static int workspace_slot(rmn_dnnl_state *st, rmn_dnnl_entry *e, const_dnnl_primitive_desc_t pd,
+                          size_t cap) {
+    const dnnl_memory_desc_t *ws = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
+    if (!ws || dnnl_memory_desc_get_size(ws) > cap)
+        return -1;
+    return rmn_dnnl_slot_user(st, e, ws);
+}
+
 static int build(rmn_dnnl_state *st, rmn_dnnl_entry *e, int n, int c, int hw, float eps) {
     const int dd[4] = {n, c, hw, 1}, sd[1] = {c};
     dnnl_memory_desc_t data, stat;
@@ -38,8 +48,11 @@ static int build(rmn_dnnl_state *st, rmn_dnnl_entry *e, int n, int c, int hw, fl
         return -1;
     dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
     const int global = e->kind == RMN_DNNL_BN_EVAL || e->kind == RMN_DNNL_BN_BWD_EVAL;
-    const int bwd = e->kind == RMN_DNNL_BN_BWD_TRAIN || e->kind == RMN_DNNL_BN_BWD_EVAL;
-    const unsigned flags = dnnl_use_scale | dnnl_use_shift | (global ? dnnl_use_global_stats : 0);
+    const int relu = e->kind == RMN_DNNL_BN_RELU_TRAIN || e->kind == RMN_DNNL_BN_RELU_BWD;
+    const int bwd = e->kind == RMN_DNNL_BN_BWD_TRAIN || e->kind == RMN_DNNL_BN_BWD_EVAL ||
+                    e->kind == RMN_DNNL_BN_RELU_BWD;
+    const unsigned flags = dnnl_use_scale | dnnl_use_shift |
+                           (global ? dnnl_use_global_stats : 0) | (relu ? dnnl_fuse_norm_relu : 0);
     dnnl_primitive_desc_t pd = NULL, hint = NULL;
     int ok = 1;
     if (!bwd) {
@@ -61,16 +74,21 @@ static int build(rmn_dnnl_state *st, rmn_dnnl_entry *e, int n, int c, int hw, fl
     s[S_Y] = rmn_dnnl_slot_user(st, e, &data);
     s[S_SCALE] = rmn_dnnl_slot_user(st, e, &stat);
     s[S_SHIFT] = rmn_dnnl_slot_user(st, e, &stat);
-    const int stats_user = global || e->kind == RMN_DNNL_BN_BWD_TRAIN;
+    const int stats_user = global || e->kind == RMN_DNNL_BN_BWD_TRAIN || e->kind == RMN_DNNL_BN_RELU_BWD;
     s[S_MEAN] = stats_user ? rmn_dnnl_slot_user(st, e, &stat) : rmn_dnnl_slot_arena(st, e, &stat);
     s[S_VAR] = global ? rmn_dnnl_slot_user(st, e, &stat) : rmn_dnnl_slot_arena(st, e, &stat);
     for (int i = 0; i <= S_VAR; ++i)
         ok = ok && s[i] == i;
     if (ok && !bwd) {
-        const int args[12] = {DNNL_ARG_SRC,   s[S_X],     DNNL_ARG_DST,      s[S_Y],
-                              DNNL_ARG_SCALE, s[S_SCALE], DNNL_ARG_SHIFT,    s[S_SHIFT],
-                              DNNL_ARG_MEAN,  s[S_MEAN],  DNNL_ARG_VARIANCE, s[S_VAR]};
-        ok = rmn_dnnl_step_add(st, e, pd, args, 6) == 0;
+        int args[14] = {DNNL_ARG_SRC,   s[S_X],     DNNL_ARG_DST,      s[S_Y],
+                        DNNL_ARG_SCALE, s[S_SCALE], DNNL_ARG_SHIFT,    s[S_SHIFT],
+                        DNNL_ARG_MEAN,  s[S_MEAN],  DNNL_ARG_VARIANCE, s[S_VAR]};
+        if (relu) {
+            args[12] = DNNL_ARG_WORKSPACE;
+            args[13] = e->aux = workspace_slot(st, e, pd, (size_t)n * c * hw);
+            ok = e->aux >= 0;
+        }
+        ok = ok && rmn_dnnl_step_add(st, e, pd, args, relu ? 7 : 6) == 0;
     } else if (ok) {
         s[S_DX] = rmn_dnnl_slot_arena(st, e, &data);
         s[S_DSCALE] = rmn_dnnl_slot_arena(st, e, &stat);
@@ -78,12 +96,17 @@ static int build(rmn_dnnl_state *st, rmn_dnnl_entry *e, int n, int c, int hw, fl
         ok = s[S_DX] == S_DX && s[S_DSCALE] == S_DSCALE && s[S_DSHIFT] == S_DSHIFT;
         /* oneDNN 2.6 validates a SHIFT argument in backward too (it does not read it): the
          * call binds gamma there */
-        const int args[18] = {DNNL_ARG_SRC,        s[S_X],      DNNL_ARG_DIFF_DST,   s[S_Y],
-                              DNNL_ARG_SCALE,      s[S_SCALE],  DNNL_ARG_MEAN,       s[S_MEAN],
-                              DNNL_ARG_VARIANCE,   s[S_VAR],    DNNL_ARG_DIFF_SRC,   s[S_DX],
-                              DNNL_ARG_DIFF_SCALE, s[S_DSCALE], DNNL_ARG_DIFF_SHIFT, s[S_DSHIFT],
-                              DNNL_ARG_SHIFT,      s[S_SHIFT]};
-        ok = ok && rmn_dnnl_step_add(st, e, pd, args, 9) == 0;
+        int args[20] = {DNNL_ARG_SRC,        s[S_X],      DNNL_ARG_DIFF_DST,   s[S_Y],
+                        DNNL_ARG_SCALE,      s[S_SCALE],  DNNL_ARG_MEAN,       s[S_MEAN],
+                        DNNL_ARG_VARIANCE,   s[S_VAR],    DNNL_ARG_DIFF_SRC,   s[S_DX],
+                        DNNL_ARG_DIFF_SCALE, s[S_DSCALE], DNNL_ARG_DIFF_SHIFT, s[S_DSHIFT],
+                        DNNL_ARG_SHIFT,      s[S_SHIFT]};
+        if (ok && relu) {
+            args[18] = DNNL_ARG_WORKSPACE;
+            args[19] = e->aux = workspace_slot(st, e, pd, (size_t)n * c * hw);
+            ok = e->aux >= 0;
+        }
+        ok = ok && rmn_dnnl_step_add(st, e, pd, args, relu ? 10 : 9) == 0;
     }
     if (pd)
         dnnl_primitive_desc_destroy(pd);
@@ -104,10 +127,31 @@ static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, int n, int c, int
     if (!e) {
         if (!(e = rmn_dnnl_add(st, kind, key, K_LEN)))
             return NULL;
+        e->aux = -1;
         if (build(st, e, n, c, hw, feps) != 0 || rmn_dnnl_arena_reserve(st, e->arena_need) != 0)
             e->failed = 1;
     }
     return e->failed ? NULL : e;
+}
+
+/* From a training forward entry's batch statistics: save_mean, save_invstd and PyTorch's
+ * running-statistic updates (unbiased variance). */
+static void update_stats(rmn_dnnl_state *st, rmn_dnnl_entry *e, float *sm, float *si, float *rm,
+                         float *rv, int n, int c, int hw, double momentum, double eps) {
+    const float *mean = rmn_dnnl_arena_ptr(st, e, S_MEAN);
+    const float *var = rmn_dnnl_arena_ptr(st, e, S_VAR);
+    const double m = (double)n * hw, corr = m > 1 ? m / (m - 1.0) : 1.0;
+    for (int ch = 0; ch < c; ++ch) {
+        const double mu = mean[ch], v = var[ch];
+        if (sm)
+            sm[ch] = (float)mu;
+        if (si)
+            si[ch] = (float)(1.0 / sqrt(v + eps));
+        if (rm)
+            rm[ch] = (float)((1.0 - momentum) * rm[ch] + momentum * mu);
+        if (rv)
+            rv[ch] = (float)((1.0 - momentum) * rv[ch] + momentum * v * corr);
+    }
 }
 
 void rmn_dnnl_bn_forward_train(const rmn_exec *ex, float *y, float *sm, float *si, float *rm,
@@ -120,20 +164,7 @@ void rmn_dnnl_bn_forward_train(const rmn_exec *ex, float *y, float *sm, float *s
         for (int i = 0; i < 4; ++i)
             rmn_dnnl_bind(st, e, i, bind[i]);
         if (rmn_dnnl_run(st, e, 0, e->n_step, ex->nthreads) == 0) {
-            const float *mean = rmn_dnnl_arena_ptr(st, e, S_MEAN);
-            const float *var = rmn_dnnl_arena_ptr(st, e, S_VAR);
-            const double m = (double)n * hw, corr = m > 1 ? m / (m - 1.0) : 1.0;
-            for (int ch = 0; ch < c; ++ch) {
-                const double mu = mean[ch], v = var[ch];
-                if (sm)
-                    sm[ch] = (float)mu;
-                if (si)
-                    si[ch] = (float)(1.0 / sqrt(v + eps));
-                if (rm)
-                    rm[ch] = (float)((1.0 - momentum) * rm[ch] + momentum * mu);
-                if (rv)
-                    rv[ch] = (float)((1.0 - momentum) * rv[ch] + momentum * v * corr);
-            }
+            update_stats(st, e, sm, si, rm, rv, n, c, hw, momentum, eps);
             return;
         }
     }
@@ -161,7 +192,29 @@ void rmn_dnnl_bn_forward_eval(const rmn_exec *ex, float *y, const float *x, cons
         rmn_backend_ref.bn2d_forward_eval(ex, y, x, g, b, rm, rv, n, c, hw, eps);
 }
 
-/* Adds the arena's diff_src, diff_scale, diff_shift into dx, dg, db (each may be NULL). */
+/* y = relu(bn(x)) in training mode, mask = oneDNN's workspace (its bit mask of y > 0). */
+void rmn_dnnl_bn_relu_forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *sm,
+                                    float *si, float *rm, float *rv, const float *x,
+                                    const float *g, const float *b, int n, int c, int hw,
+                                    double momentum, double eps) {
+    rmn_dnnl_state *st = ex->state;
+    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_RELU_TRAIN, n, c, hw, eps, ex->layout);
+    if (e) {
+        const void *bind[4] = {x, y, g, b};
+        for (int i = 0; i < 4; ++i)
+            rmn_dnnl_bind(st, e, i, bind[i]);
+        rmn_dnnl_bind(st, e, e->aux, mask);
+        if (rmn_dnnl_run(st, e, 0, e->n_step, ex->nthreads) == 0) {
+            update_stats(st, e, sm, si, rm, rv, n, c, hw, momentum, eps);
+            return;
+        }
+    }
+    if (st)
+        st->stats.fallbacks++;
+    rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16, "fused batch norm + ReLU");
+}
+
+
 static void accumulate(rmn_dnnl_state *st, rmn_dnnl_entry *e, float *dx, float *dg, float *db,
                        size_t count, int c, int nthreads) {
     if (dx)
@@ -172,16 +225,19 @@ static void accumulate(rmn_dnnl_state *st, rmn_dnnl_entry *e, float *dx, float *
         rmn_dnnl_accumulate(db, rmn_dnnl_arena_ptr(st, e, S_DSHIFT), (size_t)c, 1);
 }
 
-void rmn_dnnl_bn_backward_train(const rmn_exec *ex, float *dx, float *dg, float *db,
-                                const float *dy, const float *x, const float *g,
-                                const float *sm, const float *si, int n, int c, int hw) {
+/* Training backward, plain or (mask non-NULL) through the fused ReLU. */
+static void backward_train(const rmn_exec *ex, int kind, float *dx, float *dg, float *db,
+                           const float *dy, const uint8_t *mask, const float *x, const float *g,
+                           const float *sm, const float *si, int n, int c, int hw) {
     rmn_dnnl_state *st = ex->state;
     /* eps only reaches the primitive through the variance recovered below; key it as 0 */
-    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_BWD_TRAIN, n, c, hw, 0.0, ex->layout);
+    rmn_dnnl_entry *e = entry_for(st, kind, n, c, hw, 0.0, ex->layout);
     if (e) {
         const float *bind[5] = {x, dy, g, g, sm};
         for (int i = 0; i < 5; ++i)
             rmn_dnnl_bind(st, e, i, bind[i]);
+        if (mask)
+            rmn_dnnl_bind(st, e, e->aux, mask);
         float *var = rmn_dnnl_arena_ptr(st, e, S_VAR);
         for (int ch = 0; ch < c; ++ch)
             var[ch] = (float)(1.0 / ((double)si[ch] * si[ch]));
@@ -192,8 +248,23 @@ void rmn_dnnl_bn_backward_train(const rmn_exec *ex, float *dx, float *dg, float 
     }
     if (st)
         st->stats.fallbacks++;
-    if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm"))
+    if (!mask && rmn_dnnl_fallback_ok(st, ex->layout, "batch norm"))
         rmn_backend_ref.bn2d_backward_train(ex, dx, dg, db, dy, x, g, sm, si, n, c, hw);
+    else if (mask)
+        rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16, "fused batch norm + ReLU");
+}
+
+void rmn_dnnl_bn_backward_train(const rmn_exec *ex, float *dx, float *dg, float *db,
+                                const float *dy, const float *x, const float *g,
+                                const float *sm, const float *si, int n, int c, int hw) {
+    backward_train(ex, RMN_DNNL_BN_BWD_TRAIN, dx, dg, db, dy, NULL, x, g, sm, si, n, c, hw);
+}
+
+void rmn_dnnl_bn_relu_backward_train(const rmn_exec *ex, float *dx, float *dg, float *db,
+                                     const float *dy, const uint8_t *mask, const float *x,
+                                     const float *g, const float *sm, const float *si, int n,
+                                     int c, int hw) {
+    backward_train(ex, RMN_DNNL_BN_RELU_BWD, dx, dg, db, dy, mask, x, g, sm, si, n, c, hw);
 }
 
 void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *db,

@@ -23,14 +23,16 @@ typedef enum {
     RMN_DNNL_BN_TRAIN,
     RMN_DNNL_BN_EVAL,
     RMN_DNNL_BN_BWD_TRAIN,
-    RMN_DNNL_BN_BWD_EVAL
+    RMN_DNNL_BN_BWD_EVAL,
+    RMN_DNNL_BN_RELU_TRAIN,
+    RMN_DNNL_BN_RELU_BWD
 } rmn_dnnl_kind;
 
 /* One step of an entry: a primitive and its argument list; arg memories are entry slots. */
 typedef struct {
     dnnl_primitive_t prim;
     int nargs;
-    dnnl_exec_arg_t args[10];
+    dnnl_exec_arg_t args[12];
 } rmn_dnnl_step;
 
 typedef struct rmn_dnnl_entry {
@@ -116,6 +118,14 @@ void rmn_dnnl_bn_forward_eval(const rmn_exec *ex, float *y, const float *x, cons
 void rmn_dnnl_bn_backward_train(const rmn_exec *ex, float *dx, float *dg, float *db,
                                 const float *dy, const float *x, const float *g,
                                 const float *sm, const float *si, int n, int c, int hw);
+void rmn_dnnl_bn_relu_forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *sm,
+                                    float *si, float *rm, float *rv, const float *x,
+                                    const float *g, const float *b, int n, int c, int hw,
+                                    double momentum, double eps);
+void rmn_dnnl_bn_relu_backward_train(const rmn_exec *ex, float *dx, float *dg, float *db,
+                                     const float *dy, const uint8_t *mask, const float *x,
+                                     const float *g, const float *sm, const float *si, int n,
+                                     int c, int hw);
 void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *db,
                                const float *dy, const float *x, const float *g,
                                const float *rm, const float *rv, int n, int c, int hw,

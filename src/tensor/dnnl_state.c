@@ -72,9 +72,11 @@ int rmn_dnnl_slot_arena(rmn_dnnl_state *st, rmn_dnnl_entry *e, const dnnl_memory
 
 int rmn_dnnl_step_add(rmn_dnnl_state *st, rmn_dnnl_entry *e, const_dnnl_primitive_desc_t pd,
                       const int *args, int n) {
-    if (e->n_step >= (int)(sizeof e->step / sizeof e->step[0]) || n > 9)
-        return -1;
     rmn_dnnl_step *s = &e->step[e->n_step];
+    /* room for n pairs and the scratchpad */
+    if (e->n_step >= (int)(sizeof e->step / sizeof e->step[0]) ||
+        n >= (int)(sizeof s->args / sizeof s->args[0]))
+        return -1;
     if (dnnl_primitive_create(&s->prim, pd) != dnnl_success)
         return -1;
     st->stats.primitives++;
@@ -271,6 +273,8 @@ const rmn_backend rmn_backend_dnnl = {
     .bn2d_forward_eval = rmn_dnnl_bn_forward_eval,
     .bn2d_backward_train = rmn_dnnl_bn_backward_train,
     .bn2d_backward_eval = rmn_dnnl_bn_backward_eval,
+    .bn2d_relu_forward_train = rmn_dnnl_bn_relu_forward_train,
+    .bn2d_relu_backward_train = rmn_dnnl_bn_relu_backward_train,
     .maxpool2d_forward = rmn_dnnl_maxpool_forward,
     .maxpool2d_backward = rmn_dnnl_maxpool_backward,
     .gap_forward = rmn_dnnl_gap_forward,
