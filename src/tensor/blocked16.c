@@ -37,11 +37,13 @@ void rmn_b16_maxpool2d_forward(float *y, int32_t *idx, const float *x, const rmn
                         for (int iw = ih == r0 ? c0 + 1 : c0; iw < c1; ++iw) {
                             const int32_t at = ih * W + iw;
                             const float *v = xp + (size_t)at * L;
-                            for (int l = 0; l < L; ++l)
-                                if (v[l] > best[l]) {
-                                    best[l] = v[l];
-                                    arg[l] = at;
-                                }
+#pragma omp simd
+                            for (int l = 0; l < L; ++l) { /* compare and blend, branch-free */
+                                const float b = best[l], xv = v[l];
+                                const int32_t m = -(int32_t)(xv > b);
+                                best[l] = xv > b ? xv : b;
+                                arg[l] = (arg[l] & ~m) | (at & m);
+                            }
                         }
                 }
                 const size_t o = ((size_t)p * Q + q) * L;
