@@ -60,11 +60,12 @@ static void test_roundtrip(rmn_rng *rng) {
     free(x), free(b);
 }
 
-/* conv x:(3,16,9,9) -> y:(3,32,P,Q), layouts as `layout` says, against ref on plain data */
-static void conv_case(void *st, unsigned layout, int kernel, int stride, int pad, rmn_rng *rng) {
+/* conv x:(3,16,S,S) -> y:(3,32,P,Q), layouts as `layout` says, against ref on plain data */
+static void conv_case(void *st, unsigned layout, int size, int kernel, int stride, int pad,
+                      rmn_rng *rng) {
     rmn_conv2d_shape sh;
-    rmn_conv2d_shape_init(&sh, 3, 16, 9, 9, 32, kernel, stride, pad);
-    const int hw = 81, pq = sh.p * sh.q;
+    rmn_conv2d_shape_init(&sh, 3, 16, size, size, 32, kernel, stride, pad);
+    const int hw = size * size, pq = sh.p * sh.q;
     const size_t nx = (size_t)3 * 16 * hw, ny = (size_t)3 * 32 * pq, nw = (size_t)32 * 16 * kernel * kernel;
     float *x = filled(nx, rng), *w = filled(nw, rng), *dy = filled(ny, rng);
     float *y0 = calloc(ny, sizeof(float)), *dx0 = calloc(nx, sizeof(float)), *dw0 = calloc(nw, sizeof(float));
@@ -86,7 +87,8 @@ static void conv_case(void *st, unsigned layout, int kernel, int stride, int pad
         from_b16(dx1, 3, 16, hw);
     const double ey = rel_err(y1, y0, ny), ex_ = rel_err(dx1, dx0, nx), ew = rel_err(dw1, dw0, nw);
     TAP_OK(ey < 1e-4 && ex_ < 1e-4 && ew < 1e-4,
-           "conv %dx%d s%d p%d, x %s, y %s: y %.1e dx %.1e dw %.1e", kernel, kernel, stride, pad,
+           "conv %dx%d s%d p%d @%dx%d, x %s, y %s: y %.1e dx %.1e dw %.1e", kernel, kernel,
+           stride, pad, size, size,
            bx ? "nChw16c" : "plain", by ? "nChw16c" : "plain", ey, ex_, ew);
     if (bx)
         free(xb);
@@ -100,9 +102,10 @@ static void test_conv(rmn_rng *rng) {
     void *st;
     rmn_backend_dnnl.state_create(&st);
     for (unsigned layout = 1; layout <= 3; ++layout) {
-        conv_case(st, layout, 3, 1, 1, rng);
-        conv_case(st, layout, 3, 2, 1, rng);
-        conv_case(st, layout, 1, 2, 0, rng);
+        conv_case(st, layout, 9, 3, 1, 1, rng);
+        conv_case(st, layout, 9, 3, 2, 1, rng);
+        conv_case(st, layout, 9, 1, 2, 0, rng);
+        conv_case(st, layout, 4, 3, 1, 1, rng); /* a small map: direct forward and data */
     }
     TAP_OK(rmn_backend_dnnl.state_check(st) == RMN_OK, "no blocked call was refused");
     rmn_backend_dnnl.state_free(st);
