@@ -145,7 +145,13 @@ static void relu_grad(float *const *t, float *const *d) {
 }
 
 static void relu_grad_cpu(float *const *t, float *const *d) {
-    rmn_cpu_relu_backward(d[0], K.g32, t[0], K.ny, 2);
+    rmn_cpu_relu_backward(d[0], K.g32, t[0], K.ny, 0, 2);
+}
+/* written, not added: a stale value in d[0] must vanish */
+static void relu_grad_cpu_fresh(float *const *t, float *const *d) {
+    for (size_t i = 0; i < K.ny; ++i)
+        d[0][i] = 1e3f;
+    rmn_cpu_relu_backward(d[0], K.g32, t[0], K.ny, 1, 2);
 }
 
 static void pool_setup(row *r, int kernel, int stride, int pad) {
@@ -456,6 +462,13 @@ static double bin_loss64(double *const *t) {
 static void bin_grad(float *const *t, float *const *d) {
     rmn_ref_binary_backward(d[0], d[1], K.g32, t[0], t[1], &K.bc, K.binop);
 }
+/* the cpu kernel for same-shape operands: da added to, db written (stale values vanish) */
+static void bin_grad_cpu(float *const *t, float *const *d) {
+    const size_t count = (size_t)K.bc.n * K.bc.c * K.bc.h * K.bc.w;
+    for (size_t i = 0; i < count; ++i)
+        d[1][i] = -7e2f;
+    rmn_cpu_binary_backward_same(d[0], d[1], K.g32, t[0], t[1], count, K.binop, 0, 1, 2);
+}
 
 static void concat_setup(row *r) {
     K.cs[0] = 5, K.cs[1] = 3, K.cs[2] = 2;
@@ -488,6 +501,7 @@ static row rows[] = {
     {"bn2d eval", 0, {"dx", "dgamma", "dbeta"}, {0}, bn_setup, bn_eval_loss64, bn_eval_grad},
     {"relu", 0, {"dx"}, {0}, act_setup, relu_loss64, relu_grad},
     {"relu (cpu)", 0, {"dx"}, {0}, act_setup, relu_loss64, relu_grad_cpu},
+    {"relu (cpu, fresh dx)", 0, {"dx"}, {0}, act_setup, relu_loss64, relu_grad_cpu_fresh},
     {"maxpool2d 3x3 stride 2 pad 1", 0, {"dx"}, {0}, pool3_setup, pool_loss64, pool_grad},
     {"maxpool2d 2x2 stride 2", 0, {"dx"}, {0}, pool2_setup, pool_loss64, pool_grad},
     {"global avg pool", 0, {"dx"}, {0}, gap_setup, gap_loss64, gap_grad},
@@ -529,6 +543,9 @@ static row rows[] = {
     {"bilinear resize 7x7 -> 11x13", 0, {"dx"}, {0}, up_setup, resize_loss64, resize_grad},
     {"bilinear resize 7x7 -> 4x5", 0, {"dx"}, {0}, down_setup, resize_loss64, resize_grad},
     {"add same shape", 0, {"da", "db"}, {0}, add_same_setup, bin_loss64, bin_grad},
+    {"add same shape (cpu, fresh db)", 0, {"da", "db"}, {0}, add_same_setup, bin_loss64, bin_grad_cpu},
+    {"mul same shape (cpu, fresh db)", 0, {"da", "db"}, {0}, mul_same_setup, bin_loss64, bin_grad_cpu},
+    {"mask t(1+m) (cpu, fresh db)", 0, {"da", "db"}, {0}, mask_same_setup, bin_loss64, bin_grad_cpu},
     {"add over channels (N,C,1,1)", 0, {"da", "db"}, {0}, add_ch_setup, bin_loss64, bin_grad},
     {"add over space (N,1,H,W)", 0, {"da", "db"}, {0}, add_sp_setup, bin_loss64, bin_grad},
     {"mul same shape", 0, {"da", "db"}, {0}, mul_same_setup, bin_loss64, bin_grad},

@@ -140,6 +140,7 @@ typedef struct {
     float *data;       /* (max_batch, c, h, w), planned */
     float *grad;       /* same, or NULL for the input */
     int blocked;       /* data and grad in nChw16c (planned by rmn_net_plan_layouts) */
+    int grad_live;     /* during a backward: grad holds a sum already (nn/fresh.c) */
 } rmn_value;
 
 /* A node: its op's scalar parameters are stored in it (the field of its op). */
@@ -228,5 +229,16 @@ void rmn_net_plan_layouts(rmn_net *net);
 /* The RMN_LAYOUT_* bits of node nd's call: X16 when its first input is blocked, Y16 when its
  * output is. */
 unsigned rmn_net_node_layout(const rmn_net *net, const rmn_node *nd);
+
+// --- fresh gradients (nn/fresh.c) ---------------------------------------------------------
+
+/* Starts a backward pass: no activation gradient holds anything yet but the logits'; the
+ * parameter gradients of nodes whose backward entry cannot write them fresh are zeroed. */
+void rmn_net_grads_begin(rmn_net *net);
+/* Before node i's backward on a batch of n: zeroes the gradient it reads (that of value
+ * dy_value) if no reader wrote it, claims the gradients it writes, and returns the
+ * RMN_FRESH_* bits for its call (the ones it writes first and its entry can write fresh);
+ * the others it zeroes first. */
+unsigned rmn_net_grads_claim(rmn_net *net, int i, int n, int dy_value);
 
 #endif

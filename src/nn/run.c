@@ -461,15 +461,16 @@ int rmn_net_backward(rmn_net *net) {
     const rmn_backend *be = &net->ops;
     const rmn_exec ex0 = {.ws = net->ws, .nthreads = net->nthreads, .state = net->backend_state};
     float *P = net->params, *G = net->grads, *B = net->buffers;
-    memset(G, 0, net->n_params * sizeof(float));
-    for (int i = 1; i < net->n_values; ++i)
-        if (i != net->logits)
-            memset(net->values[i].grad, 0,
-                   (size_t)n * rmn_value_size(&net->values[i]) * sizeof(float));
+    rmn_net_grads_begin(net);
     for (int i = net->n_nodes - 1; i >= 0; --i) {
         rmn_node *nd = &net->nodes[i];
+        /* a ReLU fused into the batch norm before it runs in that one's backward */
+        if (net->training && nd->op == RMN_OP_RELU && i > 0 && net->nodes[i - 1].relu_mask)
+            continue;
+        const int fused = net->training && nd->relu_mask;
         rmn_exec ex = ex0;
         ex.layout = rmn_net_node_layout(net, nd);
+        ex.fresh = rmn_net_grads_claim(net, i, n, fused ? net->nodes[i + 1].out : nd->out);
         const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
         const size_t count = (size_t)n * rmn_value_size(out);
         const int hw = in->h * in->w;
@@ -488,7 +489,7 @@ int rmn_net_backward(rmn_net *net) {
             break;
         }
         case RMN_OP_BN2D:
-            if (net->training && nd->relu_mask) /* dy: the gradient of the fused ReLU's output */
+            if (fused) /* dy: the gradient of the fused ReLU's output */
                 be->bn2d_relu_backward_train(&ex, dx, G + nd->w_off, G + nd->b_off,
                                              net->values[net->nodes[i + 1].out].grad,
                                              nd->relu_mask, xin, P + nd->w_off, nd->save_mean,
@@ -502,8 +503,8 @@ int rmn_net_backward(rmn_net *net) {
                                        P + nd->w_off, B + nd->rm_off, B + nd->rv_off, n,
                                        out->c, out->h * out->w, nd->eps);
             break;
-        case RMN_OP_RELU: /* fused into the batch norm before it: that one's backward */
-            if (dx && !(net->training && i > 0 && net->nodes[i - 1].relu_mask))
+        case RMN_OP_RELU:
+            if (dx)
                 be->relu_backward(&ex, dx, dy, xin, count);
             break;
         case RMN_OP_ACT:

@@ -131,9 +131,13 @@ static void cpu_maxpool_bwd(const rmn_exec *ex, float *dx, const float *dy, cons
     rmn_pool2d_shape one = *sh;
     one.n = 1;
     const size_t in = (size_t)sh->c * sh->h * sh->w, out = (size_t)sh->c * sh->p * sh->q;
+    const int fresh = (ex->fresh & RMN_FRESH_DX) != 0;
 #pragma omp parallel for num_threads(ex->nthreads) schedule(static) if (ex->nthreads > 1 && sh->n > 1)
-    for (int i = 0; i < sh->n; ++i)
+    for (int i = 0; i < sh->n; ++i) {
+        if (fresh) /* zeroed here, one sample per thread, just before its scatter */
+            memset(dx + i * in, 0, in * sizeof(float));
         rmn_ref_maxpool2d_backward(dx + i * in, dy + i * out, idx + i * out, &one);
+    }
 }
 static void cpu_conv_bwd(const rmn_exec *ex, float *dx, float *dw, float *db, const float *dy,
                          const float *x, const float *w, const rmn_conv2d_shape *sh) {
@@ -156,7 +160,18 @@ static void cpu_relu_fwd(const rmn_exec *ex, float *y, const float *x, size_t co
 }
 static void cpu_relu_bwd(const rmn_exec *ex, float *dx, const float *dy, const float *x,
                          size_t count) {
-    rmn_cpu_relu_backward(dx, dy, x, count, ex->nthreads);
+    rmn_cpu_relu_backward(dx, dy, x, count, (ex->fresh & RMN_FRESH_DX) != 0, ex->nthreads);
+}
+/* Same-shape operands: the vectorised kernel (fresh-aware); broadcasting: the plain loops. */
+static void cpu_binary_bwd(const rmn_exec *ex, float *da, float *db, const float *dy,
+                           const float *a, const float *b, const rmn_bcast_shape *sh,
+                           rmn_binary op) {
+    if (sh->bc == sh->c && sh->bh == sh->h && sh->bw == sh->w)
+        rmn_cpu_binary_backward_same(da, db, dy, a, b, (size_t)sh->n * sh->c * sh->h * sh->w, op,
+                                     (ex->fresh & RMN_FRESH_DX) != 0,
+                                     (ex->fresh & RMN_FRESH_DX2) != 0, ex->nthreads);
+    else
+        rmn_ref_binary_backward(da, db, dy, a, b, sh, op);
 }
 
 // --- the later ops: adapters to the plain kernels (both backends) ----------------------
@@ -297,7 +312,7 @@ static void cpu_binary_fwd(const rmn_exec *ex, float *y, const float *a, const f
     .avgpool2d_forward = avgpool_fwd, .avgpool2d_backward = avgpool_bwd,                    \
     .adaptive_avgpool2d_forward = adaptive_fwd, .adaptive_avgpool2d_backward = adaptive_bwd, \
     .resize_bilinear_forward = resize_fwd, .resize_bilinear_backward = resize_bwd,          \
-    .binary_backward = binary_bwd, .concat_forward = concat_fwd,                            \
+    .concat_forward = concat_fwd,                                                           \
     .concat_backward = concat_bwd, .chan_mean_forward = cmean_fwd,                          \
     .chan_mean_backward = cmean_bwd, .chan_max_forward = cmax_fwd,                          \
     .chan_max_backward = cmax_bwd
@@ -320,6 +335,7 @@ const rmn_backend rmn_backend_ref = {
     .act_forward = ref_act_fwd,
     .act_backward = ref_act_bwd,
     .binary_forward = ref_binary_fwd,
+    .binary_backward = binary_bwd,
     SHARED_OPS,
 };
 
@@ -335,6 +351,8 @@ const rmn_backend rmn_backend_cpu = {
     .linear_backward = cpu_linear_bwd,
     .relu_forward = cpu_relu_fwd,
     .relu_backward = cpu_relu_bwd,
+    .binary_backward = cpu_binary_bwd,
+    .fresh_ops = RMN_FRESH_OP_RELU | RMN_FRESH_OP_BINARY | RMN_FRESH_OP_MAXPOOL,
     .convt2d_workspace = rmn_gemm_convt2d_workspace,
     .convt2d_forward = cpu_convt_fwd,
     .convt2d_backward = cpu_convt_bwd,

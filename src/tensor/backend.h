@@ -23,11 +23,27 @@
 #define RMN_LAYOUT_X16 1u /* the op's input(s) and their gradients are nChw16c */
 #define RMN_LAYOUT_Y16 2u /* its output and the output's gradient are nChw16c */
 
+/* Fresh outputs of a backward entry: the gradient holds garbage and the entry writes it
+ * instead of adding (the graph's first writer of each gradient, so that nothing has to be
+ * zeroed first). Only entries whose RMN_FRESH_OP_* bit the backend lists in fresh_ops get
+ * them; every other call accumulates onto zeroed gradients as before. */
+#define RMN_FRESH_DX 1u  /* the first input's gradient (dx, binary's da) */
+#define RMN_FRESH_DX2 2u /* the second input's gradient (binary's db) */
+#define RMN_FRESH_DW 4u  /* the parameter gradients (conv dw, db; batch norm dgamma, dbeta) */
+
+#define RMN_FRESH_OP_CONV2D 1u   /* conv2d_backward: DX, DW */
+#define RMN_FRESH_OP_BN2D 2u     /* bn2d_backward_*, bn2d_relu_backward_train: DX, DW */
+#define RMN_FRESH_OP_RELU 4u     /* relu_backward: DX */
+#define RMN_FRESH_OP_BINARY 8u   /* binary_backward without broadcasting: DX, DX2 */
+#define RMN_FRESH_OP_MAXPOOL 16u /* maxpool2d_backward: DX */
+#define RMN_FRESH_OP_GAP 32u     /* gap_backward: DX */
+
 typedef struct {
     float *ws;      /* scratch of at least the largest *_workspace answer, 64-byte aligned */
     int nthreads;   /* OpenMP threads the kernels may use (BLAS runs single inside them) */
     void *state;    /* backend-private (engine/stream handles); NULL for ref and cpu */
     unsigned layout; /* RMN_LAYOUT_* bits; 0 (all plain) unless the backend has blocked16 */
+    unsigned fresh;  /* RMN_FRESH_* bits of a backward call; 0: accumulate everything */
 } rmn_exec;
 
 typedef struct rmn_backend {
@@ -40,6 +56,7 @@ typedef struct rmn_backend {
      * graph asks after each forward and backward. NULL: calls never fail. */
     int  (*state_check)(void *state);
     int blocked16;  /* accepts nChw16c activations on the entries listed above */
+    unsigned fresh_ops; /* RMN_FRESH_OP_* bits: the backward entries that honour rmn_exec.fresh */
     size_t (*conv2d_workspace)(const rmn_conv2d_shape *sh, int nthreads);
     void (*conv2d_forward)(const rmn_exec *ex, float *y, const float *x, const float *w,
                            const float *b, const rmn_conv2d_shape *sh);

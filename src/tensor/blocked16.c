@@ -3,6 +3,8 @@
  * compare; OpenMP over (sample, channel block) planes. */
 #include "tensor/blocked16.h"
 
+#include <string.h>
+
 #define L 16 /* channels per block */
 
 void rmn_b16_maxpool2d_forward(float *y, int32_t *idx, const float *x, const rmn_pool2d_shape *sh,
@@ -58,7 +60,7 @@ void rmn_b16_maxpool2d_forward(float *y, int32_t *idx, const float *x, const rmn
 }
 
 void rmn_b16_maxpool2d_backward(float *dx, const float *dy, const int32_t *idx,
-                                const rmn_pool2d_shape *sh, int nthreads) {
+                                const rmn_pool2d_shape *sh, int fresh, int nthreads) {
     (void)nthreads;
     const size_t in = (size_t)sh->h * sh->w * L, out = (size_t)sh->p * sh->q * L;
     const long planes = (long)sh->n * (sh->c / L);
@@ -67,6 +69,8 @@ void rmn_b16_maxpool2d_backward(float *dx, const float *dy, const int32_t *idx,
         float *dxp = dx + (size_t)plane * in;
         const float *dyp = dy + (size_t)plane * out;
         const int32_t *ip = idx + (size_t)plane * out;
+        if (fresh)
+            memset(dxp, 0, in * sizeof(float));
         for (size_t o = 0; o < out; ++o)
             if (ip[o] >= 0)
                 dxp[(size_t)ip[o] * L + o % L] += dyp[o];
@@ -88,7 +92,8 @@ void rmn_b16_gap_forward(float *y, const float *x, int n, int c, int hw, int nth
     }
 }
 
-void rmn_b16_gap_backward(float *dx, const float *dy, int n, int c, int hw, int nthreads) {
+void rmn_b16_gap_backward(float *dx, const float *dy, int n, int c, int hw, int fresh,
+                          int nthreads) {
     (void)nthreads;
     const long planes = (long)n * (c / L);
 #pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1 && planes > 1)
@@ -99,7 +104,7 @@ void rmn_b16_gap_backward(float *dx, const float *dy, int n, int c, int hw, int 
         float *dxp = dx + (size_t)plane * hw * L;
         for (int j = 0; j < hw; ++j)
             for (int l = 0; l < L; ++l)
-                dxp[(size_t)j * L + l] += g[l];
+                dxp[(size_t)j * L + l] = fresh ? g[l] : dxp[(size_t)j * L + l] + g[l];
     }
 }
 

@@ -16,13 +16,14 @@
  * kernel's), or NULL; x:(N,C/16,H,W,16) */
 void rmn_b16_maxpool2d_forward(float *y, int32_t *idx, const float *x, const rmn_pool2d_shape *sh,
                                int nthreads);
-/* dx:(N,C/16,H,W,16) += scatter of dy:(N,C/16,P,Q,16) at idx */
+/* dx:(N,C/16,H,W,16) += scatter of dy:(N,C/16,P,Q,16) at idx (fresh: dx zeroed first) */
 void rmn_b16_maxpool2d_backward(float *dx, const float *dy, const int32_t *idx,
-                                const rmn_pool2d_shape *sh, int nthreads);
+                                const rmn_pool2d_shape *sh, int fresh, int nthreads);
 /* y:(N,C) mean over H*W of x:(N,C/16,HW,16) */
 void rmn_b16_gap_forward(float *y, const float *x, int n, int c, int hw, int nthreads);
-/* dx:(N,C/16,HW,16) += dy:(N,C) / hw */
-void rmn_b16_gap_backward(float *dx, const float *dy, int n, int c, int hw, int nthreads);
+/* dx:(N,C/16,HW,16) += dy:(N,C) / hw (fresh: = instead of +=) */
+void rmn_b16_gap_backward(float *dx, const float *dy, int n, int c, int hw, int fresh,
+                          int nthreads);
 
 /* Layout conversion (tests, fallbacks): dst:(N,C/16,HW,16) from src:(N,C,HW), and back. */
 void rmn_b16_from_plain(float *dst, const float *src, int n, int c, int hw);

@@ -12,7 +12,7 @@
 #include <math.h>
 #include <string.h>
 
-enum { K_N, K_C, K_HW, K_EPS0, K_EPS1, K_BLOCKED, K_LEN };
+enum { K_N, K_C, K_HW, K_EPS0, K_EPS1, K_BLOCKED, K_FRESH, K_LEN };
 
 /* Slots in creation order: X, Y (or DY), SCALE, SHIFT, MEAN, VAR, then DX, DSCALE, DSHIFT. */
 enum { S_X, S_Y, S_SCALE, S_SHIFT, S_MEAN, S_VAR, S_DX, S_DSCALE, S_DSHIFT };
@@ -90,7 +90,9 @@ static int build(rmn_dnnl_state *st, rmn_dnnl_entry *e, int n, int c, int hw, fl
         }
         ok = ok && rmn_dnnl_step_add(st, e, pd, args, relu ? 7 : 6) == 0;
     } else if (ok) {
-        s[S_DX] = rmn_dnnl_slot_arena(st, e, &data);
+        /* a fresh dx is written in place, else in the arena and added by accumulate() */
+        s[S_DX] = e->key[K_FRESH] & RMN_FRESH_DX ? rmn_dnnl_slot_user(st, e, &data)
+                                                 : rmn_dnnl_slot_arena(st, e, &data);
         s[S_DSCALE] = rmn_dnnl_slot_arena(st, e, &stat);
         s[S_DSHIFT] = rmn_dnnl_slot_arena(st, e, &stat);
         ok = s[S_DX] == S_DX && s[S_DSCALE] == S_DSCALE && s[S_DSHIFT] == S_DSHIFT;
@@ -117,11 +119,11 @@ static int build(rmn_dnnl_state *st, rmn_dnnl_entry *e, int n, int c, int hw, fl
 }
 
 static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, int n, int c, int hw,
-                                 double eps, unsigned layout) {
+                                 double eps, unsigned layout, unsigned fresh) {
     if (!st)
         return NULL;
     const float feps = (float)eps;
-    int key[K_LEN] = {n, c, hw, 0, 0, layout != 0};
+    int key[K_LEN] = {n, c, hw, 0, 0, layout != 0, (int)(fresh & (RMN_FRESH_DX | RMN_FRESH_DW))};
     memcpy(&key[K_EPS0], &eps, sizeof eps);
     rmn_dnnl_entry *e = rmn_dnnl_find(st, kind, key, K_LEN);
     if (!e) {
@@ -158,7 +160,7 @@ void rmn_dnnl_bn_forward_train(const rmn_exec *ex, float *y, float *sm, float *s
                                float *rv, const float *x, const float *g, const float *b,
                                int n, int c, int hw, double momentum, double eps) {
     rmn_dnnl_state *st = ex->state;
-    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_TRAIN, n, c, hw, eps, ex->layout);
+    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_TRAIN, n, c, hw, eps, ex->layout, 0);
     if (e) {
         const float *bind[4] = {x, y, g, b};
         for (int i = 0; i < 4; ++i)
@@ -178,7 +180,7 @@ void rmn_dnnl_bn_forward_eval(const rmn_exec *ex, float *y, const float *x, cons
                               const float *b, const float *rm, const float *rv, int n, int c,
                               int hw, double eps) {
     rmn_dnnl_state *st = ex->state;
-    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_EVAL, n, c, hw, eps, ex->layout);
+    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_EVAL, n, c, hw, eps, ex->layout, 0);
     if (e) {
         const float *bind[6] = {x, y, g, b, rm, rv};
         for (int i = 0; i < 6; ++i)
@@ -198,7 +200,7 @@ void rmn_dnnl_bn_relu_forward_train(const rmn_exec *ex, float *y, uint8_t *mask,
                                     const float *g, const float *b, int n, int c, int hw,
                                     double momentum, double eps) {
     rmn_dnnl_state *st = ex->state;
-    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_RELU_TRAIN, n, c, hw, eps, ex->layout);
+    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_RELU_TRAIN, n, c, hw, eps, ex->layout, 0);
     if (e) {
         const void *bind[4] = {x, y, g, b};
         for (int i = 0; i < 4; ++i)
@@ -214,15 +216,33 @@ void rmn_dnnl_bn_relu_forward_train(const rmn_exec *ex, float *y, uint8_t *mask,
     rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16, "fused batch norm + ReLU");
 }
 
-
+/* Hands the backward's results to dx, dg, db (each may be NULL): a fresh dx was written in
+ * place; the arena's diff_src is added otherwise; diff_scale, diff_shift copied when fresh,
+ * else added. */
 static void accumulate(rmn_dnnl_state *st, rmn_dnnl_entry *e, float *dx, float *dg, float *db,
                        size_t count, int c, int nthreads) {
-    if (dx)
+    const int fresh_dw = (e->key[K_FRESH] & RMN_FRESH_DW) != 0;
+    if (dx && !(e->key[K_FRESH] & RMN_FRESH_DX))
         rmn_dnnl_accumulate(dx, rmn_dnnl_arena_ptr(st, e, S_DX), count, nthreads);
-    if (dg)
-        rmn_dnnl_accumulate(dg, rmn_dnnl_arena_ptr(st, e, S_DSCALE), (size_t)c, 1);
-    if (db)
-        rmn_dnnl_accumulate(db, rmn_dnnl_arena_ptr(st, e, S_DSHIFT), (size_t)c, 1);
+    const float *ds[2] = {rmn_dnnl_arena_ptr(st, e, S_DSCALE), rmn_dnnl_arena_ptr(st, e, S_DSHIFT)};
+    float *out[2] = {dg, db};
+    for (int i = 0; i < 2; ++i)
+        if (out[i] && fresh_dw)
+            memcpy(out[i], ds[i], (size_t)c * sizeof(float));
+        else if (out[i])
+            rmn_dnnl_accumulate(out[i], ds[i], (size_t)c, 1);
+}
+
+/* Before a "ref" fallback (which adds): zeroes the outputs the call asked to be fresh. */
+static void zero_fresh(const rmn_exec *ex, float *dx, float *dg, float *db, size_t count, int c) {
+    if (dx && (ex->fresh & RMN_FRESH_DX))
+        memset(dx, 0, count * sizeof(float));
+    if (ex->fresh & RMN_FRESH_DW) {
+        if (dg)
+            memset(dg, 0, (size_t)c * sizeof(float));
+        if (db)
+            memset(db, 0, (size_t)c * sizeof(float));
+    }
 }
 
 /* Training backward, plain or (mask non-NULL) through the fused ReLU. */
@@ -231,13 +251,15 @@ static void backward_train(const rmn_exec *ex, int kind, float *dx, float *dg, f
                            const float *sm, const float *si, int n, int c, int hw) {
     rmn_dnnl_state *st = ex->state;
     /* eps only reaches the primitive through the variance recovered below; key it as 0 */
-    rmn_dnnl_entry *e = entry_for(st, kind, n, c, hw, 0.0, ex->layout);
+    rmn_dnnl_entry *e = entry_for(st, kind, n, c, hw, 0.0, ex->layout, ex->fresh);
     if (e) {
         const float *bind[5] = {x, dy, g, g, sm};
         for (int i = 0; i < 5; ++i)
             rmn_dnnl_bind(st, e, i, bind[i]);
         if (mask)
             rmn_dnnl_bind(st, e, e->aux, mask);
+        if (e->key[K_FRESH] & RMN_FRESH_DX)
+            rmn_dnnl_bind(st, e, S_DX, dx);
         float *var = rmn_dnnl_arena_ptr(st, e, S_VAR);
         for (int ch = 0; ch < c; ++ch)
             var[ch] = (float)(1.0 / ((double)si[ch] * si[ch]));
@@ -248,8 +270,10 @@ static void backward_train(const rmn_exec *ex, int kind, float *dx, float *dg, f
     }
     if (st)
         st->stats.fallbacks++;
-    if (!mask && rmn_dnnl_fallback_ok(st, ex->layout, "batch norm"))
+    if (!mask && rmn_dnnl_fallback_ok(st, ex->layout, "batch norm")) {
+        zero_fresh(ex, dx, dg, db, (size_t)n * c * hw, c);
         rmn_backend_ref.bn2d_backward_train(ex, dx, dg, db, dy, x, g, sm, si, n, c, hw);
+    }
     else if (mask)
         rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16, "fused batch norm + ReLU");
 }
@@ -272,11 +296,13 @@ void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *
                                const float *rm, const float *rv, int n, int c, int hw,
                                double eps) {
     rmn_dnnl_state *st = ex->state;
-    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_BWD_EVAL, n, c, hw, eps, ex->layout);
+    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_BWD_EVAL, n, c, hw, eps, ex->layout, ex->fresh);
     if (e) {
         const float *bind[6] = {x, dy, g, g, rm, rv};
         for (int i = 0; i < 6; ++i)
             rmn_dnnl_bind(st, e, i, bind[i]);
+        if (e->key[K_FRESH] & RMN_FRESH_DX)
+            rmn_dnnl_bind(st, e, S_DX, dx);
         if (rmn_dnnl_run(st, e, 0, e->n_step, ex->nthreads) == 0) {
             accumulate(st, e, dx, dg, db, (size_t)n * c * hw, c, ex->nthreads);
             return;
@@ -284,6 +310,8 @@ void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *
     }
     if (st)
         st->stats.fallbacks++;
-    if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm"))
+    if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm")) {
+        zero_fresh(ex, dx, dg, db, (size_t)n * c * hw, c);
         rmn_backend_ref.bn2d_backward_eval(ex, dx, dg, db, dy, x, g, rm, rv, n, c, hw, eps);
+    }
 }

@@ -14,16 +14,16 @@
 #include <string.h>
 
 enum { K_N, K_C, K_H, K_W, K_K, K_R, K_S, K_SH, K_SW, K_PH, K_PW, K_P, K_Q, K_DH, K_DW, K_G,
-       K_BIAS, K_DX, K_DWT, K_WG, K_RELU, K_LAYOUT, K_LEN };
+       K_BIAS, K_DX, K_DWT, K_WG, K_RELU, K_LAYOUT, K_FRESH, K_LEN };
 
 static int dflt(int v) { return v > 0 ? v : 1; }
 
 static void make_key(int *key, const rmn_conv2d_shape *sh, int bias, int dx, int dw, int wg, int relu,
-                     unsigned layout) {
+                     unsigned layout, unsigned fresh) {
     const int v[K_LEN] = {sh->n, sh->c, sh->h, sh->w, sh->k, sh->r, sh->s, sh->stride_h,
                           sh->stride_w, sh->pad_h, sh->pad_w, sh->p, sh->q, dflt(sh->dil_h),
                           dflt(sh->dil_w), dflt(sh->groups), bias, dx, dw, wg, relu,
-                          (int)layout};
+                          (int)layout, (int)fresh};
     memcpy(key, v, sizeof v);
 }
 
@@ -231,6 +231,8 @@ static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
     dnnl_primitive_attr_t attr = user_scratch_attr(0);
     if (!attr)
         return -1;
+    const int fresh_dx = (e->key[K_FRESH] & RMN_FRESH_DX) != 0;
+    const int fresh_dw = (e->key[K_FRESH] & RMN_FRESH_DW) != 0;
     dnnl_primitive_desc_t dpd = NULL, wpd = NULL;
     if (want_dx)
         dpd = bwd_part(st, e, &m, sh, bias, 1, attr);
@@ -245,11 +247,15 @@ static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
     if (ok && dpd) {
         sdy = staged(st, e, udy, QMD(dpd, dnnl_query_diff_dst_md), &ok);
         const int sw = ok ? staged(st, e, uw, QMD(dpd, dnnl_query_weights_md), &ok) : -1;
-        const int sdx = ok ? rmn_dnnl_slot_arena(st, e, QMD(dpd, dnnl_query_diff_src_md)) : -1;
+        /* a fresh dx in oneDNN's layout is written in place; otherwise through the arena,
+         * copied or added by a reorder */
+        const dnnl_memory_desc_t *dxmd = QMD(dpd, dnnl_query_diff_src_md);
+        const int direct = fresh_dx && dnnl_memory_desc_equal(dxmd, &m.x);
+        const int sdx = !ok ? -1 : direct ? udx : rmn_dnnl_slot_arena(st, e, dxmd);
         const int args[6] = {DNNL_ARG_DIFF_DST, sdy, DNNL_ARG_WEIGHTS, sw,
                              DNNL_ARG_DIFF_SRC, sdx};
         ok = ok && sdx >= 0 && rmn_dnnl_step_add(st, e, dpd, args, 3) == 0 &&
-             rmn_dnnl_reorder_add(st, e, sdx, udx, 1) == 0;
+             (direct || rmn_dnnl_reorder_add(st, e, sdx, udx, !fresh_dx) == 0);
     }
     if (ok && wpd) {
         const dnnl_memory_desc_t *ddmd = QMD(wpd, dnnl_query_diff_dst_md), *have = NULL;
@@ -266,7 +272,7 @@ static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
                              DNNL_ARG_DIFF_WEIGHTS, sdw, DNNL_ARG_DIFF_BIAS, sdb};
         ok = ok && sdw >= 0 && (!bias || sdb >= 0) &&
              rmn_dnnl_step_add(st, e, wpd, args, bias ? 4 : 3) == 0 &&
-             (!want_dw || rmn_dnnl_reorder_add(st, e, sdw, udw, 1) == 0);
+             (!want_dw || rmn_dnnl_reorder_add(st, e, sdw, udw, !fresh_dw) == 0);
     }
     if (dpd)
         dnnl_primitive_desc_destroy(dpd);
@@ -278,9 +284,10 @@ static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
 
 /* The cached entry for this call, built on first use; NULL when oneDNN refused it. */
 static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, const rmn_conv2d_shape *sh,
-                                 int bias, int dx, int dw, int relu, unsigned layout) {
+                                 int bias, int dx, int dw, int relu, unsigned layout,
+                                 unsigned fresh) {
     int key[K_LEN];
-    make_key(key, sh, bias, dx, dw, st->winograd, relu, layout);
+    make_key(key, sh, bias, dx, dw, st->winograd, relu, layout, fresh);
     rmn_dnnl_entry *e = rmn_dnnl_find(st, kind, key, K_LEN);
     if (!e) {
         e = rmn_dnnl_add(st, kind, key, K_LEN);
@@ -303,7 +310,7 @@ static int conv_forward(const rmn_exec *ex, float *y, const float *x, const floa
                         const rmn_conv2d_shape *sh, int relu) {
     rmn_dnnl_state *st = ex->state;
     rmn_dnnl_entry *e =
-        st ? entry_for(st, RMN_DNNL_CONV_FWD, sh, b != NULL, 0, 0, relu, ex->layout) : NULL;
+        st ? entry_for(st, RMN_DNNL_CONV_FWD, sh, b != NULL, 0, 0, relu, ex->layout, 0) : NULL;
     if (e) {
         rmn_dnnl_bind(st, e, F_X, x);
         rmn_dnnl_bind(st, e, F_W, w);
@@ -336,7 +343,8 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
     if (!dx && !dw && !db)
         return;
     rmn_dnnl_entry *e =
-        st ? entry_for(st, RMN_DNNL_CONV_BWD, sh, db != NULL, dx != NULL, dw != NULL, 0, ex->layout)
+        st ? entry_for(st, RMN_DNNL_CONV_BWD, sh, db != NULL, dx != NULL, dw != NULL, 0, ex->layout,
+                       ex->fresh & (RMN_FRESH_DX | RMN_FRESH_DW))
            : NULL;
     if (e) {
         rmn_dnnl_bind(st, e, B_DY, dy);
@@ -345,14 +353,25 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
         rmn_dnnl_bind(st, e, B_DX, dx);
         rmn_dnnl_bind(st, e, B_DW, dw);
         if (rmn_dnnl_run(st, e, 0, e->n_step, ex->nthreads) == 0) {
-            if (db)
-                rmn_dnnl_accumulate(db, rmn_dnnl_arena_ptr(st, e, e->aux), (size_t)sh->k,
-                                    1);
+            const float *dbias = db ? rmn_dnnl_arena_ptr(st, e, e->aux) : NULL;
+            if (db && (ex->fresh & RMN_FRESH_DW))
+                memcpy(db, dbias, (size_t)sh->k * sizeof(float));
+            else if (db)
+                rmn_dnnl_accumulate(db, dbias, (size_t)sh->k, 1);
             return;
         }
     }
     if (st)
         st->stats.fallbacks++;
-    if (rmn_dnnl_fallback_ok(st, ex->layout, "conv2d backward"))
-        rmn_backend_cpu.conv2d_backward(ex, dx, dw, db, dy, x, w, sh);
+    if (!rmn_dnnl_fallback_ok(st, ex->layout, "conv2d backward"))
+        return;
+    /* "cpu" accumulates: fresh outputs are zeroed first */
+    const int g = dflt(sh->groups);
+    if (dx && (ex->fresh & RMN_FRESH_DX))
+        memset(dx, 0, (size_t)sh->n * sh->c * sh->h * sh->w * sizeof(float));
+    if (dw && (ex->fresh & RMN_FRESH_DW))
+        memset(dw, 0, (size_t)sh->k * (sh->c / g) * sh->r * sh->s * sizeof(float));
+    if (db && (ex->fresh & RMN_FRESH_DW))
+        memset(db, 0, (size_t)sh->k * sizeof(float));
+    rmn_backend_cpu.conv2d_backward(ex, dx, dw, db, dy, x, w, sh);
 }

@@ -5,6 +5,8 @@
 #include "tensor/blocked16.h"
 #include "tensor/dnnl_internal.h"
 
+#include <string.h>
+
 /* y,idx:(N,C,P,Q) x:(N,C,H,W), plain or nChw16c alike */
 void rmn_dnnl_maxpool_forward(const rmn_exec *ex, float *y, int32_t *idx, const float *x,
                               const rmn_pool2d_shape *sh) {
@@ -18,7 +20,7 @@ void rmn_dnnl_maxpool_forward(const rmn_exec *ex, float *y, int32_t *idx, const 
 void rmn_dnnl_maxpool_backward(const rmn_exec *ex, float *dx, const float *dy, const int32_t *idx,
                                const rmn_pool2d_shape *sh) {
     if (ex->layout)
-        rmn_b16_maxpool2d_backward(dx, dy, idx, sh, ex->nthreads);
+        rmn_b16_maxpool2d_backward(dx, dy, idx, sh, (ex->fresh & RMN_FRESH_DX) != 0, ex->nthreads);
     else
         rmn_backend_cpu.maxpool2d_backward(ex, dx, dy, idx, sh);
 }
@@ -33,8 +35,12 @@ void rmn_dnnl_gap_forward(const rmn_exec *ex, float *y, const float *x, int n, i
 
 /* dx:(N,C,HW) plain or nChw16c, dy:(N,C) */
 void rmn_dnnl_gap_backward(const rmn_exec *ex, float *dx, const float *dy, int n, int c, int hw) {
-    if (ex->layout & RMN_LAYOUT_X16)
-        rmn_b16_gap_backward(dx, dy, n, c, hw, ex->nthreads);
-    else
-        rmn_backend_cpu.gap_backward(ex, dx, dy, n, c, hw);
+    const int fresh = (ex->fresh & RMN_FRESH_DX) != 0;
+    if (ex->layout & RMN_LAYOUT_X16) {
+        rmn_b16_gap_backward(dx, dy, n, c, hw, fresh, ex->nthreads);
+        return;
+    }
+    if (fresh) /* the plain kernel adds: zero this (small, last-stage) tensor first */
+        memset(dx, 0, (size_t)n * c * hw * sizeof(float));
+    rmn_backend_cpu.gap_backward(ex, dx, dy, n, c, hw);
 }

@@ -264,6 +264,9 @@ const rmn_backend rmn_backend_dnnl = {
     .state_free = state_free,
     .state_check = state_check,
     .blocked16 = 1,
+    /* relu and binary come from "cpu" (rmn_backend_resolve), which honours fresh there too */
+    .fresh_ops = RMN_FRESH_OP_CONV2D | RMN_FRESH_OP_BN2D | RMN_FRESH_OP_RELU |
+                 RMN_FRESH_OP_BINARY | RMN_FRESH_OP_MAXPOOL | RMN_FRESH_OP_GAP,
     /* the "cpu" fallback (a shape oneDNN refuses) needs the im2col scratch */
     .conv2d_workspace = rmn_gemm_conv2d_workspace,
     .conv2d_forward = rmn_dnnl_conv_forward,

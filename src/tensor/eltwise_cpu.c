@@ -17,9 +17,15 @@ void rmn_cpu_relu_forward(float *y, const float *x, size_t count, int nthreads) 
 }
 
 /* dx,dy,x:(count) */
-void rmn_cpu_relu_backward(float *dx, const float *dy, const float *x, size_t count,
+void rmn_cpu_relu_backward(float *dx, const float *dy, const float *x, size_t count, int fresh,
                            int nthreads) {
     (void)nthreads;
+    if (fresh) {
+#pragma omp parallel for simd schedule(static) num_threads(nthreads) if (count >= RMN_ELTWISE_PAR)
+        for (size_t i = 0; i < count; ++i)
+            dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+        return;
+    }
 #pragma omp parallel for simd schedule(static) num_threads(nthreads) if (count >= RMN_ELTWISE_PAR)
     for (size_t i = 0; i < count; ++i)
         dx[i] += x[i] > 0.0f ? dy[i] : 0.0f;
@@ -121,4 +127,29 @@ void rmn_cpu_binary_forward(float *y, const float *a, const float *b, const rmn_
                 }
         }
     }
+}
+
+/* The gradient one operand of a same-shape binary op receives: g:(count) = dy times the
+ * other operand's factor (1 for add, b for mul, 1 + b for mul1p on a, a for either mul on
+ * b), written or added. */
+static void binary_grad(float *d, const float *dy, const float *other, size_t count, int kind,
+                        int fresh, int nthreads) {
+    (void)nthreads;
+    /* kind 0: d = dy, 1: d = dy * other, 2: d = dy * (1 + other) */
+#pragma omp parallel for simd schedule(static) num_threads(nthreads) if (count >= RMN_ELTWISE_PAR)
+    for (size_t i = 0; i < count; ++i) {
+        const float g = kind == 0 ? dy[i] : kind == 1 ? dy[i] * other[i] : dy[i] * (1.0f + other[i]);
+        d[i] = fresh ? g : d[i] + g;
+    }
+}
+
+/* da,db,dy,a,b:(count) */
+void rmn_cpu_binary_backward_same(float *da, float *db, const float *dy, const float *a,
+                                  const float *b, size_t count, rmn_binary op, int fresh_a,
+                                  int fresh_b, int nthreads) {
+    if (da)
+        binary_grad(da, dy, b, count, op == RMN_BINARY_ADD ? 0 : op == RMN_BINARY_MUL ? 1 : 2,
+                    fresh_a, nthreads);
+    if (db)
+        binary_grad(db, dy, a, count, op == RMN_BINARY_ADD ? 0 : 1, fresh_b, nthreads);
 }

@@ -326,8 +326,8 @@ void rmn_gemm_linear_backward(float *dx, float *dw, float *db, const float *dy, 
 
 /* y:(count) x:(count) -- as rmn_ref_relu_forward, vectorised, OpenMP for large counts */
 void rmn_cpu_relu_forward(float *y, const float *x, size_t count, int nthreads);
-/* dx,dy,x:(count) -- as rmn_ref_relu_backward */
-void rmn_cpu_relu_backward(float *dx, const float *dy, const float *x, size_t count,
+/* dx,dy,x:(count) -- as rmn_ref_relu_backward; with fresh, dx is written, not added to */
+void rmn_cpu_relu_backward(float *dx, const float *dy, const float *x, size_t count, int fresh,
                            int nthreads);
 /* y,x:(count) -- as rmn_ref_act_forward, OpenMP for large counts */
 void rmn_cpu_act_forward(float *y, const float *x, size_t count, rmn_act act, int nthreads);
@@ -340,5 +340,10 @@ void rmn_cpu_maxpool2d_forward(float *y, int32_t *idx, const float *x, const rmn
 /* y,a:(N,C,H,W) b:(N,BC,BH,BW) -- as rmn_ref_binary_forward, OpenMP over the planes */
 void rmn_cpu_binary_forward(float *y, const float *a, const float *b, const rmn_bcast_shape *sh,
                             rmn_binary op, int nthreads);
+/* da,db,dy,a,b:(count), no broadcasting -- as rmn_ref_binary_backward (da or db may be NULL);
+ * fresh_a / fresh_b: write da / db instead of adding */
+void rmn_cpu_binary_backward_same(float *da, float *db, const float *dy, const float *a,
+                                  const float *b, size_t count, rmn_binary op, int fresh_a,
+                                  int fresh_b, int nthreads);
 
 #endif
