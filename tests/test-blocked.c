@@ -114,13 +114,18 @@ static void conv_case(void *st, unsigned layout, int size, int kernel, int strid
 static void test_conv(rmn_rng *rng) {
     void *st;
     rmn_backend_dnnl.state_create(&st);
-    for (unsigned layout = 1; layout <= 3; ++layout) {
+    for (unsigned layout = 0; layout <= 3; ++layout) {
         conv_case(st, layout, 9, 3, 1, 1, rng);
         conv_case(st, layout, 9, 3, 2, 1, rng);
         conv_case(st, layout, 9, 1, 2, 0, rng);
         conv_case(st, layout, 4, 3, 1, 1, rng); /* a small map: direct forward and data */
+        conv_case(st, layout, 2, 3, 1, 1, rng); /* smaller than the kernel: dense dw */
     }
     TAP_OK(rmn_backend_dnnl.state_check(st) == RMN_OK, "no blocked call was refused");
+    rmn_dnnl_stats stats;
+    rmn_dnnl_stats_get(st, &stats);
+    TAP_OK(stats.dense == 8, "the 2x2 maps' weight gradients took the dense path (%ld of 8 calls)",
+           stats.dense);
     rmn_backend_dnnl.state_free(st);
 }
 

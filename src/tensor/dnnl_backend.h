@@ -19,6 +19,7 @@ typedef struct {
     long entries;      /* cache entries (one per op kind and shape) */
     long fallbacks;    /* calls served by "cpu" because oneDNN refused the shape */
     long winograd;     /* conv entries that use the Winograd algorithm */
+    long dense;        /* conv weight gradients computed as one SGEMM (small maps) */
     size_t arena_bytes;
 } rmn_dnnl_stats;
 void rmn_dnnl_stats_get(const void *state, rmn_dnnl_stats *out);

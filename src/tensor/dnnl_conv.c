@@ -342,6 +342,14 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
     rmn_dnnl_state *st = ex->state;
     if (!dx && !dw && !db)
         return;
+    /* small maps: the weight gradient as one SGEMM (dnnl_dense.c), oneDNN for dx only */
+    if (st && st->dense && (dw || db) && rmn_dnnl_dense_applies(sh) &&
+        rmn_dnnl_dense_backward_weights(ex, dw, db, dy, x, sh) == 0) {
+        dw = NULL;
+        db = NULL;
+        if (!dx)
+            return;
+    }
     rmn_dnnl_entry *e =
         st ? entry_for(st, RMN_DNNL_CONV_BWD, sh, db != NULL, dx != NULL, dw != NULL, 0, ex->layout,
                        ex->fresh & (RMN_FRESH_DX | RMN_FRESH_DW))

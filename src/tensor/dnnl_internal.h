@@ -25,7 +25,8 @@ typedef enum {
     RMN_DNNL_BN_BWD_TRAIN,
     RMN_DNNL_BN_BWD_EVAL,
     RMN_DNNL_BN_RELU_TRAIN,
-    RMN_DNNL_BN_RELU_BWD
+    RMN_DNNL_BN_RELU_BWD,
+    RMN_DNNL_DENSE
 } rmn_dnnl_kind;
 
 /* One step of an entry: a primitive and its argument list; arg memories are entry slots. */
@@ -59,6 +60,7 @@ typedef struct {
     char *arena;                       /* 64-byte aligned, grown only when an entry is made */
     size_t arena_bytes;
     int winograd;
+    int dense;                         /* small-map convs as one SGEMM (dnnl_dense.c) */
     rmn_dnnl_stats stats;
     char error[160];                   /* a call that could not run (see state_check), or "" */
 } rmn_dnnl_state;
@@ -103,6 +105,12 @@ void rmn_dnnl_conv_bias_relu_forward(const rmn_exec *ex, float *y, const float *
 void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
                             const float *dy, const float *x, const float *w,
                             const rmn_conv2d_shape *sh);
+/* dnnl_dense.c: whether conv shape sh is one whose weight gradient the dense path computes
+ * (map smaller than the kernel, groups 1, no dilation), and that path: dw, db (either may be
+ * NULL) as conv2d_backward's, fresh-aware; -1 when it cannot run. */
+int rmn_dnnl_dense_applies(const rmn_conv2d_shape *sh);
+int rmn_dnnl_dense_backward_weights(const rmn_exec *ex, float *dw, float *db, const float *dy,
+                                    const float *x, const rmn_conv2d_shape *sh);
 void rmn_dnnl_maxpool_forward(const rmn_exec *ex, float *y, int32_t *idx, const float *x,
                               const rmn_pool2d_shape *sh);
 void rmn_dnnl_maxpool_backward(const rmn_exec *ex, float *dx, const float *dy, const int32_t *idx,

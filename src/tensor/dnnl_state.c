@@ -221,8 +221,9 @@ static int state_create(void **out) {
         state_free(st);
         return RMN_ERROR(RMN_EINTERNAL, "dnnl: cannot create the oneDNN CPU engine or stream");
     }
-    const char *wg = getenv("RMN_DNNL_WINOGRAD");
+    const char *wg = getenv("RMN_DNNL_WINOGRAD"), *dense = getenv("RMN_DNNL_DENSE");
     st->winograd = wg && wg[0] == '1';
+    st->dense = !(dense && dense[0] == '0');
     *out = st;
     return RMN_OK;
 }
