@@ -37,6 +37,7 @@
 #define RMN_FRESH_OP_BINARY 8u   /* binary_backward without broadcasting: DX, DX2 */
 #define RMN_FRESH_OP_MAXPOOL 16u /* maxpool2d_backward: DX */
 #define RMN_FRESH_OP_GAP 32u     /* gap_backward: DX */
+#define RMN_FRESH_OP_LINEAR 64u  /* linear_backward: DX, DW */
 
 typedef struct {
     float *ws;      /* scratch of at least the largest *_workspace answer, 64-byte aligned */

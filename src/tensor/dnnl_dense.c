@@ -16,10 +16,6 @@
 
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #define RMN_DENSE_MAX_ELEMS ((size_t)1 << 24) /* Wd up to 64 MB */
 
 static int dflt(int v) { return v > 0 ? v : 1; }
@@ -84,20 +80,6 @@ static void gather(float *dw, const float *dwdt, const rmn_conv2d_shape *sh, int
     }
 }
 
-static int sgemm(char ta, char tb, int m, int n, int k, const float *a, int lda, const float *b,
-                 int ldb, float beta, float *c, int ldc, int nthreads) {
-#ifdef _OPENMP
-    const int prev = omp_get_max_threads();
-    if (nthreads > 0 && nthreads != prev)
-        omp_set_num_threads(nthreads);
-#endif
-    const dnnl_status_t s = dnnl_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
-#ifdef _OPENMP
-    if (nthreads > 0 && nthreads != prev)
-        omp_set_num_threads(prev);
-#endif
-    return s == dnnl_success ? 0 : -1;
-}
 
 /* dw (+)= gather(dy^T x), db (+)= the sums of dy (fresh per ex->fresh); -1 when it could not
  * run. dy:(N,K,P,Q) x:(N,C,H,W) in the layouts ex->layout says. */
@@ -112,7 +94,7 @@ int rmn_dnnl_dense_backward_weights(const rmn_exec *ex, float *dw, float *db, co
     const int kpq = sh->k * pq, fresh = (ex->fresh & RMN_FRESH_DW) != 0;
     float *dwdt = (float *)st->arena;
     if (dw) {
-        if (sgemm('T', 'N', kpq, chw, sh->n, dy, kpq, x, chw, 0.0f, dwdt, chw, nthreads) != 0)
+        if (rmn_dnnl_sgemm('T', 'N', kpq, chw, sh->n, dy, kpq, x, chw, 0.0f, dwdt, chw, nthreads) != 0)
             return -1;
         gather(dw, dwdt, sh, bx, by, fresh, nthreads);
     }

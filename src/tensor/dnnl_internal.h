@@ -94,6 +94,10 @@ float *rmn_dnnl_arena_ptr(rmn_dnnl_state *st, rmn_dnnl_entry *e, int slot);
  * plain layouts; for blocked ones no, and the state records the error that state_check
  * reports (what names the op). */
 int rmn_dnnl_fallback_ok(rmn_dnnl_state *st, unsigned layout, const char *what);
+/* C:(m,n) = op(A) op(B) + beta C, row-major, on oneDNN's AVX-512 SGEMM with nthreads
+ * threads (A stored (k,m) when ta is 'T', B stored (n,k) when tb is 'T'); -1 on failure. */
+int rmn_dnnl_sgemm(char ta, char tb, int m, int n, int k, const float *a, int lda, const float *b,
+                   int ldb, float beta, float *c, int ldc, int nthreads);
 /* y[i] += x[i] over count floats with nthreads threads. */
 void rmn_dnnl_accumulate(float *y, const float *x, size_t count, int nthreads);
 
@@ -111,6 +115,11 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
 int rmn_dnnl_dense_applies(const rmn_conv2d_shape *sh);
 int rmn_dnnl_dense_backward_weights(const rmn_exec *ex, float *dw, float *db, const float *dy,
                                     const float *x, const rmn_conv2d_shape *sh);
+void rmn_dnnl_linear_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
+                             const float *b, int n, int in, int out);
+void rmn_dnnl_linear_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
+                              const float *dy, const float *x, const float *w, int n, int in,
+                              int out);
 void rmn_dnnl_maxpool_forward(const rmn_exec *ex, float *y, int32_t *idx, const float *x,
                               const rmn_pool2d_shape *sh);
 void rmn_dnnl_maxpool_backward(const rmn_exec *ex, float *dx, const float *dy, const int32_t *idx,

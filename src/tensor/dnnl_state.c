@@ -228,6 +228,23 @@ static int state_create(void **out) {
     return RMN_OK;
 }
 
+int rmn_dnnl_sgemm(char ta, char tb, int m, int n, int k, const float *a, int lda, const float *b,
+                   int ldb, float beta, float *c, int ldc, int nthreads) {
+#ifdef _OPENMP
+    const int prev = omp_get_max_threads();
+    if (nthreads > 0 && nthreads != prev)
+        omp_set_num_threads(nthreads);
+#else
+    (void)nthreads;
+#endif
+    const dnnl_status_t s = dnnl_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+#ifdef _OPENMP
+    if (nthreads > 0 && nthreads != prev)
+        omp_set_num_threads(prev);
+#endif
+    return s == dnnl_success ? 0 : -1;
+}
+
 int rmn_dnnl_fallback_ok(rmn_dnnl_state *st, unsigned layout, const char *what) {
     if (!layout)
         return 1;
@@ -267,7 +284,8 @@ const rmn_backend rmn_backend_dnnl = {
     .blocked16 = 1,
     /* relu and binary come from "cpu" (rmn_backend_resolve), which honours fresh there too */
     .fresh_ops = RMN_FRESH_OP_CONV2D | RMN_FRESH_OP_BN2D | RMN_FRESH_OP_RELU |
-                 RMN_FRESH_OP_BINARY | RMN_FRESH_OP_MAXPOOL | RMN_FRESH_OP_GAP,
+                 RMN_FRESH_OP_BINARY | RMN_FRESH_OP_MAXPOOL | RMN_FRESH_OP_GAP |
+                 RMN_FRESH_OP_LINEAR,
     /* the "cpu" fallback (a shape oneDNN refuses) needs the im2col scratch */
     .conv2d_workspace = rmn_gemm_conv2d_workspace,
     .conv2d_forward = rmn_dnnl_conv_forward,
@@ -283,4 +301,6 @@ const rmn_backend rmn_backend_dnnl = {
     .maxpool2d_backward = rmn_dnnl_maxpool_backward,
     .gap_forward = rmn_dnnl_gap_forward,
     .gap_backward = rmn_dnnl_gap_backward,
+    .linear_forward = rmn_dnnl_linear_forward,
+    .linear_backward = rmn_dnnl_linear_backward,
 };
