@@ -48,9 +48,10 @@ static void conv_f(const rmn_exec *ex, float *y, const float *x, const float *w,
     acc(P_CONV_F, t0, conv_gflop(sh));
 }
 static void conv_br_f(const rmn_exec *ex, float *y, const float *x, const float *w, const float *b,
-                      const rmn_conv2d_shape *sh, int relu) {
+                      const float *scale, const float *shift, const rmn_conv2d_shape *sh,
+                      int relu) {
     T0;
-    in.conv2d_bias_relu_forward(ex, y, x, w, b, sh, relu);
+    in.conv2d_affine_relu_forward(ex, y, x, w, b, scale, shift, sh, relu);
     acc(P_CONV_BR_F, t0, conv_gflop(sh));
 }
 static void conv_b(const rmn_exec *ex, float *dx, float *dw, float *db, const float *dy,
@@ -218,7 +219,7 @@ void rmn_bench_prof_wrap(const rmn_backend *inner, rmn_backend *out) {
     rmn_backend_resolve(inner, &in);
     *out = in;
     out->conv2d_forward = conv_f, out->conv2d_backward = conv_b;
-    out->conv2d_bias_relu_forward = conv_br_f;
+    out->conv2d_affine_relu_forward = conv_br_f;
     out->convt2d_forward = convt_f, out->convt2d_backward = convt_b;
     out->bn2d_forward_train = bn_ft, out->bn2d_forward_eval = bn_fe;
     out->bn2d_backward_train = bn_bt, out->bn2d_backward_eval = bn_be;

@@ -198,8 +198,7 @@ struct rmn_net {
     void *act_arena;                    /* values, caches and workspace */
     float *ws;
     int *uses;                          /* per value: the nodes reading it (+1 for the logits) */
-    float *fold;                        /* rmn_net_infer's folded conv: weights, then bias at */
-    size_t fold_w;                      /* ... fold + fold_w */
+    float *fold;                        /* rmn_net_infer's batch-norm scale (K), then shift (K) */
 
     /* state of the last step */
     int batch, training, loss_ready;

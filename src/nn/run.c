@@ -118,25 +118,20 @@ static size_t lay_out(rmn_net *net, char *base, int max_batch) {
         ws = w > ws ? w : ws;
     }
     net->ws = carve(&cv, ws * sizeof(float));
-    /* rmn_net_infer: how many nodes read each value, and room for one folded conv */
+    /* rmn_net_infer: how many nodes read each value, and one conv's batch-norm scale and shift */
     net->uses = carve(&cv, (size_t)net->n_values * sizeof(int));
-    size_t fold_w = 0, fold_k = 0;
+    size_t max_k = 0;
     for (int i = 0; i < net->n_nodes; ++i) {
         const rmn_node *nd = &net->nodes[i];
         if (base)
             for (int j = 0; j < nd->n_in; ++j)
                 net->uses[nd->in[j]]++;
-        if (nd->op == RMN_OP_CONV2D) {
-            const rmn_conv2d_shape sh = conv_shape(net, nd, 1);
-            const size_t w = (size_t)sh.k * (sh.c / (sh.groups > 0 ? sh.groups : 1)) * sh.r * sh.s;
-            fold_w = w > fold_w ? w : fold_w;
-            fold_k = (size_t)sh.k > fold_k ? (size_t)sh.k : fold_k;
-        }
+        if (nd->op == RMN_OP_CONV2D && (size_t)net->values[nd->out].c > max_k)
+            max_k = (size_t)net->values[nd->out].c;
     }
     if (base)
         net->uses[net->logits]++; /* the output is read by the caller */
-    net->fold_w = (fold_w + 15) & ~(size_t)15;
-    net->fold = carve(&cv, (net->fold_w + fold_k) * sizeof(float));
+    net->fold = carve(&cv, 2 * max_k * sizeof(float));
     return cv.used;
 }
 
@@ -387,21 +382,16 @@ static int fusable(const rmn_net *net, int i, int *relu) {
     return 2;
 }
 
-/* w':(K, C/G, R, S) = w * s, b':(K) = (b - mean) * s + beta with s = gamma / sqrt(var + eps):
- * the conv whose output equals the eval-mode batch norm of conv's. */
-static void fold_bn(const rmn_net *net, const rmn_node *conv, const rmn_node *bn,
-                    const rmn_conv2d_shape *sh, float *w, float *b) {
+/* scale:(K) = gamma / sqrt(var + eps), shift:(K) = beta - mean * scale: the eval-mode batch
+ * norm bn as an affine map of its input, per channel (computed in double). */
+static void bn_affine(const rmn_net *net, const rmn_node *bn, int k, float *scale, float *shift) {
     const float *P = net->params, *B = net->buffers;
-    const int k = sh->k;
-    const size_t per_k = (size_t)(sh->c / (sh->groups > 0 ? sh->groups : 1)) * sh->r * sh->s;
-    const float *w0 = P + conv->w_off, *b0 = conv->b_off != RMN_NET_NONE ? P + conv->b_off : NULL;
     const float *gamma = P + bn->w_off, *beta = P + bn->b_off;
     const float *mean = B + bn->rm_off, *var = B + bn->rv_off;
     for (int j = 0; j < k; ++j) {
         const double sc = (double)gamma[j] / sqrt((double)var[j] + bn->eps);
-        for (size_t e = 0; e < per_k; ++e)
-            w[(size_t)j * per_k + e] = (float)(w0[(size_t)j * per_k + e] * sc);
-        b[j] = (float)(((b0 ? b0[j] : 0.0) - mean[j]) * sc + beta[j]);
+        scale[j] = (float)sc;
+        shift[j] = (float)(beta[j] - mean[j] * sc);
     }
 }
 
@@ -419,11 +409,14 @@ int rmn_net_infer(rmn_net *net, const float *x, int n) {
         const rmn_node *conv = &net->nodes[i], *bn = &net->nodes[i + 1];
         const rmn_conv2d_shape sh = conv_shape(net, conv, n);
         const rmn_value *vx = &net->values[conv->in[0]], *vy = &net->values[net->nodes[i + span - 1].out];
-        float *fw = net->fold, *fb = net->fold + net->fold_w;
-        fold_bn(net, conv, bn, &sh, fw, fb);
+        float *scale = net->fold, *shift = net->fold + sh.k;
+        bn_affine(net, bn, sh.k, scale, shift);
         rmn_exec fex = ex;
         fex.layout = (vx->blocked ? RMN_LAYOUT_X16 : 0u) | (vy->blocked ? RMN_LAYOUT_Y16 : 0u);
-        net->ops.conv2d_bias_relu_forward(&fex, vy->data, vx->data, fw, fb, &sh, relu);
+        net->ops.conv2d_affine_relu_forward(&fex, vy->data, vx->data, net->params + conv->w_off,
+                                            conv->b_off != RMN_NET_NONE ? net->params + conv->b_off
+                                                                        : NULL,
+                                            scale, shift, &sh, relu);
         i += span;
     }
     RMN_TRY(backend_check(net));

@@ -144,11 +144,13 @@ typedef struct rmn_backend {
     void (*chan_max_backward)(const rmn_exec *ex, float *dx, const float *dy,
                               const int32_t *idx, int n, int c, int hw);
 
-    /* --- inference fusion (rmn_net_infer: a conv with its eval-mode batch norm folded in).
-     * y:(N,K,P,Q) = max(0, conv(x, w) + b) when relu, else conv(x, w) + b; b:(K) required. */
-    void (*conv2d_bias_relu_forward)(const rmn_exec *ex, float *y, const float *x,
-                                     const float *w, const float *b, const rmn_conv2d_shape *sh,
-                                     int relu);
+    /* --- inference fusion (rmn_net_infer: a conv with its eval-mode batch norm and ReLU).
+     * y:(N,K,P,Q) = act((conv(x, w) + b) * scale + shift), per output channel k, act = max(0,
+     * .) when relu else identity; b:(K) or NULL, scale, shift:(K) required. */
+    void (*conv2d_affine_relu_forward)(const rmn_exec *ex, float *y, const float *x,
+                                       const float *w, const float *b, const float *scale,
+                                       const float *shift, const rmn_conv2d_shape *sh,
+                                       int relu);
 
     /* --- training fusion, optional: NULL where a backend has none (rmn_backend_resolve
      * leaves them so) and the graph then runs batch norm and ReLU apart. Forward: y =

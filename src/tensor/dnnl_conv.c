@@ -18,6 +18,8 @@ enum { K_N, K_C, K_H, K_W, K_K, K_R, K_S, K_SH, K_SW, K_PH, K_PW, K_P, K_Q, K_DH
 
 static int dflt(int v) { return v > 0 ? v : 1; }
 
+enum { POST_RELU = 1, POST_AFFINE = 2 }; /* the forward's post-ops (key field K_RELU) */
+
 static void make_key(int *key, const rmn_conv2d_shape *sh, int bias, int dx, int dw, int wg, int relu,
                      unsigned layout, unsigned fresh) {
     const int v[K_LEN] = {sh->n, sh->c, sh->h, sh->w, sh->k, sh->r, sh->s, sh->stride_h,
@@ -58,17 +60,27 @@ static void conv_mds_init(conv_mds *m, const rmn_conv2d_shape *sh, unsigned layo
     m->pad_r[1] = (sh->q - 1) * sh->stride_w + (sh->s - 1) * dw + 1 - sh->w - sh->pad_w;
 }
 
-/* Attributes: a user scratchpad, and with relu a ReLU post-op on the output. */
-static dnnl_primitive_attr_t user_scratch_attr(int relu) {
+/* Attributes: a user scratchpad; post-ops per the K_RELU key field (bit 0: ReLU, bit 1: a
+ * per-channel affine y * scale + shift before it, as two binary post-ops whose second
+ * operands are (1, K, 1, 1) tensors). */
+static dnnl_primitive_attr_t user_scratch_attr(int post, int k) {
     dnnl_primitive_attr_t attr = NULL;
     if (dnnl_primitive_attr_create(&attr) != dnnl_success)
         return NULL;
     dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
-    if (relu) {
+    if (post) {
         dnnl_post_ops_t po = NULL;
-        int ok = dnnl_post_ops_create(&po) == dnnl_success &&
-                 dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f) == dnnl_success &&
-                 dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success;
+        dnnl_memory_desc_t chan;
+        const int cd[4] = {1, k, 1, 1};
+        rmn_dnnl_md(&chan, 4, cd, dnnl_nchw);
+        int ok = dnnl_post_ops_create(&po) == dnnl_success;
+        if (ok && (post & POST_AFFINE))
+            ok = dnnl_post_ops_append_binary(po, dnnl_binary_mul, &chan) == dnnl_success &&
+                 dnnl_post_ops_append_binary(po, dnnl_binary_add, &chan) == dnnl_success;
+        if (ok && (post & POST_RELU))
+            ok = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f) ==
+                 dnnl_success;
+        ok = ok && dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success;
         if (po)
             dnnl_post_ops_destroy(po);
         if (!ok) {
@@ -132,13 +144,13 @@ static int staged(rmn_dnnl_state *st, rmn_dnnl_entry *e, int user, const dnnl_me
 
 #define QMD(pd, q) dnnl_primitive_desc_query_md((pd), (q), 0)
 
-enum { F_X, F_W, F_B, F_Y }; /* user slots of a forward entry, in this order */
+enum { F_X, F_W, F_B, F_Y, F_SCALE, F_SHIFT }; /* user slots of a forward entry, in order */
 
 static int build_fwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_shape *sh,
                      int bias) {
     conv_mds m;
     conv_mds_init(&m, sh, (unsigned)e->key[K_LAYOUT]);
-    dnnl_primitive_attr_t attr = user_scratch_attr(e->key[K_RELU]);
+    dnnl_primitive_attr_t attr = user_scratch_attr(e->key[K_RELU], sh->k);
     if (!attr)
         return -1;
     const dnnl_alg_kind_t alg = pass_alg(sh, 0, e->key[K_WG]);
@@ -152,15 +164,30 @@ static int build_fwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
     int ok = 1;
     const int ux = rmn_dnnl_slot_user(st, e, &m.x), uw = rmn_dnnl_slot_user(st, e, &m.w);
     const int ub = rmn_dnnl_slot_user(st, e, &m.b), uy = rmn_dnnl_slot_user(st, e, &m.y);
-    if (ux != F_X || uw != F_W || ub != F_B || uy != F_Y)
+    const int affine = (e->key[K_RELU] & POST_AFFINE) != 0;
+    dnnl_memory_desc_t chan;
+    const int cd[4] = {1, sh->k, 1, 1};
+    rmn_dnnl_md(&chan, 4, cd, dnnl_nchw);
+    const int us = affine ? rmn_dnnl_slot_user(st, e, &chan) : F_SCALE;
+    const int ut = affine ? rmn_dnnl_slot_user(st, e, &chan) : F_SHIFT;
+    if (ux != F_X || uw != F_W || ub != F_B || uy != F_Y || us != F_SCALE || ut != F_SHIFT)
         ok = 0;
     const int sx = ok ? staged(st, e, ux, QMD(pd, dnnl_query_src_md), &ok) : -1;
     const int sw = ok ? staged(st, e, uw, QMD(pd, dnnl_query_weights_md), &ok) : -1;
     const dnnl_memory_desc_t *ymd = QMD(pd, dnnl_query_dst_md);
     const int sy = !ok ? -1 : dnnl_memory_desc_equal(ymd, &m.y) ? uy : rmn_dnnl_slot_arena(st, e, ymd);
     if (ok && sy >= 0) {
-        int args[8] = {DNNL_ARG_SRC, sx, DNNL_ARG_WEIGHTS, sw, DNNL_ARG_DST, sy, DNNL_ARG_BIAS, ub};
-        ok = rmn_dnnl_step_add(st, e, pd, args, bias ? 4 : 3) == 0;
+        int args[12] = {DNNL_ARG_SRC, sx, DNNL_ARG_WEIGHTS, sw, DNNL_ARG_DST, sy};
+        int na = 3;
+        if (bias)
+            args[2 * na] = DNNL_ARG_BIAS, args[2 * na + 1] = ub, ++na;
+        if (affine) {
+            args[2 * na] = DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1;
+            args[2 * na + 1] = us, ++na;
+            args[2 * na] = DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1;
+            args[2 * na + 1] = ut, ++na;
+        }
+        ok = rmn_dnnl_step_add(st, e, pd, args, na) == 0;
         if (ok && sy != uy)
             ok = rmn_dnnl_reorder_add(st, e, sy, uy, 0) == 0;
     } else {
@@ -228,7 +255,7 @@ static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
                      int bias, int want_dx, int want_dw) {
     conv_mds m;
     conv_mds_init(&m, sh, (unsigned)e->key[K_LAYOUT]);
-    dnnl_primitive_attr_t attr = user_scratch_attr(0);
+    dnnl_primitive_attr_t attr = user_scratch_attr(0, sh->k);
     if (!attr)
         return -1;
     const int fresh_dx = (e->key[K_FRESH] & RMN_FRESH_DX) != 0;
@@ -307,15 +334,21 @@ static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, const rmn_conv2d_
 /* The forward entry (with a ReLU post-op when relu), run on the caller's buffers; 0 when it
  * ran, -1 when the caller must fall back to "cpu". */
 static int conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w, const float *b,
-                        const rmn_conv2d_shape *sh, int relu) {
+                        const float *scale, const float *shift, const rmn_conv2d_shape *sh,
+                        int relu) {
     rmn_dnnl_state *st = ex->state;
+    const int post = (relu ? POST_RELU : 0) | (scale ? POST_AFFINE : 0);
     rmn_dnnl_entry *e =
-        st ? entry_for(st, RMN_DNNL_CONV_FWD, sh, b != NULL, 0, 0, relu, ex->layout, 0) : NULL;
+        st ? entry_for(st, RMN_DNNL_CONV_FWD, sh, b != NULL, 0, 0, post, ex->layout, 0) : NULL;
     if (e) {
         rmn_dnnl_bind(st, e, F_X, x);
         rmn_dnnl_bind(st, e, F_W, w);
         rmn_dnnl_bind(st, e, F_B, b);
         rmn_dnnl_bind(st, e, F_Y, y);
+        if (scale) {
+            rmn_dnnl_bind(st, e, F_SCALE, scale);
+            rmn_dnnl_bind(st, e, F_SHIFT, shift);
+        }
         if (rmn_dnnl_run(st, e, 0, e->n_step, ex->nthreads) == 0)
             return 0;
     }
@@ -326,14 +359,15 @@ static int conv_forward(const rmn_exec *ex, float *y, const float *x, const floa
 
 void rmn_dnnl_conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
                            const float *b, const rmn_conv2d_shape *sh) {
-    if (conv_forward(ex, y, x, w, b, sh, 0) != 0)
+    if (conv_forward(ex, y, x, w, b, NULL, NULL, sh, 0) != 0)
         rmn_backend_cpu.conv2d_forward(ex, y, x, w, b, sh);
 }
 
-void rmn_dnnl_conv_bias_relu_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
-                                     const float *b, const rmn_conv2d_shape *sh, int relu) {
-    if (conv_forward(ex, y, x, w, b, sh, relu) != 0)
-        rmn_backend_cpu.conv2d_bias_relu_forward(ex, y, x, w, b, sh, relu);
+void rmn_dnnl_conv_affine_relu_forward(const rmn_exec *ex, float *y, const float *x,
+                                       const float *w, const float *b, const float *scale,
+                                       const float *shift, const rmn_conv2d_shape *sh, int relu) {
+    if (conv_forward(ex, y, x, w, b, scale, shift, sh, relu) != 0)
+        rmn_backend_cpu.conv2d_affine_relu_forward(ex, y, x, w, b, scale, shift, sh, relu);
 }
 
 void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,

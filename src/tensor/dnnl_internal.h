@@ -104,8 +104,9 @@ void rmn_dnnl_accumulate(float *y, const float *x, size_t count, int nthreads);
 /* The op entries (dnnl_conv.c, dnnl_bn.c); contracts as in backend.h. */
 void rmn_dnnl_conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
                            const float *b, const rmn_conv2d_shape *sh);
-void rmn_dnnl_conv_bias_relu_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
-                                     const float *b, const rmn_conv2d_shape *sh, int relu);
+void rmn_dnnl_conv_affine_relu_forward(const rmn_exec *ex, float *y, const float *x,
+                                       const float *w, const float *b, const float *scale,
+                                       const float *shift, const rmn_conv2d_shape *sh, int relu);
 void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
                             const float *dy, const float *x, const float *w,
                             const rmn_conv2d_shape *sh);

@@ -289,7 +289,7 @@ const rmn_backend rmn_backend_dnnl = {
     /* the "cpu" fallback (a shape oneDNN refuses) needs the im2col scratch */
     .conv2d_workspace = rmn_gemm_conv2d_workspace,
     .conv2d_forward = rmn_dnnl_conv_forward,
-    .conv2d_bias_relu_forward = rmn_dnnl_conv_bias_relu_forward,
+    .conv2d_affine_relu_forward = rmn_dnnl_conv_affine_relu_forward,
     .conv2d_backward = rmn_dnnl_conv_backward,
     .bn2d_forward_train = rmn_dnnl_bn_forward_train,
     .bn2d_forward_eval = rmn_dnnl_bn_forward_eval,
