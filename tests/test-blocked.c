@@ -316,6 +316,71 @@ static void test_linear(rmn_rng *rng) {
     free(x), free(w), free(b), free(dy);
 }
 
+/* transposed conv on dnnl (as conv passes) against ref: 2x2 s2 with bias and 3x3 s2 p1 with
+ * output padding; gradients added onto preset values, then fresh onto garbage */
+static void convt_case(void *st, int kernel, int pad, int outpad, rmn_rng *rng) {
+    rmn_conv_params cp = {.kh = kernel, .kw = kernel, .stride_h = 2, .stride_w = 2,
+                          .pad_h = pad, .pad_w = pad};
+    rmn_convt2d_shape sh;
+    if (rmn_convt2d_shape_full(&sh, 3, 16, 5, 5, 8, &cp, outpad, outpad) != RMN_OK) {
+        TAP_OK(0, "convt shape: %s", rmn_error_message());
+        return;
+    }
+    const size_t nx = (size_t)3 * 16 * 25, ny = (size_t)3 * 8 * sh.p * sh.q, nw = (size_t)16 * 8 * kernel * kernel;
+    float *x = filled(nx, rng), *w = filled(nw, rng), *b = filled(8, rng), *dy = filled(ny, rng);
+    float *y[2], *dx[3], *dw[3], db[3][8];
+    for (int i = 0; i < 3; ++i) {
+        dx[i] = calloc(nx, sizeof(float)), dw[i] = calloc(nw, sizeof(float));
+        memset(db[i], 0, sizeof db[i]);
+        if (i < 2)
+            y[i] = calloc(ny, sizeof(float));
+    }
+    float *ws = malloc((rmn_backend_dnnl.convt2d_workspace(&sh, 2) + 1) * sizeof(float));
+    const rmn_exec rex = {.nthreads = 2}, dex = {.ws = ws, .nthreads = 2, .state = st};
+    rmn_backend_ref.convt2d_forward(&rex, y[0], x, w, b, &sh);
+    rmn_backend_dnnl.convt2d_forward(&dex, y[1], x, w, b, &sh);
+    for (int i = 0; i < 2; ++i) { /* onto preset gradients: the backward adds */
+        for (size_t j = 0; j < nx; ++j)
+            dx[i][j] = 0.25f;
+        for (size_t j = 0; j < nw; ++j)
+            dw[i][j] = -0.5f;
+    }
+    rmn_backend_ref.convt2d_backward(&rex, dx[0], dw[0], db[0], dy, x, w, &sh);
+    rmn_backend_dnnl.convt2d_backward(&dex, dx[1], dw[1], db[1], dy, x, w, &sh);
+    for (size_t j = 0; j < nx; ++j)
+        dx[2][j] = 3e3f;
+    for (size_t j = 0; j < nw; ++j)
+        dw[2][j] = 3e3f;
+    rmn_exec fex = dex;
+    fex.fresh = RMN_FRESH_DX | RMN_FRESH_DW;
+    rmn_backend_dnnl.convt2d_backward(&fex, dx[2], dw[2], db[2], dy, x, w, &sh);
+    for (size_t j = 0; j < nx; ++j) /* the fresh run lacks the presets */
+        dx[2][j] += 0.25f;
+    for (size_t j = 0; j < nw; ++j)
+        dw[2][j] += -0.5f;
+    const double e = fmax(fmax(rel_err(y[1], y[0], ny), rel_err(dx[1], dx[0], nx)),
+                          fmax(rel_err(dw[1], dw[0], nw), rel_err(db[1], db[0], 8)));
+    const double ef = fmax(fmax(rel_err(dx[2], dx[0], nx), rel_err(dw[2], dw[0], nw)),
+                           rel_err(db[2], db[0], 8));
+    TAP_OK(e < 1e-5 && ef < 1e-5,
+           "conv_transpose2d %dx%d s2 p%d outpad %d on dnnl vs ref: %.1e, fresh outputs %.1e",
+           kernel, kernel, pad, outpad, e, ef);
+    for (int i = 0; i < 3; ++i) {
+        free(dx[i]), free(dw[i]);
+        if (i < 2)
+            free(y[i]);
+    }
+    free(x), free(w), free(b), free(dy), free(ws);
+}
+
+static void test_convt(rmn_rng *rng) {
+    void *st;
+    rmn_backend_dnnl.state_create(&st);
+    convt_case(st, 2, 0, 0, rng);
+    convt_case(st, 3, 1, 1, rng);
+    rmn_backend_dnnl.state_free(st);
+}
+
 static int count_blocked(const rmn_net *net) {
     int k = 0;
     for (int v = 0; v < net->n_values; ++v)
@@ -466,6 +531,7 @@ int main(void) {
     test_bn(&rng);
     test_pool(&rng);
     test_linear(&rng);
+    test_convt(&rng);
     test_plan();
     net_case("resnet18", 16, 1, 1);
     net_case("resmasking_dropout1", 16, 0, 0);

@@ -24,6 +24,8 @@ static unsigned op_bit(const rmn_net *net, const rmn_node *nd) {
         return RMN_FRESH_OP_GAP;
     case RMN_OP_LINEAR:
         return RMN_FRESH_OP_LINEAR;
+    case RMN_OP_CONVT2D:
+        return RMN_FRESH_OP_CONVT2D;
     case RMN_OP_BINARY: {
         const rmn_value *a = &net->values[nd->in[0]], *b = &net->values[nd->in[1]];
         const int same = a->c == b->c && a->h == b->h && a->w == b->w && nd->in[0] != nd->in[1];

@@ -38,6 +38,7 @@
 #define RMN_FRESH_OP_MAXPOOL 16u /* maxpool2d_backward: DX */
 #define RMN_FRESH_OP_GAP 32u     /* gap_backward: DX */
 #define RMN_FRESH_OP_LINEAR 64u  /* linear_backward: DX, DW */
+#define RMN_FRESH_OP_CONVT2D 128u /* convt2d_backward: DX, DW */
 
 typedef struct {
     float *ws;      /* scratch of at least the largest *_workspace answer, 64-byte aligned */

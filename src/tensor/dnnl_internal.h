@@ -116,6 +116,11 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
 int rmn_dnnl_dense_applies(const rmn_conv2d_shape *sh);
 int rmn_dnnl_dense_backward_weights(const rmn_exec *ex, float *dw, float *db, const float *dy,
                                     const float *x, const rmn_conv2d_shape *sh);
+size_t rmn_dnnl_convt_workspace(const rmn_convt2d_shape *sh, int nthreads);
+void rmn_dnnl_convt_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
+                            const float *b, const rmn_convt2d_shape *sh);
+void rmn_dnnl_convt_backward(const rmn_exec *ex, float *dx, float *dw, float *db, const float *dy,
+                             const float *x, const float *w, const rmn_convt2d_shape *sh);
 void rmn_dnnl_linear_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
                              const float *b, int n, int in, int out);
 void rmn_dnnl_linear_backward(const rmn_exec *ex, float *dx, float *dw, float *db,

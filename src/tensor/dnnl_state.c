@@ -285,7 +285,7 @@ const rmn_backend rmn_backend_dnnl = {
     /* relu and binary come from "cpu" (rmn_backend_resolve), which honours fresh there too */
     .fresh_ops = RMN_FRESH_OP_CONV2D | RMN_FRESH_OP_BN2D | RMN_FRESH_OP_RELU |
                  RMN_FRESH_OP_BINARY | RMN_FRESH_OP_MAXPOOL | RMN_FRESH_OP_GAP |
-                 RMN_FRESH_OP_LINEAR,
+                 RMN_FRESH_OP_LINEAR | RMN_FRESH_OP_CONVT2D,
     /* the "cpu" fallback (a shape oneDNN refuses) needs the im2col scratch */
     .conv2d_workspace = rmn_gemm_conv2d_workspace,
     .conv2d_forward = rmn_dnnl_conv_forward,
@@ -301,6 +301,9 @@ const rmn_backend rmn_backend_dnnl = {
     .maxpool2d_backward = rmn_dnnl_maxpool_backward,
     .gap_forward = rmn_dnnl_gap_forward,
     .gap_backward = rmn_dnnl_gap_backward,
+    .convt2d_workspace = rmn_dnnl_convt_workspace,
+    .convt2d_forward = rmn_dnnl_convt_forward,
+    .convt2d_backward = rmn_dnnl_convt_backward,
     .linear_forward = rmn_dnnl_linear_forward,
     .linear_backward = rmn_dnnl_linear_backward,
 };
