@@ -318,17 +318,19 @@ static void test_linear(rmn_rng *rng) {
 
 /* transposed conv on dnnl (as conv passes) against ref: 2x2 s2 with bias and 3x3 s2 p1 with
  * output padding; gradients added onto preset values, then fresh onto garbage */
-static void convt_case(void *st, int kernel, int pad, int outpad, rmn_rng *rng) {
+static void convt_case(void *st, unsigned layout, int kernel, int pad, int outpad, rmn_rng *rng) {
     rmn_conv_params cp = {.kh = kernel, .kw = kernel, .stride_h = 2, .stride_w = 2,
                           .pad_h = pad, .pad_w = pad};
     rmn_convt2d_shape sh;
-    if (rmn_convt2d_shape_full(&sh, 3, 16, 5, 5, 8, &cp, outpad, outpad) != RMN_OK) {
+    if (rmn_convt2d_shape_full(&sh, 3, 16, 5, 5, 16, &cp, outpad, outpad) != RMN_OK) {
         TAP_OK(0, "convt shape: %s", rmn_error_message());
         return;
     }
-    const size_t nx = (size_t)3 * 16 * 25, ny = (size_t)3 * 8 * sh.p * sh.q, nw = (size_t)16 * 8 * kernel * kernel;
-    float *x = filled(nx, rng), *w = filled(nw, rng), *b = filled(8, rng), *dy = filled(ny, rng);
-    float *y[2], *dx[3], *dw[3], db[3][8];
+    const int pq = sh.p * sh.q, bx = (layout & RMN_LAYOUT_X16) != 0, by = (layout & RMN_LAYOUT_Y16) != 0;
+    const size_t nx = (size_t)3 * 16 * 25, ny = (size_t)3 * 16 * pq, nw = (size_t)16 * 16 * kernel * kernel;
+    float *x = filled(nx, rng), *w = filled(nw, rng), *b = filled(16, rng), *dy = filled(ny, rng);
+    float *xb = bx ? to_b16(x, 3, 16, 25) : x, *dyb = by ? to_b16(dy, 3, 16, pq) : dy;
+    float *y[2], *dx[3], *dw[3], db[3][16];
     for (int i = 0; i < 3; ++i) {
         dx[i] = calloc(nx, sizeof(float)), dw[i] = calloc(nw, sizeof(float));
         memset(db[i], 0, sizeof db[i]);
@@ -336,35 +338,48 @@ static void convt_case(void *st, int kernel, int pad, int outpad, rmn_rng *rng) 
             y[i] = calloc(ny, sizeof(float));
     }
     float *ws = malloc((rmn_backend_dnnl.convt2d_workspace(&sh, 2) + 1) * sizeof(float));
-    const rmn_exec rex = {.nthreads = 2}, dex = {.ws = ws, .nthreads = 2, .state = st};
+    const rmn_exec rex = {.nthreads = 2}, dex = {.ws = ws, .nthreads = 2, .state = st, .layout = layout};
     rmn_backend_ref.convt2d_forward(&rex, y[0], x, w, b, &sh);
-    rmn_backend_dnnl.convt2d_forward(&dex, y[1], x, w, b, &sh);
+    rmn_backend_dnnl.convt2d_forward(&dex, y[1], xb, w, b, &sh);
+    if (by)
+        from_b16(y[1], 3, 16, pq);
     for (int i = 0; i < 2; ++i) { /* onto preset gradients: the backward adds */
         for (size_t j = 0; j < nx; ++j)
             dx[i][j] = 0.25f;
         for (size_t j = 0; j < nw; ++j)
             dw[i][j] = -0.5f;
     }
+    if (bx) /* the presets, blocked */
+        rmn_b16_from_plain(dx[1], dx[0], 3, 16, 25);
     rmn_backend_ref.convt2d_backward(&rex, dx[0], dw[0], db[0], dy, x, w, &sh);
-    rmn_backend_dnnl.convt2d_backward(&dex, dx[1], dw[1], db[1], dy, x, w, &sh);
+    rmn_backend_dnnl.convt2d_backward(&dex, dx[1], dw[1], db[1], dyb, xb, w, &sh);
     for (size_t j = 0; j < nx; ++j)
         dx[2][j] = 3e3f;
     for (size_t j = 0; j < nw; ++j)
         dw[2][j] = 3e3f;
     rmn_exec fex = dex;
     fex.fresh = RMN_FRESH_DX | RMN_FRESH_DW;
-    rmn_backend_dnnl.convt2d_backward(&fex, dx[2], dw[2], db[2], dy, x, w, &sh);
+    rmn_backend_dnnl.convt2d_backward(&fex, dx[2], dw[2], db[2], dyb, xb, w, &sh);
+    if (bx) {
+        from_b16(dx[1], 3, 16, 25);
+        from_b16(dx[2], 3, 16, 25);
+    }
     for (size_t j = 0; j < nx; ++j) /* the fresh run lacks the presets */
         dx[2][j] += 0.25f;
     for (size_t j = 0; j < nw; ++j)
         dw[2][j] += -0.5f;
     const double e = fmax(fmax(rel_err(y[1], y[0], ny), rel_err(dx[1], dx[0], nx)),
-                          fmax(rel_err(dw[1], dw[0], nw), rel_err(db[1], db[0], 8)));
+                          fmax(rel_err(dw[1], dw[0], nw), rel_err(db[1], db[0], 16)));
     const double ef = fmax(fmax(rel_err(dx[2], dx[0], nx), rel_err(dw[2], dw[0], nw)),
-                           rel_err(db[2], db[0], 8));
+                           rel_err(db[2], db[0], 16));
     TAP_OK(e < 1e-5 && ef < 1e-5,
-           "conv_transpose2d %dx%d s2 p%d outpad %d on dnnl vs ref: %.1e, fresh outputs %.1e",
-           kernel, kernel, pad, outpad, e, ef);
+           "conv_transpose2d %dx%d s2 p%d outpad %d, x %s, y %s, on dnnl vs ref: %.1e, fresh "
+           "outputs %.1e", kernel, kernel, pad, outpad, bx ? "nChw16c" : "plain",
+           by ? "nChw16c" : "plain", e, ef);
+    if (bx)
+        free(xb);
+    if (by)
+        free(dyb);
     for (int i = 0; i < 3; ++i) {
         free(dx[i]), free(dw[i]);
         if (i < 2)
@@ -376,8 +391,11 @@ static void convt_case(void *st, int kernel, int pad, int outpad, rmn_rng *rng) 
 static void test_convt(rmn_rng *rng) {
     void *st;
     rmn_backend_dnnl.state_create(&st);
-    convt_case(st, 2, 0, 0, rng);
-    convt_case(st, 3, 1, 1, rng);
+    for (unsigned layout = 0; layout <= 3; layout += 3) {
+        convt_case(st, layout, 2, 0, 0, rng);
+        convt_case(st, layout, 3, 1, 1, rng);
+    }
+    convt_case(st, RMN_LAYOUT_Y16, 2, 0, 0, rng);
     rmn_backend_dnnl.state_free(st);
 }
 
@@ -483,14 +501,14 @@ static void net_case(const char *arch, int width, int expect_all_stages, int str
     free(x);
 }
 
-/* The planner keeps a value plain when a reader cannot take nChw16c: here the flatten before
- * the classifier and the channel-broadcast attention products of cbam. */
-static void test_plan(void) {
+/* The planner keeps a value plain when a reader cannot take nChw16c, and the operands of ops
+ * that need one layout agree. */
+static void plan_case(const char *arch) {
     rmn_model_config cfg = {.in_channels = 1, .image_size = 48, .num_classes = 7, .seed = 5,
                             .width = 16};
     rmn_net *net = NULL;
-    if (rmn_model_create("cbam_resnet50", &cfg, &net) != RMN_OK || rmn_net_plan(net, 2) != RMN_OK) {
-        TAP_OK(0, "cbam_resnet50 plans: %s", rmn_error_message());
+    if (rmn_model_create(arch, &cfg, &net) != RMN_OK || rmn_net_plan(net, 2) != RMN_OK) {
+        TAP_OK(0, "%s plans: %s", arch, rmn_error_message());
         rmn_net_free(net);
         return;
     }
@@ -505,9 +523,10 @@ static void test_plan(void) {
             bad += bcast && (a->blocked || b->blocked || bo);
             bad += a->blocked != bo || b->blocked != bo;
         } else if (nd->op == RMN_OP_BN2D || nd->op == RMN_OP_RELU || nd->op == RMN_OP_ACT ||
-                   nd->op == RMN_OP_MAXPOOL2D) {
-            bad += net->values[nd->in[0]].blocked != bo;
-        } else if (nd->op != RMN_OP_CONV2D && nd->op != RMN_OP_GAP) {
+                   nd->op == RMN_OP_MAXPOOL2D || nd->op == RMN_OP_CONCAT) {
+            for (int j = 0; j < nd->n_in; ++j)
+                bad += net->values[nd->in[j]].blocked != bo;
+        } else if (nd->op != RMN_OP_CONV2D && nd->op != RMN_OP_CONVT2D && nd->op != RMN_OP_GAP) {
             bad += bo;
             for (int j = 0; j < nd->n_in; ++j)
                 bad += net->values[nd->in[j]].blocked;
@@ -515,12 +534,20 @@ static void test_plan(void) {
         bad += bo && net->values[nd->out].c % 16 != 0;
     }
     TAP_OK(bad == 0 && nb > 0 && !net->values[0].blocked && !net->values[net->logits].blocked,
-           "cbam_resnet50: %d blocked values, every op's operands in layouts it accepts", nb);
+           "%s: %d blocked values, every op's operands in layouts it accepts", arch, nb);
     setenv("RMN_DNNL_BLOCKED", "0", 1);
     rmn_net_plan(net, 2);
     TAP_OK(count_blocked(net) == 0, "RMN_DNNL_BLOCKED=0 keeps every value plain");
     unsetenv("RMN_DNNL_BLOCKED");
     rmn_net_free(net);
+}
+
+/* cbam (broadcast attention products), densenet (concatenations of 16-channel multiples
+ * and not), resmasking (transposed convs, skip concatenations, softmax) */
+static void test_plan(void) {
+    plan_case("cbam_resnet50");
+    plan_case("densenet121");
+    plan_case("resmasking_dropout1");
 }
 
 int main(void) {

@@ -220,9 +220,10 @@ void rmn_init_tensor(float *w, const rmn_tensor_spec *s, rmn_rng *rng);
 
 /* Decides each value's layout for the net's backend (nn/layout.c): nChw16c where the backend
  * has blocked16, C is a multiple of 16, H * W > 1, and the op that writes the value and every
- * op that reads it accept blocked values (conv, batch norm, activations, max pool, binary ops
- * without broadcasting, GAP as a reader), with the ops whose operands must agree (all but conv
- * and GAP) agreeing; plain NCHW elsewhere (the input, the logits, everything else).
+ * op that reads it accept blocked values (conv, transposed conv, batch norm, activations, max
+ * pool, binary ops without broadcasting, concatenation of multiples of 16 channels, GAP as a
+ * reader), with the ops whose operands must agree (all but the convs and GAP) agreeing; plain
+ * NCHW elsewhere (the input, the logits, everything else).
  * RMN_DNNL_BLOCKED=0 in the environment keeps every value plain. */
 void rmn_net_plan_layouts(rmn_net *net);
 /* The RMN_LAYOUT_* bits of node nd's call: X16 when its first input is blocked, Y16 when its

@@ -1,7 +1,7 @@
 /* layout.c -- which activations the graph keeps in oneDNN's blocked nChw16c layout (see
  * rmn_net_plan_layouts in graph.h). Between blocked layers no reorder runs: conv and batch
  * norm primitives read and write nChw16c directly, the element-wise ops do not care, max pool
- * and GAP have blocked kernels. */
+ * and GAP have blocked kernels; concatenation of whole channel blocks is the same copy. */
 #include "nn/graph.h"
 
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 /* The op reads and writes values of one layout (every input and the output alike). */
 static int coupled(rmn_op op) {
     return op == RMN_OP_BN2D || op == RMN_OP_RELU || op == RMN_OP_ACT || op == RMN_OP_BINARY ||
-           op == RMN_OP_MAXPOOL2D;
+           op == RMN_OP_MAXPOOL2D || op == RMN_OP_CONCAT;
 }
 
 /* Whether node nd accepts blocked values (as reader and, but for GAP, writer). */
@@ -19,7 +19,15 @@ static int accepts(const rmn_net *net, const rmn_node *nd) {
         const rmn_value *a = &net->values[nd->in[0]], *b = &net->values[nd->in[1]];
         return a->c == b->c && a->h == b->h && a->w == b->w;
     }
-    return nd->op == RMN_OP_CONV2D || nd->op == RMN_OP_GAP || coupled(nd->op);
+    if (nd->op == RMN_OP_CONCAT) { /* a sample's channel blocks are contiguous: with every part
+                                      a whole number of blocks, concat copies as in NCHW */
+        for (int j = 0; j < nd->n_in; ++j)
+            if (net->values[nd->in[j]].c % 16 != 0)
+                return 0;
+        return 1;
+    }
+    return nd->op == RMN_OP_CONV2D || nd->op == RMN_OP_CONVT2D || nd->op == RMN_OP_GAP ||
+           coupled(nd->op);
 }
 
 void rmn_net_plan_layouts(rmn_net *net) {

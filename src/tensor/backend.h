@@ -12,9 +12,11 @@
  * Layouts: activations are plain NCHW unless the backend sets blocked16 and the graph asks for
  * oneDNN's nChw16c (aBcd16b: (N, C/16, H, W, 16), C a multiple of 16) through rmn_exec.layout.
  * Only these entries ever get a nonzero layout, and only with the couplings stated: conv2d_*
- * (x and y independently), bn2d_* (x and y alike), relu_* (alike), binary_* without
- * broadcasting (a, b and y alike), maxpool2d_* (alike), gap_* (x only: its (N,C,1,1) output is
- * the same memory in both layouts). A value's gradient has the value's layout. */
+ * and convt2d_* (x and y independently), bn2d_* (x and y alike), relu_* and act_* (alike),
+ * binary_* without broadcasting (a, b and y alike), maxpool2d_* (alike), concat_* (alike, every
+ * channel count a multiple of 16, so that the plain per-sample copy is right), gap_* (x only:
+ * its (N,C,1,1) output is the same memory in both layouts). A value's gradient has the value's
+ * layout. bn2d_relu_* as bn2d_*. */
 #ifndef RMN_TENSOR_BACKEND_H
 #define RMN_TENSOR_BACKEND_H
 

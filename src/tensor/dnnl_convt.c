@@ -2,7 +2,8 @@
  * conv entries: a transposed conv is the backward-data pass of the conv that maps its output
  * back to its input, with the same weight tensor.
  *
- * x:(N,C,H,W) w:(C,K/G,R,S) b:(K) or NULL y:(N,K,P,Q), plain. The conv "c" of this shape maps
+ * x:(N,C,H,W) w:(C,K/G,R,S) b:(K) or NULL y:(N,K,P,Q); x and y plain or nChw16c as
+ * rmn_exec.layout says (c's input is y's space, its output x's). The conv "c" of this shape maps
  * (N,K,P,Q) -> (N,C,H,W) with weights (C,K/G,R,S), stride, padding, dilation and groups alike
  * (output padding only lengthens P, Q; c's floor rounding gives H, W back). Then
  *   y  = c.backward_data(dy := x)             (+ b per channel)
@@ -14,6 +15,17 @@
 #include "tensor/dnnl_internal.h"
 
 #include <string.h>
+
+/* c's layout bits: its x is our y, its y our x */
+static unsigned swapped(unsigned layout) {
+    return (layout & RMN_LAYOUT_X16 ? RMN_LAYOUT_Y16 : 0u) |
+           (layout & RMN_LAYOUT_Y16 ? RMN_LAYOUT_X16 : 0u);
+}
+
+/* Offset of (channel k, position j) in a sample of K channels and PQ positions. */
+static size_t at(int blocked, int k, size_t j, size_t pq) {
+    return blocked ? ((size_t)(k >> 4) * pq + j) * 16 + (size_t)(k & 15) : (size_t)k * pq + j;
+}
 
 static rmn_conv2d_shape as_conv(const rmn_convt2d_shape *t) {
     rmn_conv2d_shape c;
@@ -33,17 +45,16 @@ void rmn_dnnl_convt_forward(const rmn_exec *ex, float *y, const float *x, const 
                             const float *b, const rmn_convt2d_shape *sh) {
     const rmn_conv2d_shape c = as_conv(sh);
     rmn_exec cex = *ex;
-    cex.layout = 0;
+    cex.layout = swapped(ex->layout);
     cex.fresh = RMN_FRESH_DX; /* y is written */
     rmn_dnnl_conv_backward(&cex, y, NULL, NULL, x, NULL, w, &c);
     if (b) {
-        const size_t pq = (size_t)sh->p * sh->q;
-        for (size_t plane = 0; plane < (size_t)sh->n * sh->k; ++plane) {
-            const float v = b[plane % (size_t)sh->k];
-            float *yp = y + plane * pq;
-            for (size_t j = 0; j < pq; ++j)
-                yp[j] += v;
-        }
+        const int by = (ex->layout & RMN_LAYOUT_Y16) != 0;
+        const size_t pq = (size_t)sh->p * sh->q, kpq = (size_t)sh->k * pq;
+        for (int i = 0; i < sh->n; ++i)
+            for (int k = 0; k < sh->k; ++k)
+                for (size_t j = 0; j < pq; ++j)
+                    y[(size_t)i * kpq + at(by, k, j, pq)] += b[k];
     }
 }
 
@@ -52,7 +63,7 @@ void rmn_dnnl_convt_backward(const rmn_exec *ex, float *dx, float *dw, float *db
                              const float *x, const float *w, const rmn_convt2d_shape *sh) {
     const rmn_conv2d_shape c = as_conv(sh);
     rmn_exec cex = *ex;
-    cex.layout = 0;
+    cex.layout = swapped(ex->layout);
     if (dx) {
         const size_t count = (size_t)sh->n * sh->c * sh->h * sh->w;
         const int fresh = (ex->fresh & RMN_FRESH_DX) != 0;
@@ -66,14 +77,13 @@ void rmn_dnnl_convt_backward(const rmn_exec *ex, float *dx, float *dw, float *db
         rmn_dnnl_conv_backward(&cex, NULL, dw, NULL, x, dy, w, &c);
     }
     if (db) {
-        const size_t pq = (size_t)sh->p * sh->q;
+        const int by = (ex->layout & RMN_LAYOUT_Y16) != 0;
+        const size_t pq = (size_t)sh->p * sh->q, kpq = (size_t)sh->k * pq;
         for (int k = 0; k < sh->k; ++k) {
             double sum = 0.0;
-            for (int i = 0; i < sh->n; ++i) {
-                const float *p = dy + ((size_t)i * sh->k + k) * pq;
+            for (int i = 0; i < sh->n; ++i)
                 for (size_t j = 0; j < pq; ++j)
-                    sum += p[j];
-            }
+                    sum += dy[(size_t)i * kpq + at(by, k, j, pq)];
             db[k] = (float)((ex->fresh & RMN_FRESH_DW) ? sum : db[k] + sum);
         }
     }
