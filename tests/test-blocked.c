@@ -1,36 +1,24 @@
-/* test-blocked.c -- activations kept in oneDNN's nChw16c layout between layers.
- * Each op the graph may run on blocked values ("dnnl" conv with every x/y layout mix, batch
- * norm train/eval forward and backward, alone and fused with its ReLU, max pool, GAP) is fed the blocked form of random
- * data and its blocked results, turned back to plain, are compared with the "ref" oracle on
- * the plain data: within 1e-4 relative (max pool and GAP bit-identical). Then whole nets: the
- * layouts the planner picks (which values are blocked and which stay plain), and a training
- * step and an inference of resnet18 (48 profile, width 16: every stage blocked) and of
- * resmasking_dropout1 (plain and blocked values mixed) on "dnnl" against "ref". */
+/* test-blocked.c -- the dnnl backend's fast paths against the "ref" oracle: activations kept
+ * in oneDNN's nChw16c layout between layers, gradients written fresh, fused and rerouted ops.
+ * Each op the graph may run on blocked values (conv with every x/y layout mix, on maps larger
+ * and smaller than its kernel -- the latter's weight gradient by the dense SGEMM path --,
+ * transposed conv, batch norm train/eval forward and backward, alone and fused with its ReLU,
+ * max pool, GAP) is fed the blocked form of random data, and its results, turned back to
+ * plain, are compared with ref on the plain data: within 1e-4 relative (max pool and GAP
+ * bit-identical); backward calls again with fresh outputs onto garbage must give the same.
+ * The linear layer on oneDNN's SGEMM likewise. Then whole nets: the layouts the planner picks,
+ * and a training step and an inference of resnet18 (48 profile, width 16: every stage
+ * blocked) and of resmasking_dropout1 on "dnnl" against "ref". */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "nn/graph.h"
+#include "numeric.h"
 #include "tap.h"
 #include "tensor/blocked16.h"
 #include "tensor/dnnl_backend.h"
-
-static double rel_err(const float *a, const float *b, size_t n) {
-    double m = 0.0, r = 0.0;
-    for (size_t i = 0; i < n; ++i) {
-        m = fmax(m, fabs((double)a[i] - b[i]));
-        r = fmax(r, fabs((double)b[i]));
-    }
-    return m / fmax(r, 1e-30);
-}
-
-static float *filled(size_t n, rmn_rng *rng) {
-    float *p = malloc(n * sizeof(float));
-    for (size_t i = 0; i < n; ++i)
-        p[i] = (float)(2.7 * rmn_rng_uniform(rng) - 1.3);
-    return p;
-}
 
 /* a blocked copy of plain (n, c, hw) */
 static float *to_b16(const float *p, int n, int c, int hw) {
@@ -227,6 +215,14 @@ static void test_bn(rmn_rng *rng) {
            "bn + ReLU fused (training) on nChw16c: y %.1e dx %.1e dgamma %.1e dbeta %.1e", ef[0],
            ef[1], ef[2], ef[3]);
     free(mask), free(dyr);
+    /* fused with the ReLU in eval mode (inference) */
+    rmn_backend_ref.bn2d_forward_eval(&rex, y[0], x, g, bt, rm, rv, n, c, hw, 1e-5);
+    for (size_t i = 0; i < cnt; ++i)
+        y[0][i] = y[0][i] > 0.0f ? y[0][i] : 0.0f;
+    rmn_backend_dnnl.bn2d_relu_forward_eval(&bex, y[1], xb, g, bt, rm, rv, n, c, hw, 1e-5);
+    from_b16(y[1], n, c, hw);
+    TAP_OK(rel_err(y[1], y[0], cnt) < 1e-5, "bn + ReLU fused (eval) on nChw16c: y %.1e",
+           rel_err(y[1], y[0], cnt));
     TAP_OK(rmn_backend_dnnl.state_check(st) == RMN_OK, "no blocked batch norm was refused");
     for (int i = 0; i < 2; ++i)
         free(y[i]), free(dx[i]);

@@ -12,24 +12,9 @@
 #include "core/error.h"
 #include "nn/graph.h"
 #include "optim/sgd.h"
+#include "numeric.h"
 #include "tap.h"
 #include "tensor/dnnl_backend.h"
-
-static double rel_err(const float *a, const float *b, size_t n) {
-    double m = 0.0, r = 0.0;
-    for (size_t i = 0; i < n; ++i) {
-        m = fmax(m, fabs((double)a[i] - b[i]));
-        r = fmax(r, fabs((double)b[i]));
-    }
-    return m / fmax(r, 1e-30);
-}
-
-static float *filled(size_t n, rmn_rng *rng) {
-    float *p = malloc(n * sizeof(float));
-    for (size_t i = 0; i < n; ++i)
-        p[i] = (float)(2.7 * rmn_rng_uniform(rng) - 1.3);
-    return p;
-}
 
 static float *copy(const float *p, size_t n) {
     float *q = malloc(n * sizeof(float));

@@ -10,14 +10,14 @@
 enum {
     P_CONV_F, P_CONV_B, P_CONVT_F, P_CONVT_B, P_BN_FT, P_BN_FE, P_BN_BT, P_BN_BE, P_RELU_F,
     P_RELU_B, P_MAXP_F, P_MAXP_B, P_GAP_F, P_GAP_B, P_LIN_F, P_LIN_B, P_DROP_F, P_DROP_B,
-    P_ACT_F, P_ACT_B, P_AVGP_F, P_AVGP_B, P_BIN_F, P_BIN_B, P_CAT_F, P_CAT_B, P_CONV_BR_F, P_BNR_FT, P_BNR_BT, P_N
+    P_ACT_F, P_ACT_B, P_AVGP_F, P_AVGP_B, P_BIN_F, P_BIN_B, P_CAT_F, P_CAT_B, P_BNR_FE, P_BNR_FT, P_BNR_BT, P_N
 };
 static const char *const names[P_N] = {
     "conv2d_fwd", "conv2d_bwd", "convt2d_fwd", "convt2d_bwd", "bn_fwd_train", "bn_fwd_eval",
     "bn_bwd_train", "bn_bwd_eval", "relu_fwd", "relu_bwd", "maxpool_fwd", "maxpool_bwd",
     "gap_fwd", "gap_bwd", "linear_fwd", "linear_bwd", "dropout_fwd", "dropout_bwd", "act_fwd",
     "act_bwd", "avgpool_fwd", "avgpool_bwd", "binary_fwd", "binary_bwd", "concat_fwd",
-    "concat_bwd", "conv2d_bn_relu_fwd", "bn_relu_fwd_train", "bn_relu_bwd_train"};
+    "concat_bwd", "bn_relu_fwd_eval", "bn_relu_fwd_train", "bn_relu_bwd_train"};
 
 static rmn_backend in;
 static double secs[P_N], flops[P_N];
@@ -46,13 +46,6 @@ static void conv_f(const rmn_exec *ex, float *y, const float *x, const float *w,
     T0;
     in.conv2d_forward(ex, y, x, w, b, sh);
     acc(P_CONV_F, t0, conv_gflop(sh));
-}
-static void conv_br_f(const rmn_exec *ex, float *y, const float *x, const float *w, const float *b,
-                      const float *scale, const float *shift, const rmn_conv2d_shape *sh,
-                      int relu) {
-    T0;
-    in.conv2d_affine_relu_forward(ex, y, x, w, b, scale, shift, sh, relu);
-    acc(P_CONV_BR_F, t0, conv_gflop(sh));
 }
 static void conv_b(const rmn_exec *ex, float *dx, float *dw, float *db, const float *dy,
                    const float *x, const float *w, const rmn_conv2d_shape *sh) {
@@ -200,6 +193,12 @@ static void cat_b(const rmn_exec *ex, float *dx, const float *dy, int n, int cy,
     acc(P_CAT_B, t0, 0);
 }
 
+static void bnr_fe(const rmn_exec *ex, float *y, const float *x, const float *g, const float *b,
+                   const float *rm, const float *rv, int n, int c, int hw, double eps) {
+    T0;
+    in.bn2d_relu_forward_eval(ex, y, x, g, b, rm, rv, n, c, hw, eps);
+    acc(P_BNR_FE, t0, 0);
+}
 static void bnr_ft(const rmn_exec *ex, float *y, uint8_t *mask, float *sm, float *si, float *rm,
                    float *rv, const float *x, const float *g, const float *b, int n, int c,
                    int hw, double mom, double eps) {
@@ -219,7 +218,6 @@ void rmn_bench_prof_wrap(const rmn_backend *inner, rmn_backend *out) {
     rmn_backend_resolve(inner, &in);
     *out = in;
     out->conv2d_forward = conv_f, out->conv2d_backward = conv_b;
-    out->conv2d_affine_relu_forward = conv_br_f;
     out->convt2d_forward = convt_f, out->convt2d_backward = convt_b;
     out->bn2d_forward_train = bn_ft, out->bn2d_forward_eval = bn_fe;
     out->bn2d_backward_train = bn_bt, out->bn2d_backward_eval = bn_be;
@@ -234,6 +232,8 @@ void rmn_bench_prof_wrap(const rmn_backend *inner, rmn_backend *out) {
     out->concat_forward = cat_f, out->concat_backward = cat_b;
     if (in.bn2d_relu_forward_train && in.bn2d_relu_backward_train) /* optional fusion */
         out->bn2d_relu_forward_train = bnr_ft, out->bn2d_relu_backward_train = bnr_bt;
+    if (in.bn2d_relu_forward_eval)
+        out->bn2d_relu_forward_eval = bnr_fe;
 }
 
 void rmn_bench_prof_reset(void) {

@@ -197,8 +197,6 @@ struct rmn_net {
     int max_batch, nthreads;
     void *act_arena;                    /* values, caches and workspace */
     float *ws;
-    int *uses;                          /* per value: the nodes reading it (+1 for the logits) */
-    float *fold;                        /* rmn_net_infer's batch-norm scale (K), then shift (K) */
 
     /* state of the last step */
     int batch, training, loss_ready;

@@ -60,12 +60,11 @@ static rmn_bcast_shape bcast_shape(const rmn_net *net, const rmn_node *nd, int n
     return sh;
 }
 
-/* Whether the training forward may run batch-norm node i and the ReLU after it as one call
- * (the backend has the fusion; the ReLU is the next node and the norm output's only reader). */
-static int relu_fusable(const rmn_net *net, int i) {
+/* Whether batch-norm node i and the ReLU after it may run as one call: the ReLU is the next
+ * node and the norm output's only reader (the backend's entries are checked by the callers). */
+static int relu_follows(const rmn_net *net, int i) {
     const rmn_node *bn = &net->nodes[i];
-    if (!net->ops.bn2d_relu_forward_train || !net->ops.bn2d_relu_backward_train ||
-        i + 1 >= net->n_nodes || net->nodes[i + 1].op != RMN_OP_RELU ||
+    if (bn->op != RMN_OP_BN2D || i + 1 >= net->n_nodes || net->nodes[i + 1].op != RMN_OP_RELU ||
         net->nodes[i + 1].in[0] != bn->out || bn->out == net->logits)
         return 0;
     for (int j = 0; j < net->n_nodes; ++j)
@@ -103,7 +102,10 @@ static size_t lay_out(rmn_net *net, char *base, int max_batch) {
         case RMN_OP_BN2D:
             nd->save_mean = carve(&cv, out->c * sizeof(float));
             nd->save_invstd = carve(&cv, out->c * sizeof(float));
-            nd->relu_mask = relu_fusable(net, i) ? carve(&cv, count) : NULL;
+            nd->relu_mask = net->ops.bn2d_relu_forward_train && net->ops.bn2d_relu_backward_train &&
+                                    relu_follows(net, i)
+                                ? carve(&cv, count)
+                                : NULL;
             break;
         case RMN_OP_MAXPOOL2D:
         case RMN_OP_CHAN_MAX:
@@ -118,20 +120,6 @@ static size_t lay_out(rmn_net *net, char *base, int max_batch) {
         ws = w > ws ? w : ws;
     }
     net->ws = carve(&cv, ws * sizeof(float));
-    /* rmn_net_infer: how many nodes read each value, and one conv's batch-norm scale and shift */
-    net->uses = carve(&cv, (size_t)net->n_values * sizeof(int));
-    size_t max_k = 0;
-    for (int i = 0; i < net->n_nodes; ++i) {
-        const rmn_node *nd = &net->nodes[i];
-        if (base)
-            for (int j = 0; j < nd->n_in; ++j)
-                net->uses[nd->in[j]]++;
-        if (nd->op == RMN_OP_CONV2D && (size_t)net->values[nd->out].c > max_k)
-            max_k = (size_t)net->values[nd->out].c;
-    }
-    if (base)
-        net->uses[net->logits]++; /* the output is read by the caller */
-    net->fold = carve(&cv, 2 * max_k * sizeof(float));
     return cv.used;
 }
 
@@ -363,61 +351,26 @@ int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *
     return RMN_OK;
 }
 
-/* The conv node i with its eval-mode batch norm (node i + 1, the conv output's only user) and
- * that norm's ReLU (node i + 2, the norm output's only user) when they follow: the number of
- * nodes one fused call replaces (1 = none), *relu set when the ReLU is among them. */
-static int fusable(const rmn_net *net, int i, int *relu) {
-    const rmn_node *c = &net->nodes[i];
-    *relu = 0;
-    if (c->op != RMN_OP_CONV2D || i + 1 >= net->n_nodes || net->uses[c->out] != 1)
-        return 1;
-    const rmn_node *bn = &net->nodes[i + 1];
-    if (bn->op != RMN_OP_BN2D || bn->in[0] != c->out)
-        return 1;
-    if (i + 2 < net->n_nodes && net->uses[bn->out] == 1 && net->nodes[i + 2].op == RMN_OP_RELU &&
-        net->nodes[i + 2].in[0] == bn->out) {
-        *relu = 1;
-        return 3;
-    }
-    return 2;
-}
-
-/* scale:(K) = gamma / sqrt(var + eps), shift:(K) = beta - mean * scale: the eval-mode batch
- * norm bn as an affine map of its input, per channel (computed in double). */
-static void bn_affine(const rmn_net *net, const rmn_node *bn, int k, float *scale, float *shift) {
-    const float *P = net->params, *B = net->buffers;
-    const float *gamma = P + bn->w_off, *beta = P + bn->b_off;
-    const float *mean = B + bn->rm_off, *var = B + bn->rv_off;
-    for (int j = 0; j < k; ++j) {
-        const double sc = (double)gamma[j] / sqrt((double)var[j] + bn->eps);
-        scale[j] = (float)sc;
-        shift[j] = (float)(beta[j] - mean[j] * sc);
-    }
-}
-
 int rmn_net_infer(rmn_net *net, const float *x, int n) {
     RMN_TRY(check_forward(net, n, 0, NULL));
     const rmn_exec ex = {.ws = net->ws, .nthreads = net->nthreads, .state = net->backend_state};
     memcpy(net->values[0].data, x, (size_t)n * rmn_value_size(&net->values[0]) * sizeof(float));
-    for (int i = 0; i < net->n_nodes;) {
-        int relu, span = fusable(net, i, &relu);
-        if (span == 1) {
-            run_node(net, &ex, &net->nodes[i], n, 0, NULL);
+    for (int i = 0; i < net->n_nodes; ++i) {
+        rmn_node *nd = &net->nodes[i];
+        if (net->ops.bn2d_relu_forward_eval && relu_follows(net, i)) {
+            /* batch norm + ReLU in one pass into the ReLU's output; the norm's is not written */
+            rmn_exec fex = ex;
+            fex.layout = rmn_net_node_layout(net, nd);
+            const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
+            net->ops.bn2d_relu_forward_eval(&fex, net->values[net->nodes[i + 1].out].data,
+                                            in->data, net->params + nd->w_off,
+                                            net->params + nd->b_off, net->buffers + nd->rm_off,
+                                            net->buffers + nd->rv_off, n, out->c,
+                                            out->h * out->w, nd->eps);
             ++i;
             continue;
         }
-        const rmn_node *conv = &net->nodes[i], *bn = &net->nodes[i + 1];
-        const rmn_conv2d_shape sh = conv_shape(net, conv, n);
-        const rmn_value *vx = &net->values[conv->in[0]], *vy = &net->values[net->nodes[i + span - 1].out];
-        float *scale = net->fold, *shift = net->fold + sh.k;
-        bn_affine(net, bn, sh.k, scale, shift);
-        rmn_exec fex = ex;
-        fex.layout = (vx->blocked ? RMN_LAYOUT_X16 : 0u) | (vy->blocked ? RMN_LAYOUT_Y16 : 0u);
-        net->ops.conv2d_affine_relu_forward(&fex, vy->data, vx->data, net->params + conv->w_off,
-                                            conv->b_off != RMN_NET_NONE ? net->params + conv->b_off
-                                                                        : NULL,
-                                            scale, shift, &sh, relu);
-        i += span;
+        run_node(net, &ex, nd, n, 0, NULL);
     }
     RMN_TRY(backend_check(net));
     net->batch = n;

@@ -84,28 +84,6 @@ static void ref_conv_fwd(const rmn_exec *ex, float *y, const float *x, const flo
     (void)ex;
     rmn_ref_conv2d_forward(y, x, w, b, sh);
 }
-/* y:(N,K,P,Q) = act(y * scale + shift) per channel, in place */
-static void affine_relu(float *y, const float *scale, const float *shift,
-                        const rmn_conv2d_shape *sh, int relu, int nthreads) {
-    (void)nthreads;
-    const size_t pq = (size_t)sh->p * sh->q;
-#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
-    for (long plane = 0; plane < (long)sh->n * sh->k; ++plane) {
-        const int k = (int)(plane % sh->k);
-        float *v = y + (size_t)plane * pq;
-        for (size_t j = 0; j < pq; ++j) {
-            const float t = v[j] * scale[k] + shift[k];
-            v[j] = relu && t < 0.0f ? 0.0f : t;
-        }
-    }
-}
-static void ref_conv_affine_relu_fwd(const rmn_exec *ex, float *y, const float *x, const float *w,
-                                     const float *b, const float *scale, const float *shift,
-                                     const rmn_conv2d_shape *sh, int relu) {
-    rmn_ref_conv2d_forward(y, x, w, b, sh);
-    affine_relu(y, scale, shift, sh, relu, 1);
-    (void)ex;
-}
 static void ref_conv_bwd(const rmn_exec *ex, float *dx, float *dw, float *db, const float *dy,
                          const float *x, const float *w, const rmn_conv2d_shape *sh) {
     (void)ex;
@@ -128,12 +106,6 @@ static void ref_linear_bwd(const rmn_exec *ex, float *dx, float *dw, float *db,
 static void cpu_conv_fwd(const rmn_exec *ex, float *y, const float *x, const float *w,
                          const float *b, const rmn_conv2d_shape *sh) {
     rmn_gemm_conv2d_forward(y, x, w, b, sh, ex->ws, ex->nthreads);
-}
-static void cpu_conv_affine_relu_fwd(const rmn_exec *ex, float *y, const float *x, const float *w,
-                                     const float *b, const float *scale, const float *shift,
-                                     const rmn_conv2d_shape *sh, int relu) {
-    rmn_gemm_conv2d_forward(y, x, w, b, sh, ex->ws, ex->nthreads);
-    affine_relu(y, scale, shift, sh, relu, ex->nthreads);
 }
 static void cpu_maxpool_fwd(const rmn_exec *ex, float *y, int32_t *idx, const float *x,
                             const rmn_pool2d_shape *sh) {
@@ -337,7 +309,6 @@ const rmn_backend rmn_backend_ref = {
     .conv2d_workspace = ref_conv_ws,
     .conv2d_forward = ref_conv_fwd,
     .conv2d_backward = ref_conv_bwd,
-    .conv2d_affine_relu_forward = ref_conv_affine_relu_fwd,
     .maxpool2d_forward = maxpool_fwd,
     .maxpool2d_backward = maxpool_bwd,
     .linear_forward = ref_linear_fwd,
@@ -359,7 +330,6 @@ const rmn_backend rmn_backend_cpu = {
     .conv2d_workspace = rmn_gemm_conv2d_workspace,
     .conv2d_forward = cpu_conv_fwd,
     .conv2d_backward = cpu_conv_bwd,
-    .conv2d_affine_relu_forward = cpu_conv_affine_relu_fwd,
     .maxpool2d_forward = cpu_maxpool_fwd,
     .maxpool2d_backward = cpu_maxpool_bwd,
     .linear_forward = cpu_linear_fwd,
@@ -443,6 +413,5 @@ void rmn_backend_resolve(const rmn_backend *b, rmn_backend *out) {
     RMN_FILL(chan_mean_backward);
     RMN_FILL(chan_max_forward);
     RMN_FILL(chan_max_backward);
-    RMN_FILL(conv2d_affine_relu_forward);
 #undef RMN_FILL
 }

@@ -147,16 +147,8 @@ typedef struct rmn_backend {
     void (*chan_max_backward)(const rmn_exec *ex, float *dx, const float *dy,
                               const int32_t *idx, int n, int c, int hw);
 
-    /* --- inference fusion (rmn_net_infer: a conv with its eval-mode batch norm and ReLU).
-     * y:(N,K,P,Q) = act((conv(x, w) + b) * scale + shift), per output channel k, act = max(0,
-     * .) when relu else identity; b:(K) or NULL, scale, shift:(K) required. */
-    void (*conv2d_affine_relu_forward)(const rmn_exec *ex, float *y, const float *x,
-                                       const float *w, const float *b, const float *scale,
-                                       const float *shift, const rmn_conv2d_shape *sh,
-                                       int relu);
-
-    /* --- training fusion, optional: NULL where a backend has none (rmn_backend_resolve
-     * leaves them so) and the graph then runs batch norm and ReLU apart. Forward: y =
+    /* --- batch norm fused with the ReLU after it, optional: NULL where a backend has none
+     * (rmn_backend_resolve leaves them so) and the graph then runs the two apart. Training: Forward: y =
      * max(0, bn(x)) with bn2d_forward_train's statistics and running updates; mask:(N*C*HW
      * bytes) receives the backend's record of where y > 0. Backward: dy is the gradient of
      * y, dx, dgamma, dbeta accumulate as in bn2d_backward_train. x, y, dx, dy alike in
@@ -171,6 +163,11 @@ typedef struct rmn_backend {
                                      const float *x, const float *gamma,
                                      const float *save_mean, const float *save_invstd, int n,
                                      int c, int hw);
+    /* Inference (rmn_net_infer), optional likewise: y = max(0, bn_eval(x)) in one pass. */
+    void (*bn2d_relu_forward_eval)(const rmn_exec *ex, float *y, const float *x,
+                                   const float *gamma, const float *beta,
+                                   const float *running_mean, const float *running_var, int n,
+                                   int c, int hw, double eps);
 } rmn_backend;
 
 extern const rmn_backend rmn_backend_ref;

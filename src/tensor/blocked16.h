@@ -25,6 +25,13 @@ void rmn_b16_gap_forward(float *y, const float *x, int n, int c, int hw, int nth
 void rmn_b16_gap_backward(float *dx, const float *dy, int n, int c, int hw, int fresh,
                           int nthreads);
 
+/* Offset of channel ch at spatial position pos in one sample of npos positions: nChw16c when
+ * blocked, else plain (ch, pos). */
+static inline size_t rmn_b16_at(int blocked, int ch, size_t pos, size_t npos) {
+    return blocked ? ((size_t)(ch >> 4) * npos + pos) * 16 + (size_t)(ch & 15)
+                   : (size_t)ch * npos + pos;
+}
+
 /* Layout conversion (tests, fallbacks): dst:(N,C/16,HW,16) from src:(N,C,HW), and back. */
 void rmn_b16_from_plain(float *dst, const float *src, int n, int c, int hw);
 void rmn_b16_to_plain(float *dst, const float *src, int n, int c, int hw);

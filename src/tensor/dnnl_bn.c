@@ -47,8 +47,10 @@ static int build(rmn_dnnl_state *st, rmn_dnnl_entry *e, int n, int c, int hw, fl
     if (dnnl_primitive_attr_create(&attr) != dnnl_success)
         return -1;
     dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
-    const int global = e->kind == RMN_DNNL_BN_EVAL || e->kind == RMN_DNNL_BN_BWD_EVAL;
-    const int relu = e->kind == RMN_DNNL_BN_RELU_TRAIN || e->kind == RMN_DNNL_BN_RELU_BWD;
+    const int global = e->kind == RMN_DNNL_BN_EVAL || e->kind == RMN_DNNL_BN_BWD_EVAL ||
+                       e->kind == RMN_DNNL_BN_RELU_EVAL;
+    const int relu = e->kind == RMN_DNNL_BN_RELU_TRAIN || e->kind == RMN_DNNL_BN_RELU_BWD ||
+                     e->kind == RMN_DNNL_BN_RELU_EVAL;
     const int bwd = e->kind == RMN_DNNL_BN_BWD_TRAIN || e->kind == RMN_DNNL_BN_BWD_EVAL ||
                     e->kind == RMN_DNNL_BN_RELU_BWD;
     const unsigned flags = dnnl_use_scale | dnnl_use_shift |
@@ -83,12 +85,12 @@ static int build(rmn_dnnl_state *st, rmn_dnnl_entry *e, int n, int c, int hw, fl
         int args[14] = {DNNL_ARG_SRC,   s[S_X],     DNNL_ARG_DST,      s[S_Y],
                         DNNL_ARG_SCALE, s[S_SCALE], DNNL_ARG_SHIFT,    s[S_SHIFT],
                         DNNL_ARG_MEAN,  s[S_MEAN],  DNNL_ARG_VARIANCE, s[S_VAR]};
-        if (relu) {
+        if (relu && !global) { /* inference needs no mask */
             args[12] = DNNL_ARG_WORKSPACE;
             args[13] = e->aux = workspace_slot(st, e, pd, (size_t)n * c * hw);
             ok = e->aux >= 0;
         }
-        ok = ok && rmn_dnnl_step_add(st, e, pd, args, relu ? 7 : 6) == 0;
+        ok = ok && rmn_dnnl_step_add(st, e, pd, args, relu && !global ? 7 : 6) == 0;
     } else if (ok) {
         /* a fresh dx is written in place, else in the arena and added by accumulate() */
         s[S_DX] = e->key[K_FRESH] & RMN_FRESH_DX ? rmn_dnnl_slot_user(st, e, &data)
@@ -156,15 +158,20 @@ static void update_stats(rmn_dnnl_state *st, rmn_dnnl_entry *e, float *sm, float
     }
 }
 
-void rmn_dnnl_bn_forward_train(const rmn_exec *ex, float *y, float *sm, float *si, float *rm,
-                               float *rv, const float *x, const float *g, const float *b,
-                               int n, int c, int hw, double momentum, double eps) {
+/* Training forward, plain or (mask non-NULL) fused with the ReLU after it: y = [relu](bn(x)),
+ * mask = oneDNN's workspace (its bit mask of y > 0). */
+static void forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *sm, float *si,
+                          float *rm, float *rv, const float *x, const float *g, const float *b,
+                          int n, int c, int hw, double momentum, double eps) {
     rmn_dnnl_state *st = ex->state;
-    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_TRAIN, n, c, hw, eps, ex->layout, 0);
+    rmn_dnnl_entry *e = entry_for(st, mask ? RMN_DNNL_BN_RELU_TRAIN : RMN_DNNL_BN_TRAIN, n, c,
+                                  hw, eps, ex->layout, 0);
     if (e) {
-        const float *bind[4] = {x, y, g, b};
+        const void *bind[4] = {x, y, g, b};
         for (int i = 0; i < 4; ++i)
             rmn_dnnl_bind(st, e, i, bind[i]);
+        if (mask)
+            rmn_dnnl_bind(st, e, e->aux, mask);
         if (rmn_dnnl_run(st, e, 0, e->n_step, ex->nthreads) == 0) {
             update_stats(st, e, sm, si, rm, rv, n, c, hw, momentum, eps);
             return;
@@ -172,15 +179,32 @@ void rmn_dnnl_bn_forward_train(const rmn_exec *ex, float *y, float *sm, float *s
     }
     if (st)
         st->stats.fallbacks++;
-    if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm"))
+    if (mask) /* the plain kernels have no fused form: an error, never a silent result */
+        rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16, "fused batch norm + ReLU");
+    else if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm"))
         rmn_backend_ref.bn2d_forward_train(ex, y, sm, si, rm, rv, x, g, b, n, c, hw, momentum, eps);
 }
 
-void rmn_dnnl_bn_forward_eval(const rmn_exec *ex, float *y, const float *x, const float *g,
-                              const float *b, const float *rm, const float *rv, int n, int c,
-                              int hw, double eps) {
+void rmn_dnnl_bn_forward_train(const rmn_exec *ex, float *y, float *sm, float *si, float *rm,
+                               float *rv, const float *x, const float *g, const float *b,
+                               int n, int c, int hw, double momentum, double eps) {
+    forward_train(ex, y, NULL, sm, si, rm, rv, x, g, b, n, c, hw, momentum, eps);
+}
+
+void rmn_dnnl_bn_relu_forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *sm,
+                                    float *si, float *rm, float *rv, const float *x,
+                                    const float *g, const float *b, int n, int c, int hw,
+                                    double momentum, double eps) {
+    forward_train(ex, y, mask, sm, si, rm, rv, x, g, b, n, c, hw, momentum, eps);
+}
+
+/* Eval forward, with (relu) or without the ReLU after it. */
+static void forward_eval(const rmn_exec *ex, int relu, float *y, const float *x, const float *g,
+                         const float *b, const float *rm, const float *rv, int n, int c, int hw,
+                         double eps) {
     rmn_dnnl_state *st = ex->state;
-    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_EVAL, n, c, hw, eps, ex->layout, 0);
+    rmn_dnnl_entry *e = entry_for(st, relu ? RMN_DNNL_BN_RELU_EVAL : RMN_DNNL_BN_EVAL, n, c, hw,
+                                  eps, ex->layout, 0);
     if (e) {
         const float *bind[6] = {x, y, g, b, rm, rv};
         for (int i = 0; i < 6; ++i)
@@ -190,30 +214,24 @@ void rmn_dnnl_bn_forward_eval(const rmn_exec *ex, float *y, const float *x, cons
     }
     if (st)
         st->stats.fallbacks++;
-    if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm"))
+    if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm")) {
         rmn_backend_ref.bn2d_forward_eval(ex, y, x, g, b, rm, rv, n, c, hw, eps);
+        if (relu)
+            rmn_backend_cpu.relu_forward(ex, y, y, (size_t)n * c * hw);
+    }
 }
 
-/* y = relu(bn(x)) in training mode, mask = oneDNN's workspace (its bit mask of y > 0). */
-void rmn_dnnl_bn_relu_forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *sm,
-                                    float *si, float *rm, float *rv, const float *x,
-                                    const float *g, const float *b, int n, int c, int hw,
-                                    double momentum, double eps) {
-    rmn_dnnl_state *st = ex->state;
-    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_RELU_TRAIN, n, c, hw, eps, ex->layout, 0);
-    if (e) {
-        const void *bind[4] = {x, y, g, b};
-        for (int i = 0; i < 4; ++i)
-            rmn_dnnl_bind(st, e, i, bind[i]);
-        rmn_dnnl_bind(st, e, e->aux, mask);
-        if (rmn_dnnl_run(st, e, 0, e->n_step, ex->nthreads) == 0) {
-            update_stats(st, e, sm, si, rm, rv, n, c, hw, momentum, eps);
-            return;
-        }
-    }
-    if (st)
-        st->stats.fallbacks++;
-    rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16, "fused batch norm + ReLU");
+void rmn_dnnl_bn_forward_eval(const rmn_exec *ex, float *y, const float *x, const float *g,
+                              const float *b, const float *rm, const float *rv, int n, int c,
+                              int hw, double eps) {
+    forward_eval(ex, 0, y, x, g, b, rm, rv, n, c, hw, eps);
+}
+
+/* y = relu(bn_eval(x)) */
+void rmn_dnnl_bn_relu_forward_eval(const rmn_exec *ex, float *y, const float *x, const float *g,
+                                   const float *b, const float *rm, const float *rv, int n, int c,
+                                   int hw, double eps) {
+    forward_eval(ex, 1, y, x, g, b, rm, rv, n, c, hw, eps);
 }
 
 /* Hands the backward's results to dx, dg, db (each may be NULL): a fresh dx was written in

@@ -14,18 +14,17 @@
 #include <string.h>
 
 enum { K_N, K_C, K_H, K_W, K_K, K_R, K_S, K_SH, K_SW, K_PH, K_PW, K_P, K_Q, K_DH, K_DW, K_G,
-       K_BIAS, K_DX, K_DWT, K_WG, K_RELU, K_LAYOUT, K_FRESH, K_LEN };
+       K_BIAS, K_DX, K_DWT, K_WG, K_LAYOUT, K_FRESH, K_LEN };
 
 static int dflt(int v) { return v > 0 ? v : 1; }
 
-enum { POST_RELU = 1, POST_AFFINE = 2 }; /* the forward's post-ops (key field K_RELU) */
 
-static void make_key(int *key, const rmn_conv2d_shape *sh, int bias, int dx, int dw, int wg, int relu,
+static void make_key(int *key, const rmn_conv2d_shape *sh, int bias, int dx, int dw, int wg,
                      unsigned layout, unsigned fresh) {
     const int v[K_LEN] = {sh->n, sh->c, sh->h, sh->w, sh->k, sh->r, sh->s, sh->stride_h,
                           sh->stride_w, sh->pad_h, sh->pad_w, sh->p, sh->q, dflt(sh->dil_h),
-                          dflt(sh->dil_w), dflt(sh->groups), bias, dx, dw, wg, relu,
-                          (int)layout, (int)fresh};
+                          dflt(sh->dil_w), dflt(sh->groups), bias, dx, dw, wg, (int)layout,
+                          (int)fresh};
     memcpy(key, v, sizeof v);
 }
 
@@ -60,34 +59,12 @@ static void conv_mds_init(conv_mds *m, const rmn_conv2d_shape *sh, unsigned layo
     m->pad_r[1] = (sh->q - 1) * sh->stride_w + (sh->s - 1) * dw + 1 - sh->w - sh->pad_w;
 }
 
-/* Attributes: a user scratchpad; post-ops per the K_RELU key field (bit 0: ReLU, bit 1: a
- * per-channel affine y * scale + shift before it, as two binary post-ops whose second
- * operands are (1, K, 1, 1) tensors). */
-static dnnl_primitive_attr_t user_scratch_attr(int post, int k) {
+/* Attributes: a user scratchpad (the state's arena). */
+static dnnl_primitive_attr_t user_scratch_attr(void) {
     dnnl_primitive_attr_t attr = NULL;
     if (dnnl_primitive_attr_create(&attr) != dnnl_success)
         return NULL;
     dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
-    if (post) {
-        dnnl_post_ops_t po = NULL;
-        dnnl_memory_desc_t chan;
-        const int cd[4] = {1, k, 1, 1};
-        rmn_dnnl_md(&chan, 4, cd, dnnl_nchw);
-        int ok = dnnl_post_ops_create(&po) == dnnl_success;
-        if (ok && (post & POST_AFFINE))
-            ok = dnnl_post_ops_append_binary(po, dnnl_binary_mul, &chan) == dnnl_success &&
-                 dnnl_post_ops_append_binary(po, dnnl_binary_add, &chan) == dnnl_success;
-        if (ok && (post & POST_RELU))
-            ok = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f) ==
-                 dnnl_success;
-        ok = ok && dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success;
-        if (po)
-            dnnl_post_ops_destroy(po);
-        if (!ok) {
-            dnnl_primitive_attr_destroy(attr);
-            return NULL;
-        }
-    }
     return attr;
 }
 
@@ -144,13 +121,13 @@ static int staged(rmn_dnnl_state *st, rmn_dnnl_entry *e, int user, const dnnl_me
 
 #define QMD(pd, q) dnnl_primitive_desc_query_md((pd), (q), 0)
 
-enum { F_X, F_W, F_B, F_Y, F_SCALE, F_SHIFT }; /* user slots of a forward entry, in order */
+enum { F_X, F_W, F_B, F_Y }; /* user slots of a forward entry, in this order */
 
 static int build_fwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_shape *sh,
                      int bias) {
     conv_mds m;
     conv_mds_init(&m, sh, (unsigned)e->key[K_LAYOUT]);
-    dnnl_primitive_attr_t attr = user_scratch_attr(e->key[K_RELU], sh->k);
+    dnnl_primitive_attr_t attr = user_scratch_attr();
     if (!attr)
         return -1;
     const dnnl_alg_kind_t alg = pass_alg(sh, 0, e->key[K_WG]);
@@ -164,29 +141,15 @@ static int build_fwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
     int ok = 1;
     const int ux = rmn_dnnl_slot_user(st, e, &m.x), uw = rmn_dnnl_slot_user(st, e, &m.w);
     const int ub = rmn_dnnl_slot_user(st, e, &m.b), uy = rmn_dnnl_slot_user(st, e, &m.y);
-    const int affine = (e->key[K_RELU] & POST_AFFINE) != 0;
-    dnnl_memory_desc_t chan;
-    const int cd[4] = {1, sh->k, 1, 1};
-    rmn_dnnl_md(&chan, 4, cd, dnnl_nchw);
-    const int us = affine ? rmn_dnnl_slot_user(st, e, &chan) : F_SCALE;
-    const int ut = affine ? rmn_dnnl_slot_user(st, e, &chan) : F_SHIFT;
-    if (ux != F_X || uw != F_W || ub != F_B || uy != F_Y || us != F_SCALE || ut != F_SHIFT)
+    if (ux != F_X || uw != F_W || ub != F_B || uy != F_Y)
         ok = 0;
     const int sx = ok ? staged(st, e, ux, QMD(pd, dnnl_query_src_md), &ok) : -1;
     const int sw = ok ? staged(st, e, uw, QMD(pd, dnnl_query_weights_md), &ok) : -1;
     const dnnl_memory_desc_t *ymd = QMD(pd, dnnl_query_dst_md);
     const int sy = !ok ? -1 : dnnl_memory_desc_equal(ymd, &m.y) ? uy : rmn_dnnl_slot_arena(st, e, ymd);
     if (ok && sy >= 0) {
-        int args[12] = {DNNL_ARG_SRC, sx, DNNL_ARG_WEIGHTS, sw, DNNL_ARG_DST, sy};
-        int na = 3;
-        if (bias)
-            args[2 * na] = DNNL_ARG_BIAS, args[2 * na + 1] = ub, ++na;
-        if (affine) {
-            args[2 * na] = DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1;
-            args[2 * na + 1] = us, ++na;
-            args[2 * na] = DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1;
-            args[2 * na + 1] = ut, ++na;
-        }
+        int args[8] = {DNNL_ARG_SRC, sx, DNNL_ARG_WEIGHTS, sw, DNNL_ARG_DST, sy, DNNL_ARG_BIAS, ub};
+        const int na = bias ? 4 : 3;
         ok = rmn_dnnl_step_add(st, e, pd, args, na) == 0;
         if (ok && sy != uy)
             ok = rmn_dnnl_reorder_add(st, e, sy, uy, 0) == 0;
@@ -255,7 +218,7 @@ static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
                      int bias, int want_dx, int want_dw) {
     conv_mds m;
     conv_mds_init(&m, sh, (unsigned)e->key[K_LAYOUT]);
-    dnnl_primitive_attr_t attr = user_scratch_attr(0, sh->k);
+    dnnl_primitive_attr_t attr = user_scratch_attr();
     if (!attr)
         return -1;
     const int fresh_dx = (e->key[K_FRESH] & RMN_FRESH_DX) != 0;
@@ -311,10 +274,9 @@ static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
 
 /* The cached entry for this call, built on first use; NULL when oneDNN refused it. */
 static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, const rmn_conv2d_shape *sh,
-                                 int bias, int dx, int dw, int relu, unsigned layout,
-                                 unsigned fresh) {
+                                 int bias, int dx, int dw, unsigned layout, unsigned fresh) {
     int key[K_LEN];
-    make_key(key, sh, bias, dx, dw, st->winograd, relu, layout, fresh);
+    make_key(key, sh, bias, dx, dw, st->winograd, layout, fresh);
     rmn_dnnl_entry *e = rmn_dnnl_find(st, kind, key, K_LEN);
     if (!e) {
         e = rmn_dnnl_add(st, kind, key, K_LEN);
@@ -331,24 +293,18 @@ static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, const rmn_conv2d_
     return e->failed ? NULL : e;
 }
 
-/* The forward entry (with a ReLU post-op when relu), run on the caller's buffers; 0 when it
- * ran, -1 when the caller must fall back to "cpu". */
+/* The forward entry, run on the caller's buffers; 0 when it ran, -1 when the caller must fall
+ * back to "cpu" (plain layouts only). */
 static int conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w, const float *b,
-                        const float *scale, const float *shift, const rmn_conv2d_shape *sh,
-                        int relu) {
+                        const rmn_conv2d_shape *sh) {
     rmn_dnnl_state *st = ex->state;
-    const int post = (relu ? POST_RELU : 0) | (scale ? POST_AFFINE : 0);
     rmn_dnnl_entry *e =
-        st ? entry_for(st, RMN_DNNL_CONV_FWD, sh, b != NULL, 0, 0, post, ex->layout, 0) : NULL;
+        st ? entry_for(st, RMN_DNNL_CONV_FWD, sh, b != NULL, 0, 0, ex->layout, 0) : NULL;
     if (e) {
         rmn_dnnl_bind(st, e, F_X, x);
         rmn_dnnl_bind(st, e, F_W, w);
         rmn_dnnl_bind(st, e, F_B, b);
         rmn_dnnl_bind(st, e, F_Y, y);
-        if (scale) {
-            rmn_dnnl_bind(st, e, F_SCALE, scale);
-            rmn_dnnl_bind(st, e, F_SHIFT, shift);
-        }
         if (rmn_dnnl_run(st, e, 0, e->n_step, ex->nthreads) == 0)
             return 0;
     }
@@ -359,15 +315,8 @@ static int conv_forward(const rmn_exec *ex, float *y, const float *x, const floa
 
 void rmn_dnnl_conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
                            const float *b, const rmn_conv2d_shape *sh) {
-    if (conv_forward(ex, y, x, w, b, NULL, NULL, sh, 0) != 0)
+    if (conv_forward(ex, y, x, w, b, sh) != 0)
         rmn_backend_cpu.conv2d_forward(ex, y, x, w, b, sh);
-}
-
-void rmn_dnnl_conv_affine_relu_forward(const rmn_exec *ex, float *y, const float *x,
-                                       const float *w, const float *b, const float *scale,
-                                       const float *shift, const rmn_conv2d_shape *sh, int relu) {
-    if (conv_forward(ex, y, x, w, b, scale, shift, sh, relu) != 0)
-        rmn_backend_cpu.conv2d_affine_relu_forward(ex, y, x, w, b, scale, shift, sh, relu);
 }
 
 void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
@@ -385,7 +334,7 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
             return;
     }
     rmn_dnnl_entry *e =
-        st ? entry_for(st, RMN_DNNL_CONV_BWD, sh, db != NULL, dx != NULL, dw != NULL, 0, ex->layout,
+        st ? entry_for(st, RMN_DNNL_CONV_BWD, sh, db != NULL, dx != NULL, dw != NULL, ex->layout,
                        ex->fresh & (RMN_FRESH_DX | RMN_FRESH_DW))
            : NULL;
     if (e) {

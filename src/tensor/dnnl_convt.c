@@ -12,6 +12,7 @@
  *   db = sums of dy over N, P, Q.
  * The "cpu" version (im2col + OpenBLAS) runs these at ~23 GFLOP/s here; oneDNN's conv kernels
  * at ~200. */
+#include "tensor/blocked16.h"
 #include "tensor/dnnl_internal.h"
 
 #include <string.h>
@@ -22,10 +23,6 @@ static unsigned swapped(unsigned layout) {
            (layout & RMN_LAYOUT_Y16 ? RMN_LAYOUT_X16 : 0u);
 }
 
-/* Offset of (channel k, position j) in a sample of K channels and PQ positions. */
-static size_t at(int blocked, int k, size_t j, size_t pq) {
-    return blocked ? ((size_t)(k >> 4) * pq + j) * 16 + (size_t)(k & 15) : (size_t)k * pq + j;
-}
 
 static rmn_conv2d_shape as_conv(const rmn_convt2d_shape *t) {
     rmn_conv2d_shape c;
@@ -54,7 +51,7 @@ void rmn_dnnl_convt_forward(const rmn_exec *ex, float *y, const float *x, const 
         for (int i = 0; i < sh->n; ++i)
             for (int k = 0; k < sh->k; ++k)
                 for (size_t j = 0; j < pq; ++j)
-                    y[(size_t)i * kpq + at(by, k, j, pq)] += b[k];
+                    y[(size_t)i * kpq + rmn_b16_at(by, k, j, pq)] += b[k];
     }
 }
 
@@ -83,7 +80,7 @@ void rmn_dnnl_convt_backward(const rmn_exec *ex, float *dx, float *dw, float *db
             double sum = 0.0;
             for (int i = 0; i < sh->n; ++i)
                 for (size_t j = 0; j < pq; ++j)
-                    sum += dy[(size_t)i * kpq + at(by, k, j, pq)];
+                    sum += dy[(size_t)i * kpq + rmn_b16_at(by, k, j, pq)];
             db[k] = (float)((ex->fresh & RMN_FRESH_DW) ? sum : db[k] + sum);
         }
     }

@@ -12,6 +12,7 @@
  * backward-data kernels do well there and stay. dWd is kept transposed, dWd^T:(K*P*Q,
  * C*H*W), its columns in the activations' layout (plain NCHW or nChw16c, a permutation of the
  * C*H*W axis), so no activation is reordered; it lives in the state's arena. */
+#include "tensor/blocked16.h"
 #include "tensor/dnnl_internal.h"
 
 #include <string.h>
@@ -26,10 +27,6 @@ int rmn_dnnl_dense_applies(const rmn_conv2d_shape *sh) {
            sh->r * sh->s > 1 && sh->h * sh->w < sh->r * sh->s && elems <= RMN_DENSE_MAX_ELEMS;
 }
 
-/* Position of channel ch at spatial position pos of a sample: plain (ch, pos) or nChw16c. */
-static inline size_t at(int blocked, int ch, int pos, int npos) {
-    return blocked ? (((size_t)(ch >> 4) * npos + pos) << 4) + (ch & 15) : (size_t)ch * npos + pos;
-}
 
 /* The cache entry that reserves room for dWd^T; NULL when the arena cannot grow. */
 static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, const rmn_conv2d_shape *sh) {
@@ -64,7 +61,7 @@ static void gather(float *dw, const float *dwdt, const rmn_conv2d_shape *sh, int
                 const int s = hw % sh->w - (pq % sh->q) * sh->stride_w + sh->pad_w;
                 if (r < 0 || r >= sh->r || s < 0 || s >= sh->s)
                     continue;
-                const float *row = dwdt + at(by, k, pq, PQ) * CHW;
+                const float *row = dwdt + rmn_b16_at(by, k, pq, PQ) * CHW;
                 float *d = dwk + r * sh->s + s;
                 if (bx) /* channel c at ((c/16) HW + hw) 16 + c%16 */
                     for (int cb = 0; cb < C / 16; ++cb) {
@@ -104,7 +101,7 @@ int rmn_dnnl_dense_backward_weights(const rmn_exec *ex, float *dw, float *db, co
             double sum = 0.0;
             for (int i = 0; i < sh->n; ++i)
                 for (int j = 0; j < pq; ++j)
-                    sum += dy[(size_t)i * kpq + at(by, k, j, pq)];
+                    sum += dy[(size_t)i * kpq + rmn_b16_at(by, k, j, pq)];
             db[k] = (float)(fresh ? sum : db[k] + sum);
         }
     return 0;

@@ -26,6 +26,7 @@ typedef enum {
     RMN_DNNL_BN_BWD_EVAL,
     RMN_DNNL_BN_RELU_TRAIN,
     RMN_DNNL_BN_RELU_BWD,
+    RMN_DNNL_BN_RELU_EVAL,
     RMN_DNNL_DENSE
 } rmn_dnnl_kind;
 
@@ -104,9 +105,6 @@ void rmn_dnnl_accumulate(float *y, const float *x, size_t count, int nthreads);
 /* The op entries (dnnl_conv.c, dnnl_bn.c); contracts as in backend.h. */
 void rmn_dnnl_conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
                            const float *b, const rmn_conv2d_shape *sh);
-void rmn_dnnl_conv_affine_relu_forward(const rmn_exec *ex, float *y, const float *x,
-                                       const float *w, const float *b, const float *scale,
-                                       const float *shift, const rmn_conv2d_shape *sh, int relu);
 void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
                             const float *dy, const float *x, const float *w,
                             const rmn_conv2d_shape *sh);
@@ -149,6 +147,9 @@ void rmn_dnnl_bn_relu_backward_train(const rmn_exec *ex, float *dx, float *dg, f
                                      const float *dy, const uint8_t *mask, const float *x,
                                      const float *g, const float *sm, const float *si, int n,
                                      int c, int hw);
+void rmn_dnnl_bn_relu_forward_eval(const rmn_exec *ex, float *y, const float *x, const float *g,
+                                   const float *b, const float *rm, const float *rv, int n, int c,
+                                   int hw, double eps);
 void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *db,
                                const float *dy, const float *x, const float *g,
                                const float *rm, const float *rv, int n, int c, int hw,

@@ -14,6 +14,30 @@
 
 static size_t round64(size_t b) { return (b + 63) & ~(size_t)63; }
 
+/* oneDNN's OpenMP kernels use omp_get_max_threads(): set it to nthreads around a call and
+ * give back the previous value. */
+static int threads_enter(int nthreads) {
+#ifdef _OPENMP
+    const int prev = omp_get_max_threads();
+    if (nthreads > 0 && nthreads != prev)
+        omp_set_num_threads(nthreads);
+    return prev;
+#else
+    (void)nthreads;
+    return 1;
+#endif
+}
+
+static void threads_leave(int nthreads, int prev) {
+#ifdef _OPENMP
+    if (nthreads > 0 && nthreads != prev)
+        omp_set_num_threads(prev);
+#else
+    (void)nthreads;
+    (void)prev;
+#endif
+}
+
 rmn_dnnl_entry *rmn_dnnl_find(rmn_dnnl_state *st, int kind, const int *key, int nkey) {
     for (rmn_dnnl_entry *e = st->head; e; e = e->next)
         if (e->kind == kind && memcmp(e->key, key, (size_t)nkey * sizeof(int)) == 0)
@@ -142,13 +166,7 @@ int rmn_dnnl_run(rmn_dnnl_state *st, rmn_dnnl_entry *e, int from, int to, int nt
     for (int i = 0; i < e->n_mem; ++i)
         if (e->off[i] != (size_t)-1)
             dnnl_memory_set_data_handle(e->mem[i], st->arena + e->off[i]);
-#ifdef _OPENMP
-    const int prev = omp_get_max_threads();
-    if (nthreads > 0 && nthreads != prev)
-        omp_set_num_threads(nthreads);
-#else
-    (void)nthreads;
-#endif
+    const int prev = threads_enter(nthreads);
     int rc = RMN_OK;
     for (int i = from; i < to && rc == RMN_OK; ++i) {
         const rmn_dnnl_step *s = &e->step[i];
@@ -161,10 +179,7 @@ int rmn_dnnl_run(rmn_dnnl_state *st, rmn_dnnl_entry *e, int from, int to, int nt
     }
     if (dnnl_stream_wait(st->strm) != dnnl_success)
         rc = RMN_EINTERNAL;
-#ifdef _OPENMP
-    if (nthreads > 0 && nthreads != prev)
-        omp_set_num_threads(prev);
-#endif
+    threads_leave(nthreads, prev);
     return rc;
 }
 
@@ -230,18 +245,9 @@ static int state_create(void **out) {
 
 int rmn_dnnl_sgemm(char ta, char tb, int m, int n, int k, const float *a, int lda, const float *b,
                    int ldb, float beta, float *c, int ldc, int nthreads) {
-#ifdef _OPENMP
-    const int prev = omp_get_max_threads();
-    if (nthreads > 0 && nthreads != prev)
-        omp_set_num_threads(nthreads);
-#else
-    (void)nthreads;
-#endif
+    const int prev = threads_enter(nthreads);
     const dnnl_status_t s = dnnl_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
-#ifdef _OPENMP
-    if (nthreads > 0 && nthreads != prev)
-        omp_set_num_threads(prev);
-#endif
+    threads_leave(nthreads, prev);
     return s == dnnl_success ? 0 : -1;
 }
 
@@ -289,7 +295,6 @@ const rmn_backend rmn_backend_dnnl = {
     /* the "cpu" fallback (a shape oneDNN refuses) needs the im2col scratch */
     .conv2d_workspace = rmn_gemm_conv2d_workspace,
     .conv2d_forward = rmn_dnnl_conv_forward,
-    .conv2d_affine_relu_forward = rmn_dnnl_conv_affine_relu_forward,
     .conv2d_backward = rmn_dnnl_conv_backward,
     .bn2d_forward_train = rmn_dnnl_bn_forward_train,
     .bn2d_forward_eval = rmn_dnnl_bn_forward_eval,
@@ -297,6 +302,7 @@ const rmn_backend rmn_backend_dnnl = {
     .bn2d_backward_eval = rmn_dnnl_bn_backward_eval,
     .bn2d_relu_forward_train = rmn_dnnl_bn_relu_forward_train,
     .bn2d_relu_backward_train = rmn_dnnl_bn_relu_backward_train,
+    .bn2d_relu_forward_eval = rmn_dnnl_bn_relu_forward_eval,
     .maxpool2d_forward = rmn_dnnl_maxpool_forward,
     .maxpool2d_backward = rmn_dnnl_maxpool_backward,
     .gap_forward = rmn_dnnl_gap_forward,
