@@ -395,6 +395,33 @@ static void test_convt(rmn_rng *rng) {
     rmn_backend_dnnl.state_free(st);
 }
 
+/* the fused residual add + ReLU against ref add then ReLU: y bit-identical; da added to
+ * presets, db written fresh over garbage */
+static void test_add_relu(rmn_rng *rng) {
+    const size_t cnt = 3 * 5 * 7 * 6;
+    float *a = filled(cnt, rng), *b = filled(cnt, rng), *dy = filled(cnt, rng);
+    float *s = malloc(cnt * sizeof(float)), *y[2] = {malloc(cnt * sizeof(float)), malloc(cnt * sizeof(float))};
+    float *da[2] = {malloc(cnt * sizeof(float)), malloc(cnt * sizeof(float))};
+    float *db[2] = {calloc(cnt, sizeof(float)), malloc(cnt * sizeof(float))};
+    float *ds = calloc(cnt, sizeof(float));
+    for (size_t i = 0; i < cnt; ++i)
+        da[0][i] = da[1][i] = 0.5f, db[1][i] = 7e2f;
+    rmn_bcast_shape sh;
+    rmn_bcast_shape_init(&sh, 3, 5, 7, 6, 5, 7, 6);
+    rmn_ref_binary_forward(s, a, b, &sh, RMN_BINARY_ADD);
+    rmn_ref_relu_forward(y[0], s, cnt);
+    rmn_ref_relu_backward(ds, dy, s, cnt);
+    rmn_ref_binary_backward(da[0], db[0], ds, a, b, &sh, RMN_BINARY_ADD);
+    rmn_cpu_add_relu_forward(y[1], a, b, cnt, 2);
+    rmn_cpu_add_relu_backward(da[1], db[1], dy, y[1], cnt, 0, 1, 2);
+    TAP_OK(memcmp(y[0], y[1], cnt * 4) == 0 && memcmp(da[0], da[1], cnt * 4) == 0 &&
+               memcmp(db[0], db[1], cnt * 4) == 0,
+           "add + ReLU fused: y, da (added) and db (fresh) bit-identical to ref add then ReLU");
+    for (int i = 0; i < 2; ++i)
+        free(y[i]), free(da[i]), free(db[i]);
+    free(a), free(b), free(dy), free(s), free(ds);
+}
+
 static int count_blocked(const rmn_net *net) {
     int k = 0;
     for (int v = 0; v < net->n_values; ++v)
@@ -554,6 +581,7 @@ int main(void) {
     test_bn(&rng);
     test_pool(&rng);
     test_linear(&rng);
+    test_add_relu(&rng);
     test_convt(&rng);
     test_plan();
     net_case("resnet18", 16, 1, 1);

@@ -159,6 +159,8 @@ typedef struct {
     float *save_mean, *save_invstd, *mask; /* planned caches (bn2d, dropout) */
     uint8_t *relu_mask;         /* bn2d fused with the ReLU after it in training (planned when
                                    the backend has the fusion and the ReLU alone reads it) */
+    int add_relu;               /* a same-shape add fused with the ReLU after it (training
+                                   forward and backward, inference), planned likewise */
     int32_t *idx;               /* planned argmax (max pool, channel max) */
 } rmn_node;
 

@@ -60,18 +60,38 @@ static rmn_bcast_shape bcast_shape(const rmn_net *net, const rmn_node *nd, int n
     return sh;
 }
 
-/* Whether batch-norm node i and the ReLU after it may run as one call: the ReLU is the next
- * node and the norm output's only reader (the backend's entries are checked by the callers). */
+/* Whether node i (a batch norm, or a same-shape add of two distinct values) and the ReLU after
+ * it may run as one call: the ReLU is the next node and node i's output's only reader (the
+ * backend's entries are checked by the callers). */
 static int relu_follows(const rmn_net *net, int i) {
-    const rmn_node *bn = &net->nodes[i];
-    if (bn->op != RMN_OP_BN2D || i + 1 >= net->n_nodes || net->nodes[i + 1].op != RMN_OP_RELU ||
-        net->nodes[i + 1].in[0] != bn->out || bn->out == net->logits)
+    const rmn_node *nd = &net->nodes[i];
+    if (nd->op == RMN_OP_BINARY) {
+        const rmn_value *a = &net->values[nd->in[0]], *b = &net->values[nd->in[1]];
+        if (nd->binary != RMN_BINARY_ADD || nd->in[0] == nd->in[1] || a->c != b->c ||
+            a->h != b->h || a->w != b->w)
+            return 0;
+    } else if (nd->op != RMN_OP_BN2D) {
+        return 0;
+    }
+    if (i + 1 >= net->n_nodes || net->nodes[i + 1].op != RMN_OP_RELU ||
+        net->nodes[i + 1].in[0] != nd->out || nd->out == net->logits)
         return 0;
     for (int j = 0; j < net->n_nodes; ++j)
         for (int k = 0; k < net->nodes[j].n_in; ++k)
-            if (j != i + 1 && net->nodes[j].in[k] == bn->out)
+            if (j != i + 1 && net->nodes[j].in[k] == nd->out)
                 return 0;
     return 1;
+}
+
+/* Node i's fused add + ReLU into the ReLU's output (training forward and inference). */
+static void run_add_relu(rmn_net *net, const rmn_exec *ex0, int i, int n) {
+    const rmn_node *nd = &net->nodes[i];
+    rmn_exec ex = *ex0;
+    ex.layout = rmn_net_node_layout(net, nd);
+    const rmn_value *out = &net->values[nd->out];
+    net->ops.add_relu_forward(&ex, net->values[net->nodes[i + 1].out].data,
+                              net->values[nd->in[0]].data, net->values[nd->in[1]].data,
+                              (size_t)n * rmn_value_size(out));
 }
 
 static size_t lay_out(rmn_net *net, char *base, int max_batch) {
@@ -113,6 +133,10 @@ static size_t lay_out(rmn_net *net, char *base, int max_batch) {
             break;
         case RMN_OP_DROPOUT:
             nd->mask = carve(&cv, count * sizeof(float));
+            break;
+        case RMN_OP_BINARY:
+            nd->add_relu = net->ops.add_relu_forward && net->ops.add_relu_backward &&
+                           relu_follows(net, i);
             break;
         default:
             break;
@@ -341,6 +365,11 @@ int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *
             ++i;
             continue;
         }
+        if (training && nd->add_relu) { /* eval forwards keep every value */
+            run_add_relu(net, &ex, i, n);
+            ++i;
+            continue;
+        }
         run_node(net, &ex, nd, n, training, dropout_rng);
     }
     RMN_TRY(backend_check(net));
@@ -357,7 +386,7 @@ int rmn_net_infer(rmn_net *net, const float *x, int n) {
     memcpy(net->values[0].data, x, (size_t)n * rmn_value_size(&net->values[0]) * sizeof(float));
     for (int i = 0; i < net->n_nodes; ++i) {
         rmn_node *nd = &net->nodes[i];
-        if (net->ops.bn2d_relu_forward_eval && relu_follows(net, i)) {
+        if (nd->op == RMN_OP_BN2D && net->ops.bn2d_relu_forward_eval && relu_follows(net, i)) {
             /* batch norm + ReLU in one pass into the ReLU's output; the norm's is not written */
             rmn_exec fex = ex;
             fex.layout = rmn_net_node_layout(net, nd);
@@ -367,6 +396,11 @@ int rmn_net_infer(rmn_net *net, const float *x, int n) {
                                             net->params + nd->b_off, net->buffers + nd->rm_off,
                                             net->buffers + nd->rv_off, n, out->c,
                                             out->h * out->w, nd->eps);
+            ++i;
+            continue;
+        }
+        if (nd->add_relu) {
+            run_add_relu(net, &ex, i, n);
             ++i;
             continue;
         }
@@ -410,10 +444,11 @@ int rmn_net_backward(rmn_net *net) {
     rmn_net_grads_begin(net);
     for (int i = net->n_nodes - 1; i >= 0; --i) {
         rmn_node *nd = &net->nodes[i];
-        /* a ReLU fused into the batch norm before it runs in that one's backward */
-        if (net->training && nd->op == RMN_OP_RELU && i > 0 && net->nodes[i - 1].relu_mask)
+        /* a ReLU fused into the batch norm or add before it runs in that one's backward */
+        if (net->training && nd->op == RMN_OP_RELU && i > 0 &&
+            (net->nodes[i - 1].relu_mask || net->nodes[i - 1].add_relu))
             continue;
-        const int fused = net->training && nd->relu_mask;
+        const int fused = net->training && (nd->relu_mask || nd->add_relu);
         rmn_exec ex = ex0;
         ex.layout = rmn_net_node_layout(net, nd);
         ex.fresh = rmn_net_grads_claim(net, i, n, fused ? net->nodes[i + 1].out : nd->out);
@@ -490,7 +525,10 @@ int rmn_net_backward(rmn_net *net) {
         case RMN_OP_BINARY: {
             rmn_bcast_shape sh = bcast_shape(net, nd, n);
             const rmn_value *vb = &net->values[nd->in[1]];
-            if (dx || vb->grad)
+            if (fused) { /* dy: the fused ReLU output's gradient, masked by that output */
+                const rmn_value *r = &net->values[net->nodes[i + 1].out];
+                be->add_relu_backward(&ex, dx, vb->grad, r->grad, r->data, count);
+            } else if (dx || vb->grad)
                 be->binary_backward(&ex, dx, vb->grad, dy, xin, vb->data, &sh, nd->binary);
             break;
         }

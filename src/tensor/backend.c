@@ -149,6 +149,15 @@ static void cpu_relu_bwd(const rmn_exec *ex, float *dx, const float *dy, const f
                          size_t count) {
     rmn_cpu_relu_backward(dx, dy, x, count, (ex->fresh & RMN_FRESH_DX) != 0, ex->nthreads);
 }
+static void cpu_add_relu_fwd(const rmn_exec *ex, float *y, const float *a, const float *b,
+                             size_t count) {
+    rmn_cpu_add_relu_forward(y, a, b, count, ex->nthreads);
+}
+static void cpu_add_relu_bwd(const rmn_exec *ex, float *da, float *db, const float *dy,
+                             const float *y, size_t count) {
+    rmn_cpu_add_relu_backward(da, db, dy, y, count, (ex->fresh & RMN_FRESH_DX) != 0,
+                              (ex->fresh & RMN_FRESH_DX2) != 0, ex->nthreads);
+}
 /* Same-shape operands: the vectorised kernel (fresh-aware); broadcasting: the plain loops. */
 static void cpu_binary_bwd(const rmn_exec *ex, float *da, float *db, const float *dy,
                            const float *a, const float *b, const rmn_bcast_shape *sh,
@@ -337,6 +346,8 @@ const rmn_backend rmn_backend_cpu = {
     .relu_forward = cpu_relu_fwd,
     .relu_backward = cpu_relu_bwd,
     .binary_backward = cpu_binary_bwd,
+    .add_relu_forward = cpu_add_relu_fwd,
+    .add_relu_backward = cpu_add_relu_bwd,
     .fresh_ops = RMN_FRESH_OP_RELU | RMN_FRESH_OP_BINARY | RMN_FRESH_OP_MAXPOOL,
     .convt2d_workspace = rmn_gemm_convt2d_workspace,
     .convt2d_forward = cpu_convt_fwd,
@@ -372,6 +383,11 @@ const rmn_backend *rmn_backend_default(void) {
 void rmn_backend_resolve(const rmn_backend *b, rmn_backend *out) {
     const rmn_backend *cpu = &rmn_backend_cpu;
     *out = *b;
+    /* the layout-agnostic residual + ReLU pair serves every backend but the oracle */
+    if (b != &rmn_backend_ref && !out->add_relu_forward && !out->add_relu_backward) {
+        out->add_relu_forward = cpu->add_relu_forward;
+        out->add_relu_backward = cpu->add_relu_backward;
+    }
 #define RMN_FILL(field)            \
     if (!out->field)               \
     out->field = cpu->field

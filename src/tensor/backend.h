@@ -163,6 +163,14 @@ typedef struct rmn_backend {
                                      const float *x, const float *gamma,
                                      const float *save_mean, const float *save_invstd, int n,
                                      int c, int hw);
+    /* A residual sum and the ReLU after it (rmn_backend_resolve fills these from "cpu" for
+     * every backend but "ref", whose graphs then run the two apart): y = max(0, a + b) for
+     * same-shape a, b, y (any layout, alike); backward from dy, the gradient of y: da, db
+     * (either may be NULL) get dy where y > 0, fresh per RMN_FRESH_DX / RMN_FRESH_DX2. */
+    void (*add_relu_forward)(const rmn_exec *ex, float *y, const float *a, const float *b,
+                             size_t count);
+    void (*add_relu_backward)(const rmn_exec *ex, float *da, float *db, const float *dy,
+                              const float *y, size_t count);
     /* Inference (rmn_net_infer), optional likewise: y = max(0, bn_eval(x)) in one pass. */
     void (*bn2d_relu_forward_eval)(const rmn_exec *ex, float *y, const float *x,
                                    const float *gamma, const float *beta,

@@ -153,3 +153,44 @@ void rmn_cpu_binary_backward_same(float *da, float *db, const float *dy, const f
     if (db)
         binary_grad(db, dy, a, count, op == RMN_BINARY_ADD ? 0 : 1, fresh_b, nthreads);
 }
+
+/* y,a,b:(count) */
+void rmn_cpu_add_relu_forward(float *y, const float *a, const float *b, size_t count, int nthreads) {
+    (void)nthreads;
+#pragma omp parallel for simd schedule(static) num_threads(nthreads) if (count >= RMN_ELTWISE_PAR)
+    for (size_t i = 0; i < count; ++i) {
+        const float v = a[i] + b[i];
+        y[i] = v > 0.0f ? v : 0.0f;
+    }
+}
+
+/* da,db,dy,y:(count) */
+void rmn_cpu_add_relu_backward(float *da, float *db, const float *dy, const float *y, size_t count,
+                               int fresh_a, int fresh_b, int nthreads) {
+    (void)nthreads;
+    if (da && db && fresh_a && fresh_b) { /* the usual case (a residual block's end): one pass */
+#pragma omp parallel for simd schedule(static) num_threads(nthreads) if (count >= RMN_ELTWISE_PAR)
+        for (size_t i = 0; i < count; ++i) {
+            const float g = y[i] > 0.0f ? dy[i] : 0.0f;
+            da[i] = g;
+            db[i] = g;
+        }
+        return;
+    }
+    float *d[2] = {da, db};
+    const int fresh[2] = {fresh_a, fresh_b};
+    for (int k = 0; k < 2; ++k) {
+        float *o = d[k];
+        if (!o)
+            continue;
+        if (fresh[k]) {
+#pragma omp parallel for simd schedule(static) num_threads(nthreads) if (count >= RMN_ELTWISE_PAR)
+            for (size_t i = 0; i < count; ++i)
+                o[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+        } else {
+#pragma omp parallel for simd schedule(static) num_threads(nthreads) if (count >= RMN_ELTWISE_PAR)
+            for (size_t i = 0; i < count; ++i)
+                o[i] += y[i] > 0.0f ? dy[i] : 0.0f;
+        }
+    }
+}

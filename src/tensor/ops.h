@@ -340,6 +340,12 @@ void rmn_cpu_maxpool2d_forward(float *y, int32_t *idx, const float *x, const rmn
 /* y,a:(N,C,H,W) b:(N,BC,BH,BW) -- as rmn_ref_binary_forward, OpenMP over the planes */
 void rmn_cpu_binary_forward(float *y, const float *a, const float *b, const rmn_bcast_shape *sh,
                             rmn_binary op, int nthreads);
+/* y,a,b:(count) -- y = max(0, a + b) */
+void rmn_cpu_add_relu_forward(float *y, const float *a, const float *b, size_t count, int nthreads);
+/* da,db,dy,y:(count) -- da, db (either may be NULL) (+)= y > 0 ? dy : 0 (fresh_a, fresh_b:
+ * written instead of added) */
+void rmn_cpu_add_relu_backward(float *da, float *db, const float *dy, const float *y, size_t count,
+                               int fresh_a, int fresh_b, int nthreads);
 /* da,db,dy,a,b:(count), no broadcasting -- as rmn_ref_binary_backward (da or db may be NULL);
  * fresh_a / fresh_b: write da / db instead of adding */
 void rmn_cpu_binary_backward_same(float *da, float *db, const float *dy, const float *a,
