@@ -58,8 +58,10 @@ static void finish(rmn_bench_result *r, double *t, int steps, double gflop, int 
     r->gflops = r->median_s > 0 ? gflop / r->median_s : 0;
 }
 
+/* n random floats, 64-byte aligned as the graph's planned buffers are (AVX-512 loads) */
 static float *rand_buf(size_t n, rmn_rng *rng) {
-    float *p = malloc((n ? n : 1) * sizeof(float));
+    void *v = NULL;
+    float *p = posix_memalign(&v, 64, (n ? n : 1) * sizeof(float)) == 0 ? v : NULL;
     if (p)
         for (size_t i = 0; i < n; ++i)
             p[i] = (float)(2.0 * rmn_rng_uniform(rng) - 1.0);
@@ -99,13 +101,18 @@ int rmn_bench_conv(const rmn_bench_conv_opts *o, rmn_bench_result *r) {
         goto out;
     if (be == &rmn_backend_dnnl && o->winograd >= 0)
         rmn_dnnl_set_winograd(state, o->winograd);
-    const rmn_exec ex = {.ws = ws, .nthreads = o->nthreads, .state = state};
+    const int blocked = o->layout16 && ops.blocked16 && sh->c % 16 == 0 && sh->k % 16 == 0;
+    const rmn_exec ex = {.ws = ws, .nthreads = o->nthreads, .state = state,
+                         .layout = blocked ? RMN_LAYOUT_X16 | RMN_LAYOUT_Y16 : 0u};
+    rmn_exec bex = ex;
+    if (ops.fresh_ops & RMN_FRESH_OP_CONV2D)
+        bex.fresh = RMN_FRESH_DX | RMN_FRESH_DW;
     for (int i = -o->warmup; i < o->steps; ++i) {
         const double t0 = rmn_bench_now();
         if (o->mode != RMN_BENCH_BWD)
             ops.conv2d_forward(&ex, y, x, w, b, sh);
         if (o->mode == RMN_BENCH_BWD || o->mode == RMN_BENCH_TRAIN)
-            ops.conv2d_backward(&ex, dx, dw, db, dy, x, w, sh);
+            ops.conv2d_backward(&bex, dx, dw, db, dy, x, w, sh);
         if (i >= 0)
             t[i] = rmn_bench_now() - t0;
     }

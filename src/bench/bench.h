@@ -38,9 +38,13 @@ typedef struct {
     rmn_bench_mode mode; /* FWD, BWD (data + weights), TRAIN (both) */
     int nthreads, warmup, steps;
     int winograd; /* -1 leave the backend's default, else 0/1 (dnnl only) */
+    int layout16; /* x, y, dx, dy in nChw16c, as the graph keeps them between layers (dnnl,
+                     channels multiples of 16; else plain NCHW, PyTorch's layout) */
 } rmn_bench_conv_opts;
 
-/* Times conv2d on random data with the backend. RMN_ENOTFOUND for an unknown backend. */
+/* Times conv2d on random data with the backend; the backward writes dx, dw, db fresh where
+ * the backend can (as a network's first writer does, and as PyTorch's autograd does).
+ * RMN_ENOTFOUND for an unknown backend. */
 int rmn_bench_conv(const rmn_bench_conv_opts *o, rmn_bench_result *r);
 
 typedef struct {

@@ -25,6 +25,7 @@ static const char USAGE[] =
     "       rmn-bench --model NAME [--batch 64] [--mode train|infer|eval] [--profile]\n"
     "                (infer: fused inference; eval: the unfused eval-mode forward)\n"
     "       rmn-bench --suite resnet-convs [--batch 64]\n"
+    "                (--layout16: activations in nChw16c, as between rmn's layers)\n"
     "       rmn-bench --peak\n"
     "       rmn-bench --detect [--checkpoint FILE | --faces-only] [--cascade NAME] IMAGE...\n"
     "                (face detection, and detection + emotion classification, per image;\n"
@@ -37,7 +38,7 @@ static const char USAGE[] =
 
 typedef struct {
     const char *backend;
-    int threads, steps, warmup, winograd, json, profile, batch;
+    int threads, steps, warmup, winograd, json, profile, batch, layout16;
     int image_size, in_channels, classes;
     int width; /* channel width at the 48 profile (0 = the model's default) */
     rmn_bench_mode mode;
@@ -106,13 +107,15 @@ static json_t *header(const char *kind, const opts *o, const char *mode) {
     json_object_set_new(j, "threads", json_integer(o->threads));
     json_object_set_new(j, "mode", json_string(mode));
     json_object_set_new(j, "winograd", json_integer(o->winograd));
+    if (o->layout16)
+        json_object_set_new(j, "layout16", json_true());
     return j;
 }
 
 static int bench_conv(const opts *o, const int s[9], const char *label) {
     rmn_bench_conv_opts c = {.backend = o->backend, .mode = o->mode_set ? o->mode : RMN_BENCH_FWD,
                              .nthreads = o->threads, .warmup = o->warmup, .steps = o->steps,
-                             .winograd = o->winograd};
+                             .winograd = o->winograd, .layout16 = o->layout16};
     if (c.mode == RMN_BENCH_INFER || c.mode == RMN_BENCH_EVAL)
         c.mode = RMN_BENCH_FWD;
     const rmn_conv_params p = {.kh = s[5], .kw = s[6], .stride_h = s[7], .stride_w = s[7],
@@ -252,7 +255,7 @@ int main(int argc, char **argv) {
     const char *checkpoint = NULL, *cascade = rmn_detect_cascade_default();
     int peak = 0, detect = 0, faces_only = 0;
     enum { O_OP = 256, O_SHAPE, O_BACKEND, O_MODE, O_THREADS, O_JSON, O_MODEL, O_BATCH,
-           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH, O_DETECT, O_CKPT, O_CASCADE, O_FACES };
+           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH, O_DETECT, O_CKPT, O_CASCADE, O_FACES, O_L16 };
     static const struct option longopts[] = {
         {"op", required_argument, NULL, O_OP},         {"shape", required_argument, NULL, O_SHAPE},
         {"backend", required_argument, NULL, O_BACKEND}, {"mode", required_argument, NULL, O_MODE},
@@ -261,6 +264,7 @@ int main(int argc, char **argv) {
         {"profile", no_argument, NULL, O_PROFILE},     {"suite", required_argument, NULL, O_SUITE},
         {"peak", no_argument, NULL, O_PEAK},           {"steps", required_argument, NULL, O_STEPS},
         {"warmup", required_argument, NULL, O_WARMUP}, {"winograd", required_argument, NULL, O_WINO},
+        {"layout16", no_argument, NULL, O_L16},
         {"image-size", required_argument, NULL, O_IMG},
         {"in-channels", required_argument, NULL, O_INCH},
         {"classes", required_argument, NULL, O_CLASSES},
@@ -291,6 +295,7 @@ int main(int argc, char **argv) {
         case O_STEPS: bad = parse_int(optarg, 1, 1000, &o.steps); break;
         case O_WARMUP: bad = parse_int(optarg, 0, 1000, &o.warmup); break;
         case O_WINO: bad = parse_int(optarg, 0, 1, &o.winograd); break;
+        case O_L16: o.layout16 = 1; break;
         case O_IMG: bad = parse_int(optarg, 8, 4096, &o.image_size); break;
         case O_INCH: bad = parse_int(optarg, 1, 4096, &o.in_channels); break;
         case O_CLASSES: bad = parse_int(optarg, 2, 1 << 20, &o.classes); break;

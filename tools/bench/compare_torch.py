@@ -182,7 +182,8 @@ def rmn_cmd(a, case):
     if case["kind"] == "conv":
         c, h, k, kern, stride, pad = case["conv"]
         shape = f"{a.batch},{c},{h},{h},{k},{kern},{kern},{stride},{pad}"
-        return base + ["--op", "conv", "--shape", shape, "--mode", "train"]
+        return base + ["--op", "conv", "--shape", shape, "--mode", "train"] + (
+            ["--layout16"] if a.conv_layout16 else [])
     width = ["--width", str(a.width)] if a.width and case["model"] in ZOO48 else []
     return base + ["--model", case["model"], "--batch", str(a.batch), "--mode", case["mode"]] + width
 
@@ -239,6 +240,9 @@ def main():
                     help="comma-separated networks (also: " + ", ".join(ZOO48) + ")")
     ap.add_argument("--width", type=int, default=0,
                     help="channel width of the zoo's 48-profile networks (0 = 64, the default)")
+    ap.add_argument("--conv-layout16", action="store_true",
+                    help="rmn's single convs on nChw16c activations, the layout its networks keep "
+                         "between layers (PyTorch's stay NCHW, as in its networks)")
     ap.add_argument("--busy", action="store_true",
                     help="also measure with a busy-loop process competing for one core")
     ap.add_argument("--json-out", help="write the rows as JSON to this file")
