@@ -18,11 +18,9 @@ void rmn_b16_maxpool2d_forward(float *y, int32_t *idx, const float *x, const rmn
         float *yp = y + (size_t)plane * P * Q * L;
         int32_t *ip = idx ? idx + (size_t)plane * P * Q * L : NULL;
         for (int p = 0; p < P; ++p) {
-            const int h0 = p * sh->stride_h - sh->pad_h;
-            const int r0 = h0 < 0 ? 0 : h0, r1 = h0 + sh->r > H ? H : h0 + sh->r;
             for (int q = 0; q < Q; ++q) {
-                const int w0 = q * sh->stride_w - sh->pad_w;
-                const int c0 = w0 < 0 ? 0 : w0, c1 = w0 + sh->s > W ? W : w0 + sh->s;
+                int r0, r1, c0, c1;
+                rmn_pool_window(sh, p, q, &r0, &r1, &c0, &c1);
                 float best[L];
                 int32_t arg[L];
                 for (int l = 0; l < L; ++l) {

@@ -108,6 +108,16 @@ int rmn_convt2d_shape_full(rmn_convt2d_shape *sh, int n, int c, int h, int w, in
 /* The convolution whose input is the transposed conv's output: conv x:(n,k,p,q)
  * w:(c,k/groups,r,s) y:(n,c,h,w). */
 void rmn_convt2d_as_conv(const rmn_convt2d_shape *t, rmn_conv2d_shape *conv);
+/* The window of pool output (p, q) clipped to the input: rows [*r0, *r1), columns [*c0, *c1)
+ * (empty when the window lies in the padding). */
+static inline void rmn_pool_window(const rmn_pool2d_shape *sh, int p, int q, int *r0, int *r1,
+                                   int *c0, int *c1) {
+    const int h0 = p * sh->stride_h - sh->pad_h, w0 = q * sh->stride_w - sh->pad_w;
+    *r0 = h0 < 0 ? 0 : h0;
+    *r1 = h0 + sh->r > sh->h ? sh->h : h0 + sh->r;
+    *c0 = w0 < 0 ? 0 : w0;
+    *c1 = w0 + sh->s > sh->w ? sh->w : w0 + sh->s;
+}
 /* Fills a square max-pool shape; RMN_EINVAL unless 0 <= pad <= kernel/2 and output non-empty. */
 int rmn_pool2d_shape_init(rmn_pool2d_shape *sh, int n, int c, int h, int w, int kernel,
                           int stride, int pad);
