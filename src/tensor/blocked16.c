@@ -106,6 +106,18 @@ void rmn_b16_gap_backward(float *dx, const float *dy, int n, int c, int hw, int 
     }
 }
 
+void rmn_b16_channel_sums(float *db, const float *dy, int n, int k, size_t pq, int blocked,
+                          int fresh) {
+    const size_t kpq = (size_t)k * pq;
+    for (int ch = 0; ch < k; ++ch) {
+        double sum = 0.0;
+        for (int i = 0; i < n; ++i)
+            for (size_t j = 0; j < pq; ++j)
+                sum += dy[(size_t)i * kpq + rmn_b16_at(blocked, ch, j, pq)];
+        db[ch] = (float)(fresh ? sum : db[ch] + sum);
+    }
+}
+
 void rmn_b16_from_plain(float *dst, const float *src, int n, int c, int hw) {
     for (int i = 0; i < n; ++i)
         for (int ch = 0; ch < c; ++ch)

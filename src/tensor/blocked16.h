@@ -32,6 +32,11 @@ static inline size_t rmn_b16_at(int blocked, int ch, size_t pos, size_t npos) {
                    : (size_t)ch * npos + pos;
 }
 
+/* db:(K) (+)= the sum of dy:(N,K,PQ) over N and PQ per channel (in double), dy plain or (with
+ * blocked) nChw16c; fresh: db written instead of added to. (A conv's bias gradient.) */
+void rmn_b16_channel_sums(float *db, const float *dy, int n, int k, size_t pq, int blocked,
+                          int fresh);
+
 /* Layout conversion (tests, fallbacks): dst:(N,C/16,HW,16) from src:(N,C,HW), and back. */
 void rmn_b16_from_plain(float *dst, const float *src, int n, int c, int hw);
 void rmn_b16_to_plain(float *dst, const float *src, int n, int c, int hw);

@@ -1,12 +1,14 @@
 /* dnnl_bn.c -- batch norm (2-D, per channel) forward and backward on oneDNN primitives.
  *
- * x,y,dx,dy:(N,C,HW) plain, or all nChw16c when rmn_exec.layout is set; gamma,beta,means,variances:(C). Training mode normalises with the
- * batch statistics oneDNN computes (biased variance) and updates the running estimates as
- * PyTorch does: running = (1 - momentum) running + momentum stat, with the UNBIASED variance
- * var * m / (m - 1), m = N * HW. save_invstd = 1 / sqrt(var + eps); backward recovers the
- * variance oneDNN wants as 1 / invstd^2 - eps. Eval mode uses the running statistics
- * (dnnl_use_global_stats). Backward writes into arena temporaries and adds into dx, dgamma,
- * dbeta (the table's backward entries accumulate). */
+ * x,y,dx,dy:(N,C,HW) plain, or all nChw16c when rmn_exec.layout is set;
+ * gamma,beta,means,variances:(C). Training mode normalises with the batch statistics oneDNN
+ * computes (biased variance) and updates the running estimates as PyTorch does: running =
+ * (1 - momentum) running + momentum stat, with the UNBIASED variance var * m / (m - 1),
+ * m = N * HW. save_invstd = 1 / sqrt(var + eps); backward recovers the variance oneDNN wants
+ * as 1 / invstd^2 - eps. Eval mode uses the running statistics (dnnl_use_global_stats).
+ * Variants fused with the ReLU after the norm (dnnl_fuse_norm_relu; in training a workspace
+ * mask records where the output is positive). Backward writes a fresh dx in place and copies
+ * dgamma, dbeta (rmn_exec.fresh); otherwise it adds arena temporaries into them. */
 #include "tensor/dnnl_internal.h"
 
 #include <math.h>
@@ -242,25 +244,10 @@ static void accumulate(rmn_dnnl_state *st, rmn_dnnl_entry *e, float *dx, float *
     const int fresh_dw = (e->key[K_FRESH] & RMN_FRESH_DW) != 0;
     if (dx && !(e->key[K_FRESH] & RMN_FRESH_DX))
         rmn_dnnl_accumulate(dx, rmn_dnnl_arena_ptr(st, e, S_DX), count, nthreads);
-    const float *ds[2] = {rmn_dnnl_arena_ptr(st, e, S_DSCALE), rmn_dnnl_arena_ptr(st, e, S_DSHIFT)};
-    float *out[2] = {dg, db};
-    for (int i = 0; i < 2; ++i)
-        if (out[i] && fresh_dw)
-            memcpy(out[i], ds[i], (size_t)c * sizeof(float));
-        else if (out[i])
-            rmn_dnnl_accumulate(out[i], ds[i], (size_t)c, 1);
-}
-
-/* Before a "ref" fallback (which adds): zeroes the outputs the call asked to be fresh. */
-static void zero_fresh(const rmn_exec *ex, float *dx, float *dg, float *db, size_t count, int c) {
-    if (dx && (ex->fresh & RMN_FRESH_DX))
-        memset(dx, 0, count * sizeof(float));
-    if (ex->fresh & RMN_FRESH_DW) {
-        if (dg)
-            memset(dg, 0, (size_t)c * sizeof(float));
-        if (db)
-            memset(db, 0, (size_t)c * sizeof(float));
-    }
+    if (dg)
+        rmn_dnnl_hand_over(dg, rmn_dnnl_arena_ptr(st, e, S_DSCALE), (size_t)c, fresh_dw, 1);
+    if (db)
+        rmn_dnnl_hand_over(db, rmn_dnnl_arena_ptr(st, e, S_DSHIFT), (size_t)c, fresh_dw, 1);
 }
 
 /* Training backward, plain or (mask non-NULL) through the fused ReLU. */
@@ -289,7 +276,7 @@ static void backward_train(const rmn_exec *ex, int kind, float *dx, float *dg, f
     if (st)
         st->stats.fallbacks++;
     if (!mask && rmn_dnnl_fallback_ok(st, ex->layout, "batch norm")) {
-        zero_fresh(ex, dx, dg, db, (size_t)n * c * hw, c);
+        rmn_dnnl_zero_fresh(ex->fresh, dx, (size_t)n * c * hw, dg, (size_t)c, db, (size_t)c);
         rmn_backend_ref.bn2d_backward_train(ex, dx, dg, db, dy, x, g, sm, si, n, c, hw);
     }
     else if (mask)
@@ -329,7 +316,7 @@ void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *
     if (st)
         st->stats.fallbacks++;
     if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm")) {
-        zero_fresh(ex, dx, dg, db, (size_t)n * c * hw, c);
+        rmn_dnnl_zero_fresh(ex->fresh, dx, (size_t)n * c * hw, dg, (size_t)c, db, (size_t)c);
         rmn_backend_ref.bn2d_backward_eval(ex, dx, dg, db, dy, x, g, rm, rv, n, c, hw, eps);
     }
 }

@@ -344,11 +344,9 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
         rmn_dnnl_bind(st, e, B_DX, dx);
         rmn_dnnl_bind(st, e, B_DW, dw);
         if (rmn_dnnl_run(st, e, 0, e->n_step, ex->nthreads) == 0) {
-            const float *dbias = db ? rmn_dnnl_arena_ptr(st, e, e->aux) : NULL;
-            if (db && (ex->fresh & RMN_FRESH_DW))
-                memcpy(db, dbias, (size_t)sh->k * sizeof(float));
-            else if (db)
-                rmn_dnnl_accumulate(db, dbias, (size_t)sh->k, 1);
+            if (db)
+                rmn_dnnl_hand_over(db, rmn_dnnl_arena_ptr(st, e, e->aux), (size_t)sh->k,
+                                   (ex->fresh & RMN_FRESH_DW) != 0, 1);
             return;
         }
     }
@@ -356,13 +354,8 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
         st->stats.fallbacks++;
     if (!rmn_dnnl_fallback_ok(st, ex->layout, "conv2d backward"))
         return;
-    /* "cpu" accumulates: fresh outputs are zeroed first */
-    const int g = dflt(sh->groups);
-    if (dx && (ex->fresh & RMN_FRESH_DX))
-        memset(dx, 0, (size_t)sh->n * sh->c * sh->h * sh->w * sizeof(float));
-    if (dw && (ex->fresh & RMN_FRESH_DW))
-        memset(dw, 0, (size_t)sh->k * (sh->c / g) * sh->r * sh->s * sizeof(float));
-    if (db && (ex->fresh & RMN_FRESH_DW))
-        memset(db, 0, (size_t)sh->k * sizeof(float));
+    rmn_dnnl_zero_fresh(ex->fresh, dx, (size_t)sh->n * sh->c * sh->h * sh->w, dw,
+                        (size_t)sh->k * (sh->c / dflt(sh->groups)) * sh->r * sh->s, db,
+                        (size_t)sh->k);
     rmn_backend_cpu.conv2d_backward(ex, dx, dw, db, dy, x, w, sh);
 }

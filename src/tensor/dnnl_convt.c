@@ -73,15 +73,7 @@ void rmn_dnnl_convt_backward(const rmn_exec *ex, float *dx, float *dw, float *db
         cex.fresh = ex->fresh & RMN_FRESH_DW;
         rmn_dnnl_conv_backward(&cex, NULL, dw, NULL, x, dy, w, &c);
     }
-    if (db) {
-        const int by = (ex->layout & RMN_LAYOUT_Y16) != 0;
-        const size_t pq = (size_t)sh->p * sh->q, kpq = (size_t)sh->k * pq;
-        for (int k = 0; k < sh->k; ++k) {
-            double sum = 0.0;
-            for (int i = 0; i < sh->n; ++i)
-                for (size_t j = 0; j < pq; ++j)
-                    sum += dy[(size_t)i * kpq + rmn_b16_at(by, k, j, pq)];
-            db[k] = (float)((ex->fresh & RMN_FRESH_DW) ? sum : db[k] + sum);
-        }
-    }
+    if (db)
+        rmn_b16_channel_sums(db, dy, sh->n, sh->k, (size_t)sh->p * sh->q,
+                             (ex->layout & RMN_LAYOUT_Y16) != 0, (ex->fresh & RMN_FRESH_DW) != 0);
 }

@@ -97,12 +97,6 @@ int rmn_dnnl_dense_backward_weights(const rmn_exec *ex, float *dw, float *db, co
     }
     st->stats.dense++;
     if (db)
-        for (int k = 0; k < sh->k; ++k) {
-            double sum = 0.0;
-            for (int i = 0; i < sh->n; ++i)
-                for (int j = 0; j < pq; ++j)
-                    sum += dy[(size_t)i * kpq + rmn_b16_at(by, k, j, pq)];
-            db[k] = (float)(fresh ? sum : db[k] + sum);
-        }
+        rmn_b16_channel_sums(db, dy, sh->n, sh->k, (size_t)pq, by, fresh);
     return 0;
 }

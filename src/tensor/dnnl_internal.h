@@ -101,6 +101,13 @@ int rmn_dnnl_sgemm(char ta, char tb, int m, int n, int k, const float *a, int ld
                    int ldb, float beta, float *c, int ldc, int nthreads);
 /* y[i] += x[i] over count floats with nthreads threads. */
 void rmn_dnnl_accumulate(float *y, const float *x, size_t count, int nthreads);
+/* A backward result into its output: y = x when fresh, else y += x (count floats). */
+void rmn_dnnl_hand_over(float *y, const float *x, size_t count, int fresh, int nthreads);
+/* Before a fallback to the plain kernels (which add): zeroes the outputs the call asked to
+ * have written fresh -- dx (nx floats) for RMN_FRESH_DX, dw (nw) and db (nb) for
+ * RMN_FRESH_DW; NULL outputs are skipped. */
+void rmn_dnnl_zero_fresh(unsigned fresh, float *dx, size_t nx, float *dw, size_t nw, float *db,
+                         size_t nb);
 
 /* The op entries (dnnl_conv.c, dnnl_bn.c); contracts as in backend.h. */
 void rmn_dnnl_conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w,

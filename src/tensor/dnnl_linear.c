@@ -4,7 +4,6 @@
  * a failing SGEMM (it does not fail on valid sizes) falls back to "cpu". */
 #include "tensor/dnnl_internal.h"
 
-#include <string.h>
 
 /* y:(N,OUT) x:(N,IN) w:(OUT,IN) b:(OUT) or NULL */
 void rmn_dnnl_linear_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
@@ -34,10 +33,7 @@ void rmn_dnnl_linear_backward(const rmn_exec *ex, float *dx, float *dw, float *d
         ok = rmn_dnnl_sgemm('N', 'N', n, in, out, dy, out, w, in, fresh_dx ? 0.0f : 1.0f, dx, in,
                             ex->nthreads) == 0;
     if (!ok) { /* "cpu" adds: start the fresh outputs from zero (db is already final) */
-        if (fresh_dw)
-            memset(dw, 0, (size_t)out * in * sizeof(float));
-        if (dx && fresh_dx)
-            memset(dx, 0, (size_t)n * in * sizeof(float));
+        rmn_dnnl_zero_fresh(ex->fresh, dx, (size_t)n * in, dw, (size_t)out * in, NULL, 0);
         rmn_backend_cpu.linear_backward(ex, dx, dw, NULL, dy, x, w, n, in, out);
     }
 }

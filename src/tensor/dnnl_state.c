@@ -201,6 +201,23 @@ void rmn_dnnl_accumulate(float *y, const float *x, size_t count, int nthreads) {
         y[i] += x[i];
 }
 
+void rmn_dnnl_hand_over(float *y, const float *x, size_t count, int fresh, int nthreads) {
+    if (fresh)
+        memcpy(y, x, count * sizeof(float));
+    else
+        rmn_dnnl_accumulate(y, x, count, nthreads);
+}
+
+void rmn_dnnl_zero_fresh(unsigned fresh, float *dx, size_t nx, float *dw, size_t nw, float *db,
+                         size_t nb) {
+    if (dx && (fresh & RMN_FRESH_DX))
+        memset(dx, 0, nx * sizeof(float));
+    if (dw && (fresh & RMN_FRESH_DW))
+        memset(dw, 0, nw * sizeof(float));
+    if (db && (fresh & RMN_FRESH_DW))
+        memset(db, 0, nb * sizeof(float));
+}
+
 static void entry_free(rmn_dnnl_entry *e) {
     for (int i = 0; i < e->n_step; ++i)
         dnnl_primitive_destroy(e->step[i].prim);

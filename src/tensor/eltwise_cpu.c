@@ -177,20 +177,9 @@ void rmn_cpu_add_relu_backward(float *da, float *db, const float *dy, const floa
         }
         return;
     }
-    float *d[2] = {da, db};
-    const int fresh[2] = {fresh_a, fresh_b};
-    for (int k = 0; k < 2; ++k) {
-        float *o = d[k];
-        if (!o)
-            continue;
-        if (fresh[k]) {
-#pragma omp parallel for simd schedule(static) num_threads(nthreads) if (count >= RMN_ELTWISE_PAR)
-            for (size_t i = 0; i < count; ++i)
-                o[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-        } else {
-#pragma omp parallel for simd schedule(static) num_threads(nthreads) if (count >= RMN_ELTWISE_PAR)
-            for (size_t i = 0; i < count; ++i)
-                o[i] += y[i] > 0.0f ? dy[i] : 0.0f;
-        }
-    }
+    /* otherwise each operand gets the ReLU's backward (y > 0 exactly where a + b > 0) */
+    if (da)
+        rmn_cpu_relu_backward(da, dy, y, count, fresh_a, nthreads);
+    if (db)
+        rmn_cpu_relu_backward(db, dy, y, count, fresh_b, nthreads);
 }
