@@ -157,10 +157,10 @@ typedef struct {
     float p;                    /* dropout probability */
     double momentum, eps;       /* bn2d */
     float *save_mean, *save_invstd, *mask; /* planned caches (bn2d, dropout) */
-    uint8_t *relu_mask;         /* bn2d fused with the ReLU after it in training (planned when
-                                   the backend has the fusion and the ReLU alone reads it) */
-    int add_relu;               /* a same-shape add fused with the ReLU after it (training
-                                   forward and backward, inference), planned likewise */
+    int relu_next;              /* planned: a bn2d or same-shape add whose output only the next
+                                   node, a ReLU, reads (the two may run as one call) */
+    uint8_t *relu_mask;         /* planned for such a bn2d when the backend has the training
+                                   fusion: where its fused ReLU's output is positive */
     int32_t *idx;               /* planned argmax (max pool, channel max) */
 } rmn_node;
 

@@ -2,7 +2,6 @@
  * backward (see net.h). Nothing here allocates except rmn_net_plan. */
 #include "nn/graph.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,15 +82,36 @@ static int relu_follows(const rmn_net *net, int i) {
     return 1;
 }
 
-/* Node i's fused add + ReLU into the ReLU's output (training forward and inference). */
-static void run_add_relu(rmn_net *net, const rmn_exec *ex0, int i, int n) {
+/* Whether node nd runs as one call with the ReLU after it: in training passes (forward and
+ * backward) when train, in rmn_net_infer otherwise -- wherever the backend has the fusion. */
+static int fused_with_relu(const rmn_net *net, const rmn_node *nd, int train) {
+    if (!nd->relu_next)
+        return 0;
+    if (nd->op == RMN_OP_BINARY)
+        return net->ops.add_relu_forward && net->ops.add_relu_backward;
+    return train ? nd->relu_mask != NULL : net->ops.bn2d_relu_forward_eval != NULL;
+}
+
+/* Node i (see fused_with_relu) and its ReLU as one call writing the ReLU's output; node i's own
+ * output is not written. */
+static void run_with_relu(rmn_net *net, const rmn_exec *ex0, int i, int n, int train) {
     const rmn_node *nd = &net->nodes[i];
     rmn_exec ex = *ex0;
     ex.layout = rmn_net_node_layout(net, nd);
-    const rmn_value *out = &net->values[nd->out];
-    net->ops.add_relu_forward(&ex, net->values[net->nodes[i + 1].out].data,
-                              net->values[nd->in[0]].data, net->values[nd->in[1]].data,
-                              (size_t)n * rmn_value_size(out));
+    const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
+    float *y = net->values[net->nodes[i + 1].out].data, *P = net->params, *B = net->buffers;
+    if (nd->op == RMN_OP_BINARY)
+        net->ops.add_relu_forward(&ex, y, in->data, net->values[nd->in[1]].data,
+                                  (size_t)n * rmn_value_size(out));
+    else if (train)
+        net->ops.bn2d_relu_forward_train(&ex, y, nd->relu_mask, nd->save_mean, nd->save_invstd,
+                                         B + nd->rm_off, B + nd->rv_off, in->data, P + nd->w_off,
+                                         P + nd->b_off, n, out->c, out->h * out->w,
+                                         nd->momentum, nd->eps);
+    else
+        net->ops.bn2d_relu_forward_eval(&ex, y, in->data, P + nd->w_off, P + nd->b_off,
+                                        B + nd->rm_off, B + nd->rv_off, n, out->c,
+                                        out->h * out->w, nd->eps);
 }
 
 static size_t lay_out(rmn_net *net, char *base, int max_batch) {
@@ -122,8 +142,9 @@ static size_t lay_out(rmn_net *net, char *base, int max_batch) {
         case RMN_OP_BN2D:
             nd->save_mean = carve(&cv, out->c * sizeof(float));
             nd->save_invstd = carve(&cv, out->c * sizeof(float));
-            nd->relu_mask = net->ops.bn2d_relu_forward_train && net->ops.bn2d_relu_backward_train &&
-                                    relu_follows(net, i)
+            nd->relu_next = relu_follows(net, i);
+            nd->relu_mask = nd->relu_next && net->ops.bn2d_relu_forward_train &&
+                                    net->ops.bn2d_relu_backward_train
                                 ? carve(&cv, count)
                                 : NULL;
             break;
@@ -135,8 +156,7 @@ static size_t lay_out(rmn_net *net, char *base, int max_batch) {
             nd->mask = carve(&cv, count * sizeof(float));
             break;
         case RMN_OP_BINARY:
-            nd->add_relu = net->ops.add_relu_forward && net->ops.add_relu_backward &&
-                           relu_follows(net, i);
+            nd->relu_next = relu_follows(net, i);
             break;
         default:
             break;
@@ -352,21 +372,8 @@ int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *
     memcpy(net->values[0].data, x, (size_t)n * rmn_value_size(&net->values[0]) * sizeof(float));
     for (int i = 0; i < net->n_nodes; ++i) {
         rmn_node *nd = &net->nodes[i];
-        if (training && nd->relu_mask) { /* batch norm + ReLU in one call into the ReLU's output */
-            rmn_exec fex = ex;
-            fex.layout = rmn_net_node_layout(net, nd);
-            const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
-            net->ops.bn2d_relu_forward_train(&fex, net->values[net->nodes[i + 1].out].data,
-                                             nd->relu_mask, nd->save_mean, nd->save_invstd,
-                                             net->buffers + nd->rm_off, net->buffers + nd->rv_off,
-                                             in->data, net->params + nd->w_off,
-                                             net->params + nd->b_off, n, out->c,
-                                             out->h * out->w, nd->momentum, nd->eps);
-            ++i;
-            continue;
-        }
-        if (training && nd->add_relu) { /* eval forwards keep every value */
-            run_add_relu(net, &ex, i, n);
+        if (training && fused_with_relu(net, nd, 1)) { /* eval forwards keep every value */
+            run_with_relu(net, &ex, i, n, 1);
             ++i;
             continue;
         }
@@ -386,21 +393,8 @@ int rmn_net_infer(rmn_net *net, const float *x, int n) {
     memcpy(net->values[0].data, x, (size_t)n * rmn_value_size(&net->values[0]) * sizeof(float));
     for (int i = 0; i < net->n_nodes; ++i) {
         rmn_node *nd = &net->nodes[i];
-        if (nd->op == RMN_OP_BN2D && net->ops.bn2d_relu_forward_eval && relu_follows(net, i)) {
-            /* batch norm + ReLU in one pass into the ReLU's output; the norm's is not written */
-            rmn_exec fex = ex;
-            fex.layout = rmn_net_node_layout(net, nd);
-            const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
-            net->ops.bn2d_relu_forward_eval(&fex, net->values[net->nodes[i + 1].out].data,
-                                            in->data, net->params + nd->w_off,
-                                            net->params + nd->b_off, net->buffers + nd->rm_off,
-                                            net->buffers + nd->rv_off, n, out->c,
-                                            out->h * out->w, nd->eps);
-            ++i;
-            continue;
-        }
-        if (nd->add_relu) {
-            run_add_relu(net, &ex, i, n);
+        if (fused_with_relu(net, nd, 0)) {
+            run_with_relu(net, &ex, i, n, 0);
             ++i;
             continue;
         }
@@ -446,9 +440,9 @@ int rmn_net_backward(rmn_net *net) {
         rmn_node *nd = &net->nodes[i];
         /* a ReLU fused into the batch norm or add before it runs in that one's backward */
         if (net->training && nd->op == RMN_OP_RELU && i > 0 &&
-            (net->nodes[i - 1].relu_mask || net->nodes[i - 1].add_relu))
+            fused_with_relu(net, &net->nodes[i - 1], 1))
             continue;
-        const int fused = net->training && (nd->relu_mask || nd->add_relu);
+        const int fused = net->training && fused_with_relu(net, nd, 1);
         rmn_exec ex = ex0;
         ex.layout = rmn_net_node_layout(net, nd);
         ex.fresh = rmn_net_grads_claim(net, i, n, fused ? net->nodes[i + 1].out : nd->out);
