@@ -22,10 +22,10 @@
 
 static const char USAGE[] =
     "usage: rmn-bench --op conv --shape N,C,H,W,K,kh,kw,stride,pad [--mode fwd|bwd|train]\n"
+    "                [--layout16] (activations in nChw16c, as between rmn's layers)\n"
     "       rmn-bench --model NAME [--batch 64] [--mode train|infer|eval] [--profile]\n"
     "                (infer: fused inference; eval: the unfused eval-mode forward)\n"
-    "       rmn-bench --suite resnet-convs [--batch 64]\n"
-    "                (--layout16: activations in nChw16c, as between rmn's layers)\n"
+    "       rmn-bench --suite resnet-convs [--batch 64] [--layout16]\n"
     "       rmn-bench --peak\n"
     "       rmn-bench --detect [--checkpoint FILE | --faces-only] [--cascade NAME] IMAGE...\n"
     "                (face detection, and detection + emotion classification, per image;\n"

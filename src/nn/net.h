@@ -42,8 +42,8 @@ int  rmn_net_plan(rmn_net *net, int max_batch);
  * be non-NULL when the net has dropout), training=0 uses running statistics, no dropout. */
 int  rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *dropout_rng);
 /* Inference: the same logits as rmn_net_forward(net, x, n, 0, NULL) (to rounding), faster:
- * each eval-mode batch norm whose only reader is a ReLU runs fused with it in one pass (where
- * the backend has the fusion). Only the logits are valid afterwards (fused intermediates are
+ * each eval-mode batch norm and each residual add whose only reader is a ReLU runs fused with
+ * it in one pass (where the backend has the fusion). Only the logits are valid afterwards (fused intermediates are
  * not written); rmn_net_backward refuses to run. */
 int  rmn_net_infer(rmn_net *net, const float *x, int n);
 const float *rmn_net_logits(const rmn_net *net);  /* (n, num_classes) after forward */
