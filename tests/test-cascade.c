@@ -161,6 +161,56 @@ static void test_errors(void) {
            "a missing file: RMN_EIO (%s)", rmn_error_message());
 }
 
+/* The shipped file `name` with its first `from` replaced by `to`, loaded: the fuzzers' overflow
+ * reproducers (a coordinate near INT_MAX once wrapped the bounds checks and segfaulted). */
+static int load_edited(const char *name, const char *from, const char *to, rmn_cascade **c) {
+    FILE *f = fopen(name, "rb");
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *text = malloc((size_t)n + strlen(to) + 1);
+    size_t got = fread(text, 1, (size_t)n, f);
+    fclose(f);
+    text[got] = 0;
+    char *p = strstr(text, from);
+    if (!p) {
+        free(text);
+        return -1;
+    }
+    memmove(p + strlen(to), p + strlen(from), strlen(p + strlen(from)) + 1);
+    memcpy(p, to, strlen(to));
+    int rc = rmn_cascade_load(write_tmp("edited.xml", text), c);
+    free(text);
+    return rc;
+}
+
+static void test_overflow(void) {
+    rmn_cascade *c = NULL;
+    int rc = load_edited(HAAR_DIR "haarcascade_frontalface_default.xml", "0 6 24 13 -1.",
+                         "0 2147483647 24 13 -1.", &c);
+    TAP_OK(rc == RMN_EFORMAT && c == NULL && strstr(rmn_error_message(), "edited.xml:") &&
+               strstr(rmn_error_message(), "2147483647"),
+           "HAAR rectangle y = INT_MAX: refused without overflow (%s)", rmn_error_message());
+    rc = load_edited(HAAR_DIR "haarcascade_frontalface_default.xml", "0 6 24 13 -1.",
+                     "2147483647 6 2147483647 13 -1.", &c);
+    TAP_OK(rc == RMN_EFORMAT && c == NULL, "HAAR rectangle x = w = INT_MAX: refused (%s)",
+           rmn_error_message());
+    rc = load_edited(HAAR_DIR "haarcascade_frontalface_default.xml", "0 6 24 13 -1.",
+                     "-2147483647 6 24 13 -1.", &c);
+    TAP_OK(rc == RMN_EFORMAT && c == NULL, "HAAR rectangle x = -INT_MAX: refused (%s)",
+           rmn_error_message());
+    rc = load_edited(LBP_DIR "lbpcascade_frontalface_improved.xml", "19 24 7 4",
+                     "19 24 2147483647 4", &c);
+    TAP_OK(rc == RMN_EFORMAT && c == NULL && strstr(rmn_error_message(), "3x3 grid"),
+           "LBP block w = INT_MAX: refused without overflow (%s)", rmn_error_message());
+    rc = load_edited(LBP_DIR "lbpcascade_frontalface_improved.xml", "19 24 7 4",
+                     "19 2147483647 7 2147483647", &c);
+    TAP_OK(rc == RMN_EFORMAT && c == NULL, "LBP block y = h = INT_MAX: refused (%s)",
+           rmn_error_message());
+}
+
 static void test_integral(void) {
     enum { W = 13, H = 9, S = 16 };
     uint8_t img[H * W];
@@ -260,6 +310,7 @@ int main(void) {
         return 99;
     test_shipped();
     test_errors();
+    test_overflow();
     test_integral();
     test_variance_gate();
     test_group();

@@ -257,19 +257,21 @@ static int read_haar_feature(loader *L, const xmlNode *f, rmn_haar_feature *hf) 
         if (n != 5 || !is_integer(L->nums[0]) || !is_integer(L->nums[1]) ||
             !is_integer(L->nums[2]) || !is_integer(L->nums[3]))
             return FAIL_AT(L, r, "a HAAR rectangle is 'x y w h weight' with integer x y w h");
-        int x = (int)L->nums[0], y = (int)L->nums[1], w = (int)L->nums[2], h = (int)L->nums[3];
+        /* Checked in 64 bits: each is below 2^31 in magnitude, so sums of three cannot wrap. */
+        long long x = (long long)L->nums[0], y = (long long)L->nums[1],
+                  w = (long long)L->nums[2], h = (long long)L->nums[3];
         int inside = hf->tilted
                          ? (x - h >= 0 && x + w <= c->win_w && y >= 0 && y + w + h <= c->win_h &&
                             w >= 0 && h >= 0)
                          : (x >= 0 && y >= 0 && w >= 0 && h >= 0 && x + w <= c->win_w &&
                             y + h <= c->win_h);
         if (!inside)
-            return FAIL_AT(L, r, "%srectangle %d %d %d %d lies outside the %dx%d window",
+            return FAIL_AT(L, r, "%srectangle %lld %lld %lld %lld lies outside the %dx%d window",
                            hf->tilted ? "tilted " : "", x, y, w, h, c->win_w, c->win_h);
-        hf->r[hf->nrects].x = x;
-        hf->r[hf->nrects].y = y;
-        hf->r[hf->nrects].w = w;
-        hf->r[hf->nrects].h = h;
+        hf->r[hf->nrects].x = (int)x; /* inside the window: each fits an int */
+        hf->r[hf->nrects].y = (int)y;
+        hf->r[hf->nrects].w = (int)w;
+        hf->r[hf->nrects].h = (int)h;
         hf->r[hf->nrects].weight = (float)L->nums[4];
         hf->nrects++;
     }
@@ -288,14 +290,17 @@ static int read_lbp_feature(loader *L, const xmlNode *f, rmn_lbp_feature *lf) {
     if (n != 4 || !is_integer(L->nums[0]) || !is_integer(L->nums[1]) || !is_integer(L->nums[2]) ||
         !is_integer(L->nums[3]))
         return FAIL_AT(L, rect, "an LBP <rect> is 'x y w h' (integers)");
-    lf->x = (int)L->nums[0];
-    lf->y = (int)L->nums[1];
-    lf->w = (int)L->nums[2];
-    lf->h = (int)L->nums[3];
-    if (lf->x < 0 || lf->y < 0 || lf->w < 1 || lf->h < 1 || lf->x + 3 * lf->w > c->win_w ||
-        lf->y + 3 * lf->h > c->win_h)
-        return FAIL_AT(L, rect, "LBP block %d %d %d %d: its 3x3 grid lies outside the %dx%d window",
-                       lf->x, lf->y, lf->w, lf->h, c->win_w, c->win_h);
+    /* Checked in 64 bits: each is below 2^31 in magnitude, so x + 3w cannot wrap. */
+    long long x = (long long)L->nums[0], y = (long long)L->nums[1], w = (long long)L->nums[2],
+              h = (long long)L->nums[3];
+    if (x < 0 || y < 0 || w < 1 || h < 1 || x + 3 * w > c->win_w || y + 3 * h > c->win_h)
+        return FAIL_AT(L, rect,
+                       "LBP block %lld %lld %lld %lld: its 3x3 grid lies outside the %dx%d window",
+                       x, y, w, h, c->win_w, c->win_h);
+    lf->x = (int)x; /* inside the window: each fits an int */
+    lf->y = (int)y;
+    lf->w = (int)w;
+    lf->h = (int)h;
     return RMN_OK;
 }
 
