@@ -164,6 +164,62 @@ static void test_bad_files(void) {
            "formats from extensions");
 }
 
+typedef struct {
+    int  count;
+    char last[512];
+} warnings_seen;
+
+static void count_warning(const char *message, void *user) {
+    warnings_seen *w = user;
+    w->count++;
+    snprintf(w->last, sizeof w->last, "%s", message);
+}
+
+/* A JPEG with bytes libjpeg skips ("Corrupt JPEG data: N extraneous bytes before marker"), as
+ * fuzzed files and some cameras' have: decoded as OpenCV and PIL do, one warning naming the file. */
+static void test_jpeg_warnings(void) {
+    FILE *in = fopen(photo("astronaut.jpg"), "rb");
+    static unsigned char buf[1 << 20];
+    size_t n = in ? fread(buf, 1, sizeof buf - 64, in) : 0;
+    if (in)
+        fclose(in);
+    /* the file ends in the EOI marker FF D9: put junk bytes before it, and before the SOS */
+    size_t sos = 0;
+    for (size_t i = 2; i + 1 < n; ++i)
+        if (buf[i] == 0xFF && buf[i + 1] == 0xDA) {
+            sos = i;
+            break;
+        }
+    int ok_layout = n > 4 && buf[n - 2] == 0xFF && buf[n - 1] == 0xD9 && sos > 0;
+    FILE *out = fopen(tmp("extraneous.jpg"), "wb");
+    fwrite(buf, 1, sos, out);
+    fputs("junk", out);
+    fwrite(buf + sos, 1, n - 2 - sos, out);
+    fputs("more junk", out);
+    fwrite(buf + n - 2, 1, 2, out);
+    fclose(out);
+    warnings_seen seen = {0};
+    rmn_warning_set_handler(count_warning, &seen);
+    rmn_image a, b;
+    int rc_a = rmn_image_load(photo("astronaut.jpg"), &a);
+    int warnings_clean = seen.count;
+    int rc_b = rmn_image_load(tmp("extraneous.jpg"), &b);
+    rmn_warning_set_handler(NULL, NULL);
+    TAP_OK(ok_layout && rc_a == RMN_OK && rc_b == RMN_OK && warnings_clean == 0,
+           "a JPEG with extraneous bytes before two markers decodes (%s)",
+           rc_b ? rmn_error_message() : "ok");
+    TAP_OK(rc_b == RMN_OK && a.w == b.w && a.h == b.h && a.c == b.c &&
+               memcmp(a.data, b.data, (size_t)a.w * a.h * a.c) == 0,
+           "its pixels equal the clean file's");
+    TAP_OK(seen.count == 1 && strstr(seen.last, "extraneous.jpg") &&
+               strstr(seen.last, "2 libjpeg warnings") && strstr(seen.last, "extraneous bytes"),
+           "one warning for the file, naming it and counting both (%s)", seen.last);
+    if (rc_a == RMN_OK)
+        rmn_image_free(&a);
+    if (rc_b == RMN_OK)
+        rmn_image_free(&b);
+}
+
 static void test_pixels(void) {
     rmn_image a, g, r;
     rmn_image_init(&a, 2, 1, 3);
@@ -233,6 +289,7 @@ int main(void) {
     test_load();
     test_roundtrip();
     test_bad_files();
+    test_jpeg_warnings();
     test_pixels();
     test_draw();
     char cmd[600];

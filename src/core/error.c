@@ -1,4 +1,4 @@
-/* error.c -- the thread-local error record behind RMN_ERROR. */
+/* error.c -- the thread-local error record behind RMN_ERROR, and the warning channel. */
 #include "core/error.h"
 
 #include <stdarg.h>
@@ -61,4 +61,24 @@ const char *rmn_status_name(int code) {
     if (code < 0 || code >= (int)(sizeof names / sizeof names[0]))
         return "EUNKNOWN";
     return names[code];
+}
+
+static rmn_warning_handler warning_handler;
+static void               *warning_user;
+
+void rmn_warning_set_handler(rmn_warning_handler handler, void *user) {
+    warning_handler = handler;
+    warning_user = user;
+}
+
+void rmn_warning(const char *fmt, ...) {
+    char msg[RMN_ERROR_CAP];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (warning_handler)
+        warning_handler(msg, warning_user);
+    else
+        fprintf(stderr, "rmn: warning: %s\n", msg);
 }

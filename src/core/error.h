@@ -41,6 +41,13 @@ int         rmn_error_code(void);
 void        rmn_error_clear(void);
 const char *rmn_status_name(int code); /* "EIO", ... */
 
+/* Warnings: something the library recovered from but a user should hear of (a JPEG decoded in
+ * spite of corrupt bytes). The default handler prints "rmn: warning: MESSAGE" on stderr; a
+ * program or test may install its own (NULL restores the default). Process-wide. */
+typedef void (*rmn_warning_handler)(const char *message, void *user);
+void rmn_warning_set_handler(rmn_warning_handler handler, void *user);
+void rmn_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #define RMN_ERROR(code, ...) rmn_error_set((code), __FILE__, __LINE__, __VA_ARGS__)
 
 /* Evaluates an expression returning a status; returns it from the caller on failure. */

@@ -1,7 +1,9 @@
 /* jpeg_io.c -- JPEG reading and writing with libjpeg(-turbo). Its default error manager calls
- * exit(); ours records the message and longjmps back to the calling function. Warnings about
- * corrupt data (a truncated file: "Premature end of JPEG file") are treated as errors, so a
- * damaged photo is reported rather than decoded into gray filler. */
+ * exit(); ours records the message and longjmps back to the calling function. Of libjpeg's
+ * warnings about corrupt data, a truncated file ("Premature end of JPEG file") is an error, so a
+ * damaged photo is reported rather than decoded into gray filler; the others (extraneous bytes
+ * before a marker, a bad Huffman code, ...) are what OpenCV and PIL decode through: the image
+ * is decoded and the file's first warning reported once, with the count, via rmn_warning. */
 #include "image/image.h"
 
 #include "core/error.h"
@@ -13,11 +15,14 @@
 #include <string.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 
 typedef struct {
     struct jpeg_error_mgr pub;
     jmp_buf               jump;
     char                  msg[JMSG_LENGTH_MAX];
+    char                  first_warning[JMSG_LENGTH_MAX];
+    long                  n_warnings;
 } jpeg_err_ctx;
 
 static void on_jpeg_error(j_common_ptr cinfo) {
@@ -27,9 +32,13 @@ static void on_jpeg_error(j_common_ptr cinfo) {
 }
 
 static void on_jpeg_message(j_common_ptr cinfo, int level) {
-    if (level < 0) /* a warning: corrupt or truncated data */
+    if (level >= 0) /* trace messages are ignored */
+        return;
+    jpeg_err_ctx *ctx = (jpeg_err_ctx *)cinfo->err;
+    if (cinfo->err->msg_code == JWRN_JPEG_EOF) /* truncated: an error */
         on_jpeg_error(cinfo);
-    /* trace messages (level >= 0) are ignored */
+    if (ctx->n_warnings++ == 0)
+        (*cinfo->err->format_message)(cinfo, ctx->first_warning);
 }
 
 int rmn_image_load_jpeg(const char *path, rmn_image *img) {
@@ -91,6 +100,9 @@ int rmn_image_load_jpeg(const char *path, rmn_image *img) {
     jpeg_destroy_decompress(&cinfo);
     fclose(f);
     free(row_v);
+    if (ctx.n_warnings > 0)
+        rmn_warning("%s: decoded in spite of %ld libjpeg warning%s (first: %s)", path,
+                    ctx.n_warnings, ctx.n_warnings == 1 ? "" : "s", ctx.first_warning);
     img->w = (int)w;
     img->h = (int)h;
     img->c = c;
