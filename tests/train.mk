@@ -5,3 +5,6 @@ TESTS += tests/test-config
 
 dist_check_SCRIPTS += tests/cli-exp.sh
 TESTS += tests/cli-exp.sh
+
+dist_check_SCRIPTS += tests/cli-validate.sh
+TESTS += tests/cli-validate.sh

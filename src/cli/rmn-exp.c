@@ -1,6 +1,7 @@
 /* rmn-exp.c -- runs experiments and reads what they recorded.
  *
  *   rmn-exp run NAME [--data FILE] [--config FILE] [--only MODEL] [--seed N] [--epochs N] [--threads N]
+ *   rmn-exp check NAME [--config FILE]
  *   rmn-exp resume RUN [--data FILE] [--threads N]
  *   rmn-exp finish RUN [--data FILE] [--threads N]
  *   rmn-exp status
@@ -24,6 +25,7 @@
 #include "train/experiment.h"
 #include "models/zoo.h"
 #include "train/runs.h"
+#include "train/validate.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -34,6 +36,7 @@
 static const char *const USAGE =
     "usage: rmn-exp run NAME [--data FILE] [--config FILE] [--only MODEL] [--seed N] [--epochs N]\n"
     "                        [--threads N]\n"
+    "       rmn-exp check NAME [--config FILE]   (validate an experiment file whole; trains nothing)\n"
     "       rmn-exp resume RUN [--data FILE] [--threads N]\n"
     "       rmn-exp finish RUN [--data FILE] [--threads N]   (stop training a stopped run: evaluate\n"
     "                                                     its best checkpoint, mark it finished)\n"
@@ -135,6 +138,23 @@ static int cmd_run(const char *name, options *o) {
     return rc == RMN_OK ? 0 : fail();
 }
 
+/* Loads NAME (with --config applied) and validates it whole: every run's model builds, every
+ * ensemble member names a run. Touches no data and no store. */
+static int cmd_check(const char *name, options *o) {
+    rmn_experiment exp;
+    if (rmn_experiment_load(name, &exp) != RMN_OK)
+        return fail();
+    int rc = o->config ? rmn_experiment_apply_config(&exp, o->config) : RMN_OK;
+    if (rc == RMN_OK)
+        rc = rmn_experiment_validate(&exp);
+    if (rc == RMN_OK)
+        printf("experiment %s: %d run%s, %d ensemble member%s, data %s: valid\n", exp.name,
+               exp.n_runs, exp.n_runs == 1 ? "" : "s", exp.n_members,
+               exp.n_members == 1 ? "" : "s", exp.data);
+    rmn_experiment_free(&exp);
+    return rc == RMN_OK ? 0 : fail();
+}
+
 static int with_store(const options *o, int (*what)(rmn_store *, const options *, const char *), const char *arg) {
     rmn_store *s;
     if (rmn_experiment_open_store(&o->run, &s) != RMN_OK)
@@ -190,6 +210,8 @@ int main(int argc, char **argv) {
         return print_version(o.build_info);
     if (strcmp(cmd, "run") == 0)
         return npos == 1 ? cmd_run(pos[0], &o) : usage_error("run needs exactly one experiment name");
+    if (strcmp(cmd, "check") == 0)
+        return npos == 1 ? cmd_check(pos[0], &o) : usage_error("check needs exactly one experiment name");
     if (strcmp(cmd, "resume") == 0 || strcmp(cmd, "finish") == 0) {
         if (npos != 1)
             return usage_error("resume and finish need exactly one RUN (id, uuid prefix or name)");

@@ -185,7 +185,7 @@ static int apply_object(rmn_train_config *cfg, json_t *obj, const char *where, c
 
 int rmn_train_config_apply_json(rmn_train_config *cfg, const char *json_text, const char *where) {
     json_error_t jerr;
-    json_t *root = json_loads(json_text, 0, &jerr);
+    json_t *root = json_loads(json_text, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
         return RMN_ERROR(RMN_EINVAL, "%s:%d:%d: %s", where, jerr.line, jerr.column, jerr.text);
     int rc = json_is_object(root) ? apply_object(cfg, root, where, NULL)
@@ -441,7 +441,7 @@ int rmn_experiment_load(const char *name_or_path, rmn_experiment *out) {
     char path[4096];
     RMN_TRY(resolve_experiment(name_or_path, path, sizeof path));
     json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
         return RMN_ERROR(RMN_EINVAL, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
     int rc = RMN_OK;

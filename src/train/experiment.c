@@ -7,6 +7,7 @@
 #include "train/ensemble.h"
 #include "train/runs.h"
 #include "train/trainer.h"
+#include "train/validate.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,7 @@ static int run_all(rmn_experiment *exp, const rmn_experiment_options *o, rmn_sto
 }
 
 int rmn_experiment_execute(rmn_experiment *exp, const rmn_experiment_options *o) {
+    RMN_TRY(rmn_experiment_validate(exp)); /* the whole file, before data, store or training */
     RMN_TRY(select_runs(exp, o));
     rmn_dataset ds;
     RMN_TRY(load_data(exp, o, &ds)); /* data first: bad input never writes to the store */

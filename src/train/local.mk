@@ -6,4 +6,5 @@ src_librmn_a_SOURCES += \
 	%D%/checkpoint.c %D%/checkpoint.h \
 	%D%/runs.c %D%/runs.h \
 	%D%/ensemble.c %D%/ensemble.h \
-	%D%/experiment.c %D%/experiment.h
+	%D%/experiment.c %D%/experiment.h \
+	%D%/validate.c %D%/validate.h
