@@ -8,3 +8,7 @@ TESTS += tests/cli-exp.sh
 
 dist_check_SCRIPTS += tests/cli-validate.sh
 TESTS += tests/cli-validate.sh
+
+check_PROGRAMS += tests/test-checkpoint
+tests_test_checkpoint_SOURCES = tests/test-checkpoint.c tests/tap.h
+TESTS += tests/test-checkpoint

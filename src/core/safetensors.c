@@ -771,6 +771,20 @@ const char *rmn_st_meta(const rmn_st_file *f, const char *key) {
     return NULL;
 }
 
+int rmn_st_meta_int(const rmn_st_file *f, const char *key, long lo, long hi, int *out) {
+    const char *v = rmn_st_meta(f, key);
+    if (!v)
+        return RMN_ERROR(RMN_ENOTFOUND, "%s: metadata \"%s\" is missing", f->path, key);
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (end == v || *end != '\0' || errno || x < lo || x > hi || lo < INT_MIN || hi > INT_MAX)
+        return RMN_ERROR(RMN_EFORMAT, "%s: metadata \"%s\" is \"%.40s\", expected an integer %ld..%ld",
+                         f->path, key, v, lo, hi);
+    *out = (int)x;
+    return RMN_OK;
+}
+
 int rmn_st_meta_count(const rmn_st_file *f) { return f->nm; }
 
 void rmn_st_meta_at(const rmn_st_file *f, int i, const char **key, const char **value) {

@@ -114,6 +114,9 @@ int rmn_st_copy_f64(const rmn_st_tensor *t, double *dst, size_t n);
 int rmn_st_copy_i64(const rmn_st_tensor *t, int64_t *dst, size_t n);
 
 const char *rmn_st_meta(const rmn_st_file *f, const char *key); /* NULL if absent */
+/* Metadata `key` as a decimal integer in [lo, hi]: RMN_ENOTFOUND when absent, RMN_EFORMAT
+ * for anything else (not a number, a fraction, NaN, out of range); messages name the file. */
+int rmn_st_meta_int(const rmn_st_file *f, const char *key, long lo, long hi, int *out);
 int         rmn_st_meta_count(const rmn_st_file *f);
 /* The i-th metadata pair in key order. */
 void rmn_st_meta_at(const rmn_st_file *f, int i, const char **key, const char **value);

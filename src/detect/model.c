@@ -22,22 +22,12 @@ struct rmn_detect_model {
     char     labels[RMN_DETECT_MAX_CLASSES][16];
 };
 
+/* An integer metadata key in [lo, hi]; an optional one may be absent (out unchanged). */
 static int meta_int(const rmn_st_file *f, const char *key, int required, int lo, int hi, int *out) {
-    const char *v = rmn_st_meta(f, key);
-    if (!v) {
-        if (!required)
-            return RMN_OK;
-        return RMN_ERROR(RMN_EFORMAT, "%s: not an rmn model: metadata '%s' is missing",
-                         rmn_st_path(f), key);
-    }
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (*v == '\0' || *end != '\0' || errno || x < lo || x > hi)
-        return RMN_ERROR(RMN_EFORMAT, "%s: metadata '%s' is '%s', expected an integer %d..%d",
-                         rmn_st_path(f), key, v, lo, hi);
-    *out = (int)x;
-    return RMN_OK;
+    int rc = rmn_st_meta_int(f, key, lo, hi, out);
+    if (rc == RMN_ENOTFOUND && !required)
+        return RMN_OK;
+    return rc == RMN_ENOTFOUND ? rmn_error_prefix("not an rmn model") : rc;
 }
 
 static int load_into(rmn_detect_model *m, const rmn_st_file *f) {

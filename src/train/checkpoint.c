@@ -5,6 +5,7 @@
 #include "core/safetensors.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,10 +130,51 @@ static int meta_double(const rmn_st_file *f, const char *key, double *out) {
 }
 
 static int meta_intv(const rmn_st_file *f, const char *key, int *out) {
-    double d;
-    RMN_TRY(meta_double(f, key, &d));
-    *out = (int)d;
+    int rc = rmn_st_meta_int(f, key, -2147483647L, 2147483647L, out);
+    return rc == RMN_ENOTFOUND ? RMN_ERROR(RMN_EFORMAT, "%s: checkpoint metadata lacks \"%s\"",
+                                           rmn_st_path(f), key)
+                               : rc;
+}
+
+/* The model's shape keys, written beside the config text, must agree with it: a checkpoint
+ * whose metadata was edited or damaged is refused, not evaluated as something else. */
+static int check_model_meta(const rmn_st_file *f, const rmn_train_config *c) {
+    static const struct {
+        const char *key;
+        size_t      offset;
+        int         required;
+    } keys[] = {{"image_size", offsetof(rmn_train_config, image_size), 1},
+                {"in_channels", offsetof(rmn_train_config, in_channels), 1},
+                {"num_classes", offsetof(rmn_train_config, num_classes), 1},
+                {"width", offsetof(rmn_train_config, width), 0}};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; ++i) {
+        int v, want = *(const int *)((const char *)c + keys[i].offset);
+        int rc = rmn_st_meta_int(f, keys[i].key, 0, 1 << 20, &v);
+        if (rc == RMN_ENOTFOUND && !keys[i].required)
+            continue;
+        if (rc == RMN_ENOTFOUND)
+            return RMN_ERROR(RMN_EFORMAT, "%s: checkpoint metadata lacks \"%s\"", rmn_st_path(f),
+                             keys[i].key);
+        RMN_TRY(rc);
+        if (v != want)
+            return RMN_ERROR(RMN_EFORMAT,
+                             "%s: checkpoint metadata \"%s\" is %d but its config says %d",
+                             rmn_st_path(f), keys[i].key, v, want);
+    }
+    const char *arch;
+    RMN_TRY(meta_get(f, "arch", &arch));
+    if (strcmp(arch, c->arch) != 0)
+        return RMN_ERROR(RMN_EFORMAT, "%s: checkpoint metadata \"arch\" is %s but its config says %s",
+                         rmn_st_path(f), arch, c->arch);
     return RMN_OK;
+}
+
+/* Every failure of a checkpoint's loading names the file (some come from layers that do not
+ * know it: the model registry, a tensor copy). */
+static int naming(int rc, const char *path) {
+    if (rc != RMN_OK && !strstr(rmn_error_message(), path))
+        rmn_error_prefix("%s", path);
+    return rc;
 }
 
 static int load_net(const rmn_st_file *f, rmn_net *net) {
@@ -207,7 +249,7 @@ static int load_state(const rmn_st_file *f, rmn_optimizer *opt, rmn_train_state 
 
 int rmn_checkpoint_load(const char *path, rmn_net *net, rmn_optimizer *opt, rmn_train_state *state) {
     rmn_st_file *f;
-    RMN_TRY(rmn_st_open(path, &f));
+    RMN_TRY(naming(rmn_st_open(path, &f), path));
     const char *format = rmn_st_meta(f, "format");
     int rc = RMN_OK;
     if (!format || strcmp(format, FORMAT) != 0)
@@ -218,22 +260,24 @@ int rmn_checkpoint_load(const char *path, rmn_net *net, rmn_optimizer *opt, rmn_
     if (rc == RMN_OK && opt && state)
         rc = load_state(f, opt, state);
     rmn_st_close(f);
-    return rc;
+    return naming(rc, path);
 }
 
 int rmn_checkpoint_open_model(const char *path, rmn_net **net, rmn_train_config *cfg) {
     *net = NULL;
     rmn_st_file *f;
-    RMN_TRY(rmn_st_open(path, &f));
+    RMN_TRY(naming(rmn_st_open(path, &f), path));
     rmn_train_config c;
     const char *config = rmn_st_meta(f, "config");
     int rc = config ? rmn_train_config_from_canonical(&c, config, path)
                     : RMN_ERROR(RMN_EFORMAT, "%s: checkpoint metadata lacks \"config\"", path);
+    if (rc == RMN_OK)
+        rc = check_model_meta(f, &c);
     rmn_st_close(f);
-    RMN_TRY(rc);
+    RMN_TRY(naming(rc, path));
     rmn_model_config mc = {.in_channels = c.in_channels, .image_size = c.image_size,
                            .num_classes = c.num_classes, .seed = c.seed, .width = c.width};
-    RMN_TRY(rmn_model_create(c.arch, &mc, net));
+    RMN_TRY(naming(rmn_model_create(c.arch, &mc, net), path));
     if ((rc = rmn_checkpoint_load(path, *net, NULL, NULL)) != RMN_OK) {
         rmn_net_free(*net);
         *net = NULL;

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,8 +144,12 @@ static int check_ranges(const rmn_train_config *c, const char *where) {
         return RMN_ERROR(RMN_EINVAL, "%s: batch_size must be >= 1", where);
     if (c->num_classes < 2)
         return RMN_ERROR(RMN_EINVAL, "%s: num_classes must be >= 2", where);
-    if (c->in_channels < 1 || c->image_size < 8)
-        return RMN_ERROR(RMN_EINVAL, "%s: in_channels >= 1 and image_size >= 8 required", where);
+    if (c->num_classes > 1000)
+        return RMN_ERROR(RMN_EINVAL, "%s: num_classes must be <= 1000", where);
+    if (c->in_channels < 1 || c->in_channels > 4 || c->image_size < 8 || c->image_size > 1024)
+        return RMN_ERROR(RMN_EINVAL, "%s: in_channels 1..4 and image_size 8..1024 required", where);
+    if (c->width < 0 || c->width > 4096)
+        return RMN_ERROR(RMN_EINVAL, "%s: width must lie in 0..4096", where);
     if (!(c->flip_p >= 0 && c->flip_p <= 1))
         return RMN_ERROR(RMN_EINVAL, "%s: flip_p must lie in [0, 1]", where);
     if (!(c->max_rotation_deg >= 0 && c->max_rotation_deg <= 180))
@@ -264,14 +269,26 @@ int rmn_train_config_from_canonical(rmn_train_config *cfg, const char *text, con
                 return RMN_ERROR(RMN_EINVAL, "%s: line %d: bad value for %s", where, line_no, buf);
             strcpy(base, val);
             continue;
-        case KEY_DOUBLE:
-            *(double *)base = strtod(val, &stop);
+        case KEY_DOUBLE: {
+            double d = strtod(val, &stop);
+            if (!isfinite(d)) /* the JSON path cannot produce inf or NaN either */
+                stop = NULL;
+            *(double *)base = d;
             break;
-        case KEY_INT:
-            *(int *)base = (int)strtol(val, &stop, 10);
+        }
+        case KEY_INT: { /* as the JSON path: a non-negative integer up to 1e9 */
+            errno = 0;
+            long x = strtol(val, &stop, 10);
+            if (errno || x < 0 || x > 1000000000L)
+                stop = NULL;
+            *(int *)base = (int)(stop ? x : 0);
             break;
+        }
         case KEY_U64:
+            errno = 0;
             *(uint64_t *)base = strtoull(val, &stop, 10);
+            if (errno || *val == '-')
+                stop = NULL;
             break;
         default:
             break;
