@@ -29,5 +29,12 @@ int main(void) {
     TAP_OK(strcmp(rmn_status_name(99), "EUNKNOWN") == 0, "unknown status name");
     rmn_error_clear();
     TAP_OK(rmn_error_message()[0] == '\0', "cleared");
+    rc = rmn_error_naming(RMN_ERROR(RMN_EINVAL, "tensor x: bad dtype"), "m.safetensors");
+    TAP_OK(rc == RMN_EINVAL && strncmp(rmn_error_message(), "m.safetensors: tensor x", 23) == 0,
+           "rmn_error_naming prefixes a file the message lacks (%s)", rmn_error_message());
+    rc = rmn_error_naming(RMN_ERROR(RMN_EIO, "m.safetensors: cannot open"), "m.safetensors");
+    TAP_OK(rc == RMN_EIO && strncmp(rmn_error_message(), "m.safetensors: cannot open", 26) == 0,
+           "and leaves one that names it alone (%s)", rmn_error_message());
+    TAP_OK(rmn_error_naming(RMN_OK, "m.safetensors") == RMN_OK, "success passes through");
     return tap_done();
 }

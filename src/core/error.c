@@ -47,6 +47,12 @@ void rmn_error_restore(int code, const char *message) {
     error_code = code;
 }
 
+int rmn_error_naming(int rc, const char *name) {
+    if (rc != 0 && !strstr(error_text, name))
+        rmn_error_prefix("%s", name);
+    return rc;
+}
+
 const char *rmn_error_message(void) { return error_text; }
 int rmn_error_code(void) { return error_code; }
 

@@ -36,6 +36,10 @@ int rmn_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /* Puts back a message saved earlier (verbatim), e.g. after cleanup code that may itself fail. */
 void rmn_error_restore(int code, const char *message);
 
+/* Returns rc; on failure makes sure the message names `name` (a file), prefixing "NAME: "
+ * when the layer that failed did not know it. */
+int rmn_error_naming(int rc, const char *name);
+
 const char *rmn_error_message(void); /* "" when no error is recorded */
 int         rmn_error_code(void);
 void        rmn_error_clear(void);

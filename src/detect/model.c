@@ -79,7 +79,7 @@ int rmn_detect_model_load(const char *path, rmn_detect_model **out) {
         rmn_st_close(f);
         return RMN_ERROR(RMN_ENOMEM, "out of memory loading %s", path);
     }
-    int rc = load_into(m, f);
+    int rc = rmn_error_naming(load_into(m, f), path);
     rmn_st_close(f);
     if (rc != RMN_OK) {
         rmn_detect_model_free(m);

@@ -169,13 +169,6 @@ static int check_model_meta(const rmn_st_file *f, const rmn_train_config *c) {
     return RMN_OK;
 }
 
-/* Every failure of a checkpoint's loading names the file (some come from layers that do not
- * know it: the model registry, a tensor copy). */
-static int naming(int rc, const char *path) {
-    if (rc != RMN_OK && !strstr(rmn_error_message(), path))
-        rmn_error_prefix("%s", path);
-    return rc;
-}
 
 static int load_net(const rmn_st_file *f, rmn_net *net) {
     const char *arch;
@@ -249,7 +242,7 @@ static int load_state(const rmn_st_file *f, rmn_optimizer *opt, rmn_train_state 
 
 int rmn_checkpoint_load(const char *path, rmn_net *net, rmn_optimizer *opt, rmn_train_state *state) {
     rmn_st_file *f;
-    RMN_TRY(naming(rmn_st_open(path, &f), path));
+    RMN_TRY(rmn_error_naming(rmn_st_open(path, &f), path));
     const char *format = rmn_st_meta(f, "format");
     int rc = RMN_OK;
     if (!format || strcmp(format, FORMAT) != 0)
@@ -260,13 +253,13 @@ int rmn_checkpoint_load(const char *path, rmn_net *net, rmn_optimizer *opt, rmn_
     if (rc == RMN_OK && opt && state)
         rc = load_state(f, opt, state);
     rmn_st_close(f);
-    return naming(rc, path);
+    return rmn_error_naming(rc, path);
 }
 
 int rmn_checkpoint_open_model(const char *path, rmn_net **net, rmn_train_config *cfg) {
     *net = NULL;
     rmn_st_file *f;
-    RMN_TRY(naming(rmn_st_open(path, &f), path));
+    RMN_TRY(rmn_error_naming(rmn_st_open(path, &f), path));
     rmn_train_config c;
     const char *config = rmn_st_meta(f, "config");
     int rc = config ? rmn_train_config_from_canonical(&c, config, path)
@@ -274,10 +267,10 @@ int rmn_checkpoint_open_model(const char *path, rmn_net **net, rmn_train_config 
     if (rc == RMN_OK)
         rc = check_model_meta(f, &c);
     rmn_st_close(f);
-    RMN_TRY(naming(rc, path));
+    RMN_TRY(rmn_error_naming(rc, path));
     rmn_model_config mc = {.in_channels = c.in_channels, .image_size = c.image_size,
                            .num_classes = c.num_classes, .seed = c.seed, .width = c.width};
-    RMN_TRY(naming(rmn_model_create(c.arch, &mc, net), path));
+    RMN_TRY(rmn_error_naming(rmn_model_create(c.arch, &mc, net), path));
     if ((rc = rmn_checkpoint_load(path, *net, NULL, NULL)) != RMN_OK) {
         rmn_net_free(*net);
         *net = NULL;
