@@ -402,7 +402,11 @@ static int open_run(const rmn_train_job *job, train_state *st, const char *canon
                              .model = cfg->arch, .n_params = res->n_params, .seed = (int64_t)cfg->seed,
                              .config_text = canonical, .dataset_sha256 = job->data->sha256,
                              .n_threads = effective_threads(job), .parent_run_id = 0};
-        RMN_TRY(rmn_store_run_begin(job->store, &info, &st->run_id));
+        if (job->claimed_run_id)
+            st->run_id = job->claimed_run_id;
+        else
+            RMN_TRY(rmn_store_run_begin(job->store, &info, &st->run_id));
+        res->run_id = st->run_id;
         RMN_TRY(record_params(job, st->run_id, canonical));
     }
     res->run_id = st->run_id;
@@ -441,7 +445,18 @@ int rmn_train_run(const rmn_train_job *job, rmn_train_result *res) {
         rc = rmn_train_config_canonical(cfg, canonical, sizeof canonical);
     if (rc != RMN_OK) {
         state_free(&st);
-        return rc; /* nothing recorded: the configuration cannot even be built */
+        /* nothing recorded: the configuration cannot even be built; a run already claimed for
+         * this job is ended with the reason */
+        int64_t held = job->resume_run_id ? job->resume_run_id : job->claimed_run_id;
+        if (held) {
+            char message[2048];
+            snprintf(message, sizeof message, "%s", rmn_error_message());
+            if (rmn_store_run_finish(job->store, held, "FAILED", message) != RMN_OK)
+                fprintf(stderr, "rmn: warning: could not mark run %lld FAILED: %s\n", (long long)held,
+                        rmn_error_message());
+            rmn_error_restore(rc, message);
+        }
+        return rc;
     }
     rmn_train_run_name(cfg, run_name, sizeof run_name);
     res->n_params = (int64_t)rmn_net_param_count(st.net);
