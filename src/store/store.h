@@ -3,7 +3,9 @@
  * every per-sample prediction, ensemble members and artifacts.
  *
  * Schema version lives in PRAGMA user_version; migrations are ordered steps applied inside
- * BEGIN EXCLUSIVE (store_schema.c). A database newer than this code is refused.
+ * BEGIN EXCLUSIVE (store_schema.c). A database newer than this code is refused. Runs are
+ * claimed by one process at a time (rmn_store_run_claim; docs/ARCHITECTURE.md, "Claiming
+ * runs"): at most one RUNNING or FINISHED row per (experiment, kind, name, seed, config).
  * Errors: "database is locked" beyond the busy timeout is RMN_EBUSY naming the file; any other
  * SQLite failure is RMN_ESQL with sqlite3_errmsg and the file. Every write is one transaction:
  * a failure leaves nothing half-written.

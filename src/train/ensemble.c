@@ -2,7 +2,6 @@
 #include "train/ensemble.h"
 
 #include "core/error.h"
-#include "core/sha256.h"
 #include "train/runs.h"
 
 #include <math.h>
