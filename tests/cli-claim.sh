@@ -17,6 +17,7 @@ xz -dc "$RMN_SAMPLE" | awk -F, 'NR == 1 { print; next } { n[$3]++ }
     ($3 == "Training" && n[$3] <= 240) || ($3 != "Training" && n[$3] <= 60)' >"$small"
 
 now() { date +%s.%N; }
+
 race_args=
 # start N processes (arguments: N DB EXPERIMENT...; experiments cycle over the processes) at
 # once, wait for all; sets n_fail (non-zero exits) and wall (seconds)
@@ -110,6 +111,30 @@ ok $? "the killed run FINISHED in its own row; 3 runs, each trained once, nothin
 [ "$(q "$db" "SELECT COUNT(DISTINCT step) FROM metrics WHERE run_id = 1")" = 6 ]; ok $? "with all its 6 epochs"
 race_args=
 
+# --- two `rmn-exp resume` of one dead run at once: one resumes it, the other is refused ------------
+db="$tap_tmp/resume.db"
+"$exp" run "$claim" --db "$db" --data "$small" --threads 1 --epochs 6 --only claim-b >/dev/null 2>&1 &
+pid=$!
+i=0
+until [ "$(q "$db" "SELECT COUNT(*) FROM metrics WHERE key = 'val_acc'" 2>/dev/null)" -ge 1 ] 2>/dev/null || [ $i -ge 600 ]; do
+    sleep 0.1; i=$((i + 1))
+done
+kill -9 $pid
+wait $pid 2>/dev/null
+"$exp" resume claim-b-s1 --db "$db" --threads 1 >/dev/null 2>"$tap_tmp/r1.err" &
+r1=$!
+"$exp" resume claim-b-s1 --db "$db" --threads 1 >/dev/null 2>"$tap_tmp/r2.err" &
+r2=$!
+wait $r1; s1=$?
+wait $r2; s2=$?
+[ $((s1 + s2)) -eq 1 ] && [ "$(cat "$tap_tmp"/r1.err "$tap_tmp"/r2.err | grep -c "resuming after epoch")" = 1 ]
+ok $? "two resumes of one dead run: one resumes it (exits $s1 and $s2)"
+cat "$tap_tmp"/r1.err "$tap_tmp"/r2.err | grep -q "rmn-exp: error: run 1 claim-b-s1 is \(running in another process (pid [0-9]* on $(hostname))\|finished\): nothing to resume"
+ok $? "the other is refused, naming the holder: $(cat "$tap_tmp"/r1.err "$tap_tmp"/r2.err | grep error | head -c 200)"
+[ "$(q "$db" "SELECT COUNT(*) || status FROM runs")" = 1FINISHED ] && [ "$(q "$db" "SELECT COUNT(DISTINCT step) FROM metrics")" = 6 ] &&
+    complete "$db"
+ok $? "one run, FINISHED with its 6 epochs, nothing lost"
+
 # --- rmn-exp status: who holds what, who waits for what ----------------------------------------------
 db="$tap_tmp/status.db"
 one="$tap_tmp/one.json"
@@ -133,6 +158,9 @@ grep -q "^  epoch [0-9]*: train_loss" "$tap_tmp/status.out"; ok $? "and its last
 grep -q "^pid $waiter on $host waits since .* for run 1 claim-a-s1 (experiment claim-one), RUNNING, held by pid $holder" "$tap_tmp/status.out"
 ok $? "status shows the waiting process and the run it waits for"
 grep -q "waiting for 1 ensemble member" "$tap_tmp/waiter.err"; ok $? "the waiter reports its wait once"
+"$exp" resume claim-a-s1 --db "$db" --threads 1 >/dev/null 2>"$tap_tmp/resume-live.err"; [ $? -eq 1 ]
+ok $? "resuming the held run is refused"
+grep -q "running in another process (pid $holder on $host)" "$tap_tmp/resume-live.err"; ok $? "naming its holder: $(head -c 200 "$tap_tmp/resume-live.err")"
 kill -TERM $waiter
 wait $waiter; r=$?
 [ $r -eq 1 ] && [ "$(q "$db" "SELECT COUNT(*) FROM waits")" = 0 ]; ok $? "a waiter stopped by SIGTERM exits 1 and removes its wait"

@@ -292,9 +292,19 @@ static int resume_in(rmn_store *store, const char *ref, const rmn_experiment_opt
         (rc = rmn_train_run_is_live(store, run_id, &live)) != RMN_OK)
         goto done;
     /* a first look, before loading data; the claim further below decides */
-    if (strcmp(d.sum.status, "FINISHED") == 0 || live || strcmp(d.sum.kind, "train") != 0) {
+    if (live) {
+        rmn_run_claim held;
+        char who[300];
+        if ((rc = rmn_store_run_claim_get(store, run_id, &held)) != RMN_OK)
+            goto done;
+        rmn_run_holder_text(&held, who, sizeof who);
+        rc = RMN_ERROR(RMN_EINVAL, "run %lld %s is running in another process (%s): nothing to resume",
+                       (long long)run_id, d.sum.name, who);
+        goto done;
+    }
+    if (strcmp(d.sum.status, "FINISHED") == 0 || strcmp(d.sum.kind, "train") != 0) {
         rc = RMN_ERROR(RMN_EINVAL, "run %lld %s is %s: nothing to resume", (long long)run_id, d.sum.name,
-                       live ? "running in another process" : (strcmp(d.sum.kind, "train") ? d.sum.kind : "finished"));
+                       strcmp(d.sum.kind, "train") ? d.sum.kind : "finished");
         goto done;
     }
     rmn_train_config cfg;
