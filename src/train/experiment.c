@@ -147,7 +147,20 @@ static int claim_pass(rmn_experiment *exp, const rmn_experiment_options *o, rmn_
         if (exp->runs[i].batch_size == 0 || state[i] == RUN_DONE)
             continue;
         rmn_train_run_key key;
-        RMN_TRY(rmn_train_run_key_init(&key, exp->name, &exp->runs[i], ds->sha256, n_threads(o)));
+        int rc = rmn_train_run_key_init(&key, exp->name, &exp->runs[i], ds->sha256, n_threads(o));
+        if (rc != RMN_OK) { /* a configuration that cannot be built: nothing claimed, the others run */
+            char run_name[160];
+            rmn_train_run_name(&exp->runs[i], run_name, sizeof run_name);
+            rmn_error_prefix("run %s", run_name);
+            if (o->log)
+                fprintf(o->log, "rmn: error: %s\n", rmn_error_message());
+            if (*status == RMN_OK) {
+                *status = rc;
+                snprintf(first_error, cap, "%s", rmn_error_message());
+            }
+            state[i] = RUN_DONE;
+            continue;
+        }
         int outcome;
         rmn_run_claim row;
         RMN_TRY(rmn_run_claim_once(store, &key.info, &outcome, &row));
@@ -171,7 +184,7 @@ static int claim_pass(rmn_experiment *exp, const rmn_experiment_options *o, rmn_
                 fprintf(o->log, "rmn: run %lld %s was stopped (%s): resuming it\n", (long long)row.run_id, key.name,
                         state[i] == RUN_HELD ? "its process died" : "not finished");
             state[i] = RUN_DONE;
-            int rc = train_claimed(exp, o, store, ds, i, outcome, row.run_id, ckpt, status, first_error, cap);
+            rc = train_claimed(exp, o, store, ds, i, outcome, row.run_id, ckpt, status, first_error, cap);
             if (rc == RMN_EINTR)
                 return rc;
         }
