@@ -243,7 +243,8 @@ static int print_waits(rmn_store *s, FILE *out, int *shown) {
     int rc = RMN_OK;
     for (int i = 0; i < n && rc == RMN_OK; ++i) {
         rmn_run_claim waiter = {.owner = w[i].waiter, .updated_ms = w[i].since_ms};
-        if (!rmn_run_owner_live(&waiter, NULL))
+        /* a waiter on this host that died is left out; one on another host cannot be checked */
+        if (strcmp(w[i].waiter.host, rmn_process_self()->host) == 0 && !rmn_run_owner_live(&waiter, NULL))
             continue;
         rmn_run_summary r;
         rmn_run_claim held;
