@@ -135,6 +135,23 @@ ok $? "the other is refused, naming the holder: $(cat "$tap_tmp"/r1.err "$tap_tm
     complete "$db"
 ok $? "one run, FINISHED with its 6 epochs, nothing lost"
 
+# --- a process whose run was taken over (it was taken for dead) stops writing to it ----------------
+db="$tap_tmp/lost.db"
+"$exp" run "$claim" --db "$db" --data "$small" --threads 1 --epochs 1000 --only claim-b >/dev/null 2>"$tap_tmp/lost.err" &
+pid=$!
+i=0
+until [ "$(q "$db" "SELECT COUNT(*) FROM metrics WHERE key = 'val_acc'" 2>/dev/null)" -ge 1 ] 2>/dev/null || [ $i -ge 600 ]; do
+    sleep 0.1; i=$((i + 1))
+done
+# what a takeover from another host looks like in the row
+q "$db" "UPDATE runs SET owner_host = 'other-host', owner_pid = 77, owner_token = 'x', claimed_ms = updated_ms"
+n_then=$(q "$db" "SELECT COUNT(*) FROM metrics")
+wait $pid; r=$?
+[ $r -eq 1 ] && grep -q "rmn-exp: error: .*taken over by pid 77 on other-host" "$tap_tmp/lost.err"
+ok $? "the process that lost its run stops with an error naming the new holder: $(grep error "$tap_tmp/lost.err" | head -c 200)"
+[ "$(q "$db" "SELECT status || owner_pid FROM runs")" = RUNNING77 ] && [ "$(q "$db" "SELECT COUNT(*) FROM metrics")" -le $((n_then + 7)) ]
+ok $? "and writes nothing more to it: no status, at most the epoch it was committing"
+
 # --- rmn-exp status: who holds what, who waits for what ----------------------------------------------
 db="$tap_tmp/status.db"
 one="$tap_tmp/one.json"

@@ -173,6 +173,19 @@ int rmn_run_claim_wait(rmn_store *s, const rmn_run_info *info, FILE *log, volati
     return rc;
 }
 
+int rmn_run_check_held(rmn_store *s, int64_t run_id) {
+    rmn_run_claim c;
+    RMN_TRY(rmn_store_run_claim_get(s, run_id, &c));
+    const rmn_process_id *me = rmn_process_self();
+    if (!c.owner.host[0] || (c.owner.pid == me->pid && strcmp(c.owner.host, me->host) == 0 &&
+                             strcmp(c.owner.token, me->token) == 0))
+        return RMN_OK;
+    char who[300];
+    rmn_run_holder_text(&c, who, sizeof who);
+    return RMN_ERROR(RMN_EINVAL, "run %lld was taken over by %s (this process was taken for dead): stopping "
+                     "without writing to it", (long long)run_id, who);
+}
+
 int rmn_train_run_is_live(rmn_store *s, int64_t run_id, int *live) {
     rmn_run_claim c;
     RMN_TRY(rmn_store_run_claim_get(s, run_id, &c));

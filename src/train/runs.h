@@ -46,6 +46,10 @@ int rmn_run_nap(int64_t ms, volatile sig_atomic_t *stop);
 /* "pid 123 on host" */
 void rmn_run_holder_text(const rmn_run_claim *c, char *buf, size_t cap);
 
+/* RMN_OK when this process still holds run_id (or the run records no holder); else RMN_EINVAL
+ * naming the process that took it over (a holder on another host silent for RMN_STALE_MS, e.g.
+ * a suspended machine, loses its run): the trainer then stops writing to it. */
+int rmn_run_check_held(rmn_store *s, int64_t run_id);
 /* Whether run_id is being trained right now by another live process. */
 int rmn_train_run_is_live(rmn_store *s, int64_t run_id, int *live);
 /* The runs RUNNING in the store: experiment, name, holder (host, pid), since when, live or
