@@ -38,6 +38,16 @@ race() {
     wall=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
 }
 
+# waits (at most a minute) until run 1 of DB has an epoch's metrics and its last checkpoint
+wait_epoch() {
+    i=0
+    until [ "$(q "$1" "SELECT COUNT(*) FROM metrics WHERE key = 'val_acc'" 2>/dev/null)" -ge 1 ] 2>/dev/null &&
+        [ -s "$RMN_CHECKPOINTS/$(q "$1" "SELECT run_uuid FROM runs WHERE run_id = 1" 2>/dev/null)/last.safetensors" ]; do
+        [ $i -lt 600 ] || break
+        sleep 0.1; i=$((i + 1))
+    done
+}
+
 # every FINISHED run is complete: train runs have all their epochs' 7 metrics and 4 evals (val,
 # test, without and with TTA), ensembles 2 evals; every eval has one prediction per sample
 complete() {
@@ -95,10 +105,7 @@ db="$tap_tmp/dead.db"
 race_args="--epochs 6"
 "$exp" run "$claim" --db "$db" --data "$small" --threads 1 $race_args >/dev/null 2>&1 &
 pid=$!
-i=0
-until [ "$(q "$db" "SELECT COUNT(*) FROM metrics WHERE key = 'val_acc'" 2>/dev/null)" -ge 1 ] 2>/dev/null || [ $i -ge 600 ]; do
-    sleep 0.1; i=$((i + 1))
-done
+wait_epoch "$db"
 kill -9 $pid
 wait $pid 2>/dev/null
 [ "$(q "$db" "SELECT status || owner_pid FROM runs")" = "RUNNING$pid" ]; ok $? "kill -9: the run is left RUNNING, held by the dead pid"
@@ -111,14 +118,37 @@ ok $? "the killed run FINISHED in its own row; 3 runs, each trained once, nothin
 [ "$(q "$db" "SELECT COUNT(DISTINCT step) FROM metrics WHERE run_id = 1")" = 6 ]; ok $? "with all its 6 epochs"
 race_args=
 
+# --- 8 processes, 4 of them killed -9 at random moments, then 2 more: every run finished once ------
+db="$tap_tmp/chaos.db"
+race_args="--epochs 8"
+pids=
+i=1
+while [ $i -le 8 ]; do
+    "$exp" run "$claim" --db "$db" --data "$small" --threads 1 $race_args >"$db.$i.out" 2>"$db.$i.err" &
+    pids="$pids $!"
+    i=$((i + 1))
+done
+victims=$(echo $pids | tr ' ' '\n' | awk 'NR % 2 == 1')
+for v in $victims; do
+    sleep "$(awk -v s="$v" 'BEGIN { srand(s); printf "%.2f", 0.3 + rand() * 0.6 }')"
+    kill -9 "$v" 2>/dev/null
+done
+for p in $pids; do wait "$p" 2>/dev/null; done
+race 2 "$db" "$claim"
+[ $n_fail -eq 0 ] && no_locked "$db"; ok $? "after 4 of 8 processes were killed -9, 2 more finish the experiment ($wall s)"
+[ "$(q "$db" "SELECT COUNT(*) || group_concat(DISTINCT status) FROM runs WHERE kind = 'train'")" = 3FINISHED ] &&
+    [ "$(q "$db" "SELECT COUNT(*) FROM runs WHERE kind = 'train' AND (SELECT COUNT(DISTINCT step) FROM metrics m WHERE m.run_id = runs.run_id) != 8")" = 0 ]
+ok $? "3 runs, each FINISHED once in its own row, with its 8 epochs"
+[ "$(q "$db" "SELECT COUNT(*) || group_concat(DISTINCT status) FROM runs WHERE kind = 'ensemble'")" = 3FINISHED ] && complete "$db"
+ok $? "the ensemble fused once; nothing lost, integrity and foreign keys ok"
+diag "chaos: $(q "$db" "SELECT COUNT(*) FROM runs") runs, $(cat "$db".*.err | grep -c "resuming after epoch") resumed after a kill, $(cat "$db".*.err | grep -c locked) locked errors"
+race_args=
+
 # --- two `rmn-exp resume` of one dead run at once: one resumes it, the other is refused ------------
 db="$tap_tmp/resume.db"
 "$exp" run "$claim" --db "$db" --data "$small" --threads 1 --epochs 6 --only claim-b >/dev/null 2>&1 &
 pid=$!
-i=0
-until [ "$(q "$db" "SELECT COUNT(*) FROM metrics WHERE key = 'val_acc'" 2>/dev/null)" -ge 1 ] 2>/dev/null || [ $i -ge 600 ]; do
-    sleep 0.1; i=$((i + 1))
-done
+wait_epoch "$db"
 kill -9 $pid
 wait $pid 2>/dev/null
 "$exp" resume claim-b-s1 --db "$db" --threads 1 >/dev/null 2>"$tap_tmp/r1.err" &
@@ -139,10 +169,7 @@ ok $? "one run, FINISHED with its 6 epochs, nothing lost"
 db="$tap_tmp/lost.db"
 "$exp" run "$claim" --db "$db" --data "$small" --threads 1 --epochs 1000 --only claim-b >/dev/null 2>"$tap_tmp/lost.err" &
 pid=$!
-i=0
-until [ "$(q "$db" "SELECT COUNT(*) FROM metrics WHERE key = 'val_acc'" 2>/dev/null)" -ge 1 ] 2>/dev/null || [ $i -ge 600 ]; do
-    sleep 0.1; i=$((i + 1))
-done
+wait_epoch "$db"
 # what a takeover from another host looks like in the row
 q "$db" "UPDATE runs SET owner_host = 'other-host', owner_pid = 77, owner_token = 'x', claimed_ms = updated_ms"
 n_then=$(q "$db" "SELECT COUNT(*) FROM metrics")
@@ -158,10 +185,7 @@ one="$tap_tmp/one.json"
 jq '.name = "claim-one" | .runs = [.runs[0] | .seeds = [1]] | .ensemble.members = ["claim-a"]' "$claim" >"$one"
 "$exp" run "$one" --db "$db" --data "$small" --threads 1 --epochs 1000 >/dev/null 2>"$tap_tmp/holder.err" &
 holder=$!
-i=0
-until [ "$(q "$db" "SELECT COUNT(*) FROM metrics WHERE key = 'val_acc'" 2>/dev/null)" -ge 1 ] 2>/dev/null || [ $i -ge 600 ]; do
-    sleep 0.1; i=$((i + 1))
-done
+wait_epoch "$db"
 "$exp" run "$one" --db "$db" --data "$small" --threads 1 --epochs 1000 >/dev/null 2>"$tap_tmp/waiter.err" &
 waiter=$!
 i=0

@@ -225,6 +225,8 @@ static int run_all(rmn_experiment *exp, const rmn_experiment_options *o, rmn_sto
         if (!fuse || status != RMN_OK || n_members_held == 0)
             break;
         if (!waiting) {
+            if ((rc = rmn_run_waits_prune(store)) != RMN_OK)
+                break;
             if (o->log)
                 fprintf(o->log, "rmn: waiting for %d ensemble member%s trained by other processes\n",
                         n_members_held, n_members_held == 1 ? "" : "s");

@@ -138,6 +138,20 @@ int rmn_run_nap(int64_t ms, volatile sig_atomic_t *stop) {
     return stop && *stop;
 }
 
+int rmn_run_waits_prune(rmn_store *s) {
+    rmn_wait *w;
+    int n, rc = RMN_OK;
+    RMN_TRY(rmn_store_waits(s, &w, &n));
+    for (int i = 0; i < n && rc == RMN_OK; ++i) {
+        rmn_run_claim waiter = {.owner = w[i].waiter, .updated_ms = w[i].since_ms};
+        if (strcmp(w[i].waiter.host, rmn_process_self()->host) == 0 && !rmn_run_owner_live(&waiter, NULL) &&
+            w[i].waiter.pid != rmn_process_self()->pid)
+            rc = rmn_store_wait_end(s, &w[i].waiter);
+    }
+    free(w);
+    return rc;
+}
+
 int rmn_run_claim_wait(rmn_store *s, const rmn_run_info *info, FILE *log, volatile sig_atomic_t *stop,
                        int *outcome, rmn_run_claim *row) {
     int64_t nap = 100, waiting_for = 0;
@@ -151,7 +165,8 @@ int rmn_run_claim_wait(rmn_store *s, const rmn_run_info *info, FILE *log, volati
             if (log)
                 fprintf(log, "rmn: run %lld %s is held by %s: waiting for it\n", (long long)row->run_id,
                         info->name, who);
-            if ((rc = rmn_store_wait_begin(s, rmn_process_self(), row->run_id)) != RMN_OK)
+            if ((rc = rmn_run_waits_prune(s)) != RMN_OK ||
+                (rc = rmn_store_wait_begin(s, rmn_process_self(), row->run_id)) != RMN_OK)
                 break;
             waiting_for = row->run_id;
         }

@@ -41,6 +41,8 @@ int rmn_run_claim_once(rmn_store *s, const rmn_run_info *info, int *outcome, rmn
  * *stop is set while waiting. *outcome is never RMN_CLAIM_LIVE on RMN_OK. */
 int rmn_run_claim_wait(rmn_store *s, const rmn_run_info *info, FILE *log, volatile sig_atomic_t *stop,
                        int *outcome, rmn_run_claim *row);
+/* Drops the wait rows of waiters on this host that died (killed while waiting). */
+int rmn_run_waits_prune(rmn_store *s);
 /* Sleeps ms milliseconds in slices, returning early (1) when *stop is set. */
 int rmn_run_nap(int64_t ms, volatile sig_atomic_t *stop);
 /* "pid 123 on host" */
