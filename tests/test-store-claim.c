@@ -2,8 +2,9 @@
  * (new, finished, held by a live process, taken over from a dead one, a stopped one resumed),
  * that no path can write a second RUNNING/FINISHED row of one run, that the migration from
  * version 1 keeps an old store's duplicate runs (from the race it closes) without touching them,
- * and 8 processes racing for the same 24 runs on a brand-new store: each run claimed NEW by
- * exactly one of them, no "database is locked". */
+ * and 8 processes racing for the same 24 runs on a brand-new store and on a version 1 store
+ * (racing to migrate it): each run claimed NEW by exactly one of them, no "database is
+ * locked". */
 #include "core/error.h"
 #include "core/sha256.h"
 #include "store/store.h"
@@ -261,9 +262,19 @@ static int child(const char *path, int id, int go_fd, int out_fd) {
     return write(out_fd, line, (size_t)len) == len ? 0 : 7;
 }
 
-static void test_race(const char *dir) {
+/* from_v1: the store exists at schema version 1 (the processes race to migrate it); else the
+ * file is brand-new (they race to create it) */
+static void test_race(const char *dir, int from_v1) {
     char path[700];
-    snprintf(path, sizeof path, "%s/race.db", dir);
+    snprintf(path, sizeof path, "%s/race-%s.db", dir, from_v1 ? "v1" : "new");
+    const char *what = from_v1 ? "a version 1 store" : "a new store";
+    if (from_v1) {
+        rmn_store *s = NULL;
+        rmn_store_options v1 = {.migrate_to = 1};
+        if (rmn_store_open_opts(path, &v1, &s) != RMN_OK)
+            tap_diag("v1 store: %s", rmn_error_message());
+        rmn_store_close(s);
+    }
     int go[2], res[2];
     if (pipe(go) != 0 || pipe(res) != 0)
         exit(99);
@@ -286,7 +297,8 @@ static void test_race(const char *dir) {
         waitpid(pids[i], &status, 0);
         clean += WIFEXITED(status) && WEXITSTATUS(status) == 0;
     }
-    TAP_OK(clean == N_PROC, "%d processes claimed %d runs each without an error (%d clean)", N_PROC, N_RUNS, clean);
+    TAP_OK(clean == N_PROC, "%s: %d processes claimed %d runs each without an error (%d clean)", what, N_PROC, N_RUNS,
+           clean);
     char buf[256];
     ssize_t got = read(res[0], buf, sizeof buf - 1);
     close(res[0]);
@@ -294,17 +306,18 @@ static void test_race(const char *dir) {
     int total = 0;
     for (char *p = strtok(buf, "\n"); p; p = strtok(NULL, "\n"))
         total += atoi(p);
-    TAP_OK(total == N_RUNS, "each run claimed NEW exactly once over all processes (%d NEW claims)", total);
+    TAP_OK(total == N_RUNS, "%s: each run claimed NEW exactly once over all processes (%d NEW claims)", what, total);
     sqlite3 *raw = tu_raw(path);
+    TAP_OK(tu_int(raw, "PRAGMA user_version") == RMN_STORE_SCHEMA_VERSION, "%s: at the current schema version", what);
     TAP_OK(tu_int(raw, "SELECT COUNT(*) FROM runs") == N_RUNS &&
                tu_int(raw, "SELECT COUNT(*) FROM runs WHERE status = 'FINISHED'") == N_RUNS &&
                tu_int(raw, "SELECT COUNT(DISTINCT name) FROM runs") == N_RUNS,
-           "%d rows, all FINISHED, no duplicate", N_RUNS);
-    TAP_OK(tu_int(raw, "SELECT COUNT(*) FROM metrics") == N_RUNS, "every run's epoch recorded once");
+           "%s: %d rows, all FINISHED, no duplicate", what, N_RUNS);
+    TAP_OK(tu_int(raw, "SELECT COUNT(*) FROM metrics") == N_RUNS, "%s: every run's epoch recorded once", what);
     char ok[16];
     TAP_OK(strcmp(tu_text(raw, "PRAGMA integrity_check", ok, sizeof ok), "ok") == 0 &&
                tu_int(raw, "PRAGMA foreign_key_check") == -999999,
-           "integrity and foreign keys ok");
+           "%s: integrity and foreign keys ok", what);
     sqlite3_close(raw);
 }
 
@@ -312,7 +325,8 @@ int main(void) {
     const char *dir = tu_tmpdir();
     test_decisions(dir);
     test_migration(dir);
-    test_race(dir);
+    test_race(dir, 0);
+    test_race(dir, 1);
     tu_rmrf(dir);
     return tap_done();
 }
