@@ -8,3 +8,6 @@ TESTS += tests/test-ensemble
 
 dist_check_SCRIPTS += tests/cli-train.sh
 TESTS += tests/cli-train.sh
+
+dist_check_SCRIPTS += tests/cli-claim.sh
+TESTS += tests/cli-claim.sh

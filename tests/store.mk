@@ -9,3 +9,7 @@ check_PROGRAMS += tests/test-store-concurrency
 tests_test_store_concurrency_SOURCES = tests/test-store-concurrency.c tests/store-util.h \
 	tests/tap.h
 TESTS += tests/test-store-concurrency
+
+check_PROGRAMS += tests/test-store-claim
+tests_test_store_claim_SOURCES = tests/test-store-claim.c tests/store-util.h tests/tap.h
+TESTS += tests/test-store-claim

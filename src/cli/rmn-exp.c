@@ -11,8 +11,9 @@
  *   rmn-exp --version [--build-info]
  * Common: --db FILE (default $RMN_DB or rmn.db), --checkpoints DIR (default $RMN_CHECKPOINTS,
  * else checkpoints/ beside the store); RMN_BUSY_TIMEOUT_MS sets how long a locked store is
- * waited for. Running an experiment again skips its finished runs and resumes the stopped ones
- * (src/train/experiment.h). Exit 0 ok, 1 error, 2 usage. */
+ * waited for. Running an experiment again skips its finished runs and resumes the stopped ones;
+ * several processes may run experiments on one store at once, each run trained by one of them
+ * (src/train/experiment.h, runs.h). Exit 0 ok, 1 error, 2 usage. */
 #include "config.h"
 
 #include "core/args.h"
@@ -40,7 +41,7 @@ static const char *const USAGE =
     "       rmn-exp resume RUN [--data FILE] [--threads N]\n"
     "       rmn-exp finish RUN [--data FILE] [--threads N]   (stop training a stopped run: evaluate\n"
     "                                                     its best checkpoint, mark it finished)\n"
-    "       rmn-exp status\n"
+    "       rmn-exp status   (who holds which run, since when; who waits for what)\n"
     "       rmn-exp list [--experiment E] [--json]\n"
     "       rmn-exp show RUN\n"
     "       rmn-exp models [--width W] [--json]   (W: channel width at the 48 profile)\n"

@@ -179,6 +179,7 @@ int rmn_store_open_opts(const char *path, const rmn_store_options *opt, rmn_stor
     s->busy_timeout_ms = opt && opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms
                                                          : RMN_STORE_BUSY_TIMEOUT_MS;
     s->read_only = opt && opt->read_only;
+    s->migrate_to = opt && opt->migrate_to > 0 ? opt->migrate_to : RMN_STORE_SCHEMA_VERSION;
     int flags = (s->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                 SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path, &s->db, flags, NULL);

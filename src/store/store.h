@@ -3,7 +3,9 @@
  * every per-sample prediction, ensemble members and artifacts.
  *
  * Schema version lives in PRAGMA user_version; migrations are ordered steps applied inside
- * BEGIN EXCLUSIVE (store_schema.c). A database newer than this code is refused.
+ * BEGIN EXCLUSIVE (store_schema.c). A database newer than this code is refused. Runs are
+ * claimed by one process at a time (rmn_store_run_claim; docs/ARCHITECTURE.md, "Claiming
+ * runs"): at most one RUNNING or FINISHED row per (experiment, kind, name, seed, config).
  * Errors: "database is locked" beyond the busy timeout is RMN_EBUSY naming the file; any other
  * SQLite failure is RMN_ESQL with sqlite3_errmsg and the file. Every write is one transaction:
  * a failure leaves nothing half-written.
@@ -19,7 +21,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
-#define RMN_STORE_SCHEMA_VERSION 1
+#define RMN_STORE_SCHEMA_VERSION 2
 #define RMN_STORE_BUSY_TIMEOUT_MS 10000
 
 typedef struct rmn_store rmn_store;
@@ -29,6 +31,7 @@ typedef struct rmn_store rmn_store;
 typedef struct {
     int busy_timeout_ms; /* 0 = RMN_STORE_BUSY_TIMEOUT_MS */
     int read_only;       /* open an existing, current store without writing; never migrates */
+    int migrate_to;      /* tests only: migrate no further than this schema version (0: current) */
 } rmn_store_options;
 
 int  rmn_store_open(const char *path, rmn_store **out); /* creates or migrates */
@@ -110,6 +113,61 @@ int rmn_store_find_run(rmn_store *s, const char *experiment, const char *kind, c
 int rmn_store_run_resolve(rmn_store *s, const char *ref, int64_t *run_id);
 /* Recovery: runs left RUNNING whose updated_ms is older than stale_ms become KILLED. */
 int rmn_store_mark_stale(rmn_store *s, int64_t stale_ms, int *n_marked);
+
+// --- claiming runs (store_claim.c; the protocol: docs/ARCHITECTURE.md, "Claiming runs") ------
+
+/* A process incarnation: host name, pid and a token that tells this process from a later one
+ * with the same pid (boot id and start time; "" when unknown). */
+typedef struct rmn_process_id {
+    char    host[256];
+    int64_t pid;
+    char    token[128];
+} rmn_process_id;
+
+/* A run as the claim sees it: status and the process holding it (owner.host "" when none is
+ * recorded). */
+typedef struct {
+    int64_t        run_id;
+    char           status[16];
+    rmn_process_id owner;
+    int64_t        claimed_ms, updated_ms; /* claimed_ms 0 when unknown */
+} rmn_run_claim;
+
+/* Liveness oracle: 1 when c's owner is still working on it (src/train/runs.c decides). It is
+ * called inside the claim's transaction: it must be quick and must not use the store. */
+typedef int (*rmn_owner_live_fn)(const rmn_run_claim *c, void *ctx);
+
+enum rmn_claim_outcome {
+    RMN_CLAIM_NEW = 1,     /* no such run: a RUNNING row owned by me was inserted */
+    RMN_CLAIM_TAKEN_OVER,  /* a stopped run (FAILED, KILLED, or RUNNING with a dead owner, or
+                              mine) is RUNNING again, owned by me: resume it */
+    RMN_CLAIM_FINISHED,    /* finished already: nothing to do */
+    RMN_CLAIM_LIVE         /* another live process holds it: row->owner says which */
+};
+
+/* Claims the run (info->experiment, kind, name, seed, sha256(config_text)) for `me`, in one
+ * BEGIN IMMEDIATE transaction: of two processes claiming at once exactly one gets NEW or
+ * TAKEN_OVER. The unique index runs_claim backs it: at most one RUNNING or FINISHED row per
+ * key. *row describes the run afterwards (for LIVE: the holder). */
+int rmn_store_run_claim(rmn_store *s, const rmn_run_info *info, const rmn_process_id *me,
+                        rmn_owner_live_fn live, void *ctx, int *outcome, rmn_run_claim *row);
+/* The same for an existing run by id (rmn-exp resume): never NEW; RMN_ENOTFOUND when there is
+ * no such run. */
+int rmn_store_run_claim_id(rmn_store *s, int64_t run_id, const rmn_process_id *me,
+                           rmn_owner_live_fn live, void *ctx, int *outcome, rmn_run_claim *row);
+/* The claim state of a run, without changing it. */
+int rmn_store_run_claim_get(rmn_store *s, int64_t run_id, rmn_run_claim *row);
+
+/* Waiting for runs held by other processes, shown by `rmn-exp status`: one row per (waiter,
+ * run) from wait_begin to wait_end (which drops all of the waiter's rows). */
+int rmn_store_wait_begin(rmn_store *s, const rmn_process_id *me, int64_t run_id);
+int rmn_store_wait_end(rmn_store *s, const rmn_process_id *me);
+typedef struct {
+    rmn_process_id waiter;
+    int64_t        run_id, since_ms;
+} rmn_wait;
+/* Every wait row, oldest first; free(*out). */
+int rmn_store_waits(rmn_store *s, rmn_wait **out, int *n);
 
 // --- reading ----------------------------------------------------------------------------------
 

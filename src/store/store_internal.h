@@ -3,6 +3,7 @@
 #ifndef RMN_STORE_INTERNAL_H
 #define RMN_STORE_INTERNAL_H
 
+#include "core/provenance.h"
 #include "store/store.h"
 
 struct rmn_store {
@@ -10,6 +11,7 @@ struct rmn_store {
     char    *path;
     int      busy_timeout_ms;
     int      read_only;
+    int      migrate_to;
 };
 
 /* Maps a failing SQLite result to RMN_EBUSY / RMN_ESQL (or RMN_EFORMAT for a file that is not a
@@ -35,6 +37,12 @@ int rmn_store_bind_text_(sqlite3_stmt *st, int i, const char *v);
 char *rmn_store_col_strdup_(sqlite3_stmt *st, int i, int *oom);
 /* Column as double, NaN for NULL. */
 double rmn_store_col_double_(sqlite3_stmt *st, int i);
+
+/* Inside a transaction (store_write.c): the id of experiment name, inserted if missing; a
+ * RUNNING run row with full provenance (prov) owned by owner (NULL: no owner recorded). */
+int rmn_store_experiment_ensure_tx_(rmn_store *s, const char *name, const char *description, int64_t *id);
+int rmn_store_run_insert_tx_(rmn_store *s, const rmn_run_info *info, const rmn_provenance *prov,
+                             const rmn_process_id *owner, int64_t *run_id);
 
 /* Schema (store_schema.c): creates or migrates to RMN_STORE_SCHEMA_VERSION. */
 int rmn_store_migrate_(rmn_store *s);

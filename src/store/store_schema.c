@@ -111,8 +111,53 @@ static const char schema_v1[] =
     "PRAGMA application_id = 1380798001;\n" /* RMN_STORE_APPLICATION_ID */
     "PRAGMA user_version = 1;\n";
 
+/* Version 2: runs are claimed (docs/ARCHITECTURE.md, "Claiming runs").
+ * - owner_host, owner_pid, owner_token (the process incarnation: boot id and start time),
+ *   claimed_ms: which process holds a RUNNING run; filled for old RUNNING rows from their
+ *   "host" and "pid" tags (token unknown: liveness then rests on the pid alone).
+ * - duplicate_of: an old store may hold two RUNNING/FINISHED rows of one (experiment, kind,
+ *   name, seed, config) from the race this version closes. Nothing is deleted or changed in
+ *   them: the oldest FINISHED row (else the oldest RUNNING one) stays the run, the others point
+ *   to it in duplicate_of and are left out of the claim index.
+ * - runs_claim: at most one RUNNING or FINISHED row per (experiment, kind, name, seed,
+ *   config_sha256); FAILED and KILLED rows are history and may repeat.
+ * - waits: which process waits for which run (rmn-exp status); rows of a process that died
+ *   while waiting are ignored by readers. */
+static const char schema_v2[] =
+    "ALTER TABLE runs ADD COLUMN owner_host TEXT;\n"
+    "ALTER TABLE runs ADD COLUMN owner_pid INTEGER;\n"
+    "ALTER TABLE runs ADD COLUMN owner_token TEXT;\n"
+    "ALTER TABLE runs ADD COLUMN claimed_ms INTEGER;\n"
+    "ALTER TABLE runs ADD COLUMN duplicate_of INTEGER REFERENCES runs(run_id);\n"
+    "UPDATE runs SET\n"
+    "  owner_host = (SELECT t.value FROM tags t WHERE t.run_id = runs.run_id AND t.key = 'host'),\n"
+    "  owner_pid = (SELECT CAST(t.value AS INTEGER) FROM tags t\n"
+    "               WHERE t.run_id = runs.run_id AND t.key = 'pid'),\n"
+    "  claimed_ms = updated_ms\n"
+    "  WHERE status = 'RUNNING';\n"
+    "CREATE TEMP TABLE claim_keep AS\n"
+    "  SELECT r.run_id AS run_id, (SELECT k.run_id FROM runs k\n"
+    "     WHERE k.experiment_id = r.experiment_id AND k.kind = r.kind AND k.name = r.name\n"
+    "       AND k.seed = r.seed AND k.config_sha256 = r.config_sha256\n"
+    "       AND k.status IN ('RUNNING','FINISHED')\n"
+    "     ORDER BY k.status = 'FINISHED' DESC, k.run_id LIMIT 1) AS keep\n"
+    "  FROM runs r WHERE r.status IN ('RUNNING','FINISHED');\n"
+    "UPDATE runs SET duplicate_of = (SELECT keep FROM temp.claim_keep c WHERE c.run_id = runs.run_id)\n"
+    "  WHERE run_id IN (SELECT run_id FROM temp.claim_keep WHERE keep != run_id);\n"
+    "DROP TABLE temp.claim_keep;\n"
+    "CREATE UNIQUE INDEX runs_claim ON runs(experiment_id, kind, name, seed, config_sha256)\n"
+    "  WHERE status IN ('RUNNING','FINISHED') AND duplicate_of IS NULL;\n"
+    "CREATE TABLE waits (\n"
+    "  host     TEXT NOT NULL,\n"
+    "  pid      INTEGER NOT NULL,\n"
+    "  token    TEXT NOT NULL,\n"
+    "  run_id   INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,\n"
+    "  since_ms INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (host, pid, token, run_id)) STRICT, WITHOUT ROWID;\n"
+    "PRAGMA user_version = 2;\n";
+
 /* steps[i] migrates from version i to i+1 */
-static const char *const steps[] = {schema_v1};
+static const char *const steps[] = {schema_v1, schema_v2};
 #define N_STEPS ((int)(sizeof steps / sizeof steps[0]))
 _Static_assert(N_STEPS == RMN_STORE_SCHEMA_VERSION, "one migration step per schema version");
 
@@ -151,7 +196,8 @@ int rmn_store_schema_version(rmn_store *s, int *version) {
 int rmn_store_migrate_(rmn_store *s) {
     int v, st;
     RMN_TRY(rmn_store_check_version_(s, &v));
-    if (v == RMN_STORE_SCHEMA_VERSION)
+    const int target = s->migrate_to > 0 && s->migrate_to < N_STEPS ? s->migrate_to : N_STEPS;
+    if (v >= target)
         return RMN_OK;
     RMN_TRY(rmn_store_begin_(s, "BEGIN EXCLUSIVE"));
     /* another process may have migrated while we waited for the lock */
@@ -167,7 +213,7 @@ int rmn_store_migrate_(rmn_store *s) {
             goto fail;
         }
     }
-    for (int i = v; i < N_STEPS; ++i) {
+    for (int i = v; i < target; ++i) {
         int rc = sqlite3_exec(s->db, steps[i], NULL, NULL, NULL);
         if (rc != SQLITE_OK) {
             st = STORE_SQL_ERROR(s, rc, "migrating the schema");

@@ -65,7 +65,7 @@ static int check_writable(rmn_store *s) {
 // --- experiments and runs ---------------------------------------------------------------------
 
 /* Inside a transaction: the id of experiment name, inserted if missing. */
-static int experiment_ensure_tx(rmn_store *s, const char *name, const char *description,
+int rmn_store_experiment_ensure_tx_(rmn_store *s, const char *name, const char *description,
                                 int64_t *id) {
     sqlite3_stmt *st = NULL;
     int e;
@@ -96,15 +96,14 @@ int rmn_store_experiment_ensure(rmn_store *s, const char *name, const char *desc
     if (!name || !*name)
         return RMN_ERROR(RMN_EINVAL, "experiment name is empty");
     RMN_TRY(rmn_store_begin_(s, "BEGIN IMMEDIATE"));
-    if ((st = experiment_ensure_tx(s, name, description, id)) != RMN_OK) {
+    if ((st = rmn_store_experiment_ensure_tx_(s, name, description, id)) != RMN_OK) {
         rmn_store_rollback_(s);
         return st;
     }
     return rmn_store_commit_(s);
 }
 
-int rmn_store_run_begin(rmn_store *s, const rmn_run_info *info, int64_t *run_id) {
-    RMN_TRY(check_writable(s));
+static int check_run_info(const rmn_run_info *info) {
     if (!info->experiment || !*info->experiment || !info->name || !*info->name)
         return RMN_ERROR(RMN_EINVAL, "a run needs an experiment and a name");
     if (!info->kind || (strcmp(info->kind, "train") && strcmp(info->kind, "eval") &&
@@ -113,30 +112,28 @@ int rmn_store_run_begin(rmn_store *s, const rmn_run_info *info, int64_t *run_id)
                          info->kind ? info->kind : "(null)");
     if (info->n_params < 0)
         return RMN_ERROR(RMN_EINVAL, "n_params must be >= 0");
+    return RMN_OK;
+}
 
+int rmn_store_run_insert_tx_(rmn_store *s, const rmn_run_info *info, const rmn_provenance *prov,
+                             const rmn_process_id *owner, int64_t *run_id) {
+    RMN_TRY(check_run_info(info));
     char uuid[33], config_sha[RMN_SHA256_HEX];
     const char *config = info->config_text ? info->config_text : "";
     RMN_TRY(new_uuid(uuid));
     rmn_sha256_hex(config, strlen(config), config_sha);
-    rmn_provenance prov;
-    RMN_TRY(rmn_provenance_collect(&prov));
-
     sqlite3_stmt *st = NULL;
     int64_t exp_id = 0, now = rmn_now_ms();
-    int e = rmn_store_begin_(s, "BEGIN IMMEDIATE");
-    if (e != RMN_OK)
-        goto out;
-    if ((e = experiment_ensure_tx(s, info->experiment, NULL, &exp_id)) != RMN_OK)
-        goto fail;
-    if ((e = rmn_store_prepare_(
-             s,
-             "INSERT INTO runs (run_uuid, experiment_id, name, kind, model, n_params, status, "
-             "parent_run_id, start_ms, updated_ms, seed, config_text, config_sha256, "
-             "dataset_sha256, git_commit, git_dirty, tool_version, build_config, host, "
-             "cpu_model, blas_config, n_threads) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'RUNNING', ?7, "
-             "?8, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-             &st)) != RMN_OK)
-        goto fail;
+    RMN_TRY(rmn_store_experiment_ensure_tx_(s, info->experiment, NULL, &exp_id));
+    RMN_TRY(rmn_store_prepare_(
+        s,
+        "INSERT INTO runs (run_uuid, experiment_id, name, kind, model, n_params, status, "
+        "parent_run_id, start_ms, updated_ms, seed, config_text, config_sha256, "
+        "dataset_sha256, git_commit, git_dirty, tool_version, build_config, host, "
+        "cpu_model, blas_config, n_threads, owner_host, owner_pid, owner_token, claimed_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'RUNNING', ?7, ?8, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+        "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?8)",
+        &st));
     rmn_store_bind_text_(st, 1, uuid);
     sqlite3_bind_int64(st, 2, exp_id);
     rmn_store_bind_text_(st, 3, info->name);
@@ -152,28 +149,52 @@ int rmn_store_run_begin(rmn_store *s, const rmn_run_info *info, int64_t *run_id)
     rmn_store_bind_text_(st, 10, config);
     rmn_store_bind_text_(st, 11, config_sha);
     rmn_store_bind_text_(st, 12, info->dataset_sha256);
-    rmn_store_bind_text_(st, 13, prov.git_commit);
-    if (prov.git_dirty >= 0)
-        sqlite3_bind_int(st, 14, prov.git_dirty);
+    rmn_store_bind_text_(st, 13, prov->git_commit);
+    if (prov->git_dirty >= 0)
+        sqlite3_bind_int(st, 14, prov->git_dirty);
     else
         sqlite3_bind_null(st, 14);
-    rmn_store_bind_text_(st, 15, prov.tool_version);
-    rmn_store_bind_text_(st, 16, prov.build_config);
-    rmn_store_bind_text_(st, 17, prov.host);
-    rmn_store_bind_text_(st, 18, prov.cpu_model);
-    rmn_store_bind_text_(st, 19, prov.blas_config);
-    sqlite3_bind_int(st, 20, info->n_threads > 0 ? info->n_threads : prov.n_threads);
-    if ((e = step_done(s, st, "inserting a run")) != RMN_OK)
-        goto fail;
+    rmn_store_bind_text_(st, 15, prov->tool_version);
+    rmn_store_bind_text_(st, 16, prov->build_config);
+    rmn_store_bind_text_(st, 17, prov->host);
+    rmn_store_bind_text_(st, 18, prov->cpu_model);
+    rmn_store_bind_text_(st, 19, prov->blas_config);
+    sqlite3_bind_int(st, 20, info->n_threads > 0 ? info->n_threads : prov->n_threads);
+    if (owner && owner->host[0]) {
+        rmn_store_bind_text_(st, 21, owner->host);
+        sqlite3_bind_int64(st, 22, owner->pid);
+        rmn_store_bind_text_(st, 23, owner->token);
+    } else {
+        sqlite3_bind_null(st, 21);
+        sqlite3_bind_null(st, 22);
+        sqlite3_bind_null(st, 23);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+        int e = RMN_ERROR(RMN_EINVAL, "%s: run %s of experiment %s (seed %lld, this configuration) "
+                      "is already running or finished; claim runs instead of inserting them",
+                      s->path, info->name, info->experiment, (long long)info->seed);
+        return e;
+    }
+    if (rc != SQLITE_DONE)
+        return STORE_SQL_ERROR(s, rc, "inserting a run");
     *run_id = sqlite3_last_insert_rowid(s->db);
-    sqlite3_finalize(st);
-    st = NULL;
-    e = rmn_store_commit_(s);
-    goto out;
-fail:
-    rmn_store_rollback_(s);
-out:
-    sqlite3_finalize(st);
+    return RMN_OK;
+}
+
+int rmn_store_run_begin(rmn_store *s, const rmn_run_info *info, int64_t *run_id) {
+    RMN_TRY(check_writable(s));
+    RMN_TRY(check_run_info(info));
+    rmn_provenance prov;
+    RMN_TRY(rmn_provenance_collect(&prov)); /* outside the transaction: it runs git */
+    int e = rmn_store_begin_(s, "BEGIN IMMEDIATE");
+    if (e == RMN_OK) {
+        if ((e = rmn_store_run_insert_tx_(s, info, &prov, NULL, run_id)) == RMN_OK)
+            e = rmn_store_commit_(s);
+        else
+            rmn_store_rollback_(s);
+    }
     rmn_provenance_free(&prov);
     return e;
 }

@@ -2,7 +2,7 @@
 #include "train/ensemble.h"
 
 #include "core/error.h"
-#include "core/sha256.h"
+#include "train/runs.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -172,26 +172,43 @@ int rmn_ensemble_record(rmn_store *s, const char *experiment, const rmn_ensemble
         }
     snprintf(config, sizeof config, "members=%s\nselection=%s\ntta_n=%d\nweights=1\n", members, selection, pool->tta_n);
     snprintf(name, sizeof name, "ensemble-%s-%d", selection, count);
-    /* fused before from the same members: keep that run (an experiment run twice adds nothing) */
-    char sha[RMN_SHA256_HEX], status[16];
-    rmn_sha256_hex(config, strlen(config), sha);
-    int found = rmn_store_find_run(s, experiment, "ensemble", name, sha, run_id, status);
-    if (found == RMN_OK && strcmp(status, "FINISHED") == 0)
-        return RMN_OK;
-    if (found != RMN_OK && found != RMN_ENOTFOUND)
-        return found;
-    rmn_error_clear();
+    /* claimed once: fused before from the same members (FINISHED), that run is kept (an
+     * experiment run twice adds nothing); another process fusing it now is waited for */
     rmn_run_info info = {.experiment = experiment, .name = name, .kind = "ensemble", .model = "ensemble",
                          .n_params = 0, .seed = 0, .config_text = config, .n_threads = 1};
-    RMN_TRY(rmn_store_run_begin(s, &info, run_id));
-    RMN_TRY(rmn_store_run_tag(s, *run_id, "selection", selection));
-    RMN_TRY(rmn_store_run_tag(s, *run_id, "members", members));
-    for (int m = 0; m < pool->n; ++m)
+    int outcome;
+    rmn_run_claim row;
+    RMN_TRY(rmn_run_claim_wait(s, &info, NULL, NULL, &outcome, &row));
+    *run_id = row.run_id;
+    if (outcome == RMN_CLAIM_FINISHED)
+        return RMN_OK;
+    int rc = rmn_store_run_tag(s, *run_id, "selection", selection);
+    if (rc == RMN_OK)
+        rc = rmn_store_run_tag(s, *run_id, "members", members);
+    for (int m = 0; m < pool->n && rc == RMN_OK; ++m)
         if (mask >> m & 1u)
-            RMN_TRY(rmn_store_ensemble_member(s, *run_id, pool->test_eval[m], 1.0));
-    RMN_TRY(record_fused(s, *run_id, pool, mask, 0));
-    RMN_TRY(record_fused(s, *run_id, pool, mask, 1));
-    return rmn_store_run_finish(s, *run_id, "FINISHED", NULL);
+            rc = rmn_store_ensemble_member(s, *run_id, pool->test_eval[m], 1.0);
+    for (int split = 0; split < 2 && rc == RMN_OK; ++split) {
+        int found = 0; /* a taken-over run may hold the val eval of an earlier attempt */
+        rmn_eval_summary *ev;
+        int n;
+        if ((rc = rmn_store_run_evals(s, *run_id, &ev, &n)) != RMN_OK)
+            break;
+        for (int i = 0; i < n; ++i)
+            found |= strcmp(ev[i].split, split ? "test" : "val") == 0;
+        rmn_store_evals_free(ev);
+        if (!found)
+            rc = record_fused(s, *run_id, pool, mask, split);
+    }
+    if (rc == RMN_OK)
+        return rmn_store_run_finish(s, *run_id, "FINISHED", NULL);
+    char message[2048];
+    snprintf(message, sizeof message, "%s", rmn_error_message());
+    if (rmn_store_run_finish(s, *run_id, "FAILED", message) != RMN_OK)
+        fprintf(stderr, "rmn: warning: could not mark ensemble run %lld FAILED: %s\n", (long long)*run_id,
+                rmn_error_message());
+    rmn_error_restore(rc, message);
+    return rc;
 }
 
 static void print_row(FILE *out, const rmn_ensemble_pool *pool, uint32_t mask, const char *label, int64_t run_id) {

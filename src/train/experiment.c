@@ -11,6 +11,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 int rmn_experiment_open_store(const rmn_experiment_options *o, rmn_store **out) {
     rmn_store_options opt = {.busy_timeout_ms = o->busy_timeout_ms};
@@ -87,48 +90,176 @@ static int load_data(const rmn_experiment *exp, const rmn_experiment_options *o,
     return rmn_dataset_load(path, ds);
 }
 
+static int is_member(const rmn_experiment *exp, const rmn_train_config *cfg) {
+    for (int m = 0; m < exp->n_members; ++m)
+        if (strcmp(exp->members[m], cfg->model_name) == 0)
+            return 1;
+    return 0;
+}
+
+static int n_threads(const rmn_experiment_options *o) {
+#ifdef _OPENMP
+    return o->threads > 0 ? o->threads : omp_get_max_threads();
+#else
+    (void)o;
+    return 1;
+#endif
+}
+
+/* Per selected run: not yet decided, done (trained here, finished elsewhere, or failed here), or
+ * held by another live process. */
+enum { RUN_OPEN, RUN_DONE, RUN_HELD };
+
+/* Trains the claimed run i (new or taken over); a failure is recorded in *status/first_error. */
+static int train_claimed(rmn_experiment *exp, const rmn_experiment_options *o, rmn_store *store,
+                         const rmn_dataset *ds, int i, int outcome, int64_t run_id, const char *ckpt,
+                         int *status, char *first_error, size_t cap) {
+    char run_name[160];
+    rmn_train_run_name(&exp->runs[i], run_name, sizeof run_name);
+    rmn_train_job job = {.store = store, .experiment = exp->name, .data = ds, .cfg = &exp->runs[i],
+                         .threads = o->threads, .log = o->log, .stop = o->stop, .checkpoint_dir = ckpt,
+                         .resume_run_id = outcome == RMN_CLAIM_TAKEN_OVER ? run_id : 0,
+                         .claimed_run_id = outcome == RMN_CLAIM_NEW ? run_id : 0};
+    rmn_train_result res;
+    int rc = rmn_train_run(&job, &res);
+    if (rc == RMN_OK) {
+        print_result(o->out, &res, run_name);
+        return RMN_OK;
+    }
+    if (o->log)
+        fprintf(o->log, "rmn: error: %s\n", rmn_error_message());
+    if (*status == RMN_OK) {
+        *status = rc;
+        snprintf(first_error, cap, "%s", rmn_error_message());
+    }
+    return rc;
+}
+
+/* One pass over the runs not yet done: claim each; train what this process got. Sets *n_held to
+ * the runs other live processes hold (reported once each). Returns RMN_EINTR on a stop request
+ * and store failures; training failures go to *status. */
+static int claim_pass(rmn_experiment *exp, const rmn_experiment_options *o, rmn_store *store,
+                      const rmn_dataset *ds, const char *ckpt, int *state, int64_t *held, int *n_held, int *status,
+                      char *first_error, size_t cap) {
+    *n_held = 0;
+    for (int i = 0; i < exp->n_runs; ++i) {
+        if (o->stop && *o->stop)
+            return RMN_ERROR(RMN_EINTR, "stopped by a signal");
+        if (exp->runs[i].batch_size == 0 || state[i] == RUN_DONE)
+            continue;
+        rmn_train_run_key key;
+        int rc = rmn_train_run_key_init(&key, exp->name, &exp->runs[i], ds->sha256, n_threads(o));
+        if (rc != RMN_OK) { /* a configuration that cannot be built: nothing claimed, the others run */
+            char run_name[160];
+            rmn_train_run_name(&exp->runs[i], run_name, sizeof run_name);
+            rmn_error_prefix("run %s", run_name);
+            if (o->log)
+                fprintf(o->log, "rmn: error: %s\n", rmn_error_message());
+            if (*status == RMN_OK) {
+                *status = rc;
+                snprintf(first_error, cap, "%s", rmn_error_message());
+            }
+            state[i] = RUN_DONE;
+            continue;
+        }
+        int outcome;
+        rmn_run_claim row;
+        RMN_TRY(rmn_run_claim_once(store, &key.info, &outcome, &row));
+        if (outcome == RMN_CLAIM_FINISHED) {
+            if (o->log)
+                fprintf(o->log, "rmn: run %lld %s is finished%s: skipped\n", (long long)row.run_id, key.name,
+                        state[i] == RUN_HELD ? " (by another process)" : "");
+            state[i] = RUN_DONE;
+        } else if (outcome == RMN_CLAIM_LIVE) {
+            if (state[i] != RUN_HELD && o->log) {
+                char who[300];
+                rmn_run_holder_text(&row, who, sizeof who);
+                fprintf(o->log, "rmn: run %lld %s is running in another process (%s): skipped here\n",
+                        (long long)row.run_id, key.name, who);
+            }
+            state[i] = RUN_HELD;
+            held[i] = row.run_id;
+            ++*n_held;
+        } else {
+            if (o->log && outcome == RMN_CLAIM_TAKEN_OVER)
+                fprintf(o->log, "rmn: run %lld %s was stopped (%s): resuming it\n", (long long)row.run_id, key.name,
+                        state[i] == RUN_HELD ? "its process died" : "not finished");
+            state[i] = RUN_DONE;
+            rc = train_claimed(exp, o, store, ds, i, outcome, row.run_id, ckpt, status, first_error, cap);
+            if (rc == RMN_EINTR)
+                return rc;
+        }
+    }
+    return RMN_OK;
+}
+
+/* Records a wait for every ensemble member another process holds (rmn-exp status). */
+static int record_waits(const rmn_experiment *exp, rmn_store *store, const int *state, const int64_t *held) {
+    for (int i = 0; i < exp->n_runs; ++i)
+        if (state[i] == RUN_HELD && is_member(exp, &exp->runs[i]))
+            RMN_TRY(rmn_store_wait_begin(store, rmn_process_self(), held[i]));
+    return RMN_OK;
+}
+
 static int run_all(rmn_experiment *exp, const rmn_experiment_options *o, rmn_store *store, const rmn_dataset *ds) {
     char ckpt[4096];
     checkpoint_root(o, rmn_store_path(store), ckpt, sizeof ckpt);
-    int status = RMN_OK;
+    int status = RMN_OK, rc = RMN_OK, n_held = 0, waiting = 0;
     char first_error[2048] = "";
-    for (int i = 0; i < exp->n_runs && !(o->stop && *o->stop); ++i) {
-        if (exp->runs[i].batch_size == 0)
-            continue;
-        char run_name[160];
-        rmn_train_run_name(&exp->runs[i], run_name, sizeof run_name);
-        int action;
-        int64_t existing;
-        RMN_TRY(rmn_train_plan(store, exp->name, &exp->runs[i], &action, &existing));
-        if (action == RMN_RUN_SKIP_FINISHED || action == RMN_RUN_SKIP_LIVE) {
-            if (o->log)
-                fprintf(o->log, "rmn: run %lld %s is %s: skipped\n", (long long)existing, run_name,
-                        action == RMN_RUN_SKIP_FINISHED ? "finished" : "running in another process");
-            continue;
-        }
-        rmn_train_job job = {.store = store, .experiment = exp->name, .data = ds, .cfg = &exp->runs[i],
-                             .threads = o->threads, .log = o->log, .stop = o->stop, .checkpoint_dir = ckpt,
-                             .resume_run_id = action == RMN_RUN_RESUME ? existing : 0};
-        rmn_train_result res;
-        int rc = rmn_train_run(&job, &res);
-        if (rc == RMN_OK) {
-            print_result(o->out, &res, run_name);
-            continue;
-        }
-        if (o->log)
-            fprintf(o->log, "rmn: error: %s\n", rmn_error_message());
-        if (status == RMN_OK) {
-            status = rc;
-            snprintf(first_error, sizeof first_error, "%s", rmn_error_message());
-        }
-        if (rc == RMN_EINTR)
+    int *state = calloc((size_t)exp->n_runs + 1, sizeof *state);
+    int64_t *held = calloc((size_t)exp->n_runs + 1, sizeof *held);
+    if (!state || !held) {
+        free(state);
+        free(held);
+        return RMN_ERROR(RMN_ENOMEM, "out of memory");
+    }
+    const int fuse = exp->n_members > 0 && !o->only;
+    int64_t nap = 100;
+    for (;;) {
+        if ((rc = claim_pass(exp, o, store, ds, ckpt, state, held, &n_held, &status, first_error,
+                             sizeof first_error)) != RMN_OK)
             break;
+        /* runs held by others: only the ensemble needs them; wait for its members */
+        int n_members_held = 0;
+        for (int i = 0; i < exp->n_runs; ++i)
+            n_members_held += state[i] == RUN_HELD && is_member(exp, &exp->runs[i]);
+        if (!fuse || status != RMN_OK || n_members_held == 0)
+            break;
+        if (!waiting) {
+            if ((rc = rmn_run_waits_prune(store)) != RMN_OK)
+                break;
+            if (o->log)
+                fprintf(o->log, "rmn: waiting for %d ensemble member%s trained by other processes\n",
+                        n_members_held, n_members_held == 1 ? "" : "s");
+            waiting = 1;
+        }
+        /* the wait rows are written each pass: a member may be held by a new process now */
+        if ((rc = record_waits(exp, store, state, held)) != RMN_OK)
+            break;
+        if (rmn_run_nap(nap, o->stop)) {
+            rc = RMN_ERROR(RMN_EINTR, "stopped by a signal while waiting for ensemble members");
+            break;
+        }
+        nap = nap * 2 > 2000 ? 2000 : nap * 2;
     }
-    if (status != RMN_OK) {
+    if (waiting) {
+        char saved[2048];
+        snprintf(saved, sizeof saved, "%s", rmn_error_message());
+        int e = rmn_store_wait_end(store, rmn_process_self());
+        if (rc == RMN_OK)
+            rc = e;
+        else
+            rmn_error_restore(rc, saved);
+    }
+    free(state);
+    free(held);
+    if (rc == RMN_OK && status != RMN_OK) {
         rmn_error_restore(status, first_error);
-        return status;
+        rc = status;
     }
-    if (!(o->stop && *o->stop) && exp->n_members > 0 && !o->only)
+    if (rc != RMN_OK)
+        return rc;
+    if (!(o->stop && *o->stop) && fuse)
         return fuse_experiment(store, exp, o->out);
     return RMN_OK;
 }
@@ -150,6 +281,23 @@ int rmn_experiment_execute(rmn_experiment *exp, const rmn_experiment_options *o)
 
 // --- resume ---------------------------------------------------------------------------------
 
+/* The run becomes this process's, unless it finished or another live process took it
+ * meanwhile. */
+static int claim_for_resume(rmn_store *store, int64_t run_id, const char *name) {
+    int outcome;
+    rmn_run_claim row;
+    RMN_TRY(rmn_store_run_claim_id(store, run_id, rmn_process_self(), rmn_run_owner_live, NULL, &outcome, &row));
+    if (outcome == RMN_CLAIM_FINISHED)
+        return RMN_ERROR(RMN_EINVAL, "run %lld %s is finished: nothing to resume", (long long)run_id, name);
+    if (outcome == RMN_CLAIM_LIVE) {
+        char who[300];
+        rmn_run_holder_text(&row, who, sizeof who);
+        return RMN_ERROR(RMN_EINVAL, "run %lld %s is running in another process (%s): nothing to resume",
+                         (long long)run_id, name, who);
+    }
+    return RMN_OK;
+}
+
 static int resume_in(rmn_store *store, const char *ref, const rmn_experiment_options *o) {
     int64_t run_id;
     rmn_run_detail d;
@@ -160,9 +308,20 @@ static int resume_in(rmn_store *store, const char *ref, const rmn_experiment_opt
         (rc = rmn_store_run_kv(store, run_id, "params", &params, &np)) != RMN_OK ||
         (rc = rmn_train_run_is_live(store, run_id, &live)) != RMN_OK)
         goto done;
-    if (strcmp(d.sum.status, "FINISHED") == 0 || live || strcmp(d.sum.kind, "train") != 0) {
+    /* a first look, before loading data; the claim further below decides */
+    if (live) {
+        rmn_run_claim held;
+        char who[300];
+        if ((rc = rmn_store_run_claim_get(store, run_id, &held)) != RMN_OK)
+            goto done;
+        rmn_run_holder_text(&held, who, sizeof who);
+        rc = RMN_ERROR(RMN_EINVAL, "run %lld %s is running in another process (%s): nothing to resume",
+                       (long long)run_id, d.sum.name, who);
+        goto done;
+    }
+    if (strcmp(d.sum.status, "FINISHED") == 0 || strcmp(d.sum.kind, "train") != 0) {
         rc = RMN_ERROR(RMN_EINVAL, "run %lld %s is %s: nothing to resume", (long long)run_id, d.sum.name,
-                       live ? "running in another process" : (strcmp(d.sum.kind, "train") ? d.sum.kind : "finished"));
+                       strcmp(d.sum.kind, "train") ? d.sum.kind : "finished");
         goto done;
     }
     rmn_train_config cfg;
@@ -184,7 +343,7 @@ static int resume_in(rmn_store *store, const char *ref, const rmn_experiment_opt
     if (d.dataset_sha256 && strcmp(d.dataset_sha256, ds.sha256) != 0) {
         rc = RMN_ERROR(RMN_EINVAL, "%s is not the data run %lld was trained on (sha256 %s, recorded %s)", data_path,
                        (long long)run_id, ds.sha256, d.dataset_sha256);
-    } else {
+    } else if ((rc = claim_for_resume(store, run_id, d.sum.name)) == RMN_OK) {
         char ckpt[4096];
         checkpoint_root(o, rmn_store_path(store), ckpt, sizeof ckpt);
         rmn_train_job job = {.store = store, .experiment = d.sum.experiment, .data = &ds, .cfg = &cfg,

@@ -2,10 +2,13 @@
  * `rmn-exp run`, `rmn-exp resume` and `rmn-train`.
  *
  * An experiment's data is loaded and validated before the store is opened (bad input never
- * writes anything); each selected run is skipped when finished, left alone when live elsewhere,
- * resumed when stopped, else started; after all runs succeed the experiment's ensemble (if any)
- * is fused. A failing run is recorded FAILED and the others still run; a stop request ends the
- * current run as KILLED and stops. */
+ * writes anything); each selected run is claimed in the store (train/runs.h): skipped when
+ * finished, left to another live process holding it, taken over and resumed when stopped or
+ * held by a dead process, else started. After all runs succeed, the ensemble's members held by
+ * other processes are waited for (taken over if their holder dies) and the experiment's
+ * ensemble (if any) is fused, each of its runs claimed once. A failing run is recorded FAILED
+ * and the others still run; a stop request ends the current run as KILLED (or a wait) and
+ * stops. */
 #ifndef RMN_TRAIN_EXPERIMENT_H
 #define RMN_TRAIN_EXPERIMENT_H
 

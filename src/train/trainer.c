@@ -13,6 +13,7 @@
 #include "optim/schedule.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
+#include "train/runs.h"
 
 #include <errno.h>
 #include <math.h>
@@ -65,6 +66,7 @@ typedef struct {
     int32_t        *labels;
     float          *class_weights; /* NULL unless weighted_loss */
     int64_t         run_id;
+    int             lost;          /* another process took the run over: write nothing more */
     char            run_dir[4096], best_path[4200], last_path[4200], uuid[33];
 } train_state;
 
@@ -314,7 +316,12 @@ static int train_epochs(const rmn_train_job *job, train_state *st, rmn_train_res
         double epoch_s = rmn_monotonic_s() - t0;
         const char *keys[] = {"train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_s", "images_per_s"};
         const double values[] = {train_loss, train_acc, val_loss, val_acc, epoch_lr, epoch_s, ips};
-        /* the store first, then the checkpoint: a kill in between redoes this epoch identically */
+        /* the store first, then the checkpoint: a kill in between redoes this epoch identically;
+         * only while this process still holds the run */
+        if (rmn_run_check_held(job->store, st->run_id) != RMN_OK) {
+            st->lost = 1;
+            return rmn_error_code();
+        }
         RMN_TRY(rmn_store_epoch(job->store, st->run_id, epoch + 1, 7, keys, values));
         RMN_TRY(end_of_epoch(job, st, epoch, val_acc));
         res->train_images_per_s = ips;
@@ -376,6 +383,10 @@ static int train_body(const rmn_train_job *job, train_state *st, rmn_train_resul
     } else {
         RMN_TRY(train_epochs(job, st, res));
     }
+    if (rmn_run_check_held(job->store, st->run_id) != RMN_OK) {
+        st->lost = 1;
+        return rmn_error_code();
+    }
     /* Reload the best-validation weights; evaluate val and test, without and with TTA. */
     RMN_TRY(rmn_checkpoint_load(st->best_path, st->net, NULL, NULL));
     RMN_TRY(rmn_net_digest(st->net, res->weights_sha256));
@@ -402,7 +413,11 @@ static int open_run(const rmn_train_job *job, train_state *st, const char *canon
                              .model = cfg->arch, .n_params = res->n_params, .seed = (int64_t)cfg->seed,
                              .config_text = canonical, .dataset_sha256 = job->data->sha256,
                              .n_threads = effective_threads(job), .parent_run_id = 0};
-        RMN_TRY(rmn_store_run_begin(job->store, &info, &st->run_id));
+        if (job->claimed_run_id)
+            st->run_id = job->claimed_run_id;
+        else
+            RMN_TRY(rmn_store_run_begin(job->store, &info, &st->run_id));
+        res->run_id = st->run_id;
         RMN_TRY(record_params(job, st->run_id, canonical));
     }
     res->run_id = st->run_id;
@@ -441,7 +456,18 @@ int rmn_train_run(const rmn_train_job *job, rmn_train_result *res) {
         rc = rmn_train_config_canonical(cfg, canonical, sizeof canonical);
     if (rc != RMN_OK) {
         state_free(&st);
-        return rc; /* nothing recorded: the configuration cannot even be built */
+        /* nothing recorded: the configuration cannot even be built; a run already claimed for
+         * this job is ended with the reason */
+        int64_t held = job->resume_run_id ? job->resume_run_id : job->claimed_run_id;
+        if (held) {
+            char message[2048];
+            snprintf(message, sizeof message, "%s", rmn_error_message());
+            if (rmn_store_run_finish(job->store, held, "FAILED", message) != RMN_OK)
+                fprintf(stderr, "rmn: warning: could not mark run %lld FAILED: %s\n", (long long)held,
+                        rmn_error_message());
+            rmn_error_restore(rc, message);
+        }
+        return rc;
     }
     rmn_train_run_name(cfg, run_name, sizeof run_name);
     res->n_params = (int64_t)rmn_net_param_count(st.net);
@@ -454,9 +480,14 @@ int rmn_train_run(const rmn_train_job *job, rmn_train_result *res) {
     if (rc == RMN_OK)
         rc = train_body(job, &st, res);
     res->seconds = rmn_monotonic_s() - t0;
+    const int lost = st.lost;
     state_free(&st);
     if (!res->run_id)
         return rc;
+    if (lost || (rc == RMN_OK && rmn_run_check_held(job->store, res->run_id) != RMN_OK)) {
+        rmn_error_prefix("run %s", run_name); /* another process holds it now: its status is theirs */
+        return rmn_error_code();
+    }
     if (rc == RMN_OK)
         return rmn_store_run_finish(job->store, res->run_id, "FINISHED", NULL);
     /* keep the original error: recording the failure must not replace its message */

@@ -31,6 +31,9 @@ typedef struct {
     volatile sig_atomic_t  *stop; /* set asynchronously to stop after the current batch; may be NULL */
     const char             *checkpoint_dir; /* root of the runs' checkpoint directories */
     int64_t                 resume_run_id;  /* 0: a new run; else the stopped run to continue */
+    int64_t                 claimed_run_id; /* with resume_run_id 0: the new run's row, already
+                                               claimed for this process (train/runs.h); 0: the
+                                               trainer inserts one */
     int                     finish_now;     /* with resume_run_id: train no further epoch; evaluate
                                                the best checkpoint and finish the run (tagged
                                                "ended_early") */
