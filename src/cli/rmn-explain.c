@@ -347,6 +347,8 @@ int main(int argc, char **argv) {
     cx.cls = -1;
     if (o.layer && rmn_net_value_find(cx.net, o.layer, &cx.layer) != RMN_OK)
         status = usage_error("--layer: %s", rmn_error_message());
+    if (!o.layer)
+        cx.layer = rmn_net_value_last_spatial(cx.net); /* -1 (none): rmn_explain says so */
     if (!status && o.cls && !rmn_parse_int(o.cls, 0, K - 1, &cx.cls)) {
         for (int k = 0; k < K; ++k)
             if (strcasecmp(o.cls, cx.labels[k]) == 0)
