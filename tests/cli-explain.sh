@@ -4,7 +4,8 @@
 # sample indices, --masks, per-class averages over the sample's test split; PNG files that
 # exist and have the figure's size (one tile of 192 px per map plus the face; see
 # src/explain/render.h); bad inputs (unknown layer, bad or out-of-range index, missing files,
-# --masks without masks, bad class and method) with messages and exit codes 1 and 2.
+# --masks without masks, bad class and method) with messages and exit codes 1 and 2;
+# rmn-detect --explain.
 . "${RMN_SRCDIR:-.}/tests/tap.sh"
 E=$RMN_BIN/rmn-explain
 P=$RMN_SRCDIR/tests/data/photos
@@ -79,6 +80,21 @@ bad "bad class" 2 "--class must be 0..6" "$tap_tmp/demo.safetensors" --class 7 "
 bad "bad method" 2 "--method must be gradcam or gradcam++" "$tap_tmp/demo.safetensors" --method cam "$P/astronaut.jpg" -o "$tap_tmp/b"
 bad "no output directory" 2 "no output directory" "$tap_tmp/demo.safetensors" "$P/astronaut.jpg"
 bad "a text file as photo" 1 "layers.txt" "$tap_tmp/demo.safetensors" "$tap_tmp/layers.txt" -o "$tap_tmp/b"
+# rmn-detect --explain: Grad-CAM over each detected face of the annotated image
+if [ -n "$DETECT" ]; then
+    "$RMN_BIN/rmn-detect" --model "$tap_tmp/demo.safetensors" -o "$tap_tmp/plain.png" "$P/astronaut.png" > /dev/null &&
+        "$RMN_BIN/rmn-detect" --model "$tap_tmp/demo.safetensors" --explain -o "$tap_tmp/expl.png" "$P/astronaut.png" > /dev/null
+    ok $? "rmn-detect --explain exits 0"
+    [ "$(png_size "$tap_tmp/expl.png")" = "256 256" ] && ! cmp -s "$tap_tmp/plain.png" "$tap_tmp/expl.png"
+    ok $? "its annotated image has the photo's size and differs from the plain one"
+else
+    skip "opencv-data is not installed: rmn-detect --explain"
+    skip "opencv-data is not installed: rmn-detect --explain image"
+fi
+"$RMN_BIN/rmn-detect" --faces-only --explain -o "$tap_tmp/x.png" "$P/astronaut.png" > /dev/null 2> "$tap_tmp/fe.err"
+[ $? -eq 2 ] && grep -q -- '--explain needs an emotion model and -o OUT' "$tap_tmp/fe.err"
+ok $? "rmn-detect --explain --faces-only is a usage error: $(head -1 "$tap_tmp/fe.err")"
+
 "$E" --help | grep -q '^usage: rmn-explain'
 ok $? "--help prints the usage"
 "$E" --version | grep -q '^rmn-explain '

@@ -1,13 +1,12 @@
 /* figure.c -- faces in, figures out (see figure.h). */
 #include "explain/figure.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
-#include "detect/face.h"
-#include "detect/faces.h"
 #include "explain/render.h"
 
 int rmn_explain_face(const rmn_image *img, const rmn_cascade *cascade,
@@ -65,4 +64,53 @@ int rmn_explain_draw(rmn_image *img, const uint8_t *face, const rmn_explanation 
     snprintf(caption, sizeof caption, "%s  predicted %s %.2f  explained %s  layer %s (%dx%d)",
              arch, labels[e->pred], e->probs[e->pred], labels[e->cls], layer, e->h, e->w);
     return rmn_explain_figure(img, face, e->size, maps, 1 + e->n_masks, face_title, caption);
+}
+
+void rmn_explain_overlay(rmn_image *rgb, rmn_box b, const float *map, int s) {
+    float mx = 0;
+    for (size_t i = 0; i < (size_t)s * s; ++i)
+        mx = map[i] > mx ? map[i] : mx;
+    const int bw = b.xmax - b.xmin, bh = b.ymax - b.ymin;
+    for (int y = 0; y < bh; ++y) {
+        const double sy = fmin(fmax((y + 0.5) * s / bh - 0.5, 0), s - 1);
+        const int y0 = (int)sy, y1 = y0 + 1 < s ? y0 + 1 : y0;
+        for (int x = 0; x < bw; ++x) {
+            const double sx = fmin(fmax((x + 0.5) * s / bw - 0.5, 0), s - 1);
+            const int x0 = (int)sx, x1 = x0 + 1 < s ? x0 + 1 : x0;
+            const double fy = sy - y0, fx = sx - x0,
+                         v = (1 - fy) * ((1 - fx) * map[y0 * s + x0] + fx * map[y0 * s + x1]) +
+                             fy * ((1 - fx) * map[y1 * s + x0] + fx * map[y1 * s + x1]);
+            const rmn_rgb k = rmn_colormap_jet(mx > 0 ? v / mx : 0);
+            uint8_t *p = rgb->data + ((size_t)(b.ymin + y) * rgb->w + (b.xmin + x)) * 3;
+            p[0] = (uint8_t)lround(0.5 * p[0] + 0.5 * k.r);
+            p[1] = (uint8_t)lround(0.5 * p[1] + 0.5 * k.g);
+            p[2] = (uint8_t)lround(0.5 * p[2] + 0.5 * k.b);
+        }
+    }
+}
+
+int rmn_explain_faces(rmn_detect_model *m, const rmn_image *img, const rmn_face *faces, int n,
+                      rmn_cam_method method, rmn_image *rgb) {
+    rmn_net *net = rmn_detect_model_net(m);
+    int ch, s, w;
+    rmn_net_input_shape(net, &ch, &s, &w);
+    rmn_image gray = {0};
+    RMN_TRY(rmn_image_to_gray(img, &gray));
+    uint8_t *face = malloc((size_t)s * s);
+    float *x = malloc((size_t)ch * s * s * sizeof *x);
+    int rc = face && x ? RMN_OK : RMN_ERROR(RMN_ENOMEM, "out of memory");
+    for (int i = 0; rc == RMN_OK && i < n; ++i) {
+        rmn_face_crop(&gray, faces[i].box, s, face);
+        rmn_explain_input(face, s, ch, x);
+        rmn_explanation e;
+        rc = rmn_explain(net, x, -1, -1, method, 0, &e);
+        if (rc == RMN_OK) {
+            rmn_explain_overlay(rgb, faces[i].box, e.cam_up, s);
+            rmn_explanation_free(&e);
+        }
+    }
+    free(face);
+    free(x);
+    rmn_image_free(&gray);
+    return rc;
 }

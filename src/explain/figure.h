@@ -12,6 +12,8 @@
 
 #include "detect/cascade.h"
 #include "detect/detect.h"
+#include "detect/face.h"
+#include "detect/faces.h"
 #include "explain/cam.h"
 #include "image/image.h"
 
@@ -28,5 +30,13 @@ void rmn_explain_input(const uint8_t *face, int s, int channels, float *x);
 int rmn_explain_draw(rmn_image *img, const uint8_t *face, const rmn_explanation *e,
                      const char *const *labels, const char *arch, const char *layer,
                      rmn_cam_method method, const char *face_title);
+
+/* Blends map:(s, s) (scaled from 0 to its maximum, jet, alpha 0.5) over box b of rgb (RGB),
+ * sampling the map bilinearly at each box pixel's centre. */
+void rmn_explain_overlay(rmn_image *rgb, rmn_box b, const float *map, int s);
+/* rmn-detect --explain: the Grad-CAM (method; the default layer, the predicted class) of each
+ * face (as rmn-detect crops and classifies it) blended over its box in rgb, a copy of img. */
+int rmn_explain_faces(rmn_detect_model *m, const rmn_image *img, const rmn_face *faces, int n,
+                      rmn_cam_method method, rmn_image *rgb);
 
 #endif
