@@ -11,18 +11,16 @@
 #include "core/error.h"
 #include "tensor/ops.h"
 
-void rmn_cam_combine(float *cam, const float *act, const float *grad, int k, int h, int w,
-                     rmn_cam_method method, int relu) {
+void rmn_cam_combine(float *cam, double *wk, const float *act, const float *grad, int k, int h,
+                     int w, rmn_cam_method method, int relu) {
     const size_t hw = (size_t)h * w;
-    double *acc = calloc(hw, sizeof *acc);
-    RMN_ASSERT(acc);
     for (int c = 0; c < k; ++c) {
         const float *a = act + (size_t)c * hw, *g = grad + (size_t)c * hw;
-        double wk = 0;
+        double sum = 0;
         if (method == RMN_CAM_GRADCAM) {
             for (size_t p = 0; p < hw; ++p)
-                wk += g[p];
-            wk /= (double)hw;
+                sum += g[p];
+            sum /= (double)hw;
         } else {
             double sa = 0;
             for (size_t p = 0; p < hw; ++p)
@@ -30,15 +28,17 @@ void rmn_cam_combine(float *cam, const float *act, const float *grad, int k, int
             for (size_t p = 0; p < hw; ++p) {
                 const double g1 = g[p], g2 = g1 * g1, den = 2 * g2 + sa * g2 * g1;
                 if (g1 > 0 && den != 0)
-                    wk += g2 / den * g1;
+                    sum += g2 / den * g1;
             }
         }
-        for (size_t p = 0; p < hw; ++p)
-            acc[p] += wk * a[p];
+        wk[c] = sum;
     }
-    for (size_t p = 0; p < hw; ++p)
-        cam[p] = (float)(relu && acc[p] < 0 ? 0 : acc[p]);
-    free(acc);
+    for (size_t p = 0; p < hw; ++p) {
+        double acc = 0;
+        for (int c = 0; c < k; ++c)
+            acc += wk[c] * act[(size_t)c * hw + p];
+        cam[p] = (float)(relu && acc < 0 ? 0 : acc);
+    }
 }
 
 void rmn_mask_gain(float *map, const float *t, const float *m, int c, int hw) {
@@ -169,20 +169,22 @@ int rmn_explain(rmn_net *net, const float *x, int layer, int cls, rmn_cam_method
     rmn_net_value_shape(net, layer, &c, &h, &w);
     const size_t n = (size_t)c * h * w;
     float *a = malloc(n * sizeof *a), *g = malloc(n * sizeof *g);
+    double *wk = malloc((size_t)c * sizeof *wk);
     out->h = h;
     out->w = w;
     out->cam = malloc((size_t)h * w * sizeof(float));
     out->cam_up = malloc((size_t)ih * ih * sizeof(float));
-    if (rc == RMN_OK && !(a && g && out->cam && out->cam_up))
+    if (rc == RMN_OK && !(a && g && wk && out->cam && out->cam_up))
         rc = RMN_ERROR(RMN_ENOMEM, "%s: out of memory", arch);
     if (rc == RMN_OK)
         rc = rmn_net_value_read(net, layer, 0, a, g);
     if (rc == RMN_OK) {
-        rmn_cam_combine(out->cam, a, g, c, h, w, method, 1);
+        rmn_cam_combine(out->cam, wk, a, g, c, h, w, method, 1);
         rmn_map_upsample(out->cam_up, out->cam, h, w, ih);
     }
     free(a);
     free(g);
+    free(wk);
     if (rc != RMN_OK)
         rmn_explanation_free(out);
     return rc;

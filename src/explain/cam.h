@@ -41,10 +41,10 @@ typedef struct {
     float *mask_up[RMN_EXPLAIN_MAX_MASKS]; /* (S, S) */
 } rmn_explanation;
 
-/* cam:(H,W) from act:(K,H,W) and grad:(K,H,W) (before the final ReLU when relu is 0: for
- * tests and averages of signed maps; rmn_explain uses relu = 1). */
-void rmn_cam_combine(float *cam, const float *act, const float *grad, int k, int h, int w,
-                     rmn_cam_method method, int relu);
+/* cam:(H,W) from act:(K,H,W) and grad:(K,H,W), the channel weights in wk:(K) (before the
+ * final ReLU when relu is 0: signed maps; rmn_explain uses relu = 1). */
+void rmn_cam_combine(float *cam, double *wk, const float *act, const float *grad, int k, int h,
+                     int w, rmn_cam_method method, int relu);
 /* map:(HW) = sum_c t m / sum_c t (1/C where sum_c t == 0) for t, m:(C,HW) */
 void rmn_mask_gain(float *map, const float *t, const float *m, int c, int hw);
 /* y:(S,S) = bilinear resize (align_corners=False) of x:(H,W) */
