@@ -5,7 +5,7 @@
 # exist and have the figure's size (one tile of 192 px per map plus the face; see
 # src/explain/render.h); bad inputs (unknown layer, bad or out-of-range index, missing files,
 # --masks without masks, bad class and method) with messages and exit codes 1 and 2;
-# rmn-detect --explain.
+# rmn-detect --explain; --pdf.
 . "${RMN_SRCDIR:-.}/tests/tap.sh"
 E=$RMN_BIN/rmn-explain
 P=$RMN_SRCDIR/tests/data/photos
@@ -59,6 +59,18 @@ ok $? "--average over the sample's test split"
 n=$(ls "$tap_tmp/avg" | grep -c '^test-mean-[a-z]*\.png$')
 [ "$n" -ge 2 ] && [ "$n" -eq "$(wc -l < "$tap_tmp/avg.txt")" ] && [ "$(png_size "$tap_tmp/avg/test-mean-happy.png")" = "$W6 $H" ]
 ok $? "one ${W6}x$H figure per class present ($n)"
+
+# --pdf through gnuplot's pdfcairo; odd characters of a photo's name become '_'
+cp "$P/chelsea.jpg" "$tap_tmp/a cat's photo.jpg"
+if command -v "${RMN_GNUPLOT:-gnuplot}" > /dev/null 2>&1; then
+    "$E" "$tap_tmp/demo.safetensors" --pdf "$tap_tmp/a cat's photo.jpg" -o "$tap_tmp/pdf" > /dev/null
+    ok $? "--pdf exits 0"
+    [ "$(head -c 4 "$tap_tmp/pdf/a_cat_s_photo.pdf")" = "%PDF" ] && [ -s "$tap_tmp/pdf/a_cat_s_photo.png" ]
+    ok $? "a_cat_s_photo.png and a_cat_s_photo.pdf"
+else
+    skip "no gnuplot: --pdf"
+    skip "no gnuplot: --pdf file"
+fi
 
 # bad inputs
 bad() { # DESCRIPTION EXPECTED-STATUS PATTERN ARGS...

@@ -12,6 +12,7 @@
 #include "detect/paths.h"
 #include "explain/figure.h"
 #include "explain/render.h"
+#include "report/gnuplot.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -45,12 +46,13 @@ static const char USAGE[] =
     "  --detect            photos: explain the largest face the face detector finds (default:\n"
     "                      the photo's centred square is the face)\n"
     "  --cascade FILE      face detector cascade (as rmn-detect)\n"
+    "  --pdf               also DIR/NAME.pdf of each figure (gnuplot's pdfcairo; DIR/NAME.gp)\n"
     "  -q, --quiet         no progress display\n"
     "  -h, --help; --version\n";
 
 typedef struct {
     const char *ckpt, *out, *layer, *cls, *data, *index, *cascade;
-    int split, method, masks, average, detect, list, quiet;
+    int split, method, masks, average, detect, list, quiet, pdf;
 } options;
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
@@ -69,6 +71,23 @@ static int fail(void) {
     return 1;
 }
 
+/* DIR/name.png, and with --pdf DIR/name.pdf */
+static int save(const options *o, const rmn_image *img, const char *name, char *path,
+                size_t cap) {
+    snprintf(path, cap, "%s/%s.png", o->out, name);
+    RMN_TRY(rmn_image_save(path, img));
+    return o->pdf ? rmn_gnuplot_png_to_pdf(o->out, name, img->w, img->h) : RMN_OK;
+}
+
+/* out = name with every character but letters, digits, '.', '_', '-' made '_' */
+static void safe_name(char *out, size_t cap, const char *name) {
+    snprintf(out, cap, "%s", name);
+    for (char *c = out; *c; ++c)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '_' || *c == '-'))
+            *c = '_';
+}
+
 typedef struct {
     rmn_detect_model *model;
     rmn_net *net;
@@ -85,12 +104,11 @@ static int explain_one(const options *o, ctx *c, const uint8_t *face, const char
     RMN_TRY(rmn_explain(c->net, c->x, c->layer, c->cls, o->method, o->masks, &e));
     rmn_image img = {0};
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s.png", o->out, name);
     const char *lname = rmn_net_value_name(c->net, e.layer);
     int rc = rmn_explain_draw(&img, face, &e, c->labels, rmn_detect_model_arch(c->model), lname,
                               o->method, title);
     if (rc == RMN_OK)
-        rc = rmn_image_save(path, &img);
+        rc = save(o, &img, name, path, sizeof path);
     if (rc == RMN_OK)
         printf("%s: predicted %s (%.3f), explained %s at %s (%dx%d) -> %s\n", title,
                c->labels[e.pred], e.probs[e.pred], c->labels[e.cls], lname, e.h, e.w, path);
@@ -153,7 +171,8 @@ static int average(const options *o, ctx *c, const rmn_split_data *sp) {
                 maps[m * plane + p] = (float)(a[(1 + m) * plane + p] / count[k]);
         }
         rmn_figure_map fm[1 + RMN_EXPLAIN_MAX_MASKS];
-        char titles[1 + RMN_EXPLAIN_MAX_MASKS][64], caption[256], ftitle[64], path[PATH_MAX];
+        char titles[1 + RMN_EXPLAIN_MAX_MASKS][64], caption[256], ftitle[64], path[PATH_MAX],
+            name[128];
         snprintf(titles[0], sizeof titles[0], "mean %s: %s",
                  o->method == RMN_CAM_GRADCAM_PP ? "Grad-CAM++" : "Grad-CAM",
                  c->labels[c->cls >= 0 ? c->cls : k]);
@@ -167,11 +186,11 @@ static int average(const options *o, ctx *c, const rmn_split_data *sp) {
                  rmn_detect_model_arch(c->model), rmn_split_name(o->split), count[k],
                  c->labels[k], rmn_net_value_name(c->net, c->layer), lh, lw);
         rmn_image img = {0};
-        snprintf(path, sizeof path, "%s/%s-mean-%s.png", o->out, rmn_split_name(o->split),
-                 c->labels[k]);
+        snprintf(path, sizeof path, "%s-mean-%s", rmn_split_name(o->split), c->labels[k]);
+        safe_name(name, sizeof name, path);
         rc = rmn_explain_figure(&img, face, s, fm, 1 + n_masks, ftitle, caption);
         if (rc == RMN_OK)
-            rc = rmn_image_save(path, &img);
+            rc = save(o, &img, name, path, sizeof path);
         if (rc == RMN_OK)
             printf("%s: %d images -> %s\n", c->labels[k], count[k], path);
         rmn_image_free(&img);
@@ -233,7 +252,7 @@ static int run_photo(const options *o, ctx *c, const rmn_cascade *cascade, const
     char name[256];
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    snprintf(name, sizeof name, "%s", base);
+    safe_name(name, sizeof name, base);
     char *dot = strrchr(name, '.');
     if (dot && dot != name)
         *dot = 0;
@@ -257,7 +276,7 @@ static void list_layers(rmn_net *net) {
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
     enum { O_LAYER = 256, O_LIST, O_CLASS, O_METHOD, O_MASKS, O_DATA, O_SPLIT, O_INDEX, O_AVG,
-           O_DETECT, O_CASCADE, O_VERSION };
+           O_DETECT, O_CASCADE, O_VERSION, O_PDF };
     static const struct option opts[] = {
         {"layer", required_argument, NULL, O_LAYER},   {"list-layers", no_argument, NULL, O_LIST},
         {"class", required_argument, NULL, O_CLASS},   {"method", required_argument, NULL, O_METHOD},
@@ -266,6 +285,7 @@ int main(int argc, char **argv) {
         {"average", no_argument, NULL, O_AVG},         {"detect", no_argument, NULL, O_DETECT},
         {"cascade", required_argument, NULL, O_CASCADE}, {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},              {"version", no_argument, NULL, O_VERSION},
+        {"pdf", no_argument, NULL, O_PDF},
         {NULL, 0, NULL, 0}};
     options o = {.split = RMN_SPLIT_TEST};
     int c;
@@ -287,6 +307,7 @@ int main(int argc, char **argv) {
                 return usage_error("--method must be gradcam or gradcam++, not '%s'", optarg);
             break;
         case O_MASKS: o.masks = 1; break;
+        case O_PDF: o.pdf = 1; break;
         case O_DATA: o.data = optarg; break;
         case O_SPLIT:
             o.split = -1;
