@@ -146,7 +146,8 @@ static void golden_case(const char *dir, const char *name) {
             char a[16], b[16];
             snprintf(a, sizeof a, "mask%d", k + 1);
             snprintf(b, sizeof b, "mask%d_up", k + 1);
-            worst = fmax(worst, compare(name, e.mask[k], f, a, (size_t)e.mh[k] * e.mw[k], 1e-4, &ok));
+            worst = fmax(worst,
+                         compare(name, e.mask[k], f, a, (size_t)e.mh[k] * e.mw[k], 1e-4, &ok));
             worst = fmax(worst, compare(name, e.mask_up[k], f, b, 48 * 48, 1e-4, &ok));
         }
         TAP_OK(ok, "%s: the four mask maps match PyTorch within 1e-4 of their max (%.1e)", name,

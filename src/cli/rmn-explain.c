@@ -278,14 +278,21 @@ int main(int argc, char **argv) {
     enum { O_LAYER = 256, O_LIST, O_CLASS, O_METHOD, O_MASKS, O_DATA, O_SPLIT, O_INDEX, O_AVG,
            O_DETECT, O_CASCADE, O_VERSION, O_PDF };
     static const struct option opts[] = {
-        {"layer", required_argument, NULL, O_LAYER},   {"list-layers", no_argument, NULL, O_LIST},
-        {"class", required_argument, NULL, O_CLASS},   {"method", required_argument, NULL, O_METHOD},
-        {"masks", no_argument, NULL, O_MASKS},         {"data", required_argument, NULL, O_DATA},
-        {"split", required_argument, NULL, O_SPLIT},   {"index", required_argument, NULL, O_INDEX},
-        {"average", no_argument, NULL, O_AVG},         {"detect", no_argument, NULL, O_DETECT},
-        {"cascade", required_argument, NULL, O_CASCADE}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},              {"version", no_argument, NULL, O_VERSION},
+        {"layer", required_argument, NULL, O_LAYER},
+        {"list-layers", no_argument, NULL, O_LIST},
+        {"class", required_argument, NULL, O_CLASS},
+        {"method", required_argument, NULL, O_METHOD},
+        {"masks", no_argument, NULL, O_MASKS},
+        {"data", required_argument, NULL, O_DATA},
+        {"split", required_argument, NULL, O_SPLIT},
+        {"index", required_argument, NULL, O_INDEX},
+        {"average", no_argument, NULL, O_AVG},
+        {"detect", no_argument, NULL, O_DETECT},
+        {"cascade", required_argument, NULL, O_CASCADE},
         {"pdf", no_argument, NULL, O_PDF},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0}};
     options o = {.split = RMN_SPLIT_TEST};
     int c;
