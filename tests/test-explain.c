@@ -259,6 +259,13 @@ static void names_and_errors(void) {
     rc = rmn_net_value_read(net, 1, 0, buf, NULL);
     TAP_OK(rc == RMN_EINVAL, "read before a forward refused: %s", rmn_error_message());
     rmn_net_free(net);
+    rc = rmn_model_create("resmasking_naive_dropout1", &cfg, &net);
+    v = -2;
+    rc = rc ? rc : rmn_net_value_find(net, "layer4", &v);
+    TAP_OK(rc == RMN_OK && rmn_net_value_last_spatial(net) == v,
+           "resmasking_naive_dropout1 (masks built, not applied): the default layer is layer4, "
+           "not mask4");
+    rmn_net_free(net);
 
     cfg.width = 8;
     rc = rmn_model_create("democnn", &cfg, &net);

@@ -92,8 +92,9 @@ const char *rmn_net_value_name(const rmn_net *net, int v);
 void rmn_net_value_shape(const rmn_net *net, int v, int *c, int *h, int *w);
 /* The value named name in *v; RMN_ENOTFOUND (naming it and the net) otherwise. */
 int  rmn_net_value_find(const rmn_net *net, const char *name, int *v);
-/* The last value with more than one spatial position and more than one channel (the output
- * of the last convolutional stage: what a global pool or flatten reads), or -1. */
+/* The last value with more than one spatial position and more than one channel that the
+ * logits depend on (the output of the last convolutional stage: what a global pool or flatten
+ * reads), or -1 (also when out of memory). */
 int  rmn_net_value_last_spatial(const rmn_net *net);
 /* Copies sample i of value v in plain (C, H, W) order, whatever its planned layout: act, the
  * activation of the last rmn_net_forward (training=0, or a training forward for values not

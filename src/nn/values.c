@@ -113,12 +113,25 @@ int rmn_net_value_find(const rmn_net *net, const char *name, int *v) {
 }
 
 int rmn_net_value_last_spatial(const rmn_net *net) {
+    /* the values the logits depend on (a mask that is built but never applied is not one) */
+    unsigned char *live = calloc((size_t)net->n_values, 1);
+    if (!live || net->logits < 0) {
+        free(live);
+        return -1;
+    }
+    live[net->logits] = 1;
+    for (int i = net->n_nodes - 1; i >= 0; --i)
+        if (live[net->nodes[i].out])
+            for (int j = 0; j < net->nodes[i].n_in; ++j)
+                live[net->nodes[i].in[j]] = 1;
     int best = -1;
     for (int i = 0; i < net->n_nodes; ++i) {
-        const rmn_value *v = &net->values[net->nodes[i].out];
-        if (v->c > 1 && v->h * v->w > 1)
-            best = net->nodes[i].out;
+        const int o = net->nodes[i].out;
+        const rmn_value *v = &net->values[o];
+        if (live[o] && v->c > 1 && v->h * v->w > 1)
+            best = o;
     }
+    free(live);
     return best;
 }
 
