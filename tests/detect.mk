@@ -14,3 +14,6 @@ TESTS += tests/test-detect
 
 dist_check_SCRIPTS += tests/cli-detect.sh tests/cli-default-model.sh
 TESTS += tests/cli-detect.sh tests/cli-default-model.sh
+
+dist_check_SCRIPTS += tests/cli-explain.sh
+TESTS += tests/cli-explain.sh

@@ -30,3 +30,7 @@ TESTS += tests/test-optim
 check_PROGRAMS += tests/test-golden-ops
 tests_test_golden_ops_SOURCES = tests/test-golden-ops.c tests/tap.h
 TESTS += tests/test-golden-ops
+
+check_PROGRAMS += tests/test-explain
+tests_test_explain_SOURCES = tests/test-explain.c tests/tap.h
+TESTS += tests/test-explain

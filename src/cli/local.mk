@@ -7,3 +7,5 @@ bin_PROGRAMS += src/rmn-train
 src_rmn_train_SOURCES = %D%/rmn-train.c
 bin_PROGRAMS += src/rmn-eval
 src_rmn_eval_SOURCES = %D%/rmn-eval.c
+bin_PROGRAMS += src/rmn-explain
+src_rmn_explain_SOURCES = %D%/rmn-explain.c

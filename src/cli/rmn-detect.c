@@ -9,6 +9,7 @@
 #include "core/progress.h"
 #include "detect/faces.h"
 #include "detect/paths.h"
+#include "explain/figure.h"
 #include "image/image.h"
 
 #include <errno.h>
@@ -42,13 +43,15 @@ static const char USAGE[] =
     "                      emo_proba, proba_list) instead of text\n"
     "  -o OUT              write annotated images: a file (.png/.jpg) for one IMAGE, else a\n"
     "                      directory (created if needed) receiving each IMAGE's file name\n"
+    "  --explain           in the annotated images, each face's Grad-CAM of its predicted\n"
+    "                      emotion (rmn-explain's default layer; docs/EXPLAIN.md)\n"
     "  --bench N           time N runs per image; print images/s for detection and for\n"
     "                      detection + classification\n"
     "  -q, --quiet         no progress display\n";
 
 typedef struct {
     const char *model_path, *cascade, *out;
-    int faces_only, json, quiet, bench;
+    int faces_only, json, quiet, bench, explain;
     rmn_detect_params params;
 } options;
 
@@ -103,6 +106,8 @@ static int process(const options *o, const rmn_cascade *cascade, rmn_detect_mode
         const char *op = out_path_for(o, dir_mode, path, buf, sizeof buf);
         rmn_image rgb;
         rc = rmn_image_to_rgb(&img, &rgb);
+        if (rc == RMN_OK && o->explain)
+            rc = rmn_explain_faces(model, &img, faces, n, RMN_CAM_GRADCAM, &rgb);
         if (rc == RMN_OK) {
             rmn_detect_draw(&rgb, faces, n, model);
             rc = rmn_image_save(op, &rgb);
@@ -139,7 +144,7 @@ static int bench(const options *o, const rmn_cascade *cascade, rmn_detect_model 
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
     enum { OPT_MODEL = 256, OPT_CASCADE, OPT_FACES, OPT_SCALE, OPT_NEIGH, OPT_MINSIZE, OPT_JSON,
-           OPT_BENCH };
+           OPT_BENCH, OPT_EXPLAIN };
     static const struct option opts[] = {{"model", required_argument, NULL, OPT_MODEL},
                                          {"cascade", required_argument, NULL, OPT_CASCADE},
                                          {"faces-only", no_argument, NULL, OPT_FACES},
@@ -148,6 +153,7 @@ int main(int argc, char **argv) {
                                          {"min-size", required_argument, NULL, OPT_MINSIZE},
                                          {"json", no_argument, NULL, OPT_JSON},
                                          {"bench", required_argument, NULL, OPT_BENCH},
+                                         {"explain", no_argument, NULL, OPT_EXPLAIN},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -162,6 +168,7 @@ int main(int argc, char **argv) {
         case OPT_CASCADE: o.cascade = optarg; break;
         case OPT_FACES: o.faces_only = 1; break;
         case OPT_JSON: o.json = 1; break;
+        case OPT_EXPLAIN: o.explain = 1; break;
         case 'o': o.out = optarg; break;
         case 'q': o.quiet = 1; break;
         case 'h': fputs(USAGE, stdout); return 0;
@@ -190,6 +197,9 @@ int main(int argc, char **argv) {
     char **paths = argv + optind;
     if (nimg < 1)
         return usage_error("%s", "no IMAGE given");
+    if (o.explain && (o.faces_only || !o.out))
+        return usage_error("%s", "--explain needs an emotion model and -o OUT (it draws on the "
+                                 "annotated images)");
     int dir_mode = 0;
     if (o.out) {
         dir_mode = nimg > 1 || is_dir(o.out);

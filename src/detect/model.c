@@ -106,6 +106,9 @@ int rmn_detect_model_num_classes(const rmn_detect_model *m) {
 const char *rmn_detect_model_arch(const rmn_detect_model *m) {
     return m->arch;
 }
+rmn_net *rmn_detect_model_net(rmn_detect_model *m) {
+    return m->net;
+}
 const char *rmn_detect_model_label(const rmn_detect_model *m, int k) {
     return k >= 0 && k < m->classes ? m->labels[k] : "?";
 }

@@ -29,6 +29,8 @@ void rmn_detect_model_free(rmn_detect_model *m);
 int         rmn_detect_model_input_size(const rmn_detect_model *m);
 int         rmn_detect_model_num_classes(const rmn_detect_model *m);
 const char *rmn_detect_model_arch(const rmn_detect_model *m);
+/* The loaded net (borrowed; for explanations, src/explain/). */
+rmn_net    *rmn_detect_model_net(rmn_detect_model *m);
 /* "angry" ... "neutral" for a 7-class model, else "class<k>". */
 const char *rmn_detect_model_label(const rmn_detect_model *m, int k);
 

@@ -62,7 +62,8 @@ int rmn_masking_block(rmn_net *net, const char *name, int x, int depth, int *m) 
         RMN_TRY(unit(net, rmn_zoo_name(pre, "%s.dec%d", name, i), t, c << i, &t));
     }
     RMN_TRY(unit(net, rmn_zoo_name(pre, "%s.final", name), t, c, &t));
-    return rmn_net_add_softmax_channels(net, t, m);
+    RMN_TRY(rmn_net_add_softmax_channels(net, t, m));
+    return rmn_net_name_value(net, *m, name); /* the mask M: "mask1" (explanations) */
 }
 
 /* Linear layers of the head after global pooling: hidden sizes, dropout 0.5 between. */
@@ -104,8 +105,10 @@ int rmn_resmasking_graph(const char *arch, const rmn_model_config *cfg, int prof
                                  &x));
         int m;
         RMN_TRY(rmn_masking_block(net, rmn_zoo_name(name, "mask%d", s + 1), x, 4 - s, &m));
-        if (!naive)
+        if (!naive) {
             RMN_TRY(rmn_net_add_mask_mul(net, x, m, &x));
+            RMN_TRY(rmn_net_name_value(net, x, rmn_zoo_name(name, "layer%d.masked", s + 1)));
+        }
     }
     RMN_TRY(rmn_resnet_init(net));
     RMN_TRY(rmn_net_add_gap(net, x, &x));

@@ -53,7 +53,7 @@ int rmn_resnet_stage(rmn_net *net, const char *name, int x, int bottleneck, int 
         *inplanes = bottleneck ? 4 * planes : planes;
     }
     *y = x;
-    return RMN_OK;
+    return rmn_net_name_value(net, x, name); /* the stage's output: "layer4" (explanations) */
 }
 
 int rmn_resnet_stem(rmn_net *net, int profile, int width, int x, int *y) {

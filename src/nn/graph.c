@@ -493,6 +493,7 @@ int rmn_net_finalize(rmn_net *net, int logits, uint64_t seed) {
         r->trainable = s->trainable;
     }
     net->logits = logits;
+    RMN_TRY(rmn_net_name_values(net));
     net->finalized = 1;
     return RMN_OK;
 }
@@ -508,6 +509,8 @@ void rmn_net_free(rmn_net *net) {
         free(net->specs[i].name);
     free(net->specs);
     free(net->refs);
+    for (int i = 0; i < net->n_values; ++i)
+        free(net->values[i].name);
     free(net->values);
     for (int i = 0; i < net->n_nodes; ++i)
         free(net->nodes[i].in);
@@ -521,6 +524,11 @@ void rmn_net_free(rmn_net *net) {
 }
 
 const char *rmn_net_arch(const rmn_net *net) { return net->arch; }
+void rmn_net_input_shape(const rmn_net *net, int *c, int *h, int *w) {
+    *c = net->values[0].c;
+    *h = net->values[0].h;
+    *w = net->values[0].w;
+}
 size_t rmn_net_param_count(const rmn_net *net) { return net->n_params; }
 float *rmn_net_params(rmn_net *net) { return net->params; }
 float *rmn_net_grads(rmn_net *net) { return net->grads; }

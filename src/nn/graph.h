@@ -106,6 +106,11 @@ int rmn_net_set_init(rmn_net *net, const char *tensor, rmn_init kind, double arg
 int rmn_net_set_init_op(rmn_net *net, int op, const char *what, rmn_init kind, double arg,
                         int *n);
 
+/* Names value v (a stage's output "layer4", a mask "mask1"), replacing an earlier name; values
+ * left unnamed get one at finalize (nn/values.c: the layer of the node that writes them, or
+ * their first input's name and the op). Names must be unique: RMN_EINVAL otherwise. */
+int rmn_net_name_value(rmn_net *net, int v, const char *name);
+
 /* Declares value `logits` (shape (K,1,1)) the output, allocates the arenas, initialises the
  * parameters from the RMN_STREAM_INIT stream of seed. */
 int rmn_net_finalize(rmn_net *net, int logits, uint64_t seed);
@@ -141,6 +146,8 @@ typedef struct {
     float *grad;       /* same, or NULL for the input */
     int blocked;       /* data and grad in nChw16c (planned by rmn_net_plan_layouts) */
     int grad_live;     /* during a backward: grad holds a sum already (nn/fresh.c) */
+    char *name;        /* "layer4", "layer4.1.bn2" (owned; set by the builder or by finalize,
+                          see rmn_net_name_value and nn/values.c) */
 } rmn_value;
 
 /* A node: its op's scalar parameters are stored in it (the field of its op). */
@@ -203,6 +210,7 @@ struct rmn_net {
     /* state of the last step */
     int batch, training, loss_ready;
     int inferred;                       /* the last forward was rmn_net_infer */
+    int backward_done;                  /* a backward ran after the last forward */
 };
 
 /* 64-byte aligned, zeroed allocation of bytes (rounded up); NULL on failure. */
@@ -215,6 +223,12 @@ void rmn_init_uniform_fan_in(float *w, size_t count, int fan_in, rmn_rng *rng);
 /* Fills the tensor of spec s (its data at w) by its init kind (RMN_INIT_DEFAULT: the resolved
  * def_init, def_arg). w:(s->count) */
 void rmn_init_tensor(float *w, const rmn_tensor_spec *s, rmn_rng *rng);
+
+/* Whether the last forward wrote value v (not an intermediate fused away; nn/run.c). */
+int rmn_net_value_written(const rmn_net *net, int v);
+
+/* Gives every unnamed value its automatic name (nn/values.c); called by finalize. */
+int rmn_net_name_values(rmn_net *net);
 
 // --- layouts (nn/layout.c) ---------------------------------------------------------------
 

@@ -72,6 +72,35 @@ typedef struct {
 } rmn_tensor_ref;
 int  rmn_net_tensors(rmn_net *net, const rmn_tensor_ref **list, int *n);
 const char *rmn_net_arch(const rmn_net *net);
+/* Input shape (C, H, W). */
+void rmn_net_input_shape(const rmn_net *net, int *c, int *h, int *w);
+
+/* Backpropagates a given gradient of the logits, dlogits:(n, num_classes) for the n samples
+ * of the last rmn_net_forward, instead of a loss's (e.g. a one-hot row: the gradient of one
+ * class score); parameter gradients and every value's gradient as rmn_net_backward. */
+int  rmn_net_backward_from(rmn_net *net, const float *dlogits);
+
+/* --- looking inside (nn/values.c), for explanations (src/explain/) ------------------------
+ * Values are the activations of the graph, numbered in execution order (0 is the input, the
+ * last is not necessarily the logits). Each has a unique name: the builder's ("layer1".."layer4"
+ * for ResNet stages, "mask1".."mask4" for the masks of the Residual Masking Network) or the
+ * layer that writes it ("layer4.1.conv2", "fc") or its first input's name and the op
+ * ("layer4.1.bn1.relu"). */
+int  rmn_net_value_count(const rmn_net *net);
+const char *rmn_net_value_name(const rmn_net *net, int v);
+/* Per-sample shape (C, H, W) of value v. */
+void rmn_net_value_shape(const rmn_net *net, int v, int *c, int *h, int *w);
+/* The value named name in *v; RMN_ENOTFOUND (naming it and the net) otherwise. */
+int  rmn_net_value_find(const rmn_net *net, const char *name, int *v);
+/* The last value with more than one spatial position and more than one channel that the
+ * logits depend on (the output of the last convolutional stage: what a global pool or flatten
+ * reads), or -1 (also when out of memory). */
+int  rmn_net_value_last_spatial(const rmn_net *net);
+/* Copies sample i of value v in plain (C, H, W) order, whatever its planned layout: act, the
+ * activation of the last rmn_net_forward (training=0, or a training forward for values not
+ * fused away), and grad, its gradient after the backward that followed (either may be NULL).
+ * RMN_EINVAL when there is no such forward or backward, or the value was not written. */
+int  rmn_net_value_read(const rmn_net *net, int v, int i, float *act, float *grad);
 
 /* Selects the backend ("cpu" default, "ref"); drops the plan (replan before the next step). */
 int  rmn_net_set_backend(rmn_net *net, const char *name);

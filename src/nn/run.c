@@ -114,6 +114,17 @@ static void run_with_relu(rmn_net *net, const rmn_exec *ex0, int i, int n, int t
                                         out->h * out->w, nd->eps);
 }
 
+int rmn_net_value_written(const rmn_net *net, int v) {
+    if (net->batch < 1 || net->inferred)
+        return v == net->logits && net->batch > 0;
+    if (!net->training)
+        return 1;
+    for (int i = 0; i < net->n_nodes; ++i)
+        if (net->nodes[i].out == v)
+            return !fused_with_relu(net, &net->nodes[i], 1);
+    return 1;
+}
+
 static size_t lay_out(rmn_net *net, char *base, int max_batch) {
     carver cv = {base, 0};
     size_t ws = 0;
@@ -384,6 +395,7 @@ int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *
     net->training = training;
     net->loss_ready = 0;
     net->inferred = 0;
+    net->backward_done = 0;
     return RMN_OK;
 }
 
@@ -405,6 +417,7 @@ int rmn_net_infer(rmn_net *net, const float *x, int n) {
     net->training = 0;
     net->loss_ready = 0;
     net->inferred = 1;
+    net->backward_done = 0;
     return RMN_OK;
 }
 
@@ -561,5 +574,19 @@ int rmn_net_backward(rmn_net *net) {
             break;
         }
     }
-    return backend_check(net);
+    RMN_TRY(backend_check(net));
+    net->backward_done = 1;
+    return RMN_OK;
+}
+
+int rmn_net_backward_from(rmn_net *net, const float *dlogits) {
+    if (net->batch < 1)
+        return RMN_ERROR(RMN_EINVAL, "%s: backward before any forward", net->arch);
+    if (net->inferred)
+        return RMN_ERROR(RMN_EINVAL, "%s: no backward through rmn_net_infer (it fuses layers away); "
+                         "use rmn_net_forward", net->arch);
+    const rmn_value *lg = &net->values[net->logits];
+    memcpy(lg->grad, dlogits, (size_t)net->batch * lg->c * sizeof(float));
+    net->loss_ready = 1;
+    return rmn_net_backward(net);
 }

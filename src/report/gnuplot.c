@@ -172,3 +172,21 @@ int rmn_gnuplot_run(const char *dir, const char *name, const char *script) {
     free(err);
     return e;
 }
+
+int rmn_gnuplot_png_to_pdf(const char *dir, const char *name, int w, int h) {
+    for (const char *c = name; *c; ++c)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '_' || *c == '-'))
+            return RMN_ERROR(RMN_EINVAL, "%s: a figure name of letters, digits, '.', '_' and "
+                             "'-' is needed for gnuplot", name);
+    char script[1024];
+    snprintf(script, sizeof script,
+             "set terminal pdfcairo size %.4fin,%.4fin\n"
+             "set output '%s.pdf'\n"
+             "set lmargin 0; set rmargin 0; set tmargin 0; set bmargin 0\n"
+             "unset border; unset tics; unset key\n"
+             "set xrange [-0.5:%d.5]; set yrange [-0.5:%d.5]\n"
+             "plot '%s.png' binary filetype=png with rgbimage\n",
+             w / 96.0, h / 96.0, name, w - 1, h - 1, name);
+    return rmn_gnuplot_run(dir, name, script);
+}

@@ -14,5 +14,9 @@ int rmn_gnuplot_find(const char **program);
  * RMN_EIO when the script cannot be written, RMN_EINTERNAL when gnuplot fails: the message
  * names DIR/NAME.gp, the line, gnuplot's message and the line's text. */
 int rmn_gnuplot_run(const char *dir, const char *name, const char *script);
+/* DIR/NAME.pdf showing the picture DIR/NAME.png (w x h pixels, 96 per inch) through gnuplot's
+ * pdfcairo terminal (script DIR/NAME.gp kept). NAME: letters, digits, '.', '_', '-' only
+ * (RMN_EINVAL otherwise). */
+int rmn_gnuplot_png_to_pdf(const char *dir, const char *name, int w, int h);
 
 #endif
