@@ -1,0 +1,308 @@
+#!/bin/sh
+# cli-kill.sh -- faults injected, not hoped for: SIGKILL at many moments across every phase of an
+# experiment with the demo's phases (tests/data/exp-kill.json: two runs trained with checkpoints,
+# val/test evaluations without and with TTA, the ensemble fused three ways), then the report.
+# Each round starts a fresh store, kills the pipeline once or twice, runs it again until it
+# finishes, and compares with an uninterrupted reference: the same weights (bits of both
+# checkpoints and the recorded digest), the same metrics and predictions (SQL dumps), the same
+# report files; integrity_check ok, foreign_key_check empty, no duplicate or half-written row,
+# every FINISHED run complete -- checked right after each kill too.
+#
+# Kinds of round (cycled; the moment inside each is drawn from a seeded stream):
+#   time      SIGKILL at a random time within the reference run's duration
+#   ckpt      SIGKILL at a random write or fsync of a checkpoint file (tests/faultfs.so)
+#   store     SIGKILL at a random write or fsync of the store file or its WAL (mid-commit)
+#   ensemble  from a store whose two runs are finished: SIGKILL at a random store write while the
+#             ensembles are fused
+#   report    SIGKILL at a random write of rmn-report's files
+# The phase a kill hit is read from the store, the checkpoint files and the stage at kill time.
+# RMN_KILL_ROUNDS (default 10) and RMN_KILL_SEED (default 12) size a longer campaign by hand:
+#   make check TESTS=tests/cli-kill.sh RMN_KILL_ROUNDS=60 RMN_KILL_SEED=7   (docs/FAULTS.md)
+. "${RMN_SRCDIR:-.}/tests/tap.sh"
+exp="$RMN_BIN/rmn-exp"
+rep="$RMN_BIN/rmn-report"
+spec="$RMN_SRCDIR/tests/data/exp-kill.json"
+shim="$RMN_BUILDDIR/tests/faultfs.so"
+rounds=${RMN_KILL_ROUNDS:-10}
+seed=${RMN_KILL_SEED:-12}
+export RMN_PROGRESS=plain
+unset RMN_CHECKPOINTS RMN_DB FAULTFS_PATH FAULTFS_AT LD_PRELOAD
+q() { sqlite3 -batch "$1" "$2"; }
+now() { date +%s.%N; }
+[ -r "$shim" ] || { echo "1..0 # SKIP $shim not built"; exit 0; }
+# Under AddressSanitizer its runtime must come first in the preload list.
+preload=$shim
+asan=$(ldd "$exp" 2>/dev/null | awk '/libasan/ { print $3; exit }')
+[ -n "$asan" ] && preload="$asan:$shim"
+
+# --- a seeded stream: rnd gives the next number in [0, 1) -------------------------------------
+# (functions set RND / RINT: a command substitution would lose the stream's position)
+rnd_i=0
+rnd() {
+    rnd_i=$((rnd_i + 1))
+    RND=$(awk -v s="$seed" -v i="$rnd_i" 'BEGIN { srand(s); for (k = 0; k < i; ++k) r = rand(); printf "%.6f\n", r }')
+}
+# rint N: RINT = an integer in 1..N
+rint() { rnd; RINT=$(awk -v r="$RND" -v n="$1" 'BEGIN { k = int(r * n) + 1; if (k > n) k = n; print k }'); }
+
+# --- the pipeline: rmn-exp run, then rmn-report (tables, then figures) ------------------------
+# pipeline D [T [WHO ENV...]]: with T, SIGKILL T seconds after the start (whichever program runs
+# then); with WHO (exp or report) and ENV, that stage runs under env ENV (the preloaded shim).
+# Leaves the stage reached in D.stage; returns 0 when all finished, 137 when killed.
+pipeline() {
+    d=$1; deadline=; who=${3:-}
+    [ -n "${2:-}" ] && deadline=$(awk -v a="$(now)" -v t="$2" 'BEGIN { printf "%.3f\n", a + t }')
+    [ $# -ge 3 ] && shift 3 || set --
+    fenv="$*"
+    mkdir -p "$d/report"
+    stage exp "$exp" run "$spec" --db "$d/k.db" --checkpoints "$d/ckpt" || return $?
+    stage report "$rep" --db "$d/k.db" --experiment kill --markdown --out-dir "$d/report" || return $?
+    stage figures "$rep" --db "$d/k.db" --experiment kill --figures "$d/report" --terminals png || return $?
+    echo done >"$d.stage"
+}
+# stage NAME CMD...: one program of the pipeline, killed at the deadline if there is one
+stage() {
+    echo "$1" >"$d.stage"
+    if [ "$1" = "$who" ]; then
+        shift
+        # shellcheck disable=SC2086 # fenv: NAME=VALUE words without blanks
+        env $fenv "$@" >>"$d.out" 2>>"$d.err" &
+    else
+        shift
+        "$@" >>"$d.out" 2>>"$d.err" &
+    fi
+    pid=$!
+    killer=
+    if [ -n "$deadline" ]; then
+        left=$(awk -v e="$deadline" -v b="$(now)" 'BEGIN { r = e - b; printf "%.3f\n", r > 0.001 ? r : 0.001 }')
+        (sleep "$left"; kill -9 $pid 2>/dev/null) &
+        killer=$!
+    fi
+    wait $pid
+    rc=$?
+    [ -n "$killer" ] && kill $killer 2>/dev/null
+    return $rc
+}
+
+# --- what a store and its checkpoints hold -------------------------------------------------------
+ckpt_epoch() { # the "epoch" in a checkpoint's header, 0 when there is no file
+    [ -s "$1" ] || { echo 0; return; }
+    n=$(head -c 8 "$1" | od -An -tu8 | tr -d ' ')
+    head -c $((8 + n)) "$1" | tail -c "$n" | grep -o '"epoch":"[0-9]*"' | tr -dc 0-9
+    echo
+}
+tensors_sha() { # the tensor bytes of a checkpoint (its header names the run uuid; the data does not)
+    n=$(head -c 8 "$1" | od -An -tu8 | tr -d ' ')
+    tail -c +$((9 + n)) "$1" | sha256sum | cut -c1-64
+}
+# Which phase a kill hit: from the stage and the store as the killed process left it.
+phase_of() {
+    d=$1
+    case $(cat "$d.stage") in report|figures) echo report; return ;; esac
+    db=$d/k.db
+    ntrain=$(q "$db" "SELECT COUNT(*) FROM runs WHERE kind = 'train'" 2>/dev/null)
+    [ -n "$ntrain" ] && [ "$ntrain" -gt 0 ] || { echo start; return; }
+    cur=$(q "$db" "SELECT run_id || ' ' || run_uuid FROM runs WHERE kind = 'train' AND status != 'FINISHED' ORDER BY run_id LIMIT 1")
+    if [ -z "$cur" ]; then
+        if [ "$ntrain" -lt 2 ]; then echo start
+        elif [ "$(q "$db" "SELECT COUNT(*) FROM runs WHERE kind = 'ensemble' AND status = 'FINISHED'")" -lt 3 ]; then echo ensemble
+        else echo exit; fi
+        return
+    fi
+    id=${cur% *}; uuid=${cur#* }
+    ep=$(q "$db" "SELECT COUNT(*) FROM metrics WHERE run_id = $id AND key = 'val_acc'")
+    ev=$(q "$db" "SELECT COUNT(*) FROM evals WHERE run_id = $id")
+    if ls "$d/ckpt/$uuid"/*.tmp.* >/dev/null 2>&1 || [ "$ep" -gt "$(ckpt_epoch "$d/ckpt/$uuid/last.safetensors")" ]; then
+        echo checkpoint
+    elif [ "$ev" -eq 0 ]; then
+        [ "$ep" -lt 3 ] && echo train || echo eval
+    elif [ "$ev" -eq 1 ]; then echo eval
+    elif [ "$ev" -lt 4 ]; then echo tta
+    else echo finish; fi
+}
+# Problems of a store, one per line (none: consistent). Holds after every kill, not only at the end.
+problems() {
+    db=$1
+    [ -f "$db" ] || return 0
+    r=$(q "$db" "PRAGMA integrity_check" 2>&1); [ "$r" = ok ] || echo "integrity_check: $r"
+    r=$(q "$db" "PRAGMA foreign_key_check" 2>&1); [ -z "$r" ] || echo "foreign_key_check: $r"
+    q "$db" "
+SELECT 'duplicate run ' || name FROM runs GROUP BY experiment_id, kind, name HAVING COUNT(*) > 1;
+SELECT 'duplicate eval ' || run_id || ' ' || split || tta_n FROM evals GROUP BY run_id, split, tta_n HAVING COUNT(*) > 1;
+SELECT 'eval ' || e.eval_id || ': ' || COUNT(p.sample_idx) || ' predictions of ' || e.n_samples
+  FROM evals e LEFT JOIN predictions p USING (eval_id) GROUP BY e.eval_id HAVING COUNT(p.sample_idx) != e.n_samples;
+SELECT 'eval ' || eval_id || ': n_correct disagrees with its predictions' FROM evals e
+  WHERE n_correct != (SELECT COUNT(*) FROM predictions p WHERE p.eval_id = e.eval_id AND p.label = p.pred);
+SELECT 'run ' || run_id || ' epoch ' || step || ': ' || COUNT(*) || ' of 7 metrics' FROM metrics GROUP BY run_id, step HAVING COUNT(*) != 7;
+SELECT 'run ' || run_id || ': epochs not 1..n' FROM metrics WHERE key = 'val_acc' GROUP BY run_id HAVING MAX(step) != COUNT(*);
+SELECT 'run ' || run_id || ' ' || name || ': no params' FROM runs r WHERE kind = 'train'
+  AND NOT EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.run_id) AND status = 'FINISHED';
+SELECT 'finished run ' || name || ' incomplete' FROM runs r WHERE kind = 'train' AND status = 'FINISHED' AND (
+  (SELECT COUNT(*) FROM metrics m WHERE m.run_id = r.run_id AND key = 'val_acc') != 3 OR
+  (SELECT group_concat(split || tta_n) FROM (SELECT split, tta_n FROM evals e WHERE e.run_id = r.run_id ORDER BY split, tta_n)) != 'test0,test3,val0,val3' OR
+  NOT EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.run_id AND t.key = 'weights_sha256') OR
+  (SELECT COUNT(*) FROM artifacts a WHERE a.run_id = r.run_id AND kind IN ('checkpoint-best', 'checkpoint-last')) != 2);
+SELECT 'finished ensemble ' || name || ' incomplete' FROM runs r WHERE kind = 'ensemble' AND status = 'FINISHED' AND (
+  (SELECT group_concat(split) FROM (SELECT split FROM evals e WHERE e.run_id = r.run_id ORDER BY split)) != 'test,val' OR
+  (SELECT COUNT(*) FROM ensemble_members m WHERE m.ensemble_run_id = r.run_id) != 0 + substr(name, -1) OR
+  (SELECT COUNT(*) FROM tags t WHERE t.run_id = r.run_id AND t.key IN ('selection', 'members')) != 2);
+SELECT 'ensemble ' || r.name || ' fuses an eval of unfinished run ' || m.name FROM ensemble_members em
+  JOIN runs r ON r.run_id = em.ensemble_run_id JOIN evals e ON e.eval_id = em.member_eval_id
+  JOIN runs m ON m.run_id = e.run_id WHERE m.status != 'FINISHED';" 2>&1
+}
+# Everything that must equal the reference, one line each (the runs' wall-clock times excluded).
+fingerprint() {
+    d=$1; db=$d/k.db
+    echo "runs $(q "$db" "SELECT group_concat(kind || ':' || name || ':' || status, ' ') FROM (SELECT * FROM runs ORDER BY kind, name)")"
+    echo "weights $(q "$db" "SELECT group_concat(name || '=' || value, ' ') FROM (SELECT name, value FROM runs JOIN tags USING (run_id) WHERE key = 'weights_sha256' ORDER BY name)")"
+    for u in $(q "$db" "SELECT run_uuid FROM runs WHERE kind = 'train' ORDER BY name"); do
+        echo "checkpoints $(tensors_sha "$d/ckpt/$u/best.safetensors") $(tensors_sha "$d/ckpt/$u/last.safetensors")"
+    done
+    echo "metrics $(q "$db" "SELECT r.name, m.key, m.step, printf('%.17g', m.value) FROM metrics m JOIN runs r USING (run_id)
+        WHERE m.key NOT IN ('epoch_s', 'images_per_s') ORDER BY r.name, m.key, m.step" | sha256sum | cut -c1-16)"
+    echo "predictions $(q "$db" "SELECT r.name, e.split, e.tta_n, e.n_samples, e.n_correct, printf('%.17g', e.loss), p.sample_idx,
+        p.label, p.pred, hex(p.probs) FROM predictions p JOIN evals e USING (eval_id) JOIN runs r USING (run_id)
+        ORDER BY r.name, e.split, e.tta_n, p.sample_idx" | sha256sum | cut -c1-16)"
+    echo "members $(q "$db" "SELECT group_concat(x, ' ') FROM (SELECT r.name || '<' || m.name || ':' || e.split || e.tta_n AS x
+        FROM ensemble_members em JOIN runs r ON r.run_id = em.ensemble_run_id JOIN evals e ON e.eval_id = em.member_eval_id
+        JOIN runs m ON m.run_id = e.run_id ORDER BY x)")"
+    echo "artifacts $(q "$db" "SELECT COUNT(*) FROM artifacts")"
+    (cd "$d/report" && find . -type f | sort | xargs sha256sum | sha256sum | cut -c1-16 | sed 's/^/report /')
+}
+# Recorded checkpoint digests match the files (after a completed run).
+artifacts_match() {
+    q "$1" "SELECT path || ' ' || sha256 FROM artifacts" | while read -r path sha; do
+        [ "$(sha256sum <"$path" | cut -c1-64)" = "$sha" ] || echo "artifact $path: recorded $sha"
+    done
+}
+
+# --- the uninterrupted reference, counting its writes --------------------------------------------
+ref=$tap_tmp/ref
+rm -f "$tap_tmp/count.log"
+mkdir -p "$ref"
+t0=$(now)
+pipeline "$ref" "" exp LD_PRELOAD="$preload" FAULTFS_PATH="$ref/ckpt/" FAULTFS_LOG="$tap_tmp/count.log"
+ok $? "reference: the experiment and its report run uninterrupted"
+t_ref=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }')
+n_ckpt=$(sed -n 's/^faultfs: counts writes=\([0-9]*\) syncs=\([0-9]*\)$/\1 \2/p' "$tap_tmp/count.log" | awk '{ print $1 + $2 }')
+[ "$(q "$ref/k.db" "SELECT COUNT(*) || status FROM runs GROUP BY status")" = 5FINISHED ] && [ -z "$(problems "$ref/k.db")" ]
+ok $? "reference: 2 runs and 3 ensembles FINISHED, store consistent"
+fingerprint "$ref" >"$tap_tmp/ref.fp"
+grep -q "^weights .*killcnn-narrow-s5=[0-9a-f]\{64\} killcnn-s5=[0-9a-f]\{64\}$" "$tap_tmp/ref.fp" && [ "$(grep -c '^checkpoints [0-9a-f]\{64\} [0-9a-f]\{64\}$' "$tap_tmp/ref.fp")" = 2 ]
+ok $? "reference: weight digests and both checkpoints of both runs"
+[ -z "$(artifacts_match "$ref/k.db")" ]; ok $? "reference: recorded checkpoint digests match the files"
+[ "$(find "$ref/report" -name 'tab-*.md' | wc -l)" = 4 ] && [ "$(find "$ref/report" -name '*.png' | wc -l)" -ge 3 ]
+ok $? "reference: report tables and figures written"
+# A second uninterrupted run gives the same fingerprint: what is compared is deterministic.
+rm -f "$tap_tmp/count.log"
+pipeline "$tap_tmp/ref2" "" exp LD_PRELOAD="$preload" FAULTFS_PATH="$tap_tmp/ref2/k.db" FAULTFS_LOG="$tap_tmp/count.log"
+fingerprint "$tap_tmp/ref2" | diff "$tap_tmp/ref.fp" - >"$tap_tmp/ref2.diff"
+ok $? "a second uninterrupted run has the same fingerprint$(head -c 300 "$tap_tmp/ref2.diff")"
+n_store=$(sed -n 's/^faultfs: counts writes=\([0-9]*\) syncs=\([0-9]*\)$/\1 \2/p' "$tap_tmp/count.log" | awk '{ print $1 + $2 }')
+# The state just before the ensembles: both runs finished (run one at a time with --only).
+pre=$tap_tmp/pre
+mkdir -p "$pre"
+"$exp" run "$spec" --db "$pre/k.db" --checkpoints "$pre/ckpt" --only killcnn >/dev/null 2>&1 &&
+    "$exp" run "$spec" --db "$pre/k.db" --checkpoints "$pre/ckpt" --only killcnn-narrow >/dev/null 2>&1
+ok $? "a store with both runs finished and no ensemble yet"
+rm -f "$tap_tmp/count.log"
+cp -R "$pre" "$tap_tmp/pre-count"
+LD_PRELOAD="$preload" FAULTFS_PATH="$tap_tmp/pre-count/k.db" FAULTFS_LOG="$tap_tmp/count.log" \
+    "$exp" run "$spec" --db "$tap_tmp/pre-count/k.db" --checkpoints "$tap_tmp/pre-count/ckpt" >/dev/null 2>&1
+n_ens=$(sed -n 's/^faultfs: counts writes=\([0-9]*\) syncs=\([0-9]*\)$/\1 \2/p' "$tap_tmp/count.log" | awk '{ print $1 + $2 }')
+rm -f "$tap_tmp/count.log"
+mkdir -p "$tap_tmp/rep-count/report"
+LD_PRELOAD="$preload" FAULTFS_PATH="$tap_tmp/rep-count/report/" FAULTFS_LOG="$tap_tmp/count.log" \
+    "$rep" --db "$ref/k.db" --experiment kill --markdown --out-dir "$tap_tmp/rep-count/report" >/dev/null 2>&1
+n_rep=$(sed -n 's/^faultfs: counts writes=\([0-9]*\) syncs=\([0-9]*\)$/\1 \2/p' "$tap_tmp/count.log" | awk '{ print $1 + $2 }')
+[ "${n_ckpt:-0}" -gt 0 ] && [ "${n_store:-0}" -gt 0 ] && [ "${n_ens:-0}" -gt 0 ] && [ "${n_rep:-0}" -gt 0 ]
+ok $? "write and fsync counts: checkpoints $n_ckpt, store $n_store, store while fusing $n_ens, report $n_rep"
+diag "reference pipeline: $t_ref s; seed $seed, $rounds rounds"
+
+# --- the rounds ------------------------------------------------------------------------------------
+kills=0
+phases=
+r=0
+while [ $r -lt "$rounds" ]; do
+    r=$((r + 1))
+    d=$tap_tmp/r$r
+    case $(((r - 1) % 8)) in
+    0|2|5) kind=time ;; 1) kind=ckpt ;; 3|7) kind=store ;; 4) kind=ensemble ;; 6) kind=report ;;
+    esac
+    mkdir -p "$d"
+    how=
+    case $kind in
+    time)
+        rnd; t=$(awk -v u="$RND" -v T="$t_ref" 'BEGIN { printf "%.3f\n", 0.02 + u * T }')
+        how="at $t s"
+        pipeline "$d" "$t" ;;
+    ckpt)
+        rint "$n_ckpt"; k=$RINT; how="at checkpoint write/fsync $k of $n_ckpt"
+        pipeline "$d" "" exp LD_PRELOAD="$preload" FAULTFS_PATH="$d/ckpt/" FAULTFS_AT="$k" FAULTFS_ACTION=kill ;;
+    store)
+        rint "$n_store"; k=$RINT; how="at store write/fsync $k of $n_store"
+        pipeline "$d" "" exp LD_PRELOAD="$preload" FAULTFS_PATH="$d/k.db" FAULTFS_AT="$k" FAULTFS_ACTION=kill ;;
+    ensemble)
+        rm -rf "$d"; cp -R "$pre" "$d"
+        rint "$n_ens"; k=$RINT; how="at store write/fsync $k of $n_ens while fusing"
+        pipeline "$d" "" exp LD_PRELOAD="$preload" FAULTFS_PATH="$d/k.db" FAULTFS_AT="$k" FAULTFS_ACTION=kill ;;
+    report)
+        rm -rf "$d"; cp -R "$ref" "$d"; rm -rf "$d/report"
+        # the checkpoints' paths are recorded in the store: point them at this copy
+        q "$d/k.db" "UPDATE artifacts SET path = replace(path, '$ref/', '$d/')"
+        rint "$n_rep"; k=$RINT; how="at report write $k of $n_rep"
+        pipeline "$d" "" report LD_PRELOAD="$preload" FAULTFS_PATH="$d/report/" FAULTFS_AT="$k" FAULTFS_ACTION=kill ;;
+    esac
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        # the kill came too late (time) or the fault was never reached: nothing was killed
+        diag "round $r ($kind $how): finished before the kill"
+        ok 0 "round $r: nothing killed"
+        continue
+    fi
+    [ $rc -eq 137 ]; ok $? "round $r: killed $how (exit $rc)"
+    kills=$((kills + 1))
+    ph=$(phase_of "$d")
+    phases="$phases $ph"
+    bad=$(problems "$d/k.db")
+    [ -z "$bad" ]; ok $? "round $r: after the kill in $ph the store is consistent${bad:+: $(echo "$bad" | head -3 | tr '\n' ';')}"
+    if [ "$ph" = report ]; then
+        # what exists of the report is whole: rmn-report writes atomically
+        torn=$(cd "$d/report" && find . -type f ! -name '*.tmp*' | while read -r f; do cmp -s "$f" "$ref/report/$f" || echo "$f"; done)
+        [ -z "$torn" ]; ok $? "round $r: every report file left by the kill is whole${torn:+: $torn}"
+    fi
+    # a second kill in some rounds: the rerun itself is killed once at a random moment
+    if [ "$kind" = time ] && rint 2 && [ "$RINT" = 1 ]; then
+        rnd; t=$(awk -v u="$RND" -v T="$t_ref" 'BEGIN { printf "%.3f\n", 0.02 + u * T / 2 }')
+        pipeline "$d" "$t"
+        rc=$?
+        if [ $rc -eq 137 ]; then
+            kills=$((kills + 1))
+            ph2=$(phase_of "$d")
+            phases="$phases $ph2"
+            ph="$ph, then $ph2 at $t s"
+            bad=$(problems "$d/k.db")
+            [ -z "$bad" ]; ok $? "round $r: after a second kill in $ph2 the store is consistent${bad:+: $(echo "$bad" | head -3 | tr '\n' ';')}"
+        fi
+    fi
+    # run it again until it finishes
+    tries=0
+    rc=1
+    while [ $rc -ne 0 ] && [ $tries -lt 3 ]; do
+        pipeline "$d"
+        rc=$?
+        tries=$((tries + 1))
+    done
+    [ $rc -eq 0 ]; ok $? "round $r: running it again finishes ($tries run)$( [ $rc -eq 0 ] || tail -2 "$d.err" | tr '\n' ' ')"
+    bad=$(problems "$d/k.db"; artifacts_match "$d/k.db")
+    [ -z "$bad" ]; ok $? "round $r: store consistent, every run finished and complete${bad:+: $(echo "$bad" | head -3 | tr '\n' ';')}"
+    fingerprint "$d" | diff "$tap_tmp/ref.fp" - >"$d.diff"
+    ok $? "round $r: same weights, checkpoints, metrics, predictions, ensembles and report as the reference$(head -c 400 "$d.diff" | tr '\n' ' ')"
+    left=$(find "$d/ckpt" -name '*.tmp.*' | wc -l)
+    [ "$left" -eq 0 ]; ok $? "round $r: no temporary checkpoint file left behind ($left)"
+    diag "round $r: $kind, killed $how in phase: $ph"
+done
+summary=$(echo "$phases" | tr ' ' '\n' | sed '/^$/d' | sort | uniq -c | awk '{ printf "%s%s %d", n++ ? ", " : "", $2, $1 }')
+diag "$kills kills in $rounds rounds; phases hit: $summary"
+[ "$rounds" -lt 8 ] || [ "$kills" -ge $((rounds / 2)) ]; ok $? "at least half the rounds killed something ($kills kills)"
+done_testing
