@@ -59,7 +59,8 @@ typedef struct {
     int64_t     parent_run_id;  /* 0 = none */
 } rmn_run_info;
 
-/* Inserts a RUNNING run with full provenance (core/provenance.h) and a fresh run_uuid. */
+/* Inserts a RUNNING run with full provenance (core/provenance.h), a fresh run_uuid and, in the
+ * same transaction, the tags host (gethostname) and pid of the calling process. */
 int rmn_store_run_begin(rmn_store *s, const rmn_run_info *info, int64_t *run_id);
 /* Params are immutable: logging the same key again with the same value is a no-op, with a
  * different value RMN_EINVAL. All n in one transaction. */

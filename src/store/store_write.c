@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 // --- helpers ----------------------------------------------------------------------------------
 
@@ -166,6 +167,22 @@ int rmn_store_run_begin(rmn_store *s, const rmn_run_info *info, int64_t *run_id)
     if ((e = step_done(s, st, "inserting a run")) != RMN_OK)
         goto fail;
     *run_id = sqlite3_last_insert_rowid(s->db);
+    sqlite3_finalize(st);
+    st = NULL;
+    /* The process tags in the same transaction: a RUNNING run always names its process, so a
+     * process killed right after beginning it leaves a run that is seen dead (and resumed), not
+     * one that looks live until its heartbeat is stale. */
+    char host[256] = "", pid[32];
+    gethostname(host, sizeof host - 1);
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    if ((e = rmn_store_prepare_(s, "INSERT INTO tags (run_id, key, value) VALUES (?1, 'host', ?2), (?1, 'pid', ?3)",
+                                &st)) != RMN_OK)
+        goto fail;
+    sqlite3_bind_int64(st, 1, *run_id);
+    rmn_store_bind_text_(st, 2, host);
+    rmn_store_bind_text_(st, 3, pid);
+    if ((e = step_done(s, st, "tagging a run with its process")) != RMN_OK)
+        goto fail;
     sqlite3_finalize(st);
     st = NULL;
     e = rmn_store_commit_(s);

@@ -4,10 +4,13 @@
 #include "core/error.h"
 #include "core/sha256.h"
 
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int pick_eval(rmn_eval_summary *ev, int n, const char *split, int tta_n) {
     int best = -1;
@@ -137,9 +140,26 @@ uint32_t rmn_ensemble_best_subset(const rmn_ensemble_pool *pool, int split, doub
     return best;
 }
 
+/* 1 when the run already holds an eval of this split and TTA count (each eval is one transaction:
+ * it is there whole or not at all). */
+static int has_eval(rmn_store *s, int64_t run_id, const char *split, int tta_n, int *found) {
+    rmn_eval_summary *ev;
+    int n;
+    RMN_TRY(rmn_store_run_evals(s, run_id, &ev, &n));
+    *found = 0;
+    for (int i = 0; i < n; ++i)
+        *found |= strcmp(ev[i].split, split) == 0 && ev[i].tta_n == tta_n;
+    rmn_store_evals_free(ev);
+    return RMN_OK;
+}
+
 static int record_fused(rmn_store *s, int64_t run_id, const rmn_ensemble_pool *pool, uint32_t mask, int split) {
     const rmn_eval_data *first = split ? &pool->test[0] : &pool->val[0];
     const int ns = first->n_samples, k = first->n_classes;
+    int found;
+    RMN_TRY(has_eval(s, run_id, split ? "test" : "val", pool->tta_n, &found));
+    if (found)
+        return RMN_OK; /* recorded by an attempt that stopped later */
     int32_t *preds = malloc((size_t)ns * sizeof *preds + 1);
     double *probs = malloc((size_t)ns * (size_t)k * sizeof *probs + 1);
     if (!preds || !probs) {
@@ -156,6 +176,27 @@ static int record_fused(rmn_store *s, int64_t run_id, const rmn_ensemble_pool *p
     free(preds);
     free(probs);
     return rc;
+}
+
+/* 1 when the unfinished ensemble run is being fused by a live process on this host (its pid tag);
+ * a run without the tag was stopped before it was tagged. */
+static int fused_elsewhere(rmn_store *s, int64_t run_id, int *live) {
+    rmn_kv *tags;
+    int n;
+    const char *host = NULL, *pid = NULL;
+    RMN_TRY(rmn_store_run_kv(s, run_id, "tags", &tags, &n));
+    for (int i = 0; i < n; ++i) {
+        if (strcmp(tags[i].key, "host") == 0)
+            host = tags[i].value;
+        else if (strcmp(tags[i].key, "pid") == 0)
+            pid = tags[i].value;
+    }
+    char me[256] = "";
+    gethostname(me, sizeof me - 1);
+    pid_t p = pid ? (pid_t)atol(pid) : 0;
+    *live = host && p > 0 && strcmp(host, me) == 0 && p != getpid() && (kill(p, 0) == 0 || errno == EPERM);
+    rmn_kv_free(tags, n);
+    return RMN_OK;
 }
 
 int rmn_ensemble_record(rmn_store *s, const char *experiment, const rmn_ensemble_pool *pool, uint32_t mask,
@@ -180,10 +221,26 @@ int rmn_ensemble_record(rmn_store *s, const char *experiment, const rmn_ensemble
         return RMN_OK;
     if (found != RMN_OK && found != RMN_ENOTFOUND)
         return found;
-    rmn_error_clear();
-    rmn_run_info info = {.experiment = experiment, .name = name, .kind = "ensemble", .model = "ensemble",
-                         .n_params = 0, .seed = 0, .config_text = config, .n_threads = 1};
-    RMN_TRY(rmn_store_run_begin(s, &info, run_id));
+    if (found == RMN_OK) {
+        /* the same fusion stopped part-way (killed, failed): complete that run rather than add a
+         * second one beside it; what it recorded is kept (each piece is whole) */
+        int live;
+        RMN_TRY(fused_elsewhere(s, *run_id, &live));
+        if (live)
+            return RMN_ERROR(RMN_EBUSY, "ensemble run %lld %s is being fused by another process", (long long)*run_id,
+                             name);
+        RMN_TRY(rmn_store_run_reopen(s, *run_id));
+    } else {
+        rmn_error_clear();
+        rmn_run_info info = {.experiment = experiment, .name = name, .kind = "ensemble", .model = "ensemble",
+                             .n_params = 0, .seed = 0, .config_text = config, .n_threads = 1};
+        RMN_TRY(rmn_store_run_begin(s, &info, run_id));
+    }
+    char pid[32], host[256] = "";
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    gethostname(host, sizeof host - 1);
+    RMN_TRY(rmn_store_run_tag(s, *run_id, "pid", pid));
+    RMN_TRY(rmn_store_run_tag(s, *run_id, "host", host));
     RMN_TRY(rmn_store_run_tag(s, *run_id, "selection", selection));
     RMN_TRY(rmn_store_run_tag(s, *run_id, "members", members));
     for (int m = 0; m < pool->n; ++m)
