@@ -10,6 +10,7 @@
 #
 # Kinds of round (cycled; the moment inside each is drawn from a seeded stream):
 #   time      SIGKILL at a random time within the reference run's duration
+#   late      the same within its last quarter (evaluations, TTA, ensembles, report)
 #   ckpt      SIGKILL at a random write or fsync of a checkpoint file (tests/faultfs.so)
 #   store     SIGKILL at a random write or fsync of the store file or its WAL (mid-commit)
 #   ensemble  from a store whose two runs are finished: SIGKILL at a random store write while the
@@ -265,13 +266,17 @@ while [ $r -lt "$rounds" ]; do
     r=$((r + 1))
     d=$tap_tmp/r$r
     case $(((r - 1) % 8)) in
-    0|2|5) kind=time ;; 1) kind=ckpt ;; 3|7) kind=store ;; 4) kind=ensemble ;; 6) kind=report ;;
+    0|5) kind=time ;; 2|7) kind=late ;; 1) kind=ckpt ;; 3) kind=store ;; 4) kind=ensemble ;; 6) kind=report ;;
     esac
     mkdir -p "$d"
     how=
     case $kind in
     time)
         rnd; t=$(awk -v u="$RND" -v T="$t_ref" 'BEGIN { printf "%.3f\n", 0.02 + u * T }')
+        how="at $t s"
+        pipeline "$d" "$t" ;;
+    late) # the last quarter: the second run's evaluations and TTA, the ensembles, the report
+        rnd; t=$(awk -v u="$RND" -v T="$t_ref" 'BEGIN { printf "%.3f\n", T * (0.75 + 0.25 * u) }')
         how="at $t s"
         pipeline "$d" "$t" ;;
     ckpt)

@@ -12,3 +12,7 @@ tests/faultfs.so: $(srcdir)/tests/faultfs.c
 
 dist_check_SCRIPTS += tests/cli-kill.sh
 TESTS += tests/cli-kill.sh
+
+check_PROGRAMS += tests/test-store-faults
+tests_test_store_faults_SOURCES = tests/test-store-faults.c tests/store-util.h tests/tap.h
+TESTS += tests/test-store-faults

@@ -5,7 +5,8 @@
  * Schema version lives in PRAGMA user_version; migrations are ordered steps applied inside
  * BEGIN EXCLUSIVE (store_schema.c). A database newer than this code is refused.
  * Errors: "database is locked" beyond the busy timeout is RMN_EBUSY naming the file; any other
- * SQLite failure is RMN_ESQL with sqlite3_errmsg and the file. Every write is one transaction:
+ * SQLite failure is RMN_ESQL (RMN_EIO for a full disk or an I/O error) with sqlite3_errmsg and
+ * the file. Every write is one transaction:
  * a failure leaves nothing half-written.
  *
  * Units: accuracies are fractions in [0, 1] (val_acc metric, evals); times are ms since the
