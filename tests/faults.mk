@@ -16,3 +16,7 @@ TESTS += tests/cli-kill.sh
 check_PROGRAMS += tests/test-store-faults
 tests_test_store_faults_SOURCES = tests/test-store-faults.c tests/store-util.h tests/tap.h
 TESTS += tests/test-store-faults
+
+EXTRA_DIST += %D%/faults-lib.sh
+dist_check_SCRIPTS += tests/cli-faults.sh
+TESTS += tests/cli-faults.sh

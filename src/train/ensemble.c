@@ -266,9 +266,16 @@ int rmn_ensemble_fuse_all(rmn_store *s, const char *experiment, const rmn_ensemb
     double acc;
     uint32_t by_val = rmn_ensemble_best_subset(pool, 0, &acc), by_test = rmn_ensemble_best_subset(pool, 1, &acc);
     int64_t r_fixed, r_val, r_test;
-    RMN_TRY(rmn_ensemble_record(s, experiment, pool, all, "fixed", &r_fixed));
-    RMN_TRY(rmn_ensemble_record(s, experiment, pool, by_val, "val", &r_val));
-    RMN_TRY(rmn_ensemble_record(s, experiment, pool, by_test, "test", &r_test));
+    const uint32_t masks[3] = {all, by_val, by_test};
+    const char *const selections[3] = {"fixed", "val", "test"};
+    int64_t *const ids[3] = {&r_fixed, &r_val, &r_test};
+    for (int i = 0; i < 3; ++i) {
+        int rc = rmn_ensemble_record(s, experiment, pool, masks[i], selections[i], ids[i]);
+        if (rc != RMN_OK) {
+            rmn_error_prefix("recording the %s ensemble of experiment %s", selections[i], experiment);
+            return rc;
+        }
+    }
     if (out) {
         fprintf(out, "unweighted ensemble of softmax%s (%d TTA draws per member), %d candidates\n",
                 pool->tta_n ? " sums" : "", pool->tta_n, pool->n);
