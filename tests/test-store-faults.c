@@ -309,7 +309,9 @@ static void one_fault(campaign *c, long k) {
     rmn_store_close(s); /* closing checkpoints the WAL: may meet the fault too */
     s = NULL;
     F.at = 0; /* the fault is removed */
-    if (F.injected == 0) {
+    if (F.injected == 0 && k <= (c->n_total > 20 ? c->n_total - 8 : c->n_total)) {
+        /* (the last few calls, the WAL's checkpoint at close, vary by a page or two with the
+         * sizes of the values stored -- times among them: a fault past the end is no fault) */
         ++c->unreached;
         note(c, k, "the fault was never reached");
     }
