@@ -17,7 +17,6 @@ unset RMN_CHECKPOINTS RMN_DB FAULTFS_PATH FAULTFS_AT LD_PRELOAD
 preload=$shim
 asan=$(ldd "$exp" 2>/dev/null | awk '/libasan/ { print $3; exit }')
 [ -n "$asan" ] && preload="$asan:$shim"
-counts() { sed -n 's/^faultfs: counts writes=\([0-9]*\) syncs=\([0-9]*\)$/\1 \2/p' "$1" | awk '{ w += $1; s += $2 } END { print w + 0, s + 0 }'; }
 
 # --- the uninterrupted reference, counting the store's and the checkpoints' writes -------------------
 ref=$tap_tmp/ref
@@ -27,8 +26,7 @@ LD_PRELOAD="$preload" FAULTFS_PATH="$ref/k.db" FAULTFS_LOG="$tap_tmp/store.count
 ok $? "reference run"
 "$rep" --db "$ref/k.db" --experiment kill --markdown --out-dir "$ref/report" >/dev/null 2>&1
 fingerprint "$ref" >"$tap_tmp/ref.fp"
-set -- $(counts "$tap_tmp/store.count")
-n_store=$1
+n_store=$(counted "$tap_tmp/store.count")
 [ "$n_store" -gt 100 ] && [ -z "$(problems "$ref/k.db")" ]; ok $? "reference: consistent, $n_store writes to the store"
 
 # fault NAME FILE-PART OP ACTION STICKY K MESSAGE-REGEX: rmn-exp run under the fault, then again

@@ -11,6 +11,8 @@
 # Kinds of round (cycled; the moment inside each is drawn from a seeded stream):
 #   time      SIGKILL at a random time within the reference run's duration
 #   late      the same within its last quarter (evaluations, TTA, ensembles, report)
+#   eval      at a random time after the first run's last epoch is in the store (polled): its
+#             last checkpoints, final evaluations, TTA
 #   ckpt      SIGKILL at a random write or fsync of a checkpoint file (tests/faultfs.so)
 #   store     SIGKILL at a random write or fsync of the store file or its WAL (mid-commit)
 #   ensemble  from a store whose two runs are finished: SIGKILL at a random store write while the
@@ -62,6 +64,7 @@ pipeline() {
 }
 # stage NAME CMD...: one program of the pipeline, killed at the deadline if there is one
 stage() {
+    name=$1
     echo "$1" >"$d.stage"
     if [ "$1" = "$who" ]; then
         shift
@@ -73,7 +76,12 @@ stage() {
     fi
     pid=$!
     killer=
-    if [ -n "$deadline" ]; then
+    if [ -n "$trigger" ] && [ "$name" = exp ]; then
+        # SIGKILL $after seconds after the store first satisfies the SQL condition $trigger
+        (until [ "$(q "$d/k.db" "$trigger" 2>/dev/null)" = 1 ]; do sleep 0.02; done
+         sleep "$after"; kill -9 $pid 2>/dev/null) &
+        killer=$!
+    elif [ -n "$deadline" ]; then
         left=$(awk -v e="$deadline" -v b="$(now)" 'BEGIN { r = e - b; printf "%.3f\n", (r > 0.001 ? r : 0.001) }')
         (sleep "$left"; kill -9 $pid 2>/dev/null) &
         killer=$!
@@ -110,6 +118,7 @@ phase_of() {
     elif [ "$ev" -lt 4 ]; then echo tta
     else echo finish; fi
 }
+trigger=
 # --- the uninterrupted reference, counting its writes --------------------------------------------
 ref=$tap_tmp/ref
 rm -f "$tap_tmp/count.log"
@@ -118,7 +127,7 @@ t0=$(now)
 pipeline "$ref" "" exp LD_PRELOAD="$preload" FAULTFS_PATH="$ref/ckpt/" FAULTFS_LOG="$tap_tmp/count.log"
 ok $? "reference: the experiment and its report run uninterrupted"
 t_ref=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }')
-n_ckpt=$(sed -n 's/^faultfs: counts writes=\([0-9]*\) syncs=\([0-9]*\)$/\1 \2/p' "$tap_tmp/count.log" | awk '{ print $1 + $2 }')
+n_ckpt=$(counted "$tap_tmp/count.log")
 [ "$(q "$ref/k.db" "SELECT COUNT(*) || status FROM runs GROUP BY status")" = 5FINISHED ] && [ -z "$(problems "$ref/k.db")" ]
 ok $? "reference: 2 runs and 3 ensembles FINISHED, store consistent"
 fingerprint "$ref" >"$tap_tmp/ref.fp"
@@ -132,7 +141,7 @@ rm -f "$tap_tmp/count.log"
 pipeline "$tap_tmp/ref2" "" exp LD_PRELOAD="$preload" FAULTFS_PATH="$tap_tmp/ref2/k.db" FAULTFS_LOG="$tap_tmp/count.log"
 fingerprint "$tap_tmp/ref2" | diff "$tap_tmp/ref.fp" - >"$tap_tmp/ref2.diff"
 ok $? "a second uninterrupted run has the same fingerprint$(head -c 300 "$tap_tmp/ref2.diff")"
-n_store=$(sed -n 's/^faultfs: counts writes=\([0-9]*\) syncs=\([0-9]*\)$/\1 \2/p' "$tap_tmp/count.log" | awk '{ print $1 + $2 }')
+n_store=$(counted "$tap_tmp/count.log")
 # The state just before the ensembles: both runs finished (run one at a time with --only).
 pre=$tap_tmp/pre
 mkdir -p "$pre"
@@ -143,15 +152,17 @@ rm -f "$tap_tmp/count.log"
 cp -R "$pre" "$tap_tmp/pre-count"
 LD_PRELOAD="$preload" FAULTFS_PATH="$tap_tmp/pre-count/k.db" FAULTFS_LOG="$tap_tmp/count.log" \
     "$exp" run "$spec" --db "$tap_tmp/pre-count/k.db" --checkpoints "$tap_tmp/pre-count/ckpt" >/dev/null 2>&1
-n_ens=$(sed -n 's/^faultfs: counts writes=\([0-9]*\) syncs=\([0-9]*\)$/\1 \2/p' "$tap_tmp/count.log" | awk '{ print $1 + $2 }')
+n_ens=$(counted "$tap_tmp/count.log")
 rm -f "$tap_tmp/count.log"
 mkdir -p "$tap_tmp/rep-count/report"
 LD_PRELOAD="$preload" FAULTFS_PATH="$tap_tmp/rep-count/report/" FAULTFS_LOG="$tap_tmp/count.log" \
     "$rep" --db "$ref/k.db" --experiment kill --markdown --out-dir "$tap_tmp/rep-count/report" >/dev/null 2>&1
-n_rep=$(sed -n 's/^faultfs: counts writes=\([0-9]*\) syncs=\([0-9]*\)$/\1 \2/p' "$tap_tmp/count.log" | awk '{ print $1 + $2 }')
+n_rep=$(counted "$tap_tmp/count.log")
 [ "${n_ckpt:-0}" -gt 0 ] && [ "${n_store:-0}" -gt 0 ] && [ "${n_ens:-0}" -gt 0 ] && [ "${n_rep:-0}" -gt 0 ]
 ok $? "write and fsync counts: checkpoints $n_ckpt, store $n_store, store while fusing $n_ens, report $n_rep"
-diag "reference pipeline: $t_ref s; seed $seed, $rounds rounds"
+# how long the first run's final checkpoints, evaluations and TTA took
+t_eval=$(q "$ref/k.db" "SELECT ((SELECT MAX(created_ms) FROM evals WHERE run_id = 1) - (SELECT MAX(ts_ms) FROM metrics WHERE run_id = 1)) / 1000.0")
+diag "reference pipeline: $t_ref s (the first run's evaluations $t_eval s); seed $seed, $rounds rounds"
 
 # --- a kill at each of the first store writes: its creation, the run row, params, tags ------------
 # (every 3rd of the first 48, the schema's creation; then each one up to RMN_KILL_SWEEP, default
@@ -196,8 +207,10 @@ while [ $r -lt "$rounds" ]; do
     r=$((r + 1))
     d=$tap_tmp/r$r
     case $(((r - 1) % 8)) in
-    0|5) kind=time ;; 2|7) kind=late ;; 1) kind=ckpt ;; 3) kind=store ;; 4) kind=ensemble ;; 6) kind=report ;;
+    0|5) kind=time ;; 2) kind=late ;; 1) kind=ckpt ;; 3) kind=store ;; 4) kind=ensemble ;; 6) kind=report ;;
+    7) kind=eval ;;
     esac
+    trigger=
     mkdir -p "$d"
     how=
     case $kind in
@@ -209,6 +222,11 @@ while [ $r -lt "$rounds" ]; do
         rnd; t=$(awk -v u="$RND" -v T="$t_ref" 'BEGIN { printf "%.3f\n", T * (0.75 + 0.25 * u) }')
         how="at $t s"
         pipeline "$d" "$t" ;;
+    eval) # after the first run's last epoch is in the store: its checkpoints, evaluations, TTA
+        rnd; after=$(awk -v u="$RND" -v T="$t_eval" 'BEGIN { printf "%.3f\n", u * T }')
+        trigger="SELECT COUNT(*) = 3 FROM metrics WHERE run_id = 1 AND key = 'val_acc'"
+        how="$after s after the first run's last epoch was stored"
+        pipeline "$d" ;;
     ckpt)
         rint "$n_ckpt"; k=$RINT; how="at checkpoint write/fsync $k of $n_ckpt"
         pipeline "$d" "" exp LD_PRELOAD="$preload" FAULTFS_PATH="$d/ckpt/" FAULTFS_AT="$k" FAULTFS_ACTION=kill ;;
@@ -227,6 +245,7 @@ while [ $r -lt "$rounds" ]; do
         pipeline "$d" "" report LD_PRELOAD="$preload" FAULTFS_PATH="$d/report/" FAULTFS_AT="$k" FAULTFS_ACTION=kill ;;
     esac
     rc=$?
+    trigger=
     if [ $rc -eq 0 ]; then
         # the kill came too late (time) or the fault was never reached: nothing was killed
         diag "round $r ($kind $how): finished before the kill"
@@ -241,7 +260,7 @@ while [ $r -lt "$rounds" ]; do
     [ -z "$bad" ]; ok $? "round $r: after the kill in $ph the store is consistent${bad:+: $(echo "$bad" | head -3 | tr '\n' ';')}"
     if [ "$ph" = report ]; then
         # what exists of the report is whole: rmn-report writes atomically
-        torn=$(cd "$d/report" && find . -type f ! -name '*.tmp*' | while read -r f; do cmp -s "$f" "$ref/report/$f" || echo "$f"; done)
+        torn=$(cd "$d/report" && find . -type f ! -name '*.tmp-*' ! -path '*/.rmn-fig-*' | while read -r f; do cmp -s "$f" "$ref/report/$f" || echo "$f"; done)
         [ -z "$torn" ]; ok $? "round $r: every report file left by the kill is whole${torn:+: $torn}"
     fi
     # a second kill in some rounds: the rerun itself is killed once at a random moment

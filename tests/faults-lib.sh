@@ -3,6 +3,11 @@
 # uninterrupted run's. The checks print one problem per line; nothing printed: all is well.
 q() { sqlite3 -batch "$1" "$2"; }
 now() { date +%s.%N; }
+# counted LOG: the writes and fsyncs faultfs.so counted, summed over the processes that logged
+# (under ASan, helper processes log their zero counts too)
+counted() {
+    sed -n 's/^faultfs: counts writes=\([0-9]*\) syncs=\([0-9]*\)$/\1 \2/p' "$1" | awk '{ n += $1 + $2 } END { print n + 0 }'
+}
 # --- what a store and its checkpoints hold -------------------------------------------------------
 ckpt_epoch() { # the "epoch" in a checkpoint's header, 0 when there is no file
     [ -s "$1" ] || { echo 0; return; }
@@ -65,8 +70,10 @@ fingerprint() {
         FROM ensemble_members em JOIN runs r ON r.run_id = em.ensemble_run_id JOIN evals e ON e.eval_id = em.member_eval_id
         JOIN runs m ON m.run_id = e.run_id ORDER BY x)")"
     echo "artifacts $(q "$db" "SELECT COUNT(*) FROM artifacts")"
-    # (a temporary that a killed rmn-report left, NAME.tmp-PID-N, is not part of the report)
-    (cd "$d/report" && find . -type f ! -name '*.tmp-*' | sort | xargs sha256sum | sha256sum | cut -c1-16 | sed 's/^/report /')
+    # (the temporaries a killed rmn-report leaves, NAME.tmp-PID-N and .rmn-fig-XXXXXX/, are no
+    # part of the report)
+    (cd "$d/report" && find . -type f ! -name '*.tmp-*' ! -path '*/.rmn-fig-*' | sort | xargs sha256sum | sha256sum |
+        cut -c1-16 | sed 's/^/report /')
 }
 # Recorded checkpoint digests match the files (after a completed run).
 artifacts_match() {
