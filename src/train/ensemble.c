@@ -178,8 +178,8 @@ static int record_fused(rmn_store *s, int64_t run_id, const rmn_ensemble_pool *p
     return rc;
 }
 
-/* 1 when the unfinished ensemble run is being fused by a live process on this host (its pid tag);
- * a run without the tag was stopped before it was tagged. */
+/* *live = 1 when the unfinished ensemble run is being fused by a live process on this host (its
+ * tags host and pid, written with the run's row). */
 static int fused_elsewhere(rmn_store *s, int64_t run_id, int *live) {
     rmn_kv *tags;
     int n;
@@ -230,17 +230,17 @@ int rmn_ensemble_record(rmn_store *s, const char *experiment, const rmn_ensemble
             return RMN_ERROR(RMN_EBUSY, "ensemble run %lld %s is being fused by another process", (long long)*run_id,
                              name);
         RMN_TRY(rmn_store_run_reopen(s, *run_id));
+        char pid[32], host[256] = "";
+        snprintf(pid, sizeof pid, "%ld", (long)getpid());
+        gethostname(host, sizeof host - 1);
+        RMN_TRY(rmn_store_run_tag(s, *run_id, "pid", pid));
+        RMN_TRY(rmn_store_run_tag(s, *run_id, "host", host));
     } else {
         rmn_error_clear();
         rmn_run_info info = {.experiment = experiment, .name = name, .kind = "ensemble", .model = "ensemble",
                              .n_params = 0, .seed = 0, .config_text = config, .n_threads = 1};
-        RMN_TRY(rmn_store_run_begin(s, &info, run_id));
+        RMN_TRY(rmn_store_run_begin(s, &info, run_id)); /* tagged with this process */
     }
-    char pid[32], host[256] = "";
-    snprintf(pid, sizeof pid, "%ld", (long)getpid());
-    gethostname(host, sizeof host - 1);
-    RMN_TRY(rmn_store_run_tag(s, *run_id, "pid", pid));
-    RMN_TRY(rmn_store_run_tag(s, *run_id, "host", host));
     RMN_TRY(rmn_store_run_tag(s, *run_id, "selection", selection));
     RMN_TRY(rmn_store_run_tag(s, *run_id, "members", members));
     for (int m = 0; m < pool->n; ++m)

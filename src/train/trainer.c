@@ -14,12 +14,12 @@
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #ifdef _OPENMP
