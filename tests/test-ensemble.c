@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 enum { NS = 4, K = 3 };
@@ -104,6 +105,42 @@ int main(void) {
     rmn_store_run_summary(s, run, &sum);
     TAP_OK(strcmp(sum.kind, "ensemble") == 0 && strcmp(sum.status, "FINISHED") == 0, "a FINISHED run of kind ensemble");
     rmn_run_summary_clear(&sum);
+
+    /* A fusion stopped part-way, as a kill leaves it: the run RUNNING, its val eval stored, its
+     * process gone. Recording the same fusion completes that run instead of adding a second. */
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    waitpid(child, NULL, 0); /* a pid that is no process now */
+    int64_t partial = 0, again = 0;
+    rmn_run_info pinfo = {.experiment = "ens-test", .name = "ensemble-fixed-3", .kind = "ensemble",
+                          .model = "ensemble", .config_text = "members=A,B,C\nselection=fixed\ntta_n=8\nweights=1\n",
+                          .n_threads = 1};
+    char dead[32];
+    snprintf(dead, sizeof dead, "%ld", (long)child);
+    rmn_eval_record pval = {.split = "val", .tta_n = 8, .n_samples = NS, .n_classes = K, .sample_idx = pool.val[0].sample_idx,
+                            .labels = pool.val[0].labels, .preds = pool.val[0].preds, .probs = pool.val[0].probs, .loss = NAN};
+    rc = rmn_store_run_begin(s, &pinfo, &partial);
+    rc = rc ? rc : rmn_store_run_tag(s, partial, "pid", dead);
+    rc = rc ? rc : rmn_store_eval(s, partial, &pval, NULL);
+    TAP_OK(rc == RMN_OK, "an ensemble run left part-way: RUNNING, val eval only, its process gone (%s)", rmn_error_message());
+    rc = rmn_ensemble_record(s, "ens-test", &pool, 7, "fixed", &again);
+    rmn_store_run_summary(s, partial, &sum);
+    TAP_OK(rc == RMN_OK && again == partial && strcmp(sum.status, "FINISHED") == 0,
+           "recording the same fusion completes that run (run %lld, asked %lld, %s)", (long long)again,
+           (long long)partial, rc ? rmn_error_message() : sum.status);
+    rmn_run_summary_clear(&sum);
+    rmn_store_run_evals(s, partial, &ev, &ne);
+    TAP_OK(ne == 2 && strcmp(ev[0].split, "val") == 0 && strcmp(ev[1].split, "test") == 0 && ev[1].n_correct == 4,
+           "its val eval kept, the test eval added (4/4), nothing twice (%d evals)", ne);
+    rmn_store_evals_free(ev);
+    rmn_run_summary *all;
+    int nall, n_fixed = 0;
+    rmn_store_runs(s, "ens-test", &all, &nall);
+    for (int i = 0; i < nall; ++i)
+        n_fixed += strcmp(all[i].name, "ensemble-fixed-3") == 0;
+    rmn_store_runs_free(all, nall);
+    TAP_OK(n_fixed == 1, "one run ensemble-fixed-3, not two (%d)", n_fixed);
     rmn_ensemble_pool_free(&pool);
 
     rc = rmn_ensemble_pool_load(s, ids, 3, 10, &pool);

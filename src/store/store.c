@@ -24,6 +24,9 @@ int rmn_store_map_rc_(rmn_store *s, int rc) {
         return RMN_EFORMAT;
     case SQLITE_NOMEM:
         return RMN_ENOMEM;
+    case SQLITE_FULL:  /* the disk (or the file system's quota) is full */
+    case SQLITE_IOERR: /* a read, write or sync failed */
+        return RMN_EIO;
     default:
         return RMN_ESQL;
     }

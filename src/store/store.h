@@ -7,7 +7,8 @@
  * claimed by one process at a time (rmn_store_run_claim; docs/ARCHITECTURE.md, "Claiming
  * runs"): at most one RUNNING or FINISHED row per (experiment, kind, name, seed, config).
  * Errors: "database is locked" beyond the busy timeout is RMN_EBUSY naming the file; any other
- * SQLite failure is RMN_ESQL with sqlite3_errmsg and the file. Every write is one transaction:
+ * SQLite failure is RMN_ESQL (RMN_EIO for a full disk or an I/O error) with sqlite3_errmsg and
+ * the file. Every write is one transaction:
  * a failure leaves nothing half-written.
  *
  * Units: accuracies are fractions in [0, 1] (val_acc metric, evals); times are ms since the
@@ -62,7 +63,8 @@ typedef struct {
     int64_t     parent_run_id;  /* 0 = none */
 } rmn_run_info;
 
-/* Inserts a RUNNING run with full provenance (core/provenance.h) and a fresh run_uuid. */
+/* Inserts a RUNNING run with full provenance (core/provenance.h), a fresh run_uuid and, in the
+ * same transaction, the tags host (gethostname) and pid of the calling process. */
 int rmn_store_run_begin(rmn_store *s, const rmn_run_info *info, int64_t *run_id);
 /* Params are immutable: logging the same key again with the same value is a no-op, with a
  * different value RMN_EINVAL. All n in one transaction. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 // --- helpers ----------------------------------------------------------------------------------
 
@@ -183,6 +184,24 @@ int rmn_store_run_insert_tx_(rmn_store *s, const rmn_run_info *info, const rmn_p
     return RMN_OK;
 }
 
+/* Inside the transaction: the "host" and "pid" tags of a run begun without a claim, so a
+ * process killed right after beginning it leaves a run that is seen dead (and resumed), not
+ * one that looks live until its heartbeat is stale. */
+static int tag_process_tx(rmn_store *s, int64_t run_id) {
+    char host[256] = "", pid[32];
+    gethostname(host, sizeof host - 1);
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    sqlite3_stmt *st = NULL;
+    RMN_TRY(rmn_store_prepare_(
+        s, "INSERT INTO tags (run_id, key, value) VALUES (?1, 'host', ?2), (?1, 'pid', ?3)", &st));
+    sqlite3_bind_int64(st, 1, run_id);
+    rmn_store_bind_text_(st, 2, host);
+    rmn_store_bind_text_(st, 3, pid);
+    int e = step_done(s, st, "tagging a run with its process");
+    sqlite3_finalize(st);
+    return e;
+}
+
 int rmn_store_run_begin(rmn_store *s, const rmn_run_info *info, int64_t *run_id) {
     RMN_TRY(check_writable(s));
     RMN_TRY(check_run_info(info));
@@ -190,7 +209,8 @@ int rmn_store_run_begin(rmn_store *s, const rmn_run_info *info, int64_t *run_id)
     RMN_TRY(rmn_provenance_collect(&prov)); /* outside the transaction: it runs git */
     int e = rmn_store_begin_(s, "BEGIN IMMEDIATE");
     if (e == RMN_OK) {
-        if ((e = rmn_store_run_insert_tx_(s, info, &prov, NULL, run_id)) == RMN_OK)
+        if ((e = rmn_store_run_insert_tx_(s, info, &prov, NULL, run_id)) == RMN_OK &&
+            (e = tag_process_tx(s, *run_id)) == RMN_OK)
             e = rmn_store_commit_(s);
         else
             rmn_store_rollback_(s);

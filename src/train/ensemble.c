@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int pick_eval(rmn_eval_summary *ev, int n, const char *split, int tta_n) {
     int best = -1;
@@ -137,9 +138,26 @@ uint32_t rmn_ensemble_best_subset(const rmn_ensemble_pool *pool, int split, doub
     return best;
 }
 
+/* 1 when the run already holds an eval of this split and TTA count (each eval is one transaction:
+ * it is there whole or not at all). */
+static int has_eval(rmn_store *s, int64_t run_id, const char *split, int tta_n, int *found) {
+    rmn_eval_summary *ev;
+    int n;
+    RMN_TRY(rmn_store_run_evals(s, run_id, &ev, &n));
+    *found = 0;
+    for (int i = 0; i < n; ++i)
+        *found |= strcmp(ev[i].split, split) == 0 && ev[i].tta_n == tta_n;
+    rmn_store_evals_free(ev);
+    return RMN_OK;
+}
+
 static int record_fused(rmn_store *s, int64_t run_id, const rmn_ensemble_pool *pool, uint32_t mask, int split) {
     const rmn_eval_data *first = split ? &pool->test[0] : &pool->val[0];
     const int ns = first->n_samples, k = first->n_classes;
+    int found;
+    RMN_TRY(has_eval(s, run_id, split ? "test" : "val", pool->tta_n, &found));
+    if (found)
+        return RMN_OK; /* recorded by an attempt that stopped later */
     int32_t *preds = malloc((size_t)ns * sizeof *preds + 1);
     double *probs = malloc((size_t)ns * (size_t)k * sizeof *probs + 1);
     if (!preds || !probs) {
@@ -226,9 +244,16 @@ int rmn_ensemble_fuse_all(rmn_store *s, const char *experiment, const rmn_ensemb
     double acc;
     uint32_t by_val = rmn_ensemble_best_subset(pool, 0, &acc), by_test = rmn_ensemble_best_subset(pool, 1, &acc);
     int64_t r_fixed, r_val, r_test;
-    RMN_TRY(rmn_ensemble_record(s, experiment, pool, all, "fixed", &r_fixed));
-    RMN_TRY(rmn_ensemble_record(s, experiment, pool, by_val, "val", &r_val));
-    RMN_TRY(rmn_ensemble_record(s, experiment, pool, by_test, "test", &r_test));
+    const uint32_t masks[3] = {all, by_val, by_test};
+    const char *const selections[3] = {"fixed", "val", "test"};
+    int64_t *const ids[3] = {&r_fixed, &r_val, &r_test};
+    for (int i = 0; i < 3; ++i) {
+        int rc = rmn_ensemble_record(s, experiment, pool, masks[i], selections[i], ids[i]);
+        if (rc != RMN_OK) {
+            rmn_error_prefix("recording the %s ensemble of experiment %s", selections[i], experiment);
+            return rc;
+        }
+    }
     if (out) {
         fprintf(out, "unweighted ensemble of softmax%s (%d TTA draws per member), %d candidates\n",
                 pool->tta_n ? " sums" : "", pool->tta_n, pool->n);

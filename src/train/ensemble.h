@@ -42,7 +42,11 @@ double rmn_ensemble_accuracy(const rmn_ensemble_pool *pool, uint32_t mask, int s
 /* The non-empty subset with the best accuracy on split (ties: fewer members, then lower mask). */
 uint32_t rmn_ensemble_best_subset(const rmn_ensemble_pool *pool, int split, double *acc);
 
-/* Records one ensemble (selection "fixed" | "val" | "test") in the store; *run_id is the new run. */
+/* Records one ensemble (selection "fixed" | "val" | "test") in the store; *run_id is its run.
+ * The fusion is claimed as a run is (train/runs.h): the same fusion already FINISHED records
+ * nothing; one left unfinished (its process killed or failed) is taken over and completed,
+ * keeping what it holds, instead of beginning a second run; one a live process is fusing is
+ * waited for. */
 int rmn_ensemble_record(rmn_store *s, const char *experiment, const rmn_ensemble_pool *pool, uint32_t mask,
                         const char *selection, int64_t *run_id);
 

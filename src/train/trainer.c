@@ -15,6 +15,7 @@
 #include "train/evaluate.h"
 #include "train/runs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <openssl/evp.h>
@@ -194,6 +195,26 @@ static int mkdir_p(const char *path) {
     if (mkdir(buf, 0777) != 0 && errno != EEXIST)
         return RMN_ERROR(RMN_EIO, "%s: cannot create directory: %s", buf, strerror(errno));
     return RMN_OK;
+}
+
+/* Checkpoint writes go to NAME.tmp.PID, renamed over NAME when whole; a process killed while
+ * writing leaves its temporary behind. The run is ours now (not live elsewhere): remove them. */
+static int remove_stale_temporaries(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d)
+        return RMN_ERROR(RMN_EIO, "%s: cannot read the checkpoint directory: %s", dir, strerror(errno));
+    int rc = RMN_OK;
+    struct dirent *e;
+    while (rc == RMN_OK && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "best.safetensors.tmp.", 21) != 0 && strncmp(e->d_name, "last.safetensors.tmp.", 21) != 0)
+            continue;
+        char path[4600];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (unlink(path) != 0 && errno != ENOENT)
+            rc = RMN_ERROR(RMN_EIO, "%s: cannot remove a stale temporary checkpoint: %s", path, strerror(errno));
+    }
+    closedir(d);
+    return rc;
 }
 
 static int record_artifact(const rmn_train_job *job, int64_t run_id, const char *kind, const char *path) {
@@ -408,6 +429,13 @@ static int open_run(const rmn_train_job *job, train_state *st, const char *canon
     if (job->resume_run_id) {
         st->run_id = job->resume_run_id;
         RMN_TRY(rmn_store_run_reopen(job->store, st->run_id));
+        /* the run row and its params are two transactions: a kill in between leaves none */
+        rmn_kv *params;
+        int np;
+        RMN_TRY(rmn_store_run_kv(job->store, st->run_id, "params", &params, &np));
+        rmn_kv_free(params, np);
+        if (np == 0)
+            RMN_TRY(record_params(job, st->run_id, canonical));
     } else {
         rmn_run_info info = {.experiment = job->experiment, .name = run_name, .kind = "train",
                              .model = cfg->arch, .n_params = res->n_params, .seed = (int64_t)cfg->seed,
@@ -430,6 +458,8 @@ static int open_run(const rmn_train_job *job, train_state *st, const char *canon
     snprintf(st->best_path, sizeof st->best_path, "%s/best.safetensors", st->run_dir);
     snprintf(st->last_path, sizeof st->last_path, "%s/last.safetensors", st->run_dir);
     RMN_TRY(mkdir_p(st->run_dir));
+    if (job->resume_run_id)
+        RMN_TRY(remove_stale_temporaries(st->run_dir));
     char pid[32], host[256] = "";
     snprintf(pid, sizeof pid, "%ld", (long)getpid());
     gethostname(host, sizeof host - 1);
