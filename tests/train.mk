@@ -16,3 +16,6 @@ TESTS += tests/test-checkpoint
 check_PROGRAMS += tests/test-center
 tests_test_center_SOURCES = tests/test-center.c tests/tap.h
 TESTS += tests/test-center
+
+dist_check_SCRIPTS += tests/cli-center.sh
+TESTS += tests/cli-center.sh
