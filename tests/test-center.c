@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "nn/net.h"
 #include "train/center.h"
+#include "train/config.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -186,7 +187,32 @@ static void test_net_grad_add(void) {
     rmn_net_free(net);
 }
 
+// --- configuration keys ------------------------------------------------------------------------
+
+static void test_config(void) {
+    rmn_train_config cfg, back;
+    char off[4096], on[4096];
+    rmn_train_config_defaults(&cfg);
+    TAP_OK(cfg.center_loss_weight == 0 && cfg.center_lr == 0.5, "defaults: off, alpha 0.5");
+    rmn_train_config_canonical(&cfg, off, sizeof off);
+    TAP_OK(!strstr(off, "center_"), "off: no center_* line, so every other configuration keeps its "
+           "canonical text and hash");
+    TAP_OK(rmn_train_config_apply_json(&cfg, "{\"center_loss_weight\": 0.003, \"center_lr\": 0.25}",
+                                       "c.json") == RMN_OK, "the keys are accepted");
+    rmn_train_config_canonical(&cfg, on, sizeof on);
+    TAP_OK(strstr(on, "\ncenter_loss_weight=0.003\ncenter_lr=0.25\n") != NULL,
+           "on: both in the canonical text, in key order");
+    TAP_OK(rmn_train_config_from_canonical(&back, on, "t") == RMN_OK && back.center_loss_weight == 0.003 &&
+           back.center_lr == 0.25, "and read back from it");
+    TAP_OK(rmn_train_config_apply_json(&cfg, "{\"center_loss_weight\": -1}", "c.json") == RMN_EINVAL,
+           "a negative weight refused: %s", rmn_error_message());
+    rmn_train_config_defaults(&cfg);
+    TAP_OK(rmn_train_config_apply_json(&cfg, "{\"center_lr\": 1.5}", "c.json") == RMN_EINVAL,
+           "alpha above 1 refused: %s", rmn_error_message());
+}
+
 int main(void) {
+    test_config();
     test_golden();
     test_finite_differences();
     test_net_grad_add();

@@ -458,10 +458,11 @@ int rmn_net_backward(rmn_net *net) {
         const int fused = net->training && fused_with_relu(net, nd, 1);
         rmn_exec ex = ex0;
         ex.layout = rmn_net_node_layout(net, nd);
-        ex.fresh = rmn_net_grads_claim(net, i, n, fused ? net->nodes[i + 1].out : nd->out);
-        if (net->extra_grad && nd->out == net->extra_v) { /* every reader of it is done */
-            float *g = net->values[nd->out].grad;
-            const size_t m = (size_t)n * rmn_value_size(&net->values[nd->out]);
+        const int dyv = fused ? net->nodes[i + 1].out : nd->out; /* the gradient node i reads */
+        ex.fresh = rmn_net_grads_claim(net, i, n, dyv);
+        if (net->extra_grad && dyv == net->extra_v) { /* every reader of it is done */
+            float *g = net->values[dyv].grad;
+            const size_t m = (size_t)n * rmn_value_size(&net->values[dyv]);
             for (size_t j = 0; j < m; ++j)
                 g[j] += net->extra_grad[j];
         }
