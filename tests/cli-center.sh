@@ -100,8 +100,16 @@ if command -v gnuplot >/dev/null 2>&1; then
     grep -q "nonexistent.csv is not here: no gallery" "$tap_tmp/f3.err" && [ ! -e "$tap_tmp/f3/gallery-tinycenter-s2-Sad.gp" ] &&
         [ -s "$tap_tmp/f3/curves-tinycenter-s2.txt" ]
     ok $? "the galleries are skipped with a message, the other figures drawn"
+
+    # another data file than the recorded one (the sample uncompressed: other bytes): no gallery
+    xz -dc "$RMN_SRCDIR/data/fer2013-sample.csv.xz" >"$tap_tmp/other.csv"
+    q "$a" "UPDATE params SET value='$tap_tmp/other.csv' WHERE key='data'"
+    "$RMN_BIN/rmn-report" --db "$a" --figures "$tap_tmp/f4" --terminals dumb 2>"$tap_tmp/f4.err" &&
+        grep -q "other.csv is not the data it was trained on" "$tap_tmp/f4.err" &&
+        [ ! -e "$tap_tmp/f4/gallery-tinycenter-s2-Sad.gp" ]
+    ok $? "a data file with another sha256 than the recorded one: no gallery, said so"
 else
-    for i in 1 2 3 4 5 6 7 8 9; do skip "gnuplot not installed"; done
+    for i in 1 2 3 4 5 6 7 8 9 10; do skip "gnuplot not installed"; done
 fi
 
 done_testing
