@@ -23,6 +23,8 @@ q "$a" "SELECT config_text FROM runs" | grep -q "^center_loss_weight=0.1$" &&
 ok $? "the canonical config holds center_loss_weight and center_lr"
 [ "$(q "$a" "SELECT COUNT(*) FROM metrics WHERE key='center_loss'")" = 3 ]
 ok $? "the center loss is recorded per epoch"
+[ "$(q "$a" "SELECT model FROM runs")" = "resnet18_centerloss+center" ]
+ok $? "the run's model is recorded with +center (a table row apart from the model without it)"
 uuid=$(q "$a" "SELECT run_uuid FROM runs")
 head -c 4096 "$RMN_CHECKPOINTS/$uuid/best.safetensors" | grep -aq '"center.centers":{"dtype":"F32","shape":\[7,2\]' &&
     head -c 4096 "$RMN_CHECKPOINTS/$uuid/last.safetensors" | grep -aq '"center.centers"'

@@ -92,6 +92,11 @@ void rmn_train_config_defaults(rmn_train_config *cfg) {
     cfg->center_lr = 0.5; /* Wen et al.'s alpha */
 }
 
+const char *rmn_train_config_model(const rmn_train_config *cfg, char *buf, size_t cap) {
+    snprintf(buf, cap, "%s%s", cfg->arch, cfg->center_loss_weight > 0 ? "+center" : "");
+    return buf;
+}
+
 rmn_augment_params rmn_train_config_augment(const rmn_train_config *cfg) {
     return (rmn_augment_params){.flip_p = cfg->flip_p, .max_rotation_deg = cfg->max_rotation_deg,
                                 .max_shift_px = cfg->max_shift_px};

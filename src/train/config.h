@@ -56,6 +56,10 @@ typedef struct {
 } rmn_experiment;
 
 void rmn_train_config_defaults(rmn_train_config *cfg);
+/* The model a run of cfg records (runs.model, what report tables group and label by): the arch,
+ * with "+center" when the center loss is on, so that a model with and without it are two rows.
+ * Returns buf. */
+const char *rmn_train_config_model(const rmn_train_config *cfg, char *buf, size_t cap);
 /* The augmentation the config trains with (and draws TTA from). */
 rmn_augment_params rmn_train_config_augment(const rmn_train_config *cfg);
 /* Applies the keys of a JSON object (text) onto cfg; `where` names the source in errors. */

@@ -457,12 +457,14 @@ static int train_body(const rmn_train_job *job, train_state *st, rmn_train_resul
 static int open_run(const rmn_train_job *job, train_state *st, const char *canonical, const char *run_name,
                     rmn_train_result *res) {
     const rmn_train_config *cfg = job->cfg;
+    char model[80];
+    rmn_train_config_model(cfg, model, sizeof model);
     if (job->resume_run_id) {
         st->run_id = job->resume_run_id;
         RMN_TRY(rmn_store_run_reopen(job->store, st->run_id));
     } else {
         rmn_run_info info = {.experiment = job->experiment, .name = run_name, .kind = "train",
-                             .model = cfg->arch, .n_params = res->n_params, .seed = (int64_t)cfg->seed,
+                             .model = model, .n_params = res->n_params, .seed = (int64_t)cfg->seed,
                              .config_text = canonical, .dataset_sha256 = job->data->sha256,
                              .n_threads = effective_threads(job), .parent_run_id = 0};
         if (job->claimed_run_id)
