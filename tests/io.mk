@@ -8,4 +8,4 @@ tests_test_golden_format_SOURCES = tests/test-golden-format.c tests/tap.h
 TESTS += tests/test-golden-format
 
 # the generator of tests/data/golden/ (developer-side, needs /usr/bin/python3 with torch)
-EXTRA_DIST += tools/golden/README.md tools/golden/st.py tools/golden/make_golden.py
+EXTRA_DIST += tools/golden/README.md tools/golden/st.py tools/golden/make_golden.py tools/golden/make_center_golden.py

@@ -26,3 +26,7 @@ tests_test_report_mkdb_SOURCES = tests/test-report-mkdb.c tests/report-fixture.h
 
 dist_check_SCRIPTS += tests/cli-report.sh
 TESTS += tests/cli-report.sh
+
+check_PROGRAMS += tests/test-gallery
+tests_test_gallery_SOURCES = tests/test-gallery.c tests/report-fixture.h tests/store-util.h tests/tap.h
+TESTS += tests/test-gallery

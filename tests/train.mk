@@ -12,3 +12,10 @@ TESTS += tests/cli-validate.sh
 check_PROGRAMS += tests/test-checkpoint
 tests_test_checkpoint_SOURCES = tests/test-checkpoint.c tests/tap.h
 TESTS += tests/test-checkpoint
+
+check_PROGRAMS += tests/test-center
+tests_test_center_SOURCES = tests/test-center.c tests/tap.h
+TESTS += tests/test-center
+
+dist_check_SCRIPTS += tests/cli-center.sh
+TESTS += tests/cli-center.sh

@@ -38,7 +38,9 @@ static void usage(FILE *f) {
           "  --resamples N      bootstrap resamples of the ensemble gain (default 10000)\n"
           "  --seed N           bootstrap seed (default 1234)\n"
           "figures (gnuplot: $RMN_GNUPLOT, else the one found by configure, else PATH):\n"
-          "  --figures DIR      confusion matrices, training curves and the zoo plot\n"
+          "  --figures DIR      confusion matrices, training curves and the zoo plot; per\n"
+          "                     training run galleries of its test images (with Grad-CAM\n"
+          "                     from its best checkpoint) and, with center loss, its features\n"
           "  --terminals LIST   pdf, png, latex (cairolatex) (default: all three)\n"
           "  --help, --version\n",
           f);

@@ -22,6 +22,7 @@ static const struct {
     {"resnet101", rmn_resnet_graph, P48 | P224},
     {"resnet152", rmn_resnet_graph, P48 | P224},
     {"resnet18-tv48", rmn_resnet_graph, P48},
+    {"resnet18_centerloss", rmn_resnet_graph, P48 | P224},
     {"resmasking", rmn_resmasking_graph, P48 | P224},
     {"resmasking_dropout1", rmn_resmasking_graph, P48 | P224},
     {"resmasking_dropout2", rmn_resmasking_graph, P48 | P224},

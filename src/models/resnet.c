@@ -81,6 +81,7 @@ int rmn_resnet_graph(const char *arch, const rmn_model_config *cfg, int profile,
         {"resnet18", 0, {2, 2, 2, 2}},   {"resnet34", 0, {3, 4, 6, 3}},
         {"resnet50", 1, {3, 4, 6, 3}},   {"resnet101", 1, {3, 4, 23, 3}},
         {"resnet152", 1, {3, 8, 36, 3}}, {"resnet18-tv48", 0, {2, 2, 2, 2}},
+        {"resnet18_centerloss", 0, {2, 2, 2, 2}},
     };
     int d = -1;
     for (int i = 0; i < (int)(sizeof defs / sizeof defs[0]); ++i)
@@ -107,5 +108,13 @@ int rmn_resnet_graph(const char *arch, const rmn_model_config *cfg, int profile,
                                  defs[d].bottleneck, &inplanes, rmn_zoo_ch(64 << s, w),
                                  defs[d].layers[s], s == 0 ? 1 : 2, &x));
     RMN_TRY(rmn_resnet_init(net));
+    if (strcmp(arch, "resnet18_centerloss") == 0) {
+        /* the original's resnet18_centerloss as its centerloss trainer uses it: the pooled
+         * features, a 2-D embedding "center_loss_fc" (no ReLU, so the plane stays whole), and
+         * "fc" 2 -> K reading it; the center loss acts on the 2-D features */
+        RMN_TRY(rmn_net_add_gap(net, x, &x));
+        RMN_TRY(rmn_net_add_linear(net, "center_loss_fc", x, 2, 1, &x));
+        return rmn_net_add_linear(net, "fc", x, cfg->num_classes, 1, logits);
+    }
     return rmn_zoo_head(net, x, 0.0f, "fc", cfg->num_classes, logits);
 }

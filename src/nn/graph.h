@@ -211,6 +211,8 @@ struct rmn_net {
     int batch, training, loss_ready;
     int inferred;                       /* the last forward was rmn_net_infer */
     int backward_done;                  /* a backward ran after the last forward */
+    int extra_v;                        /* rmn_net_value_grad_add: value whose gradient gets */
+    const float *extra_grad;            /* extra_grad:(n, size) added in the next backward */
 };
 
 /* 64-byte aligned, zeroed allocation of bytes (rounded up); NULL on failure. */

@@ -102,6 +102,19 @@ int  rmn_net_value_last_spatial(const rmn_net *net);
  * RMN_EINVAL when there is no such forward or backward, or the value was not written. */
 int  rmn_net_value_read(const rmn_net *net, int v, int i, float *act, float *grad);
 
+/* --- features for losses on them (center loss, src/train/center.h) -----------------------
+ * The value the classifier (the linear op that writes the logits) reads: the features, of
+ * C*H*W floats per sample; -1 when the logits are not written by a linear op. */
+int  rmn_net_value_classifier_input(const rmn_net *net);
+/* The activation of value v in the last forward as plain rows (n, C*H*W), or NULL when v is
+ * stored blocked (nChw16c) or was not written (fused away). */
+const float *rmn_net_value_rows(const rmn_net *net, int v);
+/* g:(n, C*H*W), the n of the last forward, is added to value v's gradient by the next backward
+ * once every reader of v has written its part (just before v's producer runs backward); for
+ * that backward only. g is borrowed until then. RMN_EINVAL for the input, a blocked value or a
+ * value the training forward fuses away. */
+int  rmn_net_value_grad_add(rmn_net *net, int v, const float *g);
+
 /* Selects the backend ("cpu" default, "ref"); drops the plan (replan before the next step). */
 int  rmn_net_set_backend(rmn_net *net, const char *name);
 /* Threads the kernels may use; 0 = omp_get_max_threads() (the default). Drops the plan. */

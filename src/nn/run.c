@@ -458,7 +458,14 @@ int rmn_net_backward(rmn_net *net) {
         const int fused = net->training && fused_with_relu(net, nd, 1);
         rmn_exec ex = ex0;
         ex.layout = rmn_net_node_layout(net, nd);
-        ex.fresh = rmn_net_grads_claim(net, i, n, fused ? net->nodes[i + 1].out : nd->out);
+        const int dyv = fused ? net->nodes[i + 1].out : nd->out; /* the gradient node i reads */
+        ex.fresh = rmn_net_grads_claim(net, i, n, dyv);
+        if (net->extra_grad && dyv == net->extra_v) { /* every reader of it is done */
+            float *g = net->values[dyv].grad;
+            const size_t m = (size_t)n * rmn_value_size(&net->values[dyv]);
+            for (size_t j = 0; j < m; ++j)
+                g[j] += net->extra_grad[j];
+        }
         const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
         const size_t count = (size_t)n * rmn_value_size(out);
         const int hw = in->h * in->w;
@@ -574,6 +581,7 @@ int rmn_net_backward(rmn_net *net) {
             break;
         }
     }
+    net->extra_grad = NULL; /* for one backward only */
     RMN_TRY(backend_check(net));
     net->backward_done = 1;
     return RMN_OK;

@@ -165,3 +165,31 @@ int rmn_net_value_read(const rmn_net *net, int v, int i, float *act, float *grad
     }
     return RMN_OK;
 }
+
+// --- features for losses on them -----------------------------------------------------------
+
+int rmn_net_value_classifier_input(const rmn_net *net) {
+    for (int i = net->n_nodes - 1; i >= 0; --i)
+        if (net->nodes[i].out == net->logits)
+            return net->nodes[i].op == RMN_OP_LINEAR ? net->nodes[i].in[0] : -1;
+    return -1;
+}
+
+const float *rmn_net_value_rows(const rmn_net *net, int v) {
+    if (v < 0 || v >= net->n_values || net->batch < 1 || net->values[v].blocked ||
+        !rmn_net_value_written(net, v))
+        return NULL;
+    return net->values[v].data;
+}
+
+int rmn_net_value_grad_add(rmn_net *net, int v, const float *g) {
+    if (v <= 0 || v >= net->n_values)
+        return RMN_ERROR(RMN_EINVAL, "%s: no gradient can be added to value %d", net->arch, v);
+    const rmn_value *val = &net->values[v];
+    if (val->blocked || !val->grad || !rmn_net_value_written(net, v))
+        return RMN_ERROR(RMN_EINVAL, "%s: value '%s' is blocked or fused away: no gradient can "
+                         "be added to it", net->arch, val->name);
+    net->extra_v = v;
+    net->extra_grad = g;
+    return RMN_OK;
+}

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "report/gnuplot.h"
 #include "report/paper.h"
+#include "report/run_figures.h"
 
 #include <errno.h>
 #include <math.h>
@@ -202,8 +203,12 @@ int rmn_report_figures(rmn_store *s, const rmn_report_set *set, const char *dir,
             RMN_TRY(confusion_figure(s, set, i, &r->plain, dir, terms, log));
         if (r->tta.eval_id)
             RMN_TRY(confusion_figure(s, set, i, &r->tta, dir, terms, log));
-        if (!r->ensemble)
+        if (!r->ensemble) {
+            char rs[240];
+            run_stem(set, i, rs, sizeof rs);
             RMN_TRY(curves_figure(s, set, i, dir, terms, log));
+            RMN_TRY(rmn_report_run_figures(s, set, i, rs, dir, terms, log, draw));
+        }
     }
     return zoo_figure(set, dir, terms, log);
 }

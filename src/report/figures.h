@@ -15,6 +15,7 @@
  *                         rate fell to at most half its previous value are marked
  *   zoo-SPLIT             accuracy against parameters, one point per model (mean over seeds),
  *                         ensembles marked (their size: the sum of their members')
+ *   gallery-RUN-CLASS, features-RUN   report/run_figures.h (need the run's data file)
  * Datablock $cm of a confusion script: one line "true pred count fraction" per cell, rows of
  * one true class together, a blank line between true classes. */
 #ifndef RMN_REPORT_FIGURES_H
@@ -50,7 +51,8 @@ int rmn_fig_zoo_script(const rmn_fig_point *p, int n, const char *title, const c
 
 /* Every figure of the set into dir (created if missing): a confusion matrix for each headline
  * eval (and the plain one too when a run has both), training curves for each single-model run
- * with metrics, the zoo plot. Each figure is drawn in a fresh temporary directory inside dir
+ * with metrics, each training run's galleries and feature figure (run_figures.h), the zoo
+ * plot. Each figure is drawn in a fresh temporary directory inside dir
  * and its files then renamed into dir, so no half-drawn figure is ever left under its name.
  * `log` (may be NULL) gets one line per file written. */
 int rmn_report_figures(rmn_store *s, const rmn_report_set *set, const char *dir, int terms,

@@ -64,7 +64,7 @@ static int add_net(rmn_st_writer *w, rmn_net *net) {
 
 static int fill_writer(rmn_st_writer *w, rmn_net *net, const rmn_train_config *cfg, const char *run_uuid,
                        rmn_optimizer *opt, const rmn_train_state *state, double best_val_acc, int best_epoch,
-                       int epoch, int64_t *opt_n, int64_t *one, int64_t *four) {
+                       int epoch, int64_t *opt_n, int64_t *one, int64_t *four, int64_t *cshape) {
     char canonical[4096];
     RMN_TRY(rmn_train_config_canonical(cfg, canonical, sizeof canonical));
     RMN_TRY(add_net(w, net));
@@ -79,6 +79,11 @@ static int fill_writer(rmn_st_writer *w, rmn_net *net, const rmn_train_config *c
     RMN_TRY(meta_int(w, "epoch", epoch));
     RMN_TRY(meta_num(w, "best_val_acc", best_val_acc));
     RMN_TRY(meta_int(w, "best_epoch", best_epoch));
+    if (state && state->centers) {
+        cshape[0] = state->center_k;
+        cshape[1] = state->center_d;
+        RMN_TRY(rmn_st_writer_add(w, "center.centers", RMN_ST_F32, 2, cshape, state->centers));
+    }
     if (!opt || !state)
         return RMN_OK;
     float *m, *v;
@@ -102,8 +107,9 @@ int rmn_checkpoint_save(const char *path, rmn_net *net, const rmn_train_config *
                         int epoch) {
     rmn_st_writer *w;
     RMN_TRY(rmn_st_writer_create(&w));
-    int64_t opt_n = 0, one = 1, four = 4; /* shapes borrowed by the writer until save */
-    int rc = fill_writer(w, net, cfg, run_uuid, opt, state, best_val_acc, best_epoch, epoch, &opt_n, &one, &four);
+    int64_t opt_n = 0, one = 1, four = 4, cshape[2]; /* shapes borrowed by the writer until save */
+    int rc = fill_writer(w, net, cfg, run_uuid, opt, state, best_val_acc, best_epoch, epoch, &opt_n, &one, &four,
+                         cshape);
     if (rc == RMN_OK)
         rc = rmn_st_writer_save(w, path);
     rmn_st_writer_free(w);
@@ -214,6 +220,11 @@ static int load_state(const rmn_st_file *f, rmn_optimizer *opt, rmn_train_state 
         RMN_TRY(rmn_st_expect(f, "optim.v", RMN_ST_F32, 1, &n, &t));
         RMN_TRY(rmn_st_copy_f32(t, v, opt->n));
     }
+    if (s->centers) {
+        int64_t shape[2] = {s->center_k, s->center_d};
+        RMN_TRY(rmn_st_expect(f, "center.centers", RMN_ST_F32, 2, shape, &t));
+        RMN_TRY(rmn_st_copy_f32(t, s->centers, (size_t)s->center_k * (size_t)s->center_d));
+    }
     RMN_TRY(load_rng(f, "rng.shuffle", &s->shuffle));
     RMN_TRY(load_rng(f, "rng.augment", &s->augment));
     RMN_TRY(load_rng(f, "rng.dropout", &s->dropout));
@@ -254,6 +265,32 @@ int rmn_checkpoint_load(const char *path, rmn_net *net, rmn_optimizer *opt, rmn_
         rc = load_state(f, opt, state);
     rmn_st_close(f);
     return rmn_error_naming(rc, path);
+}
+
+int rmn_checkpoint_read_centers(const char *path, float **centers, int *k, int *d) {
+    *centers = NULL;
+    rmn_st_file *f;
+    RMN_TRY(rmn_error_naming(rmn_st_open(path, &f), path));
+    const rmn_st_tensor *t = rmn_st_find(f, "center.centers");
+    int rc = RMN_OK;
+    if (!t)
+        rc = RMN_ERROR(RMN_ENOTFOUND, "%s: no center-loss centers in this checkpoint", path);
+    else if (t->dtype != RMN_ST_F32 || t->ndim != 2 || t->shape[0] < 1 || t->shape[1] < 1 ||
+             t->shape[0] > 1000 || t->shape[1] > 1 << 20)
+        rc = RMN_ERROR(RMN_EFORMAT, "%s: \"center.centers\" is not an F32 (k, d) tensor", path);
+    if (rc == RMN_OK) {
+        *k = (int)t->shape[0];
+        *d = (int)t->shape[1];
+        *centers = malloc((size_t)*k * (size_t)*d * sizeof **centers);
+        rc = *centers ? rmn_st_copy_f32(t, *centers, (size_t)*k * (size_t)*d)
+                      : RMN_ERROR(RMN_ENOMEM, "out of memory");
+        if (rc != RMN_OK) {
+            free(*centers);
+            *centers = NULL;
+        }
+    }
+    rmn_st_close(f);
+    return rc;
 }
 
 int rmn_checkpoint_open_model(const char *path, rmn_net **net, rmn_train_config *cfg) {

@@ -6,7 +6,8 @@
  * run_uuid, epoch (epochs completed), best_val_acc, best_epoch. A resumable ("last") checkpoint
  * also holds the optimizer state (tensors "optim.m", "optim.v" (F32, n), "optim.step" (I64)),
  * the random streams ("rng.shuffle", "rng.augment", "rng.dropout": U64 (4)) and the schedule and
- * early-stopping state (metadata "state.*"), so that a run killed at any moment resumes from its
+ * early-stopping state (metadata "state.*") and, with center loss, the centers
+ * ("center.centers": F32 (k, d), also in the best checkpoint), so that a run killed at any moment resumes from its
  * last completed epoch to the same bits as an uninterrupted run. Writes are atomic. */
 #ifndef RMN_TRAIN_CHECKPOINT_H
 #define RMN_TRAIN_CHECKPOINT_H
@@ -27,9 +28,14 @@ typedef struct {
     int          plateau;      /* epochs since the best */
     rmn_rng      shuffle, augment, dropout;
     rmn_schedule schedule;
+    float       *centers;      /* center loss (train/center.h): (center_k, center_d), borrowed;
+                                  NULL when off */
+    int          center_k, center_d;
 } rmn_train_state;
 
-/* Saves net (and, when opt and state are not NULL, everything needed to resume). */
+/* Saves net (and, when opt and state are not NULL, everything needed to resume). When state
+ * is not NULL and has centers, they are saved as the tensor "center.centers" (k, d), also
+ * without opt (the best checkpoint). */
 int rmn_checkpoint_save(const char *path, rmn_net *net, const rmn_train_config *cfg,
                         const char *run_uuid, rmn_optimizer *opt, const rmn_train_state *state,
                         double best_val_acc, int best_epoch, int epoch);
@@ -41,6 +47,10 @@ int rmn_checkpoint_load(const char *path, rmn_net *net, rmn_optimizer *opt, rmn_
 
 /* Builds the net a checkpoint describes (arch and input from its metadata, the configuration
  * from its "config" text) and loads its weights. cfg may be NULL. */
+/* The centers a checkpoint holds: *centers (k, d) owned by the caller (free); RMN_ENOTFOUND when
+ * it has none (a run without center loss). */
+int rmn_checkpoint_read_centers(const char *path, float **centers, int *k, int *d);
+
 int rmn_checkpoint_open_model(const char *path, rmn_net **net, rmn_train_config *cfg);
 
 #endif

@@ -28,6 +28,8 @@ typedef struct {
 static const config_key KEYS[] = {
     {"arch", KEY_STR, F(arch), S(arch)},
     {"batch_size", KEY_INT, F(batch_size), 0},
+    {"center_loss_weight", KEY_DOUBLE, F(center_loss_weight), 0},
+    {"center_lr", KEY_DOUBLE, F(center_lr), 0},
     {"checkpoint_dir", KEY_UNUSED, 0, 0},
     {"cwd", KEY_UNUSED, 0, 0},
     {"data_path", KEY_UNUSED, 0, 0},
@@ -87,6 +89,12 @@ void rmn_train_config_defaults(rmn_train_config *cfg) {
     cfg->flip_p = 0.5;
     cfg->max_rotation_deg = 30.0;
     cfg->seed = 1;
+    cfg->center_lr = 0.5; /* Wen et al.'s alpha */
+}
+
+const char *rmn_train_config_model(const rmn_train_config *cfg, char *buf, size_t cap) {
+    snprintf(buf, cap, "%s%s", cfg->arch, cfg->center_loss_weight > 0 ? "+center" : "");
+    return buf;
 }
 
 rmn_augment_params rmn_train_config_augment(const rmn_train_config *cfg) {
@@ -167,6 +175,10 @@ static int check_ranges(const rmn_train_config *c, const char *where) {
         return RMN_ERROR(RMN_EINVAL, "%s: min_lr must lie in [0, lr]", where);
     if (rmn_optimizer_kind_parse(c->optimizer, &kind) != RMN_OK)
         return rmn_error_prefix("%s", where);
+    if (!(c->center_loss_weight >= 0 && c->center_loss_weight <= 1e3))
+        return RMN_ERROR(RMN_EINVAL, "%s: center_loss_weight must lie in [0, 1000]", where);
+    if (!(c->center_lr >= 0 && c->center_lr <= 1))
+        return RMN_ERROR(RMN_EINVAL, "%s: center_lr must lie in [0, 1]", where);
     return RMN_OK;
 }
 
@@ -206,6 +218,10 @@ int rmn_train_config_canonical(const rmn_train_config *cfg, char *buf, size_t ca
         const config_key *k = &KEYS[i];
         const char *base = (const char *)cfg + k->offset;
         int n = 0;
+        /* the center_* keys only when center loss is on, so that the canonical text (and
+         * hash) of every other configuration stays what it was */
+        if (strncmp(k->key, "center_", 7) == 0 && !(cfg->center_loss_weight > 0))
+            continue;
         switch (k->type) {
         case KEY_UNUSED:
             continue;

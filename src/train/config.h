@@ -5,7 +5,7 @@
  * image_size, in_channels, num_classes, weighted_loss, model_name, and the ones rmn records but
  * does not use: data_path, distributed, num_workers, device, log_dir, checkpoint_dir, cwd)
  * plus rmn's own (optimizer, nesterov, lr_schedule, min_lr, width, flip_p, max_rotation_deg, tta_n, tta_seed,
- * seed). Unknown keys are
+ * seed, center_loss_weight, center_lr: see train/center.h). Unknown keys are
  * errors, so a typo never silently changes an experiment.
  *
  * An experiment file is {"name", "description", "data", "defaults": {config}, "runs": [{config
@@ -40,6 +40,8 @@ typedef struct {
     int      tta_n;           /* TTA draws per image in the final evaluation (0 = none) */
     uint64_t tta_seed;        /* seed of the TTA draws (the thesis's global seed, 1234) */
     uint64_t seed;
+    double   center_loss_weight; /* lambda of the center loss (train/center.h); 0 = off */
+    double   center_lr;       /* alpha: the centers' update rate (Wen et al. 2016, default 0.5) */
 } rmn_train_config;
 
 typedef struct {
@@ -54,6 +56,10 @@ typedef struct {
 } rmn_experiment;
 
 void rmn_train_config_defaults(rmn_train_config *cfg);
+/* The model a run of cfg records (runs.model, what report tables group and label by): the arch,
+ * with "+center" when the center loss is on, so that a model with and without it are two rows.
+ * Returns buf. */
+const char *rmn_train_config_model(const rmn_train_config *cfg, char *buf, size_t cap);
 /* The augmentation the config trains with (and draws TTA from). */
 rmn_augment_params rmn_train_config_augment(const rmn_train_config *cfg);
 /* Applies the keys of a JSON object (text) onto cfg; `where` names the source in errors. */

@@ -116,7 +116,8 @@ int rmn_train_run_key_init(rmn_train_run_key *k, const char *experiment, const r
     RMN_TRY(rmn_zoo_graph(cfg->arch, &mc, &net));
     int64_t n_params = (int64_t)rmn_zoo_params(net);
     rmn_net_free(net);
-    k->info = (rmn_run_info){.experiment = experiment, .name = k->name, .kind = "train", .model = cfg->arch,
+    k->info = (rmn_run_info){.experiment = experiment, .name = k->name, .kind = "train",
+                             .model = rmn_train_config_model(cfg, k->model, sizeof k->model),
                              .n_params = n_params, .seed = (int64_t)cfg->seed, .config_text = k->canonical,
                              .dataset_sha256 = dataset_sha256, .n_threads = n_threads, .parent_run_id = 0};
     return RMN_OK;

@@ -27,7 +27,7 @@ int rmn_run_owner_live(const rmn_run_claim *c, void *ctx);
 
 /* The claim key and provenance of a training configuration's run. */
 typedef struct {
-    char         canonical[4096], name[160];
+    char         canonical[4096], name[160], model[80];
     rmn_run_info info;
 } rmn_train_run_key;
 int rmn_train_run_key_init(rmn_train_run_key *k, const char *experiment, const rmn_train_config *cfg,

@@ -11,6 +11,7 @@
 #include "nn/net.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
+#include "train/center.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
 #include "train/runs.h"
@@ -66,6 +67,9 @@ typedef struct {
     float          *x, *scratch;
     int32_t        *labels;
     float          *class_weights; /* NULL unless weighted_loss */
+    float          *centers, *center_dx; /* center loss (train/center.h): (k, d), (batch, d);
+                                            NULL when off */
+    int             feat_v, feat_d;      /* the features it acts on: value, floats per sample */
     int64_t         run_id;
     int             lost;          /* another process took the run over: write nothing more */
     char            run_dir[4096], best_path[4200], last_path[4200], uuid[33];
@@ -106,6 +110,41 @@ static void schedule_init(const rmn_train_config *cfg, int kind, rmn_schedule *s
         rmn_schedule_constant(s, cfg->lr);
 }
 
+/* Center loss on what the classifier reads; the centers start at zero (train/center.h). */
+static int center_init(train_state *st, const rmn_train_config *cfg) {
+    st->feat_v = rmn_net_value_classifier_input(st->net);
+    if (st->feat_v < 0)
+        return RMN_ERROR(RMN_EINVAL, "%s: center loss needs a model whose logits come from a linear "
+                         "classifier", cfg->arch);
+    int c, h, w;
+    rmn_net_value_shape(st->net, st->feat_v, &c, &h, &w);
+    st->feat_d = c * h * w;
+    st->centers = calloc((size_t)cfg->num_classes * (size_t)st->feat_d, sizeof *st->centers);
+    st->center_dx = malloc((size_t)cfg->batch_size * (size_t)st->feat_d * sizeof *st->center_dx);
+    if (!st->centers || !st->center_dx)
+        return RMN_ERROR(RMN_ENOMEM, "cannot allocate the center loss's centers");
+    st->ts.centers = st->centers;
+    st->ts.center_k = cfg->num_classes;
+    st->ts.center_d = st->feat_d;
+    return RMN_OK;
+}
+
+/* After the forward and the cross-entropy of b samples: the center loss of the batch, its
+ * features' gradient handed to the next backward, then the paper's center update. */
+static int center_step(train_state *st, const rmn_train_config *cfg, int b, double *closs) {
+    const float *x = rmn_net_value_rows(st->net, st->feat_v);
+    if (!x)
+        return RMN_ERROR(RMN_EINVAL, "%s: the classifier's features are not readable as rows",
+                         cfg->arch);
+    const int d = st->feat_d;
+    *closs = rmn_center_loss_forward(x, st->labels, st->centers, b, d);
+    memset(st->center_dx, 0, (size_t)b * (size_t)d * sizeof *st->center_dx);
+    rmn_center_loss_backward(st->center_dx, NULL, x, st->labels, st->centers, b, d,
+                             cfg->center_loss_weight);
+    rmn_center_update(st->centers, x, st->labels, b, d, cfg->num_classes, cfg->center_lr);
+    return rmn_net_value_grad_add(st->net, st->feat_v, st->center_dx);
+}
+
 static int state_init(const rmn_train_job *job, train_state *st) {
     const rmn_train_config *cfg = job->cfg;
     rmn_model_config mc = {.in_channels = cfg->in_channels, .image_size = cfg->image_size,
@@ -136,6 +175,8 @@ static int state_init(const rmn_train_job *job, train_state *st) {
         return RMN_ERROR(RMN_ENOMEM, "cannot allocate training buffers");
     if (cfg->weighted_loss)
         RMN_TRY(class_weights_alloc(job, &st->class_weights));
+    if (cfg->center_loss_weight > 0)
+        RMN_TRY(center_init(st, cfg));
     return RMN_OK;
 }
 
@@ -147,6 +188,8 @@ static void state_free(train_state *st) {
     free(st->scratch);
     free(st->labels);
     free(st->class_weights);
+    free(st->centers);
+    free(st->center_dx);
     memset(st, 0, sizeof *st);
 }
 
@@ -240,7 +283,7 @@ static int has_eval(rmn_store *s, int64_t run_id, const char *split, int tta_n, 
 // --- one epoch ------------------------------------------------------------------------------
 
 static int train_epoch(const rmn_train_job *job, train_state *st, int epoch, double *loss_out,
-                       double *acc_out, double *images_per_s) {
+                       double *acc_out, double *images_per_s, double *center_out) {
     const rmn_train_config *cfg = job->cfg;
     const rmn_split_data *train = &job->data->split[RMN_SPLIT_TRAIN];
     const int n = train->n, bs = cfg->batch_size;
@@ -256,7 +299,7 @@ static int train_epoch(const rmn_train_job *job, train_state *st, int epoch, dou
     rmn_progress_begin(&bar, job->log ? job->log : stderr, label, n);
     if (!job->log)
         bar.mode = RMN_PROGRESS_OFF;
-    double loss_sum = 0, t0 = rmn_monotonic_s(), last_beat = t0;
+    double loss_sum = 0, center_sum = 0, t0 = rmn_monotonic_s(), last_beat = t0;
     int64_t correct = 0, seen = 0;
     char status[128] = "";
     for (int start = 0; start < n; start += bs) {
@@ -269,6 +312,12 @@ static int train_epoch(const rmn_train_job *job, train_state *st, int epoch, dou
         int ok;
         RMN_TRY(rmn_net_forward(st->net, st->x, b, 1, &st->ts.dropout));
         RMN_TRY(rmn_net_loss(st->net, st->labels, st->class_weights, &loss, &ok));
+        if (st->centers) {
+            double closs = 0;
+            RMN_TRY(center_step(st, cfg, b, &closs));
+            loss += cfg->center_loss_weight * closs;
+            center_sum += closs * b;
+        }
         if (!isfinite(loss))
             return RMN_ERROR(RMN_EINVAL, "training diverged: loss is %g in epoch %d, batch %d", loss,
                              epoch + 1, start / bs + 1);
@@ -289,6 +338,7 @@ static int train_epoch(const rmn_train_job *job, train_state *st, int epoch, dou
     double dt = rmn_monotonic_s() - t0;
     *loss_out = loss_sum / (double)seen;
     *acc_out = (double)correct / (double)seen;
+    *center_out = center_sum / (double)seen;
     *images_per_s = dt > 0 ? (double)seen / dt : 0.0;
     rmn_progress_end(&bar, status);
     return RMN_OK;
@@ -304,7 +354,8 @@ static int end_of_epoch(const rmn_train_job *job, train_state *st, int epoch, do
         ts->best_val_acc = val_acc;
         ts->best_epoch = epoch + 1;
         ts->plateau = 0;
-        RMN_TRY(rmn_checkpoint_save(st->best_path, st->net, cfg, st->uuid, NULL, NULL, ts->best_val_acc,
+        RMN_TRY(rmn_checkpoint_save(st->best_path, st->net, cfg, st->uuid, NULL, st->centers ? ts : NULL,
+                                    ts->best_val_acc,
                                     ts->best_epoch, epoch + 1));
         RMN_TRY(record_artifact(job, st->run_id, "checkpoint-best", st->best_path));
     } else {
@@ -325,25 +376,26 @@ static int train_epochs(const rmn_train_job *job, train_state *st, rmn_train_res
         if (st->ts.plateau > cfg->max_plateau_count)
             break; /* early stop (also when resuming a run that had already stopped improving) */
         double t0 = rmn_monotonic_s();
-        double train_loss = 0, train_acc = 0, ips = 0;
+        double train_loss = 0, train_acc = 0, ips = 0, center_loss = 0;
         st->opt.lr = rmn_schedule_lr_for_epoch(&st->ts.schedule, epoch);
         const double epoch_lr = st->opt.lr;
-        RMN_TRY(train_epoch(job, st, epoch, &train_loss, &train_acc, &ips));
+        RMN_TRY(train_epoch(job, st, epoch, &train_loss, &train_acc, &ips, &center_loss));
         rmn_eval_result ev;
         RMN_TRY(rmn_evaluate_split(st->net, val, cfg->batch_size, cfg->image_size, cfg->in_channels,
                                    cfg->num_classes, "  val", job->log, &ev));
         double val_acc = (double)ev.n_correct / (double)ev.n, val_loss = ev.loss;
         rmn_eval_result_free(&ev);
         double epoch_s = rmn_monotonic_s() - t0;
-        const char *keys[] = {"train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_s", "images_per_s"};
-        const double values[] = {train_loss, train_acc, val_loss, val_acc, epoch_lr, epoch_s, ips};
+        const char *keys[] = {"train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_s", "images_per_s",
+                              "center_loss"};
+        const double values[] = {train_loss, train_acc, val_loss, val_acc, epoch_lr, epoch_s, ips, center_loss};
         /* the store first, then the checkpoint: a kill in between redoes this epoch identically;
          * only while this process still holds the run */
         if (rmn_run_check_held(job->store, st->run_id) != RMN_OK) {
             st->lost = 1;
             return rmn_error_code();
         }
-        RMN_TRY(rmn_store_epoch(job->store, st->run_id, epoch + 1, 7, keys, values));
+        RMN_TRY(rmn_store_epoch(job->store, st->run_id, epoch + 1, st->centers ? 8 : 7, keys, values));
         RMN_TRY(end_of_epoch(job, st, epoch, val_acc));
         res->train_images_per_s = ips;
         if (job->log)
@@ -426,6 +478,8 @@ static int train_body(const rmn_train_job *job, train_state *st, rmn_train_resul
 static int open_run(const rmn_train_job *job, train_state *st, const char *canonical, const char *run_name,
                     rmn_train_result *res) {
     const rmn_train_config *cfg = job->cfg;
+    char model[80];
+    rmn_train_config_model(cfg, model, sizeof model);
     if (job->resume_run_id) {
         st->run_id = job->resume_run_id;
         RMN_TRY(rmn_store_run_reopen(job->store, st->run_id));
@@ -438,7 +492,7 @@ static int open_run(const rmn_train_job *job, train_state *st, const char *canon
             RMN_TRY(record_params(job, st->run_id, canonical));
     } else {
         rmn_run_info info = {.experiment = job->experiment, .name = run_name, .kind = "train",
-                             .model = cfg->arch, .n_params = res->n_params, .seed = (int64_t)cfg->seed,
+                             .model = model, .n_params = res->n_params, .seed = (int64_t)cfg->seed,
                              .config_text = canonical, .dataset_sha256 = job->data->sha256,
                              .n_threads = effective_threads(job), .parent_run_id = 0};
         if (job->claimed_run_id)
