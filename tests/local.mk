@@ -24,3 +24,4 @@ include tests/detect.mk
 include tests/dnnl.mk
 include tests/protocol.mk
 include tests/zoo.mk
+include tests/fuzz.mk
