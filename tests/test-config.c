@@ -89,6 +89,11 @@ int main(void) {
            rmn_error_message());
     rc = rmn_train_config_apply_json(&cfg, "{\"batch_size\": 2e9}", "x.json");
     TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "too large"), "2e9 for an int key refused");
+    /* found by fuzz-config-json's round trip: a newline in a string value made the canonical
+     * text read back as a different configuration */
+    rc = rmn_train_config_apply_json(&cfg, "{\"model_name\": \"x\\nseed=5\"}", "x.json");
+    TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "control character"),
+           "a newline in a string value is refused: %s", rmn_error_message());
     rc = rmn_train_config_apply_json(&cfg, "{\"lr\": 0.1,\n \"arch\": }", "bad.json");
     TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "bad.json:2:"), "JSON syntax error names line: %s",
            rmn_error_message());

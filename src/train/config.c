@@ -111,6 +111,11 @@ static int apply_key(rmn_train_config *cfg, const config_key *k, json_t *v, cons
         if (json_string_length(v) >= k->size || json_string_length(v) == 0)
             return RMN_ERROR(RMN_EINVAL, "%s: key \"%s\" must be 1..%zu characters", where, k->key,
                              k->size - 1);
+        /* no control characters: a newline would end the value's line in the canonical text
+         * and let the rest read back as other keys */
+        for (const char *p = json_string_value(v); *p; ++p)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                return RMN_ERROR(RMN_EINVAL, "%s: key \"%s\" holds a control character", where, k->key);
         memcpy(base, json_string_value(v), json_string_length(v) + 1);
         return RMN_OK;
     case KEY_DOUBLE:
