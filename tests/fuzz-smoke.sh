@@ -26,7 +26,10 @@ for entry in $FUZZ_TARGETS; do
     fi
     if [ $rc -eq 0 ]; then
         mkdir -p "$tap_tmp/$t"
-        "$bin" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -print_final_stats=1 \
+        dict=$RMN_SRCDIR/tests/fuzz/$(fuzz_dict "$t")
+        set --
+        [ -f "$dict" ] && set -- -dict="$dict"
+        "$bin" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 "$@" -print_final_stats=1 \
             -artifact_prefix="$tap_tmp/$t-" "$tap_tmp/$t" "$RMN_SRCDIR/tests/fuzz/corpus/$t" \
             >> "$log" 2>&1 || rc=1
     fi

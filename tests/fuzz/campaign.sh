@@ -17,7 +17,10 @@ for entry in $FUZZ_TARGETS; do
     dir=$out/$t
     rm -rf "$dir"
     mkdir -p "$dir/corpus"
-    "$bindir/fuzz-$t" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
+    dict=$srcdir/tests/fuzz/$(fuzz_dict "$t")
+    set --
+    [ -f "$dict" ] && set -- -dict="$dict"
+    "$bindir/fuzz-$t" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 "$@" \
         -print_final_stats=1 -artifact_prefix="$dir/" "$dir/corpus" \
         "$srcdir/tests/fuzz/corpus/$t" > "$dir/log" 2>&1 || status=1
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log")
