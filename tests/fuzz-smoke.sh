@@ -7,6 +7,8 @@
 . "$RMN_SRCDIR/tests/fuzz/targets.sh"
 bindir=${RMN_BUILDDIR:-.}/fuzz-build
 seconds=${RMN_FUZZ_SMOKE_SECONDS:-7}
+TMPDIR=$tap_tmp   # the targets' scratch files, removed with it even after a crash
+export TMPDIR
 
 for entry in $FUZZ_TARGETS; do
     t=${entry%%:*} max_len=${entry#*:}

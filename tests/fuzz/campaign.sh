@@ -2,7 +2,7 @@
 # campaign.sh -- `make fuzz`: runs each libFuzzer target SECONDS seconds on its committed seed
 # corpus, and prints one summary line per target (executions, exec/s, coverage, features,
 # corpus, crashes). New inputs go to OUT/TARGET/corpus (the committed corpus is only read);
-# crash inputs and the full log to OUT/TARGET/.
+# crash inputs, the full log and the targets' scratch files to OUT/TARGET/.
 #   campaign.sh BINDIR SRCDIR OUT SECONDS [TARGET...]
 set -u
 bindir=$1 srcdir=$2 out=$3 seconds=$4
@@ -20,7 +20,7 @@ for entry in $FUZZ_TARGETS; do
     dict=$srcdir/tests/fuzz/$(fuzz_dict "$t")
     set --
     [ -f "$dict" ] && set -- -dict="$dict"
-    "$bindir/fuzz-$t" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 "$@" \
+    TMPDIR=$dir "$bindir/fuzz-$t" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 "$@" \
         -print_final_stats=1 -artifact_prefix="$dir/" "$dir/corpus" \
         "$srcdir/tests/fuzz/corpus/$t" > "$dir/log" 2>&1 || status=1
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log")
