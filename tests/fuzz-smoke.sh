@@ -14,7 +14,7 @@ for entry in $FUZZ_TARGETS; do
     t=${entry%%:*} max_len=${entry#*:}
     bin=$bindir/fuzz-$t
     if [ ! -x "$bin" ]; then
-        skip "fuzz-$t: not built (configure found no clang linking -fsanitize=fuzzer; install clang and libclang-rt-14-dev and reconfigure)"
+        skip "fuzz-$t: not built (configure found no clang linking -fsanitize=fuzzer; install clang, libclang-rt-14-dev and libomp-14-dev and reconfigure)"
         continue
     fi
     log=$tap_tmp/$t.log

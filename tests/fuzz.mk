@@ -11,7 +11,8 @@ if HAVE_FUZZ
 fuzz-targets:
 	$(AM_V_at)$(MAKE) -f $(abs_top_srcdir)/tests/fuzz/Makefile.fuzz FUZZ_DIR=fuzz-build \
 	  srcdir='$(abs_top_srcdir)' abs_top_srcdir='$(abs_top_srcdir)' pkgdatadir='$(pkgdatadir)' \
-	  FUZZ_CC='$(FUZZ_CC)' V='$(V)' \
+	  FUZZ_CC='$(FUZZ_CC)' AR='$(AR)' V='$(V)' \
+	  LIB_SRCS='$(filter %.c,$(src_librmn_a_SOURCES))' \
 	  DEP_CFLAGS='$(SQLITE_CFLAGS) $(GSL_CFLAGS) $(OPENBLAS_CFLAGS) $(ARCHIVE_CFLAGS) \
 	    $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) $(PNG_CFLAGS) $(JPEG_CFLAGS) $(XML_CFLAGS)' \
 	  FUZZ_LIBS='$(OPENBLAS_LIBS) $(GSL_LIBS) $(DNNL_LIBS) $(SQLITE_LIBS) $(ARCHIVE_LIBS) \
@@ -23,7 +24,7 @@ fuzz: fuzz-targets
 else
 fuzz-targets:
 	@echo "fuzz targets skipped: configure found no clang that links -fsanitize=fuzzer" \
-	  "(install clang and libclang-rt-14-dev, then rerun configure)"
+	  "(install clang, libclang-rt-14-dev and libomp-14-dev, then rerun configure)"
 fuzz: fuzz-targets
 endif
 # The smoke test's log waits for the targets (named through a variable: automake would take a
