@@ -79,6 +79,21 @@ int main(void) {
     TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "\"lr\" must be a number"), "type checked");
     rc = rmn_train_config_apply_json(&cfg, "{\"batch_size\": 4.5}", "x.json");
     TAP_OK(rc == RMN_EINVAL, "integer keys refuse fractions");
+    /* found by fuzzing (tests/fuzz/regressions/config-json/): integers near 2^63 were converted
+     * through a double (undefined), and an integral real for a 64-bit key was read as 0 */
+    rc = rmn_train_config_apply_json(&cfg, "{\"seed\": 9223372036854775807, \"tta_seed\": 1e3}", "x.json");
+    TAP_OK(rc == RMN_OK && cfg.seed == 9223372036854775807ull && cfg.tta_seed == 1000,
+           "64-bit keys: the largest JSON integer, and an integral real 1e3 read as 1000");
+    rc = rmn_train_config_apply_json(&cfg, "{\"tta_seed\": 1e300}", "x.json");
+    TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "non-negative integer"), "1e300 refused: %s",
+           rmn_error_message());
+    rc = rmn_train_config_apply_json(&cfg, "{\"batch_size\": 2e9}", "x.json");
+    TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "too large"), "2e9 for an int key refused");
+    /* found by fuzz-config-json's round trip: a newline in a string value made the canonical
+     * text read back as a different configuration */
+    rc = rmn_train_config_apply_json(&cfg, "{\"model_name\": \"x\\nseed=5\"}", "x.json");
+    TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "control character"),
+           "a newline in a string value is refused: %s", rmn_error_message());
     rc = rmn_train_config_apply_json(&cfg, "{\"lr\": 0.1,\n \"arch\": }", "bad.json");
     TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "bad.json:2:"), "JSON syntax error names line: %s",
            rmn_error_message());

@@ -410,6 +410,47 @@ static void test_integrity(void) {
     rmn_store_close(s);
 }
 
+/* An eval damaged outside rmn (CHECK constraints off) is refused by eval_load before anything
+ * is allocated from its sizes (found by tests/fuzz/fuzz-probs-blob.c: n_classes -7 asked malloc
+ * for 2^64 bytes). */
+static void test_damaged_eval(const char *dir) {
+    char p[4200];
+    snprintf(p, sizeof p, "%s/damaged.db", dir);
+    rmn_store *s;
+    TAP_OK(rmn_store_open(p, &s) == RMN_OK, "store for damaged evals");
+    int64_t run = begin_run(s, "demo", "damaged", "democnn", 3);
+    sqlite3 *db = rmn_store_db(s);
+    sqlite3_exec(db, "PRAGMA ignore_check_constraints = ON", NULL, NULL, NULL);
+    static const struct {
+        int ns, nc;
+        const char *rows, *what;
+    } cases[] = {
+        {0, -7, "", "n_classes -7"},
+        {2000000000, 7, "", "2e9 samples claimed, none stored"},
+        {1, 3, "0, 5, 1, zeroblob(24)", "a label outside [0, n_classes)"},
+        {1, 3, "0, 1, -1, zeroblob(24)", "a negative prediction"},
+        {1, 2, "0, 1, 1, zeroblob(8)", "a probs blob of 1 double for 2 classes"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        char sql[512];
+        snprintf(sql, sizeof sql, "INSERT INTO evals (run_id, split, n_samples, n_classes, n_correct, "
+                 "created_ms) VALUES (%lld, 'test', %d, %d, 0, 0)", (long long)run, cases[i].ns,
+                 cases[i].nc);
+        sqlite3_exec(db, sql, NULL, NULL, NULL);
+        int64_t eval_id = sqlite3_last_insert_rowid(db);
+        if (cases[i].rows[0]) {
+            snprintf(sql, sizeof sql, "INSERT INTO predictions VALUES (%lld, %s)",
+                     (long long)eval_id, cases[i].rows);
+            TAP_OK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK, "stored %s", cases[i].rows);
+        }
+        rmn_eval_data d;
+        int rc = rmn_store_eval_load(s, eval_id, &d);
+        TAP_OK(rc == RMN_EFORMAT && d.probs == NULL && strstr(rmn_error_message(), p),
+               "damaged eval (%s) refused: %s", cases[i].what, rmn_error_message());
+    }
+    rmn_store_close(s);
+}
+
 // --- resolving ---------------------------------------------------------------------------------
 
 static void test_resolve(void) {
@@ -510,6 +551,7 @@ int main(void) {
     test_schema(dir);
     test_roundtrip();
     test_integrity();
+    test_damaged_eval(dir);
     test_resolve();
     test_locked();
 

@@ -24,6 +24,7 @@
 
 #define RMN_STORE_SCHEMA_VERSION 2
 #define RMN_STORE_BUSY_TIMEOUT_MS 10000
+#define RMN_STORE_MAX_CLASSES 1000 /* evals.n_classes lies in 1..this (schema CHECK) */
 
 typedef struct rmn_store rmn_store;
 
@@ -250,6 +251,9 @@ typedef struct {
     int32_t *sample_idx, *labels, *preds;
     double  *probs; /* (n_samples, n_classes) */
 } rmn_eval_data;
+/* RMN_EFORMAT (nothing allocated) when the stored eval does not hold together: sizes outside
+ * the schema's ranges, a row count other than n_samples, a probs blob other than n_classes
+ * doubles, a label or prediction outside [0, n_classes). */
 int  rmn_store_eval_load(rmn_store *s, int64_t eval_id, rmn_eval_data *out);
 void rmn_eval_data_free(rmn_eval_data *d);
 

@@ -523,7 +523,10 @@ static double decode_f64le(const unsigned char *b) {
 int rmn_store_eval_load(rmn_store *s, int64_t eval_id, rmn_eval_data *d) {
     memset(d, 0, sizeof *d);
     sqlite3_stmt *st;
-    RMN_TRY(rmn_store_prepare_(s, "SELECT n_samples, n_classes FROM evals WHERE eval_id = ?1", &st));
+    /* the sizes are checked against the schema's ranges and the rows actually stored before
+     * anything is allocated from them: a damaged store must not ask for gigabytes */
+    RMN_TRY(rmn_store_prepare_(s, "SELECT n_samples, n_classes, (SELECT COUNT(*) FROM predictions "
+                                  "WHERE eval_id = ?1) FROM evals WHERE eval_id = ?1", &st));
     sqlite3_bind_int64(st, 1, eval_id);
     int rc = sqlite3_step(st), e;
     if (rc != SQLITE_ROW) {
@@ -533,8 +536,17 @@ int rmn_store_eval_load(rmn_store *s, int64_t eval_id, rmn_eval_data *d) {
         sqlite3_finalize(st);
         return e;
     }
-    int ns = sqlite3_column_int(st, 0), nc = sqlite3_column_int(st, 1);
+    int64_t ns64 = sqlite3_column_int64(st, 0), nc64 = sqlite3_column_int64(st, 1);
+    int64_t rows = sqlite3_column_int64(st, 2);
     sqlite3_finalize(st);
+    if (nc64 < 1 || nc64 > RMN_STORE_MAX_CLASSES || ns64 < 0 || ns64 > INT32_MAX)
+        return RMN_ERROR(RMN_EFORMAT, "%s: eval %lld has %lld samples of %lld classes (classes must "
+                         "lie in 1..%d)", s->path, (long long)eval_id, (long long)ns64,
+                         (long long)nc64, RMN_STORE_MAX_CLASSES);
+    if (rows != ns64)
+        return RMN_ERROR(RMN_EFORMAT, "%s: eval %lld records %lld samples but has %lld predictions",
+                         s->path, (long long)eval_id, (long long)ns64, (long long)rows);
+    int ns = (int)ns64, nc = (int)nc64;
     size_t nn = ns > 0 ? (size_t)ns : 1;
     d->n_classes = nc;
     d->sample_idx = malloc(nn * sizeof *d->sample_idx);
@@ -563,9 +575,17 @@ int rmn_store_eval_load(rmn_store *s, int64_t eval_id, rmn_eval_data *d) {
                           s->path, (long long)eval_id, i, bytes, 8 * nc, ns);
             break;
         }
-        d->sample_idx[i] = sqlite3_column_int(st, 0);
-        d->labels[i] = sqlite3_column_int(st, 1);
-        d->preds[i] = sqlite3_column_int(st, 2);
+        int64_t idx = sqlite3_column_int64(st, 0), label = sqlite3_column_int64(st, 1),
+                pred = sqlite3_column_int64(st, 2);
+        if (idx < 0 || idx > INT32_MAX || label < 0 || label >= nc || pred < 0 || pred >= nc) {
+            e = RMN_ERROR(RMN_EFORMAT, "%s: eval %lld: sample %lld has label %lld / prediction "
+                          "%lld outside [0, %d)", s->path, (long long)eval_id, (long long)idx,
+                          (long long)label, (long long)pred, nc);
+            break;
+        }
+        d->sample_idx[i] = (int32_t)idx;
+        d->labels[i] = (int32_t)label;
+        d->preds[i] = (int32_t)pred;
         for (int c = 0; c < nc; ++c)
             d->probs[(size_t)i * (size_t)nc + (size_t)c] = decode_f64le(b + 8 * c);
         ++i;

@@ -412,7 +412,8 @@ int rmn_store_eval(rmn_store *s, int64_t run_id, const rmn_eval_record *rec, int
                         strcmp(rec->split, "test")))
         return RMN_ERROR(RMN_EINVAL, "eval split must be train, val or test, got '%s'",
                          rec->split ? rec->split : "(null)");
-    if (rec->n_samples < 0 || rec->n_classes < 1 || rec->n_classes > 1000 || rec->tta_n < 0)
+    if (rec->n_samples < 0 || rec->n_classes < 1 || rec->n_classes > RMN_STORE_MAX_CLASSES ||
+        rec->tta_n < 0)
         return RMN_ERROR(RMN_EINVAL, "eval: bad sizes (n_samples %d, n_classes %d, tta_n %d)",
                          rec->n_samples, rec->n_classes, rec->tta_n);
     if (rec->n_samples > 0 && (!rec->sample_idx || !rec->labels || !rec->preds || !rec->probs))

@@ -120,6 +120,11 @@ static int apply_key(rmn_train_config *cfg, const config_key *k, json_t *v, cons
         if (json_string_length(v) >= k->size || json_string_length(v) == 0)
             return RMN_ERROR(RMN_EINVAL, "%s: key \"%s\" must be 1..%zu characters", where, k->key,
                              k->size - 1);
+        /* no control characters: a newline would end the value's line in the canonical text
+         * and let the rest read back as other keys */
+        for (const char *p = json_string_value(v); *p; ++p)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                return RMN_ERROR(RMN_EINVAL, "%s: key \"%s\" holds a control character", where, k->key);
         memcpy(base, json_string_value(v), json_string_length(v) + 1);
         return RMN_OK;
     case KEY_DOUBLE:
@@ -129,15 +134,26 @@ static int apply_key(rmn_train_config *cfg, const config_key *k, json_t *v, cons
         return RMN_OK;
     case KEY_INT:
     case KEY_U64: {
-        double d = json_is_integer(v) ? (double)json_integer_value(v) : json_number_value(v);
-        if (!json_is_number(v) || d != (double)(long long)d || d < 0)
+        /* a JSON integer, or a real with an integral value (1e3); the range is checked before
+         * the real is converted (a conversion out of range is undefined) */
+        json_int_t i = 0;
+        int integral = json_is_integer(v);
+        if (integral) {
+            i = json_integer_value(v);
+        } else if (json_is_real(v)) {
+            double d = json_real_value(v);
+            integral = d > -9.2e18 && d < 9.2e18 && d == (double)(json_int_t)d;
+            if (integral)
+                i = (json_int_t)d;
+        }
+        if (!integral || i < 0)
             return RMN_ERROR(RMN_EINVAL, "%s: key \"%s\" must be a non-negative integer", where, k->key);
         if (k->type == KEY_INT) {
-            if (d > 1e9)
+            if (i > 1000000000)
                 return RMN_ERROR(RMN_EINVAL, "%s: key \"%s\" is too large", where, k->key);
-            *(int *)base = (int)d;
+            *(int *)base = (int)i;
         } else {
-            *(uint64_t *)base = (uint64_t)json_integer_value(v);
+            *(uint64_t *)base = (uint64_t)i;
         }
         return RMN_OK;
     }
