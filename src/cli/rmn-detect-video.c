@@ -31,6 +31,7 @@ static const char USAGE[] =
     "  --show              a live window (SDL2): boxes, labels, probability bars, frames/s;\n"
     "                      q or Esc quits\n"
     "  --max-frames N      stop after N frames\n"
+    "  --threads T         detect in T frames at once (default 1; output unchanged)\n"
     "  --model FILE, --faces-only, --cascade FILE, --scale-factor F, --min-neighbors N,\n"
     "  --min-size N        as for photos (rmn-detect --help)\n"
     "  -q, --quiet         no progress display and no summary\n";
@@ -77,7 +78,7 @@ int rmn_detect_video_wanted(int argc, char **argv) {
 
 int rmn_detect_video_main(int argc, char **argv) {
     enum { OPT_MODEL = 256, OPT_CASCADE, OPT_FACES, OPT_SCALE, OPT_NEIGH, OPT_MINSIZE,
-           OPT_CAMERA, OPT_EVERY, OPT_SMOOTH, OPT_CSV, OPT_JSONL, OPT_SHOW, OPT_MAX };
+           OPT_CAMERA, OPT_EVERY, OPT_SMOOTH, OPT_CSV, OPT_JSONL, OPT_SHOW, OPT_MAX, OPT_THREADS };
     static const struct option opts[] = {{"model", required_argument, NULL, OPT_MODEL},
                                          {"cascade", required_argument, NULL, OPT_CASCADE},
                                          {"faces-only", no_argument, NULL, OPT_FACES},
@@ -91,10 +92,11 @@ int rmn_detect_video_main(int argc, char **argv) {
                                          {"jsonl", required_argument, NULL, OPT_JSONL},
                                          {"show", no_argument, NULL, OPT_SHOW},
                                          {"max-frames", required_argument, NULL, OPT_MAX},
+                                         {"threads", required_argument, NULL, OPT_THREADS},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    rmn_video_options o = {.every = 1, .smooth = 0.6f};
+    rmn_video_options o = {.every = 1, .smooth = 0.6f, .threads = 1};
     rmn_detect_params params;
     rmn_detect_params_default(&params);
     const char *model_path = NULL, *cascade_name = rmn_detect_cascade_default(), *camera = NULL;
@@ -136,6 +138,11 @@ int rmn_detect_video_main(int argc, char **argv) {
                 return usage_error("--max-frames must be a positive integer, not '%s'", optarg);
             o.max_frames = v;
             break;
+        case OPT_THREADS:
+            if (!rmn_parse_int(optarg, 1, RMN_VIDEO_MAX_THREADS, &o.threads))
+                return usage_error("--threads must be an integer 1..%d, not '%s'",
+                                   RMN_VIDEO_MAX_THREADS, optarg);
+            break;
         case OPT_SMOOTH:
             o.smooth = strtof(optarg, &end);
             if (*end || !(o.smooth >= 0.0f && o.smooth < 1.0f))
@@ -173,8 +180,9 @@ int rmn_detect_video_main(int argc, char **argv) {
     }
 
     rmn_detect_model *model = NULL;
+    char buf[PATH_MAX];
     if (!faces_only) {
-        char buf[PATH_MAX], looked[PATH_MAX + 64];
+        char looked[PATH_MAX + 64];
         const char *mp = rmn_detect_model_path(model_path, buf, sizeof buf, looked, sizeof looked);
         if (!mp) {
             fprintf(stderr,
@@ -183,6 +191,7 @@ int rmn_detect_video_main(int argc, char **argv) {
                     looked);
             return 1;
         }
+        o.model_path = mp;
         if (rmn_detect_model_load(mp, &model) != RMN_OK) {
             fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
             return 1;

@@ -19,7 +19,7 @@ struct rmn_video_reader {
     struct SwsContext *sws;
     AVPacket        *pkt;
     AVFrame         *frame;
-    int              stream, flushing, done;
+    int              stream, flushing, done, device;
     int64_t          next_index;
 };
 
@@ -37,6 +37,7 @@ int rmn_video_open(const char *url, const char *format, rmn_video_reader **out) 
     if (!r)
         return RMN_ERROR(RMN_ENOMEM, "out of memory opening %s", url);
     snprintf(r->url, sizeof r->url, "%s", url);
+    r->device = format != NULL;
     av_log_set_level(AV_LOG_FATAL);
     const AVInputFormat *ifmt = NULL;
     if (format) {
@@ -123,7 +124,9 @@ int64_t rmn_video_frame_estimate(const rmn_video_reader *r) {
     AVStream *st = r->fmt->streams[r->stream];
     if (st->nb_frames > 0)
         return st->nb_frames;
-    if (r->fmt->duration > 0)
+    if (st->duration > 0 && st->duration != AV_NOPTS_VALUE)
+        return (int64_t)(st->duration * av_q2d(st->time_base) * rmn_video_fps(r) + 0.5);
+    if (r->fmt->duration > 0 && r->fmt->nb_streams == 1)
         return (int64_t)(r->fmt->duration / (double)AV_TIME_BASE * rmn_video_fps(r) + 0.5);
     return 0;
 }
@@ -151,6 +154,12 @@ int rmn_video_read(rmn_video_reader *r, rmn_image *rgb, int64_t *index, double *
     *eof = 0;
     for (;;) {
         if (r->done) {
+            /* a file whose header announces more frames than it holds was cut short */
+            int64_t want = r->device ? 0 : rmn_video_frame_estimate(r);
+            if (want > 0 && r->next_index < want - 1 - want / 10)
+                return RMN_ERROR(RMN_EFORMAT, "%s: truncated: the video ends after %lld of the "
+                                 "%lld frames its header announces", r->url,
+                                 (long long)r->next_index, (long long)want);
             *eof = 1;
             return RMN_OK;
         }

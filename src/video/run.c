@@ -8,6 +8,10 @@
 #include "video/window.h"
 
 #include <errno.h>
+#include <pthread.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +126,71 @@ static void summary_print(FILE *f, const rmn_tracker *t, const rmn_detect_model 
     }
 }
 
+// --- detection of a batch of frames, one worker thread per model ----------------------------
+
+typedef struct {
+    rmn_image image;
+    int64_t   index;
+    double    time_s;
+    rmn_face *faces; /* processed frames: the detections (malloc'ed) */
+    int       n, processed, rc;
+    char      err[512];
+} slot;
+
+typedef struct {
+    slot                    *slots;
+    int                      nslot, first, step;
+    const rmn_cascade       *cascade;
+    const rmn_detect_params *params;
+    rmn_detect_model        *model;
+} worker;
+
+static void *work(void *arg) {
+    worker *wk = arg;
+#ifdef _OPENMP
+    if (wk->step > 1)
+        omp_set_num_threads(1); /* the workers are the parallelism; no nested OpenMP teams */
+#endif
+    int k = 0;
+    for (int i = 0; i < wk->nslot; ++i) {
+        slot *s = &wk->slots[i];
+        if (!s->processed || k++ % wk->step != wk->first)
+            continue;
+        free(s->faces);
+        s->faces = NULL;
+        s->n = 0;
+        s->rc = rmn_detect_faces(wk->cascade, wk->params, wk->model, &s->image, &s->faces, &s->n);
+        if (s->rc != RMN_OK)
+            snprintf(s->err, sizeof s->err, "%s", rmn_error_message());
+    }
+    return NULL;
+}
+
+static int detect_batch(slot *slots, int nslot, int nthreads, const rmn_cascade *cascade,
+                        const rmn_detect_params *params, rmn_detect_model **models) {
+    worker    wk[RMN_VIDEO_MAX_THREADS];
+    pthread_t th[RMN_VIDEO_MAX_THREADS];
+    int       started[RMN_VIDEO_MAX_THREADS] = {0};
+    for (int t = 0; t < nthreads; ++t) {
+        wk[t] = (worker){slots, nslot, t, nthreads, cascade, params, models[t]};
+        if (t > 0)
+            started[t] = pthread_create(&th[t], NULL, work, &wk[t]) == 0;
+    }
+    work(&wk[0]);
+    for (int t = 1; t < nthreads; ++t) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            work(&wk[t]); /* no thread: do its share here */
+    }
+    for (int i = 0; i < nslot; ++i)
+        if (slots[i].processed && slots[i].rc != RMN_OK) {
+            rmn_error_restore(slots[i].rc, slots[i].err);
+            return slots[i].rc;
+        }
+    return RMN_OK;
+}
+
 int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
                       const rmn_detect_params *params, rmn_detect_model *model, FILE *summary,
                       rmn_video_stats *stats) {
@@ -131,14 +200,25 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
     rmn_window       *win = NULL;
     rmn_tracker       tracker;
     sinks             sk = {0};
-    rmn_image         frame = {0};
-    rmn_face         *faces = NULL, *shown = NULL;
+    rmn_face         *shown = NULL;
     int              *ids = NULL, *track_of = NULL, nshown = 0, cap = 0;
     rmn_progress      prog;
     int               progress = 0;
+    int nthreads = o->threads < 1 ? 1 : o->threads > RMN_VIDEO_MAX_THREADS ? RMN_VIDEO_MAX_THREADS : o->threads;
+    /* a batch holds nthreads processed frames and the skipped frames between them */
+    int nslot = nthreads * o->every > 256 ? 256 : nthreads * o->every;
+    slot *slots = calloc(nslot, sizeof *slots);
+    rmn_detect_model *models[RMN_VIDEO_MAX_THREADS] = {model};
+    if (!slots)
+        return RMN_ERROR(RMN_ENOMEM, "out of memory");
     int rc = rmn_tracker_init(&tracker, model ? rmn_detect_model_num_classes(model) : 0, o->smooth);
-    if (rc != RMN_OK)
+    if (rc != RMN_OK) {
+        free(slots);
         return rc;
+    }
+    for (int t = 1; t < nthreads; ++t) /* each worker classifies with a model of its own */
+        if (model && (rc = rmn_detect_model_load(o->model_path, &models[t])) != RMN_OK)
+            goto done;
     if ((rc = rmn_video_open(o->input, o->camera ? "v4l2" : NULL, &rd)) != RMN_OK)
         goto done;
     int w = rmn_video_width(rd), h = rmn_video_height(rd);
@@ -161,79 +241,87 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
     }
     double t0 = rmn_monotonic_s(), fps_shown = -1, last_t = t0;
     int64_t last_n = 0;
-    for (;;) {
-        int64_t index;
-        double  ts;
-        int     eof;
-        if (o->max_frames && stats->frames >= o->max_frames)
-            break;
-        if ((rc = rmn_video_read(rd, &frame, &index, &ts, &eof)) != RMN_OK || eof)
-            break;
-        stats->frames++;
-        if (index % o->every == 0) {
-            int n = 0;
-            free(faces);
-            faces = NULL;
-            if ((rc = rmn_detect_faces(cascade, params, model, &frame, &faces, &n)) != RMN_OK) {
-                rmn_error_prefix("%s: frame %lld", o->input, (long long)index);
+    int     eof = 0, quit = 0;
+    while (!eof && !quit) {
+        /* read a batch */
+        int nb = 0;
+        while (nb < nslot && !(o->max_frames && stats->frames + nb >= o->max_frames)) {
+            slot *s = &slots[nb];
+            if ((rc = rmn_video_read(rd, &s->image, &s->index, &s->time_s, &eof)) != RMN_OK || eof)
                 break;
-            }
-            if (n > cap) {
-                cap = n;
-                int *a = realloc(ids, cap * sizeof *ids), *b = a ? realloc(track_of, cap * sizeof *b) : NULL;
-                rmn_face *c = b ? realloc(shown, cap * sizeof *c) : NULL;
-                if (a) ids = a;
-                if (b) track_of = b;
-                if (c) shown = c;
-                if (!a || !b || !c) {
-                    rc = RMN_ERROR(RMN_ENOMEM, "out of memory");
+            s->processed = s->index % o->every == 0;
+            ++nb;
+        }
+        if (rc != RMN_OK)
+            break;
+        if (nb < nslot)
+            eof = 1;
+        if ((rc = detect_batch(slots, nb, nthreads, cascade, params, models)) != RMN_OK)
+            break;
+        /* then in order: track, write, draw, encode, show */
+        for (int b = 0; b < nb && !quit; ++b) {
+            slot *s = &slots[b];
+            stats->frames++;
+            if (s->processed) {
+                int n = s->n;
+                if (n > cap) {
+                    cap = n;
+                    int *a = realloc(ids, cap * sizeof *ids), *c2 = a ? realloc(track_of, cap * sizeof *c2) : NULL;
+                    rmn_face *c = c2 ? realloc(shown, cap * sizeof *c) : NULL;
+                    if (a) ids = a;
+                    if (c2) track_of = c2;
+                    if (c) shown = c;
+                    if (!a || !c2 || !c) {
+                        rc = RMN_ERROR(RMN_ENOMEM, "out of memory");
+                        break;
+                    }
+                }
+                if ((rc = rmn_tracker_update(&tracker, s->index, s->faces, n, track_of)) != RMN_OK)
                     break;
+                for (int i = 0; i < n; ++i) {
+                    const rmn_track *tr = &tracker.tracks[track_of[i]];
+                    shown[i] = s->faces[i];
+                    ids[i] = tr->id;
+                    if (model) {
+                        memcpy(shown[i].proba, tr->smooth, sizeof tr->smooth);
+                        shown[i].label = tr->label;
+                    }
                 }
+                nshown = n;
+                stats->processed++;
+                stats->faces += n;
+                if (sk.csv)
+                    csv_rows(sk.csv, s->index, s->time_s, shown, ids, n, model);
+                if (sk.jsonl &&
+                    (rc = jsonl_line(sk.jsonl, s->index, s->time_s, shown, ids, n, model)) != RMN_OK)
+                    break;
             }
-            if ((rc = rmn_tracker_update(&tracker, index, faces, n, track_of)) != RMN_OK)
-                break;
-            for (int i = 0; i < n; ++i) {
-                const rmn_track *tr = &tracker.tracks[track_of[i]];
-                shown[i] = faces[i];
-                ids[i] = tr->id;
-                if (model) {
-                    memcpy(shown[i].proba, tr->smooth, sizeof tr->smooth);
-                    shown[i].label = tr->label;
+            if (wr || win) {
+                double now = rmn_monotonic_s();
+                if (now - last_t >= 0.5) {
+                    fps_shown = (stats->frames - last_n) / (now - last_t);
+                    last_t = now, last_n = stats->frames;
                 }
+                rmn_video_overlay(&s->image, shown, ids, nshown, model, win != NULL,
+                                  win ? (fps_shown >= 0 ? fps_shown : 0) : -1);
+                if (wr && (rc = rmn_video_writer_put(wr, &s->image)) != RMN_OK)
+                    break;
+                if (win && (rc = rmn_window_show(win, &s->image, &quit)) != RMN_OK)
+                    break;
             }
-            nshown = n;
-            stats->processed++;
-            stats->faces += n;
-            if (sk.csv)
-                csv_rows(sk.csv, index, ts, shown, ids, n, model);
-            if (sk.jsonl && (rc = jsonl_line(sk.jsonl, index, ts, shown, ids, n, model)) != RMN_OK)
-                break;
-        }
-        if (wr || win) {
-            double now = rmn_monotonic_s();
-            if (now - last_t >= 0.5) {
-                fps_shown = (stats->frames - last_n) / (now - last_t);
-                last_t = now, last_n = stats->frames;
+            if (progress && stats->frames % 10 == 0) {
+                char st[48];
+                snprintf(st, sizeof st, "%.1f frames/s", stats->frames / (rmn_monotonic_s() - t0));
+                rmn_progress_update(&prog, stats->frames < total ? stats->frames : total, st);
             }
-            rmn_video_overlay(&frame, shown, ids, nshown, model, win != NULL,
-                              win ? (fps_shown >= 0 ? fps_shown : 0) : -1);
-            if (wr && (rc = rmn_video_writer_put(wr, &frame)) != RMN_OK)
-                break;
-            int quit = 0;
-            if (win && (rc = rmn_window_show(win, &frame, &quit)) != RMN_OK)
-                break;
-            if (quit)
-                break;
         }
-        if (progress && stats->frames % 10 == 0) {
-            char st[48];
-            snprintf(st, sizeof st, "%.1f frames/s", stats->frames / (rmn_monotonic_s() - t0));
-            rmn_progress_update(&prog, stats->frames < total ? stats->frames : total, st);
-        }
+        if (rc != RMN_OK)
+            break;
     }
     stats->seconds = rmn_monotonic_s() - t0;
     if (progress) {
         char st[48];
+        rmn_progress_update(&prog, stats->frames < total ? stats->frames : total, NULL);
         snprintf(st, sizeof st, "%lld frames, %.1f frames/s", (long long)stats->frames,
                  stats->seconds > 0 ? stats->frames / stats->seconds : 0.0);
         rmn_progress_end(&prog, st);
@@ -248,11 +336,16 @@ done:;
     if (rc == RMN_OK)
         rc = rc2;
     rmn_window_close(win);
-    rc = close_sink(o->csv, sk.own_csv || sk.csv ? sk.csv : NULL, sk.own_csv, rc);
+    rc = close_sink(o->csv, sk.csv, sk.own_csv, rc);
     rc = close_sink(o->jsonl, sk.jsonl, sk.own_jsonl, rc);
     rmn_video_close(rd);
-    rmn_image_free(&frame);
-    free(faces);
+    for (int i = 0; i < nslot; ++i) {
+        rmn_image_free(&slots[i].image);
+        free(slots[i].faces);
+    }
+    free(slots);
+    for (int t = 1; t < nthreads; ++t)
+        rmn_detect_model_free(models[t]);
     free(shown);
     free(ids);
     free(track_of);

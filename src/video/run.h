@@ -9,6 +9,9 @@
  * JSON lines (one object per processed frame, faces or not):
  *   {"frame": i, "time_s": t, "faces": [{"face_id", "xmin", "ymin", "xmax", "ymax",
  *    "emo_label", "emo_proba", "proba_list": [{"angry": p}, ...]}]}
+ * Threads: frames are read in batches of threads x every; the processed frames of a batch are
+ * detected and classified in parallel (one thread and one model copy each), then tracked,
+ * written, drawn, encoded and shown in order, so the output does not depend on the threads.
  * The annotated video has every frame of the input (skipped frames carry the last boxes) at
  * the input's frame rate. */
 #ifndef RMN_VIDEO_RUN_H
@@ -18,6 +21,8 @@
 
 #include <stdio.h>
 
+#define RMN_VIDEO_MAX_THREADS 16
+
 typedef struct {
     const char *input;   /* file, or the camera device */
     int         camera;  /* input is a v4l2 device */
@@ -26,6 +31,8 @@ typedef struct {
     const char *csv, *jsonl, *out; /* "-" = stdout for csv and jsonl */
     int         show, quiet;
     int64_t     max_frames; /* 0: all */
+    int         threads;    /* detection threads (frames in parallel), 1..RMN_VIDEO_MAX_THREADS */
+    const char *model_path; /* with threads > 1: each further thread loads its own model */
 } rmn_video_options;
 
 typedef struct {
