@@ -13,4 +13,5 @@ src_librmn_a_SOURCES += %D%/window.c
 else
 src_librmn_a_SOURCES += %D%/window_none.c
 endif
-src_rmn_detect_SOURCES += src/cli/rmn-detect-video.c
+src_rmn_detect_SOURCES += src/cli/rmn-detect-video.c src/cli/rmn-detect-video.h
+src_rmn_bench_SOURCES += src/cli/rmn-bench-video.c src/cli/rmn-bench-video.h
