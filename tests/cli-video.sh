@@ -91,6 +91,24 @@ ok $? "--threads 2 gives the same CSV"
 [ $? -eq 0 ] && [ "$(wc -l < "$tap_tmp/n.csv")" -eq 1 ] && grep -q "0 faces, 0 tracks" "$tap_tmp/n.sum"
 ok $? "a video without faces is not an error (header only, 0 tracks)"
 
+# --- Ctrl-C: the outputs are finished properly ----------------------------------------------------
+"$MK" "$tap_tmp/long.mp4" 256 256 25 "$P/astronaut.png:0:0:400:0"
+"$D" --faces-only "$tap_tmp/long.mp4" -o "$tap_tmp/int.mp4" --csv "$tap_tmp/int.csv" > /dev/null 2> "$tap_tmp/int.err" &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+rc=$?
+"$D" --faces-only -q "$tap_tmp/int.mp4" --csv "$tap_tmp/int2.csv"
+[ $rc -eq 0 ] && grep -q "stopped on request after" "$tap_tmp/int.err" && [ "$(wc -l < "$tap_tmp/int.csv")" -gt 1 ] &&
+    [ "$(wc -l < "$tap_tmp/int.csv")" = "$(wc -l < "$tap_tmp/int2.csv")" ]
+ok $? "SIGINT stops cleanly: the CSV and the annotated video (decoded again) hold the same $(($(wc -l < "$tap_tmp/int.csv") - 1)) frames"
+
+# --- rmn-bench --video ---------------------------------------------------------------------------
+"$RMN_BIN/rmn-bench" --video --faces-only --frames 6 "$V" > "$tap_tmp/bench.out" 2>&1
+[ $? -eq 0 ] && [ "$(grep -c ' frames/s (decode + detect + encode .*2 threads; 6 frames' "$tap_tmp/bench.out")" -eq 2 ]
+ok $? "rmn-bench --video prints frames/s for the HAAR and LBP cascades: $(tr '\n' '|' < "$tap_tmp/bench.out")"
+
 # --- bad inputs ---------------------------------------------------------------------------------
 head -c 3000 "$V" > "$tap_tmp/trunc.mp4"
 "$D" --faces-only "$tap_tmp/trunc.mp4" > /dev/null 2> "$tap_tmp/t.err"

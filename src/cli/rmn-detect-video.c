@@ -11,11 +11,18 @@
 #include <ctype.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+static volatile sig_atomic_t stop_requested;
+static void on_stop(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
 
 static const char USAGE[] =
     "usage: rmn-detect [OPTIONS] VIDEO\n"
@@ -208,10 +215,21 @@ int rmn_detect_video_main(int argc, char **argv) {
     /* the summary goes to stdout unless stdout carries the CSV or the JSON lines */
     int stdout_busy = (o.csv && !strcmp(o.csv, "-")) || (o.jsonl && !strcmp(o.jsonl, "-"));
     FILE *summary = o.quiet ? NULL : stdout_busy ? stderr : stdout;
+    /* Ctrl-C or SIGTERM (a camera never ends) stops after the current frames, and the CSV,
+     * JSON lines and the annotated video are finished properly */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    o.stop = &stop_requested;
     rmn_video_stats st;
     int rc = rmn_video_process(&o, cascade, &params, model, summary, &st);
     if (rc != RMN_OK)
         fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+    else if (stop_requested)
+        fprintf(stderr, "rmn-detect: stopped on request after %lld frames; the outputs are "
+                        "complete up to there\n", (long long)st.frames);
     rmn_cascade_free(cascade);
     rmn_detect_model_free(model);
     return rc == RMN_OK ? 0 : 1;

@@ -242,7 +242,7 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
     double t0 = rmn_monotonic_s(), fps_shown = -1, last_t = t0;
     int64_t last_n = 0;
     int     eof = 0, quit = 0;
-    while (!eof && !quit) {
+    while (!eof && !quit && !(o->stop && *o->stop)) {
         /* read a batch */
         int nb = 0;
         while (nb < nslot && !(o->max_frames && stats->frames + nb >= o->max_frames)) {

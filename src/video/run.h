@@ -19,6 +19,7 @@
 
 #include "detect/faces.h"
 
+#include <signal.h>
 #include <stdio.h>
 
 #define RMN_VIDEO_MAX_THREADS 16
@@ -33,6 +34,8 @@ typedef struct {
     int64_t     max_frames; /* 0: all */
     int         threads;    /* detection threads (frames in parallel), 1..RMN_VIDEO_MAX_THREADS */
     const char *model_path; /* with threads > 1: each further thread loads its own model */
+    volatile sig_atomic_t *stop; /* may be NULL; set (by a signal handler) to end the loop
+                                    cleanly: the outputs so far are complete */
 } rmn_video_options;
 
 typedef struct {

@@ -45,7 +45,17 @@ int rmn_window_open(const char *title, int w, int h, rmn_window **out) {
 
 int rmn_window_show(rmn_window *win, const rmn_image *rgb, int *quit) {
     *quit = 0;
-    RMN_ASSERT(rgb->c == 3 && rgb->w == win->w && rgb->h == win->h);
+    RMN_ASSERT(rgb->c == 3);
+    if (rgb->w != win->w || rgb->h != win->h) { /* a stream that changes its frame size */
+        SDL_DestroyTexture(win->tex);
+        SDL_SetWindowSize(win->win, rgb->w, rgb->h);
+        win->tex = SDL_CreateTexture(win->ren, SDL_PIXELFORMAT_RGB24, SDL_TEXTUREACCESS_STREAMING,
+                                     rgb->w, rgb->h);
+        if (!win->tex)
+            return RMN_ERROR(RMN_EIO, "--show: cannot resize the window to %dx%d: %s", rgb->w,
+                             rgb->h, SDL_GetError());
+        win->w = rgb->w, win->h = rgb->h;
+    }
     if (SDL_UpdateTexture(win->tex, NULL, rgb->data, 3 * rgb->w) != 0 ||
         SDL_RenderClear(win->ren) != 0 || SDL_RenderCopy(win->ren, win->tex, NULL, NULL) != 0)
         return RMN_ERROR(RMN_EIO, "--show: cannot draw: %s", SDL_GetError());
