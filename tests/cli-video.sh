@@ -74,6 +74,11 @@ else
     skip "no shipped model (models/default.safetensors): the emotion checks"
 fi
 
+RMN_VIDEO_ENCODER=no-such-encoder "$D" --faces-only -q "$V" -o "$tap_tmp/m4.mp4" 2> "$tap_tmp/m4.err"
+[ $? -eq 0 ] && grep -q "m4.mp4: this FFmpeg has no no-such-encoder encoder.*writing MPEG-4 part 2 instead" "$tap_tmp/m4.err" &&
+    "$D" --faces-only "$tap_tmp/m4.mp4" | grep -q "^8 frames, 8 processed, 5 faces"
+ok $? "without the H.264 encoder: MPEG-4 part 2 with a message, and it decodes again with 8 frames and 5 faces"
+
 # --- --every, a moving face -------------------------------------------------------------------
 "$D" --faces-only --every 3 "$V" --csv "$tap_tmp/e.csv" > "$tap_tmp/e.sum"
 [ $? -eq 0 ] && grep -q "^8 frames, 3 processed" "$tap_tmp/e.sum" && [ "$(tail -n +2 "$tap_tmp/e.csv" | cut -d, -f1 | tr '\n' ' ')" = "0 3 " ]

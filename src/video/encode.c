@@ -10,6 +10,8 @@
 #include <libavutil/opt.h>
 #include <libswscale/swscale.h>
 
+#include <stdlib.h>
+
 
 struct rmn_video_writer {
     char               path[512];
@@ -57,12 +59,14 @@ int rmn_video_writer_open(const char *path, int w, int h, double fps, rmn_video_
         rc = av_fail(RMN_EINVAL, path, "no container for this name", e);
         goto fail;
     }
-    const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
-    if (!codec)
+    /* RMN_VIDEO_ENCODER=NAME replaces libx264 (tests use it to take the fallback path) */
+    const char    *want = getenv("RMN_VIDEO_ENCODER");
+    const AVCodec *codec = avcodec_find_encoder_by_name(want && *want ? want : "libx264");
+    if (!codec && !(want && *want))
         codec = avcodec_find_encoder(AV_CODEC_ID_H264);
     if (!codec) {
-        rmn_warning("%s: this FFmpeg has no H.264 encoder (install libavcodec59 built with "
-                    "libx264); writing MPEG-4 part 2 instead", path);
+        rmn_warning("%s: this FFmpeg has no %s encoder (Debian's libavcodec has libx264); "
+                    "writing MPEG-4 part 2 instead", path, want && *want ? want : "H.264");
         codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
     }
     if (!codec) {
