@@ -124,6 +124,9 @@ head -c 30000 "$tap_tmp/long.mkv" > "$tap_tmp/cut.mkv"
 "$D" --faces-only "$tap_tmp/cut.mkv" --csv "$tap_tmp/cut.csv" > /dev/null 2> "$tap_tmp/cut.err"
 [ $? -eq 1 ] && grep -q "rmn-detect: error: .*cut.mkv: truncated: the video ends after [0-9]* of the 40 frames" "$tap_tmp/cut.err"
 ok $? "a Matroska video cut in the middle (header intact): $(cat "$tap_tmp/cut.err")"
+"$D" --faces-only --threads 2 --every 2 "$tap_tmp/cut.mkv" --csv "$tap_tmp/cut2.csv" > /dev/null 2>&1
+[ $? -eq 1 ] && n=$(($(wc -l < "$tap_tmp/cut.csv") - 1)) && [ $n -ge 5 ] && [ "$(wc -l < "$tap_tmp/cut2.csv")" -eq $(((n + 1) / 2 + 1)) ]
+ok $? "its frames before the cut are in the CSV ($n rows; with --threads 2 --every 2 every other one)"
 echo "this is not a video" > "$tap_tmp/text.mp4"
 "$D" --faces-only "$tap_tmp/text.mp4" > /dev/null 2> "$tap_tmp/x.err"
 [ $? -eq 1 ] && grep -q "rmn-detect: error: .*text.mp4: " "$tap_tmp/x.err"

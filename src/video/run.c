@@ -244,16 +244,18 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
     int     eof = 0, quit = 0;
     while (!eof && !quit && !(o->stop && *o->stop)) {
         /* read a batch */
-        int nb = 0;
+        /* a read error (a truncated file) ends the loop after the frames read before it */
+        int nb = 0, rrc = RMN_OK;
         while (nb < nslot && !(o->max_frames && stats->frames + nb >= o->max_frames)) {
             slot *s = &slots[nb];
-            if ((rc = rmn_video_read(rd, &s->image, &s->index, &s->time_s, &eof)) != RMN_OK || eof)
+            if ((rrc = rmn_video_read(rd, &s->image, &s->index, &s->time_s, &eof)) != RMN_OK || eof)
                 break;
             s->processed = s->index % o->every == 0;
             ++nb;
         }
-        if (rc != RMN_OK)
-            break;
+        char rmsg[1024] = "";
+        if (rrc != RMN_OK)
+            snprintf(rmsg, sizeof rmsg, "%s", rmn_error_message());
         if (nb < nslot)
             eof = 1;
         if ((rc = detect_batch(slots, nb, nthreads, cascade, params, models)) != RMN_OK)
@@ -314,6 +316,10 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
                 snprintf(st, sizeof st, "%.1f frames/s", stats->frames / (rmn_monotonic_s() - t0));
                 rmn_progress_update(&prog, stats->frames < total ? stats->frames : total, st);
             }
+        }
+        if (rc == RMN_OK && rrc != RMN_OK) {
+            rmn_error_restore(rrc, rmsg);
+            rc = rrc;
         }
         if (rc != RMN_OK)
             break;
