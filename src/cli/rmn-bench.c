@@ -12,6 +12,7 @@
 #include "bench/bench.h"
 #include "core/args.h"
 #include "core/error.h"
+#include "cli/rmn-bench-video.h"
 #include "core/threads.h"
 #include "detect/paths.h"
 #include "nn/net.h"
@@ -30,6 +31,8 @@ static const char USAGE[] =
     "       rmn-bench --detect [--checkpoint FILE | --faces-only] [--cascade NAME] IMAGE...\n"
     "                (face detection, and detection + emotion classification, per image;\n"
     "                 the checkpoint defaults to the shipped model, as rmn-detect's)\n"
+    "       rmn-bench --video [--cascade NAME]... [--threads T] FILE (frames/s of rmn-detect on a\n"
+    "                video: decode + detect + classify + encode; rmn-bench --video --help)\n"
     "common: [--backend ref|cpu|dnnl] (default dnnl) [--threads T] (0 = OpenMP default)\n"
     "        [--steps S] (timed, default 10) [--warmup W] (default 2) [--winograd 0|1]\n"
     "        [--image-size 48] [--in-channels 1] [--classes 7] [--width W] [--json]\n"
@@ -249,6 +252,8 @@ static int bench_detect(const opts *o, const char *checkpoint, int faces_only, c
 
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
+    if (rmn_bench_video_wanted(argc, argv)) /* rmn-bench-video.c */
+        return rmn_bench_video_main(argc, argv);
     opts o = {.backend = "dnnl", .threads = 0, .steps = 10, .warmup = 2, .winograd = -1,
               .batch = 64, .image_size = 48, .in_channels = 1, .classes = 7};
     const char *op = NULL, *shape = NULL, *model = NULL, *suite = NULL;

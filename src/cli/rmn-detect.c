@@ -3,6 +3,7 @@
  * safetensors checkpoint; prints the faces (text or JSON) and writes annotated images.
  * Thin: the work is in src/detect and src/image. */
 #include "bench/bench.h"
+#include "cli/rmn-detect-video.h"
 #include "core/args.h"
 #include "core/error.h"
 #include "core/threads.h"
@@ -47,7 +48,9 @@ static const char USAGE[] =
     "                      emotion (rmn-explain's default layer; docs/EXPLAIN.md)\n"
     "  --bench N           time N runs per image; print images/s for detection and for\n"
     "                      detection + classification\n"
-    "  -q, --quiet         no progress display\n";
+    "  -q, --quiet         no progress display\n"
+    "Videos and cameras: rmn-detect VIDEO.mp4, rmn-detect --camera [N] (rmn-detect --camera\n"
+    "--help; --every, --smooth, --csv, --jsonl, --show).\n";
 
 typedef struct {
     const char *model_path, *cascade, *out;
@@ -143,6 +146,8 @@ static int bench(const options *o, const rmn_cascade *cascade, rmn_detect_model 
 
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
+    if (rmn_detect_video_wanted(argc, argv)) /* videos and cameras: rmn-detect-video.c */
+        return rmn_detect_video_main(argc, argv);
     enum { OPT_MODEL = 256, OPT_CASCADE, OPT_FACES, OPT_SCALE, OPT_NEIGH, OPT_MINSIZE, OPT_JSON,
            OPT_BENCH, OPT_EXPLAIN };
     static const struct option opts[] = {{"model", required_argument, NULL, OPT_MODEL},

@@ -1,0 +1,143 @@
+#!/bin/sh
+# cli-video.sh -- rmn-detect on videos end to end. The test videos are made here from the test
+# photos with rmn's own encoder (tests/video-make): per-frame CSV boxes match the photo's
+# detection, JSON lines, the annotated video decodes again with every frame, --every, a face
+# moving across the frames keeps one id, the summary per track, and bad inputs (truncated,
+# not a video, missing) give errors naming the file. Skips when built without FFmpeg.
+. "${RMN_SRCDIR:-.}/tests/tap.sh"
+D=$RMN_BIN/rmn-detect
+MK=${RMN_BUILDDIR:-.}/tests/video-make
+P=$RMN_SRCDIR/tests/data/photos
+CASCADE=/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml
+RMN_PROGRESS=off
+export RMN_PROGRESS
+unset RMN_MODEL RMN_CASCADE
+jqcheck() { # DESCRIPTION FILE FILTER (slurped JSON lines): passes when the filter yields true
+    if command -v jq > /dev/null 2>&1; then jq -e -s "$3" "$2" > /dev/null; ok $? "$1"; else skip "no jq: $1"; fi
+}
+if [ ! -r "$CASCADE" ]; then
+    skip "opencv-data is not installed"
+    done_testing
+fi
+V=$tap_tmp/astro.mp4
+"$MK" "$V" 256 256 25 "$P/astronaut.png:0:0:5:0" "-:0:0:3:0" 2> "$tap_tmp/mk.err"
+rc=$?
+if [ $rc -eq 77 ]; then
+    "$D" --faces-only "$P/astronaut.mp4" > /dev/null 2> "$tap_tmp/nov.err"
+    [ $? -eq 1 ] && grep -q "built without FFmpeg.*libavformat-dev" "$tap_tmp/nov.err"
+    ok $? "without FFmpeg a video says what to install: $(cat "$tap_tmp/nov.err")"
+    skip "rmn was built without FFmpeg: install libavformat-dev libavcodec-dev libavdevice-dev libswscale-dev and reconfigure"
+    done_testing
+fi
+ok $rc "video-make writes an 8-frame 256x256 video (5 frames of astronaut.png, 3 empty)"
+
+# --- per-frame boxes against the photo's ---------------------------------------------------
+"$D" --faces-only --json "$P/astronaut.png" > "$tap_tmp/photo.json"
+set -- $(sed -n 's/.*"\(xmin\|ymin\|xmax\|ymax\)": \([0-9]*\).*/\2/p' "$tap_tmp/photo.json")
+PX0=$1 PY0=$2 PX1=$3 PY1=$4
+diag "astronaut.png alone: $PX0 $PY0 $PX1 $PY1"
+"$D" --faces-only "$V" --csv "$tap_tmp/a.csv" > "$tap_tmp/a.sum" 2> "$tap_tmp/a.err"
+ok $? "faces-only on the video exits 0"
+[ "$(head -1 "$tap_tmp/a.csv")" = "frame,time_s,face_id,xmin,ymin,xmax,ymax,angry,disgust,fear,happy,sad,surprise,neutral,emo_label" ]
+ok $? "the CSV header"
+awk -F, -v x0="$PX0" -v y0="$PY0" -v x1="$PX1" -v y1="$PY1" '
+    function d(a, b) { return a > b ? a - b : b - a }
+    NR > 1 { n++; if ($1 != n - 1 || $3 != 1 || d($4, x0) > 3 || d($5, y0) > 3 || d($6, x1) > 3 || d($7, y1) > 3) bad++
+             if (d($2, (n - 1) / 25) > 1e-4) bad++ }
+    END { exit !(n == 5 && bad == 0) }' "$tap_tmp/a.csv"
+ok $? "frames 0-4 have one face each within 3 px of the photo's box (codec loss), times i/25 s, none in 5-7: $(tail -n +2 "$tap_tmp/a.csv" | cut -d, -f1-7 | tr '\n' ' ')"
+grep -q "^8 frames, 8 processed, 5 faces, 1 track" "$tap_tmp/a.sum" && grep -q "^track 1: frames 0-4, seen in 5" "$tap_tmp/a.sum"
+ok $? "the summary: $(tr '\n' '|' < "$tap_tmp/a.sum")"
+
+# --- with the shipped model: classes, JSON lines, summary, annotated video ------------------
+if [ -r "$RMN_SRCDIR/models/default.safetensors" ]; then
+    "$D" "$V" --csv - --jsonl "$tap_tmp/m.jsonl" -o "$tap_tmp/out.mp4" > "$tap_tmp/m.csv" 2> "$tap_tmp/m.err"
+    ok $? "with the shipped model, --csv - --jsonl FILE -o OUT.mp4 exits 0 ($(cat "$tap_tmp/m.err" | tr '\n' ' '))"
+    awk -F, 'NR > 1 { s = 0; for (k = 8; k <= 14; k++) s += $k; if (s < 0.999 || s > 1.001 || $15 != "happy") bad++; n++ }
+             END { exit !(n == 5 && !bad) }' "$tap_tmp/m.csv"
+    ok $? "5 rows, probabilities sum to 1, the astronaut is happy: $(sed -n 2p "$tap_tmp/m.csv")"
+    jqcheck "JSON lines: 8 objects, frames 0..7, faces with face_id, box, emo_label, proba_list of 7" "$tap_tmp/m.jsonl" '
+        length == 8 and ([.[].frame] == [0,1,2,3,4,5,6,7]) and ([.[] | .faces | length] == [1,1,1,1,1,0,0,0]) and
+        (.[0].faces[0] | .face_id == 1 and .emo_label == "happy" and (.proba_list | length) == 7 and
+         (.proba_list[3].happy == .emo_proba) and .xmax > .xmin)'
+    grep -q "^track 1: frames 0-4, seen in 5, dominant happy; happy 100.0%" "$tap_tmp/m.err"
+    ok $? "the summary goes to stderr when stdout has the CSV: $(grep '^track' "$tap_tmp/m.err")"
+    "$D" --faces-only "$tap_tmp/out.mp4" --csv "$tap_tmp/o.csv" > "$tap_tmp/o.sum"
+    ok $? "the annotated video decodes again"
+    grep -q "^8 frames, 8 processed" "$tap_tmp/o.sum"
+    ok $? "with all 8 frames: $(head -1 "$tap_tmp/o.sum")"
+    if command -v ffprobe > /dev/null 2>&1; then
+        [ "$(ffprobe -v error -select_streams v:0 -show_entries stream=codec_name,avg_frame_rate -of csv=p=0 "$tap_tmp/out.mp4")" = "h264,25/1" ]
+        ok $? "ffprobe: H.264 at 25/1 frames/s"
+    fi
+else
+    skip "no shipped model (models/default.safetensors): the emotion checks"
+fi
+
+RMN_VIDEO_ENCODER=no-such-encoder "$D" --faces-only -q "$V" -o "$tap_tmp/m4.mp4" 2> "$tap_tmp/m4.err"
+[ $? -eq 0 ] && grep -q "m4.mp4: this FFmpeg has no no-such-encoder encoder.*writing MPEG-4 part 2 instead" "$tap_tmp/m4.err" &&
+    "$D" --faces-only "$tap_tmp/m4.mp4" | grep -q "^8 frames, 8 processed, 5 faces"
+ok $? "without the H.264 encoder: MPEG-4 part 2 with a message, and it decodes again with 8 frames and 5 faces"
+
+# --- --every, a moving face -------------------------------------------------------------------
+"$D" --faces-only --every 3 "$V" --csv "$tap_tmp/e.csv" > "$tap_tmp/e.sum"
+[ $? -eq 0 ] && grep -q "^8 frames, 3 processed" "$tap_tmp/e.sum" && [ "$(tail -n +2 "$tap_tmp/e.csv" | cut -d, -f1 | tr '\n' ' ')" = "0 3 " ]
+ok $? "--every 3 processes frames 0, 3, 6 (faces in 0 and 3)"
+"$MK" "$tap_tmp/move.mp4" 480 256 25 "$P/astronaut.png:0:0:20:10"
+"$D" --faces-only "$tap_tmp/move.mp4" --csv "$tap_tmp/mv.csv" > "$tap_tmp/mv.sum"
+awk -F, 'NR > 1 { n++; if ($3 != 1) bad++; if (NR > 2 && ($4 - px < 6 || $4 - px > 14)) bad++; px = $4 }
+         END { exit !(n == 20 && !bad) }' "$tap_tmp/mv.csv"
+ok $? "a face shifted 10 px per frame over 20 frames keeps id 1 and moves 6-14 px a frame: $(tail -n +2 "$tap_tmp/mv.csv" | cut -d, -f3,4 | tr '\n' ' ')"
+"$D" --faces-only --threads 2 "$tap_tmp/move.mp4" --csv "$tap_tmp/mv2.csv" > /dev/null
+cmp -s "$tap_tmp/mv.csv" "$tap_tmp/mv2.csv"
+ok $? "--threads 2 gives the same CSV"
+"$MK" "$tap_tmp/none.mp4" 160 120 10 "$P/coffee.jpg:-40:-30:6:0"
+"$D" --faces-only "$tap_tmp/none.mp4" --csv "$tap_tmp/n.csv" > "$tap_tmp/n.sum"
+[ $? -eq 0 ] && [ "$(wc -l < "$tap_tmp/n.csv")" -eq 1 ] && grep -q "0 faces, 0 tracks" "$tap_tmp/n.sum"
+ok $? "a video without faces is not an error (header only, 0 tracks)"
+
+# --- Ctrl-C: the outputs are finished properly ----------------------------------------------------
+"$MK" "$tap_tmp/long.mp4" 256 256 25 "$P/astronaut.png:0:0:400:0"
+"$D" --faces-only "$tap_tmp/long.mp4" -o "$tap_tmp/int.mp4" --csv "$tap_tmp/int.csv" > /dev/null 2> "$tap_tmp/int.err" &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+rc=$?
+"$D" --faces-only -q "$tap_tmp/int.mp4" --csv "$tap_tmp/int2.csv"
+[ $rc -eq 0 ] && grep -q "stopped on request after" "$tap_tmp/int.err" && [ "$(wc -l < "$tap_tmp/int.csv")" -gt 1 ] &&
+    [ "$(wc -l < "$tap_tmp/int.csv")" = "$(wc -l < "$tap_tmp/int2.csv")" ]
+ok $? "SIGINT stops cleanly: the CSV and the annotated video (decoded again) hold the same $(($(wc -l < "$tap_tmp/int.csv") - 1)) frames"
+
+# --- rmn-bench --video ---------------------------------------------------------------------------
+"$RMN_BIN/rmn-bench" --video --faces-only --frames 6 "$V" > "$tap_tmp/bench.out" 2>&1
+[ $? -eq 0 ] && [ "$(grep -c ' frames/s (decode + detect + encode .*2 threads; 6 frames' "$tap_tmp/bench.out")" -eq 2 ]
+ok $? "rmn-bench --video prints frames/s for the HAAR and LBP cascades: $(tr '\n' '|' < "$tap_tmp/bench.out")"
+
+# --- bad inputs ---------------------------------------------------------------------------------
+head -c 3000 "$V" > "$tap_tmp/trunc.mp4"
+"$D" --faces-only "$tap_tmp/trunc.mp4" > /dev/null 2> "$tap_tmp/t.err"
+[ $? -eq 1 ] && grep -q "rmn-detect: error: .*trunc.mp4: " "$tap_tmp/t.err"
+ok $? "a truncated video: $(cat "$tap_tmp/t.err")"
+"$MK" "$tap_tmp/long.mkv" 256 256 25 "$P/astronaut.png:0:0:40:2"
+head -c 30000 "$tap_tmp/long.mkv" > "$tap_tmp/cut.mkv"
+"$D" --faces-only "$tap_tmp/cut.mkv" --csv "$tap_tmp/cut.csv" > /dev/null 2> "$tap_tmp/cut.err"
+[ $? -eq 1 ] && grep -q "rmn-detect: error: .*cut.mkv: truncated: the video ends after [0-9]* of the 40 frames" "$tap_tmp/cut.err"
+ok $? "a Matroska video cut in the middle (header intact): $(cat "$tap_tmp/cut.err")"
+"$D" --faces-only --threads 2 --every 2 "$tap_tmp/cut.mkv" --csv "$tap_tmp/cut2.csv" > /dev/null 2>&1
+[ $? -eq 1 ] && n=$(($(wc -l < "$tap_tmp/cut.csv") - 1)) && [ $n -ge 5 ] && [ "$(wc -l < "$tap_tmp/cut2.csv")" -eq $(((n + 1) / 2 + 1)) ]
+ok $? "its frames before the cut are in the CSV ($n rows; with --threads 2 --every 2 every other one)"
+echo "this is not a video" > "$tap_tmp/text.mp4"
+"$D" --faces-only "$tap_tmp/text.mp4" > /dev/null 2> "$tap_tmp/x.err"
+[ $? -eq 1 ] && grep -q "rmn-detect: error: .*text.mp4: " "$tap_tmp/x.err"
+ok $? "a text file named .mp4: $(cat "$tap_tmp/x.err")"
+"$D" --faces-only "$tap_tmp/missing.mp4" > /dev/null 2> "$tap_tmp/mi.err"
+[ $? -eq 1 ] && grep -q "rmn-detect: error: .*missing.mp4: cannot open the video: No such file" "$tap_tmp/mi.err"
+ok $? "a missing video: $(cat "$tap_tmp/mi.err")"
+"$D" --faces-only --camera /dev/video-none > /dev/null 2> "$tap_tmp/c.err"
+[ $? -eq 1 ] && grep -q "/dev/video-none: cannot open the camera" "$tap_tmp/c.err"
+ok $? "a missing camera: $(cat "$tap_tmp/c.err")"
+"$D" --faces-only --smooth 1 "$V" > /dev/null 2>&1
+[ $? -eq 2 ]
+ok $? "--smooth 1 is a usage error"
+done_testing
