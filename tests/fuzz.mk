@@ -13,11 +13,7 @@ fuzz-targets:
 	  srcdir='$(abs_top_srcdir)' abs_top_srcdir='$(abs_top_srcdir)' pkgdatadir='$(pkgdatadir)' \
 	  FUZZ_CC='$(FUZZ_CC)' AR='$(AR)' V='$(V)' \
 	  LIB_SRCS='$(filter %.c,$(src_librmn_a_SOURCES))' \
-	  DEP_CFLAGS='$(SQLITE_CFLAGS) $(GSL_CFLAGS) $(OPENBLAS_CFLAGS) $(ARCHIVE_CFLAGS) \
-	    $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) $(PNG_CFLAGS) $(JPEG_CFLAGS) $(XML_CFLAGS)' \
-	  FUZZ_LIBS='$(OPENBLAS_LIBS) $(GSL_LIBS) $(DNNL_LIBS) $(SQLITE_LIBS) $(ARCHIVE_LIBS) \
-	    $(CSV_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS) $(PNG_LIBS) $(JPEG_LIBS) $(XML_LIBS) \
-	    $(PTHREAD_LIBS) $(LIBS)'
+	  DEP_CFLAGS='$(RMN_DEP_CFLAGS)' FUZZ_LIBS='$(RMN_DEP_LIBS)'
 fuzz: fuzz-targets
 	$(SHELL) $(top_srcdir)/tests/fuzz/campaign.sh fuzz-build '$(abs_top_srcdir)' fuzz-build/run \
 	  $(FUZZ_SECONDS) $(FUZZ_TARGET)
