@@ -265,6 +265,52 @@ static void hostile_pickles(void) {
     expect_error(&o, "a zip without an end record", "zip");
 }
 
+/* A full-size checkpoint at 224 (make_pth_fixtures.py --thesis FILE writes FILE and
+ * FILE.expect.safetensors; too large to commit): set RMN_PTH_224=FILE:ARCH to run it. */
+static void full_size_case(void) {
+    const char *spec = getenv("RMN_PTH_224");
+    if (!spec || !*spec) {
+        TAP_SKIP("RMN_PTH_224 not set (a full-size 224 checkpoint; see tools/pth/make_pth_fixtures.py)");
+        return;
+    }
+    char file[1024], ep[1100];
+    snprintf(file, sizeof file, "%s", spec);
+    char *colon = strrchr(file, ':');
+    if (!TAP_OK(colon != NULL, "RMN_PTH_224 is FILE:ARCH"))
+        return;
+    *colon = 0;
+    rmn_train_config cfg;
+    rmn_train_config_defaults(&cfg);
+    snprintf(cfg.arch, sizeof cfg.arch, "%s", colon + 1);
+    cfg.image_size = 224;
+    cfg.in_channels = 3;
+    snprintf(ep, sizeof ep, "%s.expect.safetensors", file);
+    rmn_st_file *ex;
+    rmn_net *net;
+    rmn_import_stats s;
+    if (!TAP_OK(rmn_st_open(ep, &ex) == RMN_OK, "open %s", ep))
+        return;
+    int rc = rmn_import_open_model(file, &cfg, 0, &net, NULL, &s);
+    if (TAP_OK(rc == RMN_OK, "%s imports as %s at 224 (%s)", file, cfg.arch, rc ? rmn_error_message() : "")) {
+        const rmn_st_tensor *x = rmn_st_find(ex, "x"), *y = rmn_st_find(ex, "logits");
+        float *xin = malloc((size_t)x->numel * sizeof *xin), want[14];
+        rmn_st_copy_f32(x, xin, (size_t)x->numel);
+        rmn_st_copy_f32(y, want, 14);
+        rc = rmn_net_forward(net, xin, 2, 0, NULL);
+        const float *got = rmn_net_logits(net);
+        double worst = 0;
+        for (int i = 0; i < 14 && rc == RMN_OK; ++i) {
+            double e = fabs(got[i] - want[i]) / (fabs(want[i]) > 1 ? fabs(want[i]) : 1);
+            worst = e > worst ? e : worst;
+        }
+        TAP_OK(rc == RMN_OK && worst <= 1e-4, "%s at 224: logits match PyTorch's float32 (worst relative error %.2e)",
+               cfg.arch, worst);
+        free(xin);
+        rmn_net_free(net);
+    }
+    rmn_st_close(ex);
+}
+
 int main(void) {
     const char *src = getenv("RMN_SRCDIR");
     snprintf(dir, sizeof dir, "%s/tests/data/pth", src ? src : ".");
@@ -326,5 +372,6 @@ int main(void) {
     hostile_file("resnet18-legacy");
     hostile_file("resnet18-zip-bf16");
     hostile_pickles();
+    full_size_case();
     return tap_done();
 }

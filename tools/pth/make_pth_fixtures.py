@@ -15,7 +15,8 @@ weights and BN running statistics, evaluated in eval mode on a fixed input. File
 Run: /usr/bin/python3 tools/pth/make_pth_fixtures.py tests/data/pth
 Also: --thesis OUT.pth writes a full-size (224, 3 channels) resmasking_dropout1 with random
 weights in the thesis's legacy dict format (about 570 MB; never committed), and its logits on
-a fixed input to OUT.pth.expect.safetensors.
+a fixed input to OUT.pth.expect.safetensors; --thesis OUT.pth resnet18 the same for a
+torchvision-layout resnet18. Then: RMN_PTH_224=OUT.pth:ARCH tests/test-pth.
 """
 import os
 import sys
@@ -159,22 +160,18 @@ def main_fixtures(outdir):
         print(f, os.path.getsize(os.path.join(outdir, f)))
 
 
-class TorchvisionStem(nn.Module):
-    pass
-
-
-def thesis(out):
-    """Full-size resmasking_dropout1 (224, 3 channels) as the thesis saved it."""
+def thesis(out, arch="resmasking_dropout1"):
+    """Full-size resmasking_dropout1 or resnet18 (224, 3 channels) as the thesis saved it."""
     sys.path.insert(0, os.path.join(HERE, "..", "golden"))
     gen = torch.Generator().manual_seed(7)
 
     class ResMasking224(nn.Module):
-        def __init__(self):
+        def __init__(self, masks, layers):
             super().__init__()
             self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
             self.bn1 = nn.BatchNorm2d(64)
             inp = 64
-            for s, n in enumerate([3, 4, 6, 3]):
+            for s, n in enumerate(layers):
                 planes = 64 << s
                 blocks = []
                 for b in range(n):
@@ -182,17 +179,21 @@ def thesis(out):
                     blocks.append(Basic(inp, planes, stride, stride != 1 or inp != planes))
                     inp = planes
                 setattr(self, f"layer{s + 1}", nn.Sequential(*blocks))
-                setattr(self, f"mask{s + 1}", OrigMasking(planes, 4 - s))
-            self.fc = nn.Sequential(nn.Dropout(0.4), nn.Linear(512, 7))
+                if masks:
+                    setattr(self, f"mask{s + 1}", OrigMasking(planes, 4 - s))
+            self.masks = masks
+            self.fc = nn.Sequential(nn.Dropout(0.4), nn.Linear(512, 7)) if masks else nn.Linear(512, 7)
 
         def forward(self, x):
             x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 3, 2, 1)
             for s in range(4):
                 x = getattr(self, f"layer{s + 1}")(x)
-                x = x * (1 + getattr(self, f"mask{s + 1}")(x))
+                if self.masks:
+                    x = x * (1 + getattr(self, f"mask{s + 1}")(x))
             return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
-    m = ResMasking224()
+    masks = arch == "resmasking_dropout1"
+    m = ResMasking224(masks, [3, 4, 6, 3] if masks else [2, 2, 2, 2])
     randomize(m, gen)
     m.eval()
     x = torch.rand(2, 3, 224, 224, generator=gen)
@@ -206,6 +207,6 @@ def thesis(out):
 
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--thesis":
-        thesis(sys.argv[2])
+        thesis(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "resmasking_dropout1")
     else:
         main_fixtures(sys.argv[1] if len(sys.argv) > 1 else "tests/data/pth")
