@@ -2,12 +2,15 @@
  *
  *   rmn-eval CHECKPOINT [--data FILE] [--split val|test|train] [--tta N] [--tta-seed S]
  *            [--threads N] [--json] [--probs FILE.csv] [--batch N]
- *            [--arch NAME [--in-channels 1|3] [--image-size N] [--width W]]   (a .pth)
+ *            [--arch NAME [--in-channels 1|3] [--image-size N] [--width W]   (a .pth)
+ *             [--store DB [--experiment NAME] [--name RUN]]]
  * The net is built from the checkpoint's own metadata (arch, input, configuration); a PyTorch
  * checkpoint (.pth, either torch.save format) is read directly with --arch (default input: the
  * thesis's 224 x 224, 3 channels; train/import.h). --probs writes one CSV row per image:
  * index, label, the class probabilities. --batch: images per forward (default the config's;
- * 8 for a .pth above 64 pixels). The data defaults to the bundled sample. Prints accuracy, loss, per-class recall and the confusion
+ * 8 for a .pth above 64 pixels). With --store, the evaluation of a .pth is recorded as a run
+ * of kind 'imported' (experiment "published", name ARCH-published by default): rmn-report
+ * shows it as a published-weights row, with its TTA when rmn-eval --tta N adds one. The data defaults to the bundled sample. Prints accuracy, loss, per-class recall and the confusion
  * counts; stores nothing (training runs store their evaluations themselves).
  * Exit 0 ok, 1 error, 2 usage. */
 #include "core/args.h"
@@ -27,7 +30,8 @@
 
 static const char *const USAGE = "usage: rmn-eval CHECKPOINT [--data FILE] [--split val|test|train] [--tta N]\n"
                                  "                [--tta-seed S] [--threads N] [--json] [--probs FILE.csv] [--batch N]\n"
-                                 "                [--arch NAME [--in-channels 1|3] [--image-size N] [--width W]]\n";
+                                 "                [--arch NAME [--in-channels 1|3] [--image-size N] [--width W]\n"
+                                 "                 [--store DB [--experiment NAME] [--name RUN]]]\n";
 
 /* index (row within the split), label, then the probabilities (rows of a TTA sum to 1 too). */
 static int write_probs(const char *path, const rmn_eval_result *r) {
@@ -71,8 +75,11 @@ int main(int argc, char **argv) {
         {"probs", required_argument, 0, 'p'}, {"arch", required_argument, 0, 'a'},
         {"in-channels", required_argument, 0, 'c'}, {"image-size", required_argument, 0, 'i'},
         {"width", required_argument, 0, 'w'}, {"batch", required_argument, 0, 'b'},
+        {"store", required_argument, 0, 'd'}, {"experiment", required_argument, 0, 'e'},
+        {"name", required_argument, 0, 'n'},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
-    const char *data = NULL, *split_name = "test", *probs = NULL, *arch = NULL;
+    const char *data = NULL, *split_name = "test", *probs = NULL, *arch = NULL, *store = NULL,
+               *experiment = "published", *run_name = NULL;
     long in_ch = 3, img = 224, width = 0, batch_opt = 0;
     long tta = 0, tta_seed = 1234, threads = 0;
     int json = 0, c;
@@ -95,6 +102,9 @@ int main(int argc, char **argv) {
                 return usage("--threads needs a positive integer");
             break;
         case 'p': probs = optarg; break;
+        case 'd': store = optarg; break;
+        case 'e': experiment = optarg; break;
+        case 'n': run_name = optarg; break;
         case 'b':
             if (!rmn_parse_long(optarg, 1, 4096, &batch_opt))
                 return usage("--batch needs a positive integer");
@@ -139,7 +149,9 @@ int main(int argc, char **argv) {
         rmn_import_stats st;
         if (rmn_import_open_model(ckpt, &cfg, 0, &net, NULL, &st) != RMN_OK)
             return fail();
-    } else if (arch) {
+    } else if (arch || store) {
+        if (store)
+            return usage("--store records PyTorch checkpoints (rmn's own runs store themselves)");
         return usage("--arch is for PyTorch checkpoints (an rmn checkpoint names its own)");
     } else if (rmn_checkpoint_open_model(ckpt, &net, &cfg) != RMN_OK) {
         return fail();
@@ -171,6 +183,12 @@ int main(int argc, char **argv) {
         rc = rmn_eval_result_print(&r, what, stdout, json);
         if (rc == RMN_OK && probs)
             rc = write_probs(probs, &r);
+        if (rc == RMN_OK && store) {
+            char nm[200];
+            snprintf(nm, sizeof nm, "%s-published", cfg.arch);
+            rc = rmn_import_record(store, experiment, run_name ? run_name : nm, &cfg, net, ckpt, &r, split_name,
+                                   (int)tta, (uint64_t)tta_seed);
+        }
         rmn_eval_result_free(&r);
     }
     rmn_dataset_free(&ds);

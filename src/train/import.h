@@ -19,6 +19,9 @@
 #include "core/pth.h"
 #include "nn/net.h"
 #include "train/config.h"
+#include "train/evaluate.h"
+
+#include <stdint.h>
 
 typedef struct {
     int loaded;     /* net tensors copied from the file */
@@ -41,5 +44,13 @@ int rmn_import_open_model(const char *path, const rmn_train_config *cfg, int all
 /* Whether path names a PyTorch checkpoint (.pth/.pt/.pth.tar/.ckpt or a torch-saved file
  * without the safetensors header): rmn-eval and rmn-detect switch on it. */
 int rmn_import_is_pth(const char *path);
+
+/* Records an evaluation of the weights at pth_path in the store: a run of kind 'imported'
+ * (experiment/name, its config the arch, input and the file's SHA-256; created FINISHED on the
+ * first call, later calls add their evals, e.g. the TTA one), tags import.source and
+ * import.sha256 (import_store.c). */
+int rmn_import_record(const char *store_path, const char *experiment, const char *name, const rmn_train_config *cfg,
+                      rmn_net *net, const char *pth_path, const rmn_eval_result *r, const char *split, int tta_n,
+                      uint64_t tta_seed);
 
 #endif

@@ -10,4 +10,4 @@ src_librmn_a_SOURCES += \
 	%D%/experiment.c %D%/experiment.h \
 	%D%/validate.c %D%/validate.h
 # PyTorch state_dicts into rmn nets (rmn-import, rmn-eval/rmn-detect on a .pth)
-src_librmn_a_SOURCES += %D%/import.c %D%/import.h
+src_librmn_a_SOURCES += %D%/import.c %D%/import.h %D%/import_store.c
