@@ -7,6 +7,7 @@
 #include "core/pickle.h"
 #include "core/pth.h"
 #include "core/safetensors.h"
+#include "data/batch.h"
 #include "nn/net.h"
 #include "train/import.h"
 
@@ -311,6 +312,41 @@ static void full_size_case(void) {
     rmn_st_close(ex);
 }
 
+/* The thesis's preprocessing of 224 models: 48 -> 224 bilinear as cv2.resize INTER_LINEAR,
+ * gray copied to 3 channels, /255 (tools/pth/make_cv2_resize.py made the references). */
+static void cv2_case(void) {
+    char p[1200];
+    snprintf(p, sizeof p, "%s/cv2-resize.safetensors", dir);
+    rmn_st_file *f;
+    if (!TAP_OK(rmn_st_open(p, &f) == RMN_OK, "open %s", p))
+        return;
+    static float src[48 * 48], u8[224 * 224], f32[224 * 224], out[3 * 224 * 224];
+    uint8_t pix[48 * 48];
+    rmn_st_copy_f32(rmn_st_find(f, "src"), src, 48 * 48);
+    rmn_st_copy_f32(rmn_st_find(f, "cv2_u8"), u8, 224 * 224);
+    rmn_st_copy_f32(rmn_st_find(f, "cv2_f32"), f32, 224 * 224);
+    for (int i = 0; i < 48 * 48; ++i)
+        pix[i] = (uint8_t)src[i];
+    rmn_batch_spec spec = {.size = 224, .channels = 3, .augment = NULL};
+    float *scratch = malloc(rmn_batch_scratch_floats(&spec) * sizeof *scratch);
+    rmn_batch_image(out, scratch, pix, &spec, NULL);
+    double wf = 0, wu = 0, sum_u = 0;
+    int chan_same = 1;
+    for (int i = 0; i < 224 * 224; ++i) {
+        double v = out[i] * 255.0;
+        wf = fmax(wf, fabs(v - f32[i]));
+        wu = fmax(wu, fabs(v - u8[i]));
+        sum_u += fabs(v - u8[i]);
+        chan_same &= out[i] == out[224 * 224 + i] && out[i] == out[2 * 224 * 224 + i];
+    }
+    TAP_OK(chan_same, "gray is copied into the 3 channels");
+    TAP_OK(wf <= 2e-3, "48 -> 224 matches cv2.resize INTER_LINEAR on float32 (worst %.2e of 255)", wf);
+    TAP_OK(wu <= 1.0, "and cv2's uint8 path within one level (worst %.3f, mean %.3f of 255)", wu,
+           sum_u / (224 * 224));
+    free(scratch);
+    rmn_st_close(f);
+}
+
 int main(void) {
     const char *src = getenv("RMN_SRCDIR");
     snprintf(dir, sizeof dir, "%s/tests/data/pth", src ? src : ".");
@@ -372,6 +408,7 @@ int main(void) {
     hostile_file("resnet18-legacy");
     hostile_file("resnet18-zip-bf16");
     hostile_pickles();
+    cv2_case();
     full_size_case();
     return tap_done();
 }
