@@ -15,3 +15,5 @@ check_PROGRAMS += tests/test-pth
 tests_test_pth_SOURCES = tests/test-pth.c tests/tap.h
 TESTS += tests/test-pth
 EXTRA_DIST += tools/pth/make_pth_fixtures.py
+dist_check_SCRIPTS += tests/cli-import.sh
+TESTS += tests/cli-import.sh
