@@ -404,6 +404,10 @@ int main(void) {
                strcmp(name, "mask4.final.downsample.1.bias") == 0, "mask4.downsample2 is conv2.downsample's twin");
     TAP_OK(rmn_import_map_name("resnet18", "bn1.num_batches_tracked", name, sizeof name) == 0,
            "num_batches_tracked is ignored");
+    TAP_OK(rmn_import_map_name("inception_v3", "AuxLogits.fc.weight", name, sizeof name) == 0 &&
+               rmn_import_map_name("googlenet", "aux2.fc2.bias", name, sizeof name) == 0 &&
+               rmn_import_map_name("resnet18", "AuxLogits.fc.weight", name, sizeof name) == 1,
+           "inception_v3's and googlenet's auxiliary heads are ignored (only theirs)");
 
     hostile_file("resnet18-legacy");
     hostile_file("resnet18-zip-bf16");

@@ -35,6 +35,11 @@ int rmn_import_map_name(const char *arch, const char *key, char *buf, size_t cap
     if (ends_with(key, ".num_batches_tracked") || strcmp(key, "num_batches_tracked") == 0)
         return 0;
     snprintf(buf, cap, "%s", key);
+    /* the auxiliary classifiers of torchvision's inception_v3 (AuxLogits, which the original
+     * code keeps) and googlenet (aux1, aux2) are training-only branches rmn does not build */
+    if ((strcmp(arch, "inception_v3") == 0 && strncmp(key, "AuxLogits.", 10) == 0) ||
+        (strcmp(arch, "googlenet") == 0 && (strncmp(key, "aux1.", 5) == 0 || strncmp(key, "aux2.", 5) == 0)))
+        return 0;
     if (strncmp(arch, "resmasking", 10) != 0)
         return 1;
     /* the original's dropout1 heads are Sequential(Dropout, Linear): fc.1 is rmn's fc */

@@ -1,7 +1,8 @@
 /* import.h -- load a PyTorch state_dict (core/pth.h) into an rmn net: the key mapping.
  *
  * The names the original code's modules produce are mapped to rmn's: a "module." prefix
- * (DataParallel) on every key is dropped; "*.num_batches_tracked" is ignored; for the
+ * (DataParallel) on every key is dropped; "*.num_batches_tracked" is ignored, and so are the
+ * training-only auxiliary heads (inception_v3's AuxLogits.*, googlenet's aux1.*, aux2.*); for the
  * Residual Masking Networks the original masking blocks' names become rmn's
  * (maskK.conv{i+1} -> maskK.enc{i}, maskK.conv{2D-i} -> maskK.dec{i}, maskK.up_pool{2D-i} ->
  * maskK.up{i}, maskK.conv{2D} -> maskK.final, D = 5-K the block's depth), and the duplicated
