@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 static char dir[1024];
 
@@ -408,6 +409,29 @@ int main(void) {
                rmn_import_map_name("googlenet", "aux2.fc2.bias", name, sizeof name) == 0 &&
                rmn_import_map_name("resnet18", "AuxLogits.fc.weight", name, sizeof name) == 1,
            "inception_v3's and googlenet's auxiliary heads are ignored (only theirs)");
+
+    /* content sniffing: a safetensors file whose header length starts with 0x80 is not a .pth */
+    char tmp[] = "/tmp/rmn-test-pth.XXXXXX";
+    int fd = mkstemp(tmp);
+    if (fd >= 0) {
+        const unsigned char st[12] = {0x80, 0x02, 0x8a, 0x0a, 0, 0, 0, 0, '{', '}', ' ', ' '};
+        int wrote = write(fd, st, sizeof st) == (ssize_t)sizeof st;
+        close(fd);
+        TAP_OK(wrote && !rmn_import_is_pth(tmp), "a safetensors header is never taken for a .pth");
+        unlink(tmp);
+    }
+    snprintf(path, sizeof path, "%s/resnet18-legacy.pth", dir);
+    char copy[] = "/tmp/rmn-test-pth.XXXXXX";
+    fd = mkstemp(copy);
+    if (fd >= 0) {
+        size_t n = 0;
+        unsigned char *b = slurp(path, &n);
+        int wrote = b && write(fd, b, n) == (ssize_t)n;
+        close(fd);
+        free(b);
+        TAP_OK(wrote && rmn_import_is_pth(copy), "a legacy torch.save file without an extension is recognised");
+        unlink(copy);
+    }
 
     hostile_file("resnet18-legacy");
     hostile_file("resnet18-zip-bf16");

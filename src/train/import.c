@@ -237,9 +237,11 @@ int rmn_import_is_pth(const char *path) {
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return 0;
-    unsigned char b[4] = {0};
-    size_t got = fread(b, 1, 4, fp);
+    unsigned char b[9] = {0};
+    size_t got = fread(b, 1, 9, fp);
     fclose(fp);
-    /* zip archive, or a legacy pickle stream (PROTO opcode) */
-    return got == 4 && ((b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) || b[0] == 0x80);
+    /* a zip archive, or a legacy stream: PROTO n, then LONG1 of torch's magic number; never a
+     * safetensors file, whose JSON header opens at byte 8 (its length may start with 0x80) */
+    return got == 9 && b[8] != '{' &&
+           ((b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) || (b[0] == 0x80 && b[2] == 0x8a && b[3] == 10));
 }
