@@ -275,7 +275,12 @@ static int build(rmn_pth_file *f, const rmn_pk_value *root, const pth_storage *s
                 return RMN_ERROR(RMN_EFORMAT, "%s: state_dict key %s appears twice", label, k->s);
         if (!(f->names[f->n] = strdup(k->s)))
             return RMN_ERROR(RMN_ENOMEM, "%s: out of memory", label);
-        RMN_TRY(copy_tensor(label, f->names[f->n], v, st, nst, &f->t[f->n], &f->data[f->n]));
+        int rc = copy_tensor(label, f->names[f->n], v, st, nst, &f->t[f->n], &f->data[f->n]);
+        if (rc != RMN_OK) {
+            free(f->names[f->n]);
+            f->names[f->n] = NULL;
+            return rc;
+        }
         ++f->n;
     }
     return RMN_OK;
