@@ -9,3 +9,11 @@ TESTS += tests/test-golden-format
 
 # the generator of tests/data/golden/ (developer-side, needs /usr/bin/python3 with torch)
 EXTRA_DIST += tools/golden/README.md tools/golden/st.py tools/golden/make_golden.py tools/golden/make_center_golden.py
+
+# PyTorch checkpoints (fixtures: tools/pth/make_pth_fixtures.py, developer-side)
+check_PROGRAMS += tests/test-pth
+tests_test_pth_SOURCES = tests/test-pth.c tests/tap.h
+TESTS += tests/test-pth
+EXTRA_DIST += tools/pth/make_pth_fixtures.py
+dist_check_SCRIPTS += tests/cli-import.sh
+TESTS += tests/cli-import.sh

@@ -13,3 +13,7 @@ TESTS += tests/test-store-concurrency
 check_PROGRAMS += tests/test-store-claim
 tests_test_store_claim_SOURCES = tests/test-store-claim.c tests/store-util.h tests/tap.h
 TESTS += tests/test-store-claim
+
+check_PROGRAMS += tests/test-store-imported
+tests_test_store_imported_SOURCES = tests/test-store-imported.c tests/store-util.h tests/tap.h
+TESTS += tests/test-store-imported

@@ -9,3 +9,5 @@ bin_PROGRAMS += src/rmn-eval
 src_rmn_eval_SOURCES = %D%/rmn-eval.c
 bin_PROGRAMS += src/rmn-explain
 src_rmn_explain_SOURCES = %D%/rmn-explain.c
+bin_PROGRAMS += src/rmn-import
+src_rmn_import_SOURCES = %D%/rmn-import.c

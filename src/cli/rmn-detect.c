@@ -12,6 +12,7 @@
 #include "detect/paths.h"
 #include "explain/figure.h"
 #include "image/image.h"
+#include "train/import.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -32,7 +33,8 @@ static const char USAGE[] =
     "Finds faces in PNG/JPEG photos and classifies their emotions.\n"
     "  --model FILE        emotion model checkpoint (.safetensors); default $RMN_MODEL, then\n"
     "                      " RMN_DATADIR "/models/default.safetensors (the model rmn ships;\n"
-    "                      $RMN_MODELS_DIR replaces its directory)\n"
+    "                      $RMN_MODELS_DIR replaces its directory); or a PyTorch\n"
+    "                      checkpoint (.pth) with --arch NAME [--in-channels 1|3] (224 input)\n"
     "  --faces-only        detect faces only, no emotion model needed\n"
     "  --cascade FILE      OpenCV cascade XML (HAAR or LBP); a bare name is looked up in\n"
     "                      /usr/share/opencv4/{haarcascades,lbpcascades};\n"
@@ -148,8 +150,10 @@ int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
     if (rmn_detect_video_wanted(argc, argv)) /* videos and cameras: rmn-detect-video.c */
         return rmn_detect_video_main(argc, argv);
+    const char *pth_arch = NULL;
+    int pth_channels = 3;
     enum { OPT_MODEL = 256, OPT_CASCADE, OPT_FACES, OPT_SCALE, OPT_NEIGH, OPT_MINSIZE, OPT_JSON,
-           OPT_BENCH, OPT_EXPLAIN };
+           OPT_BENCH, OPT_EXPLAIN, OPT_ARCH, OPT_INCH };
     static const struct option opts[] = {{"model", required_argument, NULL, OPT_MODEL},
                                          {"cascade", required_argument, NULL, OPT_CASCADE},
                                          {"faces-only", no_argument, NULL, OPT_FACES},
@@ -159,6 +163,8 @@ int main(int argc, char **argv) {
                                          {"json", no_argument, NULL, OPT_JSON},
                                          {"bench", required_argument, NULL, OPT_BENCH},
                                          {"explain", no_argument, NULL, OPT_EXPLAIN},
+                                         {"arch", required_argument, NULL, OPT_ARCH},
+                                         {"in-channels", required_argument, NULL, OPT_INCH},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -170,6 +176,12 @@ int main(int argc, char **argv) {
         char *end;
         switch (c) {
         case OPT_MODEL: o.model_path = optarg; break;
+        case OPT_ARCH: pth_arch = optarg; break;
+        case OPT_INCH:
+            if (strcmp(optarg, "1") && strcmp(optarg, "3"))
+                return usage_error("%s", "--in-channels must be 1 or 3");
+            pth_channels = optarg[0] - '0';
+            break;
         case OPT_CASCADE: o.cascade = optarg; break;
         case OPT_FACES: o.faces_only = 1; break;
         case OPT_JSON: o.json = 1; break;
@@ -229,7 +241,24 @@ int main(int argc, char **argv) {
                     looked);
             return 1;
         }
-        if (rmn_detect_model_load(mp, &model) != RMN_OK) {
+        int lrc;
+        if (rmn_import_is_pth(mp)) { /* published weights: the thesis's 224 input by default */
+            rmn_train_config tc;
+            rmn_train_config_defaults(&tc);
+            tc.image_size = 224;
+            tc.in_channels = pth_channels;
+            rmn_net *pnet = NULL;
+            rmn_import_stats ist;
+            if (!pth_arch)
+                return usage_error("%s", "a PyTorch checkpoint (--model FILE.pth) needs --arch NAME");
+            snprintf(tc.arch, sizeof tc.arch, "%s", pth_arch);
+            lrc = rmn_import_open_model(mp, &tc, 0, &pnet, NULL, &ist);
+            if (lrc == RMN_OK)
+                lrc = rmn_detect_model_from_net(pnet, tc.image_size, tc.in_channels, &model);
+        } else {
+            lrc = rmn_detect_model_load(mp, &model);
+        }
+        if (lrc != RMN_OK) {
             fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
             return 1;
         }

@@ -1,9 +1,16 @@
 /* rmn-eval.c -- evaluates one checkpoint on one split, with or without TTA.
  *
  *   rmn-eval CHECKPOINT [--data FILE] [--split val|test|train] [--tta N] [--tta-seed S]
- *            [--threads N] [--json]
- * The net is built from the checkpoint's own metadata (arch, input, configuration); the data
- * defaults to the bundled sample. Prints accuracy, loss, per-class recall and the confusion
+ *            [--threads N] [--json] [--probs FILE.csv] [--batch N]
+ *            [--arch NAME [--in-channels 1|3] [--image-size N] [--width W]   (a .pth)
+ *             [--store DB [--experiment NAME] [--name RUN]]]
+ * The net is built from the checkpoint's own metadata (arch, input, configuration); a PyTorch
+ * checkpoint (.pth, either torch.save format) is read directly with --arch (default input: the
+ * thesis's 224 x 224, 3 channels; train/import.h). --probs writes one CSV row per image:
+ * index, label, the class probabilities. --batch: images per forward (default the config's;
+ * 8 for a .pth above 64 pixels). With --store, the evaluation of a .pth is recorded as a run
+ * of kind 'imported' (experiment "published", name ARCH-published by default): rmn-report
+ * shows it as a published-weights row, with its TTA when rmn-eval --tta N adds one. The data defaults to the bundled sample. Prints accuracy, loss, per-class recall and the confusion
  * counts; stores nothing (training runs store their evaluations themselves).
  * Exit 0 ok, 1 error, 2 usage. */
 #include "core/args.h"
@@ -14,6 +21,7 @@
 #include "nn/net.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
+#include "train/import.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -21,7 +29,32 @@
 #include <string.h>
 
 static const char *const USAGE = "usage: rmn-eval CHECKPOINT [--data FILE] [--split val|test|train] [--tta N]\n"
-                                 "                [--tta-seed S] [--threads N] [--json]\n";
+                                 "                [--tta-seed S] [--threads N] [--json] [--probs FILE.csv] [--batch N]\n"
+                                 "                [--arch NAME [--in-channels 1|3] [--image-size N] [--width W]\n"
+                                 "                 [--store DB [--experiment NAME] [--name RUN]]]\n";
+
+/* index (row within the split), label, then the probabilities (rows of a TTA sum to 1 too). */
+static int write_probs(const char *path, const rmn_eval_result *r) {
+    FILE *fp = fopen(path, "w");
+    if (!fp)
+        return RMN_ERROR(RMN_EIO, "%s: cannot create", path);
+    fprintf(fp, "index,label");
+    for (int k = 0; k < r->n_classes; ++k)
+        fprintf(fp, ",p%d", k);
+    fputc('\n', fp);
+    for (int i = 0; i < r->n; ++i) {
+        double sum = 0;
+        for (int k = 0; k < r->n_classes; ++k)
+            sum += r->probs[(size_t)i * r->n_classes + k];
+        fprintf(fp, "%d,%d", r->sample_idx[i], r->labels[i]);
+        for (int k = 0; k < r->n_classes; ++k)
+            fprintf(fp, ",%.6f", sum > 0 ? r->probs[(size_t)i * r->n_classes + k] / sum : 0.0);
+        fputc('\n', fp);
+    }
+    int bad = ferror(fp);
+    bad |= fclose(fp) != 0;
+    return bad ? RMN_ERROR(RMN_EIO, "%s: write error", path) : RMN_OK;
+}
 
 static int usage(const char *msg) {
     fprintf(stderr, "rmn-eval: %s\n%s", msg, USAGE);
@@ -39,8 +72,15 @@ int main(int argc, char **argv) {
         {"data", required_argument, 0, 'D'}, {"split", required_argument, 0, 's'},
         {"tta", required_argument, 0, 't'},  {"tta-seed", required_argument, 0, 'S'},
         {"threads", required_argument, 0, 'T'}, {"json", no_argument, 0, 'j'},
+        {"probs", required_argument, 0, 'p'}, {"arch", required_argument, 0, 'a'},
+        {"in-channels", required_argument, 0, 'c'}, {"image-size", required_argument, 0, 'i'},
+        {"width", required_argument, 0, 'w'}, {"batch", required_argument, 0, 'b'},
+        {"store", required_argument, 0, 'd'}, {"experiment", required_argument, 0, 'e'},
+        {"name", required_argument, 0, 'n'},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
-    const char *data = NULL, *split_name = "test";
+    const char *data = NULL, *split_name = "test", *probs = NULL, *arch = NULL, *store = NULL,
+               *experiment = "published", *run_name = NULL;
+    long in_ch = 3, img = 224, width = 0, batch_opt = 0;
     long tta = 0, tta_seed = 1234, threads = 0;
     int json = 0, c;
     opterr = 0;
@@ -61,6 +101,27 @@ int main(int argc, char **argv) {
             if (!rmn_parse_long(optarg, 1, 1024, &threads))
                 return usage("--threads needs a positive integer");
             break;
+        case 'p': probs = optarg; break;
+        case 'd': store = optarg; break;
+        case 'e': experiment = optarg; break;
+        case 'n': run_name = optarg; break;
+        case 'b':
+            if (!rmn_parse_long(optarg, 1, 4096, &batch_opt))
+                return usage("--batch needs a positive integer");
+            break;
+        case 'a': arch = optarg; break;
+        case 'c':
+            if (!rmn_parse_long(optarg, 1, 3, &in_ch) || in_ch == 2)
+                return usage("--in-channels must be 1 or 3");
+            break;
+        case 'i':
+            if (!rmn_parse_long(optarg, 8, 1024, &img))
+                return usage("--image-size needs an integer 8..1024");
+            break;
+        case 'w':
+            if (!rmn_parse_long(optarg, 0, 4096, &width))
+                return usage("--width needs an integer 0..4096");
+            break;
         case 'h': fputs(USAGE, stdout); return 0;
         default: return usage("unknown or incomplete option");
         }
@@ -76,12 +137,31 @@ int main(int argc, char **argv) {
     const char *ckpt = argv[optind];
     rmn_net *net;
     rmn_train_config cfg;
-    if (rmn_checkpoint_open_model(ckpt, &net, &cfg) != RMN_OK)
+    if (rmn_import_is_pth(ckpt)) {
+        if (!arch || strlen(arch) >= sizeof cfg.arch)
+            return usage("a PyTorch checkpoint needs --arch NAME");
+        rmn_train_config_defaults(&cfg);
+        snprintf(cfg.arch, sizeof cfg.arch, "%s", arch);
+        cfg.in_channels = (int)in_ch;
+        cfg.image_size = (int)img;
+        cfg.width = (int)width;
+        cfg.batch_size = cfg.image_size > 64 ? 8 : cfg.batch_size; /* activations at 224 are large */
+        rmn_import_stats st;
+        if (rmn_import_open_model(ckpt, &cfg, 0, &net, NULL, &st) != RMN_OK)
+            return fail();
+    } else if (arch || store) {
+        if (store)
+            return usage("--store records PyTorch checkpoints (rmn's own runs store themselves)");
+        return usage("--arch is for PyTorch checkpoints (an rmn checkpoint names its own)");
+    } else if (rmn_checkpoint_open_model(ckpt, &net, &cfg) != RMN_OK) {
         return fail();
+    }
     char sample[4096];
     if (!data && rmn_dataset_default_path(sample, sizeof sample) == RMN_OK)
         data = sample;
     rmn_dataset ds;
+    if (batch_opt)
+        cfg.batch_size = (int)batch_opt;
     int batch = tta > cfg.batch_size ? (int)tta : cfg.batch_size;
     if (!data || rmn_dataset_load(data, &ds) != RMN_OK) {
         rmn_net_free(net);
@@ -101,6 +181,14 @@ int main(int argc, char **argv) {
         char what[4300];
         snprintf(what, sizeof what, "%s on %s%s", ckpt, split_name, tta ? " with TTA" : "");
         rc = rmn_eval_result_print(&r, what, stdout, json);
+        if (rc == RMN_OK && probs)
+            rc = write_probs(probs, &r);
+        if (rc == RMN_OK && store) {
+            char nm[200];
+            snprintf(nm, sizeof nm, "%s-published", cfg.arch);
+            rc = rmn_import_record(store, experiment, run_name ? run_name : nm, &cfg, net, ckpt, &r, split_name,
+                                   (int)tta, (uint64_t)tta_seed);
+        }
         rmn_eval_result_free(&r);
     }
     rmn_dataset_free(&ds);

@@ -1,2 +1,4 @@
 # src/core/io.mk -- file formats of core: safetensors (included by Makefile.am)
 src_librmn_a_SOURCES += %D%/safetensors.c %D%/safetensors.h
+# PyTorch checkpoints: a restricted pickle reader and the torch.save formats
+src_librmn_a_SOURCES += %D%/pickle.c %D%/pickle.h %D%/pth.c %D%/pth.h

@@ -30,6 +30,8 @@ static int meta_int(const rmn_st_file *f, const char *key, int required, int lo,
     return rc == RMN_ENOTFOUND ? rmn_error_prefix("not an rmn model") : rc;
 }
 
+static int finish(rmn_detect_model *m);
+
 static int load_into(rmn_detect_model *m, const rmn_st_file *f) {
     const char *arch = rmn_st_meta(f, "arch");
     if (!arch)
@@ -58,6 +60,11 @@ static int load_into(rmn_detect_model *m, const rmn_st_file *f) {
     m->size = cfg.image_size;
     m->channels = cfg.in_channels;
     m->classes = cfg.num_classes;
+    return finish(m);
+}
+
+/* Input buffer, labels and the plan of a model whose net, size, channels and classes are set. */
+static int finish(rmn_detect_model *m) {
     m->input = malloc((size_t)m->channels * m->size * m->size * sizeof *m->input);
     if (!m->input)
         return RMN_ERROR(RMN_ENOMEM, "out of memory for the model input");
@@ -81,6 +88,29 @@ int rmn_detect_model_load(const char *path, rmn_detect_model **out) {
     }
     int rc = rmn_error_naming(load_into(m, f), path);
     rmn_st_close(f);
+    if (rc != RMN_OK) {
+        rmn_detect_model_free(m);
+        return rc;
+    }
+    *out = m;
+    return RMN_OK;
+}
+
+int rmn_detect_model_from_net(rmn_net *net, int image_size, int in_channels, rmn_detect_model **out) {
+    *out = NULL;
+    rmn_detect_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        rmn_net_free(net);
+        return RMN_ERROR(RMN_ENOMEM, "out of memory for a model");
+    }
+    m->net = net;
+    snprintf(m->arch, sizeof m->arch, "%s", rmn_net_arch(net));
+    m->size = image_size;
+    m->channels = in_channels;
+    m->classes = rmn_net_num_classes(net);
+    int rc = m->classes >= 2 && m->classes <= RMN_DETECT_MAX_CLASSES
+                 ? finish(m)
+                 : RMN_ERROR(RMN_EINVAL, "a model of %d classes", m->classes);
     if (rc != RMN_OK) {
         rmn_detect_model_free(m);
         return rc;

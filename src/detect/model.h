@@ -24,6 +24,8 @@ typedef struct rmn_detect_model rmn_detect_model;
  * a missing tensor or a shape that does not match the architecture (all naming the file),
  * RMN_ENOTFOUND for an unknown architecture. */
 int  rmn_detect_model_load(const char *path, rmn_detect_model **out);
+/* A model around a built, loaded net (taken over, freed on failure too): an imported .pth. */
+int  rmn_detect_model_from_net(rmn_net *net, int image_size, int in_channels, rmn_detect_model **out);
 void rmn_detect_model_free(rmn_detect_model *m);
 
 int         rmn_detect_model_input_size(const rmn_detect_model *m);

@@ -182,7 +182,13 @@ static int add_run(rmn_store *s, const char *split, const rmn_run_summary *sum,
     memset(r, 0, sizeof *r);
     r->run_id = sum->run_id;
     r->name = strdup(sum->name ? sum->name : "");
-    r->model = strdup(sum->model && *sum->model ? sum->model : (sum->name ? sum->name : ""));
+    const char *model = sum->model && *sum->model ? sum->model : (sum->name ? sum->name : "");
+    char label[300];
+    if (sum->kind && strcmp(sum->kind, "imported") == 0) { /* its own row beside trained runs */
+        snprintf(label, sizeof label, "%s (published weights)", model);
+        model = label;
+    }
+    r->model = strdup(model);
     r->experiment = strdup(sum->experiment ? sum->experiment : "");
     if (!r->name || !r->model || !r->experiment)
         return RMN_ERROR(RMN_ENOMEM, "out of memory for a report run");
@@ -198,7 +204,8 @@ static int add_run(rmn_store *s, const char *split, const rmn_run_summary *sum,
 
 static int usable(const rmn_run_summary *r) {
     return r->status && strcmp(r->status, "FINISHED") == 0 && r->kind &&
-           (strcmp(r->kind, "train") == 0 || strcmp(r->kind, "ensemble") == 0);
+           (strcmp(r->kind, "train") == 0 || strcmp(r->kind, "ensemble") == 0 ||
+            strcmp(r->kind, "imported") == 0);
 }
 
 int rmn_report_set_load(rmn_store *s, const rmn_report_query *q, rmn_report_set *set) {
@@ -224,8 +231,8 @@ int rmn_report_set_load(rmn_store *s, const rmn_report_query *q, rmn_report_set 
                     e = RMN_ERROR(RMN_EINVAL, "run '%s' is named twice", q->runs[n]);
             if (e == RMN_OK && !usable(&sums[n]))
                 e = RMN_ERROR(RMN_EINVAL,
-                              "%s: run '%s' is %s of kind %s; only FINISHED train and ensemble "
-                              "runs are reported",
+                              "%s: run '%s' is %s of kind %s; only FINISHED train, ensemble "
+                              "and imported runs are reported",
                               rmn_store_path(s), q->runs[n], sums[n].status, sums[n].kind);
         }
         if (e != RMN_OK) {

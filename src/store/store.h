@@ -22,7 +22,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
-#define RMN_STORE_SCHEMA_VERSION 2
+#define RMN_STORE_SCHEMA_VERSION 3
 #define RMN_STORE_BUSY_TIMEOUT_MS 10000
 #define RMN_STORE_MAX_CLASSES 1000 /* evals.n_classes lies in 1..this (schema CHECK) */
 
@@ -54,7 +54,7 @@ int rmn_store_experiment_ensure(rmn_store *s, const char *name, const char *desc
 typedef struct {
     const char *experiment;     /* created if missing */
     const char *name;           /* e.g. "democnn-s1" */
-    const char *kind;           /* "train" | "eval" | "ensemble" */
+    const char *kind;           /* "train" | "eval" | "ensemble" | "imported" (published weights) */
     const char *model;          /* architecture name */
     int64_t     n_params;
     int64_t     seed;

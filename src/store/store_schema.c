@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define RMN_STORE_APPLICATION_ID 0x524d4e31 /* "RMN1" */
@@ -156,8 +157,21 @@ static const char schema_v2[] =
     "  PRIMARY KEY (host, pid, token, run_id)) STRICT, WITHOUT ROWID;\n"
     "PRAGMA user_version = 2;\n";
 
-/* steps[i] migrates from version i to i+1 */
-static const char *const steps[] = {schema_v1, schema_v2};
+/* Version 3: runs.kind may be 'imported' (the evaluation of published weights, rmn-eval of a
+ * .pth with --store). SQLite cannot ALTER a CHECK constraint; widening an IN list changes no
+ * stored row, so the table's CREATE text is edited in sqlite_schema (the procedure SQLite's
+ * ALTER TABLE documentation gives for such changes), and the schema cookie is bumped so every
+ * connection reloads it. Run by migrate_v3() below, in the migration's transaction. */
+static const char schema_v3[] =
+    "PRAGMA writable_schema = ON;\n"
+    "UPDATE sqlite_schema SET sql = replace(sql,\n"
+    "  'CHECK (kind IN (''train'',''eval'',''ensemble''))',\n"
+    "  'CHECK (kind IN (''train'',''eval'',''ensemble'',''imported''))')\n"
+    "  WHERE type = 'table' AND name = 'runs';\n"
+    "PRAGMA writable_schema = OFF;\n";
+
+/* steps[i] migrates from version i to i+1 (NULL: a step in C) */
+static const char *const steps[] = {schema_v1, schema_v2, schema_v3};
 #define N_STEPS ((int)(sizeof steps / sizeof steps[0]))
 _Static_assert(N_STEPS == RMN_STORE_SCHEMA_VERSION, "one migration step per schema version");
 
@@ -193,6 +207,22 @@ int rmn_store_schema_version(rmn_store *s, int *version) {
     return read_int_pragma(s, "PRAGMA user_version", version);
 }
 
+/* Step 2 -> 3: schema_v3, then the schema cookie + 1 and user_version 3. */
+static int migrate_v3(rmn_store *s) {
+    int cookie = 0, rc = sqlite3_exec(s->db, schema_v3, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_stmt *st;
+    if ((rc = sqlite3_prepare_v2(s->db, "PRAGMA schema_version", -1, &st, NULL)) != SQLITE_OK)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        cookie = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    char sql[96];
+    snprintf(sql, sizeof sql, "PRAGMA schema_version = %d; PRAGMA user_version = 3;", cookie + 1);
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
 int rmn_store_migrate_(rmn_store *s) {
     int v, st;
     RMN_TRY(rmn_store_check_version_(s, &v));
@@ -214,7 +244,7 @@ int rmn_store_migrate_(rmn_store *s) {
         }
     }
     for (int i = v; i < target; ++i) {
-        int rc = sqlite3_exec(s->db, steps[i], NULL, NULL, NULL);
+        int rc = i == 2 ? migrate_v3(s) : sqlite3_exec(s->db, steps[i], NULL, NULL, NULL);
         if (rc != SQLITE_OK) {
             st = STORE_SQL_ERROR(s, rc, "migrating the schema");
             (void)rmn_error_prefix("schema step %d -> %d", i, i + 1);

@@ -108,8 +108,8 @@ static int check_run_info(const rmn_run_info *info) {
     if (!info->experiment || !*info->experiment || !info->name || !*info->name)
         return RMN_ERROR(RMN_EINVAL, "a run needs an experiment and a name");
     if (!info->kind || (strcmp(info->kind, "train") && strcmp(info->kind, "eval") &&
-                        strcmp(info->kind, "ensemble")))
-        return RMN_ERROR(RMN_EINVAL, "run kind must be train, eval or ensemble, got '%s'",
+                        strcmp(info->kind, "ensemble") && strcmp(info->kind, "imported")))
+        return RMN_ERROR(RMN_EINVAL, "run kind must be train, eval, ensemble or imported, got '%s'",
                          info->kind ? info->kind : "(null)");
     if (info->n_params < 0)
         return RMN_ERROR(RMN_EINVAL, "n_params must be >= 0");

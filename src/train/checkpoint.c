@@ -116,6 +116,20 @@ int rmn_checkpoint_save(const char *path, rmn_net *net, const rmn_train_config *
     return rc;
 }
 
+int rmn_checkpoint_save_meta(const char *path, rmn_net *net, const rmn_train_config *cfg, const char *run_uuid,
+                             double best_val_acc, const char *const *meta, int nmeta) {
+    rmn_st_writer *w;
+    RMN_TRY(rmn_st_writer_create(&w));
+    int64_t opt_n = 0, one = 1, four = 4, cshape[2];
+    int rc = fill_writer(w, net, cfg, run_uuid, NULL, NULL, best_val_acc, 0, 0, &opt_n, &one, &four, cshape);
+    for (int i = 0; rc == RMN_OK && i < nmeta; ++i)
+        rc = rmn_st_writer_meta(w, meta[2 * i], meta[2 * i + 1]);
+    if (rc == RMN_OK)
+        rc = rmn_st_writer_save(w, path);
+    rmn_st_writer_free(w);
+    return rc;
+}
+
 // --- loading ----------------------------------------------------------------------------------
 
 static int meta_get(const rmn_st_file *f, const char *key, const char **out) {

@@ -40,6 +40,11 @@ int rmn_checkpoint_save(const char *path, rmn_net *net, const rmn_train_config *
                         const char *run_uuid, rmn_optimizer *opt, const rmn_train_state *state,
                         double best_val_acc, int best_epoch, int epoch);
 
+/* A model-only checkpoint (no optimizer or training state) with extra metadata pairs
+ * meta[2i] -> meta[2i+1] (rmn-import's provenance: "import.*" keys). */
+int rmn_checkpoint_save_meta(const char *path, rmn_net *net, const rmn_train_config *cfg, const char *run_uuid,
+                             double best_val_acc, const char *const *meta, int nmeta);
+
 /* Loads the net tensors of `path` into net (names, shapes and arch must match); when opt and
  * state are not NULL, also the optimizer and training state (RMN_EFORMAT if the file is not a
  * resumable checkpoint). */

@@ -9,3 +9,5 @@ src_librmn_a_SOURCES += \
 	%D%/ensemble.c %D%/ensemble.h \
 	%D%/experiment.c %D%/experiment.h \
 	%D%/validate.c %D%/validate.h
+# PyTorch state_dicts into rmn nets (rmn-import, rmn-eval/rmn-detect on a .pth)
+src_librmn_a_SOURCES += %D%/import.c %D%/import.h %D%/import_store.c
