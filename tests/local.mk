@@ -25,3 +25,4 @@ include tests/dnnl.mk
 include tests/protocol.mk
 include tests/zoo.mk
 include tests/faults.mk
+include tests/export.mk

@@ -9,3 +9,5 @@ bin_PROGRAMS += src/rmn-eval
 src_rmn_eval_SOURCES = %D%/rmn-eval.c
 bin_PROGRAMS += src/rmn-explain
 src_rmn_explain_SOURCES = %D%/rmn-explain.c
+bin_PROGRAMS += src/rmn-export
+src_rmn_export_SOURCES = %D%/rmn-export.c

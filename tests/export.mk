@@ -1,0 +1,7 @@
+# tests/export.mk -- tests of the exporters (included by tests/local.mk)
+check_PROGRAMS += tests/test-export-pth
+tests_test_export_pth_SOURCES = tests/test-export-pth.c tests/tap.h
+TESTS += tests/test-export-pth
+
+dist_check_SCRIPTS += tests/cli-export.sh
+TESTS += tests/cli-export.sh
