@@ -21,7 +21,7 @@ checker="$RMN_SRCDIR/tools/export/check_onnx.js"
 [ $? -eq 1 ] && [ ! -e "$tap_tmp/x.onnx" ]; ok $? "a missing checkpoint: exit 1, nothing written"
 
 have_ort=0
-if command -v node >/dev/null 2>&1 && node -e "require('onnxruntime-node')" >/dev/null 2>&1; then
+if [ -f "$checker" ] && command -v node >/dev/null 2>&1 && node -e "require('onnxruntime-node')" >/dev/null 2>&1; then
     have_ort=1
 else
     diag "node or onnxruntime-node absent: the ONNX runtime comparisons skip" \

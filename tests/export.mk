@@ -5,3 +5,7 @@ TESTS += tests/test-export-pth
 
 dist_check_SCRIPTS += tests/cli-export.sh
 TESTS += tests/cli-export.sh
+
+check_PROGRAMS += tests/test-pretrained
+tests_test_pretrained_SOURCES = tests/test-pretrained.c tests/tap.h
+TESTS += tests/test-pretrained

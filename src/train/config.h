@@ -35,6 +35,8 @@ typedef struct {
     int      image_size, in_channels, num_classes;
     int      weighted_loss;
     int      width;           /* channel width of small models (0 = the model's default) */
+    char     pretrained[512]; /* "pretrained": a trunk file loaded before training ("" none;
+                                 train/pretrained.h); in the canonical text only when set */
     double   flip_p, max_rotation_deg; /* training augmentation (also the TTA draws) */
     double   max_shift_px;    /* random translation in pixels (0: none, as the thesis) */
     int      tta_n;           /* TTA draws per image in the final evaluation (0 = none) */
