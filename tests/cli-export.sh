@@ -71,6 +71,12 @@ if [ -n "$ck" ]; then
         msg=$(node "$checker" "$tap_tmp/ck.onnx" "$tap_tmp/ck.bin" 1e-4 2>&1)
         ok $? "the checkpoint's ONNX agrees within 1e-4: $msg"
     fi
+    # the same checkpoint as the trunk of a new run (pretrained: the head is new)
+    sed "s|\"arch\"|\"pretrained\": \"$ck\", \"model_name\": \"pre\", \"arch\"|; s|\"model_name\": \"tiny-config\", ||" \
+        "$RMN_SRCDIR/tests/data/tiny-config.json" >"$tap_tmp/pre.json"
+    RMN_PROGRESS=plain "$RMN_BIN/rmn-train" --config "$tap_tmp/pre.json" --db "$tap_tmp/t.db" \
+        --checkpoints "$tap_tmp/ck2" --epochs 1 >/dev/null 2>"$tap_tmp/err"
+    ok $? "rmn-train from that checkpoint as pretrained trunk: $(grep -i error "$tap_tmp/err" | head -c 200)"
 else
     skip "no checkpoint from rmn-train here: $(head -c 160 "$tap_tmp/err")"
 fi

@@ -11,7 +11,9 @@ PATH.py:FACTORY, e.g. the original repository's models/resnet50_scratch_dims_204
 resnet50_pretrained_vgg or models/resmasking.py:resmasking_dropout1 (fetch it yourself; rmn
 ships none of its code). Exit 0 ok, 1 mismatch."""
 import argparse
+import importlib
 import importlib.util
+import os
 import struct
 import sys
 
@@ -22,10 +24,17 @@ import torch
 def definition(arch, spec):
     if spec:
         path, fn = spec.rsplit(":", 1)
-        s = importlib.util.spec_from_file_location("rmn_check_def", path)
-        mod = importlib.util.module_from_spec(s)
-        sys.path.insert(0, path.rsplit("/", 1)[0] if "/" in path else ".")
-        s.loader.exec_module(mod)
+        path = os.path.abspath(path)
+        d, base = os.path.split(path)
+        if os.path.exists(os.path.join(d, "__init__.py")):  # a module of a package
+            parent, pkg = os.path.split(d)
+            sys.path.insert(0, parent)
+            mod = importlib.import_module(pkg + "." + base[:-3])
+        else:
+            s = importlib.util.spec_from_file_location("rmn_check_def", path)
+            mod = importlib.util.module_from_spec(s)
+            sys.path.insert(0, d)
+            s.loader.exec_module(mod)
         f = getattr(mod, fn)
         try:
             return f(pretrained=False, in_channels=3, num_classes=7)
