@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "export/pb.h"
+#include "export/torchnames.h"
 #include "export/writefile.h"
 #include "nn/graph.h"
 
@@ -214,18 +215,30 @@ int rmn_export_pth(const rmn_net *net, const char *path) {
     op(&pk, '(');
     for (int s = 0; s < net->n_specs; ++s) {
         const rmn_tensor_spec *t = &net->specs[s];
+        char tn[300], dup[300];
+        const int has_dup = rmn_torch_name(net->arch, t->name, tn, sizeof tn, dup, sizeof dup);
         snprintf(key, sizeof key, "%d", nkey++);
-        str(&pk, t->name);
+        str(&pk, tn);
         tensor(&pk, "FloatStorage", key, t->shape, t->ndim, (int64_t)t->count);
+        if (has_dup) { /* the same storage under the reference's second name */
+            str(&pk, dup);
+            tensor(&pk, "FloatStorage", key, t->shape, t->ndim, (int64_t)t->count);
+        }
         /* after a batch norm's running_var: its num_batches_tracked (PyTorch's buffer) */
-        const size_t ln = strlen(t->name);
+        const size_t ln = strlen(tn);
         if (net->nodes[t->node].op == RMN_OP_BN2D && ln > 12 &&
-            strcmp(t->name + ln - 12, ".running_var") == 0) {
-            char nb[300];
-            snprintf(nb, sizeof nb, "%.*s.num_batches_tracked", (int)(ln - 12), t->name);
+            strcmp(tn + ln - 12, ".running_var") == 0) {
+            char nb[340];
             snprintf(key, sizeof key, "%d", nkey++);
+            snprintf(nb, sizeof nb, "%.*s.num_batches_tracked", (int)(ln - 12), tn);
             str(&pk, nb);
             tensor(&pk, "LongStorage", key, NULL, 0, 1);
+            if (has_dup) {
+                const size_t ld = strlen(dup);
+                snprintf(nb, sizeof nb, "%.*s.num_batches_tracked", (int)(ld - 12), dup);
+                str(&pk, nb);
+                tensor(&pk, "LongStorage", key, NULL, 0, 1);
+            }
         }
     }
     op(&pk, 'u');
