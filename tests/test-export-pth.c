@@ -5,10 +5,12 @@
  * is protocol 2, ends with STOP, rebuilds an OrderedDict by torch._utils._rebuild_tensor_v2
  * and names every tensor; each float storage holds the tensor's bytes, and each batch norm
  * has its num_batches_tracked (an 8-byte int64 storage). tools/export/check_pth.py does the
- * torch.load + load_state_dict check where PyTorch is installed. */
+ * torch.load + load_state_dict check where PyTorch is installed. The names of the Residual
+ * Masking Networks in the original definition (export/torchnames.c) are checked first. */
 #define _POSIX_C_SOURCE 200809L
 #include "core/error.h"
 #include "export/pth.h"
+#include "export/torchnames.h"
 #include "nn/graph.h"
 #include "tap.h"
 
@@ -41,8 +43,29 @@ static int has(const uint8_t *hay, size_t n, const char *needle) {
     return 0;
 }
 
+static void name_case(const char *arch, const char *rmn, const char *want, const char *want_dup) {
+    char out[200], dup[200];
+    const int d = rmn_torch_name(arch, rmn, out, sizeof out, dup, sizeof dup);
+    TAP_OK(strcmp(out, want) == 0 && d == (want_dup != NULL) &&
+               (!want_dup || strcmp(dup, want_dup) == 0),
+           "%s: %s -> %s%s%s", arch, rmn, out, d ? " and " : "", d ? dup : "");
+}
+
 int main(void) {
     char dir[256], path[300];
+    /* the original's names for the Residual Masking Networks (masking.py, resmasking.py) */
+    name_case("resmasking_dropout1", "mask1.enc0.downsample.0.weight",
+              "mask1.conv1.downsample.0.weight", "mask1.downsample1.0.weight");
+    name_case("resmasking_dropout1", "mask1.up3.0.weight", "mask1.up_pool5.0.weight", NULL);
+    name_case("resmasking_dropout1", "mask1.dec1.conv1.weight", "mask1.conv7.conv1.weight", NULL);
+    name_case("resmasking_dropout1", "mask1.final.downsample.1.running_var",
+              "mask1.conv8.downsample.1.running_var", "mask1.downsample8.1.running_var");
+    name_case("resmasking_dropout1", "mask2.up1.1.bias", "mask2.up_pool5.1.bias", NULL);
+    name_case("resmasking_dropout1", "mask4.final.bn2.weight", "mask4.conv2.bn2.weight", NULL);
+    name_case("resmasking_dropout1", "fc.weight", "fc.1.weight", NULL);
+    name_case("resmasking", "fc.weight", "fc.weight", NULL);
+    name_case("resmasking_dropout2", "fc.3.bias", "fc.3.bias", NULL);
+    name_case("resnet18", "layer1.0.downsample.0.weight", "layer1.0.downsample.0.weight", NULL);
     snprintf(dir, sizeof dir, "%s/rmn-test-pth.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir))
         return 99;
