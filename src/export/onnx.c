@@ -360,6 +360,13 @@ int rmn_export_onnx(const rmn_net *net, const char *path) {
     const uint32_t one = 1;
     if (*(const uint8_t *)&one != 1)
         return RMN_ERROR(RMN_EINVAL, "onnx export: needs a little-endian host");
+    size_t bytes = 0;
+    for (int s = 0; s < net->n_specs; ++s)
+        bytes += net->specs[s].count * sizeof(float);
+    if (bytes > ((size_t)2047 << 20))
+        return RMN_ERROR(RMN_EINVAL,
+                         "onnx export: %s holds %zu bytes of tensors: over the 2 GiB of one "
+                         "protobuf (external data files are not written)", net->arch, bytes);
     ctx c = {0};
     c.emitted = calloc((size_t)net->n_specs + 1, 1);
     if (!c.emitted)

@@ -36,10 +36,13 @@ def definition(arch, spec):
             sys.path.insert(0, d)
             s.loader.exec_module(mod)
         f = getattr(mod, fn)
-        try:
-            return f(pretrained=False, in_channels=3, num_classes=7)
-        except TypeError:
-            return f()
+        for kw in (dict(pretrained=False, in_channels=3, num_classes=7),
+                   dict(in_channels=3, num_classes=7), {}):
+            try:
+                return f(**kw)
+            except TypeError:
+                continue
+        raise SystemExit(f"{spec}: cannot call {fn}")
     import torchvision.models as tv
     extra = {"googlenet": dict(aux_logits=False, init_weights=False),
              "inception_v3": dict(aux_logits=False, init_weights=False)}.get(arch, {})
