@@ -47,17 +47,26 @@ JSON
 "$exp" check "$tap_tmp/dupexp.json" >/dev/null 2>"$tap_tmp/err"
 [ $? -eq 1 ] && grep -q "duplicate" "$tap_tmp/err"; ok $? "an experiment with a duplicate key inside a run: refused"
 
-# Every shipped experiment file is checked whole. fer2013-ensemble names an arch the registry
-# lacks (resnet50_pretrained_vgg): it must be refused in the first second, naming it.
+# Every shipped experiment file is checked whole. fer2013-thesis names ImageNet trunk weights
+# that are not shipped: refused in the first second, naming the file (unless someone placed
+# it); every other one is valid.
 for f in "$RMN_SRCDIR"/experiments/*.json; do
     name=$(basename "$f" .json)
-    if [ "$name" = fer2013-ensemble ]; then
+    if [ "$name" = fer2013-thesis ] && [ ! -e models/pretrained/resnet34-imagenet.safetensors ]; then
+        t0=$(date +%s)
         "$exp" check "$f" >/dev/null 2>"$tap_tmp/err"
-        [ $? -eq 1 ] && grep -q "resnet50_pretrained_vgg" "$tap_tmp/err"
-        ok $? "experiments/$name.json: refused up front naming its missing arch"
+        [ $? -eq 1 ] && grep -q "pretrained: models/pretrained/resnet34-imagenet.safetensors" "$tap_tmp/err" &&
+            [ $(($(date +%s) - t0)) -le 2 ]
+        ok $? "experiments/$name.json: refused up front naming its missing weights: $(head -c 200 "$tap_tmp/err")"
     else
         "$exp" check "$f" >"$tap_tmp/out" 2>"$tap_tmp/err"
         ok $? "experiments/$name.json is valid: $(cat "$tap_tmp/out" "$tap_tmp/err" | head -c 160)"
     fi
 done
+
+# rmn-train with a pretrained file that is missing: refused before data loads, no store.
+printf '{"arch": "democnn", "width": 8, "pretrained": "%s/none.safetensors"}\n' "$tap_tmp" >"$tap_tmp/pre.json"
+"$train" --config "$tap_tmp/pre.json" --db "$tap_tmp/pre.db" >/dev/null 2>"$tap_tmp/err"
+[ $? -eq 1 ] && grep -q "none.safetensors" "$tap_tmp/err" && [ ! -e "$tap_tmp/pre.db" ]
+ok $? "rmn-train: a missing pretrained file refused, no store: $(head -c 200 "$tap_tmp/err")"
 done_testing

@@ -27,3 +27,4 @@ include tests/protocol.mk
 include tests/zoo.mk
 include tests/faults.mk
 include tests/fuzz.mk
+include tests/export.mk

@@ -19,6 +19,8 @@ static const struct {
     {"resnet18", 224, 11180103},   {"resnet34", 224, 21288263},
     {"resnet50", 224, 23522375},   {"resnet101", 224, 42514503},
     {"resnet152", 224, 58158151},
+    /* the original's Resnet50_pretrained_vgg in PyTorch 1.13: 23,522,375 */
+    {"resnet50_pretrained_vgg", 224, 23522375},
     {"resmasking_dropout1", 224, 137796423},
     {"vgg19", 224, 139598919},     {"densenet121", 224, 6961031},
     {"googlenet", 224, 5607079},   {"inception_v3", 299, 21799911},
@@ -304,7 +306,7 @@ int main(void) {
         "resmasking", "resmasking_dropout1", "resmasking_dropout2", "resmasking_dropout3",
         "resmasking_dropout4", "resmasking50_dropout1", "resmasking_naive_dropout1",
         "vgg19", "densenet121", "googlenet", "inception_v3", "efficientnet_b2b",
-        "cbam_resnet50", "bam_resnet50",
+        "cbam_resnet50", "bam_resnet50", "resnet50_pretrained_vgg",
     };
     for (size_t i = 0; i < sizeof small / sizeof small[0]; ++i)
         test_step48(small[i], 8);

@@ -11,3 +11,5 @@ bin_PROGRAMS += src/rmn-explain
 src_rmn_explain_SOURCES = %D%/rmn-explain.c
 bin_PROGRAMS += src/rmn-import
 src_rmn_import_SOURCES = %D%/rmn-import.c
+bin_PROGRAMS += src/rmn-export
+src_rmn_export_SOURCES = %D%/rmn-export.c

@@ -21,6 +21,7 @@ static const struct {
     {"resnet50", rmn_resnet_graph, P48 | P224},
     {"resnet101", rmn_resnet_graph, P48 | P224},
     {"resnet152", rmn_resnet_graph, P48 | P224},
+    {"resnet50_pretrained_vgg", rmn_vggface2_graph, P48 | P224},
     {"resnet18-tv48", rmn_resnet_graph, P48},
     {"resnet18_centerloss", rmn_resnet_graph, P48 | P224},
     {"resmasking", rmn_resmasking_graph, P48 | P224},

@@ -116,5 +116,8 @@ int rmn_cbam_graph(const char *arch, const rmn_model_config *cfg, int profile, r
                    int *logits);
 int rmn_bam_graph(const char *arch, const rmn_model_config *cfg, int profile, rmn_net *net,
                   int *logits);
+/* resnet50_pretrained_vgg: the VGGFace2 ResNet-50 (v1, Caffe names), 1x1-conv classifier */
+int rmn_vggface2_graph(const char *arch, const rmn_model_config *cfg, int profile,
+                       rmn_net *net, int *logits);
 
 #endif

@@ -53,6 +53,7 @@ static const config_key KEYS[] = {
     {"num_workers", KEY_UNUSED, 0, 0},
     {"optimizer", KEY_STR, F(optimizer), S(optimizer)},
     {"plateau_patience", KEY_INT, F(plateau_patience), 0},
+    {"pretrained", KEY_STR, F(pretrained), S(pretrained)},
     {"seed", KEY_U64, F(seed), 0},
     {"steplr", KEY_INT, F(steplr), 0},
     {"tta_n", KEY_INT, F(tta_n), 0},
@@ -238,6 +239,8 @@ int rmn_train_config_canonical(const rmn_train_config *cfg, char *buf, size_t ca
          * hash) of every other configuration stays what it was */
         if (strncmp(k->key, "center_", 7) == 0 && !(cfg->center_loss_weight > 0))
             continue;
+        if (strcmp(k->key, "pretrained") == 0 && !cfg->pretrained[0])
+            continue; /* likewise: only when set */
         switch (k->type) {
         case KEY_UNUSED:
             continue;

@@ -5,7 +5,8 @@
  * image_size, in_channels, num_classes, weighted_loss, model_name, and the ones rmn records but
  * does not use: data_path, distributed, num_workers, device, log_dir, checkpoint_dir, cwd)
  * plus rmn's own (optimizer, nesterov, lr_schedule, min_lr, width, flip_p, max_rotation_deg, tta_n, tta_seed,
- * seed, center_loss_weight, center_lr: see train/center.h). Unknown keys are
+ * seed, center_loss_weight, center_lr: see train/center.h; pretrained: a trunk file, see
+ * train/pretrained.h and docs/EXPORT.md). Unknown keys are
  * errors, so a typo never silently changes an experiment.
  *
  * An experiment file is {"name", "description", "data", "defaults": {config}, "runs": [{config
@@ -35,6 +36,8 @@ typedef struct {
     int      image_size, in_channels, num_classes;
     int      weighted_loss;
     int      width;           /* channel width of small models (0 = the model's default) */
+    char     pretrained[512]; /* "pretrained": a trunk file loaded before training ("" none;
+                                 train/pretrained.h); in the canonical text only when set */
     double   flip_p, max_rotation_deg; /* training augmentation (also the TTA draws) */
     double   max_shift_px;    /* random translation in pixels (0: none, as the thesis) */
     int      tta_n;           /* TTA draws per image in the final evaluation (0 = none) */

@@ -1,6 +1,7 @@
 # src/train/local.mk -- sources of the train module (included by Makefile.am)
 src_librmn_a_SOURCES += \
 	%D%/config.c %D%/config.h \
+	%D%/pretrained.c %D%/pretrained.h \
 	%D%/center.c %D%/center.h \
 	%D%/evaluate.c %D%/evaluate.h \
 	%D%/trainer.c %D%/trainer.h \

@@ -1,5 +1,6 @@
 /* trainer.c -- the training loop of one run, with checkpoints and resume; see trainer.h. */
 #include "train/trainer.h"
+#include "train/pretrained.h"
 
 #include "core/error.h"
 #include "core/progress.h"
@@ -150,6 +151,8 @@ static int state_init(const rmn_train_job *job, train_state *st) {
     rmn_model_config mc = {.in_channels = cfg->in_channels, .image_size = cfg->image_size,
                            .num_classes = cfg->num_classes, .seed = cfg->seed, .width = cfg->width};
     RMN_TRY(rmn_model_create(cfg->arch, &mc, &st->net));
+    if (cfg->pretrained[0]) /* the trunk; a resumed run's checkpoint overwrites it later */
+        RMN_TRY(rmn_pretrained_load(st->net, cfg->pretrained, NULL));
     if (job->threads > 0)
         RMN_TRY(rmn_net_set_threads(st->net, job->threads));
     RMN_TRY(rmn_net_plan(st->net, cfg->batch_size));

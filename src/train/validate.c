@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "models/zoo.h"
 #include "nn/net.h"
+#include "train/pretrained.h"
 
 #include <string.h>
 
@@ -14,7 +15,7 @@ int rmn_train_config_validate_model(const rmn_train_config *cfg, const char *whe
     if (rmn_zoo_graph(cfg->arch, &mc, &net) != RMN_OK)
         return rmn_error_prefix("%s", where);
     rmn_net_free(net);
-    return RMN_OK;
+    return rmn_pretrained_check(cfg, where);
 }
 
 int rmn_experiment_validate(const rmn_experiment *exp) {

@@ -1,0 +1,417 @@
+/* onnx.c -- rmn net -> ONNX ModelProto (opset 13), written with export/pb.c.
+ *
+ * Values are 4-D (N,C,H,W) throughout, as in the engine; value 0 is "input", value v "v<v>",
+ * the logits (K,1,1) are flattened to "logits" (N,K). Op mapping (docs/EXPORT.md): conv ->
+ * Conv, transposed conv -> ConvTranspose, batch norm -> BatchNormalization (running
+ * statistics), relu/sigmoid/tanh -> the same, relu6 -> Clip(0,6), silu -> x*Sigmoid(x), max
+ * and average pools -> MaxPool/AveragePool, gap -> GlobalAveragePool, adaptive average pool ->
+ * GlobalAveragePool or an AveragePool when the sizes divide, bilinear resize -> Expand (from
+ * 1x1) or Resize (half_pixel), add/mul -> Add/Mul (numpy broadcasting), t*(1+m) -> Add, Mul,
+ * channel softmax -> Softmax(axis 1), concat -> Concat(axis 1), flatten -> Reshape, channel
+ * mean/max -> ReduceMean/ReduceMax(axes [1]), dropout -> Identity, linear -> Flatten, Gemm
+ * (transB), Reshape back to (N,K,1,1).
+ * ONNX field numbers: ModelProto ir_version 1, producer_name 2, producer_version 3, graph 7,
+ * opset_import 8; GraphProto node 1, name 2, initializer 5, input 11, output 12; NodeProto
+ * input 1, output 2, name 3, op_type 4, attribute 5; AttributeProto name 1, f 2, i 3, ints 8,
+ * type 20 (FLOAT 1, INT 2, INTS 7); TensorProto dims 1, data_type 2 (FLOAT 1, INT64 7), name 8,
+ * raw_data 9; ValueInfoProto name 1, type 2; TypeProto tensor_type 1; Tensor elem_type 1,
+ * shape 2; TensorShapeProto dim 1; Dimension dim_value 1, dim_param 2. */
+#include "config.h"
+#include "export/onnx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "export/pb.h"
+#include "export/writefile.h"
+#include "nn/graph.h"
+
+typedef struct {
+    rmn_pb graph;
+    int n_tmp;
+    unsigned char *emitted; /* per tensor spec: already an initializer */
+} ctx;
+
+static const char *vname(char *buf, int v) {
+    if (v == 0)
+        snprintf(buf, 32, "input");
+    else
+        snprintf(buf, 32, "v%d", v);
+    return buf;
+}
+
+static void attr_int(rmn_pb *nd, const char *name, int64_t v) {
+    rmn_pb a = {0};
+    rmn_pb_str(&a, 1, name);
+    rmn_pb_int(&a, 3, v);
+    rmn_pb_int(&a, 20, 2);
+    rmn_pb_msg(nd, 5, &a);
+}
+
+static void attr_float(rmn_pb *nd, const char *name, float v) {
+    rmn_pb a = {0};
+    rmn_pb_str(&a, 1, name);
+    rmn_pb_float(&a, 2, v);
+    rmn_pb_int(&a, 20, 1);
+    rmn_pb_msg(nd, 5, &a);
+}
+
+static void attr_ints(rmn_pb *nd, const char *name, const int64_t *v, int n) {
+    rmn_pb a = {0};
+    rmn_pb_str(&a, 1, name);
+    for (int i = 0; i < n; ++i)
+        rmn_pb_int(&a, 8, v[i]);
+    rmn_pb_int(&a, 20, 7);
+    rmn_pb_msg(nd, 5, &a);
+}
+
+/* starts a node: inputs (NULL entries: "" = absent optional input), one output */
+static void node_begin(rmn_pb *nd, const char *op, const char *const *in, int n_in,
+                       const char *out) {
+    memset(nd, 0, sizeof *nd);
+    for (int i = 0; i < n_in; ++i)
+        rmn_pb_str(nd, 1, in[i] ? in[i] : "");
+    rmn_pb_str(nd, 2, out);
+    rmn_pb_str(nd, 4, op);
+}
+
+static void node_end(ctx *c, rmn_pb *nd) { rmn_pb_msg(&c->graph, 1, nd); }
+
+static void simple(ctx *c, const char *op, const char *in, const char *out) {
+    rmn_pb nd;
+    node_begin(&nd, op, &in, 1, out);
+    node_end(c, &nd);
+}
+
+static void init_tensor(ctx *c, const char *name, int dtype, const int64_t *dims, int ndim,
+                        const void *data, size_t bytes) {
+    rmn_pb t = {0};
+    for (int i = 0; i < ndim; ++i)
+        rmn_pb_int(&t, 1, dims[i]);
+    rmn_pb_int(&t, 2, dtype);
+    rmn_pb_str(&t, 8, name);
+    rmn_pb_bytes(&t, 9, data, bytes);
+    rmn_pb_msg(&c->graph, 5, &t);
+}
+
+/* The tensor of node i in the role `what` ("weight", "bias", "running_mean", "running_var"),
+ * found by its arena offset (a node may use another node's tensors: cbam's shared MLP), or
+ * NULL. */
+static const rmn_tensor_spec *spec_of(const rmn_net *net, int i, const char *what, int *idx) {
+    const rmn_node *nd = &net->nodes[i];
+    const int buffer = what[0] == 'r';
+    const size_t off = strcmp(what, "weight") == 0 ? nd->w_off
+                       : strcmp(what, "bias") == 0 ? nd->b_off
+                       : strcmp(what, "running_mean") == 0 ? nd->rm_off : nd->rv_off;
+    if (off == RMN_NET_NONE)
+        return NULL;
+    for (int s = 0; s < net->n_specs; ++s)
+        if (net->specs[s].off == off && net->specs[s].trainable == !buffer) {
+            *idx = s;
+            return &net->specs[s];
+        }
+    return NULL;
+}
+
+static const float *spec_data(const rmn_net *net, const rmn_tensor_spec *t) {
+    return (t->trainable ? net->params : net->buffers) + t->off;
+}
+
+/* adds node i's tensor `what` as an initializer (once); its name, or NULL when absent */
+static const char *param(ctx *c, const rmn_net *net, int i, const char *what) {
+    int s;
+    const rmn_tensor_spec *t = spec_of(net, i, what, &s);
+    if (!t)
+        return NULL;
+    if (!c->emitted[s])
+        init_tensor(c, t->name, 1, t->shape, t->ndim, spec_data(net, t),
+                    t->count * sizeof(float));
+    c->emitted[s] = 1;
+    return t->name;
+}
+
+static void pool_attrs(rmn_pb *nd, const rmn_pool_params *p, int avg) {
+    const int64_t k[2] = {p->kh, p->kw};
+    const int64_t s[2] = {p->stride_h ? p->stride_h : p->kh, p->stride_w ? p->stride_w : p->kw};
+    const int64_t pads[4] = {p->pad_h, p->pad_w, p->pad_h, p->pad_w};
+    attr_ints(nd, "kernel_shape", k, 2);
+    attr_ints(nd, "strides", s, 2);
+    attr_ints(nd, "pads", pads, 4);
+    if (p->ceil_mode)
+        attr_int(nd, "ceil_mode", 1);
+    if (avg && p->count_include_pad)
+        attr_int(nd, "count_include_pad", 1);
+}
+
+static void conv_attrs(rmn_pb *nd, const rmn_conv_params *p) {
+    const int64_t k[2] = {p->kh, p->kw};
+    const int64_t s[2] = {p->stride_h ? p->stride_h : 1, p->stride_w ? p->stride_w : 1};
+    const int64_t d[2] = {p->dil_h ? p->dil_h : 1, p->dil_w ? p->dil_w : 1};
+    const int64_t pads[4] = {p->pad_h, p->pad_w, p->pad_h, p->pad_w};
+    attr_ints(nd, "kernel_shape", k, 2);
+    attr_ints(nd, "strides", s, 2);
+    attr_ints(nd, "dilations", d, 2);
+    attr_ints(nd, "pads", pads, 4);
+    attr_int(nd, "group", p->groups ? p->groups : 1);
+}
+
+static const char *tmp(ctx *c, char *buf) {
+    snprintf(buf, 32, "t%d", c->n_tmp++);
+    return buf;
+}
+
+static int emit(ctx *c, const rmn_net *net, int i) {
+    const rmn_node *nd = &net->nodes[i];
+    char x[32], y[32], t1[32], t2[32];
+    vname(x, nd->in[0]);
+    vname(y, nd->out);
+    const rmn_value *vx = &net->values[nd->in[0]], *vy = &net->values[nd->out];
+    rmn_pb n;
+    switch (nd->op) {
+    case RMN_OP_CONV2D:
+    case RMN_OP_CONVT2D: {
+        const char *in[3] = {x, param(c, net, i, "weight"), param(c, net, i, "bias")};
+        if (!in[1])
+            return RMN_ERROR(RMN_EINVAL, "onnx export: node %d: conv without weight", i);
+        node_begin(&n, nd->op == RMN_OP_CONV2D ? "Conv" : "ConvTranspose", in, in[2] ? 3 : 2, y);
+        conv_attrs(&n, &nd->conv);
+        if (nd->op == RMN_OP_CONVT2D && (nd->out_pad_h || nd->out_pad_w)) {
+            const int64_t op[2] = {nd->out_pad_h, nd->out_pad_w};
+            attr_ints(&n, "output_padding", op, 2);
+        }
+        node_end(c, &n);
+        return RMN_OK;
+    }
+    case RMN_OP_BN2D: {
+        const char *in[5] = {x, param(c, net, i, "weight"), param(c, net, i, "bias"),
+                             param(c, net, i, "running_mean"), param(c, net, i, "running_var")};
+        for (int k = 1; k < 5; ++k)
+            if (!in[k])
+                return RMN_ERROR(RMN_EINVAL,
+                                 "onnx export: node %d: batch norm without affine parameters or "
+                                 "running statistics", i);
+        node_begin(&n, "BatchNormalization", in, 5, y);
+        attr_float(&n, "epsilon", (float)nd->eps);
+        attr_float(&n, "momentum", (float)(1.0 - nd->momentum));
+        node_end(c, &n);
+        return RMN_OK;
+    }
+    case RMN_OP_RELU: simple(c, "Relu", x, y); return RMN_OK;
+    case RMN_OP_DROPOUT: simple(c, "Identity", x, y); return RMN_OK;
+    case RMN_OP_GAP: simple(c, "GlobalAveragePool", x, y); return RMN_OK;
+    case RMN_OP_ACT:
+        switch (nd->act) {
+        case RMN_ACT_RELU: simple(c, "Relu", x, y); return RMN_OK;
+        case RMN_ACT_SIGMOID: simple(c, "Sigmoid", x, y); return RMN_OK;
+        case RMN_ACT_TANH: simple(c, "Tanh", x, y); return RMN_OK;
+        case RMN_ACT_RELU6: {
+            const char *in[3] = {x, "rmn.zero", "rmn.six"};
+            node_begin(&n, "Clip", in, 3, y);
+            node_end(c, &n);
+            return RMN_OK;
+        }
+        case RMN_ACT_SILU: {
+            simple(c, "Sigmoid", x, tmp(c, t1));
+            const char *in[2] = {x, t1};
+            node_begin(&n, "Mul", in, 2, y);
+            node_end(c, &n);
+            return RMN_OK;
+        }
+        }
+        return RMN_ERROR(RMN_EINVAL, "onnx export: node %d: unknown activation %d", i, nd->act);
+    case RMN_OP_SOFTMAX_CH:
+        node_begin(&n, "Softmax", (const char *const[]){x}, 1, y);
+        attr_int(&n, "axis", 1);
+        node_end(c, &n);
+        return RMN_OK;
+    case RMN_OP_MAXPOOL2D:
+    case RMN_OP_AVGPOOL2D:
+        node_begin(&n, nd->op == RMN_OP_MAXPOOL2D ? "MaxPool" : "AveragePool",
+                   (const char *const[]){x}, 1, y);
+        pool_attrs(&n, &nd->pool, nd->op == RMN_OP_AVGPOOL2D);
+        node_end(c, &n);
+        return RMN_OK;
+    case RMN_OP_ADAPTIVE_AVGPOOL2D: {
+        if (vy->h == 1 && vy->w == 1) {
+            simple(c, "GlobalAveragePool", x, y);
+            return RMN_OK;
+        }
+        if (vx->h % vy->h || vx->w % vy->w)
+            return RMN_ERROR(RMN_EINVAL,
+                             "onnx export: node %d: adaptive average pool %dx%d -> %dx%d "
+                             "(sizes that do not divide) has no ONNX op", i, vx->h, vx->w,
+                             vy->h, vy->w);
+        const rmn_pool_params p = {.kh = vx->h / vy->h, .kw = vx->w / vy->w};
+        node_begin(&n, "AveragePool", (const char *const[]){x}, 1, y);
+        pool_attrs(&n, &p, 1);
+        node_end(c, &n);
+        return RMN_OK;
+    }
+    case RMN_OP_RESIZE_BILINEAR: {
+        char sh[32];
+        snprintf(sh, sizeof sh, "rmn.shape%d", i);
+        if (vx->h == 1 && vx->w == 1) { /* every output pixel is the one input pixel */
+            const int64_t dims[1] = {4}, s[4] = {1, 1, vy->h, vy->w};
+            init_tensor(c, sh, 7, dims, 1, s, sizeof s);
+            const char *in[2] = {x, sh};
+            node_begin(&n, "Expand", in, 2, y);
+            node_end(c, &n);
+            return RMN_OK;
+        }
+        const int64_t dims[1] = {4};
+        const float s[4] = {1, 1, (float)vy->h / (float)vx->h, (float)vy->w / (float)vx->w};
+        init_tensor(c, sh, 1, dims, 1, s, sizeof s);
+        const char *in[3] = {x, "", sh};
+        node_begin(&n, "Resize", in, 3, y);
+        rmn_pb a = {0};
+        rmn_pb_str(&a, 1, "mode");
+        rmn_pb_bytes(&a, 4, "linear", 6);
+        rmn_pb_int(&a, 20, 3);
+        rmn_pb_msg(&n, 5, &a);
+        node_end(c, &n);
+        return RMN_OK;
+    }
+    case RMN_OP_BINARY: {
+        char b[32];
+        vname(b, nd->in[1]);
+        if (nd->binary == RMN_BINARY_MUL1P) {
+            const char *in1[2] = {b, "rmn.one"};
+            node_begin(&n, "Add", in1, 2, tmp(c, t1));
+            node_end(c, &n);
+            const char *in2[2] = {x, t1};
+            node_begin(&n, "Mul", in2, 2, y);
+            node_end(c, &n);
+            return RMN_OK;
+        }
+        const char *in[2] = {x, b};
+        node_begin(&n, nd->binary == RMN_BINARY_ADD ? "Add" : "Mul", in, 2, y);
+        node_end(c, &n);
+        return RMN_OK;
+    }
+    case RMN_OP_CONCAT: {
+        char names[64][32];
+        const char *in[64];
+        if (nd->n_in > 64)
+            return RMN_ERROR(RMN_EINVAL, "onnx export: node %d: concat of %d values", i,
+                             nd->n_in);
+        for (int k = 0; k < nd->n_in; ++k)
+            in[k] = vname(names[k], nd->in[k]);
+        node_begin(&n, "Concat", in, nd->n_in, y);
+        attr_int(&n, "axis", 1);
+        node_end(c, &n);
+        return RMN_OK;
+    }
+    case RMN_OP_FLATTEN: {
+        const char *in[2] = {x, "rmn.shape_nc11"};
+        node_begin(&n, "Reshape", in, 2, y);
+        node_end(c, &n);
+        return RMN_OK;
+    }
+    case RMN_OP_CHAN_MEAN:
+    case RMN_OP_CHAN_MAX: {
+        node_begin(&n, nd->op == RMN_OP_CHAN_MEAN ? "ReduceMean" : "ReduceMax",
+                   (const char *const[]){x}, 1, y);
+        const int64_t ax[1] = {1};
+        attr_ints(&n, "axes", ax, 1);
+        attr_int(&n, "keepdims", 1);
+        node_end(c, &n);
+        return RMN_OK;
+    }
+    case RMN_OP_LINEAR: {
+        node_begin(&n, "Flatten", (const char *const[]){x}, 1, tmp(c, t1));
+        attr_int(&n, "axis", 1);
+        node_end(c, &n);
+        const char *in[3] = {t1, param(c, net, i, "weight"), param(c, net, i, "bias")};
+        node_begin(&n, "Gemm", in, in[2] ? 3 : 2, tmp(c, t2));
+        attr_int(&n, "transB", 1);
+        node_end(c, &n);
+        const char *in2[2] = {t2, "rmn.shape_nc11"};
+        node_begin(&n, "Reshape", in2, 2, y);
+        node_end(c, &n);
+        return RMN_OK;
+    }
+    }
+    return RMN_ERROR(RMN_EINVAL, "onnx export: node %d: op %d has no ONNX mapping", i, nd->op);
+}
+
+static void value_info(rmn_pb *g, int field, const char *name, const int64_t *dims, int n) {
+    rmn_pb shape = {0}, tt = {0}, type = {0}, vi = {0};
+    for (int i = 0; i < n; ++i) {
+        rmn_pb d = {0};
+        if (dims[i] < 0)
+            rmn_pb_str(&d, 2, "N");
+        else
+            rmn_pb_int(&d, 1, dims[i]);
+        rmn_pb_msg(&shape, 1, &d);
+    }
+    rmn_pb_int(&tt, 1, 1);
+    rmn_pb_msg(&tt, 2, &shape);
+    rmn_pb_msg(&type, 1, &tt);
+    rmn_pb_str(&vi, 1, name);
+    rmn_pb_msg(&vi, 2, &type);
+    rmn_pb_msg(g, field, &vi);
+}
+
+int rmn_export_onnx(const rmn_net *net, const char *path) {
+    if (!net->finalized)
+        return RMN_ERROR(RMN_EINVAL, "onnx export: the net is not finalized");
+    const uint32_t one = 1;
+    if (*(const uint8_t *)&one != 1)
+        return RMN_ERROR(RMN_EINVAL, "onnx export: needs a little-endian host");
+    size_t bytes = 0;
+    for (int s = 0; s < net->n_specs; ++s)
+        bytes += net->specs[s].count * sizeof(float);
+    if (bytes > ((size_t)2047 << 20))
+        return RMN_ERROR(RMN_EINVAL,
+                         "onnx export: %s holds %zu bytes of tensors: over the 2 GiB of one "
+                         "protobuf (external data files are not written)", net->arch, bytes);
+    ctx c = {0};
+    c.emitted = calloc((size_t)net->n_specs + 1, 1);
+    if (!c.emitted)
+        return RMN_ERROR(RMN_ENOMEM, "onnx export: out of memory");
+    rmn_pb_str(&c.graph, 2, net->arch);
+    { /* shared constants */
+        const float f1 = 1.0f, f0 = 0.0f, f6 = 6.0f;
+        const int64_t shp[4] = {0, -1, 1, 1}, d4[1] = {4};
+        init_tensor(&c, "rmn.one", 1, NULL, 0, &f1, 4);
+        init_tensor(&c, "rmn.zero", 1, NULL, 0, &f0, 4);
+        init_tensor(&c, "rmn.six", 1, NULL, 0, &f6, 4);
+        init_tensor(&c, "rmn.shape_nc11", 7, d4, 1, shp, sizeof shp);
+    }
+    for (int i = 0; i < net->n_nodes; ++i) {
+        int rc = emit(&c, net, i);
+        if (rc != RMN_OK) {
+            rmn_pb_free(&c.graph);
+            free(c.emitted);
+            return rc;
+        }
+    }
+    free(c.emitted);
+    char lg[32];
+    rmn_pb n;
+    node_begin(&n, "Flatten", (const char *const[]){vname(lg, net->logits)}, 1, "logits");
+    attr_int(&n, "axis", 1);
+    node_end(&c, &n);
+    const rmn_value *in = &net->values[0], *out = &net->values[net->logits];
+    const int64_t di[4] = {-1, in->c, in->h, in->w}, dout[2] = {-1, out->c};
+    value_info(&c.graph, 11, "input", di, 4);
+    value_info(&c.graph, 12, "logits", dout, 2);
+
+    rmn_pb m = {0}, op = {0};
+    rmn_pb_int(&m, 1, 7);
+    rmn_pb_str(&m, 2, "rmn");
+    rmn_pb_str(&m, 3, PACKAGE_VERSION);
+    rmn_pb_msg(&m, 7, &c.graph);
+    rmn_pb_str(&op, 1, "");
+    rmn_pb_int(&op, 2, 13);
+    rmn_pb_msg(&m, 8, &op);
+    if (m.failed) {
+        rmn_pb_free(&m);
+        return RMN_ERROR(RMN_ENOMEM, "onnx export: out of memory encoding %s", path);
+    }
+    int rc = rmn_export_write_file(path, m.data, m.len);
+    rmn_pb_free(&m);
+    return rc;
+}
