@@ -2,7 +2,8 @@
  * safetensors (the tensors of one model) is loaded into a fresh model of the same trunk with
  * a new head; a ResNet34 trunk goes into resmasking_dropout1 (masks new); the check refuses a
  * missing file, another arch, another width, another profile and an unknown file kind, each
- * naming the file; and a plugged-in reader (the hook the .pth reader will use) is called. */
+ * naming the file; PyTorch .pth trunks through the built-in reader; and a plugged-in
+ * reader is called. */
 #define _POSIX_C_SOURCE 200809L
 #include "core/error.h"
 #include "core/safetensors.h"
@@ -143,6 +144,35 @@ int main(void) {
     rc = check("resnet18", 48, 8, fake);
     TAP_OK(fake_calls == 1 && rc == RMN_EFORMAT && strstr(rmn_error_message(), "weights.fake"),
            "the plugged-in reader reads its files; its error names the file (%s)",
+           rmn_error_message());
+    /* PyTorch checkpoints (.pth) through the built-in reader: the original code's names, a
+     * thesis dict with "module." keys, and the masking blocks' names mapped */
+    char pth[600];
+    const char *src = getenv("RMN_SRCDIR") ? getenv("RMN_SRCDIR") : ".";
+    snprintf(pth, sizeof pth, "%s/tests/data/pth/resnet18-legacy.pth", src);
+    rc = check("resnet18", 48, 4, pth);
+    TAP_OK(rc == RMN_OK, "a .pth trunk (resnet18 width 4, legacy thesis dict) is accepted (%s)",
+           rmn_error_message());
+    rc = check("resnet18", 48, 8, pth);
+    TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "resnet18-legacy.pth"),
+           "the same .pth for width 8: refused naming it (%s)", rmn_error_message());
+    snprintf(pth, sizeof pth, "%s/tests/data/pth/resmasking-legacy-f16.pth", src);
+    rmn_pretrained_set set;
+    rc = rmn_pretrained_read(pth, &set);
+    int mapped = 0, original = 0;
+    for (int i = 0; rc == RMN_OK && i < set.n; ++i) {
+        mapped += strstr(set.t[i].name, ".enc0.") != NULL;
+        original += strncmp(set.t[i].name, "mask", 4) == 0 &&
+                    (strncmp(set.t[i].name + 6, "conv", 4) == 0 ||
+                     strncmp(set.t[i].name + 6, "downsample", 10) == 0); /* "maskK.convJ" */
+    }
+    if (rc == RMN_OK)
+        rmn_pretrained_set_free(&set);
+    TAP_OK(rc == RMN_OK && mapped > 0 && original == 0,
+           "a resmasking .pth: the original's mask names read as rmn's (%d enc0 tensors) (%s)",
+           mapped, rmn_error_message());
+    rc = check("resmasking_dropout1", 48, 2, pth);
+    TAP_OK(rc == RMN_OK, "and accepted as the trunk of resmasking_dropout1 width 2 (%s)",
            rmn_error_message());
     unlink(r18);
     unlink(r34);

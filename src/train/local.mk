@@ -2,6 +2,7 @@
 src_librmn_a_SOURCES += \
 	%D%/config.c %D%/config.h \
 	%D%/pretrained.c %D%/pretrained.h \
+	%D%/pretrained_pth.c %D%/pretrained_pth.h \
 	%D%/center.c %D%/center.h \
 	%D%/evaluate.c %D%/evaluate.h \
 	%D%/trainer.c %D%/trainer.h \

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/safetensors.h"
+#include "train/pretrained_pth.h"
 #include "models/zoo.h"
 #include "nn/graph.h"
 
@@ -16,7 +17,7 @@ static int read_safetensors(const char *path, rmn_pretrained_set *out);
 static struct {
     char                  ext[16];
     rmn_pretrained_reader fn;
-} readers[8] = {{".safetensors", read_safetensors}};
+} readers[8] = {{".safetensors", read_safetensors}, {".pth", rmn_pretrained_read_pth}};
 
 int rmn_pretrained_set_reader(const char *ext, rmn_pretrained_reader fn) {
     int free_slot = -1;
@@ -89,9 +90,8 @@ int rmn_pretrained_read(const char *path, rmn_pretrained_set *out) {
                        : rmn_error_prefix("pretrained");
     }
     return RMN_ERROR(RMN_EINVAL,
-                     "pretrained %s: no reader for this kind of file in this build (rmn reads "
-                     ".safetensors: an rmn checkpoint of the same trunk; convert other formats "
-                     "first)", path);
+                     "pretrained %s: no reader for this kind of file (rmn reads .safetensors, an "
+                     "rmn checkpoint of the same trunk, and .pth, a PyTorch checkpoint)", path);
 }
 
 static const char *shape_text(char *buf, size_t cap, int ndim, const int64_t *s) {

@@ -1,10 +1,10 @@
 /* pretrained.h -- the `pretrained: PATH` configuration key: a trunk loaded into a new model
  * before training (docs/EXPORT.md "Pretrained trunks"; the config keys in config.h).
  *
- * The file is read by a reader chosen by its extension: ".safetensors" is built in (an rmn
- * checkpoint, or any safetensors file of F32 tensors under PyTorch-style names); other
- * formats (".pth": torchvision / pytorchcv checkpoints) plug in through
- * rmn_pretrained_set_reader. Matching, by name: the model's head (the tensors of its last
+ * The file is read by a reader chosen by its extension: ".safetensors" (an rmn checkpoint, or
+ * any safetensors file of F32 tensors under PyTorch-style names) and ".pth" (a PyTorch
+ * checkpoint: torchvision, pytorchcv, the original's; train/pretrained_pth.c) are built in;
+ * other formats plug in through rmn_pretrained_set_reader. Matching, by name: the model's head (the tensors of its last
  * layer with parameters) is always new; every other tensor must be in the file with the same
  * shape, except the Residual Masking Networks' masks ("mask*"), new when absent (an ImageNet
  * ResNet34 trunk has none). A tensor of the file the model lacks is ignored. A missing or

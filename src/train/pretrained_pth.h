@@ -1,0 +1,10 @@
+/* pretrained_pth.h -- the built-in `.pth` reader of the `pretrained:` key (train/pretrained.h). */
+#ifndef RMN_TRAIN_PRETRAINED_PTH_H
+#define RMN_TRAIN_PRETRAINED_PTH_H
+
+#include "train/pretrained.h"
+
+/* Every tensor of the PyTorch checkpoint at path, float32, under rmn's names. */
+int rmn_pretrained_read_pth(const char *path, rmn_pretrained_set *out);
+
+#endif
