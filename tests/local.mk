@@ -21,6 +21,7 @@ include tests/train.mk
 include tests/io.mk
 include tests/report.mk
 include tests/detect.mk
+include tests/facenet.mk
 include tests/dnnl.mk
 include tests/protocol.mk
 include tests/zoo.mk

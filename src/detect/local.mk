@@ -6,7 +6,10 @@ src_librmn_a_SOURCES += \
 	%D%/face.c %D%/face.h \
 	%D%/model.c %D%/model.h \
 	%D%/faces.c %D%/faces.h \
-	%D%/paths.c %D%/paths.h
+	%D%/paths.c %D%/paths.h \
+	%D%/tfjs.c %D%/tfjs.h \
+	%D%/cnn.c %D%/cnn.h \
+	%D%/tinyface.c %D%/tinyface.h
 
 bin_PROGRAMS += src/rmn-detect
 src_rmn_detect_SOURCES = src/cli/rmn-detect.c
