@@ -8,6 +8,7 @@
  *   test-facenet --print IMG...       our detections in golden.txt's format */
 #include "core/error.h"
 #include "detect/tfjs.h"
+#include "detect/ssd.h"
 #include "detect/tinyface.h"
 #include "image/image.h"
 #include "tap.h"
@@ -91,14 +92,22 @@ static void test_golden(const char *dir) {
     TAP_OK(g != NULL, "golden file %s", path);
     if (!g)
         return;
-    rmn_tinyface *net;
+    rmn_tinyface *net = NULL;
+    rmn_ssd *ssd = NULL;
     int rc = rmn_tinyface_load(dir, &net);
-    TAP_OK(rc == RMN_OK, "tiny face detector loads (%s)", rmn_error_message());
+    TAP_OK(rc == RMN_OK, "tiny face detector loads%s%s", rc ? ": " : "", rc ? rmn_error_message() : "");
+    if (rc == RMN_OK) {
+        rc = rmn_ssd_load(dir, &ssd);
+        TAP_OK(rc == RMN_OK, "SSD face detector loads%s%s", rc ? ": " : "", rc ? rmn_error_message() : "");
+    }
     if (rc != RMN_OK) {
+        rmn_tinyface_free(net);
         fclose(g);
         return;
     }
+    static const char *KINDS[] = {"tiny", "ssd"};
     char line[512];
+    for (int kind = 0; kind < 2; ++kind)
     for (size_t p = 0; p < sizeof PHOTOS / sizeof *PHOTOS; ++p) {
         rmn_image img;
         snprintf(path, sizeof path, "%s/tests/data/photos/%s", srcdir, PHOTOS[p]);
@@ -108,32 +117,33 @@ static void test_golden(const char *dir) {
         }
         rmn_cnn_box *b = NULL;
         int n = 0;
-        rc = rmn_tinyface_detect(net, &img, 416, 0.5f, &b, &n);
+        rc = kind ? rmn_ssd_detect(ssd, &img, 0.5f, &b, &n) : rmn_tinyface_detect(net, &img, 416, 0.5f, &b, &n);
         int want = 0, ok = rc == RMN_OK;
         rewind(g);
         while (fgets(line, sizeof line, g)) {
-            char kind[32], name[128];
+            char kname[32], name[128];
             float x0, y0, x1, y1, s;
-            if (sscanf(line, "%31s %127s %f %f %f %f %f", kind, name, &x0, &y0, &x1, &y1, &s) != 7 ||
-                strcmp(kind, "tiny") || strcmp(name, PHOTOS[p]))
+            if (sscanf(line, "%31s %127s %f %f %f %f %f", kname, name, &x0, &y0, &x1, &y1, &s) != 7 ||
+                strcmp(kname, KINDS[kind]) || strcmp(name, PHOTOS[p]))
                 continue;
             if (want < n) {
                 const rmn_cnn_box *q = &b[want];
                 if (fabsf(q->x0 - x0) > 1 || fabsf(q->y0 - y0) > 1 || fabsf(q->x1 - x1) > 1 ||
                     fabsf(q->y1 - y1) > 1 || fabsf(q->score - s) > 1e-4f) {
                     ok = 0;
-                    tap_diag("%s face %d: got %.3f %.3f %.3f %.3f %.6f, face-api %.3f %.3f %.3f %.3f %.6f", PHOTOS[p],
+                    tap_diag("%s: %s face %d: got %.3f %.3f %.3f %.3f %.6f, face-api %.3f %.3f %.3f %.3f %.6f", KINDS[kind], PHOTOS[p],
                              want, q->x0, q->y0, q->x1, q->y1, q->score, x0, y0, x1, y1, s);
                 }
             }
             ++want;
         }
-        TAP_OK(ok && n == want, "tiny: %s: %d faces as face-api (%d), boxes within 1 px, scores within 1e-4", PHOTOS[p],
-               n, want);
+        TAP_OK(ok && n == want, "%s: %s: %d faces as face-api (%d), boxes within 1 px, scores within 1e-4",
+               KINDS[kind], PHOTOS[p], n, want);
         free(b);
         rmn_image_free(&img);
     }
     rmn_tinyface_free(net);
+    rmn_ssd_free(ssd);
     fclose(g);
 }
 
@@ -162,19 +172,28 @@ int main(int argc, char **argv) {
         rmn_tinyface *net;
         if (!dir || rmn_tinyface_load(dir, &net) != RMN_OK)
             return fprintf(stderr, "test-facenet: no weights (%s) %s\n", looked, rmn_error_message()), 1;
+        rmn_ssd *ssd;
+        if (rmn_ssd_load(dir, &ssd) != RMN_OK)
+            return fprintf(stderr, "test-facenet: %s\n", rmn_error_message()), 1;
         for (int i = 2; i < argc; ++i) {
             rmn_image img;
             rmn_cnn_box *b;
             int n;
+            const char *base = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
             if (rmn_image_load(argv[i], &img) != RMN_OK || rmn_tinyface_detect(net, &img, 416, 0.5f, &b, &n) != RMN_OK)
                 return fprintf(stderr, "test-facenet: %s\n", rmn_error_message()), 1;
-            const char *base = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
             for (int k = 0; k < n; ++k)
                 printf("tiny %s %.6f %.6f %.6f %.6f %.7f\n", base, b[k].x0, b[k].y0, b[k].x1, b[k].y1, b[k].score);
+            free(b);
+            if (rmn_ssd_detect(ssd, &img, 0.5f, &b, &n) != RMN_OK)
+                return fprintf(stderr, "test-facenet: %s\n", rmn_error_message()), 1;
+            for (int k = 0; k < n; ++k)
+                printf("ssd %s %.6f %.6f %.6f %.6f %.7f\n", base, b[k].x0, b[k].y0, b[k].x1, b[k].y1, b[k].score);
             free(b);
             rmn_image_free(&img);
         }
         rmn_tinyface_free(net);
+        rmn_ssd_free(ssd);
         return 0;
     }
     test_manifest();

@@ -7,7 +7,7 @@
 // both sides see the same pixels.
 //
 //   node tools/face-api/golden.mjs MODEL_DIR NAME=FILE.ppm ... > tests/data/face-api/golden.txt
-// Lines: "tiny NAME x0 y0 x1 y1 score" (image pixels, face-api's FaceDetection.box; best first).
+// Lines: "tiny|ssd NAME x0 y0 x1 y1 score" (image pixels, face-api's FaceDetection.box; best first).
 import { readFileSync } from 'fs';
 import { createRequire } from 'module';
 
@@ -56,6 +56,7 @@ function readPpm(path) {
 const f6 = (v) => v.toFixed(6);
 
 faceapi.nets.tinyFaceDetector.loadFromWeightMap(weights('tiny_face_detector_model'));
+faceapi.nets.ssdMobilenetv1.loadFromWeightMap(weights('ssd_mobilenetv1_model'));
 for (const arg of process.argv.slice(3)) {
   const [name, file] = arg.split('=');
   const img = readPpm(file);
@@ -63,6 +64,11 @@ for (const arg of process.argv.slice(3)) {
   for (const d of dets) {
     const b = d.box;
     console.log(`tiny ${name} ${f6(b.x)} ${f6(b.y)} ${f6(b.x + b.width)} ${f6(b.y + b.height)} ${d.score.toFixed(7)}`);
+  }
+  const ssd = await faceapi.nets.ssdMobilenetv1.locateFaces(img, { minConfidence: 0.5, maxResults: 100 });
+  for (const d of ssd) {
+    const b = d.box;
+    console.log(`ssd ${name} ${f6(b.x)} ${f6(b.y)} ${f6(b.x + b.width)} ${f6(b.y + b.height)} ${d.score.toFixed(7)}`);
   }
   img.dispose();
 }
