@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/threads.h"
 #include "core/progress.h"
+#include "detect/detector.h"
 #include "detect/faces.h"
 #include "detect/paths.h"
 #include "explain/figure.h"
@@ -47,12 +48,18 @@ static const char USAGE[] =
     "                      emotion (rmn-explain's default layer; docs/EXPLAIN.md)\n"
     "  --bench N           time N runs per image; print images/s for detection and for\n"
     "                      detection + classification\n"
-    "  -q, --quiet         no progress display\n";
+    "  -q, --quiet         no progress display\n"
+    "  --detector NAME     ssd | tiny (face-api's CNNs) | haar | lbp (cascades); default ssd when\n"
+    "                      face-api's weights are installed, else haar ($RMN_DETECTOR overrides;\n"
+    "                      $RMN_FACE_MODELS names the weights' folder)\n";
 
 typedef struct {
     const char *model_path, *cascade, *out;
     int faces_only, json, quiet, bench, explain;
     rmn_detect_params params;
+    const char *detector;   /* --detector (detect/detector.h) */
+    int cascade_given;
+    const rmn_detector *det; /* a CNN detector, else NULL (the cascade) */
 } options;
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
@@ -100,7 +107,8 @@ static int process(const options *o, const rmn_cascade *cascade, rmn_detect_mode
     rmn_image img;
     RMN_TRY(rmn_image_load(path, &img));
     rmn_face *faces = NULL;
-    int n = 0, rc = rmn_detect_faces(cascade, &o->params, model, &img, &faces, &n);
+    int n = 0, rc = o->det ? rmn_detector_faces(o->det, &o->params, model, &img, &faces, &n)
+                           : rmn_detect_faces(cascade, &o->params, model, &img, &faces, &n);
     if (rc == RMN_OK && o->out) {
         char buf[PATH_MAX];
         const char *op = out_path_for(o, dir_mode, path, buf, sizeof buf);
@@ -131,7 +139,10 @@ static int process(const options *o, const rmn_cascade *cascade, rmn_detect_mode
 static int bench(const options *o, const rmn_cascade *cascade, rmn_detect_model *model,
                  char **paths, int npaths) {
     rmn_bench_detect_result r;
-    RMN_TRY(rmn_bench_detect(cascade, &o->params, model, (const char *const *)paths, npaths, o->bench, &r));
+    if (o->det)
+        RMN_TRY(rmn_bench_detector(o->det, &o->params, model, (const char *const *)paths, npaths, o->bench, &r));
+    else
+        RMN_TRY(rmn_bench_detect(cascade, &o->params, model, (const char *const *)paths, npaths, o->bench, &r));
     printf("bench: %ld runs over %d image%s\n", r.runs, npaths, npaths == 1 ? "" : "s");
     printf("detect: %.1f images/s (%.2f ms/image)\n", r.runs / r.detect_s, 1e3 * r.detect_s / r.runs);
     if (model)
@@ -144,7 +155,7 @@ static int bench(const options *o, const rmn_cascade *cascade, rmn_detect_model 
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
     enum { OPT_MODEL = 256, OPT_CASCADE, OPT_FACES, OPT_SCALE, OPT_NEIGH, OPT_MINSIZE, OPT_JSON,
-           OPT_BENCH, OPT_EXPLAIN };
+           OPT_BENCH, OPT_EXPLAIN, OPT_DETECTOR };
     static const struct option opts[] = {{"model", required_argument, NULL, OPT_MODEL},
                                          {"cascade", required_argument, NULL, OPT_CASCADE},
                                          {"faces-only", no_argument, NULL, OPT_FACES},
@@ -154,6 +165,7 @@ int main(int argc, char **argv) {
                                          {"json", no_argument, NULL, OPT_JSON},
                                          {"bench", required_argument, NULL, OPT_BENCH},
                                          {"explain", no_argument, NULL, OPT_EXPLAIN},
+                                         {"detector", required_argument, NULL, OPT_DETECTOR},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -165,7 +177,8 @@ int main(int argc, char **argv) {
         char *end;
         switch (c) {
         case OPT_MODEL: o.model_path = optarg; break;
-        case OPT_CASCADE: o.cascade = optarg; break;
+        case OPT_CASCADE: o.cascade = optarg, o.cascade_given = 1; break;
+        case OPT_DETECTOR: o.detector = optarg; break;
         case OPT_FACES: o.faces_only = 1; break;
         case OPT_JSON: o.json = 1; break;
         case OPT_EXPLAIN: o.explain = 1; break;
@@ -229,10 +242,23 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
+    /* the face detector: a CNN (o.det) or the cascade */
+    rmn_detector det;
+    int is_cnn = 0;
+    char note[9000];
+    if (rmn_detector_choose(o.detector, o.cascade_given, &det, &is_cnn, &o.cascade, note, sizeof note) != RMN_OK) {
+        fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+        rmn_detect_model_free(model);
+        return rmn_error_code() == RMN_EINVAL ? 2 : 1;
+    }
+    if (note[0])
+        fprintf(stderr, "rmn-detect: %s\n", note);
+    o.det = is_cnn ? &det : NULL;
     char cbuf[PATH_MAX];
     rmn_cascade *cascade;
     if (rmn_cascade_load(rmn_detect_cascade_path(o.cascade, cbuf, sizeof cbuf), &cascade) != RMN_OK) {
         fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+        rmn_detector_close(&det);
         rmn_detect_model_free(model);
         return 1;
     }
@@ -244,6 +270,7 @@ int main(int argc, char **argv) {
             status = 1;
         }
         rmn_cascade_free(cascade);
+        rmn_detector_close(&det);
         rmn_detect_model_free(model);
         return status;
     }
@@ -282,6 +309,7 @@ int main(int argc, char **argv) {
         failed = 1;
     }
     rmn_cascade_free(cascade);
+    rmn_detector_close(&det);
     rmn_detect_model_free(model);
     return failed ? 1 : 0;
 }

@@ -10,7 +10,8 @@ src_librmn_a_SOURCES += \
 	%D%/tfjs.c %D%/tfjs.h \
 	%D%/cnn.c %D%/cnn.h \
 	%D%/tinyface.c %D%/tinyface.h \
-	%D%/ssd.c %D%/ssd.h
+	%D%/ssd.c %D%/ssd.h \
+	%D%/detector.c %D%/detector.h
 
 bin_PROGRAMS += src/rmn-detect
 src_rmn_detect_SOURCES = src/cli/rmn-detect.c

@@ -1,0 +1,47 @@
+#!/bin/sh
+# cli-detector.sh -- rmn-detect --detector ssd|tiny|haar|lbp and rmn-bench --detect --detector:
+# the faces each finds on the test photos (one on each astronaut picture, none on coffee and
+# the gradient), the default choice said once on stderr, clear errors for an unknown detector
+# and for missing weights. The CNN parts skip without face-api's weights.
+. "${RMN_SRCDIR:-.}/tests/tap.sh"
+D=$RMN_BIN/rmn-detect
+P=$RMN_SRCDIR/tests/data/photos
+RMN_PROGRESS=off
+export RMN_PROGRESS
+unset RMN_MODEL RMN_CASCADE RMN_DETECTOR
+have_cnn=0
+"$RMN_BUILDDIR/tests/test-facenet" --print "$P/coffee.jpg" > /dev/null 2>&1 && have_cnn=1
+
+for det in haar lbp ssd tiny; do
+    case $det in ssd | tiny) if [ $have_cnn = 0 ]; then skip "$det: face-api weights not installed"; continue; fi ;; esac
+    "$D" --faces-only --detector $det "$P/astronaut.png" "$P/astronaut-gray.jpg" "$P/coffee.jpg" "$P/gradient.png" \
+        > "$tap_tmp/$det.txt" 2> "$tap_tmp/$det.err"
+    ok $? "--detector $det exits 0"
+    grep -q "astronaut.png: 1 face$" "$tap_tmp/$det.txt" && grep -q "astronaut-gray.jpg: 1 face$" "$tap_tmp/$det.txt" &&
+        grep -q "coffee.jpg: 0 faces" "$tap_tmp/$det.txt" && grep -q "gradient.png: 0 faces" "$tap_tmp/$det.txt"
+    ok $? "--detector $det: one face on each astronaut picture, none on coffee and the gradient"
+    [ ! -s "$tap_tmp/$det.err" ]; ok $? "--detector $det given: nothing on stderr"
+done
+if [ $have_cnn = 1 ]; then
+    "$D" --faces-only "$P/astronaut.png" > /dev/null 2> "$tap_tmp/def.err"
+    [ "$(grep -c 'SSD' "$tap_tmp/def.err")" -eq 1 ]; ok $? "default: ssd, said once on stderr"
+else
+    skip "default ssd: weights not installed"
+fi
+RMN_FACE_MODELS=$tap_tmp/none "$D" --faces-only "$P/astronaut.png" > "$tap_tmp/nw.txt" 2> "$tap_tmp/nw.err"
+[ $? -eq 0 ] && grep -q "not installed.*HAAR" "$tap_tmp/nw.err" && grep -q face "$tap_tmp/nw.txt"
+ok $? "without weights the default is the HAAR cascade, said on stderr"
+RMN_FACE_MODELS=$tap_tmp/none "$D" --faces-only --detector ssd "$P/astronaut.png" > /dev/null 2> "$tap_tmp/nw2.err"
+[ $? -eq 1 ] && grep -q "needs face-api's weights.*$tap_tmp/none" "$tap_tmp/nw2.err"
+ok $? "--detector ssd without weights: exit 1 naming where it looked"
+"$D" --faces-only --detector yolo "$P/astronaut.png" > /dev/null 2> "$tap_tmp/bad.err"
+[ $? -eq 2 ] && grep -q "unknown detector 'yolo'" "$tap_tmp/bad.err"
+ok $? "unknown detector: exit 2"
+if [ $have_cnn = 1 ]; then
+    "$RMN_BIN/rmn-bench" --detect --detector all --faces-only --steps 1 --json "$P/astronaut.png" > "$tap_tmp/b.json"
+    [ $? -eq 0 ] && [ "$(grep -c '"detect_images_per_s"' "$tap_tmp/b.json")" -eq 4 ]
+    ok $? "rmn-bench --detect --detector all: one line per detector"
+else
+    skip "rmn-bench --detector all: weights not installed"
+fi
+done_testing
