@@ -5,9 +5,17 @@
  *
  *   test-facenet                      TAP
  *   test-facenet --dump-ppm IMG OUT   our decoder's RGB pixels as binary PPM (for golden.mjs)
- *   test-facenet --print IMG...       our detections in golden.txt's format */
+ *   test-facenet --print IMG...       our detections in golden.txt's format
+ *   test-facenet --peer DATA [N]      FER2013 PrivateTest of DATA (first N images): accuracy of the
+ *                                     shipped model without and with eye alignment, and of
+ *                                     face-api's expression net (its own input convention) */
 #include "core/error.h"
 #include "detect/tfjs.h"
+#include "data/fer2013.h"
+#include "detect/align.h"
+#include "detect/facenet.h"
+#include "detect/model.h"
+#include "detect/paths.h"
 #include "detect/ssd.h"
 #include "detect/tinyface.h"
 #include "image/image.h"
@@ -147,6 +155,130 @@ static void test_golden(const char *dir) {
     fclose(g);
 }
 
+/* The crop [x0, x1) x [y0, y1) of img (RGB or gray). */
+static int crop_of(const rmn_image *img, int x0, int y0, int x1, int y1, rmn_image *out) {
+    RMN_TRY(rmn_image_init(out, x1 - x0, y1 - y0, img->c));
+    for (int y = y0; y < y1; ++y)
+        memcpy(out->data + (size_t)(y - y0) * out->w * img->c, img->data + ((size_t)y * img->w + x0) * img->c,
+               (size_t)out->w * img->c);
+    return RMN_OK;
+}
+
+/* landmarks and expression lines of the golden file against ours on the same crops */
+static void test_facenets(const char *dir) {
+    char path[4096], line[8192];
+    snprintf(path, sizeof path, "%s/tests/data/face-api/golden.txt", srcdir);
+    FILE *g = fopen(path, "r");
+    if (!g)
+        return;
+    rmn_facenet *nets[2] = {NULL, NULL};
+    int rc = rmn_facenet_load(dir, RMN_FACENET_LANDMARKS, &nets[0]);
+    if (rc == RMN_OK)
+        rc = rmn_facenet_load(dir, RMN_FACENET_EXPRESSION, &nets[1]);
+    TAP_OK(rc == RMN_OK, "landmark and expression nets load%s%s", rc ? ": " : "", rc ? rmn_error_message() : "");
+    int seen = 0;
+    while (rc == RMN_OK && fgets(line, sizeof line, g)) {
+        char kind[32], name[128];
+        int x0, y0, x1, y1, used;
+        if (sscanf(line, "%31s %127s %d %d %d %d%n", kind, name, &x0, &y0, &x1, &y1, &used) != 6)
+            continue;
+        int k = strcmp(kind, "landmarks") == 0 ? 0 : strcmp(kind, "expression") == 0 ? 1 : -1;
+        if (k < 0)
+            continue;
+        int nv = k ? 7 : 136;
+        float want[136], got[136];
+        const char *p = line + used;
+        int okp = 1;
+        for (int i = 0; i < nv && okp; ++i) {
+            char *end;
+            want[i] = strtof(p, &end);
+            okp = end != p;
+            p = end;
+        }
+        rmn_image img, crop;
+        snprintf(path, sizeof path, "%s/tests/data/photos/%s", srcdir, name);
+        if (!okp || rmn_image_load(path, &img) != RMN_OK) {
+            TAP_OK(0, "%s %s: golden line and photo read", kind, name);
+            continue;
+        }
+        int r2 = crop_of(&img, x0, y0, x1, y1, &crop);
+        if (r2 == RMN_OK)
+            r2 = rmn_facenet_run(nets[k], &crop, got);
+        double worst = 0;
+        for (int i = 0; r2 == RMN_OK && i < nv; ++i) {
+            /* landmarks: relative -> crop pixels */
+            double v = k ? got[i] : got[i] * (i % 2 ? crop.h : crop.w);
+            worst = fmax(worst, fabs(v - want[i]));
+        }
+        TAP_OK(r2 == RMN_OK && worst <= (k ? 1e-4 : 1.0), "%s on %s's face: within %s of face-api (worst %.3g)", kind,
+               name, k ? "1e-4" : "1 px", worst);
+        ++seen;
+        rmn_image_free(&crop);
+        rmn_image_free(&img);
+    }
+    TAP_OK(rc != RMN_OK || seen >= 2, "golden landmark and expression lines checked (%d)", seen);
+    rmn_facenet_free(nets[0]);
+    rmn_facenet_free(nets[1]);
+    fclose(g);
+}
+
+/* Accuracies (%) on the test split of data (at most limit images; 0: all): the shipped model
+ * plain and aligned, face-api's expression net; *n images used. */
+static int peer_eval(const char *dir, const char *data, int limit, double acc[3], int *nused) {
+    rmn_dataset ds;
+    RMN_TRY(rmn_dataset_load(data, &ds));
+    char mb[4096], looked[8300];
+    const char *mp = rmn_detect_model_path(NULL, mb, sizeof mb, looked, sizeof looked);
+    rmn_detect_model *model = NULL;
+    rmn_facenet *lm = NULL, *ex = NULL;
+    int rc = mp ? rmn_detect_model_load(mp, &model) : RMN_ERROR(RMN_ENOTFOUND, "no shipped model (%s)", looked);
+    if (rc == RMN_OK)
+        rc = rmn_facenet_load(dir, RMN_FACENET_LANDMARKS, &lm);
+    if (rc == RMN_OK)
+        rc = rmn_facenet_load(dir, RMN_FACENET_EXPRESSION, &ex);
+    const rmn_split_data *t = &ds.split[RMN_SPLIT_TEST];
+    int n = limit > 0 && limit < t->n ? limit : t->n, hit[3] = {0, 0, 0};
+    if (rc == RMN_OK && rmn_detect_model_input_size(model) != RMN_FER_SIDE)
+        rc = RMN_ERROR(RMN_EINVAL, "the shipped model's input is not 48 px");
+    for (int i = 0; rc == RMN_OK && i < n; ++i) {
+        const uint8_t *px = t->pixels + (size_t)i * RMN_FER_PIXELS;
+        rmn_image img = {RMN_FER_SIDE, RMN_FER_SIDE, 1, (uint8_t *)px};
+        float p[RMN_DETECT_MAX_CLASSES], l[136], e[7];
+        uint8_t rot[RMN_FER_PIXELS];
+        int best;
+        rc = rmn_detect_model_classify(model, px, p);
+        best = 0;
+        for (int k = 1; rc == RMN_OK && k < 7; ++k)
+            best = p[k] > p[best] ? k : best;
+        hit[0] += rc == RMN_OK && best == t->labels[i];
+        if (rc == RMN_OK)
+            rc = rmn_facenet_run(lm, &img, l);
+        if (rc == RMN_OK) {
+            double cx, cy, a = rmn_align_eye_angle(l, RMN_FER_SIDE, RMN_FER_SIDE, &cx, &cy);
+            rmn_align_rotate(px, RMN_FER_SIDE, RMN_FER_SIDE, a, RMN_FER_SIDE / 2.0, RMN_FER_SIDE / 2.0, rot);
+            rc = rmn_detect_model_classify(model, rot, p);
+        }
+        best = 0;
+        for (int k = 1; rc == RMN_OK && k < 7; ++k)
+            best = p[k] > p[best] ? k : best;
+        hit[1] += rc == RMN_OK && best == t->labels[i];
+        if (rc == RMN_OK)
+            rc = rmn_facenet_run(ex, &img, e);
+        best = 0;
+        for (int k = 1; rc == RMN_OK && k < 7; ++k)
+            best = e[k] > e[best] ? k : best;
+        hit[2] += rc == RMN_OK && RMN_FACENET_TO_FER[best] == t->labels[i];
+    }
+    for (int k = 0; k < 3; ++k)
+        acc[k] = n ? 100.0 * hit[k] / n : 0;
+    *nused = n;
+    rmn_facenet_free(lm);
+    rmn_facenet_free(ex);
+    rmn_detect_model_free(model);
+    rmn_dataset_free(&ds);
+    return rc;
+}
+
 static int dump_ppm(const char *in, const char *out) {
     rmn_image img, rgb;
     if (rmn_image_load(in, &img) != RMN_OK || rmn_image_to_rgb(&img, &rgb) != RMN_OK) {
@@ -168,6 +300,15 @@ int main(int argc, char **argv) {
         return dump_ppm(argv[2], argv[3]);
     char buf[4096], looked[8192];
     const char *dir = rmn_face_models_dir(buf, sizeof buf, looked, sizeof looked);
+    if (argc >= 3 && strcmp(argv[1], "--peer") == 0) {
+        double acc[3];
+        int n;
+        if (!dir || peer_eval(dir, argv[2], argc > 3 ? atoi(argv[3]) : 0, acc, &n) != RMN_OK)
+            return fprintf(stderr, "test-facenet: %s %s\n", dir ? "" : looked, rmn_error_message()), 1;
+        printf("%s PrivateTest, %d images: shipped model %.2f%%, shipped model with eye alignment %.2f%%, "
+               "face-api expression net %.2f%%\n", argv[2], n, acc[0], acc[1], acc[2]);
+        return 0;
+    }
     if (argc >= 2 && strcmp(argv[1], "--print") == 0) {
         rmn_tinyface *net;
         if (!dir || rmn_tinyface_load(dir, &net) != RMN_OK)
@@ -198,8 +339,10 @@ int main(int argc, char **argv) {
     }
     test_manifest();
     test_missing();
-    if (dir)
+    if (dir) {
         test_golden(dir);
+        test_facenets(dir);
+    }
     else {
         char why[9000];
         snprintf(why, sizeof why, "face-api weights not installed (looked in %s; .ci/install-deps installs them)", looked);

@@ -11,7 +11,9 @@ src_librmn_a_SOURCES += \
 	%D%/cnn.c %D%/cnn.h \
 	%D%/tinyface.c %D%/tinyface.h \
 	%D%/ssd.c %D%/ssd.h \
-	%D%/detector.c %D%/detector.h
+	%D%/detector.c %D%/detector.h \
+	%D%/facenet.c %D%/facenet.h \
+	%D%/align.c %D%/align.h
 
 bin_PROGRAMS += src/rmn-detect
 src_rmn_detect_SOURCES = src/cli/rmn-detect.c

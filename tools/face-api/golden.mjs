@@ -7,7 +7,10 @@
 // both sides see the same pixels.
 //
 //   node tools/face-api/golden.mjs MODEL_DIR NAME=FILE.ppm ... > tests/data/face-api/golden.txt
-// Lines: "tiny|ssd NAME x0 y0 x1 y1 score" (image pixels, face-api's FaceDetection.box; best first).
+// Lines: "tiny|ssd NAME x0 y0 x1 y1 score" (image pixels, face-api's FaceDetection.box; best first);
+// after each ssd face, "landmarks NAME X0 Y0 X1 Y1 x y x y ..." (68 points in the crop's pixels) and
+// "expression NAME X0 Y0 X1 Y1 p..." (neutral happy sad angry fearful disgusted surprised) for
+// the crop [X0, X1) x [Y0, Y1) with the box's corners clipped to the image and rounded.
 import { readFileSync } from 'fs';
 import { createRequire } from 'module';
 
@@ -57,6 +60,8 @@ const f6 = (v) => v.toFixed(6);
 
 faceapi.nets.tinyFaceDetector.loadFromWeightMap(weights('tiny_face_detector_model'));
 faceapi.nets.ssdMobilenetv1.loadFromWeightMap(weights('ssd_mobilenetv1_model'));
+faceapi.nets.faceLandmark68Net.loadFromWeightMap(weights('face_landmark_68_model'));
+faceapi.nets.faceExpressionNet.loadFromWeightMap(weights('face_expression_model'));
 for (const arg of process.argv.slice(3)) {
   const [name, file] = arg.split('=');
   const img = readPpm(file);
@@ -69,6 +74,16 @@ for (const arg of process.argv.slice(3)) {
   for (const d of ssd) {
     const b = d.box;
     console.log(`ssd ${name} ${f6(b.x)} ${f6(b.y)} ${f6(b.x + b.width)} ${f6(b.y + b.height)} ${d.score.toFixed(7)}`);
+    // the face nets on the integer crop [round(x0), round(x1)) x [round(y0), round(y1))
+    const [h, w] = img.shape;
+    const [x0, y0, x1, y1] = [b.x, b.y, Math.min(b.x + b.width, w), Math.min(b.y + b.height, h)].map((v) => Math.max(0, Math.round(v)));
+    const crop = tf.slice(img, [y0, x0, 0], [y1 - y0, x1 - x0, 3]);
+    const lm = await faceapi.nets.faceLandmark68Net.detectLandmarks(crop);
+    console.log(`landmarks ${name} ${x0} ${y0} ${x1} ${y1} ${lm.positions.map((p) => `${f6(p.x)} ${f6(p.y)}`).join(' ')}`);
+    const ex = await faceapi.nets.faceExpressionNet.predictExpressions(crop);
+    const order = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised'];
+    console.log(`expression ${name} ${x0} ${y0} ${x1} ${y1} ${order.map((k) => ex[k].toFixed(7)).join(' ')}`);
+    crop.dispose();
   }
   img.dispose();
 }
