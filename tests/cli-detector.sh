@@ -44,4 +44,21 @@ if [ $have_cnn = 1 ]; then
 else
     skip "rmn-bench --detector all: weights not installed"
 fi
+# directories, -r, --no-detect, --csv (cascade: no weights needed)
+mkdir -p "$tap_tmp/d/sub"
+cp "$P/astronaut.png" "$tap_tmp/d/b.png"; cp "$P/coffee.jpg" "$tap_tmp/d/a.JPG"
+cp "$P/astronaut-gray.jpg" "$tap_tmp/d/sub/c.jpg"; echo text > "$tap_tmp/d/notes.txt"
+"$D" --faces-only --detector haar "$tap_tmp/d" > "$tap_tmp/d1.txt" 2>&1
+[ $? -eq 0 ] && [ "$(grep -c ': [0-9]* face' "$tap_tmp/d1.txt")" -eq 2 ] && head -1 "$tap_tmp/d1.txt" | grep -q "a.JPG: 0 faces"
+ok $? "a directory is read for its images, sorted, without subdirectories"
+"$D" --faces-only --detector haar -r --csv "$tap_tmp/d.csv" "$tap_tmp/d" > "$tap_tmp/d2.txt" 2>&1
+[ $? -eq 0 ] && grep -q "sub/c.jpg: 1 face" "$tap_tmp/d2.txt"
+ok $? "-r walks subdirectories"
+head -1 "$tap_tmp/d.csv" | grep -qx "file,face_id,xmin,ymin,xmax,ymax,angry,disgust,fear,happy,sad,surprise,neutral,emo_label" &&
+    [ "$(wc -l < "$tap_tmp/d.csv")" -eq 3 ] && grep -q "b.png,0,[0-9]*,[0-9]*,[0-9]*,[0-9]*,,,,,,,," "$tap_tmp/d.csv"
+ok $? "--csv: header and one row per face (empty probabilities without a model)"
+"$RMN_BUILDDIR/tests/test-detect-mkmodel" "$tap_tmp/m.safetensors"
+"$D" --model "$tap_tmp/m.safetensors" --no-detect --csv "$tap_tmp/n.csv" "$P/coffee.jpg" "$P/astronaut.png" > "$tap_tmp/n.txt" 2>&1
+[ $? -eq 0 ] && grep -q "^$P/coffee.jpg,0,0,0,300,200,0\.[0-9]*,.*,[a-z]*$" "$tap_tmp/n.csv" && [ "$(wc -l < "$tap_tmp/n.csv")" -eq 3 ]
+ok $? "--no-detect: each image is one face of its own size, classified"
 done_testing

@@ -9,6 +9,7 @@
 #include "core/progress.h"
 #include "detect/detector.h"
 #include "detect/faces.h"
+#include "detect/inputs.h"
 #include "detect/paths.h"
 #include "explain/figure.h"
 #include "image/image.h"
@@ -51,7 +52,11 @@ static const char USAGE[] =
     "  -q, --quiet         no progress display\n"
     "  --detector NAME     ssd | tiny (face-api's CNNs) | haar | lbp (cascades); default ssd when\n"
     "                      face-api's weights are installed, else haar ($RMN_DETECTOR overrides;\n"
-    "                      $RMN_FACE_MODELS names the weights' folder)\n";
+    "                      $RMN_FACE_MODELS names the weights' folder)\n"
+    "  --no-detect         each image is one face (already cropped)\n"
+    "  -r, --recursive     walk directory arguments' subdirectories too (a directory argument is\n"
+    "                      read for its .png/.jpg/.jpeg files, sorted by name)\n"
+    "  --csv FILE          also write file,face_id,xmin,ymin,xmax,ymax,<class probabilities>,emo_label\n";
 
 typedef struct {
     const char *model_path, *cascade, *out;
@@ -60,6 +65,9 @@ typedef struct {
     const char *detector;   /* --detector (detect/detector.h) */
     int cascade_given;
     const rmn_detector *det; /* a CNN detector, else NULL (the cascade) */
+    int no_detect, recursive; /* detect/inputs.h */
+    const char *csv;
+    FILE *csvf;
 } options;
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
@@ -107,8 +115,11 @@ static int process(const options *o, const rmn_cascade *cascade, rmn_detect_mode
     rmn_image img;
     RMN_TRY(rmn_image_load(path, &img));
     rmn_face *faces = NULL;
-    int n = 0, rc = o->det ? rmn_detector_faces(o->det, &o->params, model, &img, &faces, &n)
-                           : rmn_detect_faces(cascade, &o->params, model, &img, &faces, &n);
+    int n = 0, rc = o->no_detect ? rmn_detect_faces_whole(model, &img, &faces, &n)
+                    : o->det     ? rmn_detector_faces(o->det, &o->params, model, &img, &faces, &n)
+                                 : rmn_detect_faces(cascade, &o->params, model, &img, &faces, &n);
+    if (rc == RMN_OK && o->csvf)
+        rc = rmn_detect_csv_rows(o->csvf, path, faces, n, model);
     if (rc == RMN_OK && o->out) {
         char buf[PATH_MAX];
         const char *op = out_path_for(o, dir_mode, path, buf, sizeof buf);
@@ -155,7 +166,7 @@ static int bench(const options *o, const rmn_cascade *cascade, rmn_detect_model 
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
     enum { OPT_MODEL = 256, OPT_CASCADE, OPT_FACES, OPT_SCALE, OPT_NEIGH, OPT_MINSIZE, OPT_JSON,
-           OPT_BENCH, OPT_EXPLAIN, OPT_DETECTOR };
+           OPT_BENCH, OPT_EXPLAIN, OPT_DETECTOR, OPT_NODETECT, OPT_CSV };
     static const struct option opts[] = {{"model", required_argument, NULL, OPT_MODEL},
                                          {"cascade", required_argument, NULL, OPT_CASCADE},
                                          {"faces-only", no_argument, NULL, OPT_FACES},
@@ -166,6 +177,9 @@ int main(int argc, char **argv) {
                                          {"bench", required_argument, NULL, OPT_BENCH},
                                          {"explain", no_argument, NULL, OPT_EXPLAIN},
                                          {"detector", required_argument, NULL, OPT_DETECTOR},
+                                         {"no-detect", no_argument, NULL, OPT_NODETECT},
+                                         {"recursive", no_argument, NULL, 'r'},
+                                         {"csv", required_argument, NULL, OPT_CSV},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -173,12 +187,15 @@ int main(int argc, char **argv) {
     rmn_detect_params_default(&o.params);
     o.cascade = rmn_detect_cascade_default();
     int c;
-    while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:qhr", opts, NULL)) != -1) {
         char *end;
         switch (c) {
         case OPT_MODEL: o.model_path = optarg; break;
         case OPT_CASCADE: o.cascade = optarg, o.cascade_given = 1; break;
         case OPT_DETECTOR: o.detector = optarg; break;
+        case OPT_NODETECT: o.no_detect = 1; break;
+        case 'r': o.recursive = 1; break;
+        case OPT_CSV: o.csv = optarg; break;
         case OPT_FACES: o.faces_only = 1; break;
         case OPT_JSON: o.json = 1; break;
         case OPT_EXPLAIN: o.explain = 1; break;
@@ -210,6 +227,18 @@ int main(int argc, char **argv) {
     char **paths = argv + optind;
     if (nimg < 1)
         return usage_error("%s", "no IMAGE given");
+    /* directories become their images (detect/inputs.h) */
+    char **inputs = NULL;
+    if (rmn_detect_inputs(paths, nimg, o.recursive, &inputs, &nimg) != RMN_OK) {
+        fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+        return 1;
+    }
+    paths = inputs;
+    if (nimg < 1) {
+        fprintf(stderr, "rmn-detect: error: no .png, .jpg or .jpeg image in the directories given\n");
+        rmn_detect_inputs_free(inputs, nimg);
+        return 1;
+    }
     if (o.explain && (o.faces_only || !o.out))
         return usage_error("%s", "--explain needs an emotion model and -o OUT (it draws on the "
                                  "annotated images)");
@@ -246,6 +275,8 @@ int main(int argc, char **argv) {
     rmn_detector det;
     int is_cnn = 0;
     char note[9000];
+    if (o.no_detect)
+        o.detector = "haar"; /* no detector is used; nothing to say */
     if (rmn_detector_choose(o.detector, o.cascade_given, &det, &is_cnn, &o.cascade, note, sizeof note) != RMN_OK) {
         fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
         rmn_detect_model_free(model);
@@ -273,6 +304,16 @@ int main(int argc, char **argv) {
         rmn_detector_close(&det);
         rmn_detect_model_free(model);
         return status;
+    }
+    if (o.csv && (!(o.csvf = fopen(o.csv, "w")) || rmn_detect_csv_header(o.csvf, model) != RMN_OK)) {
+        fprintf(stderr, "rmn-detect: error: %s: cannot write: %s\n", o.csv, strerror(errno));
+        if (o.csvf)
+            fclose(o.csvf);
+        rmn_cascade_free(cascade);
+        rmn_detector_close(&det);
+        rmn_detect_model_free(model);
+        rmn_detect_inputs_free(inputs, nimg);
+        return 1;
     }
     json_t *json_all = o.json ? json_array() : NULL;
     rmn_progress prog;
@@ -308,8 +349,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "rmn-detect: error: cannot write the output: %s\n", strerror(errno));
         failed = 1;
     }
+    if (o.csvf && fclose(o.csvf) != 0) {
+        fprintf(stderr, "rmn-detect: error: %s: cannot write: %s\n", o.csv, strerror(errno));
+        failed = 1;
+    }
     rmn_cascade_free(cascade);
     rmn_detector_close(&det);
     rmn_detect_model_free(model);
+    rmn_detect_inputs_free(inputs, nimg);
     return failed ? 1 : 0;
 }

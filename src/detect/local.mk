@@ -13,7 +13,8 @@ src_librmn_a_SOURCES += \
 	%D%/ssd.c %D%/ssd.h \
 	%D%/detector.c %D%/detector.h \
 	%D%/facenet.c %D%/facenet.h \
-	%D%/align.c %D%/align.h
+	%D%/align.c %D%/align.h \
+	%D%/inputs.c %D%/inputs.h
 
 bin_PROGRAMS += src/rmn-detect
 src_rmn_detect_SOURCES = src/cli/rmn-detect.c
