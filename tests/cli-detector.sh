@@ -44,6 +44,15 @@ if [ $have_cnn = 1 ]; then
 else
     skip "rmn-bench --detector all: weights not installed"
 fi
+if [ $have_cnn = 1 ]; then
+    "$RMN_BUILDDIR/tests/test-detect-mkmodel" "$tap_tmp/al.safetensors"
+    "$D" --model "$tap_tmp/al.safetensors" --detector tiny --align --csv "$tap_tmp/al.csv" "$P/astronaut.png" "$P/coffee.jpg" > /dev/null 2>&1 &&
+        "$D" --model "$tap_tmp/al.safetensors" --detector tiny --no-align --csv "$tap_tmp/na.csv" "$P/astronaut.png" "$P/coffee.jpg" > /dev/null 2>&1 &&
+        [ "$(cut -d, -f1-6 "$tap_tmp/al.csv")" = "$(cut -d, -f1-6 "$tap_tmp/na.csv")" ] && [ "$(wc -l < "$tap_tmp/al.csv")" -eq 2 ]
+    ok $? "--align and --no-align: the same faces and boxes (only the crop is rotated)"
+else
+    skip "--align: weights not installed"
+fi
 # directories, -r, --no-detect, --csv (cascade: no weights needed)
 mkdir -p "$tap_tmp/d/sub"
 cp "$P/astronaut.png" "$tap_tmp/d/b.png"; cp "$P/coffee.jpg" "$tap_tmp/d/a.JPG"

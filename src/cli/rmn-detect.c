@@ -53,6 +53,8 @@ static const char USAGE[] =
     "  --detector NAME     ssd | tiny (face-api's CNNs) | haar | lbp (cascades); default ssd when\n"
     "                      face-api's weights are installed, else haar ($RMN_DETECTOR overrides;\n"
     "                      $RMN_FACE_MODELS names the weights' folder)\n"
+    "  --align, --no-align with ssd or tiny: rotate each face so its eyes are level (face-api's\n"
+    "                      68-point landmarks) before the square crop (default on)\n"
     "  --no-detect         each image is one face (already cropped)\n"
     "  -r, --recursive     walk directory arguments' subdirectories too (a directory argument is\n"
     "                      read for its .png/.jpg/.jpeg files, sorted by name)\n"
@@ -66,6 +68,7 @@ typedef struct {
     int cascade_given;
     const rmn_detector *det; /* a CNN detector, else NULL (the cascade) */
     int no_detect, recursive; /* detect/inputs.h */
+    int align;                /* with a CNN detector: eyes levelled (default on) */
     const char *csv;
     FILE *csvf;
 } options;
@@ -166,7 +169,7 @@ static int bench(const options *o, const rmn_cascade *cascade, rmn_detect_model 
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
     enum { OPT_MODEL = 256, OPT_CASCADE, OPT_FACES, OPT_SCALE, OPT_NEIGH, OPT_MINSIZE, OPT_JSON,
-           OPT_BENCH, OPT_EXPLAIN, OPT_DETECTOR, OPT_NODETECT, OPT_CSV };
+           OPT_BENCH, OPT_EXPLAIN, OPT_DETECTOR, OPT_NODETECT, OPT_CSV, OPT_ALIGN, OPT_NOALIGN };
     static const struct option opts[] = {{"model", required_argument, NULL, OPT_MODEL},
                                          {"cascade", required_argument, NULL, OPT_CASCADE},
                                          {"faces-only", no_argument, NULL, OPT_FACES},
@@ -178,6 +181,8 @@ int main(int argc, char **argv) {
                                          {"explain", no_argument, NULL, OPT_EXPLAIN},
                                          {"detector", required_argument, NULL, OPT_DETECTOR},
                                          {"no-detect", no_argument, NULL, OPT_NODETECT},
+                                         {"align", no_argument, NULL, OPT_ALIGN},
+                                         {"no-align", no_argument, NULL, OPT_NOALIGN},
                                          {"recursive", no_argument, NULL, 'r'},
                                          {"csv", required_argument, NULL, OPT_CSV},
                                          {"quiet", no_argument, NULL, 'q'},
@@ -186,6 +191,7 @@ int main(int argc, char **argv) {
     options o = {0};
     rmn_detect_params_default(&o.params);
     o.cascade = rmn_detect_cascade_default();
+    o.align = 1;
     int c;
     while ((c = getopt_long(argc, argv, "o:qhr", opts, NULL)) != -1) {
         char *end;
@@ -194,6 +200,8 @@ int main(int argc, char **argv) {
         case OPT_CASCADE: o.cascade = optarg, o.cascade_given = 1; break;
         case OPT_DETECTOR: o.detector = optarg; break;
         case OPT_NODETECT: o.no_detect = 1; break;
+        case OPT_ALIGN: o.align = 1; break;
+        case OPT_NOALIGN: o.align = 0; break;
         case 'r': o.recursive = 1; break;
         case OPT_CSV: o.csv = optarg; break;
         case OPT_FACES: o.faces_only = 1; break;
@@ -277,7 +285,7 @@ int main(int argc, char **argv) {
     char note[9000];
     if (o.no_detect)
         o.detector = "haar"; /* no detector is used; nothing to say */
-    if (rmn_detector_choose(o.detector, o.cascade_given, &det, &is_cnn, &o.cascade, note, sizeof note) != RMN_OK) {
+    if (rmn_detector_choose(o.detector, o.cascade_given, o.align, &det, &is_cnn, &o.cascade, note, sizeof note) != RMN_OK) {
         fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
         rmn_detect_model_free(model);
         return rmn_error_code() == RMN_EINVAL ? 2 : 1;

@@ -2,6 +2,7 @@
 #include "detect/detector.h"
 
 #include "core/error.h"
+#include "detect/align.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -41,7 +42,55 @@ void rmn_detector_cascade(rmn_detector *d, const rmn_cascade *c) {
     d->cascade = c;
 }
 
+int rmn_detector_align(rmn_detector *d, const char *dir) {
+    return rmn_facenet_load(dir, RMN_FACENET_LANDMARKS, &d->landmarks);
+}
+
+/* Faces of rects with each face aligned: landmarks on its square crop, the gray image rotated
+ * about the crop's centre, the face taken from the rotated image. */
+static int faces_aligned(const rmn_detector *d, const rmn_rect *r, int nr, const rmn_image *gray,
+                         rmn_detect_model *model, const rmn_image *img, rmn_face **faces, int *n) {
+    rmn_face *all = malloc((size_t)(nr ? nr : 1) * sizeof *all);
+    rmn_image rot = {0}, crop = {0};
+    int rc = all ? rmn_image_init(&rot, gray->w, gray->h, 1) : RMN_ERROR(RMN_ENOMEM, "out of memory");
+    int m = 0;
+    for (int i = 0; rc == RMN_OK && i < nr; ++i) {
+        rmn_box b = rmn_face_square(r[i].x, r[i].y, r[i].x + r[i].w, r[i].y + r[i].h);
+        if (!rmn_face_clamp(&b, img->w, img->h))
+            continue;
+        rc = rmn_image_init(&crop, b.xmax - b.xmin, b.ymax - b.ymin, img->c);
+        for (int y = b.ymin; rc == RMN_OK && y < b.ymax; ++y)
+            memcpy(crop.data + (size_t)(y - b.ymin) * crop.w * img->c,
+                   img->data + ((size_t)y * img->w + b.xmin) * img->c, (size_t)crop.w * img->c);
+        float lm[136];
+        if (rc == RMN_OK)
+            rc = rmn_facenet_run(d->landmarks, &crop, lm);
+        if (rc == RMN_OK) {
+            double a = rmn_align_eye_angle(lm, crop.w, crop.h, NULL, NULL);
+            rmn_align_rotate(gray->data, gray->w, gray->h, a, (b.xmin + b.xmax) / 2.0, (b.ymin + b.ymax) / 2.0,
+                             rot.data);
+            rmn_face *f = NULL;
+            int k = 0;
+            rc = rmn_detect_faces_in(&r[i], 1, &rot, model, img, &f, &k);
+            if (rc == RMN_OK && k == 1)
+                all[m++] = f[0];
+            free(f);
+        }
+        rmn_image_free(&crop);
+    }
+    rmn_image_free(&rot);
+    if (rc != RMN_OK || m == 0) {
+        free(all);
+        all = NULL;
+        m = 0;
+    }
+    *faces = all;
+    *n = m;
+    return rc;
+}
+
 void rmn_detector_close(rmn_detector *d) {
+    rmn_facenet_free(d->landmarks);
     rmn_ssd_free(d->ssd);
     rmn_tinyface_free(d->tiny);
     memset(d, 0, sizeof *d);
@@ -93,14 +142,15 @@ int rmn_detector_faces(const rmn_detector *d, const rmn_detect_params *p, rmn_de
         r[i] = (rmn_rect){x0, y0, (int)lround(b[i].x1) - x0, (int)lround(b[i].y1) - y0};
     }
     if (rc == RMN_OK)
-        rc = rmn_detect_faces_in(r, nb, &gray, model, img, faces, n);
+        rc = d->landmarks ? faces_aligned(d, r, nb, &gray, model, img, faces, n)
+                          : rmn_detect_faces_in(r, nb, &gray, model, img, faces, n);
     rmn_image_free(&gray);
     free(r);
     free(b);
     return rc;
 }
 
-int rmn_detector_choose(const char *name, int cascade_given, rmn_detector *d, int *is_cnn,
+int rmn_detector_choose(const char *name, int cascade_given, int align, rmn_detector *d, int *is_cnn,
                         const char **cascade_name, char *note, size_t ncap) {
     memset(d, 0, sizeof *d);
     *is_cnn = 0;
@@ -134,5 +184,7 @@ int rmn_detector_choose(const char *name, int cascade_given, rmn_detector *d, in
     }
     RMN_TRY(rmn_detector_open(d, kind, md));
     *is_cnn = 1;
+    if (align)
+        RMN_TRY(rmn_detector_align(d, md));
     return RMN_OK;
 }

@@ -12,6 +12,7 @@
 #ifndef RMN_DETECT_DETECTOR_H
 #define RMN_DETECT_DETECTOR_H
 
+#include "detect/facenet.h"
 #include "detect/faces.h"
 #include "detect/ssd.h"
 #include "detect/tfjs.h"
@@ -25,6 +26,7 @@ typedef struct rmn_detector {
     rmn_ssd           *ssd;
     rmn_tinyface      *tiny;
     float              threshold; /* CNN score threshold (0.5) */
+    rmn_facenet       *landmarks; /* set: align each face (rmn_detector_align) */
 } rmn_detector;
 
 /* "haar", "lbp" (*cascade_name gets the cascade's file name), "ssd", "tiny"; RMN_EINVAL else. */
@@ -33,15 +35,21 @@ int rmn_detector_parse(const char *name, rmn_detector_kind *kind, const char **c
  * installed, a cascade when --cascade was given (cascade_given) or the weights are missing).
  * Opens d for a CNN (*is_cnn 1); for a cascade sets *cascade_name when the name chose one
  * (haar/lbp and no --cascade). note (cap ncap) gets a line to say once on stderr when the
- * choice was made by default, else "". Errors: unknown names, CNN weights missing (naming
+ * choice was made by default, else "". align: a CNN detector also aligns faces
+ * (rmn_detector_align); cascades never do. Errors: unknown names, CNN weights missing (naming
  * where they were looked for) or malformed. */
-int rmn_detector_choose(const char *name, int cascade_given, rmn_detector *d, int *is_cnn,
+int rmn_detector_choose(const char *name, int cascade_given, int align, rmn_detector *d, int *is_cnn,
                         const char **cascade_name, char *note, size_t ncap);
 /* A CNN detector (SSD or TINY) from the weights in dir. */
 int  rmn_detector_open(rmn_detector *d, rmn_detector_kind kind, const char *dir);
 /* A cascade detector over c (borrowed). */
 void rmn_detector_cascade(rmn_detector *d, const rmn_cascade *c);
 void rmn_detector_close(rmn_detector *d);
+/* Turns eye alignment on (CNN detectors or not): each face's square crop goes through the
+ * 68-point landmark net, and the gray image is rotated about the crop's centre so that the
+ * eyes are level (detect/align.h) before the thesis's crop is taken from it. Loads
+ * DIR's landmark weights. */
+int rmn_detector_align(rmn_detector *d, const char *dir);
 /* As rmn_detect_faces with this detector (p is used by cascades only). */
 int rmn_detector_faces(const rmn_detector *d, const rmn_detect_params *p, rmn_detect_model *model,
                        const rmn_image *img, rmn_face **faces, int *n);
