@@ -53,6 +53,13 @@ if [ $have_cnn = 1 ]; then
 else
     skip "--align: weights not installed"
 fi
+if [ $have_cnn = 1 ] && [ -n "$RMN_SAMPLE" ]; then
+    "$RMN_BUILDDIR/tests/test-facenet" --peer "$RMN_SAMPLE" 20 > "$tap_tmp/peer.txt" 2>&1
+    [ $? -eq 0 ] && grep -q "20 images: shipped model [0-9.]*%, shipped model with eye alignment [0-9.]*%, face-api expression net [0-9.]*%" "$tap_tmp/peer.txt"
+    ok $? "the peer comparison runs on the sample's PrivateTest (20 images here): $(cat "$tap_tmp/peer.txt")"
+else
+    skip "peer comparison: weights or sample missing"
+fi
 # directories, -r, --no-detect, --csv (cascade: no weights needed)
 mkdir -p "$tap_tmp/d/sub"
 cp "$P/astronaut.png" "$tap_tmp/d/b.png"; cp "$P/coffee.jpg" "$tap_tmp/d/a.JPG"
