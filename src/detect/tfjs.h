@@ -45,10 +45,11 @@ void rmn_tfjs_free(rmn_tfjs *m);
  * RMN_ENOTFOUND / RMN_EFORMAT naming the manifest otherwise. */
 int rmn_tfjs_get(const rmn_tfjs *m, const char *name, int ndim, const int *dims, const float **out);
 
-/* The face-api model folder: $RMN_FACE_MODELS when set, else the first existing of the
- * install prefix RMN_FACE_API_DIR/node_modules/@vladmandic/face-api/model (configure's
- * --with-face-api, default /usr/local/share/rmn-face-api) and the build tree's
- * face-api/node_modules/...; NULL when none holds tiny_face_detector_model-weights_manifest.json,
+/* The face-api model folder: $RMN_FACE_MODELS when set, else the first existing of
+ * RMN_FACE_API_DIR/node_modules/@vladmandic/face-api/model (a compile-time macro, default
+ * /usr/local/share/rmn-face-api, where .ci/install-deps installs the package) and
+ * $RMN_BUILDDIR/face-api/node_modules/@vladmandic/face-api/model (RMN_BUILDDIR unset: the
+ * current directory); NULL when none holds tiny_face_detector_model-weights_manifest.json,
  * with `looked` saying where it looked. */
 const char *rmn_face_models_dir(char *buf, size_t cap, char *looked, size_t lcap);
 
