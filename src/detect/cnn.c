@@ -4,6 +4,7 @@
 #include "tensor/gemm.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void rmn_cnn_same(int in, int k, int stride, int *out, int *before) {
@@ -14,8 +15,35 @@ void rmn_cnn_same(int in, int k, int stride, int *out, int *before) {
     *before = total / 2;
 }
 
+/* im2col: cols:(P*Q, R*S*C) rows in (r, s, c) order, zeros outside x. */
+static void im2col(float *cols, const float *x, int H, int W, int C, int R, int S, int st, int pt, int pl, int P,
+                   int Q) {
+    for (int p = 0; p < P; ++p)
+        for (int q = 0; q < Q; ++q) {
+            float *row = cols + ((size_t)p * Q + q) * R * S * C;
+            for (int r = 0; r < R; ++r) {
+                int ih = p * st - pt + r;
+                for (int s = 0; s < S; ++s, row += C) {
+                    int iw = q * st - pl + s;
+                    if (ih < 0 || ih >= H || iw < 0 || iw >= W)
+                        memset(row, 0, (size_t)C * sizeof *row);
+                    else
+                        memcpy(row, x + ((size_t)ih * W + iw) * C, (size_t)C * sizeof *row);
+                }
+            }
+        }
+}
+
 void rmn_cnn_conv(float *y, const float *x, const float *w, const float *b, int H, int W, int C,
                   int K, int R, int S, int st, int pt, int pl, int P, int Q) {
+    /* im2col + one sgemm (w:(R,S,C,K) is the (R*S*C, K) matrix); loops when out of memory */
+    float *cols = malloc((size_t)P * Q * R * S * C * sizeof *cols);
+    if (cols) {
+        im2col(cols, x, H, W, C, R, S, st, pt, pl, P, Q);
+        rmn_cnn_pointwise(y, cols, w, b, P * Q, R * S * C, K);
+        free(cols);
+        return;
+    }
     for (int p = 0; p < P; ++p)
         for (int q = 0; q < Q; ++q) {
             float *out = y + ((size_t)p * Q + q) * K;
