@@ -22,6 +22,7 @@ include tests/io.mk
 include tests/report.mk
 include tests/detect.mk
 include tests/video.mk
+include tests/facenet.mk
 include tests/dnnl.mk
 include tests/protocol.mk
 include tests/zoo.mk

@@ -78,6 +78,12 @@ typedef struct {
 int rmn_bench_detect(const rmn_cascade *cascade, const rmn_detect_params *params,
                      rmn_detect_model *model, const char *const *paths, int npaths,
                      int runs_per_image, rmn_bench_detect_result *r);
+/* The same with any detector of detect/detector.h (detect_cnn.c); without a model, faces counts
+ * the detections of every run. */
+struct rmn_detector;
+int rmn_bench_detector(const struct rmn_detector *d, const rmn_detect_params *params, rmn_detect_model *model,
+                       const char *const *paths, int npaths, int runs_per_image, rmn_bench_detect_result *r);
+
 
 /* Monotonic seconds. */
 double rmn_bench_now(void);

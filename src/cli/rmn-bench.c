@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "cli/rmn-bench-video.h"
 #include "core/threads.h"
+#include "detect/detector.h"
 #include "detect/paths.h"
 #include "nn/net.h"
 
@@ -33,6 +34,8 @@ static const char USAGE[] =
     "                 the checkpoint defaults to the shipped model, as rmn-detect's)\n"
     "       rmn-bench --video [--cascade NAME]... [--threads T] FILE (frames/s of rmn-detect on a\n"
     "                video: decode + detect + classify + encode; rmn-bench --video --help)\n"
+    "       rmn-bench --detect --detector ssd|tiny|haar|lbp|all ... (one JSON line per detector;\n"
+    "                 all: the four, CNNs skipped with a message without face-api's weights)\n"
     "common: [--backend ref|cpu|dnnl] (default dnnl) [--threads T] (0 = OpenMP default)\n"
     "        [--steps S] (timed, default 10) [--warmup W] (default 2) [--winograd 0|1]\n"
     "        [--image-size 48] [--in-channels 1] [--classes 7] [--width W] [--json]\n"
@@ -250,6 +253,78 @@ static int bench_detect(const opts *o, const char *checkpoint, int faces_only, c
     return rc;
 }
 
+/* --detector NAME|all: one line per detector (detect/detector.h). */
+static int bench_detectors(const opts *o, const char *checkpoint, int faces_only, const char *which,
+                           char **paths, int npaths) {
+    static const char *ALL[] = {"haar", "lbp", "ssd", "tiny"};
+    int from = 0, to = 4;
+    for (int i = 0; i < 4; ++i)
+        if (strcmp(which, ALL[i]) == 0)
+            from = i, to = i + 1;
+    if (strcmp(which, "all") != 0 && to - from != 1)
+        return RMN_ERROR(RMN_EINVAL, "unknown detector '%s' (ssd, tiny, haar, lbp or all)", which);
+    rmn_detect_model *model = NULL;
+    if (!faces_only) {
+        char buf[4096], looked[8300];
+        const char *mp = rmn_detect_model_path(checkpoint, buf, sizeof buf, looked, sizeof looked);
+        if (!mp)
+            return RMN_ERROR(RMN_ENOTFOUND, "no emotion model (looked at %s): pass --checkpoint FILE or --faces-only",
+                             looked);
+        RMN_TRY(rmn_detect_model_load(mp, &model));
+    }
+    int rc = RMN_OK;
+    for (int i = from; rc == RMN_OK && i < to; ++i) {
+        rmn_detector d;
+        rmn_detector_kind kind;
+        const char *cname = NULL;
+        rmn_cascade *cascade = NULL;
+        char cbuf[4096], dir[4096], looked[8192];
+        rc = rmn_detector_parse(ALL[i], &kind, &cname);
+        if (rc == RMN_OK && kind == RMN_DETECTOR_CASCADE) {
+            rc = rmn_cascade_load(rmn_detect_cascade_path(cname, cbuf, sizeof cbuf), &cascade);
+            if (rc == RMN_OK)
+                rmn_detector_cascade(&d, cascade);
+        } else if (rc == RMN_OK) {
+            const char *md = rmn_face_models_dir(dir, sizeof dir, looked, sizeof looked);
+            if (!md) {
+                if (to - from == 1)
+                    rc = RMN_ERROR(RMN_ENOTFOUND, "--detector %s needs face-api's weights, not found in %s", ALL[i], looked);
+                else
+                    fprintf(stderr, "rmn-bench: %s skipped: face-api's weights not found in %s\n", ALL[i], looked);
+                continue;
+            }
+            rc = rmn_detector_open(&d, kind, md);
+        }
+        rmn_detect_params params;
+        rmn_detect_params_default(&params);
+        rmn_bench_detect_result r;
+        if (rc == RMN_OK)
+            rc = rmn_bench_detector(&d, &params, model, (const char *const *)paths, npaths, o->steps, &r);
+        if (rc == RMN_OK) {
+            json_t *j = json_object();
+            json_object_set_new(j, "kind", json_string("detect"));
+            json_object_set_new(j, "detector", json_string(ALL[i]));
+            json_object_set_new(j, "threads", json_integer(o->threads));
+            json_object_set_new(j, "images", json_integer(npaths));
+            json_object_set_new(j, "runs", json_integer(r.runs));
+            json_object_set_new(j, "detect_images_per_s", json_real(r.runs / r.detect_s));
+            json_object_set_new(j, "detect_ms_per_image", json_real(1e3 * r.detect_s / r.runs));
+            json_object_set_new(j, "faces_per_image", json_real((double)r.faces / r.runs));
+            if (model) {
+                json_object_set_new(j, "model", json_string(rmn_detect_model_arch(model)));
+                json_object_set_new(j, "detect_classify_images_per_s", json_real(r.runs / r.all_s));
+                json_object_set_new(j, "detect_classify_ms_per_image", json_real(1e3 * r.all_s / r.runs));
+            }
+            emit(j, o->json);
+        }
+        if (kind != RMN_DETECTOR_CASCADE)
+            rmn_detector_close(&d);
+        rmn_cascade_free(cascade);
+    }
+    rmn_detect_model_free(model);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
     if (rmn_bench_video_wanted(argc, argv)) /* rmn-bench-video.c */
@@ -257,10 +332,10 @@ int main(int argc, char **argv) {
     opts o = {.backend = "dnnl", .threads = 0, .steps = 10, .warmup = 2, .winograd = -1,
               .batch = 64, .image_size = 48, .in_channels = 1, .classes = 7};
     const char *op = NULL, *shape = NULL, *model = NULL, *suite = NULL;
-    const char *checkpoint = NULL, *cascade = rmn_detect_cascade_default();
+    const char *checkpoint = NULL, *cascade = rmn_detect_cascade_default(), *detector = NULL;
     int peak = 0, detect = 0, faces_only = 0;
     enum { O_OP = 256, O_SHAPE, O_BACKEND, O_MODE, O_THREADS, O_JSON, O_MODEL, O_BATCH,
-           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH, O_DETECT, O_CKPT, O_CASCADE, O_FACES, O_L16 };
+           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH, O_DETECT, O_CKPT, O_CASCADE, O_FACES, O_L16, O_DETECTOR };
     static const struct option longopts[] = {
         {"op", required_argument, NULL, O_OP},         {"shape", required_argument, NULL, O_SHAPE},
         {"backend", required_argument, NULL, O_BACKEND}, {"mode", required_argument, NULL, O_MODE},
@@ -276,6 +351,7 @@ int main(int argc, char **argv) {
         {"width", required_argument, NULL, O_WIDTH},
         {"detect", no_argument, NULL, O_DETECT},       {"checkpoint", required_argument, NULL, O_CKPT},
         {"cascade", required_argument, NULL, O_CASCADE}, {"faces-only", no_argument, NULL, O_FACES},
+        {"detector", required_argument, NULL, O_DETECTOR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int ch;
@@ -309,6 +385,7 @@ int main(int argc, char **argv) {
         case O_CKPT: checkpoint = optarg; break;
         case O_CASCADE: cascade = optarg; break;
         case O_FACES: faces_only = 1; break;
+        case O_DETECTOR: detector = optarg; break;
         case 'h': fputs(USAGE, stdout); return 0;
         default: return usage_error("bad option");
         }
@@ -328,6 +405,8 @@ int main(int argc, char **argv) {
     if (detect) {
         if (optind >= argc)
             return usage_error("--detect needs at least one IMAGE");
+        if (detector)
+            return bench_detectors(&o, checkpoint, faces_only, detector, argv + optind, argc - optind) == RMN_OK ? 0 : fail();
         return bench_detect(&o, checkpoint, faces_only, cascade, argv + optind, argc - optind) == RMN_OK ? 0 : fail();
     }
     if (peak) {

@@ -8,7 +8,9 @@
 #include "core/error.h"
 #include "core/threads.h"
 #include "core/progress.h"
+#include "detect/detector.h"
 #include "detect/faces.h"
+#include "detect/inputs.h"
 #include "detect/paths.h"
 #include "explain/figure.h"
 #include "image/image.h"
@@ -51,6 +53,15 @@ static const char USAGE[] =
     "  --bench N           time N runs per image; print images/s for detection and for\n"
     "                      detection + classification\n"
     "  -q, --quiet         no progress display\n"
+    "  --detector NAME     ssd | tiny (face-api's CNNs) | haar | lbp (cascades); default ssd when\n"
+    "                      face-api's weights are installed, else haar ($RMN_DETECTOR overrides;\n"
+    "                      $RMN_FACE_MODELS names the weights' folder)\n"
+    "  --align, --no-align with ssd or tiny: rotate each face so its eyes are level (face-api's\n"
+    "                      68-point landmarks) before the square crop (default on)\n"
+    "  --no-detect         each image is one face (already cropped)\n"
+    "  -r, --recursive     walk directory arguments' subdirectories too (a directory argument is\n"
+    "                      read for its .png/.jpg/.jpeg files, sorted by name)\n"
+    "  --csv FILE          also write file,face_id,xmin,ymin,xmax,ymax,<class probabilities>,emo_label\n"
     "Videos and cameras: rmn-detect VIDEO.mp4, rmn-detect --camera [N] (rmn-detect --camera\n"
     "--help; --every, --smooth, --csv, --jsonl, --show).\n";
 
@@ -58,6 +69,13 @@ typedef struct {
     const char *model_path, *cascade, *out;
     int faces_only, json, quiet, bench, explain;
     rmn_detect_params params;
+    const char *detector;   /* --detector (detect/detector.h) */
+    int cascade_given;
+    const rmn_detector *det; /* a CNN detector, else NULL (the cascade) */
+    int no_detect, recursive; /* detect/inputs.h */
+    int align;                /* with a CNN detector: eyes levelled (default on) */
+    const char *csv;
+    FILE *csvf;
 } options;
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
@@ -105,7 +123,11 @@ static int process(const options *o, const rmn_cascade *cascade, rmn_detect_mode
     rmn_image img;
     RMN_TRY(rmn_image_load(path, &img));
     rmn_face *faces = NULL;
-    int n = 0, rc = rmn_detect_faces(cascade, &o->params, model, &img, &faces, &n);
+    int n = 0, rc = o->no_detect ? rmn_detect_faces_whole(model, &img, &faces, &n)
+                    : o->det     ? rmn_detector_faces(o->det, &o->params, model, &img, &faces, &n)
+                                 : rmn_detect_faces(cascade, &o->params, model, &img, &faces, &n);
+    if (rc == RMN_OK && o->csvf)
+        rc = rmn_detect_csv_rows(o->csvf, path, faces, n, model);
     if (rc == RMN_OK && o->out) {
         char buf[PATH_MAX];
         const char *op = out_path_for(o, dir_mode, path, buf, sizeof buf);
@@ -136,7 +158,10 @@ static int process(const options *o, const rmn_cascade *cascade, rmn_detect_mode
 static int bench(const options *o, const rmn_cascade *cascade, rmn_detect_model *model,
                  char **paths, int npaths) {
     rmn_bench_detect_result r;
-    RMN_TRY(rmn_bench_detect(cascade, &o->params, model, (const char *const *)paths, npaths, o->bench, &r));
+    if (o->det)
+        RMN_TRY(rmn_bench_detector(o->det, &o->params, model, (const char *const *)paths, npaths, o->bench, &r));
+    else
+        RMN_TRY(rmn_bench_detect(cascade, &o->params, model, (const char *const *)paths, npaths, o->bench, &r));
     printf("bench: %ld runs over %d image%s\n", r.runs, npaths, npaths == 1 ? "" : "s");
     printf("detect: %.1f images/s (%.2f ms/image)\n", r.runs / r.detect_s, 1e3 * r.detect_s / r.runs);
     if (model)
@@ -153,7 +178,8 @@ int main(int argc, char **argv) {
     const char *pth_arch = NULL;
     int pth_channels = 3;
     enum { OPT_MODEL = 256, OPT_CASCADE, OPT_FACES, OPT_SCALE, OPT_NEIGH, OPT_MINSIZE, OPT_JSON,
-           OPT_BENCH, OPT_EXPLAIN, OPT_ARCH, OPT_INCH };
+           OPT_BENCH, OPT_EXPLAIN, OPT_ARCH, OPT_INCH, OPT_DETECTOR, OPT_NODETECT, OPT_CSV,
+           OPT_ALIGN, OPT_NOALIGN };
     static const struct option opts[] = {{"model", required_argument, NULL, OPT_MODEL},
                                          {"cascade", required_argument, NULL, OPT_CASCADE},
                                          {"faces-only", no_argument, NULL, OPT_FACES},
@@ -165,14 +191,21 @@ int main(int argc, char **argv) {
                                          {"explain", no_argument, NULL, OPT_EXPLAIN},
                                          {"arch", required_argument, NULL, OPT_ARCH},
                                          {"in-channels", required_argument, NULL, OPT_INCH},
+                                         {"detector", required_argument, NULL, OPT_DETECTOR},
+                                         {"no-detect", no_argument, NULL, OPT_NODETECT},
+                                         {"align", no_argument, NULL, OPT_ALIGN},
+                                         {"no-align", no_argument, NULL, OPT_NOALIGN},
+                                         {"recursive", no_argument, NULL, 'r'},
+                                         {"csv", required_argument, NULL, OPT_CSV},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     options o = {0};
     rmn_detect_params_default(&o.params);
     o.cascade = rmn_detect_cascade_default();
+    o.align = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:qhr", opts, NULL)) != -1) {
         char *end;
         switch (c) {
         case OPT_MODEL: o.model_path = optarg; break;
@@ -182,7 +215,13 @@ int main(int argc, char **argv) {
                 return usage_error("%s", "--in-channels must be 1 or 3");
             pth_channels = optarg[0] - '0';
             break;
-        case OPT_CASCADE: o.cascade = optarg; break;
+        case OPT_CASCADE: o.cascade = optarg, o.cascade_given = 1; break;
+        case OPT_DETECTOR: o.detector = optarg; break;
+        case OPT_NODETECT: o.no_detect = 1; break;
+        case OPT_ALIGN: o.align = 1; break;
+        case OPT_NOALIGN: o.align = 0; break;
+        case 'r': o.recursive = 1; break;
+        case OPT_CSV: o.csv = optarg; break;
         case OPT_FACES: o.faces_only = 1; break;
         case OPT_JSON: o.json = 1; break;
         case OPT_EXPLAIN: o.explain = 1; break;
@@ -214,6 +253,18 @@ int main(int argc, char **argv) {
     char **paths = argv + optind;
     if (nimg < 1)
         return usage_error("%s", "no IMAGE given");
+    /* directories become their images (detect/inputs.h) */
+    char **inputs = NULL;
+    if (rmn_detect_inputs(paths, nimg, o.recursive, &inputs, &nimg) != RMN_OK) {
+        fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+        return 1;
+    }
+    paths = inputs;
+    if (nimg < 1) {
+        fprintf(stderr, "rmn-detect: error: no .png, .jpg or .jpeg image in the directories given\n");
+        rmn_detect_inputs_free(inputs, nimg);
+        return 1;
+    }
     if (o.explain && (o.faces_only || !o.out))
         return usage_error("%s", "--explain needs an emotion model and -o OUT (it draws on the "
                                  "annotated images)");
@@ -263,10 +314,25 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
+    /* the face detector: a CNN (o.det) or the cascade */
+    rmn_detector det;
+    int is_cnn = 0;
+    char note[9000];
+    if (o.no_detect)
+        o.detector = "haar"; /* no detector is used; nothing to say */
+    if (rmn_detector_choose(o.detector, o.cascade_given, o.align, &det, &is_cnn, &o.cascade, note, sizeof note) != RMN_OK) {
+        fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+        rmn_detect_model_free(model);
+        return rmn_error_code() == RMN_EINVAL ? 2 : 1;
+    }
+    if (note[0])
+        fprintf(stderr, "rmn-detect: %s\n", note);
+    o.det = is_cnn ? &det : NULL;
     char cbuf[PATH_MAX];
     rmn_cascade *cascade;
     if (rmn_cascade_load(rmn_detect_cascade_path(o.cascade, cbuf, sizeof cbuf), &cascade) != RMN_OK) {
         fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+        rmn_detector_close(&det);
         rmn_detect_model_free(model);
         return 1;
     }
@@ -278,8 +344,19 @@ int main(int argc, char **argv) {
             status = 1;
         }
         rmn_cascade_free(cascade);
+        rmn_detector_close(&det);
         rmn_detect_model_free(model);
         return status;
+    }
+    if (o.csv && (!(o.csvf = fopen(o.csv, "w")) || rmn_detect_csv_header(o.csvf, model) != RMN_OK)) {
+        fprintf(stderr, "rmn-detect: error: %s: cannot write: %s\n", o.csv, strerror(errno));
+        if (o.csvf)
+            fclose(o.csvf);
+        rmn_cascade_free(cascade);
+        rmn_detector_close(&det);
+        rmn_detect_model_free(model);
+        rmn_detect_inputs_free(inputs, nimg);
+        return 1;
     }
     json_t *json_all = o.json ? json_array() : NULL;
     rmn_progress prog;
@@ -315,7 +392,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "rmn-detect: error: cannot write the output: %s\n", strerror(errno));
         failed = 1;
     }
+    if (o.csvf && fclose(o.csvf) != 0) {
+        fprintf(stderr, "rmn-detect: error: %s: cannot write: %s\n", o.csv, strerror(errno));
+        failed = 1;
+    }
     rmn_cascade_free(cascade);
+    rmn_detector_close(&det);
     rmn_detect_model_free(model);
+    rmn_detect_inputs_free(inputs, nimg);
     return failed ? 1 : 0;
 }

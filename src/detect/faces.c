@@ -26,6 +26,18 @@ int rmn_detect_faces(const rmn_cascade *c, const rmn_detect_params *p, rmn_detec
     int nr = 0, rc = rmn_cascade_scan(c, gray.data, gray.w, gray.h, p, &rects, &nr);
     if (rc == RMN_OK && nr > 0)
         rc = rmn_group_rects(rects, &nr, p->min_neighbors, 0.2, NULL);
+    if (rc == RMN_OK)
+        rc = rmn_detect_faces_in(rects, nr, &gray, model, img, faces, n);
+    free(rects);
+    rmn_image_free(&gray);
+    return rc;
+}
+
+int rmn_detect_faces_in(const rmn_rect *rects, int nr, const rmn_image *gray, rmn_detect_model *model,
+                        const rmn_image *img, rmn_face **faces, int *n) {
+    *faces = NULL;
+    *n = 0;
+    int rc = RMN_OK;
     rmn_face *out = NULL;
     uint8_t *crop = NULL;
     int nf = 0;
@@ -47,7 +59,7 @@ int rmn_detect_faces(const rmn_cascade *c, const rmn_detect_params *p, rmn_detec
             continue;
         f->label = -1;
         if (model) {
-            rmn_face_crop(&gray, f->box, rmn_detect_model_input_size(model), crop);
+            rmn_face_crop(gray, f->box, rmn_detect_model_input_size(model), crop);
             rc = rmn_detect_model_classify(model, crop, f->proba);
             int k = rmn_detect_model_num_classes(model);
             f->label = 0;
@@ -58,8 +70,6 @@ int rmn_detect_faces(const rmn_cascade *c, const rmn_detect_params *p, rmn_detec
         ++nf;
     }
     free(crop);
-    free(rects);
-    rmn_image_free(&gray);
     if (rc != RMN_OK) {
         free(out);
         return rc;

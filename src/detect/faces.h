@@ -29,6 +29,11 @@ typedef struct {
 int rmn_detect_faces(const rmn_cascade *c, const rmn_detect_params *p, rmn_detect_model *model,
                      const rmn_image *img, rmn_face **faces, int *n);
 
+/* The same from given detections rects[0..nr) (any detector's, in img's pixels) and img's gray
+ * version gray (rmn_image_to_gray). */
+int rmn_detect_faces_in(const rmn_rect *rects, int nr, const rmn_image *gray, rmn_detect_model *model,
+                        const rmn_image *img, rmn_face **faces, int *n);
+
 /* Draws each box (RGB 179,255,179, 2 px) and, with a model, the label "LABEL NN" (NN the
  * percentage, truncated) on a (255,128,223) background at the box's top-right corner, as the
  * thesis's RMN.draw; the label is moved inside the image when it would leave it. img must be

@@ -6,7 +6,15 @@ src_librmn_a_SOURCES += \
 	%D%/face.c %D%/face.h \
 	%D%/model.c %D%/model.h \
 	%D%/faces.c %D%/faces.h \
-	%D%/paths.c %D%/paths.h
+	%D%/paths.c %D%/paths.h \
+	%D%/tfjs.c %D%/tfjs.h \
+	%D%/cnn.c %D%/cnn.h \
+	%D%/tinyface.c %D%/tinyface.h \
+	%D%/ssd.c %D%/ssd.h \
+	%D%/detector.c %D%/detector.h \
+	%D%/facenet.c %D%/facenet.h \
+	%D%/align.c %D%/align.h \
+	%D%/inputs.c %D%/inputs.h
 
 bin_PROGRAMS += src/rmn-detect
 src_rmn_detect_SOURCES = src/cli/rmn-detect.c

@@ -1,0 +1,7 @@
+# tests/facenet.mk -- the face-api networks (included by tests/local.mk)
+check_PROGRAMS += tests/test-facenet
+tests_test_facenet_SOURCES = tests/test-facenet.c tests/tap.h
+TESTS += tests/test-facenet
+
+dist_check_SCRIPTS += tests/cli-detector.sh
+TESTS += tests/cli-detector.sh
