@@ -67,8 +67,9 @@ static int has_video_ext(const char *p) {
 }
 
 int rmn_detect_video_wanted(int argc, char **argv) {
-    static const char *opts[] = {"--camera", "--every", "--smooth", "--csv", "--jsonl",
-                                 "--show", "--max-frames"};
+    /* options only videos have; --csv serves photos too, so a video is then told by its name */
+    static const char *opts[] = {"--camera", "--every", "--smooth", "--jsonl", "--show",
+                                 "--max-frames"};
     for (int i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--") == 0)
             break;
