@@ -5,10 +5,10 @@
  * parser, the storage table and the view checks are all reached. Every input must return
  * RMN_OK or an error; a crash, a leak or a sanitizer report is a bug.
  *
- * Not built by make (this tree has no fuzz harness yet); build by hand:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc tests/fuzz/fuzz-pickle.c \
- *         src/core/pickle.c src/core/pth.c src/core/error.c -o fuzz-pickle
- *   ./fuzz-pickle -max_len=65536 tests/data/pth/            (the fixtures as the corpus) */
+ * Built and run with the others (tests/fuzz/Makefile.fuzz, make fuzz, tests/fuzz-smoke.sh);
+ * its seeds (tests/fuzz/corpus/pickle/) are small torch.save files of both formats: float32,
+ * float64 views with an offset and strides, float16, bfloat16, int64, a thesis dict and a
+ * "module." prefix. */
 #include "core/error.h"
 #include "core/pth.h"
 
