@@ -240,6 +240,9 @@ typedef struct {
 /* Evals of a run in insertion order. */
 int  rmn_store_run_evals(rmn_store *s, int64_t run_id, rmn_eval_summary **out, int *n);
 void rmn_store_evals_free(rmn_eval_summary *e);
+/* *found = 1 when run_id already holds an eval of split with tta_n draws (each eval is one
+ * transaction: it is there whole or not at all), else 0. */
+int  rmn_store_run_has_eval(rmn_store *s, int64_t run_id, const char *split, int tta_n, int *found);
 
 /* counts: (n_classes, n_classes), rows = true class, columns = predicted; filled from the
  * predictions table. RMN_EFORMAT when a stored label/pred lies outside [0, n_classes). */

@@ -478,6 +478,17 @@ int rmn_store_run_evals(rmn_store *s, int64_t run_id, rmn_eval_summary **out, in
     return RMN_OK;
 }
 
+int rmn_store_run_has_eval(rmn_store *s, int64_t run_id, const char *split, int tta_n, int *found) {
+    rmn_eval_summary *ev;
+    int n;
+    RMN_TRY(rmn_store_run_evals(s, run_id, &ev, &n));
+    *found = 0;
+    for (int i = 0; i < n; ++i)
+        *found |= strcmp(ev[i].split, split) == 0 && ev[i].tta_n == tta_n;
+    rmn_store_evals_free(ev);
+    return RMN_OK;
+}
+
 int rmn_store_confusion(rmn_store *s, int64_t eval_id, int n_classes, int64_t *counts) {
     sqlite3_stmt *st;
     memset(counts, 0, (size_t)n_classes * (size_t)n_classes * sizeof *counts);

@@ -138,24 +138,11 @@ uint32_t rmn_ensemble_best_subset(const rmn_ensemble_pool *pool, int split, doub
     return best;
 }
 
-/* 1 when the run already holds an eval of this split and TTA count (each eval is one transaction:
- * it is there whole or not at all). */
-static int has_eval(rmn_store *s, int64_t run_id, const char *split, int tta_n, int *found) {
-    rmn_eval_summary *ev;
-    int n;
-    RMN_TRY(rmn_store_run_evals(s, run_id, &ev, &n));
-    *found = 0;
-    for (int i = 0; i < n; ++i)
-        *found |= strcmp(ev[i].split, split) == 0 && ev[i].tta_n == tta_n;
-    rmn_store_evals_free(ev);
-    return RMN_OK;
-}
-
 static int record_fused(rmn_store *s, int64_t run_id, const rmn_ensemble_pool *pool, uint32_t mask, int split) {
     const rmn_eval_data *first = split ? &pool->test[0] : &pool->val[0];
     const int ns = first->n_samples, k = first->n_classes;
     int found;
-    RMN_TRY(has_eval(s, run_id, split ? "test" : "val", pool->tta_n, &found));
+    RMN_TRY(rmn_store_run_has_eval(s, run_id, split ? "test" : "val", pool->tta_n, &found));
     if (found)
         return RMN_OK; /* recorded by an attempt that stopped later */
     int32_t *preds = malloc((size_t)ns * sizeof *preds + 1);

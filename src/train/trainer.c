@@ -272,17 +272,6 @@ static int record_artifact(const rmn_train_job *job, int64_t run_id, const char 
     return rmn_store_artifact(job->store, run_id, kind, path, hex, (int64_t)sb.st_size);
 }
 
-static int has_eval(rmn_store *s, int64_t run_id, const char *split, int tta_n, int *found) {
-    rmn_eval_summary *ev;
-    int n;
-    RMN_TRY(rmn_store_run_evals(s, run_id, &ev, &n));
-    *found = 0;
-    for (int i = 0; i < n; ++i)
-        *found |= strcmp(ev[i].split, split) == 0 && ev[i].tta_n == tta_n;
-    rmn_store_evals_free(ev);
-    return RMN_OK;
-}
-
 // --- one epoch ------------------------------------------------------------------------------
 
 static int train_epoch(const rmn_train_job *job, train_state *st, int epoch, double *loss_out,
@@ -417,7 +406,7 @@ static int final_eval(const rmn_train_job *job, train_state *st, int split, int 
     const rmn_train_config *cfg = job->cfg;
     const char *name = rmn_split_name(split);
     int found;
-    RMN_TRY(has_eval(job->store, st->run_id, name, tta_n, &found));
+    RMN_TRY(rmn_store_run_has_eval(job->store, st->run_id, name, tta_n, &found));
     rmn_eval_result ev;
     char label[48];
     snprintf(label, sizeof label, "  %s%s", name, tta_n ? " TTA" : "");
