@@ -171,6 +171,146 @@ static int bench(const options *o, const rmn_cascade *cascade, rmn_detect_model 
     return RMN_OK;
 }
 
+/* Everything after the inputs are known: usage checks, the emotion model, the detector, then
+ * each image. Returns the exit status. */
+static int detect_inputs(options *o, char **paths, int nimg, const char *pth_arch,
+                         int pth_channels) {
+    if (o->explain && (o->faces_only || !o->out))
+        return usage_error("%s", "--explain needs an emotion model and -o OUT (it draws on the "
+                                 "annotated images)");
+    int dir_mode = 0;
+    if (o->out) {
+        dir_mode = nimg > 1 || is_dir(o->out);
+        if (dir_mode && !is_dir(o->out) && mkdir(o->out, 0777) != 0) {
+            fprintf(stderr, "rmn-detect: error: %s: cannot create directory: %s\n", o->out,
+                    strerror(errno));
+            return 1;
+        }
+        if (!dir_mode && rmn_image_format_for_path(o->out) == RMN_IMAGE_UNKNOWN)
+            return usage_error("-o %s: use a .png, .jpg or .jpeg name (or a directory)", o->out);
+    }
+
+    /* the emotion model, unless faces only */
+    rmn_detect_model *model = NULL;
+    if (!o->faces_only) {
+        char buf[PATH_MAX], looked[PATH_MAX + 64];
+        const char *mp = rmn_detect_model_path(o->model_path, buf, sizeof buf, looked, sizeof looked);
+        if (!mp) {
+            fprintf(stderr,
+                    "rmn-detect: error: no emotion model is installed (looked at %s); pass "
+                    "--model FILE, set RMN_MODEL, or use --faces-only to detect faces only\n",
+                    looked);
+            return 1;
+        }
+        int lrc;
+        if (rmn_import_is_pth(mp)) { /* published weights: the thesis's 224 input by default */
+            rmn_train_config tc;
+            rmn_train_config_defaults(&tc);
+            tc.image_size = 224;
+            tc.in_channels = pth_channels;
+            rmn_net *pnet = NULL;
+            rmn_import_stats ist;
+            if (!pth_arch)
+                return usage_error("%s", "a PyTorch checkpoint (--model FILE.pth) needs --arch NAME");
+            snprintf(tc.arch, sizeof tc.arch, "%s", pth_arch);
+            lrc = rmn_import_open_model(mp, &tc, 0, &pnet, NULL, &ist);
+            if (lrc == RMN_OK)
+                lrc = rmn_detect_model_from_net(pnet, tc.image_size, tc.in_channels, &model);
+        } else {
+            lrc = rmn_detect_model_load(mp, &model);
+        }
+        if (lrc != RMN_OK) {
+            fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+            return 1;
+        }
+    }
+    /* the face detector: a CNN (o->det) or the cascade */
+    rmn_detector det;
+    int is_cnn = 0;
+    char note[9000];
+    if (o->no_detect)
+        o->detector = "haar"; /* no detector is used; nothing to say */
+    if (rmn_detector_choose(o->detector, o->cascade_given, o->align, &det, &is_cnn, &o->cascade, note, sizeof note) != RMN_OK) {
+        fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+        rmn_detect_model_free(model);
+        return rmn_error_code() == RMN_EINVAL ? 2 : 1;
+    }
+    if (note[0])
+        fprintf(stderr, "rmn-detect: %s\n", note);
+    o->det = is_cnn ? &det : NULL;
+    char cbuf[PATH_MAX];
+    rmn_cascade *cascade;
+    if (rmn_cascade_load(rmn_detect_cascade_path(o->cascade, cbuf, sizeof cbuf), &cascade) != RMN_OK) {
+        fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+        rmn_detector_close(&det);
+        rmn_detect_model_free(model);
+        return 1;
+    }
+
+    int status = 0;
+    if (o->bench) {
+        if (bench(o, cascade, model, paths, nimg) != RMN_OK) {
+            fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+            status = 1;
+        }
+        rmn_cascade_free(cascade);
+        rmn_detector_close(&det);
+        rmn_detect_model_free(model);
+        return status;
+    }
+    if (o->csv && (!(o->csvf = fopen(o->csv, "w")) || rmn_detect_csv_header(o->csvf, model) != RMN_OK)) {
+        fprintf(stderr, "rmn-detect: error: %s: cannot write: %s\n", o->csv, strerror(errno));
+        if (o->csvf)
+            fclose(o->csvf);
+        rmn_cascade_free(cascade);
+        rmn_detector_close(&det);
+        rmn_detect_model_free(model);
+        return 1;
+    }
+    json_t *json_all = o->json ? json_array() : NULL;
+    rmn_progress prog;
+    int show = nimg > 1 && !o->quiet;
+    if (show)
+        rmn_progress_begin(&prog, stderr, "detect", nimg);
+    int failed = 0;
+    for (int i = 0; i < nimg; ++i) {
+        if (process(o, cascade, model, paths[i], dir_mode, json_all) != RMN_OK) {
+            fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+            ++failed;
+            if (json_all) {
+                json_t *e = json_pack("{s:s, s:s}", "image", paths[i], "error",
+                                      rmn_error_message());
+                if (e)
+                    json_array_append_new(json_all, e);
+            }
+        }
+        if (show) {
+            char st[64];
+            snprintf(st, sizeof st, "%d failed", failed);
+            rmn_progress_update(&prog, i + 1, failed ? st : NULL);
+        }
+    }
+    if (show)
+        rmn_progress_end(&prog, NULL);
+    if (json_all) {
+        json_dumpf(json_all, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+        fputc('\n', stdout);
+        json_decref(json_all);
+    }
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "rmn-detect: error: cannot write the output: %s\n", strerror(errno));
+        failed = 1;
+    }
+    if (o->csvf && fclose(o->csvf) != 0) {
+        fprintf(stderr, "rmn-detect: error: %s: cannot write: %s\n", o->csv, strerror(errno));
+        failed = 1;
+    }
+    rmn_cascade_free(cascade);
+    rmn_detector_close(&det);
+    rmn_detect_model_free(model);
+    return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
     if (rmn_detect_video_wanted(argc, argv)) /* videos and cameras: rmn-detect-video.c */
@@ -265,140 +405,7 @@ int main(int argc, char **argv) {
         rmn_detect_inputs_free(inputs, nimg);
         return 1;
     }
-    if (o.explain && (o.faces_only || !o.out))
-        return usage_error("%s", "--explain needs an emotion model and -o OUT (it draws on the "
-                                 "annotated images)");
-    int dir_mode = 0;
-    if (o.out) {
-        dir_mode = nimg > 1 || is_dir(o.out);
-        if (dir_mode && !is_dir(o.out) && mkdir(o.out, 0777) != 0) {
-            fprintf(stderr, "rmn-detect: error: %s: cannot create directory: %s\n", o.out,
-                    strerror(errno));
-            return 1;
-        }
-        if (!dir_mode && rmn_image_format_for_path(o.out) == RMN_IMAGE_UNKNOWN)
-            return usage_error("-o %s: use a .png, .jpg or .jpeg name (or a directory)", o.out);
-    }
-
-    /* the emotion model, unless faces only */
-    rmn_detect_model *model = NULL;
-    if (!o.faces_only) {
-        char buf[PATH_MAX], looked[PATH_MAX + 64];
-        const char *mp = rmn_detect_model_path(o.model_path, buf, sizeof buf, looked, sizeof looked);
-        if (!mp) {
-            fprintf(stderr,
-                    "rmn-detect: error: no emotion model is installed (looked at %s); pass "
-                    "--model FILE, set RMN_MODEL, or use --faces-only to detect faces only\n",
-                    looked);
-            return 1;
-        }
-        int lrc;
-        if (rmn_import_is_pth(mp)) { /* published weights: the thesis's 224 input by default */
-            rmn_train_config tc;
-            rmn_train_config_defaults(&tc);
-            tc.image_size = 224;
-            tc.in_channels = pth_channels;
-            rmn_net *pnet = NULL;
-            rmn_import_stats ist;
-            if (!pth_arch)
-                return usage_error("%s", "a PyTorch checkpoint (--model FILE.pth) needs --arch NAME");
-            snprintf(tc.arch, sizeof tc.arch, "%s", pth_arch);
-            lrc = rmn_import_open_model(mp, &tc, 0, &pnet, NULL, &ist);
-            if (lrc == RMN_OK)
-                lrc = rmn_detect_model_from_net(pnet, tc.image_size, tc.in_channels, &model);
-        } else {
-            lrc = rmn_detect_model_load(mp, &model);
-        }
-        if (lrc != RMN_OK) {
-            fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
-            return 1;
-        }
-    }
-    /* the face detector: a CNN (o.det) or the cascade */
-    rmn_detector det;
-    int is_cnn = 0;
-    char note[9000];
-    if (o.no_detect)
-        o.detector = "haar"; /* no detector is used; nothing to say */
-    if (rmn_detector_choose(o.detector, o.cascade_given, o.align, &det, &is_cnn, &o.cascade, note, sizeof note) != RMN_OK) {
-        fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
-        rmn_detect_model_free(model);
-        return rmn_error_code() == RMN_EINVAL ? 2 : 1;
-    }
-    if (note[0])
-        fprintf(stderr, "rmn-detect: %s\n", note);
-    o.det = is_cnn ? &det : NULL;
-    char cbuf[PATH_MAX];
-    rmn_cascade *cascade;
-    if (rmn_cascade_load(rmn_detect_cascade_path(o.cascade, cbuf, sizeof cbuf), &cascade) != RMN_OK) {
-        fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
-        rmn_detector_close(&det);
-        rmn_detect_model_free(model);
-        return 1;
-    }
-
-    int status = 0;
-    if (o.bench) {
-        if (bench(&o, cascade, model, paths, nimg) != RMN_OK) {
-            fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
-            status = 1;
-        }
-        rmn_cascade_free(cascade);
-        rmn_detector_close(&det);
-        rmn_detect_model_free(model);
-        return status;
-    }
-    if (o.csv && (!(o.csvf = fopen(o.csv, "w")) || rmn_detect_csv_header(o.csvf, model) != RMN_OK)) {
-        fprintf(stderr, "rmn-detect: error: %s: cannot write: %s\n", o.csv, strerror(errno));
-        if (o.csvf)
-            fclose(o.csvf);
-        rmn_cascade_free(cascade);
-        rmn_detector_close(&det);
-        rmn_detect_model_free(model);
-        rmn_detect_inputs_free(inputs, nimg);
-        return 1;
-    }
-    json_t *json_all = o.json ? json_array() : NULL;
-    rmn_progress prog;
-    int show = nimg > 1 && !o.quiet;
-    if (show)
-        rmn_progress_begin(&prog, stderr, "detect", nimg);
-    int failed = 0;
-    for (int i = 0; i < nimg; ++i) {
-        if (process(&o, cascade, model, paths[i], dir_mode, json_all) != RMN_OK) {
-            fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
-            ++failed;
-            if (json_all) {
-                json_t *e = json_pack("{s:s, s:s}", "image", paths[i], "error",
-                                      rmn_error_message());
-                if (e)
-                    json_array_append_new(json_all, e);
-            }
-        }
-        if (show) {
-            char st[64];
-            snprintf(st, sizeof st, "%d failed", failed);
-            rmn_progress_update(&prog, i + 1, failed ? st : NULL);
-        }
-    }
-    if (show)
-        rmn_progress_end(&prog, NULL);
-    if (json_all) {
-        json_dumpf(json_all, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-        fputc('\n', stdout);
-        json_decref(json_all);
-    }
-    if (fflush(stdout) != 0) {
-        fprintf(stderr, "rmn-detect: error: cannot write the output: %s\n", strerror(errno));
-        failed = 1;
-    }
-    if (o.csvf && fclose(o.csvf) != 0) {
-        fprintf(stderr, "rmn-detect: error: %s: cannot write: %s\n", o.csv, strerror(errno));
-        failed = 1;
-    }
-    rmn_cascade_free(cascade);
-    rmn_detector_close(&det);
-    rmn_detect_model_free(model);
+    int status = detect_inputs(&o, paths, nimg, pth_arch, pth_channels);
     rmn_detect_inputs_free(inputs, nimg);
-    return failed ? 1 : 0;
+    return status;
 }
