@@ -68,7 +68,8 @@ void rmn_bench_peak(int nthreads, double seconds, double *gflops_avx2, double *g
 // --- detection (detect.c) ------------------------------------------------------------------
 
 typedef struct {
-    long   runs, faces;      /* runs over all images; faces classified in all runs */
+    long   runs, faces;      /* runs over all images; faces classified (without a model:
+                                detected) in all runs */
     double detect_s, all_s;  /* total seconds: detection alone; detection + classification
                                 (0 without a model) */
 } rmn_bench_detect_result;
@@ -78,8 +79,7 @@ typedef struct {
 int rmn_bench_detect(const rmn_cascade *cascade, const rmn_detect_params *params,
                      rmn_detect_model *model, const char *const *paths, int npaths,
                      int runs_per_image, rmn_bench_detect_result *r);
-/* The same with any detector of detect/detector.h (detect_cnn.c); without a model, faces counts
- * the detections of every run. */
+/* The same with any detector of detect/detector.h (detect_cnn.c). */
 struct rmn_detector;
 int rmn_bench_detector(const struct rmn_detector *d, const rmn_detect_params *params, rmn_detect_model *model,
                        const char *const *paths, int npaths, int runs_per_image, rmn_bench_detect_result *r);

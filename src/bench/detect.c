@@ -1,43 +1,14 @@
 /* detect.c -- rmn_bench_detect: face detection, and detection + emotion classification, timed
- * per image (decoding excluded), for rmn-bench --detect and rmn-detect --bench. */
+ * per image (decoding excluded), for rmn-bench --detect and rmn-detect --bench: a cascade run
+ * through rmn_bench_detector (detect_cnn.c), the one timing loop for every detector. */
 #include "bench/bench.h"
 
-#include "core/error.h"
-#include "detect/faces.h"
-
-#include <stdlib.h>
+#include "detect/detector.h"
 
 int rmn_bench_detect(const rmn_cascade *cascade, const rmn_detect_params *params,
                      rmn_detect_model *model, const char *const *paths, int npaths, int runs_per_image,
                      rmn_bench_detect_result *r) {
-    r->runs = r->faces = 0;
-    r->detect_s = r->all_s = 0;
-    for (int i = 0; i < npaths; ++i) {
-        rmn_image img;
-        RMN_TRY(rmn_image_load(paths[i], &img));
-        int rc = RMN_OK;
-        for (int k = 0; k < runs_per_image && rc == RMN_OK; ++k) {
-            rmn_face *faces = NULL;
-            int n = 0;
-            double t0 = rmn_bench_now();
-            rc = rmn_detect_faces(cascade, params, NULL, &img, &faces, &n);
-            double t1 = rmn_bench_now();
-            free(faces);
-            faces = NULL;
-            if (rc == RMN_OK && model) {
-                rc = rmn_detect_faces(cascade, params, model, &img, &faces, &n);
-                free(faces);
-                r->faces += n;
-            }
-            double t2 = rmn_bench_now();
-            r->detect_s += t1 - t0;
-            r->all_s += t2 - t1;
-            ++r->runs;
-        }
-        rmn_image_free(&img);
-        RMN_TRY(rc);
-    }
-    if (!model)
-        r->all_s = 0;
-    return RMN_OK;
+    rmn_detector d;
+    rmn_detector_cascade(&d, cascade);
+    return rmn_bench_detector(&d, params, model, paths, npaths, runs_per_image, r);
 }
