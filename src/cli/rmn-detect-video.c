@@ -124,19 +124,15 @@ int rmn_detect_video_main(int argc, char **argv) {
         case 'q': o.quiet = 1; break;
         case 'h': fputs(USAGE, stdout); return 0;
         case OPT_SCALE:
-            params.scale_factor = strtod(optarg, &end);
-            if (*end || !(params.scale_factor > 1.0 && params.scale_factor <= 4.0))
-                return usage_error("--scale-factor must be a number in (1, 4], not '%s'", optarg);
-            break;
         case OPT_NEIGH:
-            if (!rmn_parse_int(optarg, 0, 1000, &params.min_neighbors))
-                return usage_error("--min-neighbors must be an integer 0..1000, not '%s'", optarg);
+        case OPT_MINSIZE: {
+            const char *bad = rmn_detect_params_option(
+                &params, c == OPT_SCALE ? "scale-factor" : c == OPT_NEIGH ? "min-neighbors" : "min-size",
+                optarg);
+            if (bad)
+                return usage_error("%s", bad);
             break;
-        case OPT_MINSIZE:
-            if (!rmn_parse_int(optarg, 0, 1 << 20, &params.min_w))
-                return usage_error("--min-size must be a non-negative integer, not '%s'", optarg);
-            params.min_h = params.min_w;
-            break;
+        }
         case OPT_EVERY:
             if (!rmn_parse_int(optarg, 1, 1000000, &o.every))
                 return usage_error("--every must be a positive integer, not '%s'", optarg);

@@ -346,7 +346,6 @@ int main(int argc, char **argv) {
     o.align = 1;
     int c;
     while ((c = getopt_long(argc, argv, "o:qhr", opts, NULL)) != -1) {
-        char *end;
         switch (c) {
         case OPT_MODEL: o.model_path = optarg; break;
         case OPT_ARCH: pth_arch = optarg; break;
@@ -369,19 +368,15 @@ int main(int argc, char **argv) {
         case 'q': o.quiet = 1; break;
         case 'h': fputs(USAGE, stdout); return 0;
         case OPT_SCALE:
-            o.params.scale_factor = strtod(optarg, &end);
-            if (*end || !(o.params.scale_factor > 1.0 && o.params.scale_factor <= 4.0))
-                return usage_error("--scale-factor must be a number in (1, 4], not '%s'", optarg);
-            break;
         case OPT_NEIGH:
-            if (parse_int(optarg, 0, 1000, &o.params.min_neighbors))
-                return usage_error("--min-neighbors must be an integer 0..1000, not '%s'", optarg);
+        case OPT_MINSIZE: {
+            const char *bad = rmn_detect_params_option(
+                &o.params, c == OPT_SCALE ? "scale-factor" : c == OPT_NEIGH ? "min-neighbors" : "min-size",
+                optarg);
+            if (bad)
+                return usage_error("%s", bad);
             break;
-        case OPT_MINSIZE:
-            if (parse_int(optarg, 0, 1 << 20, &o.params.min_w))
-                return usage_error("--min-size must be a non-negative integer, not '%s'", optarg);
-            o.params.min_h = o.params.min_w;
-            break;
+        }
         case OPT_BENCH:
             if (parse_int(optarg, 1, 1000000, &o.bench))
                 return usage_error("--bench must be a positive integer, not '%s'", optarg);

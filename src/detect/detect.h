@@ -30,6 +30,11 @@ typedef struct {
 } rmn_detect_params;
 
 void rmn_detect_params_default(rmn_detect_params *p);
+/* Sets p from the command-line option `name` ("scale-factor": (1, 4]; "min-neighbors":
+ * 0..1000; "min-size": a non-negative integer, both sides) and its text: NULL, or the usage
+ * message naming the bound (thread-local storage, valid until the next call); p is unchanged
+ * on failure. */
+const char *rmn_detect_params_option(rmn_detect_params *p, const char *name, const char *text);
 
 /* All accepted windows (before grouping) on a gray plane gray:(h, w). *rects is malloc'ed
  * (free() it), NULL when *n is 0. */

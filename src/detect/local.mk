@@ -2,7 +2,7 @@
 src_librmn_a_SOURCES += \
 	%D%/integral.c %D%/integral.h \
 	%D%/cascade.c %D%/cascade.h \
-	%D%/detect.h %D%/scan.c %D%/group.c \
+	%D%/detect.h %D%/params.c %D%/scan.c %D%/group.c \
 	%D%/face.c %D%/face.h \
 	%D%/model.c %D%/model.h \
 	%D%/faces.c %D%/faces.h \

@@ -10,12 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void rmn_detect_params_default(rmn_detect_params *p) {
-    memset(p, 0, sizeof *p);
-    p->scale_factor = 1.1;
-    p->min_neighbors = 3;
-}
-
 /* A cascade bound to one stride: corner offsets of every rectangle. */
 typedef struct {
     const rmn_cascade *c;
