@@ -102,7 +102,7 @@ static void test_schema(const char *dir) {
 
     /* read-only opening */
     snprintf(other, sizeof other, "%s/missing.db", dir);
-    rmn_store_options ro = {.read_only = 1};
+    rmn_store_options ro = {.mode = RMN_STORE_READ};
     rc = rmn_store_open_opts(other, &ro, &s);
     TAP_OK(rc == RMN_ENOTFOUND, "read-only open of a missing file: ENOTFOUND (%s)",
            rmn_status_name(rc));
@@ -533,7 +533,7 @@ static void test_locked(void) {
     rmn_store_close(s);
 
     /* read-only connections refuse writes */
-    rmn_store_options ro = {.read_only = 1};
+    rmn_store_options ro = {.mode = RMN_STORE_READ};
     RMN_ASSERT(rmn_store_open_opts(path, &ro, &s) == RMN_OK);
     TAP_OK(rmn_store_run_tag(s, run, "x", "y") == RMN_EINVAL, "a read-only store refuses writes");
     rmn_store_close(s);

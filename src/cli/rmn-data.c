@@ -1,12 +1,12 @@
 /* rmn-data.c -- the data-set tool: `info` prints a FER2013 file's digest and counts per split
  * and class; `sample` writes a deterministic stratified sample as Kaggle CSV. Thin: the work is
  * in src/data. */
+#include "core/cli.h"
 #include "core/error.h"
 #include "data/fer2013.h"
 #include "data/info.h"
 #include "data/sample.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,19 +18,18 @@ static const char USAGE[] =
     "FILE: fer2013.csv[.xz|.gz], the Kaggle fer2013.tar.gz, or a directory with\n"
     "train.csv, val.csv, test.csv. info without FILE reads the bundled sample.\n"
     "sample writes emotion,pixels,Usage CSV to OUT (default: standard output);\n"
-    "defaults: --train 2000 --val 300 --test 300 --seed 1.\n";
+    "defaults: --train 2000 --val 300 --test 300 --seed 1.\n"
+    "  --json             info: JSON\n"
+    "  --train N, --val N, --test N   sample: images per split\n"
+    "  --seed S           sample: the seed of the draw\n"
+    "  -o, --output OUT   sample: where to write\n"
+    "  -h, --help         this text\n"
+    "  --version          version, commit and build options\n"
+    "Exit status: 0 success, 1 error, 2 usage.\n";
 
-static int usage_error(const char *msg) {
-    if (msg)
-        fprintf(stderr, "rmn-data: %s\n", msg);
-    fputs(USAGE, stderr);
-    return 2;
-}
+static rmn_cli cli;
 
-static int fail(void) {
-    fprintf(stderr, "rmn-data: error: %s\n", rmn_error_message());
-    return 1;
-}
+static int fail(void) { return rmn_cli_fail(&cli); }
 
 static int parse_count(const char *s, long long max, long long *out) {
     char *end;
@@ -42,20 +41,15 @@ static int parse_count(const char *s, long long max, long long *out) {
 }
 
 static int cmd_info(int argc, char **argv) {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
     int json = 0, c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'j')
-            json = 1;
-        else if (c == 'h')
-            return fputs(USAGE, stdout), 0;
-        else
-            return usage_error(NULL);
+    while ((c = rmn_cli_getopt(&cli, argc, argv, "", opts)) != -1) {
+        if (c != 'j')
+            return cli.status; /* help, version or a usage error, said */
+        json = 1;
     }
     if (argc - optind > 1)
-        return usage_error("info takes at most one FILE");
+        return rmn_cli_usage_error(&cli, "info takes at most one FILE");
     char path[4096];
     if (optind < argc)
         snprintf(path, sizeof path, "%s", argv[optind]);
@@ -73,12 +67,11 @@ static int cmd_sample(int argc, char **argv) {
     static const struct option opts[] = {
         {"train", required_argument, NULL, 't'}, {"val", required_argument, NULL, 'v'},
         {"test", required_argument, NULL, 'T'},  {"seed", required_argument, NULL, 's'},
-        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"output", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
     long long want[RMN_SPLIT_COUNT] = {2000, 300, 300}, seed = 1;
     const char *out_path = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    while ((c = rmn_cli_getopt(&cli, argc, argv, "o:", opts)) != -1) {
         int bad = 0;
         switch (c) {
         case 't': bad = parse_count(optarg, INT_MAX, &want[RMN_SPLIT_TRAIN]); break;
@@ -86,14 +79,14 @@ static int cmd_sample(int argc, char **argv) {
         case 'T': bad = parse_count(optarg, INT_MAX, &want[RMN_SPLIT_TEST]); break;
         case 's': bad = parse_count(optarg, LLONG_MAX, &seed); break;
         case 'o': out_path = optarg; break;
-        case 'h': return fputs(USAGE, stdout), 0;
-        default: return usage_error(NULL);
+        default: return cli.status; /* help, version or a usage error, said */
         }
         if (bad)
-            return usage_error("counts and --seed must be non-negative integers");
+            return rmn_cli_usage_error(&cli, "counts and --seed must be non-negative integers, not '%s'",
+                                       optarg);
     }
     if (argc - optind != 1)
-        return usage_error("sample needs exactly one input FILE");
+        return rmn_cli_usage_error(&cli, "sample needs exactly one input FILE");
     rmn_dataset ds, sub;
     if (rmn_dataset_load(argv[optind], &ds) != RMN_OK)
         return fail();
@@ -116,13 +109,17 @@ static int cmd_sample(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    rmn_cli_init(&cli, "rmn-data", USAGE);
+    if (argc >= 2 && argv[1][0] == '-') { /* --help, --version, or an option before the command */
+        static const struct option none[] = {{NULL, 0, NULL, 0}};
+        if (rmn_cli_getopt(&cli, 2, argv, "", none) != -1)
+            return cli.status;
+    }
     if (argc < 2)
-        return usage_error(NULL);
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-        return fputs(USAGE, stdout), 0;
+        return rmn_cli_usage_error(&cli, "no command given (info or sample)");
     if (strcmp(argv[1], "info") == 0)
         return cmd_info(argc - 1, argv + 1);
     if (strcmp(argv[1], "sample") == 0)
         return cmd_sample(argc - 1, argv + 1);
-    return usage_error("unknown command (expected info or sample)");
+    return rmn_cli_usage_error(&cli, "unknown command '%s' (info or sample)", argv[1]);
 }

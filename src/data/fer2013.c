@@ -2,6 +2,7 @@
  * a pre-split directory), and the split/class names. */
 #include "data/fer2013.h"
 
+#include "core/datadir.h"
 #include "core/error.h"
 #include "core/sha256.h"
 #include "data/fer_cache.h"
@@ -41,9 +42,10 @@ int rmn_dataset_default_path(char *buf, size_t cap) {
     if (env && *env) {
         n = snprintf(buf, cap, "%s", env);
     } else {
-        n = snprintf(buf, cap, "%s/fer2013-sample.csv.xz", RMN_DATADIR);
-        if (n >= 0 && (size_t)n < cap && !file_exists(buf))
-            n = snprintf(buf, cap, "%s/data/fer2013-sample.csv.xz", RMN_SRCDIR);
+        char found[4200];
+        const char *p = rmn_data_find("fer2013-sample.csv.xz", "data/fer2013-sample.csv.xz", found,
+                                      sizeof found);
+        n = snprintf(buf, cap, "%s", p ? p : found);
     }
     if (n < 0 || (size_t)n >= cap)
         return RMN_ERROR(RMN_EINVAL, "buffer too small for the sample's path");

@@ -43,8 +43,9 @@ const char *rmn_split_name(int split);  /* "train", "val", "test" */
 const char *rmn_split_usage(int split); /* "Training", "PublicTest", "PrivateTest" */
 const char *rmn_class_name(int label);  /* "Angry", ... "Neutral" */
 
-/* The bundled sample: $RMN_SAMPLE if set, else RMN_DATADIR "/fer2013-sample.csv.xz" if it exists,
- * else RMN_SRCDIR "/data/fer2013-sample.csv.xz" (both macros come from Makefile.am).
+/* The bundled sample: $RMN_SAMPLE if set, else fer2013-sample.csv.xz in the installed data
+ * folder or data/fer2013-sample.csv.xz in the source tree, whichever core/datadir.h finds
+ * first (the last one tried when neither exists, for the error message).
  * RMN_EINVAL when cap is too small. */
 int rmn_dataset_default_path(char *buf, size_t cap);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/suggest.h"
 #include "models/zoo.h"
 #include "nn/graph.h"
 
@@ -75,13 +76,23 @@ static int find(const char *arch) {
     return -1;
 }
 
+/* "unknown architecture 'X'; did you mean 'Y'? architectures: ..." */
+static int unknown_arch(const char *arch) {
+    const char *names[N_MODELS];
+    for (int i = 0; i < N_MODELS; ++i)
+        names[i] = registry[i].name;
+    char hint[2000];
+    rmn_suggest(arch, names, N_MODELS, "architectures", N_MODELS, hint, sizeof hint);
+    return RMN_ERROR(RMN_ENOTFOUND, "unknown architecture '%s'%s", arch, hint);
+}
+
 int rmn_zoo_graph(const char *arch, const rmn_model_config *cfg, rmn_net **out) {
     *out = NULL;
     if (!arch || !cfg)
         return RMN_ERROR(RMN_EINVAL, "rmn_zoo_graph: missing architecture or config");
     const int i = find(arch);
     if (i < 0)
-        return RMN_ERROR(RMN_ENOTFOUND, "unknown architecture '%s'", arch);
+        return unknown_arch(arch);
     int logits;
     return graph(i, arch, cfg, out, &logits);
 }
@@ -92,7 +103,7 @@ int rmn_model_create(const char *arch, const rmn_model_config *cfg, rmn_net **ou
         return RMN_ERROR(RMN_EINVAL, "rmn_model_create: missing architecture or config");
     const int i = find(arch);
     if (i < 0)
-        return RMN_ERROR(RMN_ENOTFOUND, "unknown architecture '%s'", arch);
+        return unknown_arch(arch);
     rmn_net *net;
     int logits;
     RMN_TRY(graph(i, arch, cfg, &net, &logits));

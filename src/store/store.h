@@ -11,7 +11,8 @@
  * the file. Every write is one transaction:
  * a failure leaves nothing half-written.
  *
- * Units: accuracies are fractions in [0, 1] (val_acc metric, evals); times are ms since the
+ * Units: accuracies are fractions in [0, 1] (train_acc and val_acc metrics, evals; every key
+ * ending in "_acc": rmn_metric_is_accuracy); times are ms since the
  * Unix epoch (UTC); NaN metric values are stored as NULL and read back as NaN.
  * Ownership: rmn_store_open returns an owned store (rmn_store_close); the read functions fill
  * caller-owned arrays released with the matching *_free; every other pointer is borrowed.
@@ -30,20 +31,38 @@ typedef struct rmn_store rmn_store;
 
 // --- opening ----------------------------------------------------------------------------------
 
+/* What a command does with its store. Only the commands that record runs create one; a
+ * missing store is otherwise an error that names the stores beside it ("did you mean"). */
+typedef enum {
+    RMN_STORE_CREATE = 0, /* read and write; created when missing, migrated when older */
+    RMN_STORE_WRITE,      /* read and write an existing store; migrated when older */
+    RMN_STORE_READ        /* read an existing, current store and never write it: SQLite's
+                             mode=ro, and immutable=1 where the file or its folder cannot be
+                             written (a shared results folder, a read-only mount), so no -shm
+                             or -wal file is needed; never migrates */
+} rmn_store_mode;
+
 typedef struct {
-    int busy_timeout_ms; /* 0 = RMN_STORE_BUSY_TIMEOUT_MS */
-    int read_only;       /* open an existing, current store without writing; never migrates */
-    int migrate_to;      /* tests only: migrate no further than this schema version (0: current) */
+    int            busy_timeout_ms; /* 0 = RMN_STORE_BUSY_TIMEOUT_MS */
+    rmn_store_mode mode;
+    int            migrate_to; /* tests only: migrate no further than this schema version (0: current) */
 } rmn_store_options;
 
-int  rmn_store_open(const char *path, rmn_store **out); /* creates or migrates */
+int  rmn_store_open(const char *path, rmn_store **out); /* RMN_STORE_CREATE */
 int  rmn_store_open_opts(const char *path, const rmn_store_options *opt, rmn_store **out);
 void rmn_store_close(rmn_store *s);
 const char *rmn_store_path(const rmn_store *s);
+/* 1 when the store was opened immutable (RMN_STORE_READ of a file that cannot be written). */
+int rmn_store_is_immutable(const rmn_store *s);
 /* Default path: $RMN_DB if set (and non-empty), else "rmn.db". */
 const char *rmn_store_default_path(void);
 int  rmn_store_set_busy_timeout(rmn_store *s, int ms);
 int  rmn_store_schema_version(rmn_store *s, int *version);
+/* A consistent copy of the store, as it is at one moment, to out_path (SQLite's VACUUM INTO,
+ * so a copy taken while runs write is whole: the write-ahead log's content included, unlike a
+ * copy of the file alone). Written beside out_path, synced, then renamed: out_path never holds
+ * half a copy. out_path must not exist. */
+int  rmn_store_backup(rmn_store *s, const char *out_path);
 sqlite3 *rmn_store_db(rmn_store *s); /* for read-only queries in report/ */
 
 // --- writing ----------------------------------------------------------------------------------
@@ -174,6 +193,11 @@ int rmn_store_waits(rmn_store *s, rmn_wait **out, int *n);
 
 // --- reading ----------------------------------------------------------------------------------
 
+/* Names for people and shell completion: what = "runs" (distinct run names) or "experiments";
+ * sorted; free with rmn_store_names_free. */
+int  rmn_store_names(rmn_store *s, const char *what, char ***out, int *n);
+void rmn_store_names_free(char **names, int n);
+
 typedef struct {
     int64_t run_id;
     char    uuid[33];
@@ -225,6 +249,8 @@ typedef struct {
 } rmn_metric_table;
 int  rmn_store_run_metrics(rmn_store *s, int64_t run_id, rmn_metric_table *t);
 void rmn_metric_table_free(rmn_metric_table *t);
+/* 1 for a metric holding an accuracy (a fraction in the store; shown in percent to people). */
+int  rmn_metric_is_accuracy(const char *key);
 
 typedef struct {
     int64_t eval_id, run_id;

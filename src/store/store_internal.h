@@ -11,6 +11,7 @@ struct rmn_store {
     char    *path;
     int      busy_timeout_ms;
     int      read_only;
+    int      immutable; /* read_only, opened with immutable=1 */
     int      migrate_to;
 };
 

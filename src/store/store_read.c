@@ -4,11 +4,71 @@
 #include "store/store_internal.h"
 
 #include "core/error.h"
+#include "core/suggest.h"
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+// --- names ----------------------------------------------------------------------------------
+
+int rmn_store_names(rmn_store *s, const char *what, char ***out, int *n) {
+    const char *sql = strcmp(what, "runs") == 0
+                          ? "SELECT DISTINCT name FROM runs ORDER BY name"
+                          : "SELECT name FROM experiments ORDER BY name";
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    RMN_TRY(rmn_store_prepare_(s, sql, &st));
+    int rc, cap = 0, oom = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && !oom) {
+        if (*n == cap) {
+            char **grown = realloc(*out, (size_t)(cap = cap ? 2 * cap : 32) * sizeof *grown);
+            if (!grown) {
+                oom = 1;
+                break;
+            }
+            *out = grown;
+        }
+        char *v = rmn_store_col_strdup_(st, 0, &oom);
+        if (v)
+            (*out)[(*n)++] = v;
+    }
+    sqlite3_finalize(st);
+    int e = oom                 ? RMN_ERROR(RMN_ENOMEM, "%s: out of memory reading names", s->path)
+            : rc != SQLITE_DONE && rc != SQLITE_ROW ? STORE_SQL_ERROR(s, rc, "reading names")
+                                                    : RMN_OK;
+    if (e != RMN_OK) {
+        rmn_store_names_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return e;
+}
+
+void rmn_store_names_free(char **names, int n) {
+    for (int i = 0; i < n; ++i)
+        free(names[i]);
+    free(names);
+}
+
+/* hint = "; did you mean ...? KIND: ..." over the store's names of `what` ("" on failure). */
+static void names_hint(rmn_store *s, const char *what, const char *given, char *hint, size_t cap) {
+    char **names;
+    int n;
+    hint[0] = '\0';
+    char saved[2100];
+    snprintf(saved, sizeof saved, "%s", rmn_error_message());
+    int code = rmn_error_code();
+    if (rmn_store_names(s, what, &names, &n) == RMN_OK) {
+        rmn_suggest(given, (const char *const *)names, n,
+                    strcmp(what, "runs") == 0 ? "run names" : "experiments", 12, hint, cap);
+        rmn_store_names_free(names, n);
+    }
+    rmn_error_restore(code, saved);
+}
 
 // --- resolving a run reference ----------------------------------------------------------------
 
@@ -68,8 +128,10 @@ int rmn_store_run_resolve(rmn_store *s, const char *ref, int64_t *run_id) {
                       ref, 0, run_id, &n));
     if (n == 1)
         return RMN_OK;
-    return RMN_ERROR(RMN_ENOTFOUND, "%s: no run '%s' (not a run id, uuid prefix or run name)",
-                     s->path, ref);
+    char hint[1500];
+    names_hint(s, "runs", ref, hint, sizeof hint);
+    return RMN_ERROR(RMN_ENOTFOUND, "%s: no run '%s' (not a run id, uuid prefix or run name)%s",
+                     s->path, ref, hint);
 }
 
 // --- summaries --------------------------------------------------------------------------------
@@ -148,8 +210,12 @@ int rmn_store_runs(rmn_store *s, const char *experiment, rmn_run_summary **out, 
     if (experiment) {
         int exists;
         RMN_TRY(experiment_exists(s, experiment, &exists));
-        if (!exists)
-            return RMN_ERROR(RMN_ENOTFOUND, "%s: no experiment named '%s'", s->path, experiment);
+        if (!exists) {
+            char hint[1500];
+            names_hint(s, "experiments", experiment, hint, sizeof hint);
+            return RMN_ERROR(RMN_ENOTFOUND, "%s: no experiment named '%s'%s", s->path, experiment,
+                             hint);
+        }
     }
     sqlite3_stmt *st;
     RMN_TRY(rmn_store_prepare_(s, SUMMARY_SELECT "WHERE ?1 IS NULL OR e.name = ?1 "
@@ -332,6 +398,11 @@ int rmn_store_run_kv(rmn_store *s, int64_t run_id, const char *table, rmn_kv **o
 }
 
 // --- metrics ----------------------------------------------------------------------------------
+
+int rmn_metric_is_accuracy(const char *key) {
+    size_t n = strlen(key);
+    return n >= 4 && strcmp(key + n - 4, "_acc") == 0;
+}
 
 void rmn_metric_table_free(rmn_metric_table *t) {
     if (!t)

@@ -1,10 +1,13 @@
 /* config.c -- thesis-compatible training configuration and experiment files; see config.h. */
 #include "train/config.h"
 
+#include "core/datadir.h"
 #include "core/error.h"
+#include "core/suggest.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -336,6 +339,68 @@ int rmn_train_config_from_canonical(rmn_train_config *cfg, const char *text, con
 
 // --- experiment files --------------------------------------------------------------------
 
+/* The folders experiment names are looked up in, in order: $RMN_EXPERIMENTS, then the data
+ * folders (core/datadir.h). Returns how many. */
+static int experiment_dirs(char dirs[1 + RMN_DATA_MAX_DIRS][4200]) {
+    const char *env = getenv("RMN_EXPERIMENTS");
+    int n = 0;
+    if (env && *env)
+        snprintf(dirs[n++], sizeof dirs[0], "%s", env);
+    rmn_data_dir dd[RMN_DATA_MAX_DIRS];
+    int nd = rmn_data_dirs(dd);
+    for (int i = 0; i < nd; ++i)
+        snprintf(dirs[n++], sizeof dirs[0], "%.4000s/experiments", dd[i].path);
+    return n;
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int rmn_experiment_names(char ***names, int *n) {
+    char dirs[1 + RMN_DATA_MAX_DIRS][4200];
+    int nd = experiment_dirs(dirs), cap = 0;
+    *names = NULL;
+    *n = 0;
+    for (int i = 0; i < nd; ++i) {
+        DIR *d = opendir(dirs[i]);
+        for (struct dirent *e; d && (e = readdir(d));) {
+            size_t len = strlen(e->d_name);
+            if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0)
+                continue;
+            int seen = 0;
+            for (int k = 0; k < *n && !seen; ++k)
+                seen = strncmp((*names)[k], e->d_name, len - 5) == 0 && (*names)[k][len - 5] == '\0';
+            if (seen)
+                continue;
+            if (*n == cap) {
+                char **grown = realloc(*names, (size_t)(cap = cap ? 2 * cap : 16) * sizeof *grown);
+                if (!grown) {
+                    closedir(d);
+                    rmn_experiment_names_free(*names, *n);
+                    return RMN_ERROR(RMN_ENOMEM, "out of memory listing experiments");
+                }
+                *names = grown;
+            }
+            if (!((*names)[*n] = strndup(e->d_name, len - 5))) {
+                closedir(d);
+                rmn_experiment_names_free(*names, *n);
+                return RMN_ERROR(RMN_ENOMEM, "out of memory listing experiments");
+            }
+            ++*n;
+        }
+        if (d)
+            closedir(d);
+    }
+    if (*n > 1)
+        qsort(*names, (size_t)*n, sizeof **names, by_name);
+    return RMN_OK;
+}
+
+void rmn_experiment_names_free(char **names, int n) {
+    for (int i = 0; i < n; ++i)
+        free(names[i]);
+    free(names);
+}
+
 static int resolve_experiment(const char *name, char *path, size_t cap) {
     size_t len = strlen(name);
     if (len > 5 && strcmp(name + len - 5, ".json") == 0) {
@@ -346,16 +411,22 @@ static int resolve_experiment(const char *name, char *path, size_t cap) {
     for (const char *p = name; *p; ++p)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
             return RMN_ERROR(RMN_EINVAL, "experiment name \"%s\" may hold only a-z, 0-9, - and _", name);
-    const char *dirs[3] = {getenv("RMN_EXPERIMENTS"), RMN_SRCDIR "/experiments", RMN_DATADIR "/experiments"};
-    for (int i = 0; i < 3; ++i) {
-        if (!dirs[i] || !dirs[i][0])
-            continue;
-        snprintf(path, cap, "%s/%s.json", dirs[i], name);
+    char dirs[1 + RMN_DATA_MAX_DIRS][4200];
+    int nd = experiment_dirs(dirs);
+    for (int i = 0; i < nd; ++i) {
+        snprintf(path, cap, "%.3800s/%.200s.json", dirs[i], name);
         if (access(path, R_OK) == 0)
             return RMN_OK;
     }
-    return RMN_ERROR(RMN_ENOTFOUND, "no experiment named \"%s\" (looked in $RMN_EXPERIMENTS, %s/experiments, %s/experiments)",
-                     name, RMN_SRCDIR, RMN_DATADIR);
+    char **names = NULL, hint[2000] = "", looked[2000] = "";
+    int n = 0;
+    size_t used = 0;
+    for (int i = 0; i < nd && used < sizeof looked; ++i)
+        used += (size_t)snprintf(looked + used, sizeof looked - used, "%s%s", i ? ", " : "", dirs[i]);
+    if (rmn_experiment_names(&names, &n) == RMN_OK)
+        rmn_suggest(name, (const char *const *)names, n, "experiments", 40, hint, sizeof hint);
+    rmn_experiment_names_free(names, n);
+    return RMN_ERROR(RMN_ENOTFOUND, "no experiment named \"%s\" (looked in %s)%s", name, looked, hint);
 }
 
 static char *dup_string(json_t *v, const char *fallback) {
@@ -513,7 +584,8 @@ int rmn_experiment_load(const char *name_or_path, rmn_experiment *out) {
     out->name = dup_string(json_object_get(root, "name"), name_or_path);
     out->description = dup_string(json_object_get(root, "description"), "");
     out->data = dup_string(json_object_get(root, "data"), "sample");
-    if (!out->name || !out->description || !out->data) {
+    out->file = strdup(path);
+    if (!out->name || !out->description || !out->data || !out->file) {
         rc = RMN_ERROR(RMN_ENOMEM, "%s: out of memory", path);
         goto done;
     }
@@ -531,6 +603,7 @@ void rmn_experiment_free(rmn_experiment *e) {
     free(e->name);
     free(e->description);
     free(e->data);
+    free(e->file);
     free(e->runs);
     for (int i = 0; i < e->n_members; ++i)
         free(e->members[i]);

@@ -51,6 +51,7 @@ typedef struct {
     char             *name;
     char             *description;
     char             *data;    /* "sample" (the bundled sample) or a path */
+    char             *file;    /* the experiment file read (NULL for rmn_experiment_from_config) */
     int               n_runs;
     rmn_train_config *runs;    /* one per (run entry, seed) */
     int               n_members;        /* "ensemble": {"members": [model_name...], "tta_n": N} */
@@ -74,9 +75,14 @@ int  rmn_train_config_canonical(const rmn_train_config *cfg, char *buf, size_t c
  * source in errors. Unknown keys are errors. */
 int  rmn_train_config_from_canonical(rmn_train_config *cfg, const char *text, const char *where);
 
-/* Finds an experiment by name (RMN_EXPERIMENTS dir, then the source tree's and the installed
- * experiments/) or loads it from a path ending in .json. */
+/* Finds an experiment by name (the RMN_EXPERIMENTS folder, then experiments/ of the data
+ * folders in core/datadir.h's order) or loads it from a path ending in .json. An unknown name
+ * is RMN_ENOTFOUND with the names there are and the closest one. */
 int  rmn_experiment_load(const char *name_or_path, rmn_experiment *out);
+/* The experiment names those folders hold (each once, sorted); free with
+ * rmn_experiment_names_free. */
+int  rmn_experiment_names(char ***names, int *n);
+void rmn_experiment_names_free(char **names, int n);
 void rmn_experiment_free(rmn_experiment *e);
 /* An experiment of one run: the defaults, then the keys of a configuration file (the thesis's
  * fer2013_config.json as it is, or rmn's keys). */

@@ -2,6 +2,7 @@
 #include "train/experiment.h"
 
 #include "core/error.h"
+#include "core/suggest.h"
 #include "data/fer2013.h"
 #include "store/store.h"
 #include "train/ensemble.h"
@@ -15,8 +16,8 @@
 #include <omp.h>
 #endif
 
-int rmn_experiment_open_store(const rmn_experiment_options *o, rmn_store **out) {
-    rmn_store_options opt = {.busy_timeout_ms = o->busy_timeout_ms};
+int rmn_experiment_open_store(const rmn_experiment_options *o, rmn_store_mode mode, rmn_store **out) {
+    rmn_store_options opt = {.busy_timeout_ms = o->busy_timeout_ms, .mode = mode};
     return rmn_store_open_opts(o->db_path ? o->db_path : rmn_store_default_path(), &opt, out);
 }
 
@@ -73,8 +74,24 @@ static int select_runs(rmn_experiment *exp, const rmn_experiment_options *o) {
             cfg->max_epoch_num = (int)o->epochs - 1;
         ++n_selected;
     }
-    if (n_selected == 0)
-        return RMN_ERROR(RMN_EINVAL, "experiment %s has no run matching --only %s", exp->name, o->only);
+    if (n_selected == 0) {
+        /* the valid names: each run's model_name and arch, once */
+        const char **names = calloc((size_t)exp->n_runs * 2 + 1, sizeof *names);
+        int n = 0;
+        for (int i = 0; names && i < 2 * exp->n_runs; ++i) {
+            const char *v = i % 2 ? exp->runs[i / 2].arch : exp->runs[i / 2].model_name;
+            int seen = 0;
+            for (int k = 0; k < n && !seen; ++k)
+                seen = strcmp(names[k], v) == 0;
+            if (!seen)
+                names[n++] = v;
+        }
+        char hint[1500];
+        rmn_suggest(o->only, names, n, "its models and architectures", 40, hint, sizeof hint);
+        free(names);
+        return RMN_ERROR(RMN_EINVAL, "experiment %s has no run matching --only %s%s", exp->name, o->only,
+                         hint);
+    }
     return RMN_OK;
 }
 
@@ -270,7 +287,7 @@ int rmn_experiment_execute(rmn_experiment *exp, const rmn_experiment_options *o)
     rmn_dataset ds;
     RMN_TRY(load_data(exp, o, &ds)); /* data first: bad input never writes to the store */
     rmn_store *store;
-    int rc = rmn_experiment_open_store(o, &store);
+    int rc = rmn_experiment_open_store(o, RMN_STORE_CREATE, &store);
     if (rc == RMN_OK) {
         rc = run_all(exp, o, store, &ds);
         rmn_store_close(store);
@@ -362,7 +379,7 @@ done:
 
 int rmn_experiment_resume(const char *ref, const rmn_experiment_options *o) {
     rmn_store *store;
-    RMN_TRY(rmn_experiment_open_store(o, &store));
+    RMN_TRY(rmn_experiment_open_store(o, RMN_STORE_WRITE, &store));
     int rc = resume_in(store, ref, o);
     rmn_store_close(store);
     return rc;

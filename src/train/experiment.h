@@ -41,7 +41,8 @@ int rmn_experiment_resume(const char *ref, const rmn_experiment_options *o);
 /* With o->finish set, resuming trains no further epoch: the best checkpoint so far is evaluated
  * (val and test, with and without TTA) and the run is FINISHED, tagged "ended_early" with the
  * epoch it stopped at: for ending a long run on a budget, honestly recorded. */
-/* Opens the store named by the options. */
-int rmn_experiment_open_store(const rmn_experiment_options *o, rmn_store **out);
+/* Opens the store named by the options (o->db_path, else $RMN_DB, else rmn.db) in this mode:
+ * only running an experiment creates one. */
+int rmn_experiment_open_store(const rmn_experiment_options *o, rmn_store_mode mode, rmn_store **out);
 
 #endif
