@@ -96,7 +96,7 @@ $R --markdown >"$tap_tmp/t.md" && grep -q '^| Model | Params (x10^6) | Seeds |' 
     grep -q '^## stats$' "$tap_tmp/t.md"
 ok $? "--markdown: pipe tables"
 $R --csv --table zoo >"$tap_tmp/t.csv" && head -n 2 "$tap_tmp/t.csv" | tail -n 1 |
-    grep -q '^model,params_m,seeds,acc,acc_sd,acc_tta,acc_tta_sd$' && [ "$(wc -l <"$tap_tmp/t.csv")" -eq 6 ]
+    grep -q '^model,params_m,seeds,acc_frac,acc_sd_frac,acc_tta_frac,acc_tta_sd_frac$' && [ "$(wc -l <"$tap_tmp/t.csv")" -eq 6 ]
 ok $? "--csv --table zoo: a header and four models"
 $R --json --table zoo,stats >"$tap_tmp/t.json" && grep -q '"zoo": {' "$tap_tmp/t.json" &&
     grep -q '"stats": {' "$tap_tmp/t.json" && ! grep -q '"perclass"' "$tap_tmp/t.json"

@@ -22,17 +22,18 @@ static void show_metrics(FILE *out, const rmn_metric_table *t) {
     if (t->n_epochs == 0)
         return;
     fprintf(out, "  %5s", "epoch");
-    for (int k = 0; k < t->n_keys; ++k)
-        fprintf(out, "  %12.12s", t->keys[k]);
+    for (int k = 0; k < t->n_keys; ++k) /* accuracies in percent, as everywhere for people */
+        fprintf(out, "  %11.11s%c", t->keys[k], rmn_metric_is_accuracy(t->keys[k]) ? '%' : ' ');
     fputc('\n', out);
     for (int e = 0; e < t->n_epochs; ++e) {
         fprintf(out, "  %5lld", (long long)t->epochs[e]);
         for (int k = 0; k < t->n_keys; ++k) {
             char b[48];
             double v = t->values[(size_t)e * (size_t)t->n_keys + (size_t)k];
+            const int pct = rmn_metric_is_accuracy(t->keys[k]);
             /* learning rates are small: more digits */
-            int dec = strcmp(t->keys[k], "lr") == 0 ? 8 : 4;
-            fprintf(out, "  %12s", rmn_fmt_fixed(b, sizeof b, v, dec, "-"));
+            int dec = strcmp(t->keys[k], "lr") == 0 ? 8 : pct ? 2 : 4;
+            fprintf(out, "  %12s", rmn_fmt_fixed(b, sizeof b, pct ? 100 * v : v, dec, "-"));
         }
         fputc('\n', out);
     }

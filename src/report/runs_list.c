@@ -73,9 +73,9 @@ int rmn_report_runs_list_json(rmn_store *s, const char *experiment, FILE *out) {
                                                               end, sizeof end, r->end_ms))
                                                         : json_null());
         json_object_set_new(o, "epochs", json_integer(r->n_epochs));
-        json_object_set_new(o, "best_val_acc", num_or_null(r->best_val_acc));
-        json_object_set_new(o, "test_acc", num_or_null(r->test_acc));
-        json_object_set_new(o, "test_acc_tta", num_or_null(r->test_acc_tta));
+        json_object_set_new(o, "best_val_acc_frac", num_or_null(r->best_val_acc));
+        json_object_set_new(o, "test_acc_frac", num_or_null(r->test_acc));
+        json_object_set_new(o, "test_acc_tta_frac", num_or_null(r->test_acc_tta));
         json_object_set_new(o, "tta_n", json_integer(r->tta_n));
         if (json_array_append_new(arr, o) != 0)
             oom = 1;

@@ -99,21 +99,22 @@ int rmn_paper_stats(rmn_store *s, const rmn_report_set *set, rmn_table *t) {
     const struct {
         const char *key, *head, *tex;
         rmn_col_kind kind;
-        int dec;
+        int dec, percent; /* percent: fractions in CSV and JSON (table.h) */
     } cols[S_NCOLS] = {
-        {"model", "Model", NULL, RMN_COL_TEXT, 0},
-        {"run", "Run", NULL, RMN_COL_TEXT, 0},
-        {"tta_n", "TTA views", NULL, RMN_COL_NUM, 0},
-        {"n", "Images", NULL, RMN_COL_NUM, 0},
-        {"acc", "Acc. (%)", "Acc.\\ (\\%)", RMN_COL_NUM, 2},
-        {"ci95", "95% CI (%)", "95\\,\\% CI (\\%)", RMN_COL_NUM, 2},
-        {"b", "b", "$b$", RMN_COL_NUM, 0},
-        {"c", "c", "$c$", RMN_COL_NUM, 0},
-        {"p", "p (McNemar)", "$p$ (McNemar)", RMN_COL_NUM, 4},
+        {"model", "Model", NULL, RMN_COL_TEXT, 0, 0},
+        {"run", "Run", NULL, RMN_COL_TEXT, 0, 0},
+        {"tta_n", "TTA views", NULL, RMN_COL_NUM, 0, 0},
+        {"n", "Images", NULL, RMN_COL_NUM, 0, 0},
+        {"acc", "Acc. (%)", "Acc.\\ (\\%)", RMN_COL_NUM, 2, 1},
+        {"ci95", "95% CI (%)", "95\\,\\% CI (\\%)", RMN_COL_NUM, 2, 1},
+        {"b", "b", "$b$", RMN_COL_NUM, 0, 0},
+        {"c", "c", "$c$", RMN_COL_NUM, 0, 0},
+        {"p", "p (McNemar)", "$p$ (McNemar)", RMN_COL_NUM, 4, 0},
     };
     for (int c = 0; e == RMN_OK && c < S_NCOLS; ++c)
-        e = rmn_table_col_set(t, c, cols[c].key, cols[c].head, cols[c].tex, cols[c].kind,
-                              cols[c].dec);
+        if ((e = rmn_table_col_set(t, c, cols[c].key, cols[c].head, cols[c].tex, cols[c].kind,
+                                   cols[c].dec)) == RMN_OK && cols[c].percent)
+            rmn_table_col_percent(t, c);
     char cap[1400];
     if (ref >= 0)
         snprintf(cap, sizeof cap,
@@ -221,20 +222,21 @@ int rmn_paper_ensemble(rmn_store *s, const rmn_report_set *set, const rmn_paper_
     const struct {
         const char *key, *head, *tex;
         rmn_col_kind kind;
-        int dec;
+        int dec, percent; /* percent: fractions in CSV and JSON (table.h) */
     } cols[E_NCOLS] = {
-        {"selection", "Members chosen by", NULL, RMN_COL_WIDE, 0},
-        {"n_members", "n", "$n$", RMN_COL_NUM, 0},
-        {"members", "Members", NULL, RMN_COL_WIDE, 0},
-        {"acc", "Acc. (%)", "Acc.\\ (\\%)", RMN_COL_NUM, 2},
-        {"best_member_acc", "Best member (%)", "Best member (\\%)", RMN_COL_NUM, 2},
-        {"gain", "Gain (pp)", "Gain (pp)", RMN_COL_NUM, 2},
-        {"gain_ci95", "Gain 95% CI (pp)", "Gain 95\\,\\% CI (pp)", RMN_COL_NUM, 2},
+        {"selection", "Members chosen by", NULL, RMN_COL_WIDE, 0, 0},
+        {"n_members", "n", "$n$", RMN_COL_NUM, 0, 0},
+        {"members", "Members", NULL, RMN_COL_WIDE, 0, 0},
+        {"acc", "Acc. (%)", "Acc.\\ (\\%)", RMN_COL_NUM, 2, 1},
+        {"best_member_acc", "Best member (%)", "Best member (\\%)", RMN_COL_NUM, 2, 1},
+        {"gain", "Gain (pp)", "Gain (pp)", RMN_COL_NUM, 2, 1},
+        {"gain_ci95", "Gain 95% CI (pp)", "Gain 95\\,\\% CI (pp)", RMN_COL_NUM, 2, 1},
     };
     int e = RMN_OK;
     for (int c = 0; e == RMN_OK && c < E_NCOLS; ++c)
-        e = rmn_table_col_set(t, c, cols[c].key, cols[c].head, cols[c].tex, cols[c].kind,
-                              cols[c].dec);
+        if ((e = rmn_table_col_set(t, c, cols[c].key, cols[c].head, cols[c].tex, cols[c].kind,
+                                   cols[c].dec)) == RMN_OK && cols[c].percent)
+            rmn_table_col_percent(t, c);
     char cap[1400];
     snprintf(cap, sizeof cap,
              "Ensembles on the %s of FER2013: the unweighted sum of the members' softmax outputs. "

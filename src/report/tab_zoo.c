@@ -78,8 +78,8 @@ int rmn_paper_zoo(const rmn_report_set *set, rmn_table *t) {
         e = rmn_table_col_set(t, 2, "seeds", "Seeds", NULL, RMN_COL_NUM, 0);
     snprintf(head, sizeof head, "%s (%%)", sp);
     snprintf(head_tex, sizeof head_tex, "%s (\\%%)", sp);
-    if (e == RMN_OK)
-        e = rmn_table_col_set(t, 3, "acc", head, head_tex, RMN_COL_NUM, 2);
+    if (e == RMN_OK && (e = rmn_table_col_set(t, 3, "acc", head, head_tex, RMN_COL_NUM, 2)) == RMN_OK)
+        rmn_table_col_percent(t, 3);
     if (e == RMN_OK && tta >= 0) {
         if (tta > 0) {
             snprintf(head, sizeof head, "%s TTA-%d (%%)", sp, tta);
@@ -88,7 +88,8 @@ int rmn_paper_zoo(const rmn_report_set *set, rmn_table *t) {
             snprintf(head, sizeof head, "%s TTA (%%)", sp);
             snprintf(head_tex, sizeof head_tex, "%s TTA (\\%%)", sp);
         }
-        e = rmn_table_col_set(t, 4, "acc_tta", head, head_tex, RMN_COL_NUM, 2);
+        if ((e = rmn_table_col_set(t, 4, "acc_tta", head, head_tex, RMN_COL_NUM, 2)) == RMN_OK)
+            rmn_table_col_percent(t, 4);
     }
     char tta_words[96] = "";
     if (tta > 0)
@@ -207,10 +208,11 @@ int rmn_paper_perclass(rmn_store *s, const rmn_report_set *set, rmn_table *t) {
             snprintf(head, sizeof head, "Class %d", c);
             snprintf(key, sizeof key, "class_%d", c);
         }
-        e = rmn_table_col_set(t, 1 + c, key, head, NULL, RMN_COL_NUM, 2);
+        if ((e = rmn_table_col_set(t, 1 + c, key, head, NULL, RMN_COL_NUM, 2)) == RMN_OK)
+            rmn_table_col_percent(t, 1 + c);
     }
-    if (e == RMN_OK)
-        e = rmn_table_col_set(t, nc + 1, "mean", "Mean", NULL, RMN_COL_NUM, 2);
+    if (e == RMN_OK && (e = rmn_table_col_set(t, nc + 1, "mean", "Mean", NULL, RMN_COL_NUM, 2)) == RMN_OK)
+        rmn_table_col_percent(t, nc + 1);
     char cap[1024];
     snprintf(cap, sizeof cap,
              "Recall (%%) per class on the %s of FER2013 (the diagonal of the row-normalised "

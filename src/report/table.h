@@ -41,6 +41,8 @@ typedef struct {
     char        *head_tex;  /* LaTeX header (already LaTeX) */
     rmn_col_kind kind;
     int          decimals;
+    int          percent;   /* values in percent or percentage points: CSV and JSON write them
+                               as fractions under KEY_frac (rmn_table_col_percent) */
 } rmn_table_col;
 
 typedef struct {
@@ -59,6 +61,9 @@ int  rmn_table_caption(rmn_table *t, const char *plain, const char *tex);
 /* Column c: key, plain header, LaTeX header (NULL = escaped plain), kind, decimals. */
 int  rmn_table_col_set(rmn_table *t, int c, const char *key, const char *head, const char *head_tex,
                        rmn_col_kind kind, int decimals);
+/* Marks column c as percent (accuracies, recalls, their gains): LaTeX and Markdown print it as
+ * set, CSV and JSON as fractions (value / 100, two more decimals in CSV) under KEY_frac. */
+void rmn_table_col_percent(rmn_table *t, int c);
 /* Appends an empty row; *row = its index. */
 int  rmn_table_add_row(rmn_table *t, int *row);
 rmn_cell *rmn_table_cell(rmn_table *t, int row, int col);

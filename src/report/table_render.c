@@ -1,7 +1,9 @@
 /* table_render.c -- the four renderers of a report table (table.h): LaTeX (booktabs, siunitx S
  * columns sized from the data, bold through text-series-to-math), Markdown (pipe table),
  * CSV (RFC 4180, a column of mean +/- sd becomes KEY and KEY_sd, an interval KEY_lo and KEY_hi)
- * and JSON (the same flat keys, full precision). Numbers are formatted by hand (format.h). */
+ * and JSON (the same flat keys, full precision). Percent columns are percent for people (LaTeX,
+ * Markdown) and fractions for programs (CSV, JSON: keys ending in _frac). Numbers are
+ * formatted by hand (format.h). */
 #include "report/table.h"
 
 #include "core/error.h"
@@ -9,6 +11,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -257,38 +260,61 @@ static void csv_field(FILE *out, const char *s) {
     fputc('"', out);
 }
 
+/* A column in percent (or percentage points) goes to CSV and JSON as fractions, its keys
+ * ending in _frac: KEY_frac, KEY_sd_frac, KEY_lo_frac; counts (INT cells) stay as they are. */
+static void machine_key(const rmn_table *t, int c, const char *suffix, char *buf, size_t cap) {
+    snprintf(buf, cap, "%s%s%s", t->cols[c].key, suffix, t->cols[c].percent ? "_frac" : "");
+}
+
+static double machine_value(const rmn_table *t, int c, double v) {
+    return t->cols[c].percent ? v / 100 : v;
+}
+
 int rmn_table_write_csv(const rmn_table *t, FILE *out) {
+    char k1[160], k2[160];
     for (int c = 0; c < t->n_cols; ++c) {
-        const char *k = t->cols[c].key;
         if (c)
             fputc(',', out);
-        if (col_has(t, c, RMN_CELL_CI))
-            fprintf(out, "%s_lo,%s_hi", k, k);
-        else if (col_has(t, c, RMN_CELL_PM))
-            fprintf(out, "%s,%s_sd", k, k);
-        else
-            fputs(k, out);
+        if (col_has(t, c, RMN_CELL_CI)) {
+            machine_key(t, c, "_lo", k1, sizeof k1);
+            machine_key(t, c, "_hi", k2, sizeof k2);
+            fprintf(out, "%s,%s", k1, k2);
+        } else if (col_has(t, c, RMN_CELL_PM)) {
+            machine_key(t, c, "", k1, sizeof k1);
+            machine_key(t, c, "_sd", k2, sizeof k2);
+            fprintf(out, "%s,%s", k1, k2);
+        } else {
+            machine_key(t, c, "", k1, sizeof k1);
+            fputs(k1, out);
+        }
     }
     fputc('\n', out);
     for (int r = 0; r < t->n_rows; ++r) {
         for (int c = 0; c < t->n_cols; ++c) {
             const rmn_cell *x = cell_at(t, r, c);
-            int dec = t->cols[c].decimals;
+            const int pct = t->cols[c].percent, dec = t->cols[c].decimals + (pct ? 2 : 0);
             char a[64], b[64];
             if (c)
                 fputc(',', out);
             if (col_has(t, c, RMN_CELL_CI)) {
                 if (x->kind == RMN_CELL_CI)
-                    fprintf(out, "%s,%s", rmn_fmt_fixed(a, sizeof a, x->lo, dec, ""),
-                            rmn_fmt_fixed(b, sizeof b, x->hi, dec, ""));
+                    fprintf(out, "%s,%s", rmn_fmt_fixed(a, sizeof a, machine_value(t, c, x->lo), dec, ""),
+                            rmn_fmt_fixed(b, sizeof b, machine_value(t, c, x->hi), dec, ""));
                 else
                     fputc(',', out);
             } else if (col_has(t, c, RMN_CELL_PM)) {
-                plain_cell(t, r, c, out, 0);
+                if (pct && (x->kind == RMN_CELL_PM || x->kind == RMN_CELL_NUM))
+                    fputs(rmn_fmt_fixed(a, sizeof a, machine_value(t, c, x->v), dec, ""), out);
+                else
+                    plain_cell(t, r, c, out, 0);
                 fprintf(out, ",%s",
-                        x->kind == RMN_CELL_PM ? rmn_fmt_fixed(b, sizeof b, x->sd, dec, "") : "");
+                        x->kind == RMN_CELL_PM
+                            ? rmn_fmt_fixed(b, sizeof b, machine_value(t, c, x->sd), dec, "")
+                            : "");
             } else if (x->kind == RMN_CELL_TEXT) {
                 csv_field(out, x->text);
+            } else if (pct && x->kind == RMN_CELL_NUM) {
+                fputs(rmn_fmt_fixed(a, sizeof a, machine_value(t, c, x->v), dec, ""), out);
             } else {
                 plain_cell(t, r, c, out, 0);
             }
@@ -308,7 +334,9 @@ static json_t *table_json(const rmn_table *t) {
     json_object_set_new(o, "caption", json_string(t->caption ? t->caption : ""));
     for (int c = 0; c < t->n_cols; ++c) {
         json_t *col = json_object();
-        json_object_set_new(col, "key", json_string(t->cols[c].key));
+        char key[160];
+        machine_key(t, c, "", key, sizeof key);
+        json_object_set_new(col, "key", json_string(key));
         json_object_set_new(col, "head", json_string(t->cols[c].head));
         json_array_append_new(cols, col);
     }
@@ -321,8 +349,8 @@ static json_t *table_json(const rmn_table *t) {
         json_object_set_new(row, "section", json_integer(section));
         for (int c = 0; c < t->n_cols; ++c) {
             const rmn_cell *x = cell_at(t, r, c);
-            const char *k = t->cols[c].key;
-            char kk[160];
+            char k[160], kk[160];
+            machine_key(t, c, "", k, sizeof k);
             switch (x->kind) {
             case RMN_CELL_EMPTY:
                 json_object_set_new(row, k, json_null());
@@ -335,20 +363,20 @@ static json_t *table_json(const rmn_table *t) {
                 break;
             case RMN_CELL_NUM:
             case RMN_CELL_P:
-                json_object_set_new(row, k, num(x->v));
+                json_object_set_new(row, k, num(machine_value(t, c, x->v)));
                 break;
             case RMN_CELL_PM:
-                json_object_set_new(row, k, num(x->v));
-                snprintf(kk, sizeof kk, "%s_sd", k);
-                json_object_set_new(row, kk, num(x->sd));
-                snprintf(kk, sizeof kk, "%s_n", k);
+                json_object_set_new(row, k, num(machine_value(t, c, x->v)));
+                machine_key(t, c, "_sd", kk, sizeof kk);
+                json_object_set_new(row, kk, num(machine_value(t, c, x->sd)));
+                snprintf(kk, sizeof kk, "%s_n", t->cols[c].key);
                 json_object_set_new(row, kk, json_integer(x->n));
                 break;
             case RMN_CELL_CI:
-                snprintf(kk, sizeof kk, "%s_lo", k);
-                json_object_set_new(row, kk, num(x->lo));
-                snprintf(kk, sizeof kk, "%s_hi", k);
-                json_object_set_new(row, kk, num(x->hi));
+                machine_key(t, c, "_lo", kk, sizeof kk);
+                json_object_set_new(row, kk, num(machine_value(t, c, x->lo)));
+                machine_key(t, c, "_hi", kk, sizeof kk);
+                json_object_set_new(row, kk, num(machine_value(t, c, x->hi)));
                 break;
             }
         }

@@ -187,7 +187,7 @@ int rmn_eval_result_print(const rmn_eval_result *r, const char *what, FILE *out,
         json_object_set_new(o, "what", json_string(what));
         json_object_set_new(o, "n", json_integer(r->n));
         json_object_set_new(o, "correct", json_integer(r->n_correct));
-        json_object_set_new(o, "accuracy", json_real(acc));
+        json_object_set_new(o, "accuracy_frac", json_real(acc));
         json_object_set_new(o, "loss", isfinite(r->loss) ? json_real(r->loss) : json_null());
         for (int t = 0; t < k; ++t) {
             json_t *row = json_array();
@@ -199,7 +199,7 @@ int rmn_eval_result_print(const rmn_eval_result *r, const char *what, FILE *out,
             json_array_append_new(rows, row);
             json_array_append_new(recall, total ? json_real((double)cm[(size_t)t * k + t] / (double)total) : json_null());
         }
-        json_object_set_new(o, "recall", recall);
+        json_object_set_new(o, "recall_frac", recall);
         json_object_set_new(o, "confusion", rows);
         json_dumpf(o, out, JSON_COMPACT | JSON_REAL_PRECISION(10));
         fputc('\n', out);

@@ -35,8 +35,8 @@ int  rmn_evaluate_split_tta(rmn_net *net, const rmn_split_data *split, int batch
                             const rmn_augment_params *aug, const char *label, FILE *log_out,
                             rmn_eval_result *out);
 
-/* Prints accuracy, loss, per-class recall and the confusion counts (rows = true class) as text,
- * or as one JSON object when json is set. */
+/* Prints accuracy, loss, per-class recall and the confusion counts (rows = true class) as text
+ * (percent), or as one JSON object when json is set (fractions: accuracy_frac, recall_frac). */
 int  rmn_eval_result_print(const rmn_eval_result *r, const char *what, FILE *out, int json);
 
 /* Row softmax of logits (n, k) into double probabilities. */
