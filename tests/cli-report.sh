@@ -61,7 +61,7 @@ ok $? "a stray argument: exit 2"
 "$RMN_BIN/rmn-report" --db >/dev/null 2>&1
 [ $? -eq 2 ]
 ok $? "--db without a value: exit 2"
-"$RMN_BIN/rmn-report" --help | grep -q '^usage: rmn-report'
+"$RMN_BIN/rmn-report" --help | grep -q '^Usage: rmn-report'
 ok $? "--help prints the usage"
 
 printf 'not a database at all, just text that is long enough to look like a file. %.0s' 1 2 3 4 5 6 7 8 9 10 >"$tap_tmp/junk.db"

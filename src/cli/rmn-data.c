@@ -13,18 +13,23 @@
 #include <string.h>
 
 static const char USAGE[] =
-    "usage: rmn-data info [--json] [FILE]\n"
-    "       rmn-data sample [--train N] [--val N] [--test N] [--seed S] [-o OUT] FILE\n"
-    "FILE: fer2013.csv[.xz|.gz], the Kaggle fer2013.tar.gz, or a directory with\n"
-    "train.csv, val.csv, test.csv. info without FILE reads the bundled sample.\n"
-    "sample writes emotion,pixels,Usage CSV to OUT (default: standard output);\n"
-    "defaults: --train 2000 --val 300 --test 300 --seed 1.\n"
+    "Usage: rmn-data info [--json] [FILE]\n"
+    "  or:  rmn-data sample [--train N] [--val N] [--test N] [--seed S] [-o OUT] FILE\n"
+    "Describe a FER2013 file, or draw a stratified sample of it.\n"
+    "FILE: fer2013.csv[.xz|.gz], the Kaggle fer2013.tar.gz, or a directory with train.csv,\n"
+    "val.csv, test.csv. info prints the file's digest and the counts per split and class\n"
+    "(without FILE: the bundled sample); sample writes emotion,pixels,Usage CSV.\n"
+    "\n"
+    "Options:\n"
     "  --json             info: JSON\n"
-    "  --train N, --val N, --test N   sample: images per split\n"
-    "  --seed S           sample: the seed of the draw\n"
-    "  -o, --output OUT   sample: where to write\n"
-    "  -h, --help         this text\n"
-    "  --version          version, commit and build options\n"
+    "  --train N          sample: training images (default 2000)\n"
+    "  --val N            sample: validation images (default 300)\n"
+    "  --test N           sample: test images (default 300)\n"
+    "  --seed S           sample: the seed of the draw (default 1)\n"
+    "  -o, --output OUT   sample: where to write (default: standard output)\n"
+    "  -h, --help         display this help and exit\n"
+    "  --version          display the version, commit and build options and exit\n"
+    "\n"
     "Exit status: 0 success, 1 error, 2 usage.\n";
 
 static rmn_cli cli;

@@ -17,19 +17,23 @@
 #include <string.h>
 
 static const char *const USAGE =
-    "usage: rmn-ensemble [--db FILE] [--experiment E] [--runs RUN,RUN,...] [--tta N]\n"
-    "Fuses stored evaluations into the thesis's unweighted ensemble (the mean of the members'\n"
-    "softmax) and records three ensembles: the members as given (fixed), the best subset chosen\n"
-    "on validation and scored once on test (val), and the best subset chosen on test (test, an\n"
-    "optimistic upper bound: how the thesis picked its 76.82%).\n"
+    "Usage: rmn-ensemble [--db FILE] [--experiment E] [--runs RUN,RUN,...] [--tta N]\n"
+    "Fuse stored evaluations into the thesis's unweighted ensemble.\n"
+    "The ensemble is the mean of the members' softmax; three are recorded and printed: the\n"
+    "members as given (fixed), the best subset chosen on validation and scored once on test\n"
+    "(val), and the best subset chosen on test (test: an optimistic upper bound, how the\n"
+    "thesis picked its 76.82%).\n"
+    "\n"
+    "Options:\n"
     "  --db FILE          the run store, which must exist (default $RMN_DB, else rmn.db)\n"
     "  --experiment E     members: the finished training runs of experiment E (default: all);\n"
     "                     the ensembles are recorded under E (default: ensembles)\n"
     "  --runs RUN,...     members: these runs (id, uuid prefix or name)\n"
     "  --tta N            the members' evaluations with N TTA draws (default: the largest)\n"
-    "  -h, --help         this text\n"
-    "  --version          version, commit and build options\n"
-    "Exit status: 0 success, 1 error, 2 usage.\n";
+    "  -h, --help         display this help and exit\n"
+    "  --version          display the version, commit and build options and exit\n"
+    "\n"
+    "Accuracies are percent. Exit status: 0 success, 1 error, 2 usage.\n";
 
 static rmn_cli cli;
 

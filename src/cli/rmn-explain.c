@@ -23,12 +23,14 @@
 #include <sys/stat.h>
 
 static const char USAGE[] =
-    "usage: rmn-explain [OPTIONS] CHECKPOINT [PHOTO...] -o DIR\n"
-    "       rmn-explain [OPTIONS] CHECKPOINT --data FILE [--split S] --index I,J,... -o DIR\n"
-    "       rmn-explain [OPTIONS] CHECKPOINT --data FILE [--split S] --average -o DIR\n"
-    "       rmn-explain CHECKPOINT --list-layers\n"
+    "Usage: rmn-explain [OPTION]... CHECKPOINT [PHOTO...] -o DIR\n"
+    "  or:  rmn-explain [OPTION]... CHECKPOINT --data FILE [--split S] --index I,J,... -o DIR\n"
+    "  or:  rmn-explain [OPTION]... CHECKPOINT --data FILE [--split S] --average -o DIR\n"
+    "  or:  rmn-explain CHECKPOINT --list-layers\n"
+    "Show what a trained model looks at: Grad-CAM maps and mask maps.\n"
     "Grad-CAM of a model's class score over faces, and the Residual Masking Network's masks;\n"
     "one PNG per input (DIR/NAME.png, DIR/SPLIT-INDEX.png, DIR/SPLIT-mean-CLASS.png).\n"
+    "\n"
     "  -o DIR              output directory (created if needed)\n"
     "  --layer NAME        the layer explained (default: the last convolutional stage;\n"
     "                      names from --list-layers)\n"
@@ -46,8 +48,9 @@ static const char USAGE[] =
     "  --cascade FILE      face detector cascade (as rmn-detect)\n"
     "  --pdf               also DIR/NAME.pdf of each figure (gnuplot's pdfcairo; DIR/NAME.gp)\n"
     "  -q, --quiet         no progress display\n"
-    "  -h, --help          this text\n"
-    "  --version           version, commit and build options\n"
+    "  -h, --help          display this help and exit\n"
+    "  --version           display the version, commit and build options and exit\n"
+    "\n"
     "Exit status: 0 success, 1 error, 2 usage.\n";
 
 typedef struct {

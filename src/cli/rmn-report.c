@@ -20,9 +20,10 @@
 #include <string.h>
 
 static const char USAGE[] =
-    "usage: rmn-report [SELECTION] (--latex|--markdown|--csv|--json) [--table NAMES]\n"
-    "                  [--standalone] [-o FILE | --out-dir DIR]\n"
-    "       rmn-report [SELECTION] --figures DIR [--terminals pdf,png,latex]\n"
+    "Usage: rmn-report [SELECTION] (--latex|--markdown|--csv|--json) [TABLE OPTION]...\n"
+    "  or:  rmn-report [SELECTION] --figures DIR [--terminals pdf,png,latex]\n"
+    "Write the paper's tables and figures from the run store.\n"
+    "\n"
     "selection:\n"
     "  --db FILE          run store, opened read-only (default: $RMN_DB, else rmn.db)\n"
     "  --experiment NAME  only the runs of this experiment (default: all)\n"
@@ -42,8 +43,9 @@ static const char USAGE[] =
     "                     training run galleries of its test images (with Grad-CAM\n"
     "                     from its best checkpoint) and, with center loss, its features\n"
     "  --terminals LIST   pdf, png, latex (cairolatex) (default: all three)\n"
-    "  -h, --help         this text\n"
-    "  --version          version, commit and build options\n"
+    "  -h, --help         display this help and exit\n"
+    "  --version          display the version, commit and build options and exit\n"
+    "\n"
     "Accuracies are percent in LaTeX, Markdown and figures, fractions in CSV and JSON\n"
     "(columns named *_frac). Exit status: 0 success, 1 error, 2 usage.\n";
 

@@ -19,21 +19,25 @@
 #include <string.h>
 
 static const char *const USAGE =
-    "usage: rmn-train --config FILE [--data FILE] [--experiment NAME] [--seed N] [--epochs N]\n"
-    "                 [--threads N] [--db FILE] [--checkpoints DIR]\n"
-    "Trains one model from one configuration file (the thesis's fer2013_config.json as it is)\n"
-    "and records the run in the store as rmn-exp run does.\n"
+    "Usage: rmn-train --config FILE [OPTION]...\n"
+    "Train one model from one configuration file.\n"
+    "The configuration may be the thesis's fer2013_config.json as it is; the run is recorded in\n"
+    "the store as rmn-exp run records one.\n"
+    "\n"
+    "Options:\n"
     "  --config FILE      the configuration (JSON; unknown keys are errors)\n"
-    "  --data FILE        FER2013 data (csv, .xz, .gz, Kaggle tar.gz; default the bundled sample)\n"
+    "  --data FILE        FER2013 data: csv, .xz, .gz or Kaggle tar.gz (default: the bundled\n"
+    "                     sample)\n"
     "  --experiment NAME  the experiment the run is recorded under (default train)\n"
-    "  --seed N           the run's seed (default the configuration's)\n"
+    "  --seed N           the run's seed (default: the configuration's)\n"
     "  --epochs N         train at most N epochs\n"
     "  --threads N        OpenMP threads (default: OpenMP's)\n"
     "  --db FILE          the run store, created when missing (default $RMN_DB, else rmn.db)\n"
     "  --checkpoints DIR  where the run keeps checkpoints (default $RMN_CHECKPOINTS, else\n"
     "                     checkpoints/ beside the store)\n"
-    "  -h, --help         this text\n"
-    "  --version          version, commit and build options\n"
+    "  -h, --help         display this help and exit\n"
+    "  --version          display the version, commit and build options and exit\n"
+    "\n"
     "Exit status: 0 success, 1 error, 2 usage.\n";
 
 static volatile sig_atomic_t stop_requested = 0;
