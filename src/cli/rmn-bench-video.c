@@ -4,12 +4,12 @@
  * 2). Kept apart from rmn-bench.c, which calls it when --video is on the command line. */
 #include "cli/rmn-bench-video.h"
 #include "core/args.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "detect/paths.h"
 #include "video/run.h"
 #include "video/video.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -18,11 +18,21 @@
 #include <unistd.h>
 
 static const char USAGE[] =
-    "usage: rmn-bench --video [--cascade NAME]... [--checkpoint FILE | --faces-only]\n"
-    "                 [--threads T] [--frames N] [--json] FILE\n"
-    "  frames/s of decode + detect + classify + encode (H.264 to a scratch file) over the first\n"
-    "  N frames (default 150) of FILE, with T detection threads (default 2); cascades default to\n"
-    "  haarcascade_frontalface_default.xml and lbpcascade_frontalface_improved.xml\n";
+    "Usage: rmn-bench --video [--cascade NAME]... [--checkpoint FILE | --faces-only] [--threads T]\n"
+    "                 [--frames N] [--json] FILE\n"
+    "Measure rmn-detect on a video: frames/s of decode + detect + classify + encode.\n"
+    "The encoding is H.264 to a scratch file; over the first N frames of FILE.\n"
+    "\n"
+    "Options:\n"
+    "  --cascade NAME     a face cascade (repeatable; default haarcascade_frontalface_default.xml\n"
+    "                     and lbpcascade_frontalface_improved.xml)\n"
+    "  --checkpoint FILE  the emotion model (default: the shipped one)\n"
+    "  --faces-only       detect faces only\n"
+    "  --threads T        detection threads (default 2)\n"
+    "  --frames N         frames measured (default 150)\n"
+    "  --json             JSON lines\n"
+    "  -h, --help         display this help and exit\n"
+    "  --version          display the version, commit and build options and exit\n";
 
 int rmn_bench_video_wanted(int argc, char **argv) {
     for (int i = 1; i < argc; ++i)
@@ -40,45 +50,38 @@ int rmn_bench_video_main(int argc, char **argv) {
                                          {"threads", required_argument, NULL, O_THREADS},
                                          {"frames", required_argument, NULL, O_FRAMES},
                                          {"json", no_argument, NULL, O_JSON},
-                                         {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
+    rmn_cli cli;
+    rmn_cli_init(&cli, "rmn-bench", USAGE);
     const char *cascades[8];
     int         ncascade = 0, faces_only = 0, threads = 2, frames = 150, json = 0, c;
     const char *checkpoint = NULL;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = rmn_cli_getopt(&cli, argc, argv, "", opts)) != -1) {
         switch (c) {
         case O_VIDEO: break;
         case O_CASCADE:
-            if (ncascade == 8) {
-                fputs("rmn-bench: at most 8 --cascade\n", stderr);
-                return 2;
-            }
+            if (ncascade == 8)
+                return rmn_cli_usage_error(&cli, "at most 8 --cascade");
             cascades[ncascade++] = optarg;
             break;
         case O_CKPT: checkpoint = optarg; break;
         case O_FACES: faces_only = 1; break;
         case O_JSON: json = 1; break;
         case O_THREADS:
-            if (!rmn_parse_int(optarg, 1, RMN_VIDEO_MAX_THREADS, &threads)) {
-                fprintf(stderr, "rmn-bench: --threads must be 1..%d\n%s", RMN_VIDEO_MAX_THREADS, USAGE);
-                return 2;
-            }
+            if (!rmn_parse_int(optarg, 1, RMN_VIDEO_MAX_THREADS, &threads))
+                return rmn_cli_usage_error(&cli, "--threads must be 1..%d, not '%s'",
+                                           RMN_VIDEO_MAX_THREADS, optarg);
             break;
         case O_FRAMES:
-            if (!rmn_parse_int(optarg, 1, INT_MAX, &frames)) {
-                fprintf(stderr, "rmn-bench: --frames must be a positive integer\n%s", USAGE);
-                return 2;
-            }
+            if (!rmn_parse_int(optarg, 1, INT_MAX, &frames))
+                return rmn_cli_usage_error(&cli, "--frames must be a positive integer, not '%s'", optarg);
             break;
-        case 'h': fputs(USAGE, stdout); return 0;
-        default: fputs(USAGE, stderr); return 2;
+        default: return cli.status; /* help, version or a usage error, said */
         }
     }
-    if (argc - optind != 1) {
-        fprintf(stderr, "rmn-bench: --video needs one FILE\n%s", USAGE);
-        return 2;
-    }
+    if (argc - optind != 1)
+        return rmn_cli_usage_error(&cli, "--video needs one FILE");
     if (ncascade == 0) {
         cascades[ncascade++] = "haarcascade_frontalface_default.xml";
         cascades[ncascade++] = "lbpcascade_frontalface_improved.xml";
@@ -94,10 +97,8 @@ int rmn_bench_video_main(int argc, char **argv) {
                             "FILE or --faces-only\n", looked);
             return 1;
         }
-        if (rmn_detect_model_load(mp, &model) != RMN_OK) {
-            fprintf(stderr, "rmn-bench: error: %s\n", rmn_error_message());
-            return 1;
-        }
+        if (rmn_detect_model_load(mp, &model) != RMN_OK)
+            return rmn_cli_fail(&cli);
     }
     char scratch[] = "/tmp/rmn-bench-video-XXXXXX";
     if (!mkdtemp(scratch)) {
@@ -113,8 +114,7 @@ int rmn_bench_video_main(int argc, char **argv) {
         rmn_cascade *cascade;
         if (rmn_cascade_load(rmn_detect_cascade_path(cascades[k], cbuf, sizeof cbuf), &cascade) !=
             RMN_OK) {
-            fprintf(stderr, "rmn-bench: error: %s\n", rmn_error_message());
-            status = 1;
+            status = rmn_cli_fail(&cli);
             break;
         }
         rmn_detect_params params;
@@ -131,8 +131,7 @@ int rmn_bench_video_main(int argc, char **argv) {
             rmn_video_close(rd);
         }
         if (rmn_video_process(&o, cascade, &params, model, NULL, &st) != RMN_OK) {
-            fprintf(stderr, "rmn-bench: error: %s\n", rmn_error_message());
-            status = 1;
+            status = rmn_cli_fail(&cli);
         } else {
             double fps = st.seconds > 0 ? st.frames / st.seconds : 0;
             if (json) {

@@ -2,7 +2,6 @@
  * step (--model NAME), the distinct convs of a ResNet at 48x48 (--suite resnet-convs), or the
  * machine's FMA peak (--peak). One line per measurement, JSON with --json. Thin: the work is
  * in src/bench. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "bench/bench.h"
 #include "core/args.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "cli/rmn-bench-video.h"
 #include "core/threads.h"
@@ -23,24 +23,42 @@
 #endif
 
 static const char USAGE[] =
-    "usage: rmn-bench --op conv --shape N,C,H,W,K,kh,kw,stride,pad [--mode fwd|bwd|train]\n"
-    "                [--layout16] (activations in nChw16c, as between rmn's layers)\n"
-    "       rmn-bench --model NAME [--batch 64] [--mode train|infer|eval] [--profile]\n"
-    "                (infer: fused inference; eval: the unfused eval-mode forward)\n"
-    "       rmn-bench --suite resnet-convs [--batch 64] [--layout16]\n"
-    "       rmn-bench --peak\n"
-    "       rmn-bench --detect [--checkpoint FILE | --faces-only] [--cascade NAME] IMAGE...\n"
-    "                (face detection, and detection + emotion classification, per image;\n"
-    "                 the checkpoint defaults to the shipped model, as rmn-detect's)\n"
-    "       rmn-bench --video [--cascade NAME]... [--threads T] FILE (frames/s of rmn-detect on a\n"
-    "                video: decode + detect + classify + encode; rmn-bench --video --help)\n"
-    "       rmn-bench --detect --detector ssd|tiny|haar|lbp|all ... (one JSON line per detector;\n"
-    "                 all: the four, CNNs skipped with a message without face-api's weights)\n"
-    "common: [--backend ref|cpu|dnnl] (default dnnl) [--threads T] (0 = OpenMP default)\n"
-    "        [--steps S] (timed, default 10) [--warmup W] (default 2) [--winograd 0|1]\n"
-    "        [--image-size 48] [--in-channels 1] [--classes 7] [--width W] [--json]\n"
-    "Each measurement reports the median seconds per step, images/s and GFLOP/s\n"
-    "(--detect: the mean over --steps runs per image, decoding excluded).\n";
+    "Usage: rmn-bench --op conv --shape N,C,H,W,K,kh,kw,stride,pad [--mode fwd|bwd|train] [--layout16]\n"
+    "  or:  rmn-bench --model NAME [--batch 64] [--mode train|infer|eval] [--profile]\n"
+    "  or:  rmn-bench --suite resnet-convs [--batch 64] [--layout16]\n"
+    "  or:  rmn-bench --peak\n"
+    "  or:  rmn-bench --detect [--checkpoint FILE | --faces-only] [--cascade NAME] IMAGE...\n"
+    "  or:  rmn-bench --detect --detector ssd|tiny|haar|lbp|all [OPTION]... IMAGE...\n"
+    "  or:  rmn-bench --video [--cascade NAME]... [--threads T] FILE\n"
+    "Measure the engine and the detectors: ops, models, the FMA peak, detection speed.\n"
+    "Each measurement reports the median seconds per step, images/s and GFLOP/s (--detect: the\n"
+    "mean over --steps runs per image, decoding excluded), one line each, JSON with --json.\n"
+    "\n"
+    "Options:\n"
+    "  --op conv          one convolution of --shape N,C,H,W,K,kh,kw,stride,pad\n"
+    "  --layout16         activations in nChw16c, as between rmn's layers\n"
+    "  --model NAME       a registered model's step (infer: fused inference; eval: the unfused\n"
+    "                     eval-mode forward)\n"
+    "  --suite resnet-convs  the distinct convolutions of a ResNet at 48x48\n"
+    "  --peak             the machine's FMA peak\n"
+    "  --detect           face detection, and detection + emotion classification, per image\n"
+    "                     (the checkpoint defaults to the shipped model, as rmn-detect's)\n"
+    "  --detector NAME    with --detect: ssd, tiny, haar, lbp or all (one JSON line per detector;\n"
+    "                     CNNs skipped with a message without face-api's weights)\n"
+    "  --video            frames/s of rmn-detect on a video: decode + detect + classify + encode\n"
+    "                     (rmn-bench --video --help)\n"
+    "  --backend B        ref, cpu or dnnl (default dnnl)\n"
+    "  --threads T        OpenMP threads (0 = OpenMP's default)\n"
+    "  --steps S          timed steps (default 10)\n"
+    "  --warmup W         untimed steps first (default 2)\n"
+    "  --winograd 0|1     oneDNN's Winograd convolutions\n"
+    "  --image-size N, --in-channels C, --classes K, --width W   the model's shape (default 48,\n"
+    "                     1, 7, the model's width)\n"
+    "  --json             JSON lines\n"
+    "  -h, --help         display this help and exit\n"
+    "  --version          display the version, commit and build options and exit\n"
+    "\n"
+    "Exit status: 0 success, 1 error, 2 usage.\n";
 
 typedef struct {
     const char *backend;
@@ -51,16 +69,11 @@ typedef struct {
     int mode_set;
 } opts;
 
-static int fail(void) {
-    fprintf(stderr, "rmn-bench: error: %s\n", rmn_error_message());
-    return 1;
-}
+static rmn_cli cli;
 
-static int usage_error(const char *msg) {
-    fprintf(stderr, "rmn-bench: %s\n", msg);
-    fputs(USAGE, stderr);
-    return 2;
-}
+static int fail(void) { return rmn_cli_fail(&cli); }
+
+static int usage_error(const char *msg) { return rmn_cli_usage_error(&cli, "%s", msg); }
 
 /* 0 on success, -1 otherwise (the callers' convention) */
 static int parse_int(const char *s, int lo, int hi, int *out) { return rmn_parse_int(s, lo, hi, out) ? 0 : -1; }
@@ -327,6 +340,7 @@ static int bench_detectors(const opts *o, const char *checkpoint, int faces_only
 
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
+    rmn_cli_init(&cli, "rmn-bench", USAGE);
     if (rmn_bench_video_wanted(argc, argv)) /* rmn-bench-video.c */
         return rmn_bench_video_main(argc, argv);
     opts o = {.backend = "dnnl", .threads = 0, .steps = 10, .warmup = 2, .winograd = -1,
@@ -352,10 +366,9 @@ int main(int argc, char **argv) {
         {"detect", no_argument, NULL, O_DETECT},       {"checkpoint", required_argument, NULL, O_CKPT},
         {"cascade", required_argument, NULL, O_CASCADE}, {"faces-only", no_argument, NULL, O_FACES},
         {"detector", required_argument, NULL, O_DETECTOR},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int ch;
-    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((ch = rmn_cli_getopt(&cli, argc, argv, "", longopts)) != -1) {
         int bad = 0;
         switch (ch) {
         case O_OP: op = optarg; break;
@@ -386,14 +399,13 @@ int main(int argc, char **argv) {
         case O_CASCADE: cascade = optarg; break;
         case O_FACES: faces_only = 1; break;
         case O_DETECTOR: detector = optarg; break;
-        case 'h': fputs(USAGE, stdout); return 0;
-        default: return usage_error("bad option");
+        default: return cli.status; /* help, version or a usage error, said */
         }
         if (bad)
-            return usage_error("bad number in an option");
+            return rmn_cli_usage_error(&cli, "%s: bad number '%s'", argv[optind - 1], optarg);
     }
     if (optind < argc && !detect)
-        return usage_error("unexpected argument");
+        return rmn_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
 #ifdef _OPENMP
     if (o.threads == 0)
         o.threads = omp_get_max_threads();
