@@ -3,16 +3,15 @@
  * prints the per-track summary. */
 #include "cli/rmn-detect-video.h"
 #include "core/args.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "detect/paths.h"
 #include "video/run.h"
 #include "video/video.h"
 
 #include <ctype.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +24,11 @@ static void on_stop(int sig) {
 }
 
 static const char USAGE[] =
-    "usage: rmn-detect [OPTIONS] VIDEO\n"
-    "       rmn-detect [OPTIONS] --camera [N|/dev/videoN]\n"
-    "Finds, tracks and classifies faces in a video file or from a camera (docs/DETECT.md).\n"
+    "Usage: rmn-detect [OPTION]... VIDEO\n"
+    "  or:  rmn-detect [OPTION]... --camera [N|/dev/videoN]\n"
+    "Find, track and classify faces in a video file or from a camera (docs/DETECT.md).\n"
+    "\n"
+    "Options:\n"
     "  --camera [DEV]      read a v4l2 camera: N means /dev/videoN (default /dev/video0)\n"
     "  --every K           detect in every K-th frame (default 1); the others keep the boxes\n"
     "  --smooth A          per-track exponential smoothing of the probabilities,\n"
@@ -41,18 +42,13 @@ static const char USAGE[] =
     "  --threads T         detect in T frames at once (default 1; output unchanged)\n"
     "  --model FILE, --faces-only, --cascade FILE, --scale-factor F, --min-neighbors N,\n"
     "  --min-size N        as for photos (rmn-detect --help)\n"
-    "  -q, --quiet         no progress display and no summary\n";
+    "  -q, --quiet         no progress display and no summary\n"
+    "  -h, --help          display this help and exit\n"
+    "  --version           display the version, commit and build options and exit\n";
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "rmn-detect: ");
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\n", stderr);
-    fputs(USAGE, stderr);
-    return 2;
-}
+static rmn_cli cli;
+
+#define usage_error(...) rmn_cli_usage_error(&cli, __VA_ARGS__)
 
 static int has_video_ext(const char *p) {
     static const char *ext[] = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg",
@@ -102,15 +98,15 @@ int rmn_detect_video_main(int argc, char **argv) {
                                          {"max-frames", required_argument, NULL, OPT_MAX},
                                          {"threads", required_argument, NULL, OPT_THREADS},
                                          {"quiet", no_argument, NULL, 'q'},
-                                         {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
+    rmn_cli_init(&cli, "rmn-detect", USAGE);
     rmn_video_options o = {.every = 1, .smooth = 0.6f, .threads = 1};
     rmn_detect_params params;
     rmn_detect_params_default(&params);
     const char *model_path = NULL, *cascade_name = rmn_detect_cascade_default(), *camera = NULL;
     int faces_only = 0, c, v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+    while ((c = rmn_cli_getopt(&cli, argc, argv, "o:q", opts)) != -1) {
         char *end;
         switch (c) {
         case OPT_MODEL: model_path = optarg; break;
@@ -122,7 +118,6 @@ int rmn_detect_video_main(int argc, char **argv) {
         case OPT_SHOW: o.show = 1; break;
         case 'o': o.out = optarg; break;
         case 'q': o.quiet = 1; break;
-        case 'h': fputs(USAGE, stdout); return 0;
         case OPT_SCALE:
         case OPT_NEIGH:
         case OPT_MINSIZE: {
@@ -152,7 +147,7 @@ int rmn_detect_video_main(int argc, char **argv) {
             if (*end || !(o.smooth >= 0.0f && o.smooth < 1.0f))
                 return usage_error("--smooth must be a number in [0, 1), not '%s'", optarg);
             break;
-        default: fputs(USAGE, stderr); return 2;
+        default: return cli.status; /* help, version or a usage error, said */
         }
     }
     int nin = argc - optind;
@@ -179,7 +174,7 @@ int rmn_detect_video_main(int argc, char **argv) {
     if (!rmn_video_available()) {
         rmn_video_reader *r;
         rmn_video_open(o.input, NULL, &r);
-        fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+        rmn_cli_fail(&cli);
         return 1;
     }
 
@@ -197,7 +192,7 @@ int rmn_detect_video_main(int argc, char **argv) {
         }
         o.model_path = mp;
         if (rmn_detect_model_load(mp, &model) != RMN_OK) {
-            fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+            rmn_cli_fail(&cli);
             return 1;
         }
     }
@@ -205,7 +200,7 @@ int rmn_detect_video_main(int argc, char **argv) {
     rmn_cascade *cascade;
     if (rmn_cascade_load(rmn_detect_cascade_path(cascade_name, cbuf, sizeof cbuf), &cascade) !=
         RMN_OK) {
-        fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+        rmn_cli_fail(&cli);
         rmn_detect_model_free(model);
         return 1;
     }
@@ -223,7 +218,7 @@ int rmn_detect_video_main(int argc, char **argv) {
     rmn_video_stats st;
     int rc = rmn_video_process(&o, cascade, &params, model, summary, &st);
     if (rc != RMN_OK)
-        fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+        rmn_cli_fail(&cli);
     else if (stop_requested)
         fprintf(stderr, "rmn-detect: stopped on request after %lld frames; the outputs are "
                         "complete up to there\n", (long long)st.frames);

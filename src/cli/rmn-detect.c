@@ -5,6 +5,7 @@
 #include "bench/bench.h"
 #include "cli/rmn-detect-video.h"
 #include "core/args.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "core/progress.h"
@@ -17,9 +18,7 @@
 #include "train/import.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +30,14 @@
 #endif
 
 static const char USAGE[] =
-    "usage: rmn-detect [OPTIONS] IMAGE...\n"
-    "Finds faces in PNG/JPEG photos and classifies their emotions.\n"
+    "Usage: rmn-detect [OPTION]... IMAGE|FOLDER...\n"
+    "  or:  rmn-detect [OPTION]... VIDEO\n"
+    "  or:  rmn-detect [OPTION]... --camera [N]\n"
+    "Find faces in photos and videos and classify their emotions.\n"
+    "Photos are PNG or JPEG files, or the .png/.jpg/.jpeg files of folders; videos and cameras\n"
+    "have their own options (rmn-detect --camera --help).\n"
+    "\n"
+    "Options:\n"
     "  --model FILE        emotion model checkpoint (.safetensors); default $RMN_MODEL, then\n"
     "                      " RMN_DATADIR "/models/default.safetensors (the model rmn ships;\n"
     "                      $RMN_MODELS_DIR replaces its directory); or a PyTorch\n"
@@ -62,8 +67,12 @@ static const char USAGE[] =
     "  -r, --recursive     walk directory arguments' subdirectories too (a directory argument is\n"
     "                      read for its .png/.jpg/.jpeg files, sorted by name)\n"
     "  --csv FILE          also write file,face_id,xmin,ymin,xmax,ymax,<class probabilities>,emo_label\n"
+    "  -h, --help          display this help and exit\n"
+    "  --version           display the version, commit and build options and exit\n"
+    "\n"
     "Videos and cameras: rmn-detect VIDEO.mp4, rmn-detect --camera [N] (rmn-detect --camera\n"
-    "--help; --every, --smooth, --csv, --jsonl, --show).\n";
+    "--help; --every, --smooth, --csv, --jsonl, --show). Probabilities are fractions in\n"
+    "[0, 1]. Exit status: 0 success, 1 error, 2 usage.\n";
 
 typedef struct {
     const char *model_path, *cascade, *out;
@@ -78,16 +87,9 @@ typedef struct {
     FILE *csvf;
 } options;
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "rmn-detect: ");
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\n", stderr);
-    fputs(USAGE, stderr);
-    return 2;
-}
+static rmn_cli cli;
+
+#define usage_error(...) rmn_cli_usage_error(&cli, __VA_ARGS__)
 
 static int is_dir(const char *p) {
     struct stat st;
@@ -220,7 +222,7 @@ static int detect_inputs(options *o, char **paths, int nimg, const char *pth_arc
             lrc = rmn_detect_model_load(mp, &model);
         }
         if (lrc != RMN_OK) {
-            fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+            rmn_cli_fail(&cli);
             return 1;
         }
     }
@@ -231,7 +233,7 @@ static int detect_inputs(options *o, char **paths, int nimg, const char *pth_arc
     if (o->no_detect)
         o->detector = "haar"; /* no detector is used; nothing to say */
     if (rmn_detector_choose(o->detector, o->cascade_given, o->align, &det, &is_cnn, &o->cascade, note, sizeof note) != RMN_OK) {
-        fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+        rmn_cli_fail(&cli);
         rmn_detect_model_free(model);
         return rmn_error_code() == RMN_EINVAL ? 2 : 1;
     }
@@ -241,7 +243,7 @@ static int detect_inputs(options *o, char **paths, int nimg, const char *pth_arc
     char cbuf[PATH_MAX];
     rmn_cascade *cascade;
     if (rmn_cascade_load(rmn_detect_cascade_path(o->cascade, cbuf, sizeof cbuf), &cascade) != RMN_OK) {
-        fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+        rmn_cli_fail(&cli);
         rmn_detector_close(&det);
         rmn_detect_model_free(model);
         return 1;
@@ -250,7 +252,7 @@ static int detect_inputs(options *o, char **paths, int nimg, const char *pth_arc
     int status = 0;
     if (o->bench) {
         if (bench(o, cascade, model, paths, nimg) != RMN_OK) {
-            fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+            rmn_cli_fail(&cli);
             status = 1;
         }
         rmn_cascade_free(cascade);
@@ -275,7 +277,7 @@ static int detect_inputs(options *o, char **paths, int nimg, const char *pth_arc
     int failed = 0;
     for (int i = 0; i < nimg; ++i) {
         if (process(o, cascade, model, paths[i], dir_mode, json_all) != RMN_OK) {
-            fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+            rmn_cli_fail(&cli);
             ++failed;
             if (json_all) {
                 json_t *e = json_pack("{s:s, s:s}", "image", paths[i], "error",
@@ -313,6 +315,7 @@ static int detect_inputs(options *o, char **paths, int nimg, const char *pth_arc
 
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
+    rmn_cli_init(&cli, "rmn-detect", USAGE);
     if (rmn_detect_video_wanted(argc, argv)) /* videos and cameras: rmn-detect-video.c */
         return rmn_detect_video_main(argc, argv);
     const char *pth_arch = NULL;
@@ -338,14 +341,13 @@ int main(int argc, char **argv) {
                                          {"recursive", no_argument, NULL, 'r'},
                                          {"csv", required_argument, NULL, OPT_CSV},
                                          {"quiet", no_argument, NULL, 'q'},
-                                         {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     options o = {0};
     rmn_detect_params_default(&o.params);
     o.cascade = rmn_detect_cascade_default();
     o.align = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "o:qhr", opts, NULL)) != -1) {
+    while ((c = rmn_cli_getopt(&cli, argc, argv, "o:qr", opts)) != -1) {
         switch (c) {
         case OPT_MODEL: o.model_path = optarg; break;
         case OPT_ARCH: pth_arch = optarg; break;
@@ -366,7 +368,6 @@ int main(int argc, char **argv) {
         case OPT_EXPLAIN: o.explain = 1; break;
         case 'o': o.out = optarg; break;
         case 'q': o.quiet = 1; break;
-        case 'h': fputs(USAGE, stdout); return 0;
         case OPT_SCALE:
         case OPT_NEIGH:
         case OPT_MINSIZE: {
@@ -381,7 +382,7 @@ int main(int argc, char **argv) {
             if (parse_int(optarg, 1, 1000000, &o.bench))
                 return usage_error("--bench must be a positive integer, not '%s'", optarg);
             break;
-        default: fputs(USAGE, stderr); return 2;
+        default: return cli.status; /* help, version or a usage error, said */
         }
     }
     int nimg = argc - optind;
@@ -391,7 +392,7 @@ int main(int argc, char **argv) {
     /* directories become their images (detect/inputs.h) */
     char **inputs = NULL;
     if (rmn_detect_inputs(paths, nimg, o.recursive, &inputs, &nimg) != RMN_OK) {
-        fprintf(stderr, "rmn-detect: error: %s\n", rmn_error_message());
+        rmn_cli_fail(&cli);
         return 1;
     }
     paths = inputs;
