@@ -7,6 +7,7 @@
 #include "core/suggest.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,13 +230,25 @@ static int no_such_store(const char *path) {
                      "$RMN_DB names it)%s", path, hint);
 }
 
-/* 1 when this process may write path and create files beside it (SQLite's -wal and -shm). */
-static int writable_with_folder(const char *path) {
-    char dir[4096];
+/* 1 when this process may write path (when it exists) and create files beside it (SQLite's
+ * -wal and -shm); *dir receives the folder. */
+static int writable_with_folder(const char *path, char *dir, size_t cap) {
     const char *slash = strrchr(path, '/');
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+    snprintf(dir, cap, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
              slash ? path : ".");
-    return access(path, W_OK) == 0 && access(dir, W_OK | X_OK) == 0;
+    return (access(path, W_OK) == 0 || errno == ENOENT) && access(dir, W_OK | X_OK) == 0;
+}
+
+int rmn_store_check_writable(const char *path) {
+    char dir[4096];
+    if (strcmp(path, ":memory:") == 0 || writable_with_folder(path, dir, sizeof dir))
+        return RMN_OK;
+    if (access(dir, F_OK) != 0)
+        return RMN_ERROR(RMN_EIO, "%s: cannot create the store: no folder %s", path, dir);
+    return RMN_ERROR(RMN_EIO, "%s: cannot write this store (read-only: %s); rmn-exp list, show, "
+                              "backup and rmn-report can still read it",
+                     path, access(path, F_OK) == 0 && access(path, W_OK) != 0 ? "the file"
+                                                                               : "its folder");
 }
 
 /* 1 when path's write-ahead log holds frames (content the database file alone lacks). */
@@ -249,7 +262,8 @@ static int wal_has_content(const char *path) {
 /* Opens s->db for RMN_STORE_READ: mode=ro; where the file or its folder cannot be written and
  * no write-ahead log holds data, immutable=1 as well (SQLite then needs no -shm file). */
 static int open_read_only(rmn_store *s) {
-    const int immutable = !writable_with_folder(s->path) && !wal_has_content(s->path);
+    char dir[4096];
+    const int immutable = !writable_with_folder(s->path, dir, sizeof dir) && !wal_has_content(s->path);
     char *uri = store_uri(s->path, immutable ? "mode=ro&immutable=1" : "mode=ro");
     if (!uri)
         return RMN_ERROR(RMN_ENOMEM, "%s: out of memory opening the store", s->path);
@@ -270,6 +284,8 @@ int rmn_store_open_opts(const char *path, const rmn_store_options *opt, rmn_stor
     const rmn_store_mode mode = opt ? opt->mode : RMN_STORE_CREATE;
     if (mode != RMN_STORE_CREATE && strcmp(path, ":memory:") != 0 && access(path, F_OK) != 0)
         return no_such_store(path);
+    if (mode != RMN_STORE_READ)
+        RMN_TRY(rmn_store_check_writable(path));
     rmn_store *s = calloc(1, sizeof *s);
     if (!s || !(s->path = strdup(path))) {
         free(s);

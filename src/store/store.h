@@ -52,6 +52,10 @@ int  rmn_store_open(const char *path, rmn_store **out); /* RMN_STORE_CREATE */
 int  rmn_store_open_opts(const char *path, const rmn_store_options *opt, rmn_store **out);
 void rmn_store_close(rmn_store *s);
 const char *rmn_store_path(const rmn_store *s);
+/* RMN_OK when this process may write the store at path (or create it there): the file and its
+ * folder (SQLite's -wal and -shm files lie beside it). Opening for writing checks it; a command
+ * checks it before long work (loading data). */
+int rmn_store_check_writable(const char *path);
 /* 1 when the store was opened immutable (RMN_STORE_READ of a file that cannot be written). */
 int rmn_store_is_immutable(const rmn_store *s);
 /* Default path: $RMN_DB if set (and non-empty), else "rmn.db". */

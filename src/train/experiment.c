@@ -284,6 +284,7 @@ static int run_all(rmn_experiment *exp, const rmn_experiment_options *o, rmn_sto
 int rmn_experiment_execute(rmn_experiment *exp, const rmn_experiment_options *o) {
     RMN_TRY(rmn_experiment_validate(exp)); /* the whole file, before data, store or training */
     RMN_TRY(select_runs(exp, o));
+    RMN_TRY(rmn_store_check_writable(o->db_path ? o->db_path : rmn_store_default_path()));
     rmn_dataset ds;
     RMN_TRY(load_data(exp, o, &ds)); /* data first: bad input never writes to the store */
     rmn_store *store;
