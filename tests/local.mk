@@ -39,3 +39,5 @@ dist_check_SCRIPTS += tests/cli-convention.sh
 TESTS += tests/cli-convention.sh
 dist_check_SCRIPTS += tests/cli-store.sh
 TESTS += tests/cli-store.sh
+dist_check_SCRIPTS += tests/cli-install.sh
+TESTS += tests/cli-install.sh
