@@ -99,6 +99,18 @@ sqlite3 $live "SELECT key, step, value FROM metrics WHERE step <= $epochs ORDER 
 sqlite3 during.db "SELECT key, step, value FROM metrics ORDER BY key, step" >b
 cmp -s a b
 ok $? "the copy's metrics are the live store's first $epochs epochs, value for value"
+# docs/STORE.md's ten lines of Python read the finished store (Python is optional here)
+if [ -x /usr/bin/python3 ] && [ -f "$RMN_SRCDIR/docs/STORE.md" ]; then
+    sed -n '/^```python$/,/^```$/p' "$RMN_SRCDIR/docs/STORE.md" | sed '1d;$d' >store.py
+    cp $live rmn.db.py && mv rmn.db rmn.db.fixture && mv rmn.db.py rmn.db
+    /usr/bin/python3 store.py >py.out 2>py.err
+    [ $? -eq 0 ] && [ "$(wc -l <store.py)" -le 10 ] && grep -q "^tinycnn-s3 val acc %: \[" py.out &&
+        [ "$(grep -c '^[0-9]* [0-6] [0-6] (' py.out)" = 3 ]
+    ok $? "docs/STORE.md's Python example reads curves and predictions: $(head -c 120 py.out) $(head -c 200 py.err)"
+    mv rmn.db.fixture rmn.db
+else
+    skip "no /usr/bin/python3 for docs/STORE.md's example"
+fi
 sum=$(sha256sum during.db)
 "$exp" backup during.db --db $live 2>e.txt
 [ $? -eq 1 ] && grep -q "during.db exists" e.txt && [ "$(sha256sum during.db)" = "$sum" ] &&
