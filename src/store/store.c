@@ -191,14 +191,19 @@ static char *store_uri(const char *path, const char *query) {
     return u;
 }
 
+void rmn_store_folder_(const char *path, char *dir, size_t cap) {
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, cap, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+             slash ? path : ".");
+}
+
 static int by_name(const void *a, const void *b) { return strcmp(a, b); }
 
 /* The store files (*.db) in path's folder, for "did you mean" (up to 64, sorted by name). */
 static void stores_beside(const char *path, char *hint, size_t cap) {
     char dir[4096];
     const char *slash = strrchr(path, '/');
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
-             slash ? path : ".");
+    rmn_store_folder_(path, dir, sizeof dir);
     hint[0] = '\0';
     DIR *d = opendir(dir);
     if (!d)
@@ -233,9 +238,7 @@ static int no_such_store(const char *path) {
 /* 1 when this process may write path (when it exists) and create files beside it (SQLite's
  * -wal and -shm); *dir receives the folder. */
 static int writable_with_folder(const char *path, char *dir, size_t cap) {
-    const char *slash = strrchr(path, '/');
-    snprintf(dir, cap, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
-             slash ? path : ".");
+    rmn_store_folder_(path, dir, cap);
     return (access(path, W_OK) == 0 || errno == ENOENT) && access(dir, W_OK | X_OK) == 0;
 }
 

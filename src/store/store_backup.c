@@ -46,9 +46,7 @@ int rmn_store_backup(rmn_store *s, const char *out_path) {
                                      "name another)", out_path);
     char tmp[4200], dir[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp-%ld", out_path, (long)getpid());
-    const char *slash = strrchr(out_path, '/');
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - out_path) + (slash == out_path) : 1,
-             slash ? out_path : ".");
+    rmn_store_folder_(out_path, dir, sizeof dir);
     if (access(dir, W_OK | X_OK) != 0)
         return RMN_ERROR(RMN_EIO, "%s: cannot write there: %s", dir, strerror(errno));
     unlink(tmp); /* a leftover of this pid's own earlier attempt */
