@@ -18,9 +18,10 @@
  *     if (optind != argc - 1) return rmn_cli_usage_error(&cli, "exactly one FILE is needed");
  *     if (work() != RMN_OK) return rmn_cli_fail(&cli);
  *
- * The man pages are made from --help and --version (help2man), so the usage text is the
- * manual: its first lines are the synopsis ("usage: rmn-foo ..."), options are indented by two
- * spaces and described after them. Process-wide state (getopt's): for mains only. */
+ * The man pages are made from --help (help2man), so the usage text is the manual: its first
+ * lines are the synopsis ("Usage: rmn-foo ...", then "  or:  rmn-foo ..."), the next line a
+ * one-line summary (the man page's NAME), then paragraphs, "Options:" and the options,
+ * indented by two spaces and described after them. Process-wide state (getopt's): for mains. */
 #ifndef RMN_CORE_CLI_H
 #define RMN_CORE_CLI_H
 
@@ -44,7 +45,8 @@ void rmn_cli_init(rmn_cli *cli, const char *name, const char *usage);
  * "help" or "version" entries are overridden), with getopt's messages silenced. Returns the
  * option's value as getopt_long does, -1 at the end, or RMN_CLI_EXIT after printing the help
  * (at once), the version (at the end of the options: a program may add to it, as rmn-exp
- * --version --build-info does) or a usage error naming the option ("unknown option '--fo'", "option '--db'
+ * --version --build-info does) or a usage error naming the option ("unknown option '--fo';
+ * did you mean '--for'?", "ambiguous option '--e' (--epochs, --experiment)", "option '--db'
  * needs a value", "option '--json' takes no value"); cli->status is then the exit status.
  * At most 96 long options. */
 int rmn_cli_getopt(rmn_cli *cli, int argc, char **argv, const char *shortopts,
