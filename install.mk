@@ -52,7 +52,8 @@ rmninctrain_HEADERS = src/train/center.h src/train/checkpoint.h src/train/config
 rmnincvideodir = $(rmnincdir)/video
 rmnincvideo_HEADERS = src/video/run.h src/video/track.h src/video/video.h src/video/window.h
 
-# rmn.pc: a static library, so Libs holds every library it stands on (as the programs link);
+# rmn.pc: a static library, so Libs holds every library it stands on (as the programs link,
+# sanitizers included);
 # the folders relative to ${prefix} where they lie in it, so --define-variable=prefix=DIR moves
 # them all (a DESTDIR install, a copied tree)
 pkgconfigdir = $(libdir)/pkgconfig
@@ -64,7 +65,7 @@ rmn.pc: $(srcdir)/rmn.pc.in Makefile
 	    -e "s|@includedir[@]|`rel '$(includedir)'`|g" -e "s|@pkgdatadir[@]|`rel '$(pkgdatadir)'`|g" \
 	    -e 's|@VERSION[@]|$(VERSION)|g' \
 	    -e 's|@RMN_PC_CFLAGS[@]|$(RMN_DEP_CFLAGS) $(OPENMP_CFLAGS) $(PTHREAD_CFLAGS)|g' \
-	    -e 's|@RMN_PC_LIBS[@]|$(RMN_DEP_LIBS) $(OPENMP_CFLAGS) $(PTHREAD_CFLAGS)|g' \
+	    -e 's|@RMN_PC_LIBS[@]|$(RMN_DEP_LIBS) $(OPENMP_CFLAGS) $(PTHREAD_CFLAGS) $(SAN_CFLAGS)|g' \
 	    $(srcdir)/rmn.pc.in | tr -s ' ' > $@.tmp && mv $@.tmp $@
 CLEANFILES += rmn.pc
 EXTRA_DIST += rmn.pc.in examples/eval.c
