@@ -42,7 +42,8 @@ static float pixel_or_zero(const float *src, int h, int w, int y, int x) {
 
 /* dst(p) = src(mirror(R^-1 (p - t - c)) + c): rotation about c after an optional flip, then a
  * translation by t = (tx, ty). */
-static void warp(float *dst, const float *src, int h, int w, double deg, int flip, double tx, double ty) {
+static void warp(float *dst, const float *src, int h, int w, double deg, int flip, double tx, double ty,
+                 int interp) {
     const double th = deg * M_PI / 180.0, cs = cos(th), sn = sin(th);
     const double cx = 0.5 * (w - 1), cy = 0.5 * (h - 1);
     for (int y = 0; y < h; ++y) {
@@ -52,6 +53,10 @@ static void warp(float *dst, const float *src, int h, int w, double deg, int fli
             double sx = cx + cs * dx + sn * dy, sy = cy - sn * dx + cs * dy;
             if (flip)
                 sx = (w - 1) - sx;
+            if (interp == RMN_INTERP_NEAREST) {
+                dst[(size_t)y * w + x] = pixel_or_zero(src, h, w, (int)floor(sy + 0.5), (int)floor(sx + 0.5));
+                continue;
+            }
             double fx = floor(sx), fy = floor(sy);
             int x0 = (int)fx, y0 = (int)fy;
             float wx = (float)(sx - fx), wy = (float)(sy - fy);
@@ -75,7 +80,7 @@ static void warp(float *dst, const float *src, int h, int w, double deg, int fli
 }
 
 void rmn_image_rotate(float *dst, const float *src, int h, int w, double deg) {
-    warp(dst, src, h, w, deg, 0, 0.0, 0.0);
+    warp(dst, src, h, w, deg, 0, 0.0, 0.0, RMN_INTERP_BILINEAR);
 }
 
 rmn_augment_draw rmn_augment_sample(const rmn_augment_params *p, rmn_rng *rng) {
@@ -92,12 +97,12 @@ rmn_augment_draw rmn_augment_sample(const rmn_augment_params *p, rmn_rng *rng) {
     return d;
 }
 
-void rmn_augment_apply(float *dst, const float *src, int h, int w, const rmn_augment_draw *d) {
-    warp(dst, src, h, w, d->angle_deg, d->flip, d->shift_x, d->shift_y);
+void rmn_augment_apply(float *dst, const float *src, int h, int w, const rmn_augment_draw *d, int interp) {
+    warp(dst, src, h, w, d->angle_deg, d->flip, d->shift_x, d->shift_y, interp);
 }
 
 void rmn_augment(float *dst, const float *src, int h, int w, const rmn_augment_params *p,
                  rmn_rng *rng) {
     rmn_augment_draw d = rmn_augment_sample(p, rng);
-    rmn_augment_apply(dst, src, h, w, &d);
+    rmn_augment_apply(dst, src, h, w, &d, p->interp);
 }
