@@ -271,7 +271,28 @@ static void test_nearest(void) {
     TAP_OK(memcmp(a, b, sizeof a) == 0, "rmn_augment samples with the params' interpolation");
 }
 
+/* rmn_augment_parse: --tta-augment's specs. */
+static void test_parse(void) {
+    rmn_augment_params p;
+    int rc = rmn_augment_parse("rotation=2.5,flip=1,interp=nearest,shift=0.5", &p);
+    TAP_OK(rc == RMN_OK && p.flip_p == 1.0 && p.max_rotation_deg == 2.5 && p.max_shift_px == 0.5 &&
+               p.interp == RMN_INTERP_NEAREST,
+           "a full spec in any order");
+    rc = rmn_augment_parse("", &p);
+    TAP_OK(rc == RMN_OK && p.flip_p == 0 && p.max_rotation_deg == 0 && p.max_shift_px == 0 && p.interp == 0,
+           "the empty spec is no augmentation");
+    const char *bad[] = {"flip=2", "rotation=-1", "flip", "flip=", "flip=0.5,flip=0.5", "zoom=2", "flip=0.5,",
+                         "interp=cubic", "rotation=3x", "flip=0.5,,rotation=1"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; ++i) {
+        p.flip_p = 0.25;
+        rc = rmn_augment_parse(bad[i], &p);
+        TAP_OK(rc == RMN_EINVAL && p.flip_p == 0.25, "\"%s\" refused, output untouched: %s", bad[i],
+               rmn_error_message());
+    }
+}
+
 int main(void) {
+    test_parse();
     test_nearest();
     test_flip();
     test_shift();

@@ -1,7 +1,7 @@
 /* rmn-eval.c -- evaluates one checkpoint on one split, with or without TTA.
  *
  *   rmn-eval CHECKPOINT [--data FILE] [--split val|test|train] [--tta N] [--tta-seed S]
- *            [--threads N] [--json] [--probs FILE.csv] [--batch N]
+ *            [--tta-augment SPEC] [--threads N] [--json] [--probs FILE.csv] [--batch N]
  *            [--arch NAME [--in-channels 1|3] [--image-size N] [--width W]   (a .pth)
  *             [--store DB [--experiment NAME] [--name RUN]]]
  * The net is built from the checkpoint's own metadata (arch, input, configuration); a PyTorch
@@ -11,7 +11,9 @@
  * 8 for a .pth above 64 pixels). With --store, the evaluation of a .pth is recorded as a run
  * of kind 'imported' (experiment "published", name ARCH-published by default): rmn-report
  * shows it as a published-weights row, with its TTA when rmn-eval --tta N adds one. The data defaults to the bundled sample. Prints accuracy, loss, per-class recall and the confusion
- * counts; stores nothing (training runs store their evaluations themselves).
+ * counts; stores nothing (training runs store their evaluations themselves). --tta-augment
+ * draws the TTA from another augmentation than the checkpoint's training one, e.g.
+ * "flip=0.5" or "rotation=2,interp=nearest" (data/augment.h; docs/PARITY.md uses it).
  * Exit 0 ok, 1 error, 2 usage. */
 #include "core/args.h"
 #include "core/error.h"
@@ -29,7 +31,8 @@
 #include <string.h>
 
 static const char *const USAGE = "usage: rmn-eval CHECKPOINT [--data FILE] [--split val|test|train] [--tta N]\n"
-                                 "                [--tta-seed S] [--threads N] [--json] [--probs FILE.csv] [--batch N]\n"
+                                 "                [--tta-seed S] [--tta-augment flip=P,rotation=DEG,shift=PX,interp=I]\n"
+                                 "                [--threads N] [--json] [--probs FILE.csv] [--batch N]\n"
                                  "                [--arch NAME [--in-channels 1|3] [--image-size N] [--width W]\n"
                                  "                 [--store DB [--experiment NAME] [--name RUN]]]\n";
 
@@ -76,10 +79,10 @@ int main(int argc, char **argv) {
         {"in-channels", required_argument, 0, 'c'}, {"image-size", required_argument, 0, 'i'},
         {"width", required_argument, 0, 'w'}, {"batch", required_argument, 0, 'b'},
         {"store", required_argument, 0, 'd'}, {"experiment", required_argument, 0, 'e'},
-        {"name", required_argument, 0, 'n'},
+        {"name", required_argument, 0, 'n'}, {"tta-augment", required_argument, 0, 'A'},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
     const char *data = NULL, *split_name = "test", *probs = NULL, *arch = NULL, *store = NULL,
-               *experiment = "published", *run_name = NULL;
+               *experiment = "published", *run_name = NULL, *tta_augment = NULL;
     long in_ch = 3, img = 224, width = 0, batch_opt = 0;
     long tta = 0, tta_seed = 1234, threads = 0;
     int json = 0, c;
@@ -102,6 +105,7 @@ int main(int argc, char **argv) {
                 return usage("--threads needs a positive integer");
             break;
         case 'p': probs = optarg; break;
+        case 'A': tta_augment = optarg; break;
         case 'd': store = optarg; break;
         case 'e': experiment = optarg; break;
         case 'n': run_name = optarg; break;
@@ -128,6 +132,13 @@ int main(int argc, char **argv) {
     }
     if (optind != argc - 1)
         return usage("exactly one CHECKPOINT is needed");
+    rmn_augment_params tta_aug;
+    if (tta_augment && !tta)
+        return usage("--tta-augment needs --tta N");
+    if (tta_augment && rmn_augment_parse(tta_augment, &tta_aug) != RMN_OK)
+        return usage(rmn_error_message());
+    if (tta_augment && store)
+        return usage("--store records TTA with the training augmentation; drop --tta-augment");
     int split = -1;
     for (int i = 0; i < RMN_SPLIT_COUNT; ++i)
         if (strcmp(split_name, rmn_split_name(i)) == 0)
@@ -171,7 +182,7 @@ int main(int argc, char **argv) {
     if (rc == RMN_OK)
         rc = rmn_net_plan(net, batch);
     rmn_eval_result r;
-    rmn_augment_params aug = rmn_train_config_augment(&cfg);
+    rmn_augment_params aug = tta_augment ? tta_aug : rmn_train_config_augment(&cfg);
     if (rc == RMN_OK)
         rc = tta ? rmn_evaluate_split_tta(net, &ds.split[split], batch, cfg.image_size, cfg.in_channels,
                                           cfg.num_classes, (int)tta, (uint64_t)tta_seed, &aug, "eval", stderr, &r)
@@ -179,7 +190,8 @@ int main(int argc, char **argv) {
                                       "eval", stderr, &r);
     if (rc == RMN_OK) {
         char what[4300];
-        snprintf(what, sizeof what, "%s on %s%s", ckpt, split_name, tta ? " with TTA" : "");
+        snprintf(what, sizeof what, "%s on %s%s%s", ckpt, split_name, tta ? " with TTA" : "",
+                 tta_augment ? " of another augmentation" : "");
         rc = rmn_eval_result_print(&r, what, stdout, json);
         if (rc == RMN_OK && probs)
             rc = write_probs(probs, &r);

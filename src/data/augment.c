@@ -1,8 +1,12 @@
 /* augment.c -- resize, flip, rotation and the random training augmentation (see augment.h). */
 #include "data/augment.h"
 
+#include "core/error.h"
+
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 
@@ -105,4 +109,55 @@ void rmn_augment(float *dst, const float *src, int h, int w, const rmn_augment_p
                  rmn_rng *rng) {
     rmn_augment_draw d = rmn_augment_sample(p, rng);
     rmn_augment_apply(dst, src, h, w, &d, p->interp);
+}
+
+/* one "key=value" item of rmn_augment_parse; seen: bit per key */
+static int parse_item(const char *item, size_t len, rmn_augment_params *out, unsigned *seen) {
+    static const struct {
+        const char *key;
+        double      max;
+    } keys[] = {{"flip", 1.0}, {"rotation", 180.0}, {"shift", 64.0}, {"interp", 0}};
+    const char *eq = memchr(item, '=', len);
+    for (int k = 0; eq && k < 4; ++k) {
+        if ((size_t)(eq - item) != strlen(keys[k].key) || strncmp(item, keys[k].key, (size_t)(eq - item)) != 0)
+            continue;
+        if (*seen & (1u << k))
+            return RMN_ERROR(RMN_EINVAL, "augmentation \"%.*s\": %s given twice", (int)len, item, keys[k].key);
+        *seen |= 1u << k;
+        char val[32];
+        size_t vlen = len - (size_t)(eq + 1 - item);
+        if (vlen == 0 || vlen >= sizeof val)
+            return RMN_ERROR(RMN_EINVAL, "augmentation \"%.*s\": no value", (int)len, item);
+        memcpy(val, eq + 1, vlen);
+        val[vlen] = '\0';
+        if (k == 3) {
+            if (strcmp(val, "bilinear") != 0 && strcmp(val, "nearest") != 0)
+                return RMN_ERROR(RMN_EINVAL, "augmentation \"%s\": interp is bilinear or nearest", val);
+            out->interp = strcmp(val, "nearest") == 0 ? RMN_INTERP_NEAREST : RMN_INTERP_BILINEAR;
+            return RMN_OK;
+        }
+        char *end;
+        double v = strtod(val, &end);
+        if (*end || !(v >= 0 && v <= keys[k].max))
+            return RMN_ERROR(RMN_EINVAL, "augmentation \"%.*s\": %s needs a number in [0, %g]", (int)len, item,
+                             keys[k].key, keys[k].max);
+        *(k == 0 ? &out->flip_p : k == 1 ? &out->max_rotation_deg : &out->max_shift_px) = v;
+        return RMN_OK;
+    }
+    return RMN_ERROR(RMN_EINVAL, "augmentation \"%.*s\": expected flip=, rotation=, shift= or interp=", (int)len,
+                     item);
+}
+
+int rmn_augment_parse(const char *spec, rmn_augment_params *out) {
+    rmn_augment_params p = {0};
+    unsigned seen = 0;
+    for (const char *s = spec; *s;) {
+        size_t len = strcspn(s, ",");
+        RMN_TRY(parse_item(s, len, &p, &seen));
+        s += len;
+        if (*s == ',' && *++s == '\0')
+            return RMN_ERROR(RMN_EINVAL, "augmentation \"%s\": ends with a comma", spec);
+    }
+    *out = p;
+    return RMN_OK;
 }

@@ -50,6 +50,12 @@ rmn_augment_draw rmn_augment_sample(const rmn_augment_params *p, rmn_rng *rng);
 /* dst:(h,w) src:(h,w): flip (if drawn), rotation, then translation, in one pass sampled as
  * interp says (bilinear, or nearest: the source pixel whose centre is closest, 0 outside). */
 void rmn_augment_apply(float *dst, const float *src, int h, int w, const rmn_augment_draw *d, int interp);
+/* Parses "flip=P,rotation=DEG,shift=PX,interp=bilinear|nearest" (any subset, any order; the
+ * keys not named are 0 / bilinear: no augmentation from "") into *out, e.g. for a TTA of
+ * another augmentation than the training one (rmn-eval --tta-augment). RMN_EINVAL naming the
+ * bad item: unknown key, repeated key, a value out of range (flip 0..1, rotation 0..180,
+ * shift 0..64) or not a number. */
+int rmn_augment_parse(const char *spec, rmn_augment_params *out);
 /* rmn_augment_sample then rmn_augment_apply. */
 void rmn_augment(float *dst, const float *src, int h, int w, const rmn_augment_params *p,
                  rmn_rng *rng);
