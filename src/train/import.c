@@ -40,6 +40,12 @@ int rmn_import_map_name(const char *arch, const char *key, char *buf, size_t cap
     if ((strcmp(arch, "inception_v3") == 0 && strncmp(key, "AuxLogits.", 10) == 0) ||
         (strcmp(arch, "googlenet") == 0 && (strncmp(key, "aux1.", 5) == 0 || strncmp(key, "aux2.", 5) == 0)))
         return 0;
+    /* the thesis's efficientnet_b2b head is Sequential(Dropout, Linear): output.1 is rmn's (and
+     * pytorchcv's) output.fc */
+    if (strcmp(arch, "efficientnet_b2b") == 0 && strncmp(key, "output.1.", 9) == 0) {
+        snprintf(buf, cap, "output.fc.%s", key + 9);
+        return 1;
+    }
     if (strncmp(arch, "resmasking", 10) != 0)
         return 1;
     /* the original's dropout1 heads are Sequential(Dropout, Linear): fc.1 is rmn's fc */
