@@ -2,12 +2,14 @@
  * tools/pth/make_zoo_pth.py (small widths at the 48 profile, saved by PyTorch 1.13 in the zip
  * and legacy formats, float16, with the state_dict names of the code the thesis ran:
  * torchvision, the original repository, pytorchcv) give PyTorch's eval-mode logits within 1e-4,
- * and every registered architecture is covered (but democnn and resnet18_centerloss, rmn's own). */
+ * and serve as `pretrained:` trunks (the head new), and every registered architecture is covered
+ * (but democnn and resnet18_centerloss, rmn's own). */
 #include "core/error.h"
 #include "core/pth.h"
 #include "core/safetensors.h"
 #include "nn/net.h"
 #include "train/import.h"
+#include "train/pretrained.h"
 
 #include "tap.h"
 
@@ -44,6 +46,21 @@ static void one(const rmn_st_file *ex, const char *arch, int width, const char *
     }
     TAP_OK(rc == RMN_OK && worst <= 1e-4, "%s (%s): %d tensors loaded, %d ignored; logits match PyTorch's "
            "(worst relative error %.2e)", arch, format, s.loaded, s.ignored, worst);
+    /* the same file as the `pretrained:` trunk of a 5-class model: all but the head loaded */
+    rmn_model_config mc = {.in_channels = 1, .image_size = 48, .num_classes = 5, .seed = 3, .width = width};
+    rmn_net *p;
+    int loaded = 0;
+    const rmn_tensor_ref *refs;
+    int nref = 0;
+    rc = rmn_model_create(arch, &mc, &p);
+    if (rc == RMN_OK) {
+        rmn_net_tensors(p, &refs, &nref);
+        rc = rmn_pretrained_load(p, path, &loaded);
+        rmn_net_free(p);
+    }
+    TAP_OK(rc == RMN_OK && loaded == nref - 2 && loaded == s.loaded - 2,
+           "%s (%s) as a pretrained trunk: %d of %d tensors, the head new (%s)", arch, format, loaded, nref,
+           rc ? rmn_error_message() : "");
     if (strcmp(format, "legacy") == 0)
         TAP_OK(strcmp(rmn_pth_container(f), "net") == 0 && rmn_pth_meta_count(f) == 2,
                "%s (legacy): the thesis dict's net and its two numbers", arch);

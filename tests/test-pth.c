@@ -200,6 +200,14 @@ static void hostile_pickles(void) {
     tensor_obj(&o, 6, 0, 2, 3, 3, 1);
     storages(&o, 200, 24);
     expect_error(&o, "a storage count past the end", "truncated");
+    /* a legacy storage view (view_metadata, PyTorch < 0.4; 1.13 never writes one) */
+    o.n = 0;
+    legacy_head(&o);
+    PUTS(&o, "\x80\x02}X\x01\x00\x00\x00wctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storage"
+             "ctorch\nFloatStorage\nX\x01\x00\x00\x00" "0X\x03\x00\x00\x00" "cpuK\x06(X\x01\x00\x00\x00" "1K\x00K\x02tt"
+             "QK\x00K\x02\x85K\x01\x85\x89" "ccollections\nOrderedDict\n)RtRs.");
+    storages(&o, 6, 24);
+    expect_error(&o, "a legacy storage view (view_metadata) is refused", "view_metadata");
     /* an unknown global: os.system */
     o.n = 0;
     legacy_head(&o);
@@ -265,6 +273,31 @@ static void hostile_pickles(void) {
     o.n = 0;
     PUTS(&o, "PK\x03\x04garbage");
     expect_error(&o, "a zip without an end record", "zip");
+}
+
+/* Tensors sharing one storage, as PyTorch 1.13 writes them (make_pth_fixtures.py --views):
+ * base = arange(24); a = base[2:8].view(2,3); b = base[5:17].view(3,4).t(); c = base[20]
+ * expanded to (2,3) (strides 0); d = base. */
+static void views_case(const char *file) {
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s.pth", dir, file);
+    rmn_pth_file *f;
+    int rc = rmn_pth_open(path, &f);
+    if (!TAP_OK(rc == RMN_OK, "%s reads (%s)", file, rc ? rmn_error_message() : ""))
+        return;
+    const rmn_pth_tensor *a = rmn_pth_find(f, "a"), *b = rmn_pth_find(f, "b"), *c = rmn_pth_find(f, "c"),
+                         *d = rmn_pth_find(f, "d");
+    int ok = a && b && c && d && a->numel == 6 && b->ndim == 2 && b->shape[0] == 4 && b->shape[1] == 3 &&
+             c->numel == 6 && d->numel == 24;
+    for (int i = 0; ok && i < 6; ++i)
+        ok = a->data[i] == 2 + i && c->data[i] == 20;
+    for (int i = 0; ok && i < 4; ++i) /* b[i][j] = base[5 + 4 j + i] */
+        for (int j = 0; ok && j < 3; ++j)
+            ok = b->data[i * 3 + j] == 5 + 4 * j + i;
+    for (int i = 0; ok && i < 24; ++i)
+        ok = d->data[i] == i;
+    TAP_OK(ok, "%s: four views of one storage (offsets, overlapping, transposed, expanded) read right", file);
+    rmn_pth_close(f);
 }
 
 /* A full-size checkpoint at 224 (make_pth_fixtures.py --thesis FILE writes FILE and
@@ -435,6 +468,8 @@ int main(void) {
 
     hostile_file("resnet18-legacy");
     hostile_file("resnet18-zip-bf16");
+    views_case("views-zip");
+    views_case("views-legacy");
     hostile_pickles();
     cv2_case();
     full_size_case();

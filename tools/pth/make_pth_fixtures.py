@@ -13,11 +13,13 @@ weights and BN running statistics, evaluated in eval mode on a fixed input. File
   expect.safetensors      input x (2,1,48,48) and each case's float32 logits
 
 Run: /usr/bin/python3 tools/pth/make_pth_fixtures.py tests/data/pth
+     /usr/bin/python3 tools/pth/make_pth_fixtures.py --views tests/data/pth  (views-{zip,legacy}.pth)
 Also: --thesis OUT.pth writes a full-size (224, 3 channels) resmasking_dropout1 with random
 weights in the thesis's legacy dict format (about 570 MB; never committed), and its logits on
 a fixed input to OUT.pth.expect.safetensors; --thesis OUT.pth resnet18 the same for a
 torchvision-layout resnet18. Then: RMN_PTH_224=OUT.pth:ARCH tests/test-pth.
 """
+import collections
 import os
 import sys
 
@@ -205,8 +207,28 @@ def thesis(out, arch="resmasking_dropout1"):
     print(out, os.path.getsize(out))
 
 
+def views(outdir):
+    """Tensors that share one storage, as PyTorch 1.13 writes them in both formats: the
+    storage once (one key, one record), each tensor a view with its own offset, sizes and
+    strides (overlapping, transposed, expanded with stride 0). The legacy format's storage
+    views of older PyTorch (view_metadata, < 0.4) are never written by 1.13 (its _legacy_save
+    sets view_metadata None). Values: base = arange(24) as float32."""
+    base = torch.arange(24, dtype=torch.float32)
+    sd = collections.OrderedDict()
+    sd["a"] = base[2:8].view(2, 3)           # offset 2
+    sd["b"] = base[5:17].view(3, 4).t()      # offset 5, overlaps a, strides (1, 4)
+    sd["c"] = base[20:21].expand(2, 3)       # offset 20, strides (0, 0)
+    sd["d"] = base                           # the whole storage
+    for fmt, kw in (("zip", {}), ("legacy", {"_use_new_zipfile_serialization": False})):
+        path = os.path.join(outdir, f"views-{fmt}.pth")
+        torch.save(sd, path, **kw)
+        print(path, os.path.getsize(path))
+
+
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[1] == "--thesis":
+    if len(sys.argv) > 2 and sys.argv[1] == "--views":
+        views(sys.argv[2])
+    elif len(sys.argv) > 2 and sys.argv[1] == "--thesis":
         thesis(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "resmasking_dropout1")
     else:
         main_fixtures(sys.argv[1] if len(sys.argv) > 1 else "tests/data/pth")
