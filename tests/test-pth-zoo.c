@@ -16,6 +16,12 @@
 #include <string.h>
 
 static char dir[1024];
+static int padding_warnings;
+
+static void on_warning(const char *message, void *user) {
+    (void)user;
+    padding_warnings += strstr(message, "TF-\"same\"") != NULL;
+}
 
 /* rmn's own architectures: no PyTorch original to import from */
 static int own(const char *arch) {
@@ -76,6 +82,7 @@ int main(void) {
     rmn_st_file *ex;
     if (!TAP_OK(rmn_st_open(ep, &ex) == RMN_OK, "open %s", ep))
         return tap_done();
+    rmn_warning_set_handler(on_warning, NULL);
     float x[2 * 48 * 48];
     rmn_st_copy_f32(rmn_st_find(ex, "x"), x, 2 * 48 * 48);
     const char *const *names;
@@ -98,6 +105,7 @@ int main(void) {
     }
 
     /* pytorchcv's EfficientNet-B2b pads TF-"same"; rmn pads symmetrically (docs/IMPORT.md) */
+    TAP_OK(padding_warnings == 2, "efficientnet_b2b's imports (only they) warn of the padding (%d)", padding_warnings);
     const rmn_st_tensor *tf = rmn_st_find(ex, "efficientnet_b2b-tf_same");
     float a[14], b[14];
     double d = 0;

@@ -317,7 +317,6 @@ static void full_size_case(void) {
     rmn_train_config cfg;
     rmn_train_config_defaults(&cfg);
     snprintf(cfg.arch, sizeof cfg.arch, "%s", colon + 1);
-    cfg.image_size = 224;
     cfg.in_channels = 3;
     snprintf(ep, sizeof ep, "%s.expect.safetensors", file);
     rmn_st_file *ex;
@@ -325,6 +324,7 @@ static void full_size_case(void) {
     rmn_import_stats s;
     if (!TAP_OK(rmn_st_open(ep, &ex) == RMN_OK, "open %s", ep))
         return;
+    cfg.image_size = (int)rmn_st_find(ex, "x")->shape[3]; /* 224, or 299 (inception_v3) */
     int rc = rmn_import_open_model(file, &cfg, 0, &net, NULL, &s);
     if (TAP_OK(rc == RMN_OK, "%s imports as %s at 224 (%s)", file, cfg.arch, rc ? rmn_error_message() : "")) {
         const rmn_st_tensor *x = rmn_st_find(ex, "x"), *y = rmn_st_find(ex, "logits");
@@ -338,8 +338,8 @@ static void full_size_case(void) {
             double e = fabs(got[i] - want[i]) / (fabs(want[i]) > 1 ? fabs(want[i]) : 1);
             worst = e > worst ? e : worst;
         }
-        TAP_OK(rc == RMN_OK && worst <= 1e-4, "%s at 224: logits match PyTorch's float32 (worst relative error %.2e)",
-               cfg.arch, worst);
+        TAP_OK(rc == RMN_OK && worst <= 1e-4, "%s at %d: logits match PyTorch's float32 (worst relative error %.2e)",
+               cfg.arch, cfg.image_size, worst);
         free(xin);
         rmn_net_free(net);
     }

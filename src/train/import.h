@@ -39,7 +39,8 @@ int rmn_import_map_name(const char *arch, const char *key, char *buf, size_t cap
 int rmn_import_load(const rmn_pth_file *f, rmn_net *net, int allow_head, rmn_import_stats *stats);
 
 /* Builds cfg's net (arch, image_size, in_channels, num_classes, width) and loads the .pth
- * at path into it; *pth stays open for its metadata when pth is not NULL (rmn_pth_close). */
+ * at path into it; *pth stays open for its metadata when pth is not NULL (rmn_pth_close).
+ * efficientnet_b2b weights draw an rmn_warning: its padding differs from pytorchcv's. */
 int rmn_import_open_model(const char *path, const rmn_train_config *cfg, int allow_head, rmn_net **net,
                           rmn_pth_file **pth, rmn_import_stats *stats);
 
