@@ -127,6 +127,7 @@ int rmn_import_load(const rmn_pth_file *f, rmn_net *net, int allow_head, rmn_imp
     int *kind = calloc((size_t)n + 1, sizeof *kind), *used = calloc((size_t)n + 1, sizeof *used);
     const rmn_pth_tensor **src = calloc((size_t)nref + 1, sizeof *src);
     char miss[2048] = "", unexp[2048] = "", shp[2048] = "", dupb[1024] = "";
+    int head_only = 1; /* every missing or mis-shaped tensor is the head's */
     namelist lm = {miss, sizeof miss, 0, 0}, lu = {unexp, sizeof unexp, 0, 0},
              ls = {shp, sizeof shp, 0, 0}, ld = {dupb, sizeof dupb, 0, 0};
     int rc = RMN_OK;
@@ -165,7 +166,7 @@ int rmn_import_load(const rmn_pth_file *f, rmn_net *net, int allow_head, rmn_imp
             if (allow_head && in_head)
                 ++stats->head_kept;
             else
-                list_add(&lm, t->name, NULL);
+                list_add(&lm, t->name, NULL), head_only &= in_head;
             continue;
         }
         used[found] = 1;
@@ -183,6 +184,7 @@ int rmn_import_load(const rmn_pth_file *f, rmn_net *net, int allow_head, rmn_imp
             shape_str(b, sizeof b, t->ndim, t->shape);
             snprintf(det, sizeof det, " %s, expected %s", a, b);
             list_add(&ls, t->name, det);
+            head_only &= in_head;
             continue;
         }
         src[r] = p;
@@ -194,7 +196,10 @@ int rmn_import_load(const rmn_pth_file *f, rmn_net *net, int allow_head, rmn_imp
         rc = RMN_ERROR(RMN_EFORMAT, "%s: does not fit %s:%s%d missing%s%s;%s%d unexpected%s%s;%s%d mis-shaped%s%s%s%s%s",
                        path, arch, " ", lm.count, lm.count ? ": " : "", miss, " ", lu.count, lu.count ? ": " : "", unexp,
                        " ", ls.count, ls.count ? ": " : "", shp, ld.count ? "; duplicate keys that differ from their twins: " : "",
-                       dupb, "");
+                       dupb, !allow_head && head_only && !lu.count && !ld.count
+                                 ? " (only the classifier differs: rmn-import --allow-head keeps a new one, "
+                                   "and the pretrained: key loads a trunk into a new head)"
+                                 : "");
         goto done;
     }
     for (int r = 0; r < nref; ++r)
