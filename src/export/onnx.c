@@ -429,17 +429,31 @@ static int ext_open(ctx *c, const char *path, char *data, size_t dcap, char *tmp
     return RMN_OK;
 }
 
-/* Flushes, syncs and closes the side file, then renames it into place (or removes it). */
-static int ext_close(ctx *c, const char *tmp, int keep) {
+/* Flushes, syncs and closes the side file (still under its temporary name). */
+static int ext_close(ctx *c) {
     int ok = fflush(c->ext) == 0 && !c->ext_err;
     ok = fsync(fileno(c->ext)) == 0 && ok;
     const int err = c->ext_err ? c->ext_err : errno;
     ok = fclose(c->ext) == 0 && ok;
     c->ext = NULL;
-    if (keep && ok && rename(tmp, c->ext_path) == 0)
-        return RMN_OK;
+    return ok ? RMN_OK : RMN_ERROR(RMN_EIO, "%s: cannot write: %s", c->ext_path, strerror(err ? err : EIO));
+}
+
+/* The model's bytes to path; with external data, both files are complete under temporary
+ * names before either is renamed into place (a failure leaves what was there untouched). */
+static int write_model(ctx *c, const char *path, const rmn_pb *m, const char *tmp) {
+    if (!c->ext_path)
+        return rmn_export_write_file(path, m->data, m->len);
+    char mtmp[4300];
+    snprintf(mtmp, sizeof mtmp, "%s.new.%ld", path, (long)getpid());
+    int rc = ext_close(c);
+    if (rc == RMN_OK)
+        rc = rmn_export_write_file(mtmp, m->data, m->len);
+    if (rc == RMN_OK && (rename(tmp, c->ext_path) != 0 || rename(mtmp, path) != 0))
+        rc = RMN_ERROR(RMN_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
     remove(tmp);
-    return keep ? RMN_ERROR(RMN_EIO, "%s: cannot write: %s", c->ext_path, strerror(err ? err : EIO)) : RMN_OK;
+    remove(mtmp);
+    return rc;
 }
 
 int rmn_export_onnx(const rmn_net *net, const char *path, int external) {
@@ -484,14 +498,12 @@ int rmn_export_onnx(const rmn_net *net, const char *path, int external) {
         rc = RMN_ERROR(RMN_ENOMEM, "onnx export: out of memory encoding %s", path);
     if (rc == RMN_OK && m.len > ((size_t)2047 << 20))
         rc = RMN_ERROR(RMN_EINVAL, "onnx export: %s: the graph alone is over 2 GiB", path);
-    if (c.ext) {
-        int erc = ext_close(&c, tmp, rc == RMN_OK);
-        rc = rc == RMN_OK ? erc : rc;
-    }
     if (rc == RMN_OK)
-        rc = rmn_export_write_file(path, m.data, m.len);
-    if (rc != RMN_OK && c.ext_path)
-        remove(c.ext_path);
+        rc = write_model(&c, path, &m, tmp);
+    if (c.ext) { /* an earlier failure */
+        fclose(c.ext);
+        remove(tmp);
+    }
     rmn_pb_free(&m);
     return rc;
 }
