@@ -77,12 +77,12 @@ int rmn_googlenet_graph(const char *arch, const rmn_model_config *cfg, int profi
     (void)arch;
     g_width = profile == RMN_PROFILE_48 ? cfg->width : 0;
     int x = 0;
-    if (profile == RMN_PROFILE_224)
+    if (profile == RMN_PROFILE_224) {
         RMN_TRY(transform_input(net));
-    if (profile == RMN_PROFILE_224)
         RMN_TRY(bconv(net, "conv1", x, 64, 7, 7, 2, 3, 3, &x));
-    else
+    } else {
         RMN_TRY(bconv(net, "conv1", x, 64, 3, 3, 1, 1, 1, &x));
+    }
     RMN_TRY(pool(net, x, 1, 3, 2, 0, 1, &x));
     RMN_TRY(bconv(net, "conv2", x, 64, 1, 1, 1, 0, 0, &x));
     RMN_TRY(bconv(net, "conv3", x, 192, 3, 3, 1, 1, 1, &x));

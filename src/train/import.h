@@ -7,9 +7,9 @@
  * (maskK.conv{i+1} -> maskK.enc{i}, maskK.conv{2D-i} -> maskK.dec{i}, maskK.up_pool{2D-i} ->
  * maskK.up{i}, maskK.conv{2D} -> maskK.final, D = 5-K the block's depth), and the duplicated
  * shortcut keys maskK.downsampleJ.* must equal maskK.convJ.downsample.* (then dropped). Every
- * other name (torchvision ResNet/VGG/DenseNet/GoogLeNet/Inception, pytorchcv; the thesis's
- * efficientnet_b2b head output.1 is output.fc) is taken as it
- * is: rmn's zoo names follow them.
+ * other name (torchvision ResNet/VGG/DenseNet/GoogLeNet/Inception, pytorchcv) is taken as it
+ * is: rmn's zoo names follow them, but the thesis's efficientnet_b2b head output.1, which is
+ * rmn's (and pytorchcv's) output.fc.
  *
  * Everything is checked before any weight is copied: tensors the net needs and the file lacks
  * (missing), names the net does not have (unexpected) and shape mismatches are all listed in
