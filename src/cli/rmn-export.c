@@ -5,6 +5,7 @@
  * CHECKPOINT is an rmn safetensors checkpoint (the net is rebuilt from its metadata). --arch
  * exports a freshly initialised model instead (tests); --warm B first runs B training-mode
  * forwards on sample images so that the batch-norm running statistics are not the trivial 0/1.
+ * --external-data puts the ONNX tensors in OUT.onnx.data (always done over 1 GiB).
  * --dump writes the first N (default 8) test images of the data (default: the bundled sample),
  * preprocessed for the model, and rmn's eval-mode logits on them, for tools/export/check_onnx.js:
  * "RMNX" then int32 n, c, h, w, k, then n*c*h*w floats, then n*k floats (little-endian).
@@ -26,7 +27,7 @@
 
 static const char *const USAGE =
     "usage: rmn-export CHECKPOINT|--arch A [--width W] [--image-size S] [--in-channels C]\n"
-    "                  [--seed S] [--warm B] [--onnx OUT.onnx] [--torch OUT.pth]\n"
+    "                  [--seed S] [--warm B] [--onnx OUT.onnx [--external-data]] [--torch OUT.pth]\n"
     "                  [--dump FILE] [--n N] [--data FILE]\n";
 
 static int usage(const char *msg) {
@@ -111,9 +112,11 @@ int main(int argc, char **argv) {
         {"width", required_argument, 0, 'w'},    {"image-size", required_argument, 0, 's'},
         {"in-channels", required_argument, 0, 'c'}, {"seed", required_argument, 0, 'S'},
         {"warm", required_argument, 0, 'W'},     {"help", no_argument, 0, 'h'},
+        {"external-data", no_argument, 0, 'x'},
         {0, 0, 0, 0}};
     const char *onnx = NULL, *pth = NULL, *dumpf = NULL, *data = NULL, *arch = NULL;
     long n = 8, width = 0, size = 48, inch = 1, seed = 1, warmb = 0;
+    int external = 0;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -147,6 +150,7 @@ int main(int argc, char **argv) {
             if (!rmn_parse_long(optarg, 0, 1000, &warmb))
                 return usage("--warm needs an integer 0..1000");
             break;
+        case 'x': external = 1; break;
         case 'h': fputs(USAGE, stdout); return 0;
         default: return usage("unknown or incomplete option");
         }
@@ -183,7 +187,7 @@ int main(int argc, char **argv) {
     if (rc == RMN_OK && warmb)
         rc = warm(net, &mc, &ds, (int)warmb);
     if (rc == RMN_OK && onnx)
-        rc = rmn_export_onnx(net, onnx);
+        rc = rmn_export_onnx(net, onnx, external);
     if (rc == RMN_OK && pth)
         rc = rmn_export_pth(net, pth);
     if (rc == RMN_OK && dumpf)
