@@ -82,8 +82,9 @@ int rmn_table_write_markdown(const rmn_table *t, FILE *out);
 int rmn_table_write_csv(const rmn_table *t, FILE *out);
 int rmn_table_write_json(const rmn_table *t, FILE *out);
 int rmn_table_write(const rmn_table *t, rmn_report_format f, FILE *out);
-/* Several tables in one stream: LaTeX and Markdown one after another, CSV separated by a blank
- * line and a "# table: NAME" line, JSON one object {name: table, ...}. */
+/* Several tables in one stream: LaTeX and Markdown one after another, JSON one object
+ * {name: table, ...}. CSV holds one table (RFC 4180 has no notion of several): RMN_EINVAL for
+ * more (write each to its own file). */
 int rmn_tables_write(const rmn_table *t, int n, rmn_report_format f, FILE *out);
 
 #endif

@@ -390,12 +390,12 @@ int rmn_tables_write(const rmn_table *t, int n, rmn_report_format f, FILE *out) 
             json_object_set_new(root, t[i].name, table_json(&t[i]));
         return json_out(root, out);
     }
+    if (f == RMN_FMT_CSV && n > 1)
+        return RMN_ERROR(RMN_EINVAL, "CSV is one table per file, not %d tables in one", n);
     for (int i = 0; i < n; ++i) {
         if (i > 0)
             fputc('\n', out);
-        if (f == RMN_FMT_CSV)
-            fprintf(out, "# table: %s\n", t[i].name);
-        else if (f == RMN_FMT_MARKDOWN)
+        if (f == RMN_FMT_MARKDOWN)
             fprintf(out, "## %s\n\n", t[i].name);
         RMN_TRY(rmn_table_write(&t[i], f, out));
     }
