@@ -459,10 +459,10 @@ async function pageRun(ref) {
       el('div', {class: 'sub'}, `run ${r.run_id} · `, el('a', {href: `/?experiment=${encodeURIComponent(r.experiment)}`, text: r.experiment}),
          ` · ${r.kind} · ${r.model || '–'} · seed ${r.seed} · uuid ${r.uuid}`,
          r.parent_run_id ? el('span', {}, ' · parent ', el('a', {href: runHref(r.parent_run_id), text: `run ${r.parent_run_id}`})) : null),
-      el('div', {class: 'cards'}, card('Epochs', String(r.epochs), 'card-epochs'), card('Best val %', pct(r.best_val_acc), 'card-val'),
-         card('Test %', pct(r.test_acc), 'card-test'), card(`${ttaHead} %`, pct(r.test_acc_tta), 'card-tta'),
-         card('Params', params(r.n_params), 'card-params'), card('Started (UTC)', timeUTC(r.start_ms), 'card-start'),
-         card('Duration', duration(runDuration(r)), 'card-duration'))];
+      el('div', {class: 'cards'}, r.kind === 'train' ? card('Epochs', String(r.epochs), 'card-epochs') : null,
+         card('Best val %', pct(r.best_val_acc), 'card-val'), card('Test %', pct(r.test_acc), 'card-test'),
+         card(`${ttaHead} %`, pct(r.test_acc_tta), 'card-tta'), r.n_params > 0 ? card('Params', params(r.n_params), 'card-params') : null,
+         card('Started (UTC)', timeUTC(r.start_ms), 'card-start'), card('Duration', duration(runDuration(r)), 'card-duration'))];
     if (r.error_text) parts.push(el('p', {class: 'error', text: r.error_text}));
     if (d.metrics.epochs.length) {
       parts.push(el('h2', {text: `Training curves (${d.metrics.epochs.length} epochs)`}),
