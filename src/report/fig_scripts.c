@@ -286,9 +286,9 @@ int rmn_fig_curves_script(const rmn_metric_table *m, const char *title, const ch
 
 // --- zoo plot -------------------------------------------------------------------------------
 
-/* one colour and point type per model, so the key tells every point apart (no label drawn
- * beside a point can hide another point) */
-static const char *const zoo_colours[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+/* one colour (and point type) per model or run, so the key tells every point and curve apart
+ * (no label drawn beside a point can hide another point) */
+static const char *const key_colours[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                             "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 static const int zoo_single_pt[4] = {7, 9, 13, 11}; /* circle, triangle, diamond, down triangle */
 
@@ -363,7 +363,7 @@ int rmn_fig_zoo_script(const rmn_fig_point *p, int n, const char *title, const c
                                 "title ",
                             row ? ", \\\n     " : "", row, row,
                             p[i].ensemble ? 5 : zoo_single_pt[(row / 10) % 4],
-                            p[i].ensemble ? "1.6" : "1.4", zoo_colours[row % 10]);
+                            p[i].ensemble ? "1.6" : "1.4", key_colours[row % 10]);
             rmn_fig_gp_str(&b, key, latex);
             ++row;
         }
@@ -437,7 +437,7 @@ int rmn_fig_compare_script(const rmn_metric_table *const *m, const char *const *
                     rmn_sbuf_printf(&b, "$r%d using 1:%d with %s lw 1.5 lc rgb '%s' %s", r,
                                     2 * p + c + 2,
                                     c == 1 ? "linespoints pt 7 ps 0.4" : "lines dt 2",
-                                    zoo_colours[r % 10], titled ? "notitle" : "title ");
+                                    key_colours[r % 10], titled ? "notitle" : "title ");
                     if (!titled)
                         rmn_fig_gp_str(&b, names[r], latex);
                     titled = 1;

@@ -1,7 +1,8 @@
 /* table_render.c -- the four renderers of a report table (table.h): LaTeX (booktabs, siunitx S
  * columns sized from the data, bold through text-series-to-math), Markdown (pipe table),
  * CSV (RFC 4180, a column of mean +/- sd becomes KEY and KEY_sd, an interval KEY_lo and KEY_hi),
- * JSON (the same flat keys, full precision) and an HTML table (rmn-ui; Markdown's numbers). Numbers are formatted by hand (format.h). */
+ * JSON (the same flat keys, full precision), and HTML for rmn-ui (Markdown's cells). Numbers are
+ * formatted by hand (format.h). */
 #include "report/table.h"
 
 #include "core/error.h"
@@ -195,8 +196,9 @@ static void plain_cell(const rmn_table *t, int r, int c, FILE *out, cell_style s
     const rmn_cell *x = cell_at(t, r, c);
     int dec = t->cols[c].decimals, shown = style != CELL_CSV;
     char a[64], b[64];
-    const char *bf = !x->bold ? "" : style == CELL_MARKDOWN ? "**" : style == CELL_HTML ? "<strong>" : "";
-    fputs(bf, out);
+    static const char *const bold_open[3] = {"", "**", "<strong>"};
+    static const char *const bold_close[3] = {"", "**", "</strong>"};
+    fputs(x->bold ? bold_open[style] : "", out);
     switch (x->kind) {
     case RMN_CELL_EMPTY:
         fputs(shown ? "--" : "", out);
@@ -231,7 +233,7 @@ static void plain_cell(const rmn_table *t, int r, int c, FILE *out, cell_style s
             fputs(rmn_fmt_fixed(a, sizeof a, x->v, shown ? 4 : 6, ""), out);
         break;
     }
-    fputs(x->bold && style == CELL_HTML ? "</strong>" : bf, out);
+    fputs(x->bold ? bold_close[style] : "", out);
 }
 
 int rmn_table_write_markdown(const rmn_table *t, FILE *out) {

@@ -514,11 +514,15 @@ async function pageCompare() {
     app.replaceChildren(el('h1', {text: 'Compare runs'}), el('p', {class: 'empty', text: 'Select runs on the runs page, then "Compare selected".'}));
     return;
   }
-  let all = [], onlyDiff = true, extraKey = '';
+  let all = [], onlyDiff = true, extraKey = '', last = null;
   async function load() {
     const [m, runs] = await Promise.all([getJSON(`/api/metrics?runs=${refs.map(encodeURIComponent).join(',')}`), getJSON('/api/runs')]);
     all = m.runs.map((r, i) => ({...r, colour: COLOURS[i % COLOURS.length], info: runs.find((x) => x.run_id === r.run_id) || {}}));
-    draw();
+    const sig = JSON.stringify(all.map((r) => [r.status, r.metrics.epochs.length, r.info.test_acc_tta]));
+    if (sig !== last) { // redraw only when something changed
+      draw();
+      last = sig;
+    }
     return all.some((r) => r.status === 'RUNNING');
   }
   function draw() {
