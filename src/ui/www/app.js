@@ -146,8 +146,9 @@ function lineChart(series, opts) {
   const sx = (x) => L + (x - x0) / (x1 - x0) * (W - L - R);
   const sy = (y) => T + (1 - (f(y) - y0) / (y1 - y0)) * (H - T - B);
   const svg = svgEl('svg', {viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': opts.title});
-  const yt = opts.log ? niceTicks(Math.floor(y0), Math.ceil(y1), 4).filter((t) => Number.isInteger(t)).map((t) => 10 ** t)
-                      : niceTicks(y0, y1, 5);
+  let yt = opts.log ? niceTicks(Math.floor(y0), Math.ceil(y1), 4).filter((t) => Number.isInteger(t) && t >= y0 && t <= y1).map((t) => 10 ** t)
+                    : niceTicks(y0, y1, 5);
+  if (opts.log && yt.length < 2) yt = niceTicks(10 ** y0, 10 ** y1, 4).filter((t) => t > 0); // within one decade
   for (const t of yt) {
     if (f(t) < y0 || f(t) > y1) continue;
     svg.append(svgEl('line', {class: 'grid', x1: L, x2: W - R, y1: sy(t), y2: sy(t)}));
