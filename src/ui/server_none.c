@@ -7,8 +7,8 @@ int rmn_ui_start(rmn_store *s, const rmn_ui_options *o, rmn_ui_server **out) {
     (void)s;
     (void)o;
     *out = NULL;
-    return RMN_ERROR(RMN_ENOTFOUND, "rmn-ui was built without libmicrohttpd: install it (Debian: "
-                                    "libmicrohttpd-dev), then ./configure and make again");
+    return RMN_ERROR(RMN_ENOTFOUND, "built without libmicrohttpd, so there is no web server: "
+                                    "install libmicrohttpd-dev, then ./configure and make again");
 }
 
 int rmn_ui_port(const rmn_ui_server *srv) {
