@@ -59,11 +59,12 @@ json_t *rmn_report_run_json(const rmn_run_summary *r) {
     bad |= json_object_set_new(o, "seed", json_integer(r->seed));
     bad |= json_object_set_new(o, "start_ms", json_integer(r->start_ms));
     bad |= json_object_set_new(o, "end_ms", r->end_ms > 0 ? json_integer(r->end_ms) : json_null());
-    bad |= json_object_set_new(o, "start_utc", json_string(rmn_fmt_time_utc(start, sizeof start,
-                                                                     r->start_ms)));
-    bad |= json_object_set_new(o, "end_utc", r->end_ms > 0 ? json_string(rmn_fmt_time_utc(
-                                                          end, sizeof end, r->end_ms))
-                                                    : json_null());
+    bad |= json_object_set_new(o, "start_utc",
+                               json_string(rmn_fmt_time_utc(start, sizeof start, r->start_ms)));
+    bad |= json_object_set_new(o, "end_utc",
+                               r->end_ms > 0
+                                   ? json_string(rmn_fmt_time_utc(end, sizeof end, r->end_ms))
+                                   : json_null());
     bad |= json_object_set_new(o, "epochs", json_integer(r->n_epochs));
     bad |= json_object_set_new(o, "best_val_acc", num_or_null(r->best_val_acc));
     bad |= json_object_set_new(o, "test_acc", num_or_null(r->test_acc));
