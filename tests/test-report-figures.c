@@ -172,6 +172,14 @@ static void test_zoo(void) {
                strstr(script, "title 'Ensemble (val) (TTA mixed over seeds)'"),
            "models with different TTA: each key entry states its own");
     free(script);
+    rmn_fig_point same[] = {{"Ensemble (val)", 0.3, 42.4, 1, 10}, {"Ensemble (fixed)", 0.3, 42.4, 1, 10},
+                            {"democnn", 0.3, 42.4, 0, 10}};
+    rmn_fig_zoo_script(same, 3, "zoo", "zoo-x", RMN_FIG_PNG, &script);
+    TAP_OK(script && strstr(script, "every ::0::0 using 1:2 with points pt 5 ps 1.6 ") &&
+               strstr(script, "every ::1::1 using 1:2 with points pt 4 ps 2.4 ") &&
+               strstr(script, "every ::2::2 using 1:2 with points pt 6 ps 3.0 "),
+           "points in one place: each later one a larger open ring around the earlier ones");
+    free(script);
 }
 
 static void test_compare(rmn_store *s, const pf_ids *ids) {

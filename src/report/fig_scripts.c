@@ -290,7 +290,8 @@ int rmn_fig_curves_script(const rmn_metric_table *m, const char *title, const ch
  * (no label drawn beside a point can hide another point) */
 static const char *const key_colours[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                             "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
-static const int zoo_single_pt[4] = {7, 9, 13, 11}; /* circle, triangle, diamond, down triangle */
+/* filled circle, triangle, diamond, down triangle (the open ones are 1 less; squares 5 and 4) */
+static const int zoo_single_pt[4] = {7, 9, 13, 11};
 
 /* "TTA-8", "no TTA" or "TTA mixed over seeds" */
 static const char *zoo_tta_text(int tta_n, char *buf, size_t cap) {
@@ -339,7 +340,7 @@ int rmn_fig_zoo_script(const rmn_fig_point *p, int n, const char *title, const c
         rmn_fig_term_begin(&b, term, stem, 18.0, 9.0);
         rmn_sbuf_puts(&b, "set logscale x\nset grid\nset offsets graph 0.1, graph 0.1, graph 0.1, "
                           "graph 0.1\nset key outside right top vertical Left reverse samplen 1 "
-                          "font ',8'\n");
+                          "spacing 1.6 font ',8'\n");
         rmn_sbuf_printf(&b, "set xlabel '%s'\n",
                         latex ? "Parameters ($\\times 10^{6}$)" : "Parameters (x10^6)");
         if (same_tta)
@@ -359,11 +360,20 @@ int rmn_fig_zoo_script(const rmn_fig_point *p, int n, const char *title, const c
             else
                 snprintf(key, sizeof key, "%s (%s)", p[i].label,
                          zoo_tta_text(p[i].tta_n, tta_txt, sizeof tta_txt));
-            rmn_sbuf_printf(&b, "%s$z every ::%d::%d using 1:2 with points pt %d ps %s lc rgb '%s' "
-                                "title ",
-                            row ? ", \\\n     " : "", row, row,
-                            p[i].ensemble ? 5 : zoo_single_pt[(row / 10) % 4],
-                            p[i].ensemble ? "1.6" : "1.4", key_colours[row % 10]);
+            /* a point on top of earlier ones (same place as printed) is a larger open ring
+             * around them, so that none hides another */
+            int ring = 0;
+            for (int j = 0; j < i; ++j)
+                ring += p[j].params_m > 0 && isfinite(p[j].acc) &&
+                        rmn_fmt_scaled(p[j].params_m, 6) == rmn_fmt_scaled(p[i].params_m, 6) &&
+                        rmn_fmt_scaled(p[j].acc, 4) == rmn_fmt_scaled(p[i].acc, 4);
+            int pt = p[i].ensemble ? 5 : zoo_single_pt[(row / 10) % 4];
+            char ps[16];
+            rmn_fmt_fixed(ps, sizeof ps, (p[i].ensemble ? 1.6 : 1.4) + 0.8 * ring, 1, "1");
+            rmn_sbuf_printf(&b, "%s$z every ::%d::%d using 1:2 with points pt %d ps %s lw 2 "
+                                "lc rgb '%s' title ",
+                            row ? ", \\\n     " : "", row, row, ring ? pt - 1 : pt, ps,
+                            key_colours[row % 10]);
             rmn_fig_gp_str(&b, key, latex);
             ++row;
         }

@@ -117,6 +117,19 @@ static int curves_figure(rmn_store *s, const rmn_report_set *set, int i, const c
     return e;
 }
 
+/* "Ensemble (SELECTION)", with the run id when another ensemble of the set has that selection
+ * (each is a key entry of the zoo plot) */
+static void ensemble_label(const rmn_report_set *set, int i, char *buf, size_t cap) {
+    const char *sel = set->runs[i].selection ? set->runs[i].selection : "?";
+    int dup = 0;
+    for (int j = set->n_single; j < set->n_runs; ++j)
+        dup |= j != i && strcmp(set->runs[j].selection ? set->runs[j].selection : "?", sel) == 0;
+    if (dup)
+        snprintf(buf, cap, "Ensemble (%s, run %lld)", sel, (long long)set->runs[i].run_id);
+    else
+        snprintf(buf, cap, "Ensemble (%s)", sel);
+}
+
 static int zoo_figure(const rmn_report_set *set, const char *dir, int terms, FILE *log) {
     rmn_fig_point *p = calloc((size_t)set->n_runs + 1, sizeof *p);
     char **labels = calloc((size_t)set->n_runs + 1, sizeof *labels);
@@ -152,7 +165,7 @@ static int zoo_figure(const rmn_report_set *set, const char *dir, int terms, FIL
         if (k > 0) {
             char buf[300];
             if (r->ensemble)
-                snprintf(buf, sizeof buf, "Ensemble (%s)", r->selection ? r->selection : "?");
+                ensemble_label(set, i, buf, sizeof buf);
             else
                 rmn_report_group_label(set, i, buf, sizeof buf);
             labels[n] = strdup(buf);

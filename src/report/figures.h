@@ -16,7 +16,8 @@
  *   zoo-SPLIT             accuracy against parameters, one point per model (mean over seeds of
  *                         the headline accuracy: TTA when there is one), each with its own colour
  *                         and point type named in the key (no label beside a point), ensembles as
- *                         squares (their size: the sum of their members'); the y label states the
+ *                         squares (their size: the sum of their members'), a point where earlier
+ *                         ones are drawn as a larger open ring around them; the y label states the
  *                         TTA (TTA-N / no TTA), or each key entry does when the models differ
  *   compare-RUN--RUN...   the training curves of several runs overlaid (rmn-report --compare): loss
  *                         and accuracy panels, one colour per run, val solid, train dashed
