@@ -56,8 +56,11 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, unsigned status, con
                                   void *body, size_t len, enum MHD_ResponseMemoryMode mode,
                                   int api) {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
-    if (!r)
+    if (!r) {
+        if (mode == MHD_RESPMEM_MUST_FREE)
+            free(body);
         return MHD_NO;
+    }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
