@@ -147,7 +147,7 @@ type_in '#filter' 'model=resmasking'
 wait_js "return document.getElementById('run-count').textContent === '2 of $n_runs runs'"
 click "#runs-table tbody tr:nth-child(1) input[type=checkbox]"
 click "#runs-table tbody tr:nth-child(2) input[type=checkbox]"
-[ "$(js "return document.getElementById('compare').disabled")" = false ]
+wait_js "return document.querySelectorAll('#runs-table tbody input:checked').length === 2 && !document.getElementById('compare').disabled"
 ok $? "two runs selected: Compare is enabled"
 click '#compare'
 wait_js "return location.pathname === '/compare' && !!document.querySelector('[data-chart=accuracy] g[data-series]')"

@@ -406,12 +406,17 @@ async function pageRuns() {
   metricsBox.addEventListener('change', () => { state.metrics = metricsBox.checked; setQuery({metrics: state.metrics ? '1' : ''}); drawTable(); });
   compareBtn.addEventListener('click', () => { location.href = `/compare?runs=${[...state.selected].join(',')}`; });
 
+  let last = null;
   async function load() {
-    [exps, runs] = await Promise.all([getJSON('/api/experiments'),
+    const [e, r] = await Promise.all([getJSON('/api/experiments'),
                                       getJSON(`/api/runs${exp ? `?experiment=${encodeURIComponent(exp)}` : ''}`)]);
-    drawSidebar();
-    drawTable();
-    return runs.some((r) => r.status === 'RUNNING');
+    const sig = JSON.stringify([e, r]);
+    if (sig !== last) { // redraw only when the store changed: the reader's clicks land
+      [exps, runs, last] = [e, r, sig];
+      drawSidebar();
+      drawTable();
+    }
+    return runs.some((x) => x.status === 'RUNNING');
   }
   drawButton();
   if (await load()) poll(load);
