@@ -8,7 +8,7 @@ src_librmn_a_SOURCES += \
 	%D%/faces.c %D%/faces.h \
 	%D%/paths.c %D%/paths.h \
 	%D%/tfjs.c %D%/tfjs.h \
-	%D%/cnn.c %D%/cnn.h \
+	%D%/cnn.c %D%/cnn.h %D%/cnn_layer.c %D%/cnn_layer.h \
 	%D%/tinyface.c %D%/tinyface.h \
 	%D%/ssd.c %D%/ssd.h \
 	%D%/detector.c %D%/detector.h \
