@@ -15,6 +15,8 @@ unset RMN_MODEL RMN_CASCADE
 jqcheck() { # DESCRIPTION FILE FILTER (slurped JSON lines): passes when the filter yields true
     if command -v jq > /dev/null 2>&1; then jq -e -s "$3" "$2" > /dev/null; ok $? "$1"; else skip "no jq: $1"; fi
 }
+have_cnn=0
+"$RMN_BUILDDIR/tests/test-facenet" --print "$P/coffee.jpg" > /dev/null 2>&1 && have_cnn=1
 if [ ! -r "$CASCADE" ]; then
     skip "opencv-data is not installed"
     done_testing
@@ -110,9 +112,18 @@ rc=$?
 ok $? "SIGINT stops cleanly: the CSV and the annotated video (decoded again) hold the same $(($(wc -l < "$tap_tmp/int.csv") - 1)) frames"
 
 # --- rmn-bench --video ---------------------------------------------------------------------------
-"$RMN_BIN/rmn-bench" --video --faces-only --frames 6 "$V" > "$tap_tmp/bench.out" 2>&1
+"$RMN_BIN/rmn-bench" --video --faces-only --frames 6 --detector haar --detector lbp "$V" > "$tap_tmp/bench.out" 2>&1
 [ $? -eq 0 ] && [ "$(grep -c ' frames/s (decode + detect + encode .*2 threads; 6 frames' "$tap_tmp/bench.out")" -eq 2 ]
 ok $? "rmn-bench --video prints frames/s for the HAAR and LBP cascades: $(tr '\n' '|' < "$tap_tmp/bench.out")"
+if [ $have_cnn = 1 ] && [ -r "$RMN_SRCDIR/models/default.safetensors" ]; then
+    "$RMN_BIN/rmn-bench" --video --frames 4 --rounds 3 --detector tiny --input-size 320 --detector ssd --json "$V" > "$tap_tmp/bench.json" 2>&1
+    jqcheck "rmn-bench --video --rounds 3 with the CNNs (classify, aligned): tiny at 320 and ssd, each a median over 3 rounds" "$tap_tmp/bench.json" '
+        length == 2 and .[0].detector == "tiny" and .[0].input_size == 320 and .[1].detector == "ssd" and
+        all(.[]; .align and .frames == 4 and .faces == 4 and (.rounds | length) == 3 and .model != null and
+                 .frames_per_s_min <= .frames_per_s and .frames_per_s <= .frames_per_s_max)'
+else
+    skip "rmn-bench --video with the CNNs: face-api's weights or the shipped model are not installed"
+fi
 
 # --- bad inputs ---------------------------------------------------------------------------------
 head -c 3000 "$V" > "$tap_tmp/trunc.mp4"

@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "detect/align.h"
+#include "detect/paths.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,21 +26,47 @@ int rmn_detector_parse(const char *name, rmn_detector_kind *kind, const char **c
     return RMN_OK;
 }
 
+void rmn_detector_spec_default(rmn_detector_spec *s) {
+    memset(s, 0, sizeof *s);
+    s->align = 1;
+    rmn_detect_params_default(&s->params);
+}
+
 int rmn_detector_open(rmn_detector *d, rmn_detector_kind kind, const char *dir) {
     memset(d, 0, sizeof *d);
     d->kind = kind;
     d->threshold = 0.5f;
-    if (kind == RMN_DETECTOR_SSD)
-        return rmn_ssd_load(dir, &d->ssd);
-    if (kind == RMN_DETECTOR_TINY)
-        return rmn_tinyface_load(dir, &d->tiny);
-    return RMN_ERROR(RMN_EINVAL, "rmn_detector_open: not a CNN detector");
+    d->input_size = RMN_TINY_INPUT_SIZE;
+    d->name = kind == RMN_DETECTOR_SSD ? "ssd" : "tiny";
+    if (kind != RMN_DETECTOR_SSD && kind != RMN_DETECTOR_TINY)
+        return RMN_ERROR(RMN_EINVAL, "rmn_detector_open: not a CNN detector");
+    if (!(d->dir = strdup(dir)))
+        return RMN_ERROR(RMN_ENOMEM, "out of memory");
+    return kind == RMN_DETECTOR_SSD ? rmn_ssd_load(dir, &d->ssd) : rmn_tinyface_load(dir, &d->tiny);
 }
 
-void rmn_detector_cascade(rmn_detector *d, const rmn_cascade *c) {
+void rmn_detector_cascade(rmn_detector *d, const rmn_cascade *c, const rmn_detect_params *p) {
     memset(d, 0, sizeof *d);
     d->kind = RMN_DETECTOR_CASCADE;
+    d->name = "cascade";
     d->cascade = c;
+    d->params = *p;
+}
+
+int rmn_detector_dup(const rmn_detector *src, rmn_detector *dst) {
+    if (src->kind == RMN_DETECTOR_CASCADE) {
+        rmn_detector_cascade(dst, src->cascade, &src->params);
+        dst->name = src->name;
+        return RMN_OK;
+    }
+    int rc = rmn_detector_open(dst, src->kind, src->dir);
+    dst->input_size = src->input_size;
+    dst->threshold = src->threshold;
+    if (rc == RMN_OK && src->landmarks)
+        rc = rmn_detector_align(dst, src->dir);
+    if (rc != RMN_OK)
+        rmn_detector_close(dst);
+    return rc;
 }
 
 int rmn_detector_align(rmn_detector *d, const char *dir) {
@@ -93,23 +120,24 @@ void rmn_detector_close(rmn_detector *d) {
     rmn_facenet_free(d->landmarks);
     rmn_ssd_free(d->ssd);
     rmn_tinyface_free(d->tiny);
+    rmn_cascade_free(d->own_cascade);
+    free(d->dir);
     memset(d, 0, sizeof *d);
 }
 
-int rmn_detector_boxes(const rmn_detector *d, const rmn_detect_params *p, const rmn_image *img,
-                       rmn_cnn_box **boxes, int *n) {
+int rmn_detector_boxes(const rmn_detector *d, const rmn_image *img, rmn_cnn_box **boxes, int *n) {
     *boxes = NULL;
     *n = 0;
     if (d->kind == RMN_DETECTOR_SSD)
         return rmn_ssd_detect(d->ssd, img, d->threshold, boxes, n);
     if (d->kind == RMN_DETECTOR_TINY)
-        return rmn_tinyface_detect(d->tiny, img, 416, d->threshold, boxes, n);
+        return rmn_tinyface_detect(d->tiny, img, d->input_size, d->threshold, boxes, n);
     rmn_image gray;
     RMN_TRY(rmn_image_to_gray(img, &gray));
     rmn_rect *r = NULL;
-    int nr = 0, rc = rmn_cascade_scan(d->cascade, gray.data, gray.w, gray.h, p, &r, &nr);
+    int nr = 0, rc = rmn_cascade_scan(d->cascade, gray.data, gray.w, gray.h, &d->params, &r, &nr);
     if (rc == RMN_OK && nr > 0)
-        rc = rmn_group_rects(r, &nr, p->min_neighbors, 0.2, NULL);
+        rc = rmn_group_rects(r, &nr, d->params.min_neighbors, 0.2, NULL);
     rmn_image_free(&gray);
     if (rc == RMN_OK && nr > 0) {
         *boxes = malloc((size_t)nr * sizeof **boxes);
@@ -125,15 +153,15 @@ int rmn_detector_boxes(const rmn_detector *d, const rmn_detect_params *p, const 
     return rc;
 }
 
-int rmn_detector_faces(const rmn_detector *d, const rmn_detect_params *p, rmn_detect_model *model,
-                       const rmn_image *img, rmn_face **faces, int *n) {
+int rmn_detector_faces(const rmn_detector *d, rmn_detect_model *model, const rmn_image *img, rmn_face **faces,
+                       int *n) {
     if (d->kind == RMN_DETECTOR_CASCADE)
-        return rmn_detect_faces(d->cascade, p, model, img, faces, n);
+        return rmn_detect_faces(d->cascade, &d->params, model, img, faces, n);
     *faces = NULL;
     *n = 0;
     rmn_cnn_box *b = NULL;
     int nb = 0;
-    RMN_TRY(rmn_detector_boxes(d, p, img, &b, &nb));
+    RMN_TRY(rmn_detector_boxes(d, img, &b, &nb));
     rmn_rect *r = malloc((size_t)(nb ? nb : 1) * sizeof *r);
     rmn_image gray = {0};
     int rc = r ? rmn_image_to_gray(img, &gray) : RMN_ERROR(RMN_ENOMEM, "out of memory");
@@ -142,7 +170,7 @@ int rmn_detector_faces(const rmn_detector *d, const rmn_detect_params *p, rmn_de
         r[i] = (rmn_rect){x0, y0, (int)lround(b[i].x1) - x0, (int)lround(b[i].y1) - y0};
     }
     if (rc == RMN_OK)
-        rc = d->landmarks ? faces_aligned(d, r, nb, &gray, model, img, faces, n)
+        rc = d->landmarks && model ? faces_aligned(d, r, nb, &gray, model, img, faces, n)
                           : rmn_detect_faces_in(r, nb, &gray, model, img, faces, n);
     rmn_image_free(&gray);
     free(r);
@@ -150,41 +178,56 @@ int rmn_detector_faces(const rmn_detector *d, const rmn_detect_params *p, rmn_de
     return rc;
 }
 
-int rmn_detector_choose(const char *name, int cascade_given, int align, rmn_detector *d, int *is_cnn,
-                        const char **cascade_name, char *note, size_t ncap) {
+/* The cascade detector of file name (a bare name looked up in opencv-data), owned. */
+static int cascade_detector(rmn_detector *d, const char *name, const rmn_detect_params *p) {
+    char buf[4096];
+    rmn_cascade *c;
+    RMN_TRY(rmn_cascade_load(rmn_detect_cascade_path(name, buf, sizeof buf), &c));
+    rmn_detector_cascade(d, c, p);
+    d->own_cascade = c;
+    d->name = name;
+    return RMN_OK;
+}
+
+int rmn_detector_make(const rmn_detector_spec *s, rmn_detector *d, char *note, size_t ncap) {
     memset(d, 0, sizeof *d);
-    *is_cnn = 0;
     note[0] = 0;
     char dir[4096], looked[8192];
-    const char *md = rmn_face_models_dir(dir, sizeof dir, looked, sizeof looked);
-    if (!name || !*name)
-        name = getenv("RMN_DETECTOR");
-    rmn_detector_kind kind;
-    if (!name || !*name) {
-        if (cascade_given)
-            return RMN_OK;
-        if (!md) {
+    const char *name = s->name && *s->name ? s->name : getenv("RMN_DETECTOR");
+    rmn_detector_kind kind = RMN_DETECTOR_SSD;
+    const char *cname = NULL;
+    if (name && *name)
+        RMN_TRY(rmn_detector_parse(name, &kind, &cname));
+    if (s->input_size && (s->input_size < 32 || s->input_size % 32 || s->input_size > 4096))
+        return RMN_ERROR(RMN_EINVAL, "the tiny detector's input size must be a multiple of 32 in 32..4096, not %d",
+                         s->input_size);
+    const char *md = NULL;
+    if (!(name && *name) && s->cascade)
+        kind = RMN_DETECTOR_CASCADE; /* --cascade alone: that cascade */
+    else if (kind != RMN_DETECTOR_CASCADE || !(name && *name))
+        md = rmn_face_models_dir(dir, sizeof dir, looked, sizeof looked);
+    if (!(name && *name) && kind == RMN_DETECTOR_SSD) { /* the default rule */
+        if (md)
+            snprintf(note, ncap, "detecting faces with face-api's SSD MobileNet v1 (--detector ssd, weights in %s)", md);
+        else
             snprintf(note, ncap, "face-api's weights are not installed (looked in %s): detecting faces with the "
                                  "HAAR cascade (--detector haar)", looked);
-            return RMN_OK;
-        }
-        snprintf(note, ncap, "detecting faces with face-api's SSD MobileNet v1 (--detector ssd, weights in %s)", md);
-        kind = RMN_DETECTOR_SSD;
-    } else {
-        const char *cn = NULL;
-        RMN_TRY(rmn_detector_parse(name, &kind, &cn));
-        if (kind == RMN_DETECTOR_CASCADE) {
-            if (!cascade_given)
-                *cascade_name = cn;
-            return RMN_OK;
-        }
         if (!md)
-            return RMN_ERROR(RMN_ENOTFOUND, "--detector %s needs face-api's weights, not found in %s (install them "
-                             "with .ci/install-deps or point RMN_FACE_MODELS at face-api's model/ folder)", name, looked);
+            kind = RMN_DETECTOR_CASCADE;
     }
-    RMN_TRY(rmn_detector_open(d, kind, md));
-    *is_cnn = 1;
-    if (align)
-        RMN_TRY(rmn_detector_align(d, md));
-    return RMN_OK;
+    if (s->input_size && kind != RMN_DETECTOR_TINY)
+        return RMN_ERROR(RMN_EINVAL, "--input-size is the tiny detector's (--detector tiny)");
+    if (kind == RMN_DETECTOR_CASCADE)
+        return cascade_detector(d, s->cascade ? s->cascade : cname ? cname : rmn_detect_cascade_default(), &s->params);
+    if (!md)
+        return RMN_ERROR(RMN_ENOTFOUND, "--detector %s needs face-api's weights, not found in %s (install them "
+                         "with .ci/install-deps or point RMN_FACE_MODELS at face-api's model/ folder)", name, looked);
+    int rc = rmn_detector_open(d, kind, md);
+    if (rc == RMN_OK && s->input_size)
+        d->input_size = s->input_size;
+    if (rc == RMN_OK && s->align)
+        rc = rmn_detector_align(d, md);
+    if (rc != RMN_OK)
+        rmn_detector_close(d);
+    return rc;
 }

@@ -138,11 +138,10 @@ typedef struct {
 } slot;
 
 typedef struct {
-    slot                    *slots;
-    int                      nslot, first, step;
-    const rmn_cascade       *cascade;
-    const rmn_detect_params *params;
-    rmn_detect_model        *model;
+    slot               *slots;
+    int                 nslot, first, step;
+    const rmn_detector *det;
+    rmn_detect_model   *model;
 } worker;
 
 static void *work(void *arg) {
@@ -159,20 +158,20 @@ static void *work(void *arg) {
         free(s->faces);
         s->faces = NULL;
         s->n = 0;
-        s->rc = rmn_detect_faces(wk->cascade, wk->params, wk->model, &s->image, &s->faces, &s->n);
+        s->rc = rmn_detector_faces(wk->det, wk->model, &s->image, &s->faces, &s->n);
         if (s->rc != RMN_OK)
             snprintf(s->err, sizeof s->err, "%s", rmn_error_message());
     }
     return NULL;
 }
 
-static int detect_batch(slot *slots, int nslot, int nthreads, const rmn_cascade *cascade,
-                        const rmn_detect_params *params, rmn_detect_model **models) {
+static int detect_batch(slot *slots, int nslot, int nthreads, const rmn_detector *dets,
+                        rmn_detect_model **models) {
     worker    wk[RMN_VIDEO_MAX_THREADS];
     pthread_t th[RMN_VIDEO_MAX_THREADS];
     int       started[RMN_VIDEO_MAX_THREADS] = {0};
     for (int t = 0; t < nthreads; ++t) {
-        wk[t] = (worker){slots, nslot, t, nthreads, cascade, params, models[t]};
+        wk[t] = (worker){slots, nslot, t, nthreads, &dets[t], models[t]};
         if (t > 0)
             started[t] = pthread_create(&th[t], NULL, work, &wk[t]) == 0;
     }
@@ -191,8 +190,7 @@ static int detect_batch(slot *slots, int nslot, int nthreads, const rmn_cascade 
     return RMN_OK;
 }
 
-int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
-                      const rmn_detect_params *params, rmn_detect_model *model, FILE *summary,
+int rmn_video_process(const rmn_video_options *o, const rmn_detector *det, rmn_detect_model *model, FILE *summary,
                       rmn_video_stats *stats) {
     memset(stats, 0, sizeof *stats);
     rmn_video_reader *rd = NULL;
@@ -209,6 +207,7 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
     int nslot = nthreads * o->every > 256 ? 256 : nthreads * o->every;
     slot *slots = calloc(nslot, sizeof *slots);
     rmn_detect_model *models[RMN_VIDEO_MAX_THREADS] = {model};
+    rmn_detector      dets[RMN_VIDEO_MAX_THREADS] = {*det}; /* [0] is det itself, the others copies */
     if (!slots)
         return RMN_ERROR(RMN_ENOMEM, "out of memory");
     int rc = rmn_tracker_init(&tracker, model ? rmn_detect_model_num_classes(model) : 0, o->smooth);
@@ -216,10 +215,13 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
         free(slots);
         return rc;
     }
-    for (int t = 1; t < nthreads; ++t) /* each worker classifies with a model of its own */
-        if (model && (rc = rmn_detect_model_load(o->model_path, &models[t])) != RMN_OK)
+    for (int t = 1; t < nthreads; ++t) { /* each worker detects and classifies with its own nets */
+        if ((rc = rmn_detector_dup(det, &dets[t])) != RMN_OK)
             goto done;
-    if ((rc = rmn_video_open(o->input, o->camera ? "v4l2" : NULL, &rd)) != RMN_OK)
+        if (model && (rc = rmn_detect_model_open(&o->model, &models[t])) != RMN_OK)
+            goto done;
+    }
+    if ((rc = rmn_video_open(o->input, o->camera ? (o->format ? o->format : "v4l2") : NULL, &rd)) != RMN_OK)
         goto done;
     int w = rmn_video_width(rd), h = rmn_video_height(rd);
     if ((rc = open_sink(o->csv, &sk.csv, &sk.own_csv)) != RMN_OK ||
@@ -258,7 +260,7 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
             snprintf(rmsg, sizeof rmsg, "%s", rmn_error_message());
         if (nb < nslot)
             eof = 1;
-        if ((rc = detect_batch(slots, nb, nthreads, cascade, params, models)) != RMN_OK)
+        if ((rc = detect_batch(slots, nb, nthreads, dets, models)) != RMN_OK)
             break;
         /* then in order: track, write, draw, encode, show */
         for (int b = 0; b < nb && !quit; ++b) {
@@ -350,8 +352,10 @@ done:;
         free(slots[i].faces);
     }
     free(slots);
-    for (int t = 1; t < nthreads; ++t)
+    for (int t = 1; t < nthreads; ++t) {
         rmn_detect_model_free(models[t]);
+        rmn_detector_close(&dets[t]);
+    }
     free(shown);
     free(ids);
     free(track_of);
