@@ -78,8 +78,9 @@ int rmn_detector_align(rmn_detector *d, const char *dir) {
 static int faces_aligned(const rmn_detector *d, const rmn_rect *r, int nr, const rmn_image *gray,
                          rmn_detect_model *model, const rmn_image *img, rmn_face **faces, int *n) {
     rmn_face *all = malloc((size_t)(nr ? nr : 1) * sizeof *all);
-    rmn_image rot = {0}, crop = {0};
-    int rc = all ? rmn_image_init(&rot, gray->w, gray->h, 1) : RMN_ERROR(RMN_ENOMEM, "out of memory");
+    /* the rotated plane: only each face's box is rotated into it and read from it */
+    rmn_image rot = {gray->w, gray->h, 1, malloc((size_t)gray->w * gray->h)}, crop = {0};
+    int rc = all && rot.data ? RMN_OK : RMN_ERROR(RMN_ENOMEM, "out of memory");
     int m = 0;
     for (int i = 0; rc == RMN_OK && i < nr; ++i) {
         rmn_box b = rmn_face_square(r[i].x, r[i].y, r[i].x + r[i].w, r[i].y + r[i].h);
@@ -95,7 +96,7 @@ static int faces_aligned(const rmn_detector *d, const rmn_rect *r, int nr, const
         if (rc == RMN_OK) {
             double a = rmn_align_eye_angle(lm, crop.w, crop.h, NULL, NULL);
             rmn_align_rotate(gray->data, gray->w, gray->h, a, (b.xmin + b.xmax) / 2.0, (b.ymin + b.ymax) / 2.0,
-                             rot.data);
+                             rot.data, b.xmin, b.ymin, b.xmax, b.ymax);
             rmn_face *f = NULL;
             int k = 0;
             rc = rmn_detect_faces_in(&r[i], 1, &rot, model, img, &f, &k);
