@@ -144,10 +144,14 @@ void rmn_cnn_resize_bilinear(float *y, const float *x, int H, int W, int C, int 
 static void canvas_row(double *h, const rmn_image *img, int y, int oy, int ow, const int *xl, const int *xr,
                        const double *dx) {
     const int nc = img->c;
-    const uint8_t *row = y - oy >= 0 && y - oy < img->h ? img->data + (size_t)(y - oy) * img->w * nc : NULL;
+    if (y - oy < 0 || y - oy >= img->h) { /* a padding row */
+        memset(h, 0, (size_t)ow * nc * sizeof *h);
+        return;
+    }
+    const uint8_t *row = img->data + (size_t)(y - oy) * img->w * nc;
     for (int q = 0; q < ow; ++q)
         for (int c = 0; c < nc; ++c) {
-            float l = row && xl[q] >= 0 ? row[xl[q] + c] : 0.f, r = row && xr[q] >= 0 ? row[xr[q] + c] : 0.f;
+            float l = xl[q] >= 0 ? row[xl[q] + c] : 0.f, r = xr[q] >= 0 ? row[xr[q] + c] : 0.f;
             h[(size_t)q * nc + c] = l + (r - l) * dx[q];
         }
 }
@@ -191,11 +195,17 @@ int rmn_cnn_resize_image(float *y, const rmn_image *img, int side, int ox, int o
         if (have1 != y1)
             canvas_row(h1, img, y1, oy, ow, xl, xr, dx), have1 = y1;
         float *out = y + (size_t)r * ow * 3;
-        for (int q = 0; q < ow; ++q)
-            for (int c = 0; c < 3; ++c) {
-                double top = h0[(size_t)q * nc + (nc == 3 ? c : 0)], bot = h1[(size_t)q * nc + (nc == 3 ? c : 0)];
-                out[(size_t)q * 3 + c] = (float)(top + (bot - top) * dy);
-            }
+        if (nc == 3) {
+#ifdef _OPENMP
+#pragma omp simd
+#endif
+            for (int i = 0; i < ow * 3; ++i)
+                out[i] = (float)(h0[i] + (h1[i] - h0[i]) * dy);
+        } else { /* gray: the value in the three channels */
+            for (int q = 0; q < ow; ++q)
+                out[(size_t)q * 3] = out[(size_t)q * 3 + 1] = out[(size_t)q * 3 + 2] =
+                    (float)(h0[q] + (h1[q] - h0[q]) * dy);
+        }
     }
     free(xl);
     free(dx);

@@ -124,6 +124,9 @@ int rmn_facenet_load(const char *dir, int kind, rmn_facenet **out) {
 }
 
 static void relu(float *y, const float *x, size_t n) {
+#ifdef _OPENMP
+#pragma omp simd
+#endif
     for (size_t i = 0; i < n; ++i)
         y[i] = x[i] > 0.f ? x[i] : 0.f;
 }
