@@ -148,7 +148,7 @@ ok $? "SIGINT stops cleanly: the CSV and the annotated video (decoded again) hol
 
 # --- rmn-bench --video ---------------------------------------------------------------------------
 "$RMN_BIN/rmn-bench" --video --faces-only --frames 6 --detector haar --detector lbp "$V" > "$tap_tmp/bench.out" 2>&1
-[ $? -eq 0 ] && [ "$(grep -c ' frames/s (decode + detect + encode .*2 threads; 6 frames' "$tap_tmp/bench.out")" -eq 2 ]
+[ $? -eq 0 ] && [ "$(grep -c ' frames/s, [0-9.]* CPU ms/frame (decode + detect + encode .*2 threads; 6 frames' "$tap_tmp/bench.out")" -eq 2 ]
 ok $? "rmn-bench --video prints frames/s for the HAAR and LBP cascades: $(tr '\n' '|' < "$tap_tmp/bench.out")"
 if [ $have_cnn = 1 ] && [ -r "$RMN_SRCDIR/models/default.safetensors" ]; then
     "$RMN_BIN/rmn-bench" --video --frames 4 --rounds 3 --detector tiny --input-size 320 --detector ssd --json "$V" > "$tap_tmp/bench.json" 2>&1

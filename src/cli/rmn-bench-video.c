@@ -45,6 +45,15 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* The median of v[0..n), its least and greatest values in *lo, *hi. */
+static double median(const double *v, int n, double *lo, double *hi) {
+    double s[MAX_ROUNDS];
+    memcpy(s, v, (size_t)n * sizeof *s);
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    *lo = s[0], *hi = s[n - 1];
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
 int rmn_bench_video_main(int argc, char **argv) {
     enum { O_VIDEO = 256, O_DETECTOR, O_INPUT_SIZE, O_NOALIGN, O_CKPT, O_FACES, O_THREADS, O_FRAMES, O_ROUNDS,
            O_JSON };
@@ -169,7 +178,7 @@ int rmn_bench_video_main(int argc, char **argv) {
         w = rmn_video_width(rd), h = rmn_video_height(rd);
         rmn_video_close(rd);
     }
-    static double fps[MAX_DET][MAX_ROUNDS];
+    static double fps[MAX_DET][MAX_ROUNDS], cpu_ms[MAX_DET][MAX_ROUNDS];
     rmn_video_stats st[MAX_DET];
     for (int r = 0; r < rounds && !status; ++r)
         for (int k = 0; k < ndet && !status; ++k) {
@@ -182,27 +191,25 @@ int rmn_bench_video_main(int argc, char **argv) {
                 status = 1;
             }
             fps[k][r] = st[k].seconds > 0 ? st[k].frames / st[k].seconds : 0;
+            cpu_ms[k][r] = st[k].frames > 0 ? 1e3 * st[k].cpu_seconds / st[k].frames : 0;
         }
     for (int k = 0; k < ndet && !status; ++k) {
         if (!have[k])
             continue;
-        double sorted[MAX_ROUNDS];
-        memcpy(sorted, fps[k], (size_t)rounds * sizeof *sorted);
-        qsort(sorted, (size_t)rounds, sizeof *sorted, cmp_double);
-        double med = rounds % 2 ? sorted[rounds / 2] : (sorted[rounds / 2 - 1] + sorted[rounds / 2]) / 2;
+        double lo, hi, clo, chi, cpu = median(cpu_ms[k], rounds, &clo, &chi), med = median(fps[k], rounds, &lo, &hi);
         const rmn_detector *d = &dets[k];
         int size = d->kind == RMN_DETECTOR_TINY ? d->input_size : 0;
         if (json) {
             json_t *all_r = json_array();
             for (int r = 0; r < rounds; ++r)
                 json_array_append_new(all_r, json_real(fps[k][r]));
-            json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:I, s:I, s:i, s:s, s:s?, s:f, s:f, s:f, s:o}",
+            json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:I, s:I, s:i, s:s, s:s?, s:f, s:f, s:f, s:f, s:o}",
                                   "kind", "video", "file", argv[optind], "detector", names[k], "width", w, "height",
                                   h, "align", d->landmarks != NULL, "frames", (json_int_t)st[k].frames, "faces",
                                   (json_int_t)st[k].faces, "threads", threads, "encoder",
                                   st[k].codec ? st[k].codec : "", "model", model ? rmn_detect_model_arch(model) : NULL,
-                                  "frames_per_s", med, "frames_per_s_min", sorted[0], "frames_per_s_max",
-                                  sorted[rounds - 1], "rounds", all_r);
+                                  "frames_per_s", med, "frames_per_s_min", lo, "frames_per_s_max", hi,
+                                  "cpu_ms_per_frame", cpu, "rounds", all_r);
             if (j && size)
                 json_object_set_new(j, "input_size", json_integer(size));
             if (j) {
@@ -215,11 +222,10 @@ int rmn_bench_video_main(int argc, char **argv) {
             if (size)
                 snprintf(sz, sizeof sz, " %d", size);
             if (rounds > 1)
-                snprintf(range, sizeof range, " (median of %d rounds; %.1f-%.1f)", rounds, sorted[0],
-                         sorted[rounds - 1]);
-            printf("%s %dx%d, %s%s%s: %.1f frames/s%s (decode + detect%s + encode %s, %d thread%s; %lld frames, "
-                   "%lld faces)\n",
-                   argv[optind], w, h, names[k], sz, d->landmarks ? " aligned" : "", med, range,
+                snprintf(range, sizeof range, " (median of %d rounds; %.1f-%.1f)", rounds, lo, hi);
+            printf("%s %dx%d, %s%s%s: %.1f frames/s%s, %.1f CPU ms/frame (decode + detect%s + encode %s, %d "
+                   "thread%s; %lld frames, %lld faces)\n",
+                   argv[optind], w, h, names[k], sz, d->landmarks ? " aligned" : "", med, range, cpu,
                    model ? " + classify" : "", st[k].codec ? st[k].codec : "", threads, threads == 1 ? "" : "s",
                    (long long)st[k].frames, (long long)st[k].faces);
         }

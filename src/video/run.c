@@ -2,6 +2,7 @@
  * write CSV / JSON lines / annotated video, show, and summarise the tracks. */
 #include "core/error.h"
 #include "core/progress.h"
+#include "video/pipe.h"
 #include "video/run.h"
 #include "video/track.h"
 #include "video/video.h"
@@ -14,6 +15,7 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 typedef struct {
     FILE *csv, *jsonl;
@@ -126,6 +128,12 @@ static void summary_print(FILE *f, const rmn_tracker *t, const rmn_detect_model 
     }
 }
 
+static double cpu_now(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
 // --- detection of a batch of frames, one worker thread per model ----------------------------
 
 typedef struct {
@@ -195,6 +203,7 @@ int rmn_video_process(const rmn_video_options *o, const rmn_detector *det, rmn_d
     memset(stats, 0, sizeof *stats);
     rmn_video_reader *rd = NULL;
     rmn_video_writer *wr = NULL;
+    rmn_video_pipe   *pipe = NULL; /* encodes a batch while the next one is read and detected */
     rmn_window       *win = NULL;
     rmn_tracker       tracker;
     sinks             sk = {0};
@@ -203,16 +212,18 @@ int rmn_video_process(const rmn_video_options *o, const rmn_detector *det, rmn_d
     rmn_progress      prog;
     int               progress = 0;
     int nthreads = o->threads < 1 ? 1 : o->threads > RMN_VIDEO_MAX_THREADS ? RMN_VIDEO_MAX_THREADS : o->threads;
-    /* a batch holds nthreads processed frames and the skipped frames between them */
-    int nslot = nthreads * o->every > 256 ? 256 : nthreads * o->every;
-    slot *slots = calloc(nslot, sizeof *slots);
+    /* a batch holds nthreads processed frames and the skipped frames between them; two sets of
+     * slots: one is read and detected while the other's frames are encoded */
+    int nslot = nthreads * o->every > RMN_VIDEO_PIPE_MAX ? RMN_VIDEO_PIPE_MAX : nthreads * o->every;
+    slot *all = calloc(2 * (size_t)nslot, sizeof *all), *slots = all;
+    const rmn_image *encode[RMN_VIDEO_PIPE_MAX];
     rmn_detect_model *models[RMN_VIDEO_MAX_THREADS] = {model};
     rmn_detector      dets[RMN_VIDEO_MAX_THREADS] = {*det}; /* [0] is det itself, the others copies */
-    if (!slots)
+    if (!all)
         return RMN_ERROR(RMN_ENOMEM, "out of memory");
     int rc = rmn_tracker_init(&tracker, model ? rmn_detect_model_num_classes(model) : 0, o->smooth);
     if (rc != RMN_OK) {
-        free(slots);
+        free(all);
         return rc;
     }
     for (int t = 1; t < nthreads; ++t) { /* each worker detects and classifies with its own nets */
@@ -229,8 +240,8 @@ int rmn_video_process(const rmn_video_options *o, const rmn_detector *det, rmn_d
         goto done;
     if (sk.csv)
         csv_header(sk.csv, model);
-    if (o->out && (rc = rmn_video_writer_open(o->out, w, h, rmn_video_fps(rd), &wr,
-                                              &stats->codec)) != RMN_OK)
+    if (o->out && ((rc = rmn_video_writer_open(o->out, w, h, rmn_video_fps(rd), &wr, &stats->codec)) != RMN_OK ||
+                   (rc = rmn_video_pipe_open(wr, &pipe)) != RMN_OK))
         goto done;
     if (o->show && (rc = rmn_window_open(o->input, w, h, &win)) != RMN_OK)
         goto done;
@@ -241,11 +252,12 @@ int rmn_video_process(const rmn_video_options *o, const rmn_detector *det, rmn_d
         rmn_progress_begin(&prog, stderr, "video", total);
         progress = 1;
     }
-    double t0 = rmn_monotonic_s(), fps_shown = -1, last_t = t0;
+    double t0 = rmn_monotonic_s(), fps_shown = -1, last_t = t0, cpu0 = cpu_now();
     int64_t last_n = 0;
     int     eof = 0, quit = 0;
     while (!eof && !quit && !(o->stop && *o->stop)) {
-        /* read a batch */
+        /* read a batch into the slots the encoder is not using (it has the other set) */
+        int nenc = 0;
         /* a read error (a truncated file) ends the loop after the frames read before it */
         int nb = 0, rrc = RMN_OK;
         while (nb < nslot && !(o->max_frames && stats->frames + nb >= o->max_frames)) {
@@ -308,8 +320,8 @@ int rmn_video_process(const rmn_video_options *o, const rmn_detector *det, rmn_d
                 }
                 rmn_video_overlay(&s->image, shown, ids, nshown, model, win != NULL,
                                   win ? (fps_shown >= 0 ? fps_shown : 0) : -1);
-                if (wr && (rc = rmn_video_writer_put(wr, &s->image)) != RMN_OK)
-                    break;
+                if (wr)
+                    encode[nenc++] = &s->image;
                 if (win && (rc = rmn_window_show(win, &s->image, &quit)) != RMN_OK)
                     break;
             }
@@ -319,6 +331,9 @@ int rmn_video_process(const rmn_video_options *o, const rmn_detector *det, rmn_d
                 rmn_progress_update(&prog, stats->frames < total ? stats->frames : total, st);
             }
         }
+        if (rc == RMN_OK && pipe)
+            rc = rmn_video_pipe_put(pipe, encode, nenc);
+        slots = slots == all ? all + nslot : all;
         if (rc == RMN_OK && rrc != RMN_OK) {
             rmn_error_restore(rrc, rmsg);
             rc = rrc;
@@ -326,7 +341,10 @@ int rmn_video_process(const rmn_video_options *o, const rmn_detector *det, rmn_d
         if (rc != RMN_OK)
             break;
     }
+    if (rc == RMN_OK && pipe)
+        rc = rmn_video_pipe_wait(pipe);
     stats->seconds = rmn_monotonic_s() - t0;
+    stats->cpu_seconds = cpu_now() - cpu0;
     if (progress) {
         char st[48];
         rmn_progress_update(&prog, stats->frames < total ? stats->frames : total, NULL);
@@ -340,18 +358,21 @@ int rmn_video_process(const rmn_video_options *o, const rmn_detector *det, rmn_d
     if (rc == RMN_OK && summary)
         summary_print(summary, &tracker, model, stats);
 done:;
-    int rc2 = rmn_video_writer_close(wr);
+    int rc2 = rmn_video_pipe_close(pipe); /* before the writer it writes to */
+    if (rc == RMN_OK)
+        rc = rc2;
+    rc2 = rmn_video_writer_close(wr);
     if (rc == RMN_OK)
         rc = rc2;
     rmn_window_close(win);
     rc = close_sink(o->csv, sk.csv, sk.own_csv, rc);
     rc = close_sink(o->jsonl, sk.jsonl, sk.own_jsonl, rc);
     rmn_video_close(rd);
-    for (int i = 0; i < nslot; ++i) {
-        rmn_image_free(&slots[i].image);
-        free(slots[i].faces);
+    for (int i = 0; i < 2 * nslot; ++i) {
+        rmn_image_free(&all[i].image);
+        free(all[i].faces);
     }
-    free(slots);
+    free(all);
     for (int t = 1; t < nthreads; ++t) {
         rmn_detect_model_free(models[t]);
         rmn_detector_close(&dets[t]);

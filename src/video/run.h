@@ -42,7 +42,8 @@ typedef struct {
 
 typedef struct {
     int64_t frames, processed, faces;
-    double  seconds; /* wall time of the loop */
+    double  seconds;     /* wall time of the loop */
+    double  cpu_seconds; /* CPU time of the process (all threads) during the loop */
     int     tracks;
     const char *codec; /* the encoder of -o, or NULL */
 } rmn_video_stats;
