@@ -211,7 +211,6 @@ int rmn_detect_args_parse(int argc, char **argv, rmn_detect_args *a) {
     if (photo_only)
         return rmn_detect_usage_error("%s is for photos, not videos", photo_only);
     if (camera) {
-        static char dev[64];
         if (!a->camera && a->ninputs == 1) /* --camera DEV (a separate argument) */
             a->camera = a->inputs[0], a->ninputs = 0;
         if (a->ninputs > 0)
@@ -219,8 +218,8 @@ int rmn_detect_args_parse(int argc, char **argv, rmn_detect_args *a) {
         if (!a->camera)
             a->camera = "0";
         if (isdigit((unsigned char)a->camera[0]) && rmn_parse_int(a->camera, 0, 999, &v)) {
-            snprintf(dev, sizeof dev, "/dev/video%d", v);
-            a->camera = dev;
+            snprintf(a->camera_buf, sizeof a->camera_buf, "/dev/video%d", v);
+            a->camera = a->camera_buf;
         }
         if (!a->camera_format)
             a->camera_format = "v4l2";

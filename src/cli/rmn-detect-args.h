@@ -25,6 +25,7 @@ typedef struct {
     int json, bench, explain, no_detect, recursive;
     /* videos */
     const char *camera; /* --camera's device (/dev/videoN), or NULL */
+    char        camera_buf[32];
     const char *camera_format; /* --camera-format: libavdevice input format (default v4l2) */
     int         every, threads, show;
     float       smooth;

@@ -32,14 +32,15 @@ void rmn_detector_spec_default(rmn_detector_spec *s) {
     rmn_detect_params_default(&s->params);
 }
 
-int rmn_detector_open(rmn_detector *d, rmn_detector_kind kind, const char *dir) {
+/* A CNN detector (SSD or TINY, no alignment) from the weights in dir. */
+static int detector_open(rmn_detector *d, rmn_detector_kind kind, const char *dir) {
     memset(d, 0, sizeof *d);
     d->kind = kind;
     d->threshold = 0.5f;
     d->input_size = RMN_TINY_INPUT_SIZE;
     d->name = kind == RMN_DETECTOR_SSD ? "ssd" : "tiny";
     if (kind != RMN_DETECTOR_SSD && kind != RMN_DETECTOR_TINY)
-        return RMN_ERROR(RMN_EINVAL, "rmn_detector_open: not a CNN detector");
+        return RMN_ERROR(RMN_EINVAL, "not a CNN detector");
     if (!(d->dir = strdup(dir)))
         return RMN_ERROR(RMN_ENOMEM, "out of memory");
     return kind == RMN_DETECTOR_SSD ? rmn_ssd_load(dir, &d->ssd) : rmn_tinyface_load(dir, &d->tiny);
@@ -59,7 +60,7 @@ int rmn_detector_dup(const rmn_detector *src, rmn_detector *dst) {
         dst->name = src->name;
         return RMN_OK;
     }
-    int rc = rmn_detector_open(dst, src->kind, src->dir);
+    int rc = detector_open(dst, src->kind, src->dir);
     dst->input_size = src->input_size;
     dst->threshold = src->threshold;
     if (rc == RMN_OK && src->landmarks)
@@ -194,20 +195,18 @@ int rmn_detector_make(const rmn_detector_spec *s, rmn_detector *d, char *note, s
     memset(d, 0, sizeof *d);
     note[0] = 0;
     char dir[4096], looked[8192];
-    const char *name = s->name && *s->name ? s->name : getenv("RMN_DETECTOR");
+    const char *name = s->name && *s->name ? s->name : getenv("RMN_DETECTOR"), *cname = NULL;
+    int named = name && *name;
     rmn_detector_kind kind = RMN_DETECTOR_SSD;
-    const char *cname = NULL;
-    if (name && *name)
+    if (named)
         RMN_TRY(rmn_detector_parse(name, &kind, &cname));
+    else if (s->cascade)
+        kind = RMN_DETECTOR_CASCADE; /* --cascade alone: that cascade */
     if (s->input_size && (s->input_size < 32 || s->input_size % 32 || s->input_size > 4096))
         return RMN_ERROR(RMN_EINVAL, "the tiny detector's input size must be a multiple of 32 in 32..4096, not %d",
                          s->input_size);
-    const char *md = NULL;
-    if (!(name && *name) && s->cascade)
-        kind = RMN_DETECTOR_CASCADE; /* --cascade alone: that cascade */
-    else if (kind != RMN_DETECTOR_CASCADE || !(name && *name))
-        md = rmn_face_models_dir(dir, sizeof dir, looked, sizeof looked);
-    if (!(name && *name) && kind == RMN_DETECTOR_SSD) { /* the default rule */
+    const char *md = kind == RMN_DETECTOR_CASCADE ? NULL : rmn_face_models_dir(dir, sizeof dir, looked, sizeof looked);
+    if (!named && kind == RMN_DETECTOR_SSD) { /* the default rule */
         if (md)
             snprintf(note, ncap, "detecting faces with face-api's SSD MobileNet v1 (--detector ssd, weights in %s)", md);
         else
@@ -223,7 +222,7 @@ int rmn_detector_make(const rmn_detector_spec *s, rmn_detector *d, char *note, s
     if (!md)
         return RMN_ERROR(RMN_ENOTFOUND, "--detector %s needs face-api's weights, not found in %s (install them "
                          "with .ci/install-deps or point RMN_FACE_MODELS at face-api's model/ folder)", name, looked);
-    int rc = rmn_detector_open(d, kind, md);
+    int rc = detector_open(d, kind, md);
     if (rc == RMN_OK && s->input_size)
         d->input_size = s->input_size;
     if (rc == RMN_OK && s->align)

@@ -10,7 +10,7 @@
  * Threads: a cascade detector may be used by several threads at once; a CNN one by one thread
  * at a time (its nets keep their maps): rmn_detector_dup makes a copy for each further thread.
  *
- * Ownership: rmn_detector_make / _open / _dup fill a detector released by rmn_detector_close;
+ * Ownership: rmn_detector_make / _dup fill a detector released by rmn_detector_close;
  * rmn_detector_cascade borrows its cascade, and a copy borrows the original's. */
 #ifndef RMN_DETECT_DETECTOR_H
 #define RMN_DETECT_DETECTOR_H
@@ -62,8 +62,6 @@ int rmn_detector_parse(const char *name, rmn_detector_kind *kind, const char **c
  * or given to another detector than tiny; RMN_ENOTFOUND when a CNN's weights are missing
  * (naming where they were looked for); a cascade's or the weights' load errors. */
 int rmn_detector_make(const rmn_detector_spec *s, rmn_detector *d, char *note, size_t ncap);
-/* A CNN detector (SSD or TINY, no alignment) from the weights in dir. */
-int  rmn_detector_open(rmn_detector *d, rmn_detector_kind kind, const char *dir);
 /* A cascade detector over c (borrowed) with scan parameters p. */
 void rmn_detector_cascade(rmn_detector *d, const rmn_cascade *c, const rmn_detect_params *p);
 /* A copy of src for another thread: CNN nets of its own (loaded again), the cascade shared. */
