@@ -205,7 +205,7 @@ int rmn_bench_video_main(int argc, char **argv) {
                 json_array_append_new(all_r, json_real(fps[k][r]));
             json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:I, s:I, s:i, s:s, s:s?, s:f, s:f, s:f, s:f, s:o}",
                                   "kind", "video", "file", argv[optind], "detector", names[k], "width", w, "height",
-                                  h, "align", d->landmarks != NULL, "frames", (json_int_t)st[k].frames, "faces",
+                                  h, "align", d->landmarks && model, "frames", (json_int_t)st[k].frames, "faces",
                                   (json_int_t)st[k].faces, "threads", threads, "encoder",
                                   st[k].codec ? st[k].codec : "", "model", model ? rmn_detect_model_arch(model) : NULL,
                                   "frames_per_s", med, "frames_per_s_min", lo, "frames_per_s_max", hi,
@@ -225,7 +225,7 @@ int rmn_bench_video_main(int argc, char **argv) {
                 snprintf(range, sizeof range, " (median of %d rounds; %.1f-%.1f)", rounds, lo, hi);
             printf("%s %dx%d, %s%s%s: %.1f frames/s%s, %.1f CPU ms/frame (decode + detect%s + encode %s, %d "
                    "thread%s; %lld frames, %lld faces)\n",
-                   argv[optind], w, h, names[k], sz, d->landmarks ? " aligned" : "", med, range, cpu,
+                   argv[optind], w, h, names[k], sz, d->landmarks && model ? " aligned" : "", med, range, cpu,
                    model ? " + classify" : "", st[k].codec ? st[k].codec : "", threads, threads == 1 ? "" : "s",
                    (long long)st[k].frames, (long long)st[k].faces);
         }
