@@ -213,6 +213,18 @@ int rmn_cnn_resize_image(float *y, const rmn_image *img, int side, int ox, int o
     return RMN_OK;
 }
 
+void rmn_cnn_normalize(float *x, size_t n, const float *mean, float div) {
+    const float m0 = mean[0], m1 = mean[1], m2 = mean[2];
+#ifdef _OPENMP
+#pragma omp simd
+#endif
+    for (size_t i = 0; i < n; ++i) {
+        x[3 * i] = (x[3 * i] - m0) / div;
+        x[3 * i + 1] = (x[3 * i + 1] - m1) / div;
+        x[3 * i + 2] = (x[3 * i + 2] - m2) / div;
+    }
+}
+
 static double box_iou(const rmn_cnn_box *a, const rmn_cnn_box *b) {
     double w = fmin(a->x1, b->x1) - fmax(a->x0, b->x0), h = fmin(a->y1, b->y1) - fmax(a->y0, b->y0);
     if (w < 0)

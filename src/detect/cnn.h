@@ -40,6 +40,9 @@ void rmn_cnn_resize_bilinear(float *y, const float *x, int H, int W, int C, int 
  * padToSquare + resizeBilinear of a face or a frame. RMN_ENOMEM only. */
 int rmn_cnn_resize_image(float *y, const rmn_image *img, int side, int ox, int oy, int oh, int ow);
 
+/* In place over x:(n,3): (x - mean[c]) / div, face-api's input normalisation. */
+void rmn_cnn_normalize(float *x, size_t n, const float *mean, float div);
+
 /* A detection in image pixels (x1, y1 exclusive edges as face-api's Box) with its score. */
 typedef struct {
     float x0, y0, x1, y1, score;

@@ -164,7 +164,11 @@ int rmn_detector_faces(const rmn_detector *d, rmn_detect_model *model, const rmn
     rmn_cnn_box *b = NULL;
     int nb = 0;
     RMN_TRY(rmn_detector_boxes(d, img, &b, &nb));
-    rmn_rect *r = malloc((size_t)(nb ? nb : 1) * sizeof *r);
+    if (nb == 0) { /* no face: nothing to crop from the gray image */
+        free(b);
+        return RMN_OK;
+    }
+    rmn_rect *r = malloc((size_t)nb * sizeof *r);
     rmn_image gray = {0};
     int rc = r ? rmn_image_to_gray(img, &gray) : RMN_ERROR(RMN_ENOMEM, "out of memory");
     for (int i = 0; rc == RMN_OK && i < nb; ++i) {

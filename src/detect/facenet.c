@@ -141,9 +141,7 @@ int rmn_facenet_run(rmn_facenet *net, const rmn_image *img, float *out) {
     float *x = net->x, *o1 = net->o1, *acc = net->acc, *tmp = net->tmp, *cur = net->cur;
     RMN_TRY(rmn_cnn_resize_image(x, img, side, ox, oy, IN, IN));
     static const float MEAN[3] = {122.782f, 117.001f, 104.298f};
-    for (size_t i = 0; i < (size_t)IN * IN; ++i)
-        for (int c = 0; c < 3; ++c)
-            x[i * 3 + c] = (x[i * 3 + c] - MEAN[c]) / 255.f;
+    rmn_cnn_normalize(x, (size_t)IN * IN, MEAN, 255.f);
     int H = IN, rc = RMN_OK;
     const float *in = x;
     for (int b = 0; rc == RMN_OK && b < 4; ++b) {

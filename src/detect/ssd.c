@@ -240,6 +240,9 @@ int rmn_ssd_detect(rmn_ssd *net, const rmn_image *img, float minconf, rmn_cnn_bo
     int side = img->w > img->h ? img->w : img->h;
     float *x = net->b;
     RMN_TRY(rmn_cnn_resize_image(x, img, side, 0, 0, SIZE, SIZE));
+#ifdef _OPENMP
+#pragma omp simd
+#endif
     for (size_t i = 0; i < (size_t)SIZE * SIZE * 3; ++i)
         x[i] = x[i] / 127.5f - 1.f;
     RMN_TRY(forward(net));

@@ -142,9 +142,7 @@ int rmn_tinyface_detect(rmn_tinyface *net, const rmn_image *img, int s, float th
     int side = img->w > img->h ? img->w : img->h;
     float *x = net->b;
     RMN_TRY(rmn_cnn_resize_image(x, img, side, 0, 0, s, s));
-    for (size_t i = 0; i < (size_t)s * s; ++i)
-        for (int c = 0; c < 3; ++c)
-            x[i * 3 + c] = (x[i * 3 + c] - MEAN[c]) / 255.f;
+    rmn_cnn_normalize(x, (size_t)s * s, MEAN, 255.f);
     float *a;
     RMN_TRY(forward(net, &a));
     /* the head: a:(S,S,5,5) */
