@@ -77,6 +77,9 @@ ok $? "--input-size with another detector than tiny: exit 2"
 "$D" --faces-only --json "$V" > /dev/null 2> "$tap_tmp/pj.err"
 [ $? -eq 2 ] && grep -q -- "--json is for photos" "$tap_tmp/pj.err"
 ok $? "a photo option on a video: exit 2 ($(head -1 "$tap_tmp/pj.err"))"
+"$D" --faces-only --threads 2 "$P/astronaut.png" > /dev/null 2> "$tap_tmp/vt.err"
+[ $? -eq 2 ] && grep -q -- "--threads is for videos" "$tap_tmp/vt.err"
+ok $? "a video option on a photo: exit 2 ($(head -1 "$tap_tmp/vt.err"))"
 
 # --- with the shipped model: classes, JSON lines, summary, annotated video ------------------
 if [ -r "$RMN_SRCDIR/models/default.safetensors" ]; then

@@ -98,8 +98,10 @@ enum { O_MODEL = 256, O_ARCH, O_INCH, O_FACES, O_DETECTOR, O_INPUT_SIZE, O_ALIGN
        O_SCALE, O_NEIGH, O_MINSIZE, O_CSV,
        /* photos */
        O_JSON, O_EXPLAIN, O_BENCH, O_NODETECT,
-       /* videos */
-       O_CAMERA, O_CAMERA_FORMAT, O_EVERY, O_SMOOTH, O_JSONL, O_SHOW, O_MAX, O_THREADS };
+       /* videos: these select the video mode */
+       O_CAMERA, O_EVERY, O_SMOOTH, O_JSONL, O_SHOW, O_MAX,
+       /* videos: these need it */
+       O_CAMERA_FORMAT, O_THREADS };
 
 int rmn_detect_args_parse(int argc, char **argv, rmn_detect_args *a) {
     static const struct option opts[] = {
@@ -122,16 +124,19 @@ int rmn_detect_args_parse(int argc, char **argv, rmn_detect_args *a) {
     rmn_detector_spec_default(&a->det);
     a->model.pth_channels = 3;
     a->every = 1, a->threads = 1, a->smooth = 0.6f;
-    const char *photo_only = NULL; /* the first photo option given */
+    const char *photo_only = NULL, *video_only = NULL; /* the first photo / video option given */
     int camera = 0, video_opt = 0, c, v;
     char *end;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:qhr", opts, NULL)) != -1) {
-        if (c >= O_JSON && c <= O_NODETECT)
-            photo_only = argv[optind - 1];
-        if (c == 'r')
-            photo_only = "-r";
-        if (c >= O_CAMERA)
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "o:qhr", opts, &li)) != -1) {
+        if (c >= O_JSON && c <= O_NODETECT && !photo_only)
+            photo_only = opts[li].name;
+        if (c == 'r' && !photo_only)
+            photo_only = "recursive";
+        if (c >= O_CAMERA && !video_only)
+            video_only = opts[li].name;
+        if (c >= O_CAMERA && c < O_CAMERA_FORMAT)
             video_opt = 1;
         switch (c) {
         case O_MODEL: a->model.path = optarg; break;
@@ -206,10 +211,12 @@ int rmn_detect_args_parse(int argc, char **argv, rmn_detect_args *a) {
         for (int i = 0; i < a->ninputs; ++i)
             if (has_video_ext(a->inputs[i]))
                 return rmn_detect_usage_error("%s: give one VIDEO at a time, without photos", a->inputs[i]);
+        if (video_only)
+            return rmn_detect_usage_error("--%s is for videos and cameras", video_only);
         return -1;
     }
     if (photo_only)
-        return rmn_detect_usage_error("%s is for photos, not videos", photo_only);
+        return rmn_detect_usage_error("--%s is for photos, not videos", photo_only);
     if (camera) {
         if (!a->camera && a->ninputs == 1) /* --camera DEV (a separate argument) */
             a->camera = a->inputs[0], a->ninputs = 0;
