@@ -53,7 +53,7 @@ static int build(rmn_facenet *net) {
     net->x = malloc((size_t)IN * IN * 3 * sizeof(float));
     net->o1 = malloc(cap * sizeof(float));
     net->acc = malloc(cap * sizeof(float));
-    net->tmp = malloc(cap * 4 * sizeof(float)); /* block 0's 112x112x3 input and depthwise outputs */
+    net->tmp = malloc(cap * sizeof(float)); /* the depthwise convs' outputs */
     net->cur = malloc(cap * sizeof(float));
     if (!net->x || !net->o1 || !net->acc || !net->tmp || !net->cur)
         return RMN_ERROR(RMN_ENOMEM, "out of memory for a face net");
