@@ -18,9 +18,10 @@ rmnincdata_HEADERS = src/data/augment.h src/data/batch.h src/data/fer2013.h src/
 	src/data/fer_parse.h src/data/info.h src/data/sample.h
 rmnincdetectdir = $(rmnincdir)/detect
 rmnincdetect_HEADERS = src/detect/align.h src/detect/cascade.h src/detect/cnn.h \
-	src/detect/detect.h src/detect/detector.h src/detect/face.h src/detect/facenet.h \
-	src/detect/faces.h src/detect/inputs.h src/detect/integral.h src/detect/model.h \
-	src/detect/paths.h src/detect/ssd.h src/detect/tfjs.h src/detect/tinyface.h
+	src/detect/cnn_layer.h src/detect/detect.h src/detect/detector.h src/detect/face.h \
+	src/detect/facenet.h src/detect/faces.h src/detect/inputs.h src/detect/integral.h \
+	src/detect/model.h src/detect/paths.h src/detect/ssd.h src/detect/tfjs.h \
+	src/detect/tinyface.h
 rmnincexplaindir = $(rmnincdir)/explain
 rmnincexplain_HEADERS = src/explain/cam.h src/explain/figure.h src/explain/render.h
 rmnincexportdir = $(rmnincdir)/export
@@ -49,8 +50,11 @@ rmninctrain_HEADERS = src/train/center.h src/train/checkpoint.h src/train/config
 	src/train/ensemble.h src/train/evaluate.h src/train/experiment.h src/train/import.h \
 	src/train/pretrained.h src/train/pretrained_pth.h src/train/runs.h src/train/trainer.h \
 	src/train/validate.h
+rmnincuidir = $(rmnincdir)/ui
+rmnincui_HEADERS = src/ui/api.h
 rmnincvideodir = $(rmnincdir)/video
-rmnincvideo_HEADERS = src/video/run.h src/video/track.h src/video/video.h src/video/window.h
+rmnincvideo_HEADERS = src/video/pipe.h src/video/run.h src/video/track.h src/video/video.h \
+	src/video/window.h
 
 # rmn.pc: a static library, so Libs holds every library it stands on (as the programs link,
 # sanitizers included);

@@ -53,7 +53,7 @@ _rmn_option_value() {
     --experiment)
         if [[ $prog == rmn-train || $prog == rmn-eval ]]; then return 0; fi
         _rmn_words "$(_rmn_names stored-experiments)" ;;
-    --runs) _rmn_words "$(_rmn_names runs)" ;;
+    --runs | --compare) _rmn_words "$(_rmn_names runs)" ;;
     --split) _rmn_words "train val test" ;;
     --table) _rmn_words "zoo ensemble perclass stats runs" ;;
     --terminals) _rmn_words "pdf png latex" ;;
@@ -67,7 +67,8 @@ _rmn_option_value() {
     --seed | --epochs | --threads | --tta | --tta-seed | --batch | --width | --image-size | \
         --n | --warm | --steps | --warmup | --resamples | --train | --val | --test | --every | \
         --smooth | --max-frames | --bench | --scale-factor | --min-neighbors | --min-size | \
-        --index | --class | --layer | --name | --shape | --op | --suite | --classes | --winograd)
+        --index | --class | --layer | --name | --shape | --op | --suite | --classes | --winograd | \
+        --port | --bind | --input-size | --rounds | --frames | --tta-augment | --camera-format)
         ;; # a value only the user knows
     *) return 1 ;;
     esac
@@ -114,4 +115,4 @@ _rmn() {
 }
 
 complete -F _rmn rmn-exp rmn-train rmn-eval rmn-ensemble rmn-report rmn-data rmn-detect \
-    rmn-explain rmn-import rmn-export rmn-bench
+    rmn-explain rmn-import rmn-export rmn-bench rmn-ui

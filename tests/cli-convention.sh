@@ -8,7 +8,7 @@
 export RMN_PROGRESS=off RMN_CACHE_DIR="$tap_tmp/cache"
 cd "$tap_tmp" || exit 1
 PROGRAMS="rmn-exp rmn-train rmn-eval rmn-ensemble rmn-report rmn-data rmn-detect rmn-explain
-rmn-import rmn-export rmn-bench"
+rmn-import rmn-export rmn-bench rmn-ui"
 
 for p in $PROGRAMS; do
     P="$RMN_BIN/$p"
@@ -63,7 +63,7 @@ ok $? "rmn-export --arch: did you mean"
 "$RMN_BIN/rmn-exp" show resnet18-s9 --db r.db >/dev/null 2>e.err
 [ $? -eq 1 ] && grep -q "no run 'resnet18-s9'.*did you mean 'resnet18-s1'? run names: " e.err
 ok $? "an unknown run: did you mean, the run names: $(head -c 200 e.err)"
-"$RMN_BIN/rmn-report" --db r.db --experiment zo --csv >/dev/null 2>e.err
+"$RMN_BIN/rmn-report" --db r.db --experiment zo --csv --table zoo >/dev/null 2>e.err
 [ $? -eq 1 ] && grep -q "no experiment named 'zo'; did you mean 'zoo'? experiments: empty, zoo" e.err
 ok $? "an unknown experiment in the store: did you mean, the experiments: $(head -c 200 e.err)"
 

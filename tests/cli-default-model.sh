@@ -27,6 +27,24 @@ acc=$(jq -r .accuracy_frac "$tap_tmp/eval.json")
 awk -v a="$acc" -v r="$recorded" 'BEGIN { exit !(a >= r - 0.10 && a <= r + 0.10) }'
 ok $? "its accuracy there ($acc) is within 10 points of the recorded PrivateTest figure"
 
+# --tta-augment: TTA drawn from another augmentation (docs/PARITY.md). No augmentation at all is
+# the plain evaluation, probability for probability; a certain flip is not.
+"$RMN_BIN/rmn-eval" "$M/default.safetensors" --split test --probs "$tap_tmp/plain.csv" > /dev/null 2>&1 &&
+    "$RMN_BIN/rmn-eval" "$M/default.safetensors" --split test --tta 1 --tta-augment "" \
+        --probs "$tap_tmp/none.csv" > /dev/null 2>&1
+ok $? "rmn-eval --tta 1 --tta-augment '' runs"
+cmp -s "$tap_tmp/plain.csv" "$tap_tmp/none.csv"
+ok $? "... and its probabilities are the plain evaluation's"
+"$RMN_BIN/rmn-eval" "$M/default.safetensors" --split test --tta 1 --tta-augment flip=1,interp=nearest \
+    --probs "$tap_tmp/flip.csv" > /dev/null 2>&1 && ! cmp -s "$tap_tmp/plain.csv" "$tap_tmp/flip.csv"
+ok $? "a certain flip (flip=1) changes them"
+"$RMN_BIN/rmn-eval" "$M/default.safetensors" --tta 2 --tta-augment flip=1,rotate=3 > /dev/null 2> "$tap_tmp/bad.err"
+[ $? -eq 2 ] && grep -q 'rotate=3' "$tap_tmp/bad.err"
+ok $? "an unknown item is a usage error naming it: $(head -n 1 "$tap_tmp/bad.err")"
+"$RMN_BIN/rmn-eval" "$M/default.safetensors" --tta-augment flip=1 > /dev/null 2>&1
+[ $? -eq 2 ]
+ok $? "--tta-augment without --tta is a usage error"
+
 "$RMN_BIN/rmn-detect" --json "$P/astronaut.png" > "$tap_tmp/default.json" 2> "$tap_tmp/default.err"
 ok $? "rmn-detect without --model exits 0 (uses the shipped model)"
 "$RMN_BIN/rmn-detect" --json --model "$M/default.safetensors" "$P/astronaut.png" > "$tap_tmp/explicit.json" 2> /dev/null

@@ -1,7 +1,8 @@
 #!/bin/sh
 # cli-export.sh -- rmn-export --onnx against an independent runtime (onnxruntime-node, from
-# tools/export/node_modules or NODE_PATH): every family at the 48 profile (width 8, batch-norm
-# statistics warmed on sample images) and two models at 224, on the first test images of the
+# tools/export/node_modules or NODE_PATH): every registered architecture at the 48 profile
+# (width 8, batch-norm statistics warmed on sample images), three models at 224 and one with
+# ONNX external data, on the first test images of the
 # bundled sample, within 1e-4 of rmn's own eval logits, at batch 8 (2 at 224) and 1. Skips
 # those checks with a message when node or onnxruntime-node is absent. Also: usage errors, and
 # a checkpoint exported (the ONNX file and the .pth are written; the .pth's structure is
@@ -28,12 +29,12 @@ else
          "(cd tools/export && npm install --ignore-scripts)"
 fi
 
-# name size channels n
+# name size channels n [width] [more rmn-export options]
 compare() {
-    a=$1; s=$2; c=$3; n=$4; w=8
+    a=$1; s=$2; c=$3; n=$4; w=${5:-8}; more=$6
     [ "$s" -ne 48 ] && w=0
     "$ex" --arch "$a" --width $w --image-size "$s" --in-channels "$c" --warm 2 --n "$n" \
-        --onnx "$tap_tmp/$a.onnx" --dump "$tap_tmp/$a.bin" 2>"$tap_tmp/err"
+        --onnx "$tap_tmp/$a.onnx" --dump "$tap_tmp/$a.bin" $more 2>"$tap_tmp/err"
     if [ $? -ne 0 ]; then
         ok 1 "$a at $s: export failed: $(head -c 200 "$tap_tmp/err")"
         return
@@ -42,19 +43,26 @@ compare() {
         skip "$a at $s: exported; onnxruntime-node absent"
     else
         msg=$(node "$checker" "$tap_tmp/$a.onnx" "$tap_tmp/$a.bin" 1e-4 2>&1)
-        ok $? "$a at $s (width $w): onnxruntime agrees within 1e-4: $msg"
+        ok $? "$a at $s (width $w${more:+, $more}): onnxruntime agrees within 1e-4: $msg"
     fi
-    rm -f "$tap_tmp/$a.onnx" "$tap_tmp/$a.bin"
+    rm -f "$tap_tmp/$a.onnx" "$tap_tmp/$a.onnx.data" "$tap_tmp/$a.bin"
 }
 
-for a in democnn resnet18 resnet34 resnet50 resnet18-tv48 resnet18_centerloss \
-         resnet50_pretrained_vgg resmasking resmasking_dropout1 resmasking_dropout2 \
-         resmasking_naive_dropout1 vgg19 densenet121 googlenet inception_v3 efficientnet_b2b \
-         cbam_resnet50 bam_resnet50; do
-    compare "$a" 48 1 8
+# every registered architecture at 48 (resmasking50_dropout1 at width 4: its masks are large)
+archs=$("$RMN_BIN/rmn-exp" models --json | grep '"profile": "48"' | sed 's/.*"name": *"\([^"]*\)".*/\1/')
+[ "$(echo "$archs" | wc -w)" -ge 23 ]; ok $? "the registry lists $(echo "$archs" | wc -w) architectures at 48"
+for a in $archs; do
+    if [ "$a" = resmasking50_dropout1 ]; then compare "$a" 48 1 8 4; else compare "$a" 48 1 8; fi
 done
 compare resnet18 224 3 2
 compare resnet50_pretrained_vgg 224 3 2
+compare googlenet 224 3 2   # with torchvision's transform_input: Mul, Add on the input
+# ONNX external data (the tensors in OUT.onnx.data: what models over 1 GiB always get)
+compare resnet50 48 1 8 8 --external-data
+"$ex" --arch resnet18 --width 8 --onnx "$tap_tmp/e.onnx" --external-data 2>"$tap_tmp/err" &&
+    [ -s "$tap_tmp/e.onnx.data" ] && [ "$(wc -c <"$tap_tmp/e.onnx")" -lt 100000 ] &&
+    grep -q 'e.onnx.data' "$tap_tmp/e.onnx" && [ -z "$(ls "$tap_tmp" | grep 'tmp\.')" ]
+ok $? "--external-data: a small model file naming its data file, the tensors beside it, no temporaries"
 
 # A checkpoint (an rmn-train run's best) exported both ways.
 if RMN_PROGRESS=plain "$RMN_BIN/rmn-train" --config "$RMN_SRCDIR/tests/data/tiny-config.json" \

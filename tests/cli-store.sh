@@ -14,7 +14,7 @@ unset RMN_DB
 "$RMN_BUILDDIR/tests/test-report-mkdb" rmn.db
 before=$(sha256sum rmn.db)
 for cmd in "$exp list" "$exp status" "$exp show resnet18-s1" "$exp backup b.db" \
-    "$exp resume resnet18-s1" "$RMN_BIN/rmn-ensemble" "$RMN_BIN/rmn-report --csv"; do
+    "$exp resume resnet18-s1" "$RMN_BIN/rmn-ensemble" "$RMN_BIN/rmn-report --csv --table zoo"; do
     $cmd --db rmn.dv >o.txt 2>e.txt
     rc=$?
     [ $rc -eq 1 ] && grep -q "rmn.dv: no such store" e.txt && grep -q "did you mean 'rmn.db'?" e.txt &&

@@ -9,3 +9,7 @@ TESTS += tests/cli-export.sh
 check_PROGRAMS += tests/test-pretrained
 tests_test_pretrained_SOURCES = tests/test-pretrained.c tests/tap.h
 TESTS += tests/test-pretrained
+
+check_PROGRAMS += tests/test-roundtrip-pth
+tests_test_roundtrip_pth_SOURCES = tests/test-roundtrip-pth.c tests/tap.h
+TESTS += tests/test-roundtrip-pth

@@ -14,6 +14,10 @@ EXTRA_DIST += tools/golden/README.md tools/golden/st.py tools/golden/make_golden
 check_PROGRAMS += tests/test-pth
 tests_test_pth_SOURCES = tests/test-pth.c tests/tap.h
 TESTS += tests/test-pth
-EXTRA_DIST += tools/pth/make_pth_fixtures.py
+
+check_PROGRAMS += tests/test-pth-zoo
+tests_test_pth_zoo_SOURCES = tests/test-pth-zoo.c tests/tap.h
+TESTS += tests/test-pth-zoo
+EXTRA_DIST += tools/pth/make_pth_fixtures.py tools/pth/make_zoo_pth.py tools/pth/zoo_torch.py tools/pth/make_cv2_resize.py
 dist_check_SCRIPTS += tests/cli-import.sh
 TESTS += tests/cli-import.sh

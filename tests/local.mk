@@ -41,3 +41,5 @@ dist_check_SCRIPTS += tests/cli-store.sh
 TESTS += tests/cli-store.sh
 dist_check_SCRIPTS += tests/cli-install.sh
 TESTS += tests/cli-install.sh
+
+include tests/ui.mk

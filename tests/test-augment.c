@@ -158,7 +158,7 @@ static void test_batch(void) {
     float g[2304], f1[2304], f2[2304], f3[2304];
     for (int i = 0; i < 2304; ++i)
         g[i] = px[i] / 255.0f;
-    rmn_augment_apply(f1, g, 48, 48, &d);
+    rmn_augment_apply(f1, g, 48, 48, &d, RMN_INTERP_BILINEAR);
     rmn_image_hflip(f2, g, 48, 48);
     rmn_image_rotate(f3, f2, 48, 48, 12.5);
     TAP_OK(maxdiff(f1, f3, 2304) < 1e-5f, "augment = flip then rotate");
@@ -195,7 +195,7 @@ static void test_shift(void) {
     for (int i = 0; i < 7 * 9; ++i)
         src[i] = 1.0f + (float)i;
     rmn_augment_draw d = {.flip = 0, .angle_deg = 0.0, .shift_x = 2.0, .shift_y = -1.0};
-    rmn_augment_apply(dst, src, 7, 9, &d);
+    rmn_augment_apply(dst, src, 7, 9, &d, RMN_INTERP_BILINEAR);
     int exact = 1;
     for (int y = 0; y < 7; ++y)
         for (int x = 0; x < 9; ++x) {
@@ -205,7 +205,7 @@ static void test_shift(void) {
         }
     TAP_OK(exact, "shift (+2, -1) moves content right 2 and up 1, zeros enter");
     d.shift_x = 0.5, d.shift_y = 0.0;
-    rmn_augment_apply(dst, src, 7, 9, &d);
+    rmn_augment_apply(dst, src, 7, 9, &d, RMN_INTERP_BILINEAR);
     TAP_NEAR(dst[3 * 9 + 4], 0.5 * (src[3 * 9 + 4] + src[3 * 9 + 3]), 1e-5, "half-pixel shift is bilinear");
 
     rmn_augment_params with = RMN_AUGMENT_THESIS;
@@ -228,7 +228,72 @@ static void test_shift(void) {
     TAP_OK(in_range && lo < -3.9 && hi > 3.9, "shifts cover [-4, 4] (%.2f .. %.2f)", lo, hi);
 }
 
+/* Nearest-neighbour rotation (the controlled comparison of docs/PARITY.md): it never blends,
+ * agrees with bilinear where the source positions are integral (90 degrees, flips), and
+ * differs from it elsewhere -- the difference the parity study measured. */
+static void test_nearest(void) {
+    enum { H = 11, W = 11 };
+    float src[H * W], a[H * W], b[H * W];
+    for (int i = 0; i < H * W; ++i)
+        src[i] = 1.0f + (float)((i * 37) % 101); /* distinct values, none 0 */
+    rmn_augment_draw d = {.flip = 1, .angle_deg = 90.0};
+    rmn_augment_apply(a, src, H, W, &d, RMN_INTERP_NEAREST);
+    rmn_augment_apply(b, src, H, W, &d, RMN_INTERP_BILINEAR);
+    float diff = 0;
+    for (int i = 0; i < H * W; ++i)
+        diff = fmaxf(diff, fabsf(a[i] - b[i]));
+    TAP_OK(diff < 1e-4f, "flip + 90 degrees: nearest equals bilinear (max diff %g)", (double)diff);
+    d = (rmn_augment_draw){.flip = 0, .angle_deg = 23.0};
+    rmn_augment_apply(a, src, H, W, &d, RMN_INTERP_NEAREST);
+    rmn_augment_apply(b, src, H, W, &d, RMN_INTERP_BILINEAR);
+    int only_source = 1, blended = 0;
+    for (int i = 0; i < H * W; ++i) {
+        int found = a[i] == 0.0f, found_b = b[i] == 0.0f;
+        for (int j = 0; j < H * W; ++j) {
+            found |= a[i] == src[j];
+            found_b |= b[i] == src[j];
+        }
+        only_source &= found;
+        blended += !found_b;
+    }
+    TAP_OK(only_source, "23 degrees, nearest: every pixel is a source pixel or the black fill");
+    TAP_OK(blended > H * W / 2, "23 degrees, bilinear: most pixels are blends (%d of %d)", blended, H * W);
+    TAP_OK(a[5 * W + 5] == src[5 * W + 5], "nearest keeps the centre pixel");
+    /* the draw goes through rmn_augment with the params' interp */
+    rmn_augment_params p = RMN_AUGMENT_THESIS;
+    p.interp = RMN_INTERP_NEAREST;
+    rmn_rng r1, r2;
+    rmn_rng_init(&r1, 5, RMN_STREAM_AUGMENT);
+    rmn_rng_init(&r2, 5, RMN_STREAM_AUGMENT);
+    rmn_augment(a, src, H, W, &p, &r1);
+    rmn_augment_draw q = rmn_augment_sample(&p, &r2);
+    rmn_augment_apply(b, src, H, W, &q, RMN_INTERP_NEAREST);
+    TAP_OK(memcmp(a, b, sizeof a) == 0, "rmn_augment samples with the params' interpolation");
+}
+
+/* rmn_augment_parse: --tta-augment's specs. */
+static void test_parse(void) {
+    rmn_augment_params p;
+    int rc = rmn_augment_parse("rotation=2.5,flip=1,interp=nearest,shift=0.5", &p);
+    TAP_OK(rc == RMN_OK && p.flip_p == 1.0 && p.max_rotation_deg == 2.5 && p.max_shift_px == 0.5 &&
+               p.interp == RMN_INTERP_NEAREST,
+           "a full spec in any order");
+    rc = rmn_augment_parse("", &p);
+    TAP_OK(rc == RMN_OK && p.flip_p == 0 && p.max_rotation_deg == 0 && p.max_shift_px == 0 && p.interp == 0,
+           "the empty spec is no augmentation");
+    const char *bad[] = {"flip=2", "rotation=-1", "flip", "flip=", "flip=0.5,flip=0.5", "zoom=2", "flip=0.5,",
+                         "interp=cubic", "rotation=3x", "flip=0.5,,rotation=1"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; ++i) {
+        p.flip_p = 0.25;
+        rc = rmn_augment_parse(bad[i], &p);
+        TAP_OK(rc == RMN_EINVAL && p.flip_p == 0.25, "\"%s\" refused, output untouched: %s", bad[i],
+               rmn_error_message());
+    }
+}
+
 int main(void) {
+    test_parse();
+    test_nearest();
     test_flip();
     test_shift();
     test_rotate();

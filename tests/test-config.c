@@ -71,6 +71,23 @@ int main(void) {
     rmn_train_config_canonical(&again, b, sizeof b);
     TAP_OK(strcmp(a, b) == 0, "canonical text is deterministic");
 
+    /* rotation_interp: absent from the canonical text at its default (old digests unchanged),
+     * present and read back when nearest, refused otherwise */
+    TAP_OK(strstr(a, "rotation_interp") == NULL, "bilinear rotation (the default) is not in the canonical text");
+    rmn_train_config near;
+    rmn_train_config_defaults(&near);
+    rc = rmn_train_config_apply_json(&near, "{\"rotation_interp\": \"nearest\"}", "n.json");
+    char cn[4096];
+    rmn_train_config_canonical(&near, cn, sizeof cn);
+    rmn_train_config back;
+    int rc2 = rmn_train_config_from_canonical(&back, cn, "canonical");
+    TAP_OK(rc == RMN_OK && strstr(cn, "rotation_interp=nearest\n") && rc2 == RMN_OK &&
+               strcmp(back.rotation_interp, "nearest") == 0 && rmn_train_config_augment(&back).interp == RMN_INTERP_NEAREST,
+           "rotation_interp=nearest is kept, read back and reaches the augmentation");
+    rc = rmn_train_config_apply_json(&near, "{\"rotation_interp\": \"bicubic\"}", "n.json");
+    TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "rotation_interp must be"), "unknown interpolation refused: %s",
+           rmn_error_message());
+
     rmn_train_config_defaults(&cfg);
     rc = rmn_train_config_apply_json(&cfg, "{\"lr\": 0.1, \"batchsize\": 12}", "x.json");
     TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "x.json: unknown configuration key \"batchsize\""),

@@ -259,8 +259,20 @@ static void test_formats(rmn_store *s, const rmn_table *t, int n, const char *di
            "Markdown: pipe tables with header, alignment, +/- and bold, captions");
     free(md);
 
-    char *csv = render(t, n, RMN_FMT_CSV);
-    TAP_OK(csv && strstr(csv, "# table: zoo\nmodel,params_m,seeds,acc_frac,acc_sd_frac,acc_tta_frac,acc_tta_sd_frac\n") &&
+    TAP_OK(render(t, n, RMN_FMT_CSV) == NULL && rmn_error_code() == RMN_EINVAL &&
+               strstr(rmn_error_message(), "one table per file"),
+           "CSV: several tables in one stream are refused (%s)", rmn_error_message());
+    char *csv = NULL;
+    size_t csv_len = 0;
+    FILE *cf = open_memstream(&csv, &csv_len);
+    for (int i = 0; i < n; ++i) { /* each table on its own, as --out-dir writes them */
+        char *one = render(&t[i], 1, RMN_FMT_CSV);
+        fprintf(cf, "%s", one ? one : "(failed)");
+        free(one);
+    }
+    fclose(cf);
+    TAP_OK(csv && strncmp(csv, "model,params_m,seeds,acc_frac,acc_sd_frac,acc_tta_frac,acc_tta_sd_frac\n", 71) == 0 &&
+               !strstr(csv, "# table") &&
                strstr(csv, "\nvgg19,139.58,3,") && strstr(csv, "ci95_lo_frac,ci95_hi_frac") &&
                strstr(csv, "\"cbam_resnet50-s1, resmasking-s1, resnet18-s1-tta\""),
            "CSV: keys as header, sd and interval split in two columns, percent columns as "

@@ -29,7 +29,7 @@ static const char USAGE[] =
     "  or:  rmn-bench --peak\n"
     "  or:  rmn-bench --detect [--checkpoint FILE | --faces-only] [--cascade NAME] IMAGE...\n"
     "  or:  rmn-bench --detect --detector ssd|tiny|haar|lbp|all [OPTION]... IMAGE...\n"
-    "  or:  rmn-bench --video [--cascade NAME]... [--threads T] FILE\n"
+    "  or:  rmn-bench --video [--detector NAME]... [--threads T] FILE\n"
     "Measure the engine and the detectors: ops, models, the FMA peak, detection speed.\n"
     "Each measurement reports the median seconds per step, images/s and GFLOP/s (--detect: the\n"
     "mean over --steps runs per image, decoding excluded), one line each, JSON with --json.\n"
@@ -44,7 +44,7 @@ static const char USAGE[] =
     "  --detect           face detection, and detection + emotion classification, per image\n"
     "                     (the checkpoint defaults to the shipped model, as rmn-detect's)\n"
     "  --detector NAME    with --detect: ssd, tiny, haar, lbp or all (one JSON line per detector;\n"
-    "                     CNNs skipped with a message without face-api's weights)\n"
+    "                     all: the four, CNNs skipped with a message without face-api's weights)\n"
     "  --video            frames/s of rmn-detect on a video: decode + detect + classify + encode\n"
     "                     (rmn-bench --video --help)\n"
     "  --backend B        ref, cpu or dnnl (default dnnl)\n"
@@ -288,31 +288,20 @@ static int bench_detectors(const opts *o, const char *checkpoint, int faces_only
     int rc = RMN_OK;
     for (int i = from; rc == RMN_OK && i < to; ++i) {
         rmn_detector d;
-        rmn_detector_kind kind;
-        const char *cname = NULL;
-        rmn_cascade *cascade = NULL;
-        char cbuf[4096], dir[4096], looked[8192];
-        rc = rmn_detector_parse(ALL[i], &kind, &cname);
-        if (rc == RMN_OK && kind == RMN_DETECTOR_CASCADE) {
-            rc = rmn_cascade_load(rmn_detect_cascade_path(cname, cbuf, sizeof cbuf), &cascade);
-            if (rc == RMN_OK)
-                rmn_detector_cascade(&d, cascade);
-        } else if (rc == RMN_OK) {
-            const char *md = rmn_face_models_dir(dir, sizeof dir, looked, sizeof looked);
-            if (!md) {
-                if (to - from == 1)
-                    rc = RMN_ERROR(RMN_ENOTFOUND, "--detector %s needs face-api's weights, not found in %s", ALL[i], looked);
-                else
-                    fprintf(stderr, "rmn-bench: %s skipped: face-api's weights not found in %s\n", ALL[i], looked);
-                continue;
-            }
-            rc = rmn_detector_open(&d, kind, md);
+        rmn_detector_spec spec;
+        char note[16];
+        rmn_detector_spec_default(&spec);
+        spec.name = ALL[i];
+        spec.align = 0;
+        rc = rmn_detector_make(&spec, &d, note, sizeof note);
+        if (rc == RMN_ENOTFOUND && to - from > 1) { /* "all" without face-api's weights */
+            fprintf(stderr, "rmn-bench: %s skipped: %s\n", ALL[i], rmn_error_message());
+            rc = RMN_OK;
+            continue;
         }
-        rmn_detect_params params;
-        rmn_detect_params_default(&params);
         rmn_bench_detect_result r;
         if (rc == RMN_OK)
-            rc = rmn_bench_detector(&d, &params, model, (const char *const *)paths, npaths, o->steps, &r);
+            rc = rmn_bench_detector(&d, model, (const char *const *)paths, npaths, o->steps, &r);
         if (rc == RMN_OK) {
             json_t *j = json_object();
             json_object_set_new(j, "kind", json_string("detect"));
@@ -330,9 +319,7 @@ static int bench_detectors(const opts *o, const char *checkpoint, int faces_only
             }
             emit(j, o->json);
         }
-        if (kind != RMN_DETECTOR_CASCADE)
-            rmn_detector_close(&d);
-        rmn_cascade_free(cascade);
+        rmn_detector_close(&d);
     }
     rmn_detect_model_free(model);
     return rc;

@@ -1,7 +1,7 @@
 /* rmn-eval.c -- evaluates one checkpoint on one split, with or without TTA.
  *
  *   rmn-eval CHECKPOINT [--data FILE] [--split val|test|train] [--tta N] [--tta-seed S]
- *            [--threads N] [--json] [--probs FILE.csv] [--batch N]
+ *            [--tta-augment SPEC] [--threads N] [--json] [--probs FILE.csv] [--batch N]
  *            [--arch NAME [--in-channels 1|3] [--image-size N] [--width W]   (a .pth)
  *             [--store DB [--experiment NAME] [--name RUN]]]
  * The net is built from the checkpoint's own metadata (arch, input, configuration); a PyTorch
@@ -11,7 +11,9 @@
  * 8 for a .pth above 64 pixels). With --store, the evaluation of a .pth is recorded as a run
  * of kind 'imported' (experiment "published", name ARCH-published by default): rmn-report
  * shows it as a published-weights row, with its TTA when rmn-eval --tta N adds one. The data defaults to the bundled sample. Prints accuracy, loss, per-class recall and the confusion
- * counts; stores nothing (training runs store their evaluations themselves).
+ * counts; stores nothing (training runs store their evaluations themselves). --tta-augment
+ * draws the TTA from another augmentation than the checkpoint's training one, e.g.
+ * "flip=0.5" or "rotation=2,interp=nearest" (data/augment.h; docs/PARITY.md uses it).
  * Exit 0 ok, 1 error, 2 usage (core/cli.h). */
 #include "core/args.h"
 #include "core/cli.h"
@@ -42,6 +44,9 @@ static const char *const USAGE =
     "  --split S          train, val or test (default test)\n"
     "  --tta N            N augmented views per image, their softmax summed (default 0: none)\n"
     "  --tta-seed S       the views' seed (default 1234)\n"
+    "  --tta-augment SPEC draw the views from this augmentation instead of the training one:\n"
+    "                     flip=P,rotation=DEG,shift=PX,interp=I (e.g. flip=0.5; needs --tta,\n"
+    "                     not with --store)\n"
     "  --threads N        OpenMP threads (default: OpenMP's)\n"
     "  --json             one JSON object (accuracy_frac, recall_frac: fractions)\n"
     "  --probs FILE.csv   one row per image: index, label, the class probabilities\n"
@@ -98,10 +103,11 @@ int main(int argc, char **argv) {
         {"in-channels", required_argument, 0, 'c'}, {"image-size", required_argument, 0, 'i'},
         {"width", required_argument, 0, 'w'}, {"batch", required_argument, 0, 'b'},
         {"store", required_argument, 0, 'd'}, {"experiment", required_argument, 0, 'e'},
-        {"name", required_argument, 0, 'n'}, {0, 0, 0, 0}};
+        {"name", required_argument, 0, 'n'}, {"tta-augment", required_argument, 0, 'A'},
+        {0, 0, 0, 0}};
     rmn_cli_init(&cli, "rmn-eval", USAGE);
     const char *data = NULL, *split_name = "test", *probs = NULL, *arch = NULL, *store = NULL,
-               *experiment = "published", *run_name = NULL;
+               *experiment = "published", *run_name = NULL, *tta_augment = NULL;
     long in_ch = 3, img = 224, width = 0, batch_opt = 0;
     long tta = 0, tta_seed = 1234, threads = 0;
     int json = 0, c;
@@ -123,6 +129,7 @@ int main(int argc, char **argv) {
                 return rmn_cli_usage_error(&cli, "--threads needs a positive integer, not '%s'", optarg);
             break;
         case 'p': probs = optarg; break;
+        case 'A': tta_augment = optarg; break;
         case 'd': store = optarg; break;
         case 'e': experiment = optarg; break;
         case 'n': run_name = optarg; break;
@@ -148,6 +155,15 @@ int main(int argc, char **argv) {
     }
     if (optind != argc - 1)
         return rmn_cli_usage_error(&cli, "exactly one CHECKPOINT is needed (%d given)", argc - optind);
+    rmn_augment_params tta_aug;
+    if (tta_augment && !tta)
+        return rmn_cli_usage_error(&cli, "%s", "--tta-augment needs --tta N");
+    if (tta_augment && rmn_augment_parse(tta_augment, &tta_aug) != RMN_OK)
+        return rmn_cli_usage_error(&cli, "--tta-augment: %s", rmn_error_message());
+    if (tta_augment && store)
+        return rmn_cli_usage_error(&cli, "%s",
+                                   "--store records TTA with the training augmentation; drop "
+                                   "--tta-augment");
     int split = -1;
     for (int i = 0; i < RMN_SPLIT_COUNT; ++i)
         if (strcmp(split_name, rmn_split_name(i)) == 0)
@@ -191,7 +207,7 @@ int main(int argc, char **argv) {
     if (rc == RMN_OK)
         rc = rmn_net_plan(net, batch);
     rmn_eval_result r;
-    rmn_augment_params aug = rmn_train_config_augment(&cfg);
+    rmn_augment_params aug = tta_augment ? tta_aug : rmn_train_config_augment(&cfg);
     if (rc == RMN_OK)
         rc = tta ? rmn_evaluate_split_tta(net, &ds.split[split], batch, cfg.image_size, cfg.in_channels,
                                           cfg.num_classes, (int)tta, (uint64_t)tta_seed, &aug, "eval", stderr, &r)
@@ -199,7 +215,8 @@ int main(int argc, char **argv) {
                                       "eval", stderr, &r);
     if (rc == RMN_OK) {
         char what[4300];
-        snprintf(what, sizeof what, "%s on %s%s", ckpt, split_name, tta ? " with TTA" : "");
+        snprintf(what, sizeof what, "%s on %s%s%s", ckpt, split_name, tta ? " with TTA" : "",
+                 tta_augment ? " of another augmentation" : "");
         rc = rmn_eval_result_print(&r, what, stdout, json);
         if (rc == RMN_OK && probs)
             rc = write_probs(probs, &r);

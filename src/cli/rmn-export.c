@@ -5,6 +5,7 @@
  * CHECKPOINT is an rmn safetensors checkpoint (the net is rebuilt from its metadata). --arch
  * exports a freshly initialised model instead (tests); --warm B first runs B training-mode
  * forwards on sample images so that the batch-norm running statistics are not the trivial 0/1.
+ * --external-data puts the ONNX tensors in OUT.onnx.data (always done over 1 GiB).
  * --dump writes the first N (default 8) test images of the data (default: the bundled sample),
  * preprocessed for the model, and rmn's eval-mode logits on them, for tools/export/check_onnx.js:
  * "RMNX" then int32 n, c, h, w, k, then n*c*h*w floats, then n*k floats (little-endian).
@@ -25,7 +26,8 @@
 #include <string.h>
 
 static const char *const USAGE =
-    "Usage: rmn-export CHECKPOINT [--onnx OUT.onnx] [--torch OUT.pth] [--dump FILE [--n N]]\n"
+    "Usage: rmn-export CHECKPOINT [--onnx OUT.onnx [--external-data]] [--torch OUT.pth]\n"
+    "                  [--dump FILE [--n N]]\n"
     "  or:  rmn-export --arch A [--width W] [--image-size S] [--in-channels C] [--seed S]\n"
     "                  [--warm B] [OUTPUT OPTION]...\n"
     "Export a model to ONNX (opset 13, dynamic batch) and to a PyTorch .pth.\n"
@@ -34,6 +36,7 @@ static const char *const USAGE =
     "\n"
     "Options:\n"
     "  --onnx FILE        write the ONNX model\n"
+    "  --external-data    the ONNX model's weights in FILE.data beside it (ONNX external data)\n"
     "  --torch FILE       write a torch.save zip checkpoint (a state_dict)\n"
     "  --dump FILE        the first N test images, preprocessed, and rmn's logits on them (for\n"
     "                     tools/export/check_onnx.js)\n"
@@ -128,10 +131,12 @@ int main(int argc, char **argv) {
         {"data", required_argument, 0, 'D'},     {"arch", required_argument, 0, 'a'},
         {"width", required_argument, 0, 'w'},    {"image-size", required_argument, 0, 's'},
         {"in-channels", required_argument, 0, 'c'}, {"seed", required_argument, 0, 'S'},
-        {"warm", required_argument, 0, 'W'},     {0, 0, 0, 0}};
+        {"warm", required_argument, 0, 'W'},     {"external-data", no_argument, 0, 'x'},
+        {0, 0, 0, 0}};
     rmn_cli_init(&cli, "rmn-export", USAGE);
     const char *onnx = NULL, *pth = NULL, *dumpf = NULL, *data = NULL, *arch = NULL;
     long n = 8, width = 0, size = 48, inch = 1, seed = 1, warmb = 0;
+    int external = 0;
     int c;
     while ((c = rmn_cli_getopt(&cli, argc, argv, "", longopts)) != -1) {
         switch (c) {
@@ -164,6 +169,7 @@ int main(int argc, char **argv) {
             if (!rmn_parse_long(optarg, 0, 1000, &warmb))
                 return usage("--warm needs an integer 0..1000");
             break;
+        case 'x': external = 1; break;
         default: return cli.status; /* help, version or a usage error, said */
         }
     }
@@ -199,7 +205,7 @@ int main(int argc, char **argv) {
     if (rc == RMN_OK && warmb)
         rc = warm(net, &mc, &ds, (int)warmb);
     if (rc == RMN_OK && onnx)
-        rc = rmn_export_onnx(net, onnx);
+        rc = rmn_export_onnx(net, onnx, external);
     if (rc == RMN_OK && pth)
         rc = rmn_export_pth(net, pth);
     if (rc == RMN_OK && dumpf)

@@ -266,7 +266,7 @@ static int op_persid(pk *p) {
     if (numel->kind != RMN_PK_INT || numel->i < 0 || numel->i > (1LL << 40))
         return pk_err(p, "persistent id: bad storage size");
     if (pid->n == 6 && pid->items[5]->kind != RMN_PK_NONE)
-        return pk_err(p, "persistent id: storage views (view_metadata) are not supported");
+        return pk_err(p, "persistent id: storage views (view_metadata, PyTorch < 0.4) are not supported");
     char kbuf[32];
     const char *k;
     if (key->kind == RMN_PK_STR)

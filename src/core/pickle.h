@@ -4,10 +4,12 @@
  * plain values (None, bools, ints, floats, str/bytes, tuples, lists, dicts), and of the globals
  * only collections.OrderedDict, torch._utils._rebuild_tensor_v2 (a tensor view of a storage)
  * and the storage types torch.{Float,Half,BFloat16,Double,Long,Int}Storage. A persistent id
- * ('storage', TYPE, KEY, LOCATION, NUMEL[, VIEW]) becomes a storage reference; the caller
- * resolves its bytes (pth.c). Anything else -- another global, an unknown opcode, a truncated
- * stream, nesting deeper than RMN_PK_MAX_DEPTH, lengths past the end, a memo index never set
- * -- is RMN_EFORMAT naming `label` and the byte offset.
+ * ('storage', TYPE, KEY, LOCATION, NUMEL[, None]) becomes a storage reference; the caller
+ * resolves its bytes (pth.c); tensors sharing a storage name the same KEY. A legacy storage
+ * view (a sixth element other than None: PyTorch < 0.4; 1.x writes None) is refused. Anything
+ * else -- another global, an unknown opcode, a truncated stream, nesting deeper than
+ * RMN_PK_MAX_DEPTH, lengths past the end, a memo index never set -- is RMN_EFORMAT naming
+ * `label` and the byte offset.
  *
  * Ownership: rmn_pk_load returns an arena (rmn_pk_free) owning every value reachable from
  * *root; values may be shared (the memo). */

@@ -1,8 +1,12 @@
 /* augment.c -- resize, flip, rotation and the random training augmentation (see augment.h). */
 #include "data/augment.h"
 
+#include "core/error.h"
+
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 
@@ -42,7 +46,8 @@ static float pixel_or_zero(const float *src, int h, int w, int y, int x) {
 
 /* dst(p) = src(mirror(R^-1 (p - t - c)) + c): rotation about c after an optional flip, then a
  * translation by t = (tx, ty). */
-static void warp(float *dst, const float *src, int h, int w, double deg, int flip, double tx, double ty) {
+static void warp(float *dst, const float *src, int h, int w, double deg, int flip, double tx, double ty,
+                 int interp) {
     const double th = deg * M_PI / 180.0, cs = cos(th), sn = sin(th);
     const double cx = 0.5 * (w - 1), cy = 0.5 * (h - 1);
     for (int y = 0; y < h; ++y) {
@@ -52,6 +57,10 @@ static void warp(float *dst, const float *src, int h, int w, double deg, int fli
             double sx = cx + cs * dx + sn * dy, sy = cy - sn * dx + cs * dy;
             if (flip)
                 sx = (w - 1) - sx;
+            if (interp == RMN_INTERP_NEAREST) {
+                dst[(size_t)y * w + x] = pixel_or_zero(src, h, w, (int)floor(sy + 0.5), (int)floor(sx + 0.5));
+                continue;
+            }
             double fx = floor(sx), fy = floor(sy);
             int x0 = (int)fx, y0 = (int)fy;
             float wx = (float)(sx - fx), wy = (float)(sy - fy);
@@ -75,7 +84,7 @@ static void warp(float *dst, const float *src, int h, int w, double deg, int fli
 }
 
 void rmn_image_rotate(float *dst, const float *src, int h, int w, double deg) {
-    warp(dst, src, h, w, deg, 0, 0.0, 0.0);
+    warp(dst, src, h, w, deg, 0, 0.0, 0.0, RMN_INTERP_BILINEAR);
 }
 
 rmn_augment_draw rmn_augment_sample(const rmn_augment_params *p, rmn_rng *rng) {
@@ -92,12 +101,63 @@ rmn_augment_draw rmn_augment_sample(const rmn_augment_params *p, rmn_rng *rng) {
     return d;
 }
 
-void rmn_augment_apply(float *dst, const float *src, int h, int w, const rmn_augment_draw *d) {
-    warp(dst, src, h, w, d->angle_deg, d->flip, d->shift_x, d->shift_y);
+void rmn_augment_apply(float *dst, const float *src, int h, int w, const rmn_augment_draw *d, int interp) {
+    warp(dst, src, h, w, d->angle_deg, d->flip, d->shift_x, d->shift_y, interp);
 }
 
 void rmn_augment(float *dst, const float *src, int h, int w, const rmn_augment_params *p,
                  rmn_rng *rng) {
     rmn_augment_draw d = rmn_augment_sample(p, rng);
-    rmn_augment_apply(dst, src, h, w, &d);
+    rmn_augment_apply(dst, src, h, w, &d, p->interp);
+}
+
+/* one "key=value" item of rmn_augment_parse; seen: bit per key */
+static int parse_item(const char *item, size_t len, rmn_augment_params *out, unsigned *seen) {
+    static const struct {
+        const char *key;
+        double      max;
+    } keys[] = {{"flip", 1.0}, {"rotation", 180.0}, {"shift", 64.0}, {"interp", 0}};
+    const char *eq = memchr(item, '=', len);
+    for (int k = 0; eq && k < 4; ++k) {
+        if ((size_t)(eq - item) != strlen(keys[k].key) || strncmp(item, keys[k].key, (size_t)(eq - item)) != 0)
+            continue;
+        if (*seen & (1u << k))
+            return RMN_ERROR(RMN_EINVAL, "augmentation \"%.*s\": %s given twice", (int)len, item, keys[k].key);
+        *seen |= 1u << k;
+        char val[32];
+        size_t vlen = len - (size_t)(eq + 1 - item);
+        if (vlen == 0 || vlen >= sizeof val)
+            return RMN_ERROR(RMN_EINVAL, "augmentation \"%.*s\": no value", (int)len, item);
+        memcpy(val, eq + 1, vlen);
+        val[vlen] = '\0';
+        if (k == 3) {
+            if (strcmp(val, "bilinear") != 0 && strcmp(val, "nearest") != 0)
+                return RMN_ERROR(RMN_EINVAL, "augmentation \"%s\": interp is bilinear or nearest", val);
+            out->interp = strcmp(val, "nearest") == 0 ? RMN_INTERP_NEAREST : RMN_INTERP_BILINEAR;
+            return RMN_OK;
+        }
+        char *end;
+        double v = strtod(val, &end);
+        if (*end || !(v >= 0 && v <= keys[k].max))
+            return RMN_ERROR(RMN_EINVAL, "augmentation \"%.*s\": %s needs a number in [0, %g]", (int)len, item,
+                             keys[k].key, keys[k].max);
+        *(k == 0 ? &out->flip_p : k == 1 ? &out->max_rotation_deg : &out->max_shift_px) = v;
+        return RMN_OK;
+    }
+    return RMN_ERROR(RMN_EINVAL, "augmentation \"%.*s\": expected flip=, rotation=, shift= or interp=", (int)len,
+                     item);
+}
+
+int rmn_augment_parse(const char *spec, rmn_augment_params *out) {
+    rmn_augment_params p = {0};
+    unsigned seen = 0;
+    for (const char *s = spec; *s;) {
+        size_t len = strcspn(s, ",");
+        RMN_TRY(parse_item(s, len, &p, &seen));
+        s += len;
+        if (*s == ',' && *++s == '\0')
+            return RMN_ERROR(RMN_EINVAL, "augmentation \"%s\": ends with a comma", spec);
+    }
+    *out = p;
+    return RMN_OK;
 }

@@ -22,10 +22,15 @@ void rmn_image_hflip(float *dst, const float *src, int h, int w);
 /* dst:(h,w) src:(h,w): rotated by deg degrees (clockwise as displayed). */
 void rmn_image_rotate(float *dst, const float *src, int h, int w, double deg);
 
+/* How the rotation samples the source: bilinear is the thesis's (imgaug Affine order=1);
+ * nearest is torchvision RandomRotation's default, kept for controlled comparisons (PARITY.md). */
+enum { RMN_INTERP_BILINEAR = 0, RMN_INTERP_NEAREST = 1 };
+
 typedef struct {
     double flip_p;           /* probability of a horizontal flip */
     double max_rotation_deg; /* angle uniform in [-max, max] degrees; 0 disables rotation */
     double max_shift_px;     /* each of shift_x, shift_y uniform in [-max, max] pixels; 0: none */
+    int    interp;           /* RMN_INTERP_BILINEAR (0, default) or RMN_INTERP_NEAREST */
 } rmn_augment_params;
 
 /* The thesis's training augmentation: Fliplr(0.5) then Affine(rotate=(-30, 30)). */
@@ -42,8 +47,15 @@ typedef struct {
  * stream advances the same way whatever the outcome; then, only when max_shift_px > 0, two
  * more (shift_x, shift_y), so that the thesis recipe's streams are unchanged by the option. */
 rmn_augment_draw rmn_augment_sample(const rmn_augment_params *p, rmn_rng *rng);
-/* dst:(h,w) src:(h,w): flip (if drawn), rotation, then translation, in one bilinear pass. */
-void rmn_augment_apply(float *dst, const float *src, int h, int w, const rmn_augment_draw *d);
+/* dst:(h,w) src:(h,w): flip (if drawn), rotation, then translation, in one pass sampled as
+ * interp says (bilinear, or nearest: the source pixel whose centre is closest, 0 outside). */
+void rmn_augment_apply(float *dst, const float *src, int h, int w, const rmn_augment_draw *d, int interp);
+/* Parses "flip=P,rotation=DEG,shift=PX,interp=bilinear|nearest" (any subset, any order; the
+ * keys not named are 0 / bilinear: no augmentation from "") into *out, e.g. for a TTA of
+ * another augmentation than the training one (rmn-eval --tta-augment). RMN_EINVAL naming the
+ * bad item: unknown key, repeated key, a value out of range (flip 0..1, rotation 0..180,
+ * shift 0..64) or not a number. */
+int rmn_augment_parse(const char *spec, rmn_augment_params *out);
 /* rmn_augment_sample then rmn_augment_apply. */
 void rmn_augment(float *dst, const float *src, int h, int w, const rmn_augment_params *p,
                  rmn_rng *rng);

@@ -10,18 +10,25 @@
  * channel softmax -> Softmax(axis 1), concat -> Concat(axis 1), flatten -> Reshape, channel
  * mean/max -> ReduceMean/ReduceMax(axes [1]), dropout -> Identity, linear -> Flatten, Gemm
  * (transB), Reshape back to (N,K,1,1).
+ * The net's input affine (googlenet, inception_v3 at 224) becomes Mul, Add on "input" with the
+ * initializers transform_input.scale/.shift (1,C,1,1). External data: every initializer of
+ * 1 KiB or more in OUT.data beside OUT (64-byte aligned), named by location/offset/length.
  * ONNX field numbers: ModelProto ir_version 1, producer_name 2, producer_version 3, graph 7,
  * opset_import 8; GraphProto node 1, name 2, initializer 5, input 11, output 12; NodeProto
  * input 1, output 2, name 3, op_type 4, attribute 5; AttributeProto name 1, f 2, i 3, ints 8,
  * type 20 (FLOAT 1, INT 2, INTS 7); TensorProto dims 1, data_type 2 (FLOAT 1, INT64 7), name 8,
- * raw_data 9; ValueInfoProto name 1, type 2; TypeProto tensor_type 1; Tensor elem_type 1,
+ * raw_data 9, external_data 13 (StringStringEntryProto key 1, value 2), data_location 14
+ * (EXTERNAL 1); ValueInfoProto name 1, type 2; TypeProto tensor_type 1; Tensor elem_type 1,
  * shape 2; TensorShapeProto dim 1; Dimension dim_value 1, dim_param 2. */
+#define _POSIX_C_SOURCE 200809L
 #include "config.h"
 #include "export/onnx.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "export/pb.h"
@@ -32,11 +39,17 @@ typedef struct {
     rmn_pb graph;
     int n_tmp;
     unsigned char *emitted; /* per tensor spec: already an initializer */
+    int affine;             /* the net's input affine: value 0 is "input.t", made from "input" */
+    FILE *ext;              /* external data: the side file being written, or NULL */
+    const char *ext_name;   /* its name, relative to the model's folder */
+    const char *ext_path;   /* its path (for messages) */
+    uint64_t ext_off;
+    int ext_err;            /* errno of the first failed write */
 } ctx;
 
-static const char *vname(char *buf, int v) {
+static const char *vname(const ctx *c, char *buf, int v) {
     if (v == 0)
-        snprintf(buf, 32, "input");
+        snprintf(buf, 32, c->affine ? "input.t" : "input");
     else
         snprintf(buf, 32, "v%d", v);
     return buf;
@@ -85,6 +98,16 @@ static void simple(ctx *c, const char *op, const char *in, const char *out) {
     node_end(c, &nd);
 }
 
+static void string_entry(rmn_pb *t, const char *key, const char *value) {
+    rmn_pb e = {0};
+    rmn_pb_str(&e, 1, key);
+    rmn_pb_str(&e, 2, value);
+    rmn_pb_msg(t, 13, &e);
+}
+
+/* An initializer: raw_data inline, or (external data being written, bytes >= 1 KiB) its bytes
+ * appended to the side file at a 64-byte aligned offset, with external_data entries location,
+ * offset, length and data_location EXTERNAL. */
 static void init_tensor(ctx *c, const char *name, int dtype, const int64_t *dims, int ndim,
                         const void *data, size_t bytes) {
     rmn_pb t = {0};
@@ -92,7 +115,23 @@ static void init_tensor(ctx *c, const char *name, int dtype, const int64_t *dims
         rmn_pb_int(&t, 1, dims[i]);
     rmn_pb_int(&t, 2, dtype);
     rmn_pb_str(&t, 8, name);
-    rmn_pb_bytes(&t, 9, data, bytes);
+    if (c->ext && bytes >= 1024) {
+        static const char zeros[64];
+        const size_t pad = (size_t)(-c->ext_off & 63);
+        if ((pad && fwrite(zeros, 1, pad, c->ext) != pad) || fwrite(data, 1, bytes, c->ext) != bytes)
+            c->ext_err = c->ext_err ? c->ext_err : (errno ? errno : EIO);
+        c->ext_off += pad;
+        char off[32], len[32];
+        snprintf(off, sizeof off, "%llu", (unsigned long long)c->ext_off);
+        snprintf(len, sizeof len, "%zu", bytes);
+        c->ext_off += bytes;
+        string_entry(&t, "location", c->ext_name);
+        string_entry(&t, "offset", off);
+        string_entry(&t, "length", len);
+        rmn_pb_int(&t, 14, 1);
+    } else {
+        rmn_pb_bytes(&t, 9, data, bytes);
+    }
     rmn_pb_msg(&c->graph, 5, &t);
 }
 
@@ -165,8 +204,8 @@ static const char *tmp(ctx *c, char *buf) {
 static int emit(ctx *c, const rmn_net *net, int i) {
     const rmn_node *nd = &net->nodes[i];
     char x[32], y[32], t1[32], t2[32];
-    vname(x, nd->in[0]);
-    vname(y, nd->out);
+    vname(c, x, nd->in[0]);
+    vname(c, y, nd->out);
     const rmn_value *vx = &net->values[nd->in[0]], *vy = &net->values[nd->out];
     rmn_pb n;
     switch (nd->op) {
@@ -275,7 +314,7 @@ static int emit(ctx *c, const rmn_net *net, int i) {
     }
     case RMN_OP_BINARY: {
         char b[32];
-        vname(b, nd->in[1]);
+        vname(c, b, nd->in[1]);
         if (nd->binary == RMN_BINARY_MUL1P) {
             const char *in1[2] = {b, "rmn.one"};
             node_begin(&n, "Add", in1, 2, tmp(c, t1));
@@ -297,7 +336,7 @@ static int emit(ctx *c, const rmn_net *net, int i) {
             return RMN_ERROR(RMN_EINVAL, "onnx export: node %d: concat of %d values", i,
                              nd->n_in);
         for (int k = 0; k < nd->n_in; ++k)
-            in[k] = vname(names[k], nd->in[k]);
+            in[k] = vname(c, names[k], nd->in[k]);
         node_begin(&n, "Concat", in, nd->n_in, y);
         attr_int(&n, "axis", 1);
         node_end(c, &n);
@@ -354,7 +393,70 @@ static void value_info(rmn_pb *g, int field, const char *name, const int64_t *di
     rmn_pb_msg(g, field, &vi);
 }
 
-int rmn_export_onnx(const rmn_net *net, const char *path) {
+/* The shared constants, and the input affine as Mul, Add on "input". */
+static void prologue(ctx *c, const rmn_net *net) {
+    const float f1 = 1.0f, f0 = 0.0f, f6 = 6.0f;
+    const int64_t shp[4] = {0, -1, 1, 1}, d4[1] = {4};
+    init_tensor(c, "rmn.one", 1, NULL, 0, &f1, 4);
+    init_tensor(c, "rmn.zero", 1, NULL, 0, &f0, 4);
+    init_tensor(c, "rmn.six", 1, NULL, 0, &f6, 4);
+    init_tensor(c, "rmn.shape_nc11", 7, d4, 1, shp, sizeof shp);
+    const float *scale, *shift;
+    c->affine = rmn_net_input_affine(net, &scale, &shift);
+    if (!c->affine)
+        return;
+    const int64_t dims[4] = {1, net->values[0].c, 1, 1};
+    init_tensor(c, "transform_input.scale", 1, dims, 4, scale, (size_t)dims[1] * sizeof *scale);
+    init_tensor(c, "transform_input.shift", 1, dims, 4, shift, (size_t)dims[1] * sizeof *shift);
+    rmn_pb n;
+    node_begin(&n, "Mul", (const char *const[]){"input", "transform_input.scale"}, 2, "input.s");
+    node_end(c, &n);
+    node_begin(&n, "Add", (const char *const[]){"input.s", "transform_input.shift"}, 2, "input.t");
+    node_end(c, &n);
+}
+
+/* Opens path.data (through a temporary name) for the tensors; *tmp receives that name. */
+static int ext_open(ctx *c, const char *path, char *data, size_t dcap, char *tmp, size_t tcap) {
+    if (snprintf(data, dcap, "%s.data", path) >= (int)dcap ||
+        snprintf(tmp, tcap, "%s.tmp.%ld", data, (long)getpid()) >= (int)tcap)
+        return RMN_ERROR(RMN_EINVAL, "%s: path too long", path);
+    c->ext = fopen(tmp, "wb");
+    if (!c->ext)
+        return RMN_ERROR(RMN_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    const char *slash = strrchr(data, '/');
+    c->ext_name = slash ? slash + 1 : data;
+    c->ext_path = data;
+    return RMN_OK;
+}
+
+/* Flushes, syncs and closes the side file (still under its temporary name). */
+static int ext_close(ctx *c) {
+    int ok = fflush(c->ext) == 0 && !c->ext_err;
+    ok = fsync(fileno(c->ext)) == 0 && ok;
+    const int err = c->ext_err ? c->ext_err : errno;
+    ok = fclose(c->ext) == 0 && ok;
+    c->ext = NULL;
+    return ok ? RMN_OK : RMN_ERROR(RMN_EIO, "%s: cannot write: %s", c->ext_path, strerror(err ? err : EIO));
+}
+
+/* The model's bytes to path; with external data, both files are complete under temporary
+ * names before either is renamed into place (a failure leaves what was there untouched). */
+static int write_model(ctx *c, const char *path, const rmn_pb *m, const char *tmp) {
+    if (!c->ext_path)
+        return rmn_export_write_file(path, m->data, m->len);
+    char mtmp[4300];
+    snprintf(mtmp, sizeof mtmp, "%s.new.%ld", path, (long)getpid());
+    int rc = ext_close(c);
+    if (rc == RMN_OK)
+        rc = rmn_export_write_file(mtmp, m->data, m->len);
+    if (rc == RMN_OK && (rename(tmp, c->ext_path) != 0 || rename(mtmp, path) != 0))
+        rc = RMN_ERROR(RMN_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
+    remove(tmp);
+    remove(mtmp);
+    return rc;
+}
+
+int rmn_export_onnx(const rmn_net *net, const char *path, int external) {
     if (!net->finalized)
         return RMN_ERROR(RMN_EINVAL, "onnx export: the net is not finalized");
     const uint32_t one = 1;
@@ -363,43 +465,28 @@ int rmn_export_onnx(const rmn_net *net, const char *path) {
     size_t bytes = 0;
     for (int s = 0; s < net->n_specs; ++s)
         bytes += net->specs[s].count * sizeof(float);
-    if (bytes > ((size_t)2047 << 20))
-        return RMN_ERROR(RMN_EINVAL,
-                         "onnx export: %s holds %zu bytes of tensors: over the 2 GiB of one "
-                         "protobuf (external data files are not written)", net->arch, bytes);
     ctx c = {0};
+    char data[4200], tmp[4300];
+    /* one protobuf holds under 2 GiB: larger models always put their tensors beside it */
+    if (external || bytes > ((size_t)1 << 30))
+        RMN_TRY(ext_open(&c, path, data, sizeof data, tmp, sizeof tmp));
     c.emitted = calloc((size_t)net->n_specs + 1, 1);
-    if (!c.emitted)
-        return RMN_ERROR(RMN_ENOMEM, "onnx export: out of memory");
+    int rc = c.emitted ? RMN_OK : RMN_ERROR(RMN_ENOMEM, "onnx export: out of memory");
     rmn_pb_str(&c.graph, 2, net->arch);
-    { /* shared constants */
-        const float f1 = 1.0f, f0 = 0.0f, f6 = 6.0f;
-        const int64_t shp[4] = {0, -1, 1, 1}, d4[1] = {4};
-        init_tensor(&c, "rmn.one", 1, NULL, 0, &f1, 4);
-        init_tensor(&c, "rmn.zero", 1, NULL, 0, &f0, 4);
-        init_tensor(&c, "rmn.six", 1, NULL, 0, &f6, 4);
-        init_tensor(&c, "rmn.shape_nc11", 7, d4, 1, shp, sizeof shp);
-    }
-    for (int i = 0; i < net->n_nodes; ++i) {
-        int rc = emit(&c, net, i);
-        if (rc != RMN_OK) {
-            rmn_pb_free(&c.graph);
-            free(c.emitted);
-            return rc;
-        }
-    }
+    if (rc == RMN_OK)
+        prologue(&c, net);
+    for (int i = 0; rc == RMN_OK && i < net->n_nodes; ++i)
+        rc = emit(&c, net, i);
     free(c.emitted);
     char lg[32];
-    rmn_pb n;
-    node_begin(&n, "Flatten", (const char *const[]){vname(lg, net->logits)}, 1, "logits");
+    rmn_pb n, m = {0}, op = {0};
+    node_begin(&n, "Flatten", (const char *const[]){vname(&c, lg, net->logits)}, 1, "logits");
     attr_int(&n, "axis", 1);
     node_end(&c, &n);
     const rmn_value *in = &net->values[0], *out = &net->values[net->logits];
     const int64_t di[4] = {-1, in->c, in->h, in->w}, dout[2] = {-1, out->c};
     value_info(&c.graph, 11, "input", di, 4);
     value_info(&c.graph, 12, "logits", dout, 2);
-
-    rmn_pb m = {0}, op = {0};
     rmn_pb_int(&m, 1, 7);
     rmn_pb_str(&m, 2, "rmn");
     rmn_pb_str(&m, 3, PACKAGE_VERSION);
@@ -407,11 +494,16 @@ int rmn_export_onnx(const rmn_net *net, const char *path) {
     rmn_pb_str(&op, 1, "");
     rmn_pb_int(&op, 2, 13);
     rmn_pb_msg(&m, 8, &op);
-    if (m.failed) {
-        rmn_pb_free(&m);
-        return RMN_ERROR(RMN_ENOMEM, "onnx export: out of memory encoding %s", path);
+    if (rc == RMN_OK && m.failed)
+        rc = RMN_ERROR(RMN_ENOMEM, "onnx export: out of memory encoding %s", path);
+    if (rc == RMN_OK && m.len > ((size_t)2047 << 20))
+        rc = RMN_ERROR(RMN_EINVAL, "onnx export: %s: the graph alone is over 2 GiB", path);
+    if (rc == RMN_OK)
+        rc = write_model(&c, path, &m, tmp);
+    if (c.ext) { /* an earlier failure */
+        fclose(c.ext);
+        remove(tmp);
     }
-    int rc = rmn_export_write_file(path, m.data, m.len);
     rmn_pb_free(&m);
     return rc;
 }

@@ -3,7 +3,8 @@
  * encoder units conv1..convD (each with downsample = downsampleJ, registered twice), then for
  * k = D-1..1 up_pool{2D-k} and conv{2D-k}, then conv{2D} (the final unit). rmn names them
  * enc{i} (J = i+1), up{k}, dec{k}, final. The dropout heads are Sequential(Dropout, Linear):
- * fc -> fc.1. */
+ * fc -> fc.1. The thesis's efficientnet_b2b head (models/__init__.py) is also Sequential(Dropout,
+ * Linear): output.fc -> output.1. */
 #include "export/torchnames.h"
 
 #include <stdio.h>
@@ -16,6 +17,10 @@ int rmn_torch_name(const char *arch, const char *name, char *out, size_t cap, ch
                    size_t dcap) {
     snprintf(out, cap, "%s", name);
     dup[0] = 0;
+    if (strcmp(arch, "efficientnet_b2b") == 0 && strncmp(name, "output.fc.", 10) == 0) {
+        snprintf(out, cap, "output.1.%s", name + 10); /* the thesis's Sequential(Dropout, Linear) */
+        return 0;
+    }
     if (!is_resmasking(arch))
         return 0;
     if (strncmp(name, "fc.", 3) == 0 && strchr(name + 3, '.') == NULL &&

@@ -1,6 +1,6 @@
 /* torchnames.h -- the names a tensor has in the PyTorch definition a .pth export targets, where
- * they differ from rmn's: the original repository's Residual Masking Networks (masks and heads).
- * Everything else keeps its name (rmn's names are its references'). */
+ * they differ from rmn's: the original repository's Residual Masking Networks (masks and heads)
+ * and efficientnet_b2b head. Everything else keeps its name (rmn's names are its references'). */
 #ifndef RMN_EXPORT_TORCHNAMES_H
 #define RMN_EXPORT_TORCHNAMES_H
 

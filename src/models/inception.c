@@ -1,6 +1,7 @@
-/* inception.c -- torchvision's GoogLeNet (no aux heads, no input transform; branch3 uses a 3x3
- * conv as torchvision does) and Inception v3 (no aux head, no input transform), with
- * classes-way heads. Every conv is a BasicConv2d: conv (no bias), BN eps 0.001, ReLU.
+/* inception.c -- torchvision's GoogLeNet (no aux heads; branch3 uses a 3x3 conv as torchvision
+ * does) and Inception v3 (no aux head), with classes-way heads; at the 224 profile both with
+ * torchvision's transform_input (a fixed per-channel affine of the input), as the thesis ran them.
+ * Every conv is a BasicConv2d: conv (no bias), BN eps 0.001, ReLU.
  *
  * GoogLeNet profile 224: conv1 7x7/2, maxpool 3/2 ceil, conv2 1x1, conv3 3x3, maxpool 3/2 ceil,
  * 3a 3b, maxpool 3/2 ceil, 4a..4e, maxpool 2/2 ceil, 5a 5b, avgpool, dropout 0.2, fc.
@@ -36,6 +37,20 @@ static int pool(rmn_net *net, int x, int max, int k, int s, int pad, int ceil, i
     return max ? rmn_net_add_maxpool2d_ex(net, x, &p, y) : rmn_net_add_avgpool2d(net, x, &p, y);
 }
 
+/* torchvision's transform_input (its ImageNet weights were ported from nets fed [-1, 1]):
+ * channel c becomes x * std_c / 0.5 + (mean_c - 0.5) / 0.5. torchvision turns it on when it
+ * loads those weights, and the thesis's googlenet and inception_v3 (pretrained=True, their
+ * default) ran with it; so does rmn at the 224 profile (docs/IMPORT.md). */
+static int transform_input(rmn_net *net) {
+    static const double mean[3] = {0.485, 0.456, 0.406}, std[3] = {0.229, 0.224, 0.225};
+    float a[3], b[3];
+    for (int c = 0; c < 3; ++c) {
+        a[c] = (float)(std[c] / 0.5);
+        b[c] = (float)((mean[c] - 0.5) / 0.5);
+    }
+    return rmn_net_set_input_affine(net, a, b);
+}
+
 static int trunc_init(rmn_net *net, double std) {
     RMN_TRY(rmn_net_set_init_op(net, RMN_OP_CONV2D, "weight", RMN_INIT_TRUNC_NORMAL, std, NULL));
     return rmn_net_set_init_op(net, RMN_OP_LINEAR, "weight", RMN_INIT_TRUNC_NORMAL, std, NULL);
@@ -62,10 +77,12 @@ int rmn_googlenet_graph(const char *arch, const rmn_model_config *cfg, int profi
     (void)arch;
     g_width = profile == RMN_PROFILE_48 ? cfg->width : 0;
     int x = 0;
-    if (profile == RMN_PROFILE_224)
+    if (profile == RMN_PROFILE_224) {
+        RMN_TRY(transform_input(net));
         RMN_TRY(bconv(net, "conv1", x, 64, 7, 7, 2, 3, 3, &x));
-    else
+    } else {
         RMN_TRY(bconv(net, "conv1", x, 64, 3, 3, 1, 1, 1, &x));
+    }
     RMN_TRY(pool(net, x, 1, 3, 2, 0, 1, &x));
     RMN_TRY(bconv(net, "conv2", x, 64, 1, 1, 1, 0, 0, &x));
     RMN_TRY(bconv(net, "conv3", x, 192, 3, 3, 1, 1, 1, &x));
@@ -166,6 +183,8 @@ int rmn_inception3_graph(const char *arch, const rmn_model_config *cfg, int prof
     g_width = profile == RMN_PROFILE_48 ? cfg->width : 0;
     const int p48 = profile == RMN_PROFILE_48;
     int x = 0;
+    if (!p48)
+        RMN_TRY(transform_input(net));
     RMN_TRY(bconv(net, "Conv2d_1a_3x3", x, 32, 3, 3, p48 ? 1 : 2, p48, p48, &x));
     RMN_TRY(bconv(net, "Conv2d_2a_3x3", x, 32, 3, 3, 1, p48, p48, &x));
     RMN_TRY(bconv(net, "Conv2d_2b_3x3", x, 64, 3, 3, 1, 1, 1, &x));

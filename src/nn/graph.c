@@ -532,6 +532,23 @@ void rmn_net_input_shape(const rmn_net *net, int *c, int *h, int *w) {
 size_t rmn_net_param_count(const rmn_net *net) { return net->n_params; }
 float *rmn_net_params(rmn_net *net) { return net->params; }
 float *rmn_net_grads(rmn_net *net) { return net->grads; }
+int rmn_net_input_affine(const rmn_net *net, const float **scale, const float **shift) {
+    *scale = net->in_scale;
+    *shift = net->in_shift;
+    return net->in_affine;
+}
+
+int rmn_net_set_input_affine(rmn_net *net, const float *scale, const float *shift) {
+    const int c = net->values[0].c;
+    if (net->finalized || c > 4)
+        return RMN_ERROR(RMN_EINVAL, "%s: an input affine is set before finalize, on at most 4 channels",
+                         net->arch);
+    memcpy(net->in_scale, scale, (size_t)c * sizeof *scale);
+    memcpy(net->in_shift, shift, (size_t)c * sizeof *shift);
+    net->in_affine = 1;
+    return RMN_OK;
+}
+
 int rmn_net_num_classes(const rmn_net *net) {
     return net->logits > 0 ? net->values[net->logits].c : 0;
 }

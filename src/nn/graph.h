@@ -76,6 +76,12 @@ int rmn_net_add_dropout(rmn_net *net, int x, float p, int *y);
 int rmn_net_add_linear(rmn_net *net, const char *name, int x, int out_features, int bias,
                        int *y);
 
+/* A fixed per-channel affine of the input, x'[c] = scale[c] * x[c] + shift[c] (c < the input's
+ * channels, at most 4), applied by every forward before the first node: torchvision's
+ * transform_input of GoogLeNet and Inception v3. Not a parameter (no tensor, no gradient).
+ * RMN_EINVAL after finalize or for more than 4 channels. */
+int rmn_net_set_input_affine(rmn_net *net, const float *scale, const float *shift);
+
 /* Parameter initialisation. By default every parameter gets PyTorch's default for its layer:
  * conv2d, conv_transpose2d and linear weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in))
  * (kaiming_uniform with a = sqrt(5); fan_in = weight.size(1) * kh * kw, which for a
@@ -201,6 +207,8 @@ struct rmn_net {
     size_t n_params, n_buffers;
     float *params, *grads, *buffers;    /* 64-byte aligned arenas */
     int logits, finalized;
+    int in_affine;                      /* rmn_net_set_input_affine: x' = in_scale x + in_shift */
+    float in_scale[4], in_shift[4];
 
     /* plan */
     int max_batch, nthreads;

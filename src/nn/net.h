@@ -74,6 +74,9 @@ int  rmn_net_tensors(rmn_net *net, const rmn_tensor_ref **list, int *n);
 const char *rmn_net_arch(const rmn_net *net);
 /* Input shape (C, H, W). */
 void rmn_net_input_shape(const rmn_net *net, int *c, int *h, int *w);
+/* 1 with the net's fixed input affine (per input channel, nn/graph.h: x' = scale x + shift,
+ * applied by every forward), 0 when it has none. */
+int rmn_net_input_affine(const rmn_net *net, const float **scale, const float **shift);
 
 /* Backpropagates a given gradient of the logits, dlogits:(n, num_classes) for the n samples
  * of the last rmn_net_forward, instead of a loss's (e.g. a one-hot row: the gradient of one

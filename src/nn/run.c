@@ -377,10 +377,23 @@ static void run_node(rmn_net *net, const rmn_exec *exp, rmn_node *nd, int n, int
     }
 }
 
+/* x:(n,C,H,W) into the input value, through the input affine when the net has one */
+static void load_input(rmn_net *net, const float *x, int n) {
+    const rmn_value *v = &net->values[0];
+    const size_t plane = (size_t)v->h * (size_t)v->w;
+    memcpy(v->data, x, (size_t)n * rmn_value_size(v) * sizeof(float));
+    for (int i = 0; net->in_affine && i < n * v->c; ++i) {
+        float *p = v->data + (size_t)i * plane;
+        const float a = net->in_scale[i % v->c], b = net->in_shift[i % v->c];
+        for (size_t k = 0; k < plane; ++k)
+            p[k] = a * p[k] + b;
+    }
+}
+
 int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *dropout_rng) {
     RMN_TRY(check_forward(net, n, training, dropout_rng));
     const rmn_exec ex = {.ws = net->ws, .nthreads = net->nthreads, .state = net->backend_state};
-    memcpy(net->values[0].data, x, (size_t)n * rmn_value_size(&net->values[0]) * sizeof(float));
+    load_input(net, x, n);
     for (int i = 0; i < net->n_nodes; ++i) {
         rmn_node *nd = &net->nodes[i];
         if (training && fused_with_relu(net, nd, 1)) { /* eval forwards keep every value */
@@ -402,7 +415,7 @@ int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *
 int rmn_net_infer(rmn_net *net, const float *x, int n) {
     RMN_TRY(check_forward(net, n, 0, NULL));
     const rmn_exec ex = {.ws = net->ws, .nthreads = net->nthreads, .state = net->backend_state};
-    memcpy(net->values[0].data, x, (size_t)n * rmn_value_size(&net->values[0]) * sizeof(float));
+    load_input(net, x, n);
     for (int i = 0; i < net->n_nodes; ++i) {
         rmn_node *nd = &net->nodes[i];
         if (fused_with_relu(net, nd, 0)) {

@@ -78,27 +78,15 @@ static int show_confusion(rmn_store *s, FILE *out, const rmn_eval_summary *v) {
 }
 
 static int show_artifacts(rmn_store *s, FILE *out, int64_t run_id) {
-    sqlite3_stmt *st;
-    sqlite3 *db = rmn_store_db(s);
-    if (sqlite3_prepare_v2(db, "SELECT kind, path, bytes, sha256 FROM artifacts WHERE run_id = ?1 "
-                               "ORDER BY kind, path",
-                           -1, &st, NULL) != SQLITE_OK)
-        return RMN_ERROR(RMN_ESQL, "%s: reading artifacts: %s", rmn_store_path(s),
-                         sqlite3_errmsg(db));
-    sqlite3_bind_int64(st, 1, run_id);
-    int rc, first = 1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (first)
-            fprintf(out, "\nartifacts\n");
-        first = 0;
-        fprintf(out, "  %-10s %s (%lld bytes, sha256 %.16s...)\n", sqlite3_column_text(st, 0),
-                sqlite3_column_text(st, 1), (long long)sqlite3_column_int64(st, 2),
-                sqlite3_column_text(st, 3));
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return RMN_ERROR(RMN_ESQL, "%s: reading artifacts: %s", rmn_store_path(s),
-                         sqlite3_errmsg(db));
+    rmn_artifact *a = NULL;
+    int n = 0;
+    RMN_TRY(rmn_store_run_artifacts(s, run_id, &a, &n));
+    if (n > 0)
+        fprintf(out, "\nartifacts\n");
+    for (int i = 0; i < n; ++i)
+        fprintf(out, "  %-10s %s (%lld bytes, sha256 %.16s...)\n", a[i].kind ? a[i].kind : "",
+                a[i].path ? a[i].path : "", (long long)a[i].bytes, a[i].sha256 ? a[i].sha256 : "");
+    rmn_store_artifacts_free(a, n);
     return RMN_OK;
 }
 

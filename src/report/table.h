@@ -1,5 +1,6 @@
 /* table.h -- a small table model that every report table is built into, and its four renderers:
- * LaTeX (booktabs + siunitx S columns), Markdown (pipe table), CSV (RFC 4180) and JSON.
+ * LaTeX (booktabs + siunitx S columns), Markdown (pipe table), CSV (RFC 4180) and JSON, and an
+ * HTML table for rmn-ui.
  * Building a table never formats a number: renderers do that, by hand (format.h), so the output
  * is the same under every locale. A table is owned by its caller (rmn_table_init/_free); strings
  * given to the setters are copied.
@@ -86,9 +87,14 @@ int rmn_table_write_latex(const rmn_table *t, FILE *out);
 int rmn_table_write_markdown(const rmn_table *t, FILE *out);
 int rmn_table_write_csv(const rmn_table *t, FILE *out);
 int rmn_table_write_json(const rmn_table *t, FILE *out);
+/* <table class="rmn-table" id="tab-NAME"> with a <caption>, <th data-key="KEY"> headers, cells
+ * as Markdown prints them (bold as <strong>), class "num" on number columns, class "rule" on a
+ * row after a \midrule; every text HTML-escaped. */
+int rmn_table_write_html(const rmn_table *t, FILE *out);
 int rmn_table_write(const rmn_table *t, rmn_report_format f, FILE *out);
-/* Several tables in one stream: LaTeX and Markdown one after another, CSV separated by a blank
- * line and a "# table: NAME" line, JSON one object {name: table, ...}. */
+/* Several tables in one stream: LaTeX and Markdown one after another, JSON one object
+ * {name: table, ...}. CSV holds one table (RFC 4180 has no notion of several): RMN_EINVAL for
+ * more (write each to its own file). */
 int rmn_tables_write(const rmn_table *t, int n, rmn_report_format f, FILE *out);
 
 #endif

@@ -1,9 +1,9 @@
 /* table_render.c -- the four renderers of a report table (table.h): LaTeX (booktabs, siunitx S
  * columns sized from the data, bold through text-series-to-math), Markdown (pipe table),
- * CSV (RFC 4180, a column of mean +/- sd becomes KEY and KEY_sd, an interval KEY_lo and KEY_hi)
- * and JSON (the same flat keys, full precision). Percent columns are percent for people (LaTeX,
- * Markdown) and fractions for programs (CSV, JSON: keys ending in _frac). Numbers are
- * formatted by hand (format.h). */
+ * CSV (RFC 4180, a column of mean +/- sd becomes KEY and KEY_sd, an interval KEY_lo and KEY_hi),
+ * JSON (the same flat keys, full precision), and HTML for rmn-ui (Markdown's cells). Percent
+ * columns are percent for people (LaTeX, Markdown, HTML) and fractions for programs (CSV, JSON:
+ * keys ending in _frac). Numbers are formatted by hand (format.h). */
 #include "report/table.h"
 
 #include "core/error.h"
@@ -177,19 +177,39 @@ static void md_text(FILE *out, const char *s) {
     }
 }
 
-static void plain_cell(const rmn_table *t, int r, int c, FILE *out, int markdown) {
+static void html_text(FILE *out, const char *s) {
+    for (const char *p = s ? s : ""; *p; ++p) {
+        switch (*p) {
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '&': fputs("&amp;", out); break;
+        case '"': fputs("&quot;", out); break;
+        case '\'': fputs("&#39;", out); break;
+        default: fputc(*p, out);
+        }
+    }
+}
+
+/* a cell as text: CSV (raw: no sd, p-values with 6 decimals), Markdown (escaped, bold as **) or
+ * HTML (escaped, bold as <strong>); Markdown and HTML print the same numbers */
+typedef enum { CELL_CSV, CELL_MARKDOWN, CELL_HTML } cell_style;
+
+static void plain_cell(const rmn_table *t, int r, int c, FILE *out, cell_style style) {
     const rmn_cell *x = cell_at(t, r, c);
-    int dec = t->cols[c].decimals;
+    int dec = t->cols[c].decimals, shown = style != CELL_CSV;
     char a[64], b[64];
-    const char *bf = markdown && x->bold ? "**" : "";
-    fputs(bf, out);
+    static const char *const bold_open[3] = {"", "**", "<strong>"};
+    static const char *const bold_close[3] = {"", "**", "</strong>"};
+    fputs(x->bold ? bold_open[style] : "", out);
     switch (x->kind) {
     case RMN_CELL_EMPTY:
-        fputs(markdown ? "--" : "", out);
+        fputs(shown ? "--" : "", out);
         break;
     case RMN_CELL_TEXT:
-        if (markdown)
+        if (style == CELL_MARKDOWN)
             md_text(out, x->text);
+        else if (style == CELL_HTML)
+            html_text(out, x->text);
         else
             fputs(x->text, out);
         break;
@@ -201,7 +221,7 @@ static void plain_cell(const rmn_table *t, int r, int c, FILE *out, int markdown
         break;
     case RMN_CELL_PM:
         fputs(rmn_fmt_fixed(a, sizeof a, x->v, dec, ""), out);
-        if (markdown && !isnan(x->sd))
+        if (shown && !isnan(x->sd))
             fprintf(out, " ± %s", rmn_fmt_fixed(b, sizeof b, x->sd, dec, ""));
         break;
     case RMN_CELL_CI:
@@ -209,13 +229,13 @@ static void plain_cell(const rmn_table *t, int r, int c, FILE *out, int markdown
                 rmn_fmt_fixed(b, sizeof b, x->hi, dec, ""));
         break;
     case RMN_CELL_P:
-        if (markdown && p_small(x->v))
-            fputs("<0.0001", out);
+        if (shown && p_small(x->v))
+            fputs(style == CELL_HTML ? "&lt;0.0001" : "<0.0001", out);
         else
-            fputs(rmn_fmt_fixed(a, sizeof a, x->v, markdown ? 4 : 6, ""), out);
+            fputs(rmn_fmt_fixed(a, sizeof a, x->v, shown ? 4 : 6, ""), out);
         break;
     }
-    fputs(bf, out);
+    fputs(x->bold ? bold_close[style] : "", out);
 }
 
 int rmn_table_write_markdown(const rmn_table *t, FILE *out) {
@@ -233,7 +253,7 @@ int rmn_table_write_markdown(const rmn_table *t, FILE *out) {
         fputs("|", out);
         for (int c = 0; c < t->n_cols; ++c) {
             fputc(' ', out);
-            plain_cell(t, r, c, out, 1);
+            plain_cell(t, r, c, out, CELL_MARKDOWN);
             fputs(" |", out);
         }
         fputc('\n', out);
@@ -306,7 +326,7 @@ int rmn_table_write_csv(const rmn_table *t, FILE *out) {
                 if (pct && (x->kind == RMN_CELL_PM || x->kind == RMN_CELL_NUM))
                     fputs(rmn_fmt_fixed(a, sizeof a, machine_value(t, c, x->v), dec, ""), out);
                 else
-                    plain_cell(t, r, c, out, 0);
+                    plain_cell(t, r, c, out, CELL_CSV);
                 fprintf(out, ",%s",
                         x->kind == RMN_CELL_PM
                             ? rmn_fmt_fixed(b, sizeof b, machine_value(t, c, x->sd), dec, "")
@@ -316,12 +336,41 @@ int rmn_table_write_csv(const rmn_table *t, FILE *out) {
             } else if (pct && x->kind == RMN_CELL_NUM) {
                 fputs(rmn_fmt_fixed(a, sizeof a, machine_value(t, c, x->v), dec, ""), out);
             } else {
-                plain_cell(t, r, c, out, 0);
+                plain_cell(t, r, c, out, CELL_CSV);
             }
         }
         fputc('\n', out);
     }
     return check_write(out, "CSV table");
+}
+
+// --- HTML -------------------------------------------------------------------------------------
+
+int rmn_table_write_html(const rmn_table *t, FILE *out) {
+    fputs("<table class=\"rmn-table\" id=\"tab-", out);
+    html_text(out, t->name);
+    fputs("\">\n<caption>", out);
+    html_text(out, t->caption);
+    fputs("</caption>\n<thead><tr>", out);
+    for (int c = 0; c < t->n_cols; ++c) {
+        fprintf(out, "<th%s data-key=\"", t->cols[c].kind == RMN_COL_NUM ? " class=\"num\"" : "");
+        html_text(out, t->cols[c].key);
+        fputs("\">", out);
+        html_text(out, t->cols[c].head);
+        fputs("</th>", out);
+    }
+    fputs("</tr></thead>\n<tbody>\n", out);
+    for (int r = 0; r < t->n_rows; ++r) {
+        fputs(r > 0 && t->rule_before[r] ? "<tr class=\"rule\">" : "<tr>", out);
+        for (int c = 0; c < t->n_cols; ++c) {
+            fputs(t->cols[c].kind == RMN_COL_NUM ? "<td class=\"num\">" : "<td>", out);
+            plain_cell(t, r, c, out, CELL_HTML);
+            fputs("</td>", out);
+        }
+        fputs("</tr>\n", out);
+    }
+    fputs("</tbody>\n</table>\n", out);
+    return check_write(out, "HTML table");
 }
 
 // --- JSON -----------------------------------------------------------------------------------
@@ -418,12 +467,12 @@ int rmn_tables_write(const rmn_table *t, int n, rmn_report_format f, FILE *out) 
             json_object_set_new(root, t[i].name, table_json(&t[i]));
         return json_out(root, out);
     }
+    if (f == RMN_FMT_CSV && n > 1)
+        return RMN_ERROR(RMN_EINVAL, "CSV is one table per file, not %d tables in one", n);
     for (int i = 0; i < n; ++i) {
         if (i > 0)
             fputc('\n', out);
-        if (f == RMN_FMT_CSV)
-            fprintf(out, "# table: %s\n", t[i].name);
-        else if (f == RMN_FMT_MARKDOWN)
+        if (f == RMN_FMT_MARKDOWN)
             fprintf(out, "## %s\n\n", t[i].name);
         RMN_TRY(rmn_table_write(&t[i], f, out));
     }

@@ -235,6 +235,23 @@ typedef struct {
 int  rmn_store_run_detail(rmn_store *s, int64_t run_id, rmn_run_detail *out);
 void rmn_run_detail_free(rmn_run_detail *d);
 
+/* Experiments by name, each with its runs (as rmn_store_runs lists them) counted by status. */
+typedef struct {
+    int64_t experiment_id, created_ms;
+    char   *name, *description; /* description NULL when none */
+    int     n_runs, n_running, n_finished, n_failed, n_killed;
+} rmn_experiment_summary;
+int  rmn_store_experiments(rmn_store *s, rmn_experiment_summary **out, int *n);
+void rmn_store_experiments_free(rmn_experiment_summary *e, int n);
+
+/* Artifacts of a run (checkpoints, figures ...), ordered by kind, path. */
+typedef struct {
+    char   *kind, *path, *sha256;
+    int64_t bytes;
+} rmn_artifact;
+int  rmn_store_run_artifacts(rmn_store *s, int64_t run_id, rmn_artifact **out, int *n);
+void rmn_store_artifacts_free(rmn_artifact *a, int n);
+
 typedef struct {
     char *key, *value;
 } rmn_kv;

@@ -1,5 +1,5 @@
 /* store_read.c -- reading the store: resolving a user's run reference, run summaries and
- * details, params/tags, per-epoch metrics, evals, confusion counts and stored predictions.
+ * details, params/tags, experiments, artifacts, per-epoch metrics, evals, confusion counts and stored predictions.
  * Results go into caller-owned arrays released by the matching *_free. */
 #include "store/store_internal.h"
 
@@ -390,6 +390,120 @@ int rmn_store_run_kv(rmn_store *s, int64_t run_id, const char *table, rmn_kv **o
     sqlite3_finalize(st);
     if (e != RMN_OK) {
         rmn_kv_free(arr, cnt);
+        return e;
+    }
+    *out = arr;
+    *n = cnt;
+    return RMN_OK;
+}
+
+// --- experiments and artifacts ------------------------------------------------------------------
+
+void rmn_store_experiments_free(rmn_experiment_summary *e, int n) {
+    for (int i = 0; e && i < n; ++i) {
+        free(e[i].name);
+        free(e[i].description);
+    }
+    free(e);
+}
+
+int rmn_store_experiments(rmn_store *s, rmn_experiment_summary **out, int *n) {
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    RMN_TRY(rmn_store_prepare_(
+        s,
+        "SELECT e.experiment_id, e.name, e.description, e.created_ms, COUNT(r.run_id), "
+        "SUM(r.status = 'RUNNING'), SUM(r.status = 'FINISHED'), SUM(r.status = 'FAILED'), "
+        "SUM(r.status = 'KILLED') FROM experiments e LEFT JOIN runs r "
+        "ON r.experiment_id = e.experiment_id GROUP BY e.experiment_id ORDER BY e.name",
+        &st));
+    rmn_experiment_summary *arr = NULL;
+    int cap = 0, cnt = 0, rc, oom = 0, e = RMN_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            int ncap = cap ? 2 * cap : 8;
+            rmn_experiment_summary *na = realloc(arr, (size_t)ncap * sizeof *na);
+            if (!na) {
+                oom = 1;
+                break;
+            }
+            arr = na;
+            cap = ncap;
+        }
+        rmn_experiment_summary *x = &arr[cnt++];
+        memset(x, 0, sizeof *x);
+        x->experiment_id = sqlite3_column_int64(st, 0);
+        x->name = rmn_store_col_strdup_(st, 1, &oom);
+        x->description = rmn_store_col_strdup_(st, 2, &oom);
+        x->created_ms = sqlite3_column_int64(st, 3);
+        x->n_runs = sqlite3_column_int(st, 4);
+        x->n_running = sqlite3_column_int(st, 5);
+        x->n_finished = sqlite3_column_int(st, 6);
+        x->n_failed = sqlite3_column_int(st, 7);
+        x->n_killed = sqlite3_column_int(st, 8);
+        if (oom)
+            break;
+    }
+    if (oom)
+        e = RMN_ERROR(RMN_ENOMEM, "out of memory listing experiments");
+    else if (rc != SQLITE_DONE)
+        e = STORE_SQL_ERROR(s, rc, "listing experiments");
+    sqlite3_finalize(st);
+    if (e != RMN_OK) {
+        rmn_store_experiments_free(arr, cnt);
+        return e;
+    }
+    *out = arr;
+    *n = cnt;
+    return RMN_OK;
+}
+
+void rmn_store_artifacts_free(rmn_artifact *a, int n) {
+    for (int i = 0; a && i < n; ++i) {
+        free(a[i].kind);
+        free(a[i].path);
+        free(a[i].sha256);
+    }
+    free(a);
+}
+
+int rmn_store_run_artifacts(rmn_store *s, int64_t run_id, rmn_artifact **out, int *n) {
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    RMN_TRY(rmn_store_prepare_(s, "SELECT kind, path, sha256, bytes FROM artifacts "
+                                  "WHERE run_id = ?1 ORDER BY kind, path",
+                               &st));
+    sqlite3_bind_int64(st, 1, run_id);
+    rmn_artifact *arr = NULL;
+    int cap = 0, cnt = 0, rc, oom = 0, e = RMN_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            int ncap = cap ? 2 * cap : 8;
+            rmn_artifact *na = realloc(arr, (size_t)ncap * sizeof *na);
+            if (!na) {
+                oom = 1;
+                break;
+            }
+            arr = na;
+            cap = ncap;
+        }
+        rmn_artifact *a = &arr[cnt++];
+        a->kind = rmn_store_col_strdup_(st, 0, &oom);
+        a->path = rmn_store_col_strdup_(st, 1, &oom);
+        a->sha256 = rmn_store_col_strdup_(st, 2, &oom);
+        a->bytes = sqlite3_column_int64(st, 3);
+        if (oom)
+            break;
+    }
+    if (oom)
+        e = RMN_ERROR(RMN_ENOMEM, "out of memory reading artifacts");
+    else if (rc != SQLITE_DONE)
+        e = STORE_SQL_ERROR(s, rc, "reading artifacts");
+    sqlite3_finalize(st);
+    if (e != RMN_OK) {
+        rmn_store_artifacts_free(arr, cnt);
         return e;
     }
     *out = arr;

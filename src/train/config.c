@@ -57,6 +57,7 @@ static const config_key KEYS[] = {
     {"optimizer", KEY_STR, F(optimizer), S(optimizer)},
     {"plateau_patience", KEY_INT, F(plateau_patience), 0},
     {"pretrained", KEY_STR, F(pretrained), S(pretrained)},
+    {"rotation_interp", KEY_STR, F(rotation_interp), S(rotation_interp)},
     {"seed", KEY_U64, F(seed), 0},
     {"steplr", KEY_INT, F(steplr), 0},
     {"tta_n", KEY_INT, F(tta_n), 0},
@@ -92,6 +93,7 @@ void rmn_train_config_defaults(rmn_train_config *cfg) {
     cfg->num_classes = 7;
     cfg->flip_p = 0.5;
     cfg->max_rotation_deg = 30.0;
+    snprintf(cfg->rotation_interp, sizeof cfg->rotation_interp, "bilinear");
     cfg->seed = 1;
     cfg->center_lr = 0.5; /* Wen et al.'s alpha */
 }
@@ -103,7 +105,9 @@ const char *rmn_train_config_model(const rmn_train_config *cfg, char *buf, size_
 
 rmn_augment_params rmn_train_config_augment(const rmn_train_config *cfg) {
     return (rmn_augment_params){.flip_p = cfg->flip_p, .max_rotation_deg = cfg->max_rotation_deg,
-                                .max_shift_px = cfg->max_shift_px};
+                                .max_shift_px = cfg->max_shift_px,
+                                .interp = strcmp(cfg->rotation_interp, "nearest") == 0 ? RMN_INTERP_NEAREST
+                                                                                       : RMN_INTERP_BILINEAR};
 }
 
 static const config_key *find_key(const char *key) {
@@ -184,6 +188,9 @@ static int check_ranges(const rmn_train_config *c, const char *where) {
         return RMN_ERROR(RMN_EINVAL, "%s: max_rotation_deg must lie in [0, 180]", where);
     if (!(c->max_shift_px >= 0 && c->max_shift_px <= 0.5 * c->image_size))
         return RMN_ERROR(RMN_EINVAL, "%s: max_shift_px must lie in [0, image_size/2]", where);
+    if (strcmp(c->rotation_interp, "bilinear") != 0 && strcmp(c->rotation_interp, "nearest") != 0)
+        return RMN_ERROR(RMN_EINVAL, "%s: rotation_interp must be \"bilinear\" or \"nearest\", not \"%s\"", where,
+                         c->rotation_interp);
     if (c->weight_decay < 0 || c->momentum < 0 || c->momentum >= 1)
         return RMN_ERROR(RMN_EINVAL, "%s: weight_decay >= 0 and 0 <= momentum < 1 required", where);
     int kind;
@@ -244,6 +251,8 @@ int rmn_train_config_canonical(const rmn_train_config *cfg, char *buf, size_t ca
             continue;
         if (strcmp(k->key, "pretrained") == 0 && !cfg->pretrained[0])
             continue; /* likewise: only when set */
+        if (strcmp(k->key, "rotation_interp") == 0 && strcmp(cfg->rotation_interp, "bilinear") == 0)
+            continue; /* likewise: only when not the default */
         switch (k->type) {
         case KEY_UNUSED:
             continue;

@@ -5,7 +5,7 @@
  * image_size, in_channels, num_classes, weighted_loss, model_name, and the ones rmn records but
  * does not use: data_path, distributed, num_workers, device, log_dir, checkpoint_dir, cwd)
  * plus rmn's own (optimizer, nesterov, lr_schedule, min_lr, width, flip_p, max_rotation_deg, tta_n, tta_seed,
- * seed, center_loss_weight, center_lr: see train/center.h; pretrained: a trunk file, see
+ * seed, rotation_interp, center_loss_weight, center_lr: see train/center.h; pretrained: a trunk file, see
  * train/pretrained.h and docs/EXPORT.md). Unknown keys are
  * errors, so a typo never silently changes an experiment.
  *
@@ -40,6 +40,9 @@ typedef struct {
                                  train/pretrained.h); in the canonical text only when set */
     double   flip_p, max_rotation_deg; /* training augmentation (also the TTA draws) */
     double   max_shift_px;    /* random translation in pixels (0: none, as the thesis) */
+    char     rotation_interp[16]; /* "bilinear" (the thesis's imgaug order 1) or "nearest"
+                                     (torchvision's default; docs/PARITY.md); in the canonical
+                                     text only when not bilinear */
     int      tta_n;           /* TTA draws per image in the final evaluation (0 = none) */
     uint64_t tta_seed;        /* seed of the TTA draws (the thesis's global seed, 1234) */
     uint64_t seed;

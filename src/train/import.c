@@ -40,6 +40,12 @@ int rmn_import_map_name(const char *arch, const char *key, char *buf, size_t cap
     if ((strcmp(arch, "inception_v3") == 0 && strncmp(key, "AuxLogits.", 10) == 0) ||
         (strcmp(arch, "googlenet") == 0 && (strncmp(key, "aux1.", 5) == 0 || strncmp(key, "aux2.", 5) == 0)))
         return 0;
+    /* the thesis's efficientnet_b2b head is Sequential(Dropout, Linear): output.1 is rmn's (and
+     * pytorchcv's) output.fc */
+    if (strcmp(arch, "efficientnet_b2b") == 0 && strncmp(key, "output.1.", 9) == 0) {
+        snprintf(buf, cap, "output.fc.%s", key + 9);
+        return 1;
+    }
     if (strncmp(arch, "resmasking", 10) != 0)
         return 1;
     /* the original's dropout1 heads are Sequential(Dropout, Linear): fc.1 is rmn's fc */
@@ -121,6 +127,7 @@ int rmn_import_load(const rmn_pth_file *f, rmn_net *net, int allow_head, rmn_imp
     int *kind = calloc((size_t)n + 1, sizeof *kind), *used = calloc((size_t)n + 1, sizeof *used);
     const rmn_pth_tensor **src = calloc((size_t)nref + 1, sizeof *src);
     char miss[2048] = "", unexp[2048] = "", shp[2048] = "", dupb[1024] = "";
+    int head_only = 1; /* every missing or mis-shaped tensor is the head's */
     namelist lm = {miss, sizeof miss, 0, 0}, lu = {unexp, sizeof unexp, 0, 0},
              ls = {shp, sizeof shp, 0, 0}, ld = {dupb, sizeof dupb, 0, 0};
     int rc = RMN_OK;
@@ -159,7 +166,7 @@ int rmn_import_load(const rmn_pth_file *f, rmn_net *net, int allow_head, rmn_imp
             if (allow_head && in_head)
                 ++stats->head_kept;
             else
-                list_add(&lm, t->name, NULL);
+                list_add(&lm, t->name, NULL), head_only &= in_head;
             continue;
         }
         used[found] = 1;
@@ -177,6 +184,7 @@ int rmn_import_load(const rmn_pth_file *f, rmn_net *net, int allow_head, rmn_imp
             shape_str(b, sizeof b, t->ndim, t->shape);
             snprintf(det, sizeof det, " %s, expected %s", a, b);
             list_add(&ls, t->name, det);
+            head_only &= in_head;
             continue;
         }
         src[r] = p;
@@ -188,7 +196,10 @@ int rmn_import_load(const rmn_pth_file *f, rmn_net *net, int allow_head, rmn_imp
         rc = RMN_ERROR(RMN_EFORMAT, "%s: does not fit %s:%s%d missing%s%s;%s%d unexpected%s%s;%s%d mis-shaped%s%s%s%s%s",
                        path, arch, " ", lm.count, lm.count ? ": " : "", miss, " ", lu.count, lu.count ? ": " : "", unexp,
                        " ", ls.count, ls.count ? ": " : "", shp, ld.count ? "; duplicate keys that differ from their twins: " : "",
-                       dupb, "");
+                       dupb, !allow_head && head_only && !lu.count && !ld.count
+                                 ? " (only the classifier differs: rmn-import --allow-head keeps a new one, "
+                                   "and the pretrained: key loads a trunk into a new head)"
+                                 : "");
         goto done;
     }
     for (int r = 0; r < nref; ++r)
@@ -222,6 +233,10 @@ int rmn_import_open_model(const char *path, const rmn_train_config *cfg, int all
         rmn_pth_close(f);
         return rmn_error_naming(rc, path);
     }
+    if (strcmp(cfg->arch, "efficientnet_b2b") == 0)
+        rmn_warning("%s: pytorchcv's efficientnet_b2b pads its stride-2 convolutions TF-\"same\" "
+                    "(one row and column more at the bottom and right), rmn's symmetrically: the logits "
+                    "differ from PyTorch's (docs/IMPORT.md)", path);
     if (pth)
         *pth = f;
     else

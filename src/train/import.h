@@ -8,7 +8,8 @@
  * maskK.up{i}, maskK.conv{2D} -> maskK.final, D = 5-K the block's depth), and the duplicated
  * shortcut keys maskK.downsampleJ.* must equal maskK.convJ.downsample.* (then dropped). Every
  * other name (torchvision ResNet/VGG/DenseNet/GoogLeNet/Inception, pytorchcv) is taken as it
- * is: rmn's zoo names follow them.
+ * is: rmn's zoo names follow them, but the thesis's efficientnet_b2b head output.1, which is
+ * rmn's (and pytorchcv's) output.fc.
  *
  * Everything is checked before any weight is copied: tensors the net needs and the file lacks
  * (missing), names the net does not have (unexpected) and shape mismatches are all listed in
@@ -38,7 +39,8 @@ int rmn_import_map_name(const char *arch, const char *key, char *buf, size_t cap
 int rmn_import_load(const rmn_pth_file *f, rmn_net *net, int allow_head, rmn_import_stats *stats);
 
 /* Builds cfg's net (arch, image_size, in_channels, num_classes, width) and loads the .pth
- * at path into it; *pth stays open for its metadata when pth is not NULL (rmn_pth_close). */
+ * at path into it; *pth stays open for its metadata when pth is not NULL (rmn_pth_close).
+ * efficientnet_b2b weights draw an rmn_warning: its padding differs from pytorchcv's. */
 int rmn_import_open_model(const char *path, const rmn_train_config *cfg, int allow_head, rmn_net **net,
                           rmn_pth_file **pth, rmn_import_stats *stats);
 

@@ -4,10 +4,14 @@ load_state_dict(strict=True) on the PyTorch definition, and (with --dump) the ev
 on the dump's images against rmn's, within --tol (default 1e-4).
 
   /usr/bin/python3 tools/export/check_pth.py FILE.pth ARCH [--dump DUMP] [--definition F:FN]
+  /usr/bin/python3 tools/export/check_pth.py FILE.pth ARCH --zoo [--profile 48 --width W] [--dump DUMP]
 
 ARCH: a torchvision model at the 224 profile (resnet18/34/50/101/152, vgg19, densenet121,
-googlenet, inception_v3; num_classes 7, no aux heads), or any model given by --definition
-PATH.py:FACTORY, e.g. the original repository's models/resnet50_scratch_dims_2048.py:
+googlenet, inception_v3; num_classes 7, no aux heads; googlenet and inception_v3 with
+transform_input, as torchvision builds them for its ImageNet weights and the thesis ran them),
+or, with --zoo, any rmn architecture at either profile as tools/pth/zoo_torch.py defines it
+(the references' names: torchvision, the original repository, pytorchcv), or any model given
+by --definition PATH.py:FACTORY, e.g. the original repository's models/resnet50_scratch_dims_2048.py:
 resnet50_pretrained_vgg or models/resmasking.py:resmasking_dropout1 (fetch it yourself; rmn
 ships none of its code). Exit 0 ok, 1 mismatch."""
 import argparse
@@ -21,7 +25,11 @@ import numpy as np
 import torch
 
 
-def definition(arch, spec):
+def definition(arch, spec, zoo=None):
+    if zoo:
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pth"))
+        import zoo_torch
+        return zoo_torch.build(arch, *zoo)
     if spec:
         path, fn = spec.rsplit(":", 1)
         path = os.path.abspath(path)
@@ -44,8 +52,8 @@ def definition(arch, spec):
                 continue
         raise SystemExit(f"{spec}: cannot call {fn}")
     import torchvision.models as tv
-    extra = {"googlenet": dict(aux_logits=False, init_weights=False),
-             "inception_v3": dict(aux_logits=False, init_weights=False)}.get(arch, {})
+    extra = {"googlenet": dict(aux_logits=False, init_weights=False, transform_input=True),
+             "inception_v3": dict(aux_logits=False, init_weights=False, transform_input=True)}.get(arch, {})
     return getattr(tv, arch)(num_classes=7, **extra)
 
 
@@ -55,10 +63,13 @@ def main():
     ap.add_argument("arch")
     ap.add_argument("--dump")
     ap.add_argument("--definition")
+    ap.add_argument("--zoo", action="store_true")
+    ap.add_argument("--profile", type=int, default=224)
+    ap.add_argument("--width", type=int, default=0)
     ap.add_argument("--tol", type=float, default=1e-4)
     a = ap.parse_args()
     sd = torch.load(a.pth, map_location="cpu")
-    model = definition(a.arch, a.definition)
+    model = definition(a.arch, a.definition, (a.profile, a.width) if a.zoo else None)
     res = model.load_state_dict(sd, strict=True)
     print(f"{a.pth}: {len(sd)} tensors, load_state_dict(strict=True): {res}")
     if not a.dump:

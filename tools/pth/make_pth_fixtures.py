@@ -13,11 +13,14 @@ weights and BN running statistics, evaluated in eval mode on a fixed input. File
   expect.safetensors      input x (2,1,48,48) and each case's float32 logits
 
 Run: /usr/bin/python3 tools/pth/make_pth_fixtures.py tests/data/pth
-Also: --thesis OUT.pth writes a full-size (224, 3 channels) resmasking_dropout1 with random
-weights in the thesis's legacy dict format (about 570 MB; never committed), and its logits on
-a fixed input to OUT.pth.expect.safetensors; --thesis OUT.pth resnet18 the same for a
-torchvision-layout resnet18. Then: RMN_PTH_224=OUT.pth:ARCH tests/test-pth.
+     /usr/bin/python3 tools/pth/make_pth_fixtures.py --views tests/data/pth  (views-{zip,legacy}.pth)
+Also: --thesis OUT.pth [ARCH] writes a full-size (224, 3 channels; inception_v3 299) model,
+resmasking_dropout1 by default (about 570 MB; never committed), with random weights in the
+thesis's legacy dict format (tools/pth/zoo_torch.py's definition, the original's names), and
+its logits on a fixed input to OUT.pth.expect.safetensors. Then: RMN_PTH_224=OUT.pth:ARCH
+tests/test-pth.
 """
+import collections
 import os
 import sys
 
@@ -161,42 +164,16 @@ def main_fixtures(outdir):
 
 
 def thesis(out, arch="resmasking_dropout1"):
-    """Full-size resmasking_dropout1 or resnet18 (224, 3 channels) as the thesis saved it."""
-    sys.path.insert(0, os.path.join(HERE, "..", "golden"))
+    """A full-size model at the 224 profile (299 for inception_v3), 3 channels, random weights,
+    as the thesis saved it (the legacy format, {"net": state_dict, ...}), zoo_torch.py's
+    definition (the original's names; googlenet and inception_v3 with transform_input)."""
+    import zoo_torch
     gen = torch.Generator().manual_seed(7)
-
-    class ResMasking224(nn.Module):
-        def __init__(self, masks, layers):
-            super().__init__()
-            self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
-            self.bn1 = nn.BatchNorm2d(64)
-            inp = 64
-            for s, n in enumerate(layers):
-                planes = 64 << s
-                blocks = []
-                for b in range(n):
-                    stride = 2 if (b == 0 and s > 0) else 1
-                    blocks.append(Basic(inp, planes, stride, stride != 1 or inp != planes))
-                    inp = planes
-                setattr(self, f"layer{s + 1}", nn.Sequential(*blocks))
-                if masks:
-                    setattr(self, f"mask{s + 1}", OrigMasking(planes, 4 - s))
-            self.masks = masks
-            self.fc = nn.Sequential(nn.Dropout(0.4), nn.Linear(512, 7)) if masks else nn.Linear(512, 7)
-
-        def forward(self, x):
-            x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 3, 2, 1)
-            for s in range(4):
-                x = getattr(self, f"layer{s + 1}")(x)
-                if self.masks:
-                    x = x * (1 + getattr(self, f"mask{s + 1}")(x))
-            return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
-
-    masks = arch == "resmasking_dropout1"
-    m = ResMasking224(masks, [3, 4, 6, 3] if masks else [2, 2, 2, 2])
+    m = zoo_torch.build(arch, 224)
     randomize(m, gen)
     m.eval()
-    x = torch.rand(2, 3, 224, 224, generator=gen)
+    s = 299 if arch == "inception_v3" else 224
+    x = torch.rand(2, 3, s, s, generator=gen)
     with torch.no_grad():
         y = m(x)
     torch.save({"net": m.state_dict(), "best_val_acc": 0.7302, "best_train_acc": 0.95, "test_acc": 0.7459,
@@ -205,8 +182,28 @@ def thesis(out, arch="resmasking_dropout1"):
     print(out, os.path.getsize(out))
 
 
+def views(outdir):
+    """Tensors that share one storage, as PyTorch 1.13 writes them in both formats: the
+    storage once (one key, one record), each tensor a view with its own offset, sizes and
+    strides (overlapping, transposed, expanded with stride 0). The legacy format's storage
+    views of older PyTorch (view_metadata, < 0.4) are never written by 1.13 (its _legacy_save
+    sets view_metadata None). Values: base = arange(24) as float32."""
+    base = torch.arange(24, dtype=torch.float32)
+    sd = collections.OrderedDict()
+    sd["a"] = base[2:8].view(2, 3)           # offset 2
+    sd["b"] = base[5:17].view(3, 4).t()      # offset 5, overlaps a, strides (1, 4)
+    sd["c"] = base[20:21].expand(2, 3)       # offset 20, strides (0, 0)
+    sd["d"] = base                           # the whole storage
+    for fmt, kw in (("zip", {}), ("legacy", {"_use_new_zipfile_serialization": False})):
+        path = os.path.join(outdir, f"views-{fmt}.pth")
+        torch.save(sd, path, **kw)
+        print(path, os.path.getsize(path))
+
+
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[1] == "--thesis":
+    if len(sys.argv) > 2 and sys.argv[1] == "--views":
+        views(sys.argv[2])
+    elif len(sys.argv) > 2 and sys.argv[1] == "--thesis":
         thesis(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "resmasking_dropout1")
     else:
         main_fixtures(sys.argv[1] if len(sys.argv) > 1 else "tests/data/pth")

@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""compare.py -- the parity table of docs/PARITY.md: rmn's runs (from its SQLite store) beside
+the PyTorch side's (directories written by tools/parity/train_torch.py), per group of runs:
+best val accuracy, test accuracy plain and with TTA, per seed; mean +- sd per side; and the
+difference of the means with a 95 % Welch interval. Only the standard library: it runs with any
+python3.
+
+usage: python3 tools/parity/compare.py --db rmn.db --experiment parity-tv48
+           [--rmn MODEL_NAME ...] [--torch LABEL=DIR[,DIR...] ...]
+
+--rmn names model_name prefixes of rmn's runs (NAME-sSEED; default: every group in the
+experiment); --torch gives a label and the output directories of train_torch.py runs (one per
+seed; each holds final.json). Both sides are printed as groups; the differences are taken
+between every rmn group and every torch group that share the rotation interpolation.
+"""
+import argparse
+import json
+import math
+import os
+import sqlite3
+import statistics
+
+# two-sided 95 % quantiles of Student's t, df 1..30 (beyond: interpolated towards 1.960)
+T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042]
+
+
+def t975(df):
+    if df < 1:
+        return float("inf")
+    if df <= 30:
+        lo = int(math.floor(df))
+        hi = min(lo + 1, 30)
+        return T975[lo - 1] + (T975[hi - 1] - T975[lo - 1]) * (df - lo)
+    return 1.960 + (2.042 - 1.960) * 30 / df
+
+
+def welch(a, b):
+    """Difference of means a - b with a 95 % Welch interval (None where a side has < 2 values)."""
+    if len(a) < 2 or len(b) < 2:
+        return statistics.mean(a) - statistics.mean(b), None
+    va, vb = statistics.variance(a) / len(a), statistics.variance(b) / len(b)
+    se = math.sqrt(va + vb)
+    d = statistics.mean(a) - statistics.mean(b)
+    if se == 0:
+        return d, (d, d)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    h = t975(df) * se
+    return d, (d - h, d + h)
+
+
+def rmn_groups(db, experiment, names):
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    rows = con.execute(
+        "SELECT r.run_id, r.name, r.seed, r.config_text FROM runs r JOIN experiments e USING (experiment_id) "
+        "WHERE e.name = ? AND r.kind = 'train' AND r.status = 'FINISHED' AND r.duplicate_of IS NULL "
+        "ORDER BY r.name", (experiment,)).fetchall()
+    groups = {}
+    for run_id, name, seed, config in rows:
+        group = name.rsplit("-s", 1)[0]
+        if names and group not in names:
+            continue
+        interp = "nearest" if "rotation_interp=nearest" in config else "bilinear"
+
+        def acc(split, tta):
+            r = con.execute("SELECT n_correct, n_samples FROM evals WHERE run_id = ? AND split = ? AND "
+                            + ("tta_n > 0" if tta else "tta_n = 0") + " ORDER BY eval_id DESC LIMIT 1",
+                            (run_id, split)).fetchone()
+            return r[0] / r[1] if r else None
+
+        best = con.execute("SELECT MAX(value) FROM metrics WHERE run_id = ? AND key = 'val_acc'", (run_id,)).fetchone()[0]
+        rec = {"seed": seed, "best_val": best, "test_plain": acc("test", 0), "test_tta": acc("test", 1)}
+        groups.setdefault(("rmn", group, interp), []).append(rec)
+    return groups
+
+
+def torch_groups(specs):
+    groups = {}
+    for spec in specs:
+        label, _, dirs = spec.partition("=")
+        for d in dirs.split(","):
+            path = os.path.join(d, "final.json")
+            if not os.path.exists(path):
+                print("(skipped %s: no final.json yet)" % d)
+                continue
+            with open(path) as f:
+                fj = json.load(f)
+            rec = {"seed": fj["seed"], "best_val": fj["best_val_acc"], "test_plain": fj["test_plain"],
+                   "test_tta": fj["test_tta"]}
+            groups.setdefault(("torch", label, fj["interp"]), []).append(rec)
+    return groups
+
+
+def pct(v):
+    return "%.2f" % (100 * v) if v is not None else "-"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--experiment", default="parity-tv48")
+    ap.add_argument("--rmn", nargs="*", default=[])
+    ap.add_argument("--torch", nargs="*", default=[])
+    a = ap.parse_args()
+    groups = rmn_groups(a.db, a.experiment, a.rmn)
+    groups.update(torch_groups(a.torch))
+    keys = ("best_val", "test_plain", "test_tta")
+    print("| side | group | rotation | seeds | best val | test plain | test TTA | TTA gain |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (side, group, interp), recs in sorted(groups.items()):
+        recs.sort(key=lambda r: r["seed"])
+        for r in recs:
+            gain = r["test_tta"] - r["test_plain"] if r["test_tta"] is not None and r["test_plain"] is not None else None
+            print("| %s | %s | %s | %d | %s | %s | %s | %s |" % (side, group, interp, r["seed"], pct(r["best_val"]),
+                                                              pct(r["test_plain"]), pct(r["test_tta"]),
+                                                              "%+.2f" % (100 * gain) if gain is not None else "-"))
+        cols = []
+        for k in keys:
+            v = [r[k] for r in recs if r[k] is not None]
+            cols.append("%.2f ± %.2f" % (100 * statistics.mean(v), 100 * statistics.stdev(v)) if len(v) > 1
+                        else (pct(v[0]) if v else "-"))
+        print("| %s | **%s** mean ± sd | %s | %d | %s | %s | %s | |" % (side, group, interp, len(recs), *cols))
+    print()
+    for (s1, g1, i1), a1 in sorted(groups.items()):
+        for (s2, g2, i2), a2 in sorted(groups.items()):
+            if s1 != "rmn" or s2 != "torch" or i1 != i2:
+                continue
+            for k in ("test_plain", "test_tta"):
+                x = [r[k] for r in a1 if r[k] is not None]
+                y = [r[k] for r in a2 if r[k] is not None]
+                if not x or not y:
+                    continue
+                d, ci = welch(x, y)
+                print("%s %s - torch %s, %s: %+.2f points%s" % (s1, g1, g2, k, 100 * d,
+                      " (95%% Welch interval %+.2f .. %+.2f)" % (100 * ci[0], 100 * ci[1]) if ci else ""))
+
+
+if __name__ == "__main__":
+    main()
