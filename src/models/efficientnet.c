@@ -6,8 +6,10 @@
  * residual units, SE of the expanded channels with reduction 24); init block conv3x3/2 (32),
  * final block conv1x1 1408, global avgpool. SE: avgpool, conv1x1 (bias), swish, conv1x1
  * (bias), sigmoid, multiply. Residual when in == out and stride 1.
- * Padding pytorchcv's "b" models' (tf_mode): TF-"same", asymmetric at stride 2 on even sizes
- * (0 before, 1 after for k3; 1 and 2 for k5), k/2 elsewhere. Profile 48: init block stride 1 (stages at 48/24/12/6/3), widths scaled by width/64.
+ * Padding as pytorchcv's "b" models (tf_mode): TF-"same", asymmetric at stride 2 on even
+ * sizes (0 before, 1 after for k3; 1 and 2 for k5), k/2 elsewhere (checkpoints from before,
+ * with symmetric pads: rmn_model_revision). Profile 48: init block stride 1 (stages at
+ * 48/24/12/6/3), widths scaled by width/64.
  * Names pytorchcv's ("features.stage2.unit1.conv1.conv.weight"). Init pytorchcv's: conv weights
  * kaiming uniform (fan_in, relu gain), conv biases 0, BN 1/0, linear default. */
 #include <math.h>

@@ -50,9 +50,9 @@ int rmn_convt2d_shape_full(rmn_convt2d_shape *sh, int n, int c, int h, int w, in
         stw < 1 || p->pad_h < 0 || p->pad_w < 0 || dh < 1 || dw < 1 || g < 1 ||
         out_pad_h < 0 || out_pad_w < 0 || rmn_conv_pad_b(p) != p->pad_h ||
         rmn_conv_pad_r(p) != p->pad_w)
-        return RMN_ERROR(RMN_EINVAL, "conv_transpose2d: bad sizes (or asymmetric pads) n=%d c=%d h=%d w=%d k=%d "
-                         "kernel=%dx%d stride=%d,%d pad=%d,%d dilation=%d,%d groups=%d "
-                         "output_padding=%d,%d", n, c, h, w, k, p->kh, p->kw, sth, stw,
+        return RMN_ERROR(RMN_EINVAL, "conv_transpose2d: bad sizes (or asymmetric pads) n=%d "
+                         "c=%d h=%d w=%d k=%d kernel=%dx%d stride=%d,%d pad=%d,%d dilation=%d,%d "
+                         "groups=%d output_padding=%d,%d", n, c, h, w, k, p->kh, p->kw, sth, stw,
                          p->pad_h, p->pad_w, dh, dw, g, out_pad_h, out_pad_w);
     if (c % g || k % g)
         return RMN_ERROR(RMN_EINVAL, "conv_transpose2d: %d input and %d output channels are "
