@@ -277,6 +277,15 @@ static void k3x1_setup(row *r) {
     gconv_setup(r, 5, 3, (rmn_conv_params){.kh = 3, .kw = 1, .stride_h = 2, .stride_w = 1,
                                             .pad_h = 1, .pad_w = 0});
 }
+static void asym_setup(row *r) { /* TF "same" of a stride-2 depthwise 3x3 on an even size */
+    gconv_setup(r, 5, 5, (rmn_conv_params){.kh = 3, .kw = 3, .stride_h = 2, .stride_w = 2,
+                                            .groups = 5, .asym_pad = 1, .pad_b = 1, .pad_r = 1});
+}
+static void asym5_setup(row *r) {
+    gconv_setup(r, 4, 6, (rmn_conv_params){.kh = 5, .kw = 3, .stride_h = 2, .pad_h = 1,
+                                            .pad_w = 2, .groups = 2, .asym_pad = 1, .pad_b = 2,
+                                            .pad_r = 0});
+}
 static double gconv_loss64(double *const *t) {
     rmn_ref_conv2d_forward_f64(ybuf, t[0], t[1], t[2], &K.conv);
     return dot_g(ybuf);
@@ -520,6 +529,10 @@ static row rows[] = {
     {"conv2d 1x7 pad 0,3 (im2col)", 0, XWB, {0}, k1x7_setup, gconv_loss64, gconv_grad_gemm},
     {"conv2d 3x1 stride 2,1 pad 1,0 (ref)", 0, XWB, {0}, k3x1_setup, gconv_loss64, gconv_grad_ref},
     {"conv2d 3x1 stride 2,1 pad 1,0 (im2col)", 0, XWB, {0}, k3x1_setup, gconv_loss64, gconv_grad_gemm},
+    {"conv2d depthwise 3x3 s2 pad 0,0/1,1 (ref)", 0, XWB, {0}, asym_setup, gconv_loss64, gconv_grad_ref},
+    {"conv2d depthwise 3x3 s2 pad 0,0/1,1 (im2col)", 0, XWB, {0}, asym_setup, gconv_loss64, gconv_grad_gemm},
+    {"conv2d 5x3 s2,1 pad 1,2/2,0 groups 2 (ref)", 0, XWB, {0}, asym5_setup, gconv_loss64, gconv_grad_ref},
+    {"conv2d 5x3 s2,1 pad 1,2/2,0 groups 2 (im2col)", 0, XWB, {0}, asym5_setup, gconv_loss64, gconv_grad_gemm},
     {"conv_transpose2d k2 s2 (ref)", 0, XWB, {0}, convt2_setup, convt_loss64, convt_grad_ref},
     {"conv_transpose2d k2 s2 (cpu)", 0, XWB, {0}, convt2_setup, convt_loss64, convt_grad_gemm},
     {"conv_transpose2d k3 s2 p1 outpad 1 (ref)", 0, XWB, {0}, convt3_setup, convt_loss64, convt_grad_ref},

@@ -114,6 +114,13 @@ int rmn_model_names(const char *const **names, int *n) {
     return RMN_OK;
 }
 
+int rmn_model_revision(const char *arch, const char **change) {
+    const int effnet = strcmp(arch, "efficientnet_b2b") == 0;
+    if (change)
+        *change = effnet ? "TF-\"same\" padding as pytorchcv's, was symmetric" : "";
+    return effnet ? 2 : 1;
+}
+
 int rmn_zoo_has_profile(const char *arch, int profile) {
     const int i = find(arch);
     if (i < 0)

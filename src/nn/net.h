@@ -33,6 +33,10 @@ typedef struct {
  * from the RMN_STREAM_INIT stream of cfg->seed. RMN_ENOTFOUND for an unknown name. */
 int  rmn_model_create(const char *arch, const rmn_model_config *cfg, rmn_net **out);
 int  rmn_model_names(const char *const **names, int *n);       /* registry listing */
+/* The revision of arch's definition: 1, higher once the same weights compute something else
+ * (efficientnet_b2b 2: TF-"same" padding as pytorchcv's, was symmetric); *change (may be
+ * NULL) says what the last revision changed. Checkpoints record it (train/checkpoint.h). */
+int  rmn_model_revision(const char *arch, const char **change);
 void rmn_net_free(rmn_net *net);
 
 /* Plans activation memory once for batches of up to max_batch (replacing an earlier plan).
