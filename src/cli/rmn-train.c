@@ -42,7 +42,7 @@ int main(int argc, char **argv) {
         {"epochs", required_argument, 0, 'e'}, {"threads", required_argument, 0, 't'},
         {"db", required_argument, 0, 'd'},     {"checkpoints", required_argument, 0, 'c'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
-    rmn_experiment_options o = {.seed = -1, .log = stderr, .out = stdout, .stop = &stop_requested};
+    rmn_experiment_options o = {.seed = -1, .index = -1, .log = stderr, .out = stdout, .stop = &stop_requested};
     const char *config = NULL, *experiment = "train";
     long v;
     int c;

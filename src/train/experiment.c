@@ -61,9 +61,13 @@ static int fuse_experiment(rmn_store *store, const rmn_experiment *exp, FILE *ou
 /* Marks the runs the options exclude (batch_size 0) and applies seed/epochs overrides. */
 static int select_runs(rmn_experiment *exp, const rmn_experiment_options *o) {
     int n_selected = 0;
+    if (o->index >= exp->n_runs)
+        return RMN_ERROR(RMN_EINVAL, "experiment %s has %d runs: no run of index %ld", exp->name, exp->n_runs,
+                         o->index);
     for (int i = 0; i < exp->n_runs; ++i) {
         rmn_train_config *cfg = &exp->runs[i];
-        if (o->only && strcmp(o->only, cfg->model_name) != 0 && strcmp(o->only, cfg->arch) != 0) {
+        if ((o->only && strcmp(o->only, cfg->model_name) != 0 && strcmp(o->only, cfg->arch) != 0) ||
+            (o->index >= 0 && o->index != i)) {
             cfg->batch_size = 0;
             continue;
         }
@@ -213,7 +217,7 @@ static int run_all(rmn_experiment *exp, const rmn_experiment_options *o, rmn_sto
         free(held);
         return RMN_ERROR(RMN_ENOMEM, "out of memory");
     }
-    const int fuse = exp->n_members > 0 && !o->only;
+    const int fuse = exp->n_members > 0 && !o->only && o->index < 0;
     int64_t nap = 100;
     for (;;) {
         if ((rc = claim_pass(exp, o, store, ds, ckpt, state, held, &n_held, &status, first_error,
@@ -276,6 +280,20 @@ int rmn_experiment_execute(rmn_experiment *exp, const rmn_experiment_options *o)
         rmn_store_close(store);
     }
     rmn_dataset_free(&ds);
+    return rc;
+}
+
+int rmn_experiment_fuse(rmn_experiment *exp, const rmn_experiment_options *o) {
+    RMN_TRY(rmn_experiment_validate(exp));
+    if (exp->n_members == 0) {
+        if (o->out)
+            fprintf(o->out, "experiment %s has no ensemble: nothing to fuse\n", exp->name);
+        return RMN_OK;
+    }
+    rmn_store *store;
+    RMN_TRY(rmn_experiment_open_store(o, &store));
+    int rc = fuse_experiment(store, exp, o->out);
+    rmn_store_close(store);
     return rc;
 }
 
