@@ -47,7 +47,7 @@ grep -q "has 3 runs: no run of index 3" "$tap_tmp/idx.err"; ok $? "and says how 
 m="$tap_tmp/merged.db"
 "$exp" merge "$tap_tmp"/task-0.db "$tap_tmp"/task-1.db "$tap_tmp"/task-2.db --into "$m" >"$tap_tmp/merge.out"
 ok $? "merge of three task stores exits 0"
-grep -q "merged 3 stores into .*: 3 runs added, 0 already there" "$tap_tmp/merge.out"; ok $? "it counts: $(cat "$tap_tmp/merge.out")"
+grep -q "merged 3 stores into .*: 3 runs added, 0 brought up to date, 0 already there" "$tap_tmp/merge.out"; ok $? "it counts: $(cat "$tap_tmp/merge.out")"
 [ "$(counts "$m")" = "$(sum_counts "$tap_tmp"/task-0.db "$tap_tmp"/task-1.db "$tap_tmp"/task-2.db)" ]
 ok $? "every row of every table is there ($(counts "$m"))"
 q "$m" "SELECT run_uuid, name, status, config_sha256, dataset_sha256 FROM runs ORDER BY run_uuid" >"$tap_tmp/m.runs"
@@ -62,7 +62,7 @@ cmp -s "$tap_tmp/pm" "$tap_tmp/pt"; ok $? "the predictions are copied bit for bi
 before=$(counts "$m")
 "$exp" merge "$tap_tmp"/task-0.db "$tap_tmp"/task-1.db "$tap_tmp"/task-2.db --into "$m" >"$tap_tmp/merge2.out"
 ok $? "merging the same stores again exits 0"
-grep -q "0 runs added, 3 already there" "$tap_tmp/merge2.out" && [ "$(counts "$m")" = "$before" ]
+grep -q "0 runs added, 0 brought up to date, 3 already there" "$tap_tmp/merge2.out" && [ "$(counts "$m")" = "$before" ]
 ok $? "and adds nothing (idempotent by run uuid)"
 [ "$(q "$m" "PRAGMA integrity_check; PRAGMA foreign_key_check")" = ok ]; ok $? "integrity and foreign keys hold"
 
@@ -81,8 +81,25 @@ ok $? "a merged store with ensembles merges whole into another ($(counts "$m2"))
 [ "$(q "$m2" "SELECT COUNT(*) FROM ensemble_members m JOIN evals e ON e.eval_id = m.member_eval_id
        JOIN runs r ON r.run_id = e.run_id WHERE r.kind = 'train'")" = "$(q "$m" "SELECT COUNT(*) FROM ensemble_members")" ]
 ok $? "ensemble members point to the copied runs' evals"
-"$exp" merge "$tap_tmp/task-1.db" "$m" --into "$m2" | grep -q "0 runs added, 7 already there"
+"$exp" merge "$tap_tmp/task-1.db" "$m" --into "$m2" | grep -q "0 runs added, 0 brought up to date, 7 already there"
 ok $? "merging a part of what is there adds nothing"
+
+# --- a run merged while stopped, then resumed elsewhere and merged again ----------------------
+# an earlier state of task 1's run: stopped (KILLED) after its first epoch's metrics, before
+# its evaluations, updated a second earlier
+cp "$tap_tmp/task-1.db" "$tap_tmp/early.db"
+q "$tap_tmp/early.db" "UPDATE runs SET status = 'KILLED', end_ms = NULL, updated_ms = updated_ms - 1000;
+    DELETE FROM evals; DELETE FROM tags WHERE key = 'weights_sha256'"
+s="$tap_tmp/states.db"
+"$exp" merge "$tap_tmp/early.db" --into "$s" | grep -q "1 run added"; ok $? "the stopped state merges"
+"$exp" merge "$tap_tmp/task-1.db" --into "$s" >"$tap_tmp/later.out"
+grep -q "0 runs added, 1 brought up to date, 0 already there" "$tap_tmp/later.out"
+ok $? "the finished state of the same run replaces it: $(cat "$tap_tmp/later.out")"
+[ "$(counts "$s")" = "$(counts "$tap_tmp/task-1.db")" ] && [ "$(q "$s" "SELECT status FROM runs")" = FINISHED ]
+ok $? "the store now holds the finished run whole ($(counts "$s"))"
+"$exp" merge "$tap_tmp/task-1.db" "$tap_tmp/early.db" --into "$s" | grep -q "0 runs added, 0 brought up to date, 2 already there"
+ok $? "merging either state again changes nothing (the later is kept)"
+[ "$(counts "$s")" = "$(counts "$tap_tmp/task-1.db")" ]; ok $? "nothing was replaced by the earlier state"
 
 # --- conflicts: refused, the target unchanged -------------------------------------------------
 before=$(counts "$m")

@@ -203,9 +203,9 @@ static int cmd_merge(int n, char **sources, const options *o) {
     rmn_store_close(s);
     if (rc != RMN_OK)
         return fail();
-    printf("merged %d store%s into %s: %d run%s added, %d already there\n", res.n_sources,
-           res.n_sources == 1 ? "" : "s", into, res.runs_added, res.runs_added == 1 ? "" : "s",
-           res.runs_present);
+    printf("merged %d store%s into %s: %d run%s added, %d brought up to date, %d already there\n",
+           res.n_sources, res.n_sources == 1 ? "" : "s", into, res.runs_added, res.runs_added == 1 ? "" : "s",
+           res.runs_updated, res.runs_present);
     return 0;
 }
 

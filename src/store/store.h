@@ -177,15 +177,18 @@ int rmn_store_waits(rmn_store *s, rmn_wait **out, int *n);
 typedef struct {
     int n_sources;    /* sources merged */
     int runs_added;   /* runs copied into the target */
-    int runs_present; /* runs the target held already, identical */
+    int runs_updated; /* runs the target held in an earlier state, brought up to date */
+    int runs_present; /* runs the target held already, identical or in a later state */
 } rmn_merge_result;
 
 /* Folds the stores at sources[0..n) into `into`, in one transaction: every run absent from it
  * (by run_uuid) is copied with all it recorded; a run it holds already with the same content is
- * skipped (merging is idempotent). Refused, with nothing merged: a source that cannot be opened
- * read-only, is not an rmn store, has another schema version or is the target itself; a run
- * whose uuid the target holds with other content; a run the target holds under another uuid
- * (the same experiment, kind, name, seed and configuration, RUNNING or FINISHED in both). */
+ * skipped (merging is idempotent); of two states of one run (one copy not FINISHED and updated
+ * before the other) the later is kept. Refused, with nothing merged: a source that cannot be
+ * opened read-only, is not an rmn store, has another schema version or is the target itself; a
+ * run whose uuid the target holds with other content that is not such a state; a run the target
+ * holds under another uuid (the same experiment, kind, name, seed and configuration, RUNNING or
+ * FINISHED in both). */
 int rmn_store_merge(rmn_store *into, int n, const char *const *sources, rmn_merge_result *res);
 
 // --- reading ----------------------------------------------------------------------------------

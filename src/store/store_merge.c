@@ -8,8 +8,11 @@
  *    mapped through their uuids);
  *  - present with the same content (run_digest below): nothing to do, so merging twice, or
  *    merging a store into one that already holds part of it, adds nothing;
- *  - present with other content, or another run of the same claim key (experiment, kind, name,
- *    seed, config) RUNNING or FINISHED in both: a conflict; the merge is refused.
+ *  - present with other content, where one copy is a later state of the other (the other is not
+ *    FINISHED and is older by updated_ms: a run stopped by a time limit, merged, then resumed
+ *    and merged again): the later state is kept, replacing the target's copy when it is older;
+ *  - present with other content otherwise, or another run of the same claim key (experiment,
+ *    kind, name, seed, config) RUNNING or FINISHED in both: a conflict; the merge is refused.
  * Sources are opened read-only and must have this rmn's schema version; all of them are
  * merged in one BEGIN IMMEDIATE transaction of the target: on any failure nothing is merged.
  * The waits table (processes waiting now) is not copied. */
@@ -193,9 +196,18 @@ static int copy_table(rmn_store *src, rmn_store *dst, const char *sel_sql, const
     "config_sha256, dataset_sha256, git_commit, git_dirty, tool_version, build_config, host, "       \
     "cpu_model, blas_config, n_threads, error_text, owner_host, owner_pid, owner_token, claimed_ms"
 
-/* Inserts the run row of src_id (experiment mapped by name, duplicate_of through its uuid;
- * parent_run_id is set by link_parents once every run is there). */
-static int copy_run_row(rmn_store *src, rmn_store *dst, int64_t src_id, int64_t *dst_id) {
+/* The run_id of UPDATE below: the source's columns in the same order as RUN_COLS. */
+#define RUN_SET                                                                                      \
+    "run_uuid = ?3, name = ?4, kind = ?5, model = ?6, n_params = ?7, status = ?8, start_ms = ?9, "   \
+    "end_ms = ?10, updated_ms = ?11, seed = ?12, config_text = ?13, config_sha256 = ?14, "            \
+    "dataset_sha256 = ?15, git_commit = ?16, git_dirty = ?17, tool_version = ?18, build_config = ?19, " \
+    "host = ?20, cpu_model = ?21, blas_config = ?22, n_threads = ?23, error_text = ?24, "              \
+    "owner_host = ?25, owner_pid = ?26, owner_token = ?27, claimed_ms = ?28"
+
+/* Writes the run row of src_id into the target: inserted when *dst_id is 0 (and *dst_id set),
+ * else over the row *dst_id. The experiment is mapped by name, duplicate_of through its uuid;
+ * parent_run_id is set by merge_one once every run is there. */
+static int write_run_row(rmn_store *src, rmn_store *dst, int64_t src_id, int64_t *dst_id) {
     sqlite3_stmt *sel = NULL, *ins = NULL;
     int64_t exp_id = 0, dup = 0;
     int e = rmn_store_prepare_(src,
@@ -217,17 +229,20 @@ static int copy_run_row(rmn_store *src, rmn_store *dst, int64_t src_id, int64_t 
     if (sqlite3_column_type(sel, 2) != SQLITE_NULL &&
         (e = map_run(src, dst, sqlite3_column_int64(sel, 2), &dup)) != RMN_OK)
         goto done;
-    if ((e = rmn_store_prepare_(dst,
-                                "INSERT INTO runs (experiment_id, duplicate_of, " RUN_COLS ") VALUES (?1, ?2, "
+    const char *sql = *dst_id ? "UPDATE runs SET experiment_id = ?1, duplicate_of = ?2, " RUN_SET
+                                " WHERE run_id = ?29 RETURNING run_id"
+                              : "INSERT INTO runs (experiment_id, duplicate_of, " RUN_COLS ") VALUES (?1, ?2, "
                                 "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-                                "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28) RETURNING run_id",
-                                &ins)) != RMN_OK)
+                                "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28) RETURNING run_id";
+    if ((e = rmn_store_prepare_(dst, sql, &ins)) != RMN_OK)
         goto done;
     sqlite3_bind_int64(ins, 1, exp_id);
     if (dup)
         sqlite3_bind_int64(ins, 2, dup);
     for (int c = 3; c < sqlite3_column_count(sel); ++c)
         sqlite3_bind_value(ins, c, sqlite3_column_value(sel, c));
+    if (*dst_id)
+        sqlite3_bind_int64(ins, 29, *dst_id);
     if ((rc = sqlite3_step(ins)) != SQLITE_ROW) {
         e = STORE_SQL_ERROR(dst, rc, "copying a run");
         goto done;
@@ -280,8 +295,23 @@ done:
     return e;
 }
 
+/* Copies the run src_id whole: a new row when *dst_id is 0, else over the target's (older) copy
+ * *dst_id, whose params, tags, metrics, evals and artifacts are replaced. */
 static int copy_run(rmn_store *src, rmn_store *dst, int64_t src_id, int64_t *dst_id) {
-    RMN_TRY(copy_run_row(src, dst, src_id, dst_id));
+    static const char *const clear[] = {
+        "DELETE FROM params WHERE run_id = ?1", "DELETE FROM tags WHERE run_id = ?1",
+        "DELETE FROM metrics WHERE run_id = ?1", "DELETE FROM artifacts WHERE run_id = ?1",
+        "DELETE FROM ensemble_members WHERE ensemble_run_id = ?1", "DELETE FROM evals WHERE run_id = ?1"};
+    for (size_t i = 0; *dst_id && i < sizeof clear / sizeof clear[0]; ++i) {
+        sqlite3_stmt *st;
+        RMN_TRY(rmn_store_prepare_(dst, clear[i], &st));
+        sqlite3_bind_int64(st, 1, *dst_id);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return STORE_SQL_ERROR(dst, rc, "replacing an older copy of a run");
+    }
+    RMN_TRY(write_run_row(src, dst, src_id, dst_id));
     static const char *const tables[][2] = {
         {"SELECT key, value FROM params WHERE run_id = ?1", "INSERT INTO params (run_id, key, value) VALUES (?1, ?2, ?3)"},
         {"SELECT key, value FROM tags WHERE run_id = ?1", "INSERT INTO tags (run_id, key, value) VALUES (?1, ?2, ?3)"},
@@ -336,7 +366,7 @@ static int claim_twin(rmn_store *src, rmn_store *dst, int64_t src_id, char other
     sqlite3_stmt *sel = NULL, *q = NULL;
     other[0] = '\0';
     int e = rmn_store_prepare_(src,
-                               "SELECT x.name, r.kind, r.name, r.seed, r.config_sha256 FROM runs r "
+                               "SELECT x.name, r.kind, r.name, r.seed, r.config_sha256, r.run_uuid FROM runs r "
                                "JOIN experiments x ON x.experiment_id = r.experiment_id WHERE r.run_id = ?1 "
                                "AND r.status IN ('RUNNING','FINISHED') AND r.duplicate_of IS NULL",
                                &sel);
@@ -348,10 +378,10 @@ static int claim_twin(rmn_store *src, rmn_store *dst, int64_t src_id, char other
         e = rmn_store_prepare_(dst,
                                "SELECT r.run_uuid FROM runs r JOIN experiments x ON x.experiment_id = r.experiment_id "
                                "WHERE x.name = ?1 AND r.kind = ?2 AND r.name = ?3 AND r.seed = ?4 "
-                               "AND r.config_sha256 = ?5 AND r.status IN ('RUNNING','FINISHED') "
+                               "AND r.config_sha256 = ?5 AND r.run_uuid != ?6 AND r.status IN ('RUNNING','FINISHED') "
                                "AND r.duplicate_of IS NULL",
                                &q);
-        for (int c = 0; e == RMN_OK && c < 5; ++c)
+        for (int c = 0; e == RMN_OK && c < 6; ++c)
             sqlite3_bind_value(q, c + 1, sqlite3_column_value(sel, c));
         if (e == RMN_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
             snprintf(other, 33, "%s", (const char *)sqlite3_column_text(q, 0));
@@ -407,6 +437,32 @@ static int conflict(rmn_store *src, rmn_store *dst, int64_t src_id, const char *
     return e;
 }
 
+/* Status and updated_ms of a run. */
+static int run_state(rmn_store *s, int64_t run_id, int *finished, int64_t *updated) {
+    sqlite3_stmt *st;
+    RMN_TRY(rmn_store_prepare_(s, "SELECT status = 'FINISHED', updated_ms FROM runs WHERE run_id = ?1", &st));
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *finished = sqlite3_column_int(st, 0);
+        *updated = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? RMN_OK : STORE_SQL_ERROR(s, rc, "reading a run's state");
+}
+
+/* Of two differing copies of one run: *later = 1 when the source's is a later state of the
+ * target's (the target's is not FINISHED and was updated before it), -1 the other way round,
+ * 0 when neither is (a conflict). */
+static int later_state(rmn_store *src, int64_t src_id, rmn_store *dst, int64_t dst_id, int *later) {
+    int fs = 0, fd = 0;
+    int64_t us = 0, ud = 0;
+    RMN_TRY(run_state(src, src_id, &fs, &us));
+    RMN_TRY(run_state(dst, dst_id, &fd, &ud));
+    *later = !fd && us > ud ? 1 : !fs && ud > us ? -1 : 0;
+    return RMN_OK;
+}
+
 static int merge_one(rmn_store *src, rmn_store *dst, rmn_merge_result *res) {
     run_map *runs;
     int n;
@@ -416,13 +472,26 @@ static int merge_one(rmn_store *src, rmn_store *dst, rmn_merge_result *res) {
         run_map *m = &runs[i];
         if ((e = map_run(src, dst, m->src_id, &m->dst_id)) != RMN_OK)
             break;
-        if (m->dst_id) { /* the same uuid: the same run, or a conflict */
+        const int present = m->dst_id != 0;
+        if (present) { /* the same uuid: the same run, a later or earlier state of it, or a conflict */
             unsigned char a[32], b[32];
-            if ((e = run_digest(src, m->src_id, a)) == RMN_OK && (e = run_digest(dst, m->dst_id, b)) == RMN_OK &&
-                memcmp(a, b, sizeof a) != 0)
+            int later;
+            if ((e = run_digest(src, m->src_id, a)) != RMN_OK || (e = run_digest(dst, m->dst_id, b)) != RMN_OK)
+                break;
+            if (memcmp(a, b, sizeof a) == 0) {
+                res->runs_present++;
+                continue;
+            }
+            if ((e = later_state(src, m->src_id, dst, m->dst_id, &later)) != RMN_OK)
+                break;
+            if (later < 0) { /* the target holds a later state of this run: keep it */
+                res->runs_present++;
+                continue;
+            }
+            if (later == 0) {
                 e = conflict(src, dst, m->src_id, "differs from the run of the same uuid", NULL);
-            res->runs_present += e == RMN_OK;
-            continue;
+                break;
+            }
         }
         char twin[33];
         if ((e = claim_twin(src, dst, m->src_id, twin)) != RMN_OK)
@@ -434,7 +503,10 @@ static int merge_one(rmn_store *src, rmn_store *dst, rmn_merge_result *res) {
         }
         if ((e = copy_run(src, dst, m->src_id, &m->dst_id)) == RMN_OK) {
             m->copied = 1;
-            res->runs_added++;
+            if (present)
+                res->runs_updated++;
+            else
+                res->runs_added++;
         }
     }
     /* references between runs once every run is there: parents, then ensemble members */
@@ -505,7 +577,7 @@ int rmn_store_merge(rmn_store *into, int n, const char *const *sources, rmn_merg
         rmn_store_close(src[i]);
     free(src);
     if (e != RMN_OK) {
-        res->runs_added = 0;
+        res->runs_added = res->runs_updated = 0;
         res->n_sources = 0;
     }
     return e;
