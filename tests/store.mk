@@ -20,3 +20,6 @@ TESTS += tests/test-store-imported
 
 dist_check_SCRIPTS += tests/cli-merge.sh
 TESTS += tests/cli-merge.sh
+
+dist_check_SCRIPTS += tests/cli-slurm.sh
+TESTS += tests/cli-slurm.sh
