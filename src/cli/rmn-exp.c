@@ -1,7 +1,7 @@
 /* rmn-exp.c -- runs experiments and reads what they recorded.
  *
- *   rmn-exp run NAME [--data FILE] [--config FILE] [--only MODEL] [--index I] [--seed N] [--epochs N]
- *               [--threads N]
+ *   rmn-exp run NAME [--data FILE] [--ferplus VOTES] [--config FILE] [--only MODEL] [--index I]
+ *               [--seed N] [--epochs N] [--threads N]
  *   rmn-exp check NAME [--config FILE] [--runs [--only MODEL]]
  *   rmn-exp fuse NAME
  *   rmn-exp merge STORE... --into FILE
@@ -39,13 +39,14 @@
 #include <string.h>
 
 static const char *const USAGE =
-    "usage: rmn-exp run NAME [--data FILE] [--config FILE] [--only MODEL] [--index I] [--seed N]\n"
+    "usage: rmn-exp run NAME [--data FILE] [--ferplus VOTES] [--config FILE] [--only MODEL] [--index I]\n"
+    "                        [--seed N]\n"
     "                        [--epochs N] [--threads N]   (--index: only the experiment's run I)\n"
     "       rmn-exp check NAME [--config FILE] [--runs [--only MODEL]]   (validate an experiment file\n"
     "                    whole, training nothing; --runs lists its runs, one \"INDEX NAME\" a line)\n"
     "       rmn-exp fuse NAME   (fuse the experiment's ensemble from the finished runs in the store)\n"
     "       rmn-exp merge STORE... --into FILE   (fold per-task stores into one; idempotent)\n"
-    "       rmn-exp resume RUN [--data FILE] [--threads N]\n"
+    "       rmn-exp resume RUN [--data FILE] [--ferplus VOTES] [--threads N]\n"
     "       rmn-exp finish RUN [--data FILE] [--threads N]   (stop training a stopped run: evaluate\n"
     "                                                     its best checkpoint, mark it finished)\n"
     "       rmn-exp status   (who holds which run, since when; who waits for what)\n"
@@ -53,6 +54,8 @@ static const char *const USAGE =
     "       rmn-exp show RUN\n"
     "       rmn-exp models [--width W] [--json]   (W: channel width at the 48 profile)\n"
     "       rmn-exp --version [--build-info]\n"
+    "--data: a FER2013 CSV (or directory of CSVs), or an image folder (docs/DATA.md); --ferplus:\n"
+    "  FERPlus's fer2013new.csv, relabelling the FER2013 data (8 classes, vote distributions)\n"
     "options for all commands: --db FILE (default $RMN_DB, else rmn.db)\n"
     "  --checkpoints DIR (default $RMN_CHECKPOINTS, else checkpoints/ beside the store)\n";
 
@@ -92,6 +95,7 @@ static int parse_options(int argc, char **argv, options *o) {
         {"checkpoints", required_argument, 0, 'c'}, {"config", required_argument, 0, 'C'},
         {"width", required_argument, 0, 'w'},   {"index", required_argument, 0, 'i'},
         {"into", required_argument, 0, 'I'},    {"runs", no_argument, 0, 'r'},
+        {"ferplus", required_argument, 0, 'F'},
         {0, 0, 0, 0}};
     int c;
     long v;
@@ -100,6 +104,7 @@ static int parse_options(int argc, char **argv, options *o) {
         switch (c) {
         case 'd': o->run.db_path = optarg; break;
         case 'D': o->run.data_path = optarg; break;
+        case 'F': o->run.ferplus_path = optarg; break;
         case 'o': o->run.only = optarg; break;
         case 'c': o->run.checkpoint_root = optarg; break;
         case 'C': o->config = optarg; break;

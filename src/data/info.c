@@ -7,12 +7,15 @@
 #include <jansson.h>
 #include <string.h>
 
+/* Classes shown as columns of the text table; more are summarised (smallest and largest). */
+#define TEXT_MAX_CLASSES 12
+
 static int print_json(const rmn_dataset *ds, FILE *f) {
     json_t *root = json_object(), *classes = json_array(), *splits = json_object();
     json_t *all = json_array();
     int64_t grand = 0;
-    for (int c = 0; c < RMN_FER_CLASSES; ++c) {
-        json_array_append_new(classes, json_string(rmn_class_name(c)));
+    for (int c = 0; c < ds->n_classes; ++c) {
+        json_array_append_new(classes, json_string(rmn_dataset_class_name(ds, c)));
         int64_t s = 0;
         for (int k = 0; k < RMN_SPLIT_COUNT; ++k)
             s += ds->class_count[k][c];
@@ -21,17 +24,21 @@ static int print_json(const rmn_dataset *ds, FILE *f) {
     }
     for (int k = 0; k < RMN_SPLIT_COUNT; ++k) {
         json_t *pc = json_array();
-        for (int c = 0; c < RMN_FER_CLASSES; ++c)
+        for (int c = 0; c < ds->n_classes; ++c)
             json_array_append_new(pc, json_integer(ds->class_count[k][c]));
-        json_object_set_new(splits, rmn_split_name(k),
-                            json_pack("{s:s,s:I,s:o}", "usage", rmn_split_usage(k), "total",
-                                      (json_int_t)ds->split[k].n, "per_class", pc));
+        json_t *sp = json_pack("{s:I,s:o}", "total", (json_int_t)ds->split[k].n, "per_class", pc);
+        if (strcmp(ds->kind, "folder") != 0)
+            json_object_set_new(sp, "usage", json_string(rmn_split_usage(k)));
+        json_object_set_new(splits, rmn_split_name(k), sp);
     }
     json_object_set_new(root, "file", json_string(ds->path ? ds->path : ""));
+    json_object_set_new(root, "kind", json_string(ds->kind));
     json_object_set_new(root, "sha256", json_string(ds->sha256));
     json_object_set_new(root, "classes", classes);
     json_object_set_new(root, "splits", splits);
     json_object_set_new(root, "total", json_pack("{s:I,s:o}", "total", (json_int_t)grand, "per_class", all));
+    if (ds->test_is_val)
+        json_object_set_new(root, "test_is_val", json_true());
     int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (rc != 0 || fputc('\n', f) == EOF)
@@ -39,31 +46,43 @@ static int print_json(const rmn_dataset *ds, FILE *f) {
     return RMN_OK;
 }
 
-static void print_row(FILE *f, const char *name, const int64_t *count) {
-    int64_t t = 0;
+static void print_row(FILE *f, const char *name, const int64_t *count, int nc) {
+    int64_t t = 0, lo = -1, hi = 0;
     fprintf(f, "%-6s", name);
-    for (int c = 0; c < RMN_FER_CLASSES; ++c) {
-        fprintf(f, " %8lld", (long long)count[c]);
+    for (int c = 0; c < nc; ++c) {
+        if (nc <= TEXT_MAX_CLASSES)
+            fprintf(f, " %9lld", (long long)count[c]);
         t += count[c];
+        lo = lo < 0 || count[c] < lo ? count[c] : lo;
+        hi = count[c] > hi ? count[c] : hi;
     }
-    fprintf(f, " %8lld\n", (long long)t);
+    if (nc > TEXT_MAX_CLASSES)
+        fprintf(f, " %9lld %9lld", (long long)lo, (long long)hi);
+    fprintf(f, " %9lld\n", (long long)t);
 }
 
 int rmn_dataset_print_info(const rmn_dataset *ds, FILE *f, int json) {
     if (json)
         return print_json(ds, f);
-    fprintf(f, "file    %s\nsha256  %s\n", ds->path ? ds->path : "", ds->sha256);
+    const int nc = ds->n_classes;
+    fprintf(f, "file    %s\nkind    %s, %d classes\nsha256  %s\n", ds->path ? ds->path : "", ds->name, nc,
+            ds->sha256);
+    if (ds->test_is_val)
+        fprintf(f, "test    no test split: the val images stand in for it\n");
     fprintf(f, "%-6s", "split");
-    for (int c = 0; c < RMN_FER_CLASSES; ++c)
-        fprintf(f, " %8s", rmn_class_name(c));
-    fprintf(f, " %8s\n", "total");
-    int64_t all[RMN_FER_CLASSES] = {0};
+    if (nc <= TEXT_MAX_CLASSES)
+        for (int c = 0; c < nc; ++c)
+            fprintf(f, " %9.9s", rmn_dataset_class_name(ds, c));
+    else
+        fprintf(f, " %9s %9s", "min/class", "max/class");
+    fprintf(f, " %9s\n", "total");
+    int64_t all[RMN_DATA_MAX_CLASSES] = {0};
     for (int k = 0; k < RMN_SPLIT_COUNT; ++k) {
-        print_row(f, rmn_split_name(k), ds->class_count[k]);
-        for (int c = 0; c < RMN_FER_CLASSES; ++c)
+        print_row(f, rmn_split_name(k), ds->class_count[k], nc);
+        for (int c = 0; c < nc; ++c)
             all[c] += ds->class_count[k][c];
     }
-    print_row(f, "total", all);
+    print_row(f, "total", all, nc);
     if (fflush(f) != 0 || ferror(f))
         return RMN_ERROR(RMN_EIO, "cannot write the summary: %s", strerror(errno));
     return RMN_OK;

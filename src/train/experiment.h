@@ -22,6 +22,7 @@ typedef struct {
     const char            *db_path;         /* NULL: $RMN_DB or rmn.db */
     int                    busy_timeout_ms; /* 0: the store's default */
     const char            *data_path;       /* NULL: the experiment's ("sample" = the bundled one) */
+    const char            *ferplus_path;    /* NULL: the experiment's "ferplus" (FERPlus votes) */
     const char            *only;            /* run only the runs of this model_name or arch */
     long                   index;           /* >= 0: run only the experiment's run of this index (its
                                                runs in file order, seeds expanded; a cluster task) */
