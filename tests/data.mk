@@ -9,3 +9,7 @@ TESTS += tests/test-augment
 
 dist_check_SCRIPTS += tests/cli-data.sh
 TESTS += tests/cli-data.sh
+
+check_PROGRAMS += tests/test-ferplus
+tests_test_ferplus_SOURCES = tests/test-ferplus.c tests/tap.h
+TESTS += tests/test-ferplus

@@ -267,6 +267,11 @@ int  rmn_store_run_has_eval(rmn_store *s, int64_t run_id, const char *split, int
  * predictions table. RMN_EFORMAT when a stored label/pred lies outside [0, n_classes). */
 int rmn_store_confusion(rmn_store *s, int64_t eval_id, int n_classes, int64_t *counts);
 
+/* Top-k accuracy's count from the stored probabilities: the predictions whose label is among the
+ * k most probable classes (a class as probable as the label counts against it, as rmn_in_top5).
+ * RMN_EFORMAT for a prediction that does not hold together. */
+int rmn_store_eval_topk(rmn_store *s, int64_t eval_id, int k, int64_t *n_correct);
+
 /* All predictions of an eval, ordered by sample_idx (for ensembles and figures). */
 typedef struct {
     int      n_samples, n_classes;
