@@ -13,3 +13,6 @@ TESTS += tests/cli-data.sh
 check_PROGRAMS += tests/test-ferplus
 tests_test_ferplus_SOURCES = tests/test-ferplus.c tests/tap.h
 TESTS += tests/test-ferplus
+
+dist_check_SCRIPTS += tests/cli-ferplus.sh
+TESTS += tests/cli-ferplus.sh
