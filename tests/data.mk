@@ -16,3 +16,7 @@ TESTS += tests/test-ferplus
 
 dist_check_SCRIPTS += tests/cli-ferplus.sh
 TESTS += tests/cli-ferplus.sh
+
+check_PROGRAMS += tests/test-imagenet
+tests_test_imagenet_SOURCES = tests/test-imagenet.c tests/tap.h
+TESTS += tests/test-imagenet

@@ -3,11 +3,14 @@
  * covers every kind of row: tests/data/ferplus/): the majority and crossentropy labels and target
  * distributions row by row; a FER2013 csv relabelled line by line (the images kept, their labels,
  * the train split's distributions, 8 classes, the digest of both files); bad vote files and files
- * that do not correspond, refused naming file and line. */
+ * that do not correspond, refused naming file and line; the soft-target cross-entropy against
+ * PyTorch's. */
 #include "core/error.h"
+#include "core/safetensors.h"
 #include "data/dataset.h"
 #include "data/fer2013.h"
 #include "data/ferplus.h"
+#include "tensor/ops.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -65,6 +68,35 @@ static int read_golden(void) {
     fclose(v);
     fclose(e);
     return n_rows > 0;
+}
+
+/* The loss against PyTorch's cross_entropy with probability targets (tools/golden/
+ * make_data_golden.py), with and without class weights. */
+static void test_soft_loss(void) {
+    rmn_st_file *f;
+    if (!TAP_OK(rmn_st_open(data_file("xent_soft.safetensors"), &f) == RMN_OK, "golden xent_soft opens"))
+        return;
+    float logits[40], targets[40], weights[8], d[40];
+    double want_d[40], want_loss[1], loss;
+    rmn_st_copy_f32(rmn_st_find(f, "logits"), logits, 40);
+    rmn_st_copy_f32(rmn_st_find(f, "targets"), targets, 40);
+    rmn_st_copy_f32(rmn_st_find(f, "weights"), weights, 8);
+    for (int weighted = 0; weighted < 2; ++weighted) {
+        rmn_st_copy_f64(rmn_st_find(f, weighted ? "loss_weighted" : "loss"), want_loss, 1);
+        rmn_st_copy_f64(rmn_st_find(f, weighted ? "dlogits_weighted" : "dlogits"), want_d, 40);
+        int correct = -1;
+        int rc = rmn_softmax_xent_soft(&loss, d, &correct, logits, targets, NULL, weighted ? weights : NULL, 5, 8);
+        double worst = 0;
+        for (int i = 0; i < 40; ++i)
+            worst = fmax(worst, fabs(d[i] - want_d[i]));
+        TAP_OK(rc == RMN_OK && fabs(loss - want_loss[0]) < 1e-5 * fmax(1, fabs(want_loss[0])) && worst < 1e-6,
+               "soft cross-entropy%s as PyTorch's: loss %.6f (torch %.6f), gradient worst %.1e",
+               weighted ? " with class weights" : "", loss, want_loss[0], worst);
+    }
+    targets[3] = -0.5f;
+    TAP_OK(rmn_softmax_xent_soft(&loss, d, NULL, logits, targets, NULL, NULL, 5, 8) == RMN_EINVAL,
+           "a negative target is refused");
+    rmn_st_close(f);
 }
 
 static void test_rows(void) {
@@ -212,6 +244,7 @@ int main(void) {
     const int golden = read_golden();
     if (TAP_OK(golden, "the golden excerpt reads (%d rows)", n_rows)) {
         test_rows();
+        test_soft_loss();
         test_apply();
         test_bad();
     }

@@ -4,6 +4,7 @@
  * Kaggle CSV. Thin: the work is in src/data. */
 #include "core/error.h"
 #include "data/fer2013.h"
+#include "data/folder.h"
 #include "data/info.h"
 #include "data/sample.h"
 
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char USAGE[] =
     "usage: rmn-data info [--json] [--ferplus VOTES] [--side S] [FILE | DIR]\n"
@@ -45,6 +47,36 @@ static int parse_count(const char *s, long long max, long long *out) {
     return 0;
 }
 
+/* An image folder: its counts, the files left out and every unreadable file, also when some are
+ * (then exit 1: the folder cannot be loaded). */
+static int folder_info(const char *dir, const rmn_dataset_options *o, int json) {
+    rmn_folder_list l;
+    if (rmn_folder_list_files(dir, &l) != RMN_OK)
+        return fail();
+    char *bad = NULL;
+    size_t bad_len = 0;
+    FILE *report = open_memstream(&bad, &bad_len);
+    rmn_dataset ds;
+    int rc = report ? rmn_folder_load_report(dir, o, report, &ds) : RMN_ERROR(RMN_ENOMEM, "out of memory");
+    if (report)
+        fclose(report);
+    char message[4096];
+    snprintf(message, sizeof message, "%s", rmn_error_message());
+    const int loaded = rc == RMN_OK, unreadable = !loaded && bad && *bad;
+    rmn_folder_notes notes = {.ignored = l.ignored, .unreadable = unreadable ? bad : NULL};
+    if (loaded || (unreadable && rmn_folder_list_counts(dir, &l, &ds) == RMN_OK)) {
+        int pr = rmn_dataset_print_info(&ds, &notes, stdout, json);
+        rmn_dataset_free(&ds);
+        rc = loaded ? pr : rc;
+    }
+    rmn_folder_list_free(&l);
+    free(bad);
+    if (rc == RMN_OK)
+        return 0;
+    rmn_error_restore(rc, message);
+    return fail();
+}
+
 static int cmd_info(int argc, char **argv) {
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
                                          {"ferplus", required_argument, NULL, 'F'},
@@ -75,10 +107,13 @@ static int cmd_info(int argc, char **argv) {
         snprintf(path, sizeof path, "%s", argv[optind]);
     else if (rmn_dataset_default_path(path, sizeof path) != RMN_OK)
         return fail();
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && !rmn_fer2013_is_dir(path) && !o.ferplus)
+        return folder_info(path, &o, json);
     rmn_dataset ds;
     if (rmn_dataset_load_opts(path, &o, &ds) != RMN_OK)
         return fail();
-    int rc = rmn_dataset_print_info(&ds, stdout, json);
+    int rc = rmn_dataset_print_info(&ds, NULL, stdout, json);
     rmn_dataset_free(&ds);
     return rc == RMN_OK ? 0 : fail();
 }

@@ -100,8 +100,6 @@ void rmn_dataset_free(rmn_dataset *ds) {
     for (int k = 0; k < ds->n_classes && ds->class_names; ++k)
         free(ds->class_names[k]);
     free(ds->class_names);
-    for (int32_t i = 0; i < ds->n_files && ds->files; ++i)
-        free(ds->files[i]);
     free(ds->files);
     if (ds->map)
         munmap(ds->map, ds->map_bytes);

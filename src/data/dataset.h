@@ -32,7 +32,7 @@ typedef struct {
     uint16_t *heights, *widths;
     int32_t  *labels;     /* (n) class in [0, n_classes) */
     int32_t  *source_row; /* (n) FER2013: 0-based data row of the source file; folders: the
-                             image's index in the data set's file list (rmn_dataset_file) */
+                             image's index in the data set's file list (files) */
     float    *soft;       /* (n, n_classes) target distribution per image, or NULL (FERPlus
                              train split: the crowd's votes) */
     int       max_h, max_w; /* the largest image */
@@ -49,7 +49,8 @@ typedef struct {
                                test/, as ImageNet: its "test" numbers are val numbers) */
     char     sha256[65];    /* of the source's bytes (FERPlus: both files; folders: every file) */
     char    *path;          /* as given */
-    char   **files;         /* folders: relative path of each image (source_row indexes it) */
+    const char **files;     /* folders: relative path of each image (source_row indexes it),
+                               inside the map */
     int32_t  n_files;
     void    *map;           /* folders: the mapped cache file */
     size_t   map_bytes;

@@ -131,7 +131,7 @@ int rmn_fer_cache_read(const char *file, rmn_dataset *ds) {
     return rmn_dataset_count_classes(ds);
 }
 
-static int mkdir_p(const char *dir) {
+int rmn_fer_cache_make_dir(const char *dir) {
     char tmp[4096];
     int n = snprintf(tmp, sizeof tmp, "%s", dir);
     if (n < 0 || (size_t)n >= sizeof tmp)
@@ -157,7 +157,7 @@ int rmn_fer_cache_write(const char *file, const rmn_dataset *ds) {
     char *slash = strrchr(dir, '/');
     if (slash && slash != dir) {
         *slash = '\0';
-        RMN_TRY(mkdir_p(dir));
+        RMN_TRY(rmn_fer_cache_make_dir(dir));
     }
     size_t size = HEADER_BYTES + TRAILER_BYTES;
     for (int k = 0; k < RMN_SPLIT_COUNT; ++k)

@@ -6,6 +6,7 @@ src_librmn_a_SOURCES += \
 	%D%/fer_cache.c %D%/fer_cache.h \
 	%D%/ferplus.c %D%/ferplus.h \
 	%D%/folder.c %D%/folder.h \
+	%D%/folder_cache.c %D%/folder_cache.h \
 	%D%/sample.c %D%/sample.h \
 	%D%/info.c %D%/info.h \
 	%D%/augment.c %D%/augment.h \
