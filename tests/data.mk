@@ -20,3 +20,8 @@ TESTS += tests/cli-ferplus.sh
 check_PROGRAMS += tests/test-imagenet
 tests_test_imagenet_SOURCES = tests/test-imagenet.c tests/tap.h
 TESTS += tests/test-imagenet
+
+check_PROGRAMS += tests/folder-make
+tests_folder_make_SOURCES = tests/folder-make.c
+dist_check_SCRIPTS += tests/cli-folder.sh
+TESTS += tests/cli-folder.sh

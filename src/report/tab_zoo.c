@@ -102,17 +102,17 @@ int rmn_paper_zoo(const rmn_report_set *set, rmn_table *t) {
         snprintf(tta_words, sizeof tta_words,
                  " and with test-time augmentation (each run's largest number of views)");
     snprintf(cap, sizeof cap,
-             "Accuracy (%%) of each model on the %s of %s, without%s%s. A model trained with "
+             "Accuracy (%%) of each model on the %s of %s%s, without%s. A model trained with "
              "several seeds shows the mean +/- the sample standard deviation over its seeds. "
              "Best model per column in bold.",
-             rmn_report_split_words(set), rmn_report_dataset(set), tta >= 0 ? tta_words : " test-time augmentation",
-             top5 ? "; top-1 and top-5 without it" : "");
+             rmn_report_split_words(set), rmn_report_dataset(set), top5 ? " (top-1 and top-5)" : "",
+             tta >= 0 ? tta_words : " test-time augmentation");
     snprintf(cap_tex, sizeof cap_tex,
-             "Accuracy (\\%%) of each model on the %s of %s, without%s%s. A model trained with "
+             "Accuracy (\\%%) of each model on the %s of %s%s, without%s. A model trained with "
              "several seeds shows the mean $\\pm$ the sample standard deviation over its seeds. "
              "Best model per column in bold.",
              rmn_report_split_words(set), rmn_fmt_latex_escaped(ds_tex, sizeof ds_tex, rmn_report_dataset(set)),
-             tta >= 0 ? tta_words : " test-time augmentation", top5 ? "; top-1 and top-5 without it" : "");
+             top5 ? " (top-1 and top-5)" : "", tta >= 0 ? tta_words : " test-time augmentation");
     if (e == RMN_OK)
         e = note_ended_early(set, cap, sizeof cap, cap_tex, sizeof cap_tex);
     if (e == RMN_OK)
