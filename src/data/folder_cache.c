@@ -226,6 +226,14 @@ static int build(const char *dir, const rmn_folder_list *l, int side, int quiet,
         EVP_DigestUpdate(meta, s, n);
         names_bytes += n;
     }
+    /* NULs after the names, so that the index starts 8-byte aligned in the mapped file */
+    static const char zeros[8];
+    const size_t pad = (size_t)((8 - (sizeof hd + off + names_bytes) % 8) % 8);
+    if (e == RMN_OK && pad) {
+        e = write_all(fd, zeros, pad, file);
+        EVP_DigestUpdate(meta, zeros, pad);
+        names_bytes += pad;
+    }
     if (e == RMN_OK) {
         e = write_all(fd, idx, (size_t)l->n * sizeof *idx, file);
         EVP_DigestUpdate(meta, idx, (size_t)l->n * sizeof *idx);
@@ -297,7 +305,7 @@ static int map_cache(const char *file, const rmn_folder_list *l, int side, void 
              hd->n_classes == (uint32_t)l->n_classes && hd->n_files == (uint32_t)l->n &&
              hd->pixels_off == sizeof *hd && hd->pixels_off + hd->pixels_bytes == hd->names_off &&
              hd->names_off + hd->names_bytes == hd->index_off && hd->index_bytes == (uint64_t)l->n * sizeof(cache_entry) &&
-             hd->index_off + hd->index_bytes == size && hd->names_bytes > 0 &&
+             hd->index_off + hd->index_bytes == size && hd->names_bytes > 0 && hd->index_off % 8 == 0 &&
              ((const char *)m)[hd->names_off + hd->names_bytes - 1] == '\0';
     if (ok) {
         char hex[RMN_SHA256_HEX];

@@ -6,7 +6,8 @@
  *     (3), n_classes, n_files, pooled, test_is_val; u64 offset and bytes of the pixels, names and
  *     index sections; the data set's SHA-256 (64 hex); the SHA-256 of the names and index sections
  *   pixels: every image, (h, w, 3) uint8, one after another
- *   names:  the class names, then the files' relative paths, each NUL-terminated
+ *   names:  the class names, then the files' relative paths, each NUL-terminated (then NULs up to
+ *           an 8-byte boundary)
  *   index:  per file {u64 offset in pixels, i64 size, i64 mtime_ns, i32 label, u16 h, u16 w,
  *           u8 split, 7 bytes 0}
  * The pixels are not checksummed (a file is renamed into place only when whole); the rest is. */

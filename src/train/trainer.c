@@ -426,13 +426,18 @@ static int train_epochs(const rmn_train_job *job, train_state *st, rmn_train_res
         double val_acc5 = (double)ev.n_correct5 / (double)ev.n;
         rmn_eval_result_free(&ev);
         double epoch_s = rmn_monotonic_s() - t0;
-        /* the center loss's and top-5 only where they mean something */
+        const char *keys[9] = {"train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_s", "images_per_s"};
+        double values[9] = {train_loss, train_acc, val_loss, val_acc, epoch_lr, epoch_s, ips};
+        int n_keys = 7;
+        if (st->centers) { /* the center loss's and top-5 only where they mean something */
+            keys[n_keys] = "center_loss";
+            values[n_keys++] = center_loss;
+        }
         const int top5 = rmn_top5_reported(cfg->num_classes);
-        const char *keys[] = {"train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_s", "images_per_s",
-                              st->centers ? "center_loss" : "val_acc5", "val_acc5"};
-        const double values[] = {train_loss, train_acc, val_loss, val_acc, epoch_lr, epoch_s, ips,
-                                 st->centers ? center_loss : val_acc5, val_acc5};
-        const int n_keys = 7 + (st->centers != NULL) + top5;
+        if (top5) {
+            keys[n_keys] = "val_acc5";
+            values[n_keys++] = val_acc5;
+        }
         /* the store first, then the checkpoint: a kill in between redoes this epoch identically;
          * only while this process still holds the run */
         if (rmn_run_check_held(job->store, st->run_id) != RMN_OK) {
