@@ -40,8 +40,7 @@
 
 static const char *const USAGE =
     "usage: rmn-exp run NAME [--data FILE] [--ferplus VOTES] [--config FILE] [--only MODEL] [--index I]\n"
-    "                        [--seed N]\n"
-    "                        [--epochs N] [--threads N]   (--index: only the experiment's run I)\n"
+    "                        [--seed N] [--epochs N] [--threads N]   (--index: only the run I)\n"
     "       rmn-exp check NAME [--config FILE] [--runs [--only MODEL]]   (validate an experiment file\n"
     "                    whole, training nothing; --runs lists its runs, one \"INDEX NAME\" a line)\n"
     "       rmn-exp fuse NAME   (fuse the experiment's ensemble from the finished runs in the store)\n"
