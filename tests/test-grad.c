@@ -38,6 +38,7 @@ static struct {
     float *mask;         /* dropout */
     int32_t labels[8];
     float cw[8];         /* class weights */
+    float soft[5][7];    /* soft targets (5 rows of 7 classes) */
     int weighted;
     float rm32[16], rv32[16];
     double rm64[16], rv64[16];
@@ -246,6 +247,26 @@ static double xent_loss64(double *const *t) {
 static void xent_grad(float *const *t, float *const *d) {
     double loss;
     rmn_softmax_xent(&loss, d[0], NULL, t[0], K.labels, K.weighted ? K.cw : NULL, K.n, K.out);
+}
+
+static void xent_soft_setup(row *r, int weighted) {
+    xent_setup(r, weighted);
+    /* distributions with zeros (FERPlus's drop small vote counts) and a one-hot row */
+    static const float t[5][7] = {{0.1f, 0, 0.6f, 0.3f, 0, 0, 0},      {1, 0, 0, 0, 0, 0, 0},
+                                  {0.25f, 0.25f, 0, 0, 0, 0, 0.5f}, {0, 0, 0, 0.7f, 0.1f, 0.2f, 0},
+                                  {0.05f, 0.15f, 0.2f, 0.1f, 0.3f, 0.15f, 0.05f}};
+    memcpy(K.soft, t, sizeof t);
+}
+static void xent_soft_setup_plain(row *r) { xent_soft_setup(r, 0); }
+static void xent_soft_setup_weighted(row *r) { xent_soft_setup(r, 1); }
+static double xent_soft_loss64(double *const *t) {
+    return rmn_ref_softmax_xent_soft_f64(NULL, NULL, t[0], &K.soft[0][0], NULL, K.weighted ? K.cw : NULL, K.n,
+                                         K.out);
+}
+static void xent_soft_grad(float *const *t, float *const *d) {
+    double loss;
+    RMN_ASSERT(rmn_softmax_xent_soft(&loss, d[0], NULL, t[0], &K.soft[0][0], K.labels,
+                                     K.weighted ? K.cw : NULL, K.n, K.out) == RMN_OK);
 }
 
 // --- general conv2d (kernel kh x kw, strides, pads, dilation, groups) ---------------------
@@ -519,6 +540,9 @@ static row rows[] = {
     {"linear (gemm)", 0, XWB, {0}, linear_setup, linear_loss64, linear_grad_gemm},
     {"softmax xent", 0, {"dlogits"}, {0}, xent_setup_plain, xent_loss64, xent_grad},
     {"softmax xent weighted", 0, {"dlogits"}, {0}, xent_setup_weighted, xent_loss64, xent_grad},
+    {"softmax xent soft targets", 0, {"dlogits"}, {0}, xent_soft_setup_plain, xent_soft_loss64, xent_soft_grad},
+    {"softmax xent soft weighted", 0, {"dlogits"}, {0}, xent_soft_setup_weighted, xent_soft_loss64,
+     xent_soft_grad},
     {"conv2d 3x3 s2 p1 groups 3 (ref)", 0, XWB, {0}, grouped_setup, gconv_loss64, gconv_grad_ref},
     {"conv2d 3x3 s2 p1 groups 3 (im2col)", 0, XWB, {0}, grouped_setup, gconv_loss64, gconv_grad_gemm},
     {"conv2d depthwise 3x3 s2 (ref)", 0, XWB, {0}, dw_setup, gconv_loss64, gconv_grad_ref},

@@ -1,7 +1,10 @@
 /* rmn-exp.c -- runs experiments and reads what they recorded.
  *
- *   rmn-exp run NAME [--data FILE] [--config FILE] [--only MODEL] [--seed N] [--epochs N] [--threads N]
- *   rmn-exp check NAME [--config FILE]
+ *   rmn-exp run NAME [--data FILE] [--ferplus VOTES] [--config FILE] [--only MODEL] [--index I]
+ *               [--seed N] [--epochs N] [--threads N]
+ *   rmn-exp check NAME [--config FILE] [--runs [--only MODEL]]
+ *   rmn-exp fuse NAME
+ *   rmn-exp merge STORE... --into FILE
  *   rmn-exp resume RUN [--data FILE] [--threads N]
  *   rmn-exp finish RUN [--data FILE] [--threads N]
  *   rmn-exp status
@@ -26,6 +29,7 @@
 #include "train/experiment.h"
 #include "models/zoo.h"
 #include "train/runs.h"
+#include "train/trainer.h"
 #include "train/validate.h"
 
 #include <getopt.h>
@@ -35,10 +39,13 @@
 #include <string.h>
 
 static const char *const USAGE =
-    "usage: rmn-exp run NAME [--data FILE] [--config FILE] [--only MODEL] [--seed N] [--epochs N]\n"
-    "                        [--threads N]\n"
-    "       rmn-exp check NAME [--config FILE]   (validate an experiment file whole; trains nothing)\n"
-    "       rmn-exp resume RUN [--data FILE] [--threads N]\n"
+    "usage: rmn-exp run NAME [--data FILE] [--ferplus VOTES] [--config FILE] [--only MODEL] [--index I]\n"
+    "                        [--seed N] [--epochs N] [--threads N]   (--index: only the run I)\n"
+    "       rmn-exp check NAME [--config FILE] [--runs [--only MODEL]]   (validate an experiment file\n"
+    "                    whole, training nothing; --runs lists its runs, one \"INDEX NAME\" a line)\n"
+    "       rmn-exp fuse NAME   (fuse the experiment's ensemble from the finished runs in the store)\n"
+    "       rmn-exp merge STORE... --into FILE   (fold per-task stores into one; idempotent)\n"
+    "       rmn-exp resume RUN [--data FILE] [--ferplus VOTES] [--threads N]\n"
     "       rmn-exp finish RUN [--data FILE] [--threads N]   (stop training a stopped run: evaluate\n"
     "                                                     its best checkpoint, mark it finished)\n"
     "       rmn-exp status   (who holds which run, since when; who waits for what)\n"
@@ -46,6 +53,8 @@ static const char *const USAGE =
     "       rmn-exp show RUN\n"
     "       rmn-exp models [--width W] [--json]   (W: channel width at the 48 profile)\n"
     "       rmn-exp --version [--build-info]\n"
+    "--data: a FER2013 CSV (or directory of CSVs), or an image folder (docs/DATA.md); --ferplus:\n"
+    "  FERPlus's fer2013new.csv, relabelling the FER2013 data (8 classes, vote distributions)\n"
     "options for all commands: --db FILE (default $RMN_DB, else rmn.db)\n"
     "  --checkpoints DIR (default $RMN_CHECKPOINTS, else checkpoints/ beside the store)\n";
 
@@ -70,8 +79,8 @@ static int fail(void) {
 
 typedef struct {
     rmn_experiment_options run;
-    const char *experiment, *config;
-    int json, build_info, width;
+    const char *experiment, *config, *into;
+    int json, build_info, width, list_runs;
 } options;
 
 /* Parses options after the command; leaves positional arguments at argv[optind..]. */
@@ -83,7 +92,10 @@ static int parse_options(int argc, char **argv, options *o) {
         {"experiment", required_argument, 0, 'x'}, {"json", no_argument, 0, 'j'},
         {"build-info", no_argument, 0, 'b'},    {"help", no_argument, 0, 'h'},
         {"checkpoints", required_argument, 0, 'c'}, {"config", required_argument, 0, 'C'},
-        {"width", required_argument, 0, 'w'},   {0, 0, 0, 0}};
+        {"width", required_argument, 0, 'w'},   {"index", required_argument, 0, 'i'},
+        {"into", required_argument, 0, 'I'},    {"runs", no_argument, 0, 'r'},
+        {"ferplus", required_argument, 0, 'F'},
+        {0, 0, 0, 0}};
     int c;
     long v;
     opterr = 0;
@@ -91,11 +103,18 @@ static int parse_options(int argc, char **argv, options *o) {
         switch (c) {
         case 'd': o->run.db_path = optarg; break;
         case 'D': o->run.data_path = optarg; break;
+        case 'F': o->run.ferplus_path = optarg; break;
         case 'o': o->run.only = optarg; break;
         case 'c': o->run.checkpoint_root = optarg; break;
         case 'C': o->config = optarg; break;
         case 'x': o->experiment = optarg; break;
         case 'j': o->json = 1; break;
+        case 'I': o->into = optarg; break;
+        case 'r': o->list_runs = 1; break;
+        case 'i':
+            if (!rmn_parse_long(optarg, 0, 1000000, &o->run.index))
+                return usage_error("--index needs a non-negative integer");
+            break;
         case 'b': o->build_info = 1; break;
         case 's':
             if (!rmn_parse_long(optarg, 0, 2147483647L, &o->run.seed))
@@ -148,12 +167,50 @@ static int cmd_check(const char *name, options *o) {
     int rc = o->config ? rmn_experiment_apply_config(&exp, o->config) : RMN_OK;
     if (rc == RMN_OK)
         rc = rmn_experiment_validate(&exp);
-    if (rc == RMN_OK)
+    if (rc == RMN_OK && o->list_runs) {
+        for (int i = 0; i < exp.n_runs; ++i) {
+            const char *only = o->run.only;
+            if (only && strcmp(only, exp.runs[i].model_name) != 0 && strcmp(only, exp.runs[i].arch) != 0)
+                continue;
+            char run_name[160];
+            rmn_train_run_name(&exp.runs[i], run_name, sizeof run_name);
+            printf("%d %s\n", i, run_name);
+        }
+    } else if (rc == RMN_OK)
         printf("experiment %s: %d run%s, %d ensemble member%s, data %s: valid\n", exp.name,
                exp.n_runs, exp.n_runs == 1 ? "" : "s", exp.n_members,
                exp.n_members == 1 ? "" : "s", exp.data);
     rmn_experiment_free(&exp);
     return rc == RMN_OK ? 0 : fail();
+}
+
+/* Fuses NAME's ensemble from the finished runs in the store (after a merge); trains nothing. */
+static int cmd_fuse(const char *name, options *o) {
+    rmn_experiment exp;
+    if (rmn_experiment_load(name, &exp) != RMN_OK)
+        return fail();
+    int rc = rmn_experiment_fuse(&exp, &o->run);
+    rmn_experiment_free(&exp);
+    return rc == RMN_OK ? 0 : fail();
+}
+
+static int cmd_merge(int n, char **sources, const options *o) {
+    const char *into = o->into ? o->into : o->run.db_path;
+    if (!into)
+        return usage_error("merge needs --into FILE (the store merged into)");
+    rmn_store_options opt = {.busy_timeout_ms = o->run.busy_timeout_ms};
+    rmn_store *s;
+    if (rmn_store_open_opts(into, &opt, &s) != RMN_OK)
+        return fail();
+    rmn_merge_result res;
+    int rc = rmn_store_merge(s, n, (const char *const *)sources, &res);
+    rmn_store_close(s);
+    if (rc != RMN_OK)
+        return fail();
+    printf("merged %d store%s into %s: %d run%s added, %d brought up to date, %d already there\n",
+           res.n_sources, res.n_sources == 1 ? "" : "s", into, res.runs_added, res.runs_added == 1 ? "" : "s",
+           res.runs_updated, res.runs_present);
+    return 0;
 }
 
 static int with_store(const options *o, int (*what)(rmn_store *, const options *, const char *), const char *arg) {
@@ -194,7 +251,7 @@ static int print_version(int build_info) {
 
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
-    options o = {.run = {.seed = -1, .log = stderr, .out = stdout, .stop = &stop_requested}};
+    options o = {.run = {.seed = -1, .index = -1, .log = stderr, .out = stdout, .stop = &stop_requested}};
     if (argc < 2)
         return usage_error(NULL);
     const char *cmd = argv[1];
@@ -211,6 +268,10 @@ int main(int argc, char **argv) {
         return print_version(o.build_info);
     if (strcmp(cmd, "run") == 0)
         return npos == 1 ? cmd_run(pos[0], &o) : usage_error("run needs exactly one experiment name");
+    if (strcmp(cmd, "fuse") == 0)
+        return npos == 1 ? cmd_fuse(pos[0], &o) : usage_error("fuse needs exactly one experiment name");
+    if (strcmp(cmd, "merge") == 0)
+        return npos >= 1 ? cmd_merge(npos, pos, &o) : usage_error("merge needs at least one store to merge");
     if (strcmp(cmd, "check") == 0)
         return npos == 1 ? cmd_check(pos[0], &o) : usage_error("check needs exactly one experiment name");
     if (strcmp(cmd, "resume") == 0 || strcmp(cmd, "finish") == 0) {

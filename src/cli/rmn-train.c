@@ -1,7 +1,7 @@
 /* rmn-train.c -- trains a single model from one configuration file.
  *
- *   rmn-train --config FILE [--data FILE] [--experiment NAME] [--seed N] [--epochs N] [--threads N]
- *             [--db FILE] [--checkpoints DIR]
+ *   rmn-train --config FILE [--data FILE [--ferplus VOTES]] [--experiment NAME] [--seed N] [--epochs N]
+ *             [--threads N] [--db FILE] [--checkpoints DIR]
  * The configuration accepts the thesis's fer2013_config.json as it is (its recipe is the
  * default: RAdam, plateau schedule, flip + rotation, TTA at the end); the run is recorded in the
  * store under the experiment NAME (default "train") exactly as `rmn-exp run` records one.
@@ -19,7 +19,7 @@
 #include <string.h>
 
 static const char *const USAGE =
-    "usage: rmn-train --config FILE [--data FILE] [--experiment NAME] [--seed N] [--epochs N]\n"
+    "usage: rmn-train --config FILE [--data FILE [--ferplus VOTES]] [--experiment NAME] [--seed N] [--epochs N]\n"
     "                 [--threads N] [--db FILE] [--checkpoints DIR]\n";
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -41,8 +41,9 @@ int main(int argc, char **argv) {
         {"experiment", required_argument, 0, 'x'}, {"seed", required_argument, 0, 's'},
         {"epochs", required_argument, 0, 'e'}, {"threads", required_argument, 0, 't'},
         {"db", required_argument, 0, 'd'},     {"checkpoints", required_argument, 0, 'c'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
-    rmn_experiment_options o = {.seed = -1, .log = stderr, .out = stdout, .stop = &stop_requested};
+        {"ferplus", required_argument, 0, 'F'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    rmn_experiment_options o = {.seed = -1, .index = -1, .log = stderr, .out = stdout, .stop = &stop_requested};
     const char *config = NULL, *experiment = "train";
     long v;
     int c;
@@ -51,6 +52,7 @@ int main(int argc, char **argv) {
         switch (c) {
         case 'C': config = optarg; break;
         case 'D': o.data_path = optarg; break;
+        case 'F': o.ferplus_path = optarg; break;
         case 'x': experiment = optarg; break;
         case 'd': o.db_path = optarg; break;
         case 'c': o.checkpoint_root = optarg; break;

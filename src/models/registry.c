@@ -37,6 +37,7 @@ static const struct {
     {"inception_v3", rmn_inception3_graph, P48 | P224},
     {"efficientnet_b2b", rmn_efficientnet_graph, P48 | P224},
     {"cbam_resnet50", rmn_cbam_graph, P48 | P224},
+    {"cbam_resnet34", rmn_cbam_graph, P48 | P224},
     {"bam_resnet50", rmn_bam_graph, P48 | P224},
 };
 

@@ -57,6 +57,11 @@ int  rmn_net_num_classes(const rmn_net *net);
  * weighted mean). n_correct may be NULL. */
 int  rmn_net_loss(rmn_net *net, const int32_t *labels, const float *class_weights, double *loss,
                   int *n_correct);
+/* The same against target distributions, targets:(n, num_classes) (soft targets: FERPlus's
+ * votes; tensor/ops.h rmn_softmax_xent_soft); n_correct counts argmax == labels (labels NULL:
+ * the targets' argmax). */
+int  rmn_net_loss_soft(rmn_net *net, const float *targets, const int32_t *labels, const float *class_weights,
+                       double *loss, int *n_correct);
 /* Zeroes parameter gradients, then backpropagates the gradient of the last rmn_net_loss
  * through the last forward (in its mode: batch or running statistics). */
 int  rmn_net_backward(rmn_net *net);

@@ -197,7 +197,16 @@ static inline void rmn_adaptive_range(int o, int in, int out, int *start, int *e
      * dlogits,logits:(N,K) labels:(N) class_weights:(K) or NULL */                           \
     double rmn_ref_softmax_xent##SFX(R *dlogits, int *n_correct, const R *logits,            \
                                      const int32_t *labels, const float *class_weights,       \
-                                     int n, int k);
+                                     int n, int k);                                           \
+    /* Cross-entropy against target distributions (PyTorch's CrossEntropyLoss with class      \
+     * probabilities as targets): the mean over the N rows of -sum_j w_j t_ij log softmax_ij, \
+     * w the class weights (1 when NULL; the mean is over rows, not weights, as PyTorch's).   \
+     * Writes dloss/dlogits into dlogits when non-NULL; *n_correct counts rows whose argmax   \
+     * equals the label (labels NULL: the target's argmax).                                   \
+     * dlogits,logits,targets:(N,K) labels:(N) or NULL class_weights:(K) or NULL */           \
+    double rmn_ref_softmax_xent_soft##SFX(R *dlogits, int *n_correct, const R *logits,       \
+                                          const float *targets, const int32_t *labels,        \
+                                          const float *class_weights, int n, int k);
 
 /* The later ops (ref_forward_more.inc). */
 #define RMN_REF_FORWARD_MORE_DECLS(R, SFX)                                                   \
@@ -300,6 +309,11 @@ void rmn_dropout_mask(float *mask, size_t count, float p, rmn_rng *rng);
  * [0,k), a negative class weight or a zero total weight. */
 int rmn_softmax_xent(double *loss, float *dlogits, int *n_correct, const float *logits,
                      const int32_t *labels, const float *class_weights, int n, int k);
+/* Checked soft-target cross-entropy (see rmn_ref_softmax_xent_soft): RMN_EINVAL for a target
+ * that is negative or not finite, a row of targets summing to 0, or a label outside [0,k). */
+int rmn_softmax_xent_soft(double *loss, float *dlogits, int *n_correct, const float *logits,
+                          const float *targets, const int32_t *labels, const float *class_weights,
+                          int n, int k);
 /* Row-wise softmax for predictions. p,logits:(N,K); p may equal logits. */
 void rmn_softmax_rows(float *p, const float *logits, int n, int k);
 
