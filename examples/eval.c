@@ -26,9 +26,11 @@ int main(int argc, char **argv) {
         goto fail;
     }
     int rc = rmn_net_plan(net, cfg.batch_size);
+    rmn_augment_params aug = rmn_train_config_augment(&cfg); /* unused without TTA */
+    const rmn_batch_spec spec = rmn_train_config_batch_spec(&cfg, &aug); /* image size, channels */
     if (rc == RMN_OK)
-        rc = rmn_evaluate_split(net, &ds.split[RMN_SPLIT_TEST], cfg.batch_size, cfg.image_size,
-                                cfg.in_channels, cfg.num_classes, "eval", NULL, &r);
+        rc = rmn_evaluate_split(net, &ds.split[RMN_SPLIT_TEST], cfg.batch_size, &spec, cfg.num_classes,
+                                "eval", NULL, &r);
     if (rc == RMN_OK) {
         printf("%d %d %.2f%%\n", r.n, r.n_correct, 100.0 * r.n_correct / r.n);
         rmn_eval_result_free(&r);

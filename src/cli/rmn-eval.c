@@ -1,6 +1,6 @@
 /* rmn-eval.c -- evaluates one checkpoint on one split, with or without TTA.
  *
- *   rmn-eval CHECKPOINT [--data FILE] [--split val|test|train] [--tta N] [--tta-seed S]
+ *   rmn-eval CHECKPOINT [--data FILE [--ferplus VOTES]] [--split val|test|train] [--tta N] [--tta-seed S]
  *            [--tta-augment SPEC] [--threads N] [--json] [--probs FILE.csv] [--batch N]
  *            [--arch NAME [--in-channels 1|3] [--image-size N] [--width W]   (a .pth)
  *             [--store DB [--experiment NAME] [--name RUN]]]
@@ -13,7 +13,9 @@
  * shows it as a published-weights row, with its TTA when rmn-eval --tta N adds one. The data defaults to the bundled sample. Prints accuracy, loss, per-class recall and the confusion
  * counts; stores nothing (training runs store their evaluations themselves). --tta-augment
  * draws the TTA from another augmentation than the checkpoint's training one, e.g.
- * "flip=0.5" or "rotation=2,interp=nearest" (data/augment.h; docs/PARITY.md uses it).
+ * "flip=0.5" or "rotation=2,interp=nearest" (data/augment.h; docs/PARITY.md uses it). The data:
+ * a FER2013 file (relabelled by FERPlus's fer2013new.csv with --ferplus) or an image folder
+ * (docs/DATA.md); its classes must be the checkpoint's, and name the per-class rows.
  * Exit 0 ok, 1 error, 2 usage (core/cli.h). */
 #include "core/args.h"
 #include "core/cli.h"
@@ -33,14 +35,16 @@
 static const char *const USAGE =
     "Usage: rmn-eval CHECKPOINT [OPTION]...\n"
     "  or:  rmn-eval FILE.pth --arch NAME [OPTION]... [--store DB [--experiment E] [--name RUN]]\n"
-    "Evaluate one checkpoint on one split of FER2013.\n"
-    "Prints the accuracy, the loss, per-class recall and the confusion counts, with or without\n"
-    "test-time augmentation. The net is built from an rmn checkpoint's own metadata; a PyTorch\n"
-    "checkpoint (.pth) is read directly with --arch.\n"
+    "Evaluate one checkpoint on one split of a data set (FER2013, FERPlus, an image folder).\n"
+    "Prints the accuracy (and top-5 with 10 classes or more), the loss, per-class recall and the\n"
+    "confusion counts, with or without test-time augmentation. The net is built from an rmn\n"
+    "checkpoint's own metadata; a PyTorch checkpoint (.pth) is read directly with --arch.\n"
     "\n"
     "Options:\n"
-    "  --data FILE        FER2013 data: csv, .xz, .gz or Kaggle tar.gz (default: the bundled\n"
-    "                     sample)\n"
+    "  --data FILE|DIR    FER2013 data (csv, .xz, .gz or Kaggle tar.gz) or an image folder\n"
+    "                     (docs/DATA.md); its classes must be the checkpoint's (default: the\n"
+    "                     bundled sample)\n"
+    "  --ferplus VOTES    relabel FER2013 by FERPlus's votes (fer2013new.csv)\n"
     "  --split S          train, val or test (default test)\n"
     "  --tta N            N augmented views per image, their softmax summed (default 0: none)\n"
     "  --tta-seed S       the views' seed (default 1234)\n"
@@ -48,7 +52,7 @@ static const char *const USAGE =
     "                     flip=P,rotation=DEG,shift=PX,interp=I (e.g. flip=0.5; needs --tta,\n"
     "                     not with --store)\n"
     "  --threads N        OpenMP threads (default: OpenMP's)\n"
-    "  --json             one JSON object (accuracy_frac, recall_frac: fractions)\n"
+    "  --json             one JSON object (accuracy_frac, top5_frac, recall_frac: fractions)\n"
     "  --probs FILE.csv   one row per image: index, label, the class probabilities\n"
     "  --batch N          images per forward (default: the configuration's; 8 for a .pth above\n"
     "                     64 pixels)\n"
@@ -104,16 +108,17 @@ int main(int argc, char **argv) {
         {"width", required_argument, 0, 'w'}, {"batch", required_argument, 0, 'b'},
         {"store", required_argument, 0, 'd'}, {"experiment", required_argument, 0, 'e'},
         {"name", required_argument, 0, 'n'}, {"tta-augment", required_argument, 0, 'A'},
-        {0, 0, 0, 0}};
+        {"ferplus", required_argument, 0, 'F'}, {0, 0, 0, 0}};
     rmn_cli_init(&cli, "rmn-eval", USAGE);
     const char *data = NULL, *split_name = "test", *probs = NULL, *arch = NULL, *store = NULL,
-               *experiment = "published", *run_name = NULL, *tta_augment = NULL;
+               *experiment = "published", *run_name = NULL, *tta_augment = NULL, *ferplus = NULL;
     long in_ch = 3, img = 224, width = 0, batch_opt = 0;
     long tta = 0, tta_seed = 1234, threads = 0;
     int json = 0, c;
     while ((c = rmn_cli_getopt(&cli, argc, argv, "", longopts)) != -1) {
         switch (c) {
         case 'D': data = optarg; break;
+        case 'F': ferplus = optarg; break;
         case 's': split_name = optarg; break;
         case 'j': json = 1; break;
         case 't':
@@ -199,25 +204,31 @@ int main(int argc, char **argv) {
     if (batch_opt)
         cfg.batch_size = (int)batch_opt;
     int batch = tta > cfg.batch_size ? (int)tta : cfg.batch_size;
-    if (!data || rmn_dataset_load(data, &ds) != RMN_OK) {
+    rmn_dataset_options dopt = {.ferplus = ferplus, .side = rmn_train_config_data_side(&cfg)};
+    if (!data || rmn_dataset_load_opts(data, &dopt, &ds) != RMN_OK) {
         rmn_net_free(net);
         return fail();
     }
-    int rc = threads ? rmn_net_set_threads(net, (int)threads) : RMN_OK;
+    int rc = RMN_OK;
+    if (ds.n_classes != cfg.num_classes)
+        rc = RMN_ERROR(RMN_EINVAL, "%s has %d classes, the checkpoint %s %d", data, ds.n_classes, ckpt,
+                       cfg.num_classes);
+    if (rc == RMN_OK && threads)
+        rc = rmn_net_set_threads(net, (int)threads);
     if (rc == RMN_OK)
         rc = rmn_net_plan(net, batch);
     rmn_eval_result r;
     rmn_augment_params aug = tta_augment ? tta_aug : rmn_train_config_augment(&cfg);
+    const rmn_batch_spec spec = rmn_train_config_batch_spec(&cfg, &aug);
     if (rc == RMN_OK)
-        rc = tta ? rmn_evaluate_split_tta(net, &ds.split[split], batch, cfg.image_size, cfg.in_channels,
-                                          cfg.num_classes, (int)tta, (uint64_t)tta_seed, &aug, "eval", stderr, &r)
-                 : rmn_evaluate_split(net, &ds.split[split], batch, cfg.image_size, cfg.in_channels, cfg.num_classes,
-                                      "eval", stderr, &r);
+        rc = tta ? rmn_evaluate_split_tta(net, &ds.split[split], batch, &spec, cfg.num_classes, (int)tta,
+                                          (uint64_t)tta_seed, "eval", stderr, &r)
+                 : rmn_evaluate_split(net, &ds.split[split], batch, &spec, cfg.num_classes, "eval", stderr, &r);
     if (rc == RMN_OK) {
         char what[4300];
         snprintf(what, sizeof what, "%s on %s%s%s", ckpt, split_name, tta ? " with TTA" : "",
                  tta_augment ? " of another augmentation" : "");
-        rc = rmn_eval_result_print(&r, what, stdout, json);
+        rc = rmn_eval_result_print(&r, what, (const char *const *)ds.class_names, stdout, json);
         if (rc == RMN_OK && probs)
             rc = write_probs(probs, &r);
         if (rc == RMN_OK && store) {

@@ -1,8 +1,11 @@
 /* rmn-exp.c -- runs experiments and reads what they recorded.
  *
- *   rmn-exp run NAME [--data FILE] [--config FILE] [--only MODEL] [--seed N] [--epochs N] [--threads N]
- *   rmn-exp check NAME [--config FILE]
- *   rmn-exp resume RUN [--data FILE] [--threads N]
+ *   rmn-exp run NAME [--data FILE] [--ferplus VOTES] [--config FILE] [--only MODEL] [--index I]
+ *               [--seed N] [--epochs N] [--threads N]
+ *   rmn-exp check NAME [--config FILE] [--runs [--only MODEL]]
+ *   rmn-exp fuse NAME
+ *   rmn-exp merge STORE... --into FILE
+ *   rmn-exp resume RUN [--data FILE] [--ferplus VOTES] [--threads N]
  *   rmn-exp finish RUN [--data FILE] [--threads N]
  *   rmn-exp status
  *   rmn-exp list [--experiment E] [--json]
@@ -15,8 +18,9 @@
  * else checkpoints/ beside the store); RMN_BUSY_TIMEOUT_MS sets how long a locked store is
  * waited for. Running an experiment again skips its finished runs and resumes the stopped ones;
  * several processes may run experiments on one store at once, each run trained by one of them
- * (src/train/experiment.h, runs.h). Only run creates a store; status, list, show, backup and
- * names open it read-only. Exit 0 ok, 1 error, 2 usage (core/cli.h). */
+ * (src/train/experiment.h, runs.h). Only run and merge (its --into) create a store; resume,
+ * finish and fuse write an existing one; status, list, show, backup, names and merge's sources
+ * are opened read-only. Exit 0 ok, 1 error, 2 usage (core/cli.h). */
 #include "config.h"
 
 #include "core/args.h"
@@ -32,6 +36,7 @@
 #include "models/zoo.h"
 #include "nn/net.h"
 #include "train/runs.h"
+#include "train/trainer.h"
 #include "train/validate.h"
 
 #include <signal.h>
@@ -41,7 +46,9 @@
 
 static const char *const USAGE =
     "Usage: rmn-exp run NAME [OPTION]...\n"
-    "  or:  rmn-exp check NAME [--config FILE]\n"
+    "  or:  rmn-exp check NAME [--config FILE] [--runs [--only MODEL]]\n"
+    "  or:  rmn-exp fuse NAME [--db FILE]\n"
+    "  or:  rmn-exp merge STORE... --into FILE\n"
     "  or:  rmn-exp resume|finish RUN [OPTION]...\n"
     "  or:  rmn-exp status|list|show RUN|backup OUT.db [--db FILE]\n"
     "  or:  rmn-exp models [--width W] [--json]\n"
@@ -56,7 +63,12 @@ static const char *const USAGE =
     "                     that other live processes hold are left to them; then fuse its\n"
     "                     ensemble\n"
     "  check NAME         validate the experiment whole (every run's model is built); trains\n"
-    "                     nothing, touches no data and no store\n"
+    "                     nothing, touches no data and no store; --runs lists its runs, one\n"
+    "                     \"INDEX NAME\" a line\n"
+    "  fuse NAME          fuse the experiment's ensemble from the finished runs in the store\n"
+    "                     (after a merge); trains nothing\n"
+    "  merge STORE...     fold per-task stores (read-only) into the store --into FILE, created\n"
+    "                     when missing; idempotent\n"
     "  resume RUN         continue a stopped run (id, uuid prefix or name) from its last epoch\n"
     "  finish RUN         stop training a stopped run: evaluate its best checkpoint, finish it\n"
     "  status             who holds which run, since when; who waits for what\n"
@@ -71,13 +83,19 @@ static const char *const USAGE =
     "\n"
     "Options:\n"
     "  --db FILE          the run store (default $RMN_DB, else rmn.db); only run creates\n"
-    "                     it; status, list, show, backup and names open it read-only\n"
+    "                     it; resume, finish and fuse write an existing one; status, list,\n"
+    "                     show, backup and names open it read-only\n"
     "  --checkpoints DIR  where runs keep checkpoints (default $RMN_CHECKPOINTS, else\n"
     "                     checkpoints/ beside the store)\n"
-    "  --data FILE        FER2013 data: csv, .xz, .gz or Kaggle tar.gz (default: the\n"
-    "                     experiment's)\n"
+    "  --data FILE|DIR    FER2013 data (csv, .xz, .gz, Kaggle tar.gz or a directory of CSVs) or\n"
+    "                     an image folder (docs/DATA.md) (default: the experiment's)\n"
+    "  --ferplus VOTES    run, resume: FERPlus's fer2013new.csv, relabelling the FER2013 data\n"
+    "                     (8 classes, vote distributions)\n"
     "  --config FILE      configuration keys applied to every run of the experiment\n"
     "  --only MODEL       only the runs of this model name or architecture\n"
+    "  --index I          run: only the run I (check --runs numbers them; a job array's task)\n"
+    "  --runs             check: list the runs, one \"INDEX NAME\" a line\n"
+    "  --into FILE        merge: the store merged into (default: --db)\n"
     "  --seed N           replace every run's seed\n"
     "  --epochs N         train at most N epochs\n"
     "  --threads N        OpenMP threads (default: OpenMP's)\n"
@@ -111,8 +129,8 @@ static int fail(void) { return rmn_cli_fail(&cli); }
 
 typedef struct {
     rmn_experiment_options run;
-    const char *experiment, *config;
-    int json, build_info, width;
+    const char *experiment, *config, *into;
+    int json, build_info, width, list_runs;
 } options;
 
 #define GO_ON (-1)
@@ -127,18 +145,28 @@ static int parse_options(int argc, char **argv, options *o) {
         {"experiment", required_argument, 0, 'x'}, {"json", no_argument, 0, 'j'},
         {"build-info", no_argument, 0, 'b'},
         {"checkpoints", required_argument, 0, 'c'}, {"config", required_argument, 0, 'C'},
-        {"width", required_argument, 0, 'w'},   {0, 0, 0, 0}};
+        {"width", required_argument, 0, 'w'},   {"index", required_argument, 0, 'i'},
+        {"into", required_argument, 0, 'I'},    {"runs", no_argument, 0, 'r'},
+        {"ferplus", required_argument, 0, 'F'},
+        {0, 0, 0, 0}};
     int c;
     long v;
     while ((c = rmn_cli_getopt(&cli, argc, argv, "", longopts)) != -1) {
         switch (c) {
         case 'd': o->run.db_path = optarg; break;
         case 'D': o->run.data_path = optarg; break;
+        case 'F': o->run.ferplus_path = optarg; break;
         case 'o': o->run.only = optarg; break;
         case 'c': o->run.checkpoint_root = optarg; break;
         case 'C': o->config = optarg; break;
         case 'x': o->experiment = optarg; break;
         case 'j': o->json = 1; break;
+        case 'I': o->into = optarg; break;
+        case 'r': o->list_runs = 1; break;
+        case 'i':
+            if (!rmn_parse_long(optarg, 0, 1000000, &o->run.index))
+                return rmn_cli_usage_error(&cli, "--index needs a non-negative integer, not '%s'", optarg);
+            break;
         case 'b': o->build_info = 1; break;
         case 's':
             if (!rmn_parse_long(optarg, 0, 2147483647L, &o->run.seed))
@@ -190,12 +218,52 @@ static int cmd_check(const char *name, options *o) {
     int rc = o->config ? rmn_experiment_apply_config(&exp, o->config) : RMN_OK;
     if (rc == RMN_OK)
         rc = rmn_experiment_validate(&exp);
-    if (rc == RMN_OK)
+    if (rc == RMN_OK && o->list_runs) {
+        for (int i = 0; i < exp.n_runs; ++i) {
+            const char *only = o->run.only;
+            if (only && strcmp(only, exp.runs[i].model_name) != 0 && strcmp(only, exp.runs[i].arch) != 0)
+                continue;
+            char run_name[160];
+            rmn_train_run_name(&exp.runs[i], run_name, sizeof run_name);
+            printf("%d %s\n", i, run_name);
+        }
+    } else if (rc == RMN_OK)
         printf("experiment %s: %d run%s, %d ensemble member%s, data %s: valid (%s)\n", exp.name,
                exp.n_runs, exp.n_runs == 1 ? "" : "s", exp.n_members,
                exp.n_members == 1 ? "" : "s", exp.data, exp.file);
     rmn_experiment_free(&exp);
     return rc == RMN_OK ? 0 : fail();
+}
+
+/* Fuses NAME's ensemble from the finished runs in the store (after a merge); trains nothing.
+ * The store must exist (RMN_STORE_WRITE). */
+static int cmd_fuse(const char *name, options *o) {
+    rmn_experiment exp;
+    if (rmn_experiment_load(name, &exp) != RMN_OK)
+        return fail();
+    int rc = rmn_experiment_fuse(&exp, &o->run);
+    rmn_experiment_free(&exp);
+    return rc == RMN_OK ? 0 : fail();
+}
+
+/* Folds the sources (opened RMN_STORE_READ) into --into (RMN_STORE_CREATE: a new store is made). */
+static int cmd_merge(int n, char **sources, const options *o) {
+    const char *into = o->into ? o->into : o->run.db_path;
+    if (!into)
+        return rmn_cli_usage_error(&cli, "merge needs --into FILE (the store merged into)");
+    rmn_store_options opt = {.busy_timeout_ms = o->run.busy_timeout_ms, .mode = RMN_STORE_CREATE};
+    rmn_store *s;
+    if (rmn_store_open_opts(into, &opt, &s) != RMN_OK)
+        return fail();
+    rmn_merge_result res;
+    int rc = rmn_store_merge(s, n, (const char *const *)sources, &res);
+    rmn_store_close(s);
+    if (rc != RMN_OK)
+        return fail();
+    printf("merged %d store%s into %s: %d run%s added, %d brought up to date, %d already there\n",
+           res.n_sources, res.n_sources == 1 ? "" : "s", into, res.runs_added, res.runs_added == 1 ? "" : "s",
+           res.runs_updated, res.runs_present);
+    return 0;
 }
 
 /* Runs what on the store, opened read-only (these commands never write, nor create one). */
@@ -278,13 +346,13 @@ static void print_build_info(void) {
     rmn_provenance_free(&p);
 }
 
-static const char *const COMMANDS[] = {"run",   "check", "resume", "finish", "status", "list",
-                                       "show",  "models", "backup", "names", "help"};
+static const char *const COMMANDS[] = {"run",  "check",  "fuse",   "merge", "resume", "finish", "status",
+                                       "list", "show",   "models", "backup", "names", "help"};
 
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
     rmn_cli_init(&cli, "rmn-exp", USAGE);
-    options o = {.run = {.seed = -1, .log = stderr, .out = stdout, .stop = &stop_requested}};
+    options o = {.run = {.seed = -1, .index = -1, .log = stderr, .out = stdout, .stop = &stop_requested}};
     int rc = parse_options(argc, argv, &o);
     if (rc != GO_ON) {
         if (rc == 0 && cli.version && o.build_info)
@@ -294,8 +362,8 @@ int main(int argc, char **argv) {
     if (o.build_info)
         return rmn_cli_usage_error(&cli, "--build-info goes with --version");
     if (optind >= argc)
-        return rmn_cli_usage_error(&cli, "no command given (run, check, resume, finish, status, "
-                                         "list, show, models, backup, names)");
+        return rmn_cli_usage_error(&cli, "no command given (run, check, fuse, merge, resume, finish, "
+                                         "status, list, show, models, backup, names)");
     const char *cmd = argv[optind];
     const int npos = argc - optind - 1;
     char **pos = argv + optind + 1;
@@ -303,6 +371,11 @@ int main(int argc, char **argv) {
         return rmn_cli_help(&cli);
     if (strcmp(cmd, "run") == 0)
         return npos == 1 ? cmd_run(pos[0], &o) : rmn_cli_usage_error(&cli, "run needs exactly one experiment name");
+    if (strcmp(cmd, "fuse") == 0)
+        return npos == 1 ? cmd_fuse(pos[0], &o) : rmn_cli_usage_error(&cli, "fuse needs exactly one experiment name");
+    if (strcmp(cmd, "merge") == 0)
+        return npos >= 1 ? cmd_merge(npos, pos, &o)
+                         : rmn_cli_usage_error(&cli, "merge needs at least one store to merge");
     if (strcmp(cmd, "check") == 0)
         return npos == 1 ? cmd_check(pos[0], &o) : rmn_cli_usage_error(&cli, "check needs exactly one experiment name");
     if (strcmp(cmd, "resume") == 0 || strcmp(cmd, "finish") == 0) {

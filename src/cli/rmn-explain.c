@@ -200,7 +200,10 @@ static int run_split(const options *o, ctx *c) {
     RMN_TRY(rmn_dataset_load(o->data, &ds));
     const rmn_split_data *sp = &ds.split[o->split];
     int rc = RMN_OK;
-    if (o->average) {
+    if (sp->side != RMN_FER_SIDE || sp->channels != 1) /* the faces explained are FER2013's */
+        rc = RMN_ERROR(RMN_EINVAL, "%s: --data explains FER2013's 48x48 gray faces, not %s images", o->data,
+                       ds.name);
+    if (rc == RMN_OK && o->average) {
         rc = average(o, c, sp);
     } else {
         uint8_t *face = malloc((size_t)c->size * c->size);

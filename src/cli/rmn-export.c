@@ -69,7 +69,7 @@ static int images(const rmn_dataset *ds, int split, int c, int s, int *n, float 
         return RMN_ERROR(RMN_EINVAL, "%s: no images in split %s", ds->path, rmn_split_name(split));
     rmn_batch_spec spec = {.size = s, .channels = c, .augment = NULL};
     *x = malloc((size_t)*n * (size_t)(c * s * s) * sizeof **x);
-    float *scratch = malloc(rmn_batch_scratch_floats(&spec) * sizeof *scratch);
+    float *scratch = malloc(rmn_batch_scratch_floats(&spec, sp) * sizeof *scratch);
     int32_t *idx = malloc((size_t)*n * sizeof *idx);
     int rc = RMN_OK;
     if (!*x || !scratch || !idx)

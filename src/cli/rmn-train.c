@@ -1,7 +1,7 @@
 /* rmn-train.c -- trains a single model from one configuration file.
  *
- *   rmn-train --config FILE [--data FILE] [--experiment NAME] [--seed N] [--epochs N] [--threads N]
- *             [--db FILE] [--checkpoints DIR]
+ *   rmn-train --config FILE [--data FILE [--ferplus VOTES]] [--experiment NAME] [--seed N] [--epochs N]
+ *             [--threads N] [--db FILE] [--checkpoints DIR]
  * The configuration accepts the thesis's fer2013_config.json as it is (its recipe is the
  * default: RAdam, plateau schedule, flip + rotation, TTA at the end); the run is recorded in the
  * store under the experiment NAME (default "train") exactly as `rmn-exp run` records one.
@@ -26,8 +26,9 @@ static const char *const USAGE =
     "\n"
     "Options:\n"
     "  --config FILE      the configuration (JSON; unknown keys are errors)\n"
-    "  --data FILE        FER2013 data: csv, .xz, .gz or Kaggle tar.gz (default: the bundled\n"
-    "                     sample)\n"
+    "  --data FILE|DIR    FER2013 data (csv, .xz, .gz or Kaggle tar.gz) or an image folder\n"
+    "                     (docs/DATA.md) (default: the bundled sample)\n"
+    "  --ferplus VOTES    relabel FER2013 by FERPlus's votes (fer2013new.csv)\n"
     "  --experiment NAME  the experiment the run is recorded under (default train)\n"
     "  --seed N           the run's seed (default: the configuration's)\n"
     "  --epochs N         train at most N epochs\n"
@@ -56,8 +57,8 @@ int main(int argc, char **argv) {
         {"experiment", required_argument, 0, 'x'}, {"seed", required_argument, 0, 's'},
         {"epochs", required_argument, 0, 'e'}, {"threads", required_argument, 0, 't'},
         {"db", required_argument, 0, 'd'},     {"checkpoints", required_argument, 0, 'c'},
-        {0, 0, 0, 0}};
-    rmn_experiment_options o = {.seed = -1, .log = stderr, .out = stdout, .stop = &stop_requested};
+        {"ferplus", required_argument, 0, 'F'}, {0, 0, 0, 0}};
+    rmn_experiment_options o = {.seed = -1, .index = -1, .log = stderr, .out = stdout, .stop = &stop_requested};
     const char *config = NULL, *experiment = "train";
     long v;
     int c;
@@ -65,6 +66,7 @@ int main(int argc, char **argv) {
         switch (c) {
         case 'C': config = optarg; break;
         case 'D': o.data_path = optarg; break;
+        case 'F': o.ferplus_path = optarg; break;
         case 'x': experiment = optarg; break;
         case 'd': o.db_path = optarg; break;
         case 'c': o.checkpoint_root = optarg; break;

@@ -38,6 +38,7 @@ static const struct {
     {"inception_v3", rmn_inception3_graph, P48 | P224},
     {"efficientnet_b2b", rmn_efficientnet_graph, P48 | P224},
     {"cbam_resnet50", rmn_cbam_graph, P48 | P224},
+    {"cbam_resnet34", rmn_cbam_graph, P48 | P224},
     {"bam_resnet50", rmn_bam_graph, P48 | P224},
 };
 
@@ -123,6 +124,13 @@ int rmn_model_names(const char *const **names, int *n) {
     *names = list;
     *n = N_MODELS;
     return RMN_OK;
+}
+
+int rmn_model_revision(const char *arch, const char **change) {
+    const int effnet = strcmp(arch, "efficientnet_b2b") == 0;
+    if (change)
+        *change = effnet ? "TF-\"same\" padding as pytorchcv's, was symmetric" : "";
+    return effnet ? 2 : 1;
 }
 
 int rmn_zoo_has_profile(const char *arch, int profile) {

@@ -68,6 +68,16 @@ static int confusion_figure(rmn_store *s, const rmn_report_set *set, int i,
                             const rmn_report_eval *ev, const char *dir, int terms, FILE *log) {
     const rmn_report_run *r = &set->runs[i];
     int nc = ev->n_classes;
+    if (nc > RMN_REPORT_MAX_CLASSES) { /* no figure of ImageNet's 1000 x 1000 */
+        if (log)
+            fprintf(log, "no confusion matrix for run %s: %d classes (at most %d)\n", r->name, nc,
+                     RMN_REPORT_MAX_CLASSES);
+        return RMN_OK;
+    }
+    char bufs[RMN_REPORT_MAX_CLASSES][32];
+    const char *names[RMN_REPORT_MAX_CLASSES];
+    for (int k = 0; k < nc; ++k)
+        names[k] = rmn_report_class_name(r, nc, k, bufs[k], sizeof bufs[k]);
     int64_t *cm = calloc((size_t)nc * (size_t)nc, sizeof *cm);
     if (!cm)
         return RMN_ERROR(RMN_ENOMEM, "out of memory for a confusion matrix");
@@ -85,7 +95,7 @@ static int confusion_figure(rmn_store *s, const rmn_report_set *set, int i,
                  set->split, ev->tta_n > 0 ? ", TTA-" : "", ev->tta_n > 0 ? tta + 4 : "");
     char *script = NULL;
     if (e == RMN_OK)
-        e = rmn_fig_confusion_script(cm, nc, NULL, title, stem, terms, &script);
+        e = rmn_fig_confusion_script(cm, nc, names, title, stem, terms, &script);
     free(cm);
     if (e == RMN_OK)
         e = draw(dir, stem, script, log);
@@ -184,8 +194,8 @@ static int zoo_figure(const rmn_report_set *set, const char *dir, int terms, FIL
     }
     char stem[64], title[160], *script = NULL;
     snprintf(stem, sizeof stem, "zoo-%s", set->split);
-    snprintf(title, sizeof title, "FER2013 %s: accuracy against size",
-             strcmp(set->split, "val") == 0 ? "validation (PublicTest)" : "test (PrivateTest)");
+    snprintf(title, sizeof title, "%s, %s: accuracy against size", rmn_report_dataset(set),
+             rmn_report_split_words(set));
     if (e == RMN_OK) {
         e = rmn_fig_zoo_script(p, n, title, stem, terms, &script);
         if (e == RMN_ENOTFOUND) { /* no parameter counts: no plot */

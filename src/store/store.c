@@ -319,10 +319,10 @@ int rmn_store_open_opts(const char *path, const rmn_store_options *opt, rmn_stor
             goto fail;
         if (v < RMN_STORE_SCHEMA_VERSION) {
             st = RMN_ERROR(v == 0 ? RMN_EFORMAT : RMN_EINVAL,
-                           v == 0 ? "%s: not an rmn store (schema version %d)"
-                                  : "%s: schema version %d is older than this rmn's; open it "
+                           v == 0 ? "%s: not an rmn store (schema version %d; this rmn writes %d)"
+                                  : "%s: schema version %d is older than this rmn's (%d); open it "
                                     "once for writing (rmn-exp run, resume) to migrate it",
-                           path, v);
+                           path, v, RMN_STORE_SCHEMA_VERSION);
             goto fail;
         }
     } else if ((st = rmn_store_migrate_(s)) != RMN_OK) {

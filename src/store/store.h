@@ -195,6 +195,25 @@ typedef struct {
 /* Every wait row, oldest first; free(*out). */
 int rmn_store_waits(rmn_store *s, rmn_wait **out, int *n);
 
+// --- merging stores (store_merge.c; docs/CLUSTER.md) --------------------------------------------
+
+typedef struct {
+    int n_sources;    /* sources merged */
+    int runs_added;   /* runs copied into the target */
+    int runs_updated; /* runs the target held in an earlier state, brought up to date */
+    int runs_present; /* runs the target held already, identical or in a later state */
+} rmn_merge_result;
+
+/* Folds the stores at sources[0..n) into `into`, in one transaction: every run absent from it
+ * (by run_uuid) is copied with all it recorded; a run it holds already with the same content is
+ * skipped (merging is idempotent); of two states of one run (one copy not FINISHED and updated
+ * before the other) the later is kept. Refused, with nothing merged: a source that cannot be
+ * opened read-only, is not an rmn store, has another schema version or is the target itself; a
+ * run whose uuid the target holds with other content that is not such a state; a run the target
+ * holds under another uuid (the same experiment, kind, name, seed and configuration, RUNNING or
+ * FINISHED in both). */
+int rmn_store_merge(rmn_store *into, int n, const char *const *sources, rmn_merge_result *res);
+
 // --- reading ----------------------------------------------------------------------------------
 
 /* Names for people and shell completion: what = "runs" (distinct run names) or "experiments";
@@ -294,6 +313,11 @@ int  rmn_store_run_has_eval(rmn_store *s, int64_t run_id, const char *split, int
 /* counts: (n_classes, n_classes), rows = true class, columns = predicted; filled from the
  * predictions table. RMN_EFORMAT when a stored label/pred lies outside [0, n_classes). */
 int rmn_store_confusion(rmn_store *s, int64_t eval_id, int n_classes, int64_t *counts);
+
+/* Top-k accuracy's count from the stored probabilities: the predictions whose label is among the
+ * k most probable classes (a class as probable as the label counts against it, as rmn_in_top5).
+ * RMN_EFORMAT for a prediction that does not hold together. */
+int rmn_store_eval_topk(rmn_store *s, int64_t eval_id, int k, int64_t *n_correct);
 
 /* All predictions of an eval, ordered by sample_idx (for ensembles and figures). */
 typedef struct {

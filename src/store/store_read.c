@@ -825,3 +825,31 @@ int rmn_store_find_run(rmn_store *s, const char *experiment, const char *kind, c
     return RMN_ERROR(RMN_ENOTFOUND, "%s: no run %s of experiment %s with this configuration", s->path, name,
                      experiment);
 }
+
+int rmn_store_eval_topk(rmn_store *s, int64_t eval_id, int k, int64_t *n_correct) {
+    sqlite3_stmt *st;
+    *n_correct = 0;
+    RMN_TRY(rmn_store_prepare_(s, "SELECT p.label, p.probs, e.n_classes FROM predictions p JOIN evals e "
+                                  "ON e.eval_id = p.eval_id WHERE p.eval_id = ?1",
+                               &st));
+    sqlite3_bind_int64(st, 1, eval_id);
+    int rc, e = RMN_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const int label = sqlite3_column_int(st, 0), nc = sqlite3_column_int(st, 2);
+        const unsigned char *b = sqlite3_column_blob(st, 1);
+        if (sqlite3_column_bytes(st, 1) != 8 * nc || label < 0 || label >= nc) {
+            e = RMN_ERROR(RMN_EFORMAT, "%s: eval %lld holds a prediction other than %d probabilities and a "
+                          "label below that", s->path, (long long)eval_id, nc);
+            break;
+        }
+        const double py = decode_f64le(b + 8 * (size_t)label);
+        int above = 0; /* classes at least as likely as the label's: ties count against it */
+        for (int c = 0; c < nc && above < k; ++c)
+            above += c != label && decode_f64le(b + 8 * (size_t)c) >= py;
+        *n_correct += above < k;
+    }
+    if (e == RMN_OK && rc != SQLITE_DONE)
+        e = STORE_SQL_ERROR(s, rc, "reading predictions");
+    sqlite3_finalize(st);
+    return e;
+}

@@ -60,6 +60,8 @@ static const config_key KEYS[] = {
     {"rotation_interp", KEY_STR, F(rotation_interp), S(rotation_interp)},
     {"seed", KEY_U64, F(seed), 0},
     {"steplr", KEY_INT, F(steplr), 0},
+    {"target", KEY_STR, F(target), S(target)},
+    {"transform", KEY_STR, F(transform), S(transform)},
     {"tta_n", KEY_INT, F(tta_n), 0},
     {"tta_seed", KEY_U64, F(tta_seed), 0},
     {"weight_decay", KEY_DOUBLE, F(weight_decay), 0},
@@ -96,6 +98,8 @@ void rmn_train_config_defaults(rmn_train_config *cfg) {
     snprintf(cfg->rotation_interp, sizeof cfg->rotation_interp, "bilinear");
     cfg->seed = 1;
     cfg->center_lr = 0.5; /* Wen et al.'s alpha */
+    snprintf(cfg->transform, sizeof cfg->transform, "thesis");
+    snprintf(cfg->target, sizeof cfg->target, "hard");
 }
 
 const char *rmn_train_config_model(const rmn_train_config *cfg, char *buf, size_t cap) {
@@ -108,6 +112,16 @@ rmn_augment_params rmn_train_config_augment(const rmn_train_config *cfg) {
                                 .max_shift_px = cfg->max_shift_px,
                                 .interp = strcmp(cfg->rotation_interp, "nearest") == 0 ? RMN_INTERP_NEAREST
                                                                                        : RMN_INTERP_BILINEAR};
+}
+
+rmn_batch_spec rmn_train_config_batch_spec(const rmn_train_config *cfg, const rmn_augment_params *aug) {
+    return (rmn_batch_spec){.size = cfg->image_size, .channels = cfg->in_channels, .augment = aug,
+                            .transform = strcmp(cfg->transform, "imagenet") == 0 ? RMN_TRANSFORM_IMAGENET
+                                                                                  : RMN_TRANSFORM_THESIS};
+}
+
+int rmn_train_config_data_side(const rmn_train_config *cfg) {
+    return strcmp(cfg->transform, "imagenet") == 0 ? rmn_batch_resize_side(cfg->image_size) : cfg->image_size;
 }
 
 static const config_key *find_key(const char *key) {
@@ -206,6 +220,16 @@ static int check_ranges(const rmn_train_config *c, const char *where) {
         return RMN_ERROR(RMN_EINVAL, "%s: center_loss_weight must lie in [0, 1000]", where);
     if (!(c->center_lr >= 0 && c->center_lr <= 1))
         return RMN_ERROR(RMN_EINVAL, "%s: center_lr must lie in [0, 1]", where);
+    if (strcmp(c->transform, "thesis") != 0 && strcmp(c->transform, "imagenet") != 0)
+        return RMN_ERROR(RMN_EINVAL, "%s: transform must be \"thesis\" or \"imagenet\", not \"%s\"", where,
+                         c->transform);
+    if (strcmp(c->transform, "imagenet") == 0 && c->in_channels != 3)
+        return RMN_ERROR(RMN_EINVAL, "%s: the imagenet transform needs in_channels 3", where);
+    if (strcmp(c->target, "hard") != 0 && strcmp(c->target, "soft") != 0)
+        return RMN_ERROR(RMN_EINVAL, "%s: target must be \"hard\" or \"soft\", not \"%s\"", where, c->target);
+    if (strcmp(c->target, "soft") == 0 && (c->weighted_loss || c->center_loss_weight > 0))
+        return RMN_ERROR(RMN_EINVAL, "%s: target \"soft\" goes with neither weighted_loss nor the center loss",
+                         where);
     return RMN_OK;
 }
 
@@ -253,6 +277,10 @@ int rmn_train_config_canonical(const rmn_train_config *cfg, char *buf, size_t ca
             continue; /* likewise: only when set */
         if (strcmp(k->key, "rotation_interp") == 0 && strcmp(cfg->rotation_interp, "bilinear") == 0)
             continue; /* likewise: only when not the default */
+        if (strcmp(k->key, "transform") == 0 && strcmp(cfg->transform, "thesis") == 0)
+            continue;
+        if (strcmp(k->key, "target") == 0 && strcmp(cfg->target, "hard") == 0)
+            continue;
         switch (k->type) {
         case KEY_UNUSED:
             continue;
@@ -584,7 +612,7 @@ int rmn_experiment_load(const char *name_or_path, rmn_experiment *out) {
     const char *key;
     json_t *v;
     json_object_foreach(root, key, v) {
-        if (strcmp(key, "name") && strcmp(key, "description") && strcmp(key, "data") &&
+        if (strcmp(key, "name") && strcmp(key, "description") && strcmp(key, "data") && strcmp(key, "ferplus") &&
             strcmp(key, "defaults") && strcmp(key, "runs") && strcmp(key, "ensemble")) {
             rc = RMN_ERROR(RMN_EINVAL, "%s: unknown experiment key \"%s\"", path, key);
             goto done;
@@ -594,7 +622,13 @@ int rmn_experiment_load(const char *name_or_path, rmn_experiment *out) {
     out->description = dup_string(json_object_get(root, "description"), "");
     out->data = dup_string(json_object_get(root, "data"), "sample");
     out->file = strdup(path);
-    if (!out->name || !out->description || !out->data || !out->file) {
+    json_t *ferplus = json_object_get(root, "ferplus");
+    if (ferplus && (!json_is_string(ferplus) || !*json_string_value(ferplus))) {
+        rc = RMN_ERROR(RMN_EINVAL, "%s: \"ferplus\" must name a file (fer2013new.csv)", path);
+        goto done;
+    }
+    out->ferplus = ferplus ? strdup(json_string_value(ferplus)) : NULL;
+    if (!out->name || !out->description || !out->data || !out->file || (ferplus && !out->ferplus)) {
         rc = RMN_ERROR(RMN_ENOMEM, "%s: out of memory", path);
         goto done;
     }
@@ -613,6 +647,7 @@ void rmn_experiment_free(rmn_experiment *e) {
     free(e->description);
     free(e->data);
     free(e->file);
+    free(e->ferplus);
     free(e->runs);
     for (int i = 0; i < e->n_members; ++i)
         free(e->members[i]);
