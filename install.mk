@@ -14,8 +14,9 @@ rmninccore_HEADERS = src/core/args.h src/core/cli.h src/core/datadir.h src/core/
 	src/core/pickle.h src/core/progress.h src/core/provenance.h src/core/pth.h src/core/rng.h \
 	src/core/safetensors.h src/core/sha256.h src/core/suggest.h src/core/threads.h
 rmnincdatadir = $(rmnincdir)/data
-rmnincdata_HEADERS = src/data/augment.h src/data/batch.h src/data/fer2013.h src/data/fer_cache.h \
-	src/data/fer_parse.h src/data/info.h src/data/sample.h
+rmnincdata_HEADERS = src/data/augment.h src/data/batch.h src/data/dataset.h src/data/fer2013.h \
+	src/data/fer_cache.h src/data/fer_parse.h src/data/ferplus.h src/data/folder.h \
+	src/data/folder_cache.h src/data/info.h src/data/resample.h src/data/sample.h
 rmnincdetectdir = $(rmnincdir)/detect
 rmnincdetect_HEADERS = src/detect/align.h src/detect/cascade.h src/detect/cnn.h \
 	src/detect/cnn_layer.h src/detect/detect.h src/detect/detector.h src/detect/face.h \

@@ -11,6 +11,7 @@
 #define RMN_RMN_H
 
 #include "core/error.h"
+#include "data/dataset.h"      /* data sets: FER2013, FERPlus, image folders */
 #include "data/fer2013.h"      /* FER2013 data sets and the bundled sample */
 #include "models/zoo.h"        /* the model registry */
 #include "nn/net.h"            /* networks: build, plan, forward, free */
