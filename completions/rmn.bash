@@ -44,7 +44,8 @@ _rmn_files() { # [GLOB-EXTENSION]: files (and folders), filtered by extension wh
 _rmn_option_value() {
     local prog=$1 opt=$2
     case $opt in
-    --db | --store) _rmn_files db ;;
+    --db | --store | --into) _rmn_files db ;;
+    --ferplus) _rmn_files csv ;;
     --data) _rmn_files ;;
     --config) _rmn_files json ;;
     --model | --checkpoint) _rmn_files '@(safetensors|pth)' ;;
@@ -53,7 +54,10 @@ _rmn_option_value() {
     --experiment)
         if [[ $prog == rmn-train || $prog == rmn-eval ]]; then return 0; fi
         _rmn_words "$(_rmn_names stored-experiments)" ;;
-    --runs | --compare) _rmn_words "$(_rmn_names runs)" ;;
+    --runs)
+        [[ $prog == rmn-exp ]] && return 1 # check --runs takes no value
+        _rmn_words "$(_rmn_names runs)" ;;
+    --compare) _rmn_words "$(_rmn_names runs)" ;;
     --split) _rmn_words "train val test" ;;
     --table) _rmn_words "zoo ensemble perclass stats runs" ;;
     --terminals) _rmn_words "pdf png latex" ;;
@@ -68,7 +72,8 @@ _rmn_option_value() {
         --n | --warm | --steps | --warmup | --resamples | --train | --val | --test | --every | \
         --smooth | --max-frames | --bench | --scale-factor | --min-neighbors | --min-size | \
         --index | --class | --layer | --name | --shape | --op | --suite | --classes | --winograd | \
-        --port | --bind | --input-size | --rounds | --frames | --tta-augment | --camera-format)
+        --port | --bind | --input-size | --rounds | --frames | --tta-augment | --camera-format | \
+        --side)
         ;; # a value only the user knows
     *) return 1 ;;
     esac
@@ -100,11 +105,11 @@ _rmn() {
     case $prog in
     rmn-exp)
         case $cmd in
-        "") _rmn_words "run check resume finish status list show models backup names help" ;;
-        run | check) _rmn_words "$(_rmn_names experiments)"; _rmn_files json ;;
+        "") _rmn_words "run check fuse merge resume finish status list show models backup names help" ;;
+        run | check | fuse) _rmn_words "$(_rmn_names experiments)"; _rmn_files json ;;
         resume | finish | show) _rmn_words "$(_rmn_names runs)" ;;
         names) _rmn_words "experiments archs runs stored-experiments" ;;
-        backup) _rmn_files db ;;
+        backup | merge) _rmn_files db ;;
         esac ;;
     rmn-data)
         if [[ -z $cmd ]]; then _rmn_words "info sample"; else _rmn_files; fi ;;
