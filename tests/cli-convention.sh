@@ -78,4 +78,18 @@ ok $? "rmn-exp names runs: the store's run names, each once"
 "$RMN_BIN/rmn-exp" names runs --db none.db >n.out 2>/dev/null
 [ $? -eq 1 ] && [ ! -s n.out ] && [ ! -e none.db ]
 ok $? "rmn-exp names runs of a missing store: nothing, exit 1, no store made"
+# --- the commands from the cluster work, on the same convention ------------------------------------
+"$RMN_BIN/rmn-exp" fuse demo --db none.db >f.out 2>f.err
+[ $? -eq 1 ] && [ ! -e none.db ] && grep -q "^rmn-exp: error: .*none.db" f.err && ! grep -q '\.c:[0-9]' f.err
+ok $? "rmn-exp fuse of a missing store: exit 1, no store made, no source place: $(head -c 160 f.err)"
+unset RMN_DB
+"$RMN_BIN/rmn-exp" merge r.db >m.out 2>m.err
+[ $? -eq 2 ] && grep -q "^rmn-exp: merge needs --into FILE" m.err && grep -q "^Try 'rmn-exp --help'" m.err
+ok $? "rmn-exp merge without --into: a usage error, exit 2"
+"$RMN_BIN/rmn-exp" run demo --index x >i.out 2>i.err
+[ $? -eq 2 ] && grep -q "^rmn-exp: --index needs a non-negative integer, not 'x'" i.err
+ok $? "rmn-exp run --index x: named, exit 2"
+"$RMN_BIN/rmn-exp" --help | grep -q -- "--into FILE" && "$RMN_BIN/rmn-exp" --help | grep -q -- "--index I" &&
+    "$RMN_BIN/rmn-eval" --help | grep -q -- "--ferplus VOTES" && "$RMN_BIN/rmn-data" --help | grep -q -- "--side S"
+ok $? "the new options are in the usage texts"
 done_testing

@@ -44,7 +44,7 @@ ok $? "evals of 8 classes, 8 probabilities per prediction"
 grep -q "^    *Neutra *Happin *Surpri *Sadnes *Anger *Disgus *Fear *Contem *recall%" "$tap_tmp/show.out"
 ok $? "show's confusion matrices name the classes"
 "$RMN_BIN/rmn-report" --db "$db" --table perclass --csv >"$tap_tmp/perclass.csv" 2>&1; ok $? "rmn-report perclass exits 0"
-grep -q "^model,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,mean$" "$tap_tmp/perclass.csv"
+grep -q "^model,neutral_frac,happiness_frac,surprise_frac,sadness_frac,anger_frac,disgust_frac,fear_frac,contempt_frac,mean_frac$" "$tap_tmp/perclass.csv"
 ok $? "the per-class table's columns are the run's classes: $(grep "^model," "$tap_tmp/perclass.csv")"
 "$RMN_BIN/rmn-report" --db "$db" --table zoo --csv | grep -q "^tinyplus\|^democnn"; ok $? "the zoo table has the run"
 
