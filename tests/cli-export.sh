@@ -48,11 +48,16 @@ compare() {
     rm -f "$tap_tmp/$a.onnx" "$tap_tmp/$a.onnx.data" "$tap_tmp/$a.bin"
 }
 
-# every registered architecture at 48 (resmasking50_dropout1 at width 4: its masks are large)
+# every registered architecture at 48 (resmasking50_dropout1 at width 4: its masks are large;
+# cbam_resnet34 at 16: its basic units' CBAM MLP has C/16 channels, C = width at stage 1)
 archs=$("$RMN_BIN/rmn-exp" models --json | grep '"profile": "48"' | sed 's/.*"name": *"\([^"]*\)".*/\1/')
 [ "$(echo "$archs" | wc -w)" -ge 23 ]; ok $? "the registry lists $(echo "$archs" | wc -w) architectures at 48"
 for a in $archs; do
-    if [ "$a" = resmasking50_dropout1 ]; then compare "$a" 48 1 8 4; else compare "$a" 48 1 8; fi
+    case "$a" in
+    resmasking50_dropout1) compare "$a" 48 1 8 4 ;;
+    cbam_resnet34) compare "$a" 48 1 8 16 ;;
+    *) compare "$a" 48 1 8 ;;
+    esac
 done
 compare resnet18 224 3 2
 compare resnet50_pretrained_vgg 224 3 2

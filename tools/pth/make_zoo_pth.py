@@ -25,7 +25,7 @@ import st  # noqa: E402
 import zoo_torch  # noqa: E402
 
 # (arch, width at the 48 profile, formats): small widths keep the files small (cbam_resnet50
-# needs 4: its MLP has C/16 channels). Each family in both formats; the variants of a family
+# needs 4: its MLP has C/16 channels; cbam_resnet34 16, its basic units being 4x narrower). Each family in both formats; the variants of a family
 # (another depth or head on the same blocks) in one format each, alternating.
 BOTH = ("zip", "legacy")
 ZOO = [("resnet18", 4, BOTH), ("resnet34", 2, ("zip",)), ("resnet50", 2, BOTH), ("resnet101", 1, ("legacy",)),
@@ -34,7 +34,8 @@ ZOO = [("resnet18", 4, BOTH), ("resnet34", 2, ("zip",)), ("resnet50", 2, BOTH), 
        ("resmasking_dropout4", 1, ("legacy",)), ("resmasking_naive_dropout1", 1, ("zip",)),
        ("resmasking50_dropout1", 1, ("legacy",)), ("vgg19", 2, BOTH), ("densenet121", 1, BOTH),
        ("googlenet", 2, BOTH), ("inception_v3", 2, BOTH), ("efficientnet_b2b", 4, BOTH),
-       ("cbam_resnet50", 4, BOTH), ("bam_resnet50", 2, BOTH), ("resnet50_pretrained_vgg", 1, BOTH)]
+       ("cbam_resnet50", 4, BOTH), ("bam_resnet50", 2, BOTH), ("resnet50_pretrained_vgg", 1, BOTH),
+       ("cbam_resnet34", 16, ("zip",))]
 
 
 def randomize(model, gen):

@@ -12,9 +12,9 @@ Names, facts only (our own code):
   (cbam/bam: output = Linear; efficientnet_b2b: output = Sequential(Dropout(0.3), Linear));
 - pytorchcv as of imgclsmob commit f8e7fbb (2019-11-16, the weeks of the thesis's checkpoints):
   pytorch/pytorchcv/models/{common,resnet,cbamresnet,bamresnet,efficientnet}.py: ConvBlock
-  (.conv, .bn), ResInitBlock (.conv), ResUnit (.body.conv1..3, .identity_conv), CbamResUnit
-  (.cbam.ch_gate.mlp.fc1/fc2, .cbam.sp_gate.conv), BamResUnit (.bam.ch_att.init_fc.fc/.bn,
-  .final_fc, .sp_att.init_conv, .dil_convs.conv1/2, .final_conv; .res_unit), EfficientNet
+  (.conv, .bn), ResInitBlock (.conv), ResUnit (.body.conv1..3, ResBlock's .body.conv1..2;
+  .identity_conv), CbamResUnit (.cbam.ch_gate.mlp.fc1/fc2, .cbam.sp_gate.conv), BamResUnit
+  (.bam.ch_att.init_fc.fc/.bn, .final_fc, .sp_att.init_conv, .dil_convs.conv1/2, .final_conv; .res_unit), EfficientNet
   (.init_block.conv, EffiDwsConvUnit .dw_conv/.se/.pw_conv, EffiInvResUnit .conv1/.conv2/.se/
   .conv3, SEBlock .conv1/.conv2, .final_block). The same names in pytorchcv 0.0.73 (2024).
 
@@ -428,7 +428,7 @@ class Inception3(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
-# --- pytorchcv: ConvBlock, CBAM-/BAM-ResNet50, EfficientNet-B2b --------------------------
+# --- pytorchcv: ConvBlock, CBAM-ResNet34/50, BAM-ResNet50, EfficientNet-B2b --------------------------
 
 class ConvBlock(nn.Module):
     def __init__(self, cin, cout, k, s=1, p=0, bias=False, groups=1, dil=1, eps=1e-5, act="relu"):
@@ -453,15 +453,21 @@ class ResInitBlock(nn.Module):
 
 
 class ResUnit(nn.Module):
-    """pytorchcv ResUnit (bottleneck, stride on the 3x3); cbam: a CbamBlock after the body."""
+    """pytorchcv ResUnit (bottleneck, stride on the 3x3; basic: ResBlock, body.conv1 3x3 with the
+    stride, body.conv2 3x3 without activation); cbam: a CbamBlock after the body."""
 
-    def __init__(self, cin, cout, stride, cbam=False):
+    def __init__(self, cin, cout, stride, cbam=False, basic=False):
         super().__init__()
         mid = max(1, cout // 4)
         self.body = nn.Module()
-        self.body.conv1 = ConvBlock(cin, mid, 1)
-        self.body.conv2 = ConvBlock(mid, mid, 3, stride, 1)
-        self.body.conv3 = ConvBlock(mid, cout, 1, act=None)
+        self.basic = basic
+        if basic:
+            self.body.conv1 = ConvBlock(cin, cout, 3, stride, 1)
+            self.body.conv2 = ConvBlock(cout, cout, 3, 1, 1, act=None)
+        else:
+            self.body.conv1 = ConvBlock(cin, mid, 1)
+            self.body.conv2 = ConvBlock(mid, mid, 3, stride, 1)
+            self.body.conv3 = ConvBlock(mid, cout, 1, act=None)
         self.resize = cin != cout or stride != 1
         if self.resize:
             self.identity_conv = ConvBlock(cin, cout, 1, stride, act=None)
@@ -478,7 +484,7 @@ class ResUnit(nn.Module):
     def forward(self, x):
         identity = self.identity_conv(x) if self.resize else x
         b = self.body
-        y = b.conv3(b.conv2(b.conv1(x)))
+        y = b.conv2(b.conv1(x)) if self.basic else b.conv3(b.conv2(b.conv1(x)))
         if self.has_cbam:
             m = self.cbam.ch_gate.mlp
             f = lambda t: m.fc2(F.relu(m.fc1(torch.flatten(t, 1))))  # noqa: E731
@@ -526,9 +532,10 @@ class BamResUnit(nn.Module):
 
 
 class AttResNet50(nn.Module):
-    """pytorchcv's CBAM-ResNet50 (kind "cbam") or BAM-ResNet50 ("bam"); output = Linear."""
+    """pytorchcv's CBAM-ResNet50 (kind "cbam") or BAM-ResNet50 ("bam"); output = Linear.
+    basic: CBAM-ResNet34 (ResBlock units to 64/128/256/512 channels)."""
 
-    def __init__(self, kind, profile, w, classes):
+    def __init__(self, kind, profile, w, classes, basic=False):
         super().__init__()
         self.features = nn.Sequential()
         self.features.add_module("init_block", ResInitBlock(profile, w))
@@ -536,8 +543,9 @@ class AttResNet50(nn.Module):
         for s, n in enumerate([3, 4, 6, 3]):
             stage = nn.Sequential()
             for u in range(n):
-                stride, out = (2 if (u == 0 and s > 0) else 1), ch(256 << s, w)
-                unit = BamResUnit(cin, out, stride) if kind == "bam" else ResUnit(cin, out, stride, cbam=True)
+                stride, out = (2 if (u == 0 and s > 0) else 1), ch((64 if basic else 256) << s, w)
+                unit = (BamResUnit(cin, out, stride) if kind == "bam"
+                        else ResUnit(cin, out, stride, cbam=True, basic=basic))
                 stage.add_module(f"unit{u + 1}", unit)
                 cin = out
             self.features.add_module(f"stage{s + 1}", stage)
@@ -712,6 +720,8 @@ def build(arch, profile=48, width=0, classes=7):
         return Inception3(profile, w, classes)
     if arch in ("cbam_resnet50", "bam_resnet50"):
         return AttResNet50(arch[:arch.index("_")], profile, w, classes)
+    if arch == "cbam_resnet34":
+        return AttResNet50("cbam", profile, w, classes, basic=True)
     if arch == "efficientnet_b2b":
         return EfficientNetB2b(profile, w, classes)
     if arch == "resnet50_pretrained_vgg":
