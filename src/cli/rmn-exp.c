@@ -20,6 +20,7 @@
 #include "core/error.h"
 #include "core/threads.h"
 #include "core/provenance.h"
+#include "dist/dist.h"
 #include "report/report.h"
 #include "store/store.h"
 #include "train/config.h"
@@ -209,17 +210,28 @@ int main(int argc, char **argv) {
     char **pos = argv + 1 + optind;
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0)
         return print_version(o.build_info);
-    if (strcmp(cmd, "run") == 0)
-        return npos == 1 ? cmd_run(pos[0], &o) : usage_error("run needs exactly one experiment name");
+    if (strcmp(cmd, "run") == 0) {
+        if (npos != 1)
+            return usage_error("run needs exactly one experiment name");
+        if (rmn_dist_init(&argc, &argv) != RMN_OK) /* one rank of several under mpirun/srun */
+            return fail();
+        rc = cmd_run(pos[0], &o);
+        rmn_dist_finalize();
+        return rc;
+    }
     if (strcmp(cmd, "check") == 0)
         return npos == 1 ? cmd_check(pos[0], &o) : usage_error("check needs exactly one experiment name");
     if (strcmp(cmd, "resume") == 0 || strcmp(cmd, "finish") == 0) {
         if (npos != 1)
             return usage_error("resume and finish need exactly one RUN (id, uuid prefix or name)");
         o.run.finish = strcmp(cmd, "finish") == 0;
+        if (rmn_dist_init(&argc, &argv) != RMN_OK)
+            return fail();
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
-        return rmn_experiment_resume(pos[0], &o.run) == RMN_OK ? 0 : fail();
+        rc = rmn_experiment_resume(pos[0], &o.run) == RMN_OK ? 0 : fail();
+        rmn_dist_finalize();
+        return rc;
     }
     if (strcmp(cmd, "models") == 0) {
         if (npos != 0)

@@ -8,6 +8,7 @@
  * Exit 0 ok, 1 error, 2 usage. */
 #include "core/args.h"
 #include "core/error.h"
+#include "dist/dist.h"
 #include "core/threads.h"
 #include "train/config.h"
 #include "train/experiment.h"
@@ -76,6 +77,10 @@ int main(int argc, char **argv) {
     const char *busy = getenv("RMN_BUSY_TIMEOUT_MS");
     if (busy && rmn_parse_long(busy, 1, 3600000L, &v))
         o.busy_timeout_ms = (int)v;
+    if (rmn_dist_init(&argc, &argv) != RMN_OK) { /* one rank of several under mpirun/srun */
+        fprintf(stderr, "rmn-train: error: %s\n", rmn_error_message());
+        return 1;
+    }
     rmn_experiment exp;
     if (rmn_experiment_from_config(config, experiment, &exp) != RMN_OK) {
         fprintf(stderr, "rmn-train: error: %s\n", rmn_error_message());
@@ -85,6 +90,7 @@ int main(int argc, char **argv) {
     signal(SIGTERM, on_signal);
     int rc = rmn_experiment_execute(&exp, &o);
     rmn_experiment_free(&exp);
+    rmn_dist_finalize();
     if (rc != RMN_OK) {
         fprintf(stderr, "rmn-train: error: %s\n", rmn_error_message());
         return 1;

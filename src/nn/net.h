@@ -57,6 +57,14 @@ int  rmn_net_loss(rmn_net *net, const int32_t *labels, const float *class_weight
  * through the last forward (in its mode: batch or running statistics). */
 int  rmn_net_backward(rmn_net *net);
 size_t rmn_net_param_count(const rmn_net *net);  /* trainable scalars */
+/* For data-parallel training (src/dist/): during each backward, after every node that wrote
+ * parameter gradients, ready(ctx, from) says the gradients [from, param_count) are final
+ * (backward runs the nodes in reverse, and each node's parameters follow the earlier nodes'
+ * in the arena). ready NULL: none (the default). */
+void rmn_net_set_grads_ready(rmn_net *net, void (*ready)(void *ctx, size_t from), void *ctx);
+/* Multiplies the logits gradient the last rmn_net_loss kept by s (a rank's share of a global
+ * batch's mean). */
+int  rmn_net_loss_scale(rmn_net *net, float s);
 float *rmn_net_params(rmn_net *net);  /* one contiguous 64-byte-aligned arena of all parameters */
 float *rmn_net_grads(rmn_net *net);   /* same layout */
 

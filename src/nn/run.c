@@ -593,10 +593,27 @@ int rmn_net_backward(rmn_net *net) {
                                 (int)rmn_value_size(in), out->c);
             break;
         }
+        if (net->grads_ready && (nd->w_off != RMN_NET_NONE || nd->b_off != RMN_NET_NONE))
+            net->grads_ready(net->grads_ready_ctx, nd->w_off < nd->b_off ? nd->w_off : nd->b_off);
     }
     net->extra_grad = NULL; /* for one backward only */
     RMN_TRY(backend_check(net));
     net->backward_done = 1;
+    return RMN_OK;
+}
+
+void rmn_net_set_grads_ready(rmn_net *net, void (*ready)(void *ctx, size_t from), void *ctx) {
+    net->grads_ready = ready;
+    net->grads_ready_ctx = ctx;
+}
+
+int rmn_net_loss_scale(rmn_net *net, float s) {
+    if (!net->loss_ready)
+        return RMN_ERROR(RMN_EINVAL, "%s: no loss to scale", net->arch);
+    rmn_value *lg = &net->values[net->logits];
+    const size_t m = (size_t)net->batch * (size_t)lg->c;
+    for (size_t j = 0; j < m; ++j)
+        lg->grad[j] *= s;
     return RMN_OK;
 }
 

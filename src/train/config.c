@@ -224,6 +224,18 @@ static int apply_object(rmn_train_config *cfg, json_t *obj, const char *where, c
     return check_ranges(cfg, where);
 }
 
+int rmn_train_config_check_ranks(const rmn_train_config *cfg, int ranks) {
+    if (ranks <= 1)
+        return RMN_OK;
+    if (cfg->batch_size % ranks != 0)
+        return RMN_ERROR(RMN_EINVAL, "%s: batch_size %d does not divide among %d ranks: run it on a number "
+                         "of ranks that divides it", cfg->model_name, cfg->batch_size, ranks);
+    if (cfg->center_loss_weight > 0)
+        return RMN_ERROR(RMN_EINVAL, "%s: center loss trains on one rank only (each rank would move the "
+                         "centers alone)", cfg->model_name);
+    return RMN_OK;
+}
+
 int rmn_train_config_apply_json(rmn_train_config *cfg, const char *json_text, const char *where) {
     json_error_t jerr;
     json_t *root = json_loads(json_text, JSON_REJECT_DUPLICATES, &jerr);

@@ -68,6 +68,9 @@ void rmn_train_config_defaults(rmn_train_config *cfg);
 const char *rmn_train_config_model(const rmn_train_config *cfg, char *buf, size_t cap);
 /* The augmentation the config trains with (and draws TTA from). */
 rmn_augment_params rmn_train_config_augment(const rmn_train_config *cfg);
+/* Whether the run can train on `ranks` data-parallel ranks (train/trainer.h): batch_size must
+ * divide among them and center loss (whose centers each rank would update alone) needs one. */
+int rmn_train_config_check_ranks(const rmn_train_config *cfg, int ranks);
 /* Applies the keys of a JSON object (text) onto cfg; `where` names the source in errors. */
 int  rmn_train_config_apply_json(rmn_train_config *cfg, const char *json_text, const char *where);
 /* Canonical text: sorted "key=value\n" lines with normalised numbers (hashed into the store). */
