@@ -29,3 +29,4 @@ include tests/zoo.mk
 include tests/faults.mk
 include tests/fuzz.mk
 include tests/export.mk
+include tests/dist.mk
