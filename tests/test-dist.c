@@ -3,6 +3,7 @@
  * gradients summed in buckets during backward, against the same steps on one process:
  *   - a net without batch norm: the weights equal those of one rank on the whole batch (the
  *     global batch, also split unevenly) within float32 summation order (bound below);
+ *   - a net with synchronised batch norm (statistics over all ranks' shares): the same;
  *   - a net with batch norm per rank: PyTorch DDP's semantics (each rank normalises its share
  *     with its own statistics, the gradients are averaged, rank 0's running statistics are the
  *     model's), computed here on one process share by share.
@@ -73,9 +74,18 @@ static size_t buffer_count(rmn_net *net, float **first) {
     return count;
 }
 
-/* The reference on one process. bn 0: each step on the whole global batch. bn 1: DDP's
- * per-rank batch norm, share by share, the buffers rank 0's. */
-static void reference(rmn_net *net, const float *x, const int32_t *y, int world, int bn) {
+static void sum_over_ranks(void *ctx, double *x, int n) {
+    (void)ctx;
+    rmn_dist_sum_doubles(x, n);
+}
+
+enum { PLAIN, SYNC_BN, RANK_BN };
+static const char *const CASE[] = {"no BN", "sync BN", "per-rank BN"};
+
+/* The reference on one process. PLAIN, SYNC_BN: each step on the whole global batch. RANK_BN:
+ * DDP's per-rank batch norm, share by share, the buffers rank 0's. */
+static void reference(rmn_net *net, const float *x, const int32_t *y, int world, int kind) {
+    const int bn = kind == RANK_BN;
     rmn_optimizer opt = sgd(net);
     const size_t np = rmn_net_param_count(net), per = (size_t)C * S * S;
     float *sum = malloc(np * sizeof *sum), *buf0 = NULL, *keep = NULL;
@@ -161,9 +171,13 @@ int main(int argc, char **argv) {
     for (int i = 0; i < total; ++i)
         y[i] = (int32_t)rmn_rng_below(&rng, K);
 
-    for (int bn = 0; bn <= 1; ++bn) {
+    for (int kind = PLAIN; kind <= RANK_BN; ++kind) {
+        const int bn = kind != PLAIN;
+        const char *what = CASE[kind];
         rmn_net *ref = build(bn), *net = build(bn);
-        reference(ref, x, y, world, bn);
+        if (kind == SYNC_BN && (rmn_net_set_bn_sync(net, sum_over_ranks, NULL), rmn_net_plan(net, 2 * PER_RANK)) != RMN_OK)
+            return 99;
+        reference(ref, x, y, world, kind);
         const int buckets = distributed(net, x, y);
         const size_t np = rmn_net_param_count(net);
         double scale, d = max_diff(rmn_net_params(net), rmn_net_params(ref), np, &scale);
@@ -173,22 +187,24 @@ int main(int argc, char **argv) {
          * terms' magnitudes, ~2e-5 relative for 288 terms, damped by lr 0.2 over 5 steps with
          * momentum 0.9 (at most 1 + 1.9 + 2.7 + 3.4 + 4.1 = 13 step sizes): 1e-5 absolute on
          * weights of magnitude ~0.5 is above it. Measured: tap_diag below. */
-        tap_diag("%s: max |w(2 ranks) - w(reference)| = %.3g (max |w| %.3g), %d buckets", bn ? "per-rank BN" : "no BN",
+        tap_diag("%s: max |w(2 ranks) - w(reference)| = %.3g (max |w| %.3g), %d buckets", what,
                  d, scale, buckets);
-        TAP_OK(buckets > 1, "%s: the gradients went in %d buckets", bn ? "per-rank BN" : "no BN", buckets);
-        TAP_OK(d <= 1e-5, "%s: 2 ranks x shares = %s, within 1e-5 (%.3g)", bn ? "per-rank BN" : "no BN",
-               bn ? "PyTorch DDP's per-rank batch norm computed share by share" : "1 rank x the whole batch", d);
-        if (!bn)
+        TAP_OK(buckets > 1, "%s: the gradients went in %d buckets", what, buckets);
+        TAP_OK(d <= 1e-5, "%s: 2 ranks x shares = %s, within 1e-5 (%.3g)", what,
+               kind == RANK_BN ? "PyTorch DDP's per-rank batch norm computed share by share" : "1 rank x the whole batch", d);
+        if (kind == PLAIN)
             TAP_OK(d > 0, "no BN: the reference is a different computation (summation order), not a copy");
         char hex[65];
         rmn_sha256_hex(rmn_net_params(net), np * sizeof(float), hex);
-        TAP_OK(rmn_dist_agree("the weights", hex) == RMN_OK, "%s: every rank holds the same weights", bn ? "per-rank BN" : "no BN");
+        TAP_OK(rmn_dist_agree("the weights", hex) == RMN_OK, "%s: every rank holds the same weights", what);
         if (bn) {
             float *b_net, *b_ref;
             const size_t nb = buffer_count(net, &b_net);
             buffer_count(ref, &b_ref);
             double bd = max_diff(b_net, b_ref, nb, &scale);
-            if (rank == 0)
+            if (kind == SYNC_BN)
+                TAP_OK(bd <= 1e-5, "sync BN: rank %d's running statistics are the whole batches' (%.3g)", rank, bd);
+            else if (rank == 0)
                 TAP_OK(bd <= 1e-5, "per-rank BN: rank 0's running statistics are its own shares' (%.3g)", bd);
             else
                 TAP_OK(bd > 1e-4, "per-rank BN: rank 1's running statistics are its own, not rank 0's (%.3g)", bd);

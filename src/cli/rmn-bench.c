@@ -16,6 +16,8 @@
 #include "core/threads.h"
 #include "detect/detector.h"
 #include "detect/paths.h"
+#include "dist/dist.h"
+#include "models/zoo.h"
 #include "nn/net.h"
 
 #ifdef _OPENMP
@@ -29,6 +31,8 @@ static const char USAGE[] =
     "                (infer: fused inference; eval: the unfused eval-mode forward)\n"
     "       rmn-bench --suite resnet-convs [--batch 64] [--layout16]\n"
     "       rmn-bench --peak\n"
+    "       mpirun -np N rmn-bench --allreduce [--model NAME] (one step's gradients summed over\n"
+    "                N ranks in the trainer's buckets, per model of the --image-size profile)\n"
     "       rmn-bench --detect [--checkpoint FILE | --faces-only] [--cascade NAME] IMAGE...\n"
     "                (face detection, and detection + emotion classification, per image;\n"
     "                 the checkpoint defaults to the shipped model, as rmn-detect's)\n"
@@ -325,6 +329,47 @@ static int bench_detectors(const opts *o, const char *checkpoint, int faces_only
     return rc;
 }
 
+/* --allreduce: every registered model of the profile (or --model NAME), its gradient bytes
+ * summed over the ranks; rank 0 prints. */
+static int bench_allreduce(const opts *o, const char *only) {
+    if (rmn_dist_size() < 2)
+        return RMN_ERROR(RMN_EINVAL, "--allreduce needs at least 2 ranks: mpirun -np 2 rmn-bench --allreduce");
+    const char *const *names;
+    int n;
+    RMN_TRY(rmn_model_names(&names, &n));
+    rmn_model_config mc = {.in_channels = o->in_channels, .image_size = o->image_size,
+                           .num_classes = o->classes, .width = o->width};
+    for (int i = 0; i < n; ++i) {
+        rmn_net *net;
+        if ((only && strcmp(only, names[i]) != 0) || rmn_zoo_graph(names[i], &mc, &net) != RMN_OK)
+            continue; /* not of this profile */
+        const size_t params = rmn_zoo_params(net);
+        rmn_net_free(net);
+        rmn_bench_result r;
+        int buckets;
+        RMN_TRY(rmn_bench_allreduce(params, rmn_dist_bucket_floats(), o->warmup, o->steps, &r, &buckets));
+        if (rmn_dist_rank() != 0)
+            continue;
+        const double bytes = 4.0 * (double)params, ranks = rmn_dist_size();
+        json_t *j = json_object();
+        json_object_set_new(j, "kind", json_string("allreduce"));
+        json_object_set_new(j, "model", json_string(names[i]));
+        json_object_set_new(j, "image_size", json_integer(o->image_size));
+        json_object_set_new(j, "params", json_integer((json_int_t)params));
+        json_object_set_new(j, "gradient_mb", json_real(bytes / 1048576.0));
+        json_object_set_new(j, "ranks", json_integer(rmn_dist_size()));
+        json_object_set_new(j, "buckets", json_integer(buckets));
+        json_object_set_new(j, "median_s", json_real(r.median_s));
+        json_object_set_new(j, "min_s", json_real(r.min_s));
+        json_object_set_new(j, "max_s", json_real(r.max_s));
+        json_object_set_new(j, "steps", json_integer(r.steps));
+        /* bus bandwidth: what each rank sends in a ring allreduce, 2 (N-1)/N of the bytes */
+        json_object_set_new(j, "bus_gbytes_per_s", json_real(2 * (ranks - 1) / ranks * bytes / r.median_s / 1e9));
+        emit(j, o->json);
+    }
+    return RMN_OK;
+}
+
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
     if (rmn_bench_video_wanted(argc, argv)) /* rmn-bench-video.c */
@@ -333,9 +378,9 @@ int main(int argc, char **argv) {
               .batch = 64, .image_size = 48, .in_channels = 1, .classes = 7};
     const char *op = NULL, *shape = NULL, *model = NULL, *suite = NULL;
     const char *checkpoint = NULL, *cascade = rmn_detect_cascade_default(), *detector = NULL;
-    int peak = 0, detect = 0, faces_only = 0;
+    int peak = 0, detect = 0, faces_only = 0, allreduce = 0;
     enum { O_OP = 256, O_SHAPE, O_BACKEND, O_MODE, O_THREADS, O_JSON, O_MODEL, O_BATCH,
-           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH, O_DETECT, O_CKPT, O_CASCADE, O_FACES, O_L16, O_DETECTOR };
+           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH, O_DETECT, O_CKPT, O_CASCADE, O_FACES, O_L16, O_DETECTOR, O_ALLREDUCE };
     static const struct option longopts[] = {
         {"op", required_argument, NULL, O_OP},         {"shape", required_argument, NULL, O_SHAPE},
         {"backend", required_argument, NULL, O_BACKEND}, {"mode", required_argument, NULL, O_MODE},
@@ -352,6 +397,7 @@ int main(int argc, char **argv) {
         {"detect", no_argument, NULL, O_DETECT},       {"checkpoint", required_argument, NULL, O_CKPT},
         {"cascade", required_argument, NULL, O_CASCADE}, {"faces-only", no_argument, NULL, O_FACES},
         {"detector", required_argument, NULL, O_DETECTOR},
+        {"allreduce", no_argument, NULL, O_ALLREDUCE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int ch;
@@ -386,6 +432,7 @@ int main(int argc, char **argv) {
         case O_CASCADE: cascade = optarg; break;
         case O_FACES: faces_only = 1; break;
         case O_DETECTOR: detector = optarg; break;
+        case O_ALLREDUCE: allreduce = 1; break;
         case 'h': fputs(USAGE, stdout); return 0;
         default: return usage_error("bad option");
         }
@@ -400,6 +447,15 @@ int main(int argc, char **argv) {
 #else
     o.threads = 1;
 #endif
+    if (allreduce) {
+        if (op || suite || peak || detect)
+            return usage_error("--allreduce takes --model, --image-size, --steps and such only");
+        if (rmn_dist_init(&argc, &argv) != RMN_OK)
+            return fail();
+        int rc = bench_allreduce(&o, model);
+        rmn_dist_finalize();
+        return rc == RMN_OK ? 0 : fail();
+    }
     if ((op != NULL) + (model != NULL) + (suite != NULL) + peak + detect != 1)
         return usage_error("give exactly one of --op, --model, --suite, --peak, --detect");
     if (detect) {

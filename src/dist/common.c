@@ -19,6 +19,12 @@ int rmn_dist_launcher_size(void) {
     return 1;
 }
 
+size_t rmn_dist_bucket_floats(void) {
+    const char *v = getenv("RMN_DIST_BUCKET_MB");
+    const double mb = v && atof(v) > 0 ? atof(v) : 25.0;
+    return (size_t)(mb * 1048576.0 / sizeof(float));
+}
+
 int rmn_dist_grads_create(float *g, size_t n, size_t bucket, rmn_dist_grads **out) {
     if (bucket < 1)
         bucket = 1;

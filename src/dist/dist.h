@@ -41,6 +41,8 @@ void rmn_dist_abort(const char *message);
  * non-blocking sum (MPI_Iallreduce); rmn_dist_grads_finish starts the rest and waits, after
  * which g holds the sum over ranks. Between steps all buckets are idle. */
 typedef struct rmn_dist_grads rmn_dist_grads;
+/* The trainer's bucket size in floats: $RMN_DIST_BUCKET_MB MiB, else 25 (PyTorch DDP's default). */
+size_t rmn_dist_bucket_floats(void);
 int  rmn_dist_grads_create(float *g, size_t n, size_t bucket, rmn_dist_grads **out);
 void rmn_dist_grads_ready(void *grads, size_t from);  /* void *: nn's backward callback */
 void rmn_dist_grads_finish(rmn_dist_grads *g);

@@ -5,7 +5,8 @@
  * image_size, in_channels, num_classes, weighted_loss, model_name, and the ones rmn records but
  * does not use: data_path, distributed, num_workers, device, log_dir, checkpoint_dir, cwd)
  * plus rmn's own (optimizer, nesterov, lr_schedule, min_lr, width, flip_p, max_rotation_deg, tta_n, tta_seed,
- * seed, rotation_interp, center_loss_weight, center_lr: see train/center.h; pretrained: a trunk file, see
+ * seed, rotation_interp, sync_bn: see docs/DISTRIBUTED.md, center_loss_weight, center_lr: see train/center.h;
+ * pretrained: a trunk file, see
  * train/pretrained.h and docs/EXPORT.md). Unknown keys are
  * errors, so a typo never silently changes an experiment.
  *
@@ -35,6 +36,7 @@ typedef struct {
     int      plateau_patience;
     int      image_size, in_channels, num_classes;
     int      weighted_loss;
+    int      sync_bn;       /* data-parallel ranks: batch statistics over all ranks (docs/DISTRIBUTED.md) */
     int      width;           /* channel width of small models (0 = the model's default) */
     char     pretrained[512]; /* "pretrained": a trunk file loaded before training ("" none;
                                  train/pretrained.h); in the canonical text only when set */

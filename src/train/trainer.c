@@ -149,6 +149,11 @@ static int center_step(train_state *st, const rmn_train_config *cfg, int b, doub
     return rmn_net_value_grad_add(st->net, st->feat_v, st->center_dx);
 }
 
+static void sum_over_ranks(void *ctx, double *x, int n) {
+    (void)ctx;
+    rmn_dist_sum_doubles(x, n);
+}
+
 static int state_init(const rmn_train_job *job, train_state *st) {
     const rmn_train_config *cfg = job->cfg;
     rmn_model_config mc = {.in_channels = cfg->in_channels, .image_size = cfg->image_size,
@@ -162,11 +167,11 @@ static int state_init(const rmn_train_job *job, train_state *st) {
     st->world = rmn_dist_size();
     RMN_TRY(rmn_train_config_check_ranks(cfg, st->world));
     if (st->world > 1) { /* each rank's share of every batch; gradients summed as backward goes */
-        const char *mb = getenv("RMN_DIST_BUCKET_MB");
-        const double bucket_mb = mb && atof(mb) > 0 ? atof(mb) : 25.0; /* PyTorch DDP's default */
         RMN_TRY(rmn_dist_grads_create(rmn_net_grads(st->net), rmn_net_param_count(st->net),
-                                      (size_t)(bucket_mb * 1048576.0 / sizeof(float)), &st->grads_sum));
+                                      rmn_dist_bucket_floats(), &st->grads_sum));
         rmn_net_set_grads_ready(st->net, rmn_dist_grads_ready, st->grads_sum);
+        if (cfg->sync_bn)
+            rmn_net_set_bn_sync(st->net, sum_over_ranks, NULL);
     }
     RMN_TRY(rmn_net_plan(st->net, cfg->batch_size)); /* a rank trains on its share, evaluates whole batches */
     int opt_kind, sched_kind;
@@ -366,6 +371,8 @@ static int train_epoch(const rmn_train_job *job, train_state *st, int epoch, dou
         if (st->world == 1 && job->stop && *job->stop)
             return RMN_ERROR(RMN_EINTR, "stopped by a signal in epoch %d", epoch + 1);
         const int m = n - start < bs ? n - start : bs;
+        if (cfg->sync_bn && st->world > 1 && m < st->world)
+            break; /* a last batch smaller than the ranks: with sync_bn every rank needs a sample */
         double sums[4] = {0, 0, 0, 0};
         int rc = train_step(job, st, st->order + start, m, &spec, sums);
         if (rc != RMN_OK) {
