@@ -31,8 +31,9 @@ static const char USAGE[] =
     "                (infer: fused inference; eval: the unfused eval-mode forward)\n"
     "       rmn-bench --suite resnet-convs [--batch 64] [--layout16]\n"
     "       rmn-bench --peak\n"
-    "       mpirun -np N rmn-bench --allreduce [--model NAME] (one step's gradients summed over\n"
-    "                N ranks in the trainer's buckets, per model of the --image-size profile)\n"
+    "       mpirun -np N rmn-bench --allreduce [--model NAME] [--max-gradient-mb 1024] (one step's\n"
+    "                gradients summed over N ranks in the trainer's buckets, per model of the\n"
+    "                --image-size profile; larger models skipped)\n"
     "       rmn-bench --detect [--checkpoint FILE | --faces-only] [--cascade NAME] IMAGE...\n"
     "                (face detection, and detection + emotion classification, per image;\n"
     "                 the checkpoint defaults to the shipped model, as rmn-detect's)\n"
@@ -51,6 +52,7 @@ typedef struct {
     int threads, steps, warmup, winograd, json, profile, batch, layout16;
     int image_size, in_channels, classes;
     int width; /* channel width at the 48 profile (0 = the model's default) */
+    double max_gradient_mb; /* --allreduce: larger models are skipped (memory) */
     rmn_bench_mode mode;
     int mode_set;
 } opts;
@@ -345,6 +347,12 @@ static int bench_allreduce(const opts *o, const char *only) {
             continue; /* not of this profile */
         const size_t params = rmn_zoo_params(net);
         rmn_net_free(net);
+        if (params > o->max_gradient_mb * 262144.0) { /* MiB / 4 bytes */
+            if (rmn_dist_rank() == 0)
+                fprintf(stderr, "rmn-bench: %s skipped: %.0f MiB of gradients per rank, over --max-gradient-mb %g\n",
+                        names[i], params / 262144.0, o->max_gradient_mb);
+            continue;
+        }
         rmn_bench_result r;
         int buckets;
         RMN_TRY(rmn_bench_allreduce(params, rmn_dist_bucket_floats(), o->warmup, o->steps, &r, &buckets));
@@ -375,12 +383,12 @@ int main(int argc, char **argv) {
     if (rmn_bench_video_wanted(argc, argv)) /* rmn-bench-video.c */
         return rmn_bench_video_main(argc, argv);
     opts o = {.backend = "dnnl", .threads = 0, .steps = 10, .warmup = 2, .winograd = -1,
-              .batch = 64, .image_size = 48, .in_channels = 1, .classes = 7};
+              .batch = 64, .image_size = 48, .in_channels = 1, .classes = 7, .max_gradient_mb = 1024};
     const char *op = NULL, *shape = NULL, *model = NULL, *suite = NULL;
     const char *checkpoint = NULL, *cascade = rmn_detect_cascade_default(), *detector = NULL;
     int peak = 0, detect = 0, faces_only = 0, allreduce = 0;
     enum { O_OP = 256, O_SHAPE, O_BACKEND, O_MODE, O_THREADS, O_JSON, O_MODEL, O_BATCH,
-           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH, O_DETECT, O_CKPT, O_CASCADE, O_FACES, O_L16, O_DETECTOR, O_ALLREDUCE };
+           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH, O_DETECT, O_CKPT, O_CASCADE, O_FACES, O_L16, O_DETECTOR, O_ALLREDUCE, O_MAXGRAD };
     static const struct option longopts[] = {
         {"op", required_argument, NULL, O_OP},         {"shape", required_argument, NULL, O_SHAPE},
         {"backend", required_argument, NULL, O_BACKEND}, {"mode", required_argument, NULL, O_MODE},
@@ -398,6 +406,7 @@ int main(int argc, char **argv) {
         {"cascade", required_argument, NULL, O_CASCADE}, {"faces-only", no_argument, NULL, O_FACES},
         {"detector", required_argument, NULL, O_DETECTOR},
         {"allreduce", no_argument, NULL, O_ALLREDUCE},
+        {"max-gradient-mb", required_argument, NULL, O_MAXGRAD},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int ch;
@@ -433,6 +442,12 @@ int main(int argc, char **argv) {
         case O_FACES: faces_only = 1; break;
         case O_DETECTOR: detector = optarg; break;
         case O_ALLREDUCE: allreduce = 1; break;
+        case O_MAXGRAD: {
+            int v;
+            bad = parse_int(optarg, 1, 1 << 30, &v);
+            o.max_gradient_mb = v;
+            break;
+        }
         case 'h': fputs(USAGE, stdout); return 0;
         default: return usage_error("bad option");
         }

@@ -301,11 +301,11 @@ static int step_check(const train_state *st, int rc) {
     return rc;
 }
 
-/* One step of a global batch of m samples, order[0..m): this rank's share [lo, hi), the sums
- * over ranks of its loss (times samples), correct predictions and stop requests in sums[0..3);
- * gradients averaged over the global batch, then the optimizer's step. */
+/* One step of a global batch of m samples, order[0..m): this rank's share of it; in sums the
+ * loss times samples, correct predictions and stop requests summed over the ranks, and the
+ * center loss times samples (alone); gradients of the global batch's mean, the optimizer's step. */
 static int train_step(const rmn_train_job *job, train_state *st, const int32_t *order, int m,
-                      const rmn_batch_spec *spec, double sums[3]) {
+                      const rmn_batch_spec *spec, double sums[4]) {
     const int lo = (int)((int64_t)m * st->rank / st->world);
     const int b = (int)((int64_t)m * (st->rank + 1) / st->world) - lo;
     double loss = 0;
