@@ -8,9 +8,10 @@
 #include <stdlib.h>
 
 int rmn_dist_launcher_size(void) {
-    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "SLURM_NTASKS_MPI"};
+    /* OpenMPI's mpirun; MPICH's and Slurm's PMI-2; Slurm's PMIx (srun --mpi=pmix) sets no size */
+    const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", getenv("PMIX_RANK") ? "SLURM_NTASKS" : NULL};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; ++i) {
-        const char *v = getenv(vars[i]);
+        const char *v = vars[i] ? getenv(vars[i]) : NULL;
         char *end;
         long n = v ? strtol(v, &end, 10) : 0;
         if (v && *end == '\0' && n >= 1)

@@ -1,7 +1,7 @@
 /* dist.h -- data-parallel training over MPI ranks (docs/DISTRIBUTED.md).
  *
  * One process per rank, started by mpirun/srun. rmn_dist_init joins MPI only when a launcher
- * started this process (its environment: OMPI_COMM_WORLD_SIZE, PMI_SIZE, PMIX_RANK); otherwise,
+ * started this process (its environment: OMPI_COMM_WORLD_*, PMI_*, PMIX_RANK); otherwise,
  * and in a build without MPI (src/dist/none.c), the world is one rank and every collective is
  * the identity. A build without MPI that finds itself launched with N > 1 ranks refuses with
  * a message saying how to get MPI.

@@ -27,7 +27,8 @@ static void on_mpi_error(MPI_Comm *comm, int *code, ...) {
 }
 
 int rmn_dist_init(int *argc, char ***argv) {
-    if (rmn_dist_launcher_size() <= 1 && !getenv("OMPI_COMM_WORLD_RANK") && !getenv("PMI_RANK"))
+    if (rmn_dist_launcher_size() <= 1 && !getenv("OMPI_COMM_WORLD_RANK") && !getenv("PMI_RANK") &&
+        !getenv("PMIX_RANK"))
         return RMN_OK; /* not launched by mpirun/srun: one rank, MPI untouched */
     int provided = 0;
     if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)

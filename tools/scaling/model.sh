@@ -9,13 +9,13 @@
 # latencies per bucket; backward (2/3 of compute) hides the communication of every bucket but
 # the last, which starts when backward ends:
 #   Tcomm = 2 (N-1)/N S / bw + 2 (N-1) buckets latency
-#   Tlast = 2 (N-1)/N min(S, bucket) / bw + 2 (N-1) latency
+#   Tlast = 2 (N-1)/N (S - (buckets-1) bucket) / bw + 2 (N-1) latency  (the first layers' bucket)
 #   T = Tc + max(Tlast, Tcomm - 2/3 Tc),  efficiency = Tc / T.
 set -e
 [ $# -ge 3 ] || { echo "usage: $0 SECONDS_PER_IMAGE GRADIENT_MB BATCH_PER_NODE [BUCKET_MB] [LATENCY_US]" >&2; exit 2; }
 awk -v t="$1" -v mb="$2" -v b="$3" -v bucket="${4:-25}" -v lat="${5:-25}" 'BEGIN {
     S = mb * 1048576; B = bucket * 1048576; L = lat * 1e-6; Tc = b * t
-    k = int((S + B - 1) / B); last = S < B ? S : B
+    k = int((S + B - 1) / B); last = S - (k - 1) * B  # the last bucket started: the first layers
     printf "| nodes | %s |\n", "10 Gb/s: step s (comm s), efficiency | 25 Gb/s | 100 Gb/s"
     printf "|---|---|---|---|\n"
     n_list = "2 4 8 16 32 64"; split(n_list, ns, " ")
