@@ -6,16 +6,26 @@
 # missing or rmn was built without MPI.
 . "${RMN_SRCDIR:-.}/tests/tap.sh"
 MPIRUN=${MPIRUN:-$(command -v mpirun)}
-if [ -z "$MPIRUN" ] || ! grep -q "define RMN_HAVE_MPI 1" "$RMN_BUILDDIR/config.h"; then
-    echo "1..0 # SKIP no mpirun or rmn built without MPI (Debian: apt-get install libopenmpi-dev openmpi-bin, then ./configure)"
+exp="$RMN_BIN/rmn-exp"
+tiny="$RMN_SRCDIR/tests/data/exp-tiny.json"
+if ! grep -q "define RMN_HAVE_MPI 1" "$RMN_BUILDDIR/config.h"; then
+    # a build without MPI, started as one of 2 ranks (the launcher's environment): it says how to get MPI
+    OMPI_COMM_WORLD_SIZE=2 "$exp" run "$tiny" --db "$tap_tmp/x.db" >/dev/null 2>"$tap_tmp/x.err"
+    [ $? -eq 1 ] && grep -q "built without MPI: install OpenMPI (Debian: apt-get install libopenmpi-dev openmpi-bin)" "$tap_tmp/x.err" &&
+        [ ! -e "$tap_tmp/x.db" ]
+    ok $? "without MPI, under a launcher with 2 ranks: refused, saying how to get MPI"
+    diag "rmn built without MPI: the data-parallel tests skip (Debian: apt-get install libopenmpi-dev openmpi-bin, then ./configure)"
+    done_testing
+    exit
+fi
+if [ -z "$MPIRUN" ]; then
+    echo "1..0 # SKIP no mpirun (Debian: apt-get install openmpi-bin)"
     exit 0
 fi
 # as root in containers; loopback only, no other network
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,tcp \
     OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo OMPI_MCA_rmaps_base_oversubscribe=1
 mpi() { timeout 300 "$MPIRUN" --oversubscribe "$@"; }
-exp="$RMN_BIN/rmn-exp"
-tiny="$RMN_SRCDIR/tests/data/exp-tiny.json"
 export RMN_PROGRESS=plain RMN_CHECKPOINTS="$tap_tmp/ckpt"
 q() { sqlite3 "$1" "$2"; }
 
@@ -48,6 +58,13 @@ mpi -np 1 "$exp" run "$tiny" --db "$tap_tmp/c.db" --epochs 2 : -np 1 "$exp" run 
     --data "$tap_tmp/other.csv" >/dev/null 2>"$tap_tmp/c.err"
 [ $? -ne 0 ] && grep -q "rank 1 does not agree with rank 0 on the data's sha256" "$tap_tmp/c.err"
 ok $? "a rank with other data: refused, naming rank 1"
+
+# --- sync_bn: a boolean, in the canonical configuration only when on ---------------------------------
+sed 's/"tta_n": 4/"tta_n": 4, "sync_bn": 2/' "$tiny" >"$tap_tmp/bad-sync.json"
+"$exp" check "$tap_tmp/bad-sync.json" >/dev/null 2>"$tap_tmp/bad-sync.err"
+[ $? -ne 0 ] && grep -q "sync_bn must be true or false" "$tap_tmp/bad-sync.err"; ok $? "sync_bn: 2 refused"
+sed 's/"tta_n": 4/"tta_n": 4, "sync_bn": true/' "$tiny" >"$tap_tmp/sync.json"
+"$exp" check "$tap_tmp/sync.json" >/dev/null 2>&1; ok $? "sync_bn: true accepted"
 
 # --- a batch size the ranks do not divide -------------------------------------------------------
 mpi -np 3 "$exp" run "$tiny" --db "$tap_tmp/d.db" >/dev/null 2>"$tap_tmp/d.err"
