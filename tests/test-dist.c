@@ -7,6 +7,8 @@
  *   - a net with batch norm per rank: PyTorch DDP's semantics (each rank normalises its share
  *     with its own statistics, the gradients are averaged, rank 0's running statistics are the
  *     model's), computed here on one process share by share.
+ *   - the same per-rank batch norm net against PyTorch 1.13's DDP itself: a golden file
+ *     (tools/dist/make_ddp_golden.py, gloo, 2 ranks).
  * Also: every rank holds the same weights; rmn_dist_agree names the rank that differs. Rank 0
  * prints the TAP stream; the exit status is any rank's failure. */
 #include "core/error.h"
@@ -117,7 +119,7 @@ static void reference(rmn_net *net, const float *x, const int32_t *y, int world,
 
 /* The same steps on this rank: its share, gradients summed over ranks in buckets of 40 floats
  * started by backward. */
-static int distributed(rmn_net *net, const float *x, const int32_t *y) {
+static int distributed_steps(rmn_net *net, const float *x, const int32_t *y, int steps, const int *global) {
     const int rank = rmn_dist_rank(), world = rmn_dist_size();
     rmn_optimizer opt = sgd(net);
     rmn_dist_grads *g;
@@ -125,8 +127,8 @@ static int distributed(rmn_net *net, const float *x, const int32_t *y) {
         exit(99);
     rmn_net_set_grads_ready(net, rmn_dist_grads_ready, g);
     const size_t per = (size_t)C * S * S;
-    for (int s = 0, off = 0; s < STEPS; off += GLOBAL[s++]) {
-        const int m = GLOBAL[s], lo = m * rank / world, b = m * (rank + 1) / world - lo;
+    for (int s = 0, off = 0; s < steps; off += global[s++]) {
+        const int m = global[s], lo = m * rank / world, b = m * (rank + 1) / world - lo;
         share_backward(net, x + (size_t)(off + lo) * per, y + off + lo, b, m);
         rmn_dist_grads_finish(g);
         rmn_optimizer_step(&opt, rmn_net_params(net), rmn_net_grads(net));
@@ -136,6 +138,103 @@ static int distributed(rmn_net *net, const float *x, const int32_t *y) {
     rmn_dist_grads_free(g);
     rmn_optimizer_free(&opt);
     return buckets;
+}
+
+static int distributed(rmn_net *net, const float *x, const int32_t *y) {
+    return distributed_steps(net, x, y, STEPS, GLOBAL);
+}
+
+/* tests/data/ddp-golden.txt (tools/dist/make_ddp_golden.py): "NAME COUNT" lines, each followed
+ * by COUNT numbers. The named array, or NULL. */
+typedef struct {
+    char name[64];
+    int n;
+    float *v;
+} golden_array;
+
+static int golden_load(const char *path, golden_array *a, int cap) {
+    FILE *f = fopen(path, "r");
+    int k = 0;
+    char line[256];
+    while (f && k < cap && fscanf(f, " %255[^\n]", line) == 1) {
+        if (line[0] == '#' || sscanf(line, "%63s %d", a[k].name, &a[k].n) != 2 || a[k].n < 1)
+            continue;
+        a[k].v = malloc((size_t)a[k].n * sizeof *a[k].v);
+        for (int i = 0; i < a[k].n; ++i)
+            if (fscanf(f, "%f", &a[k].v[i]) != 1)
+                a[k].n = 0;
+        k++;
+    }
+    if (f)
+        fclose(f);
+    return k;
+}
+
+static const golden_array *golden_get(const golden_array *a, int n, const char *name) {
+    for (int k = 0; k < n; ++k)
+        if (strcmp(a[k].name, name) == 0)
+            return &a[k];
+    return NULL;
+}
+
+/* Per-rank batch norm against PyTorch 1.13's DistributedDataParallel itself (gloo, 2 ranks):
+ * its initial state loaded, 3 steps on global batches of 8, rank 0's weights and running
+ * statistics against DDP's. */
+static void ddp_golden(void) {
+    char path[4096];
+    const char *src = getenv("RMN_SRCDIR");
+    snprintf(path, sizeof path, "%s/tests/data/ddp-golden.txt", src ? src : ".");
+    golden_array g[32];
+    const int ng = golden_load(path, g, 32);
+    const golden_array *gx = golden_get(g, ng, "x"), *gy = golden_get(g, ng, "y");
+    if (!gx || !gy || gx->n != 24 * C * S * S || gy->n != 24) {
+        TAP_OK(0, "%s: the DDP golden file is readable", path);
+        return;
+    }
+    int32_t y[24];
+    for (int i = 0; i < 24; ++i)
+        y[i] = (int32_t)gy->v[i];
+    rmn_net *net = build(1);
+    const rmn_tensor_ref *list;
+    int n, loaded = 0;
+    rmn_net_tensors(net, &list, &n);
+    for (int i = 0; i < n; ++i) {
+        char name[96];
+        snprintf(name, sizeof name, "init.%s", list[i].name);
+        const golden_array *t = golden_get(g, ng, name);
+        int64_t count = 1;
+        for (int d = 0; d < list[i].ndim; ++d)
+            count *= list[i].shape[d];
+        if (t && t->n == count) {
+            memcpy(list[i].data, t->v, (size_t)count * sizeof(float));
+            ++loaded;
+        }
+    }
+    TAP_OK(loaded == n, "DDP golden: the initial state of all %d tensors loaded (%d)", n, loaded);
+    static const int global[3] = {8, 8, 8};
+    distributed_steps(net, gx->v, y, 3, global);
+    double worst = 0, worst_buf = 0;
+    for (int i = 0; i < n; ++i) {
+        char name[96];
+        snprintf(name, sizeof name, "final.%s", list[i].name);
+        const golden_array *t = golden_get(g, ng, name);
+        for (int j = 0; t && j < t->n; ++j) {
+            const double d = fabs((double)list[i].data[j] - t->v[j]);
+            if (list[i].trainable)
+                worst = fmax(worst, d);
+            else
+                worst_buf = fmax(worst_buf, d);
+        }
+    }
+    tap_diag("DDP golden: max |w - w(DDP)| = %.3g, running statistics %.3g", worst, worst_buf);
+    TAP_OK(worst <= 1e-5, "DDP golden: the weights after 3 steps equal PyTorch DDP's within 1e-5 (%.3g)", worst);
+    if (rmn_dist_rank() == 0)
+        TAP_OK(worst_buf <= 1e-5, "DDP golden: rank 0's running statistics equal DDP's within 1e-5 (%.3g)", worst_buf);
+    else
+        TAP_OK(worst_buf > 1e-4, "DDP golden: rank 1's running statistics are its own (%.3g)", worst_buf);
+    rmn_net_free(net);
+    for (int k = 0; k < ng; ++k)
+        free(g[k].v);
 }
 
 static double max_diff(const float *a, const float *b, size_t n, double *scale) {
@@ -212,6 +311,7 @@ int main(int argc, char **argv) {
         rmn_net_free(ref);
         rmn_net_free(net);
     }
+    ddp_golden();
     char mine[32];
     snprintf(mine, sizeof mine, "rank %d", rank == 1);
     int rc = rmn_dist_agree("a test value", mine);
