@@ -22,7 +22,7 @@ ok $? "its recorded PrivateTest accuracy is at least 65% ($recorded)"
 
 "$RMN_BIN/rmn-eval" "$M/default.safetensors" --split test --json > "$tap_tmp/eval.json" 2> "$tap_tmp/eval.err"
 ok $? "rmn-eval on the bundled sample's test split (250 PrivateTest images) exits 0"
-acc=$(jq -r .accuracy "$tap_tmp/eval.json")
+acc=$(jq -r .accuracy_frac "$tap_tmp/eval.json")
 # 250 images: a binomial standard deviation of about 3 points around the full-split figure
 awk -v a="$acc" -v r="$recorded" 'BEGIN { exit !(a >= r - 0.10 && a <= r + 0.10) }'
 ok $? "its accuracy there ($acc) is within 10 points of the recorded PrivateTest figure"

@@ -107,7 +107,7 @@ fi
 [ $? -eq 2 ] && grep -q -- '--explain needs an emotion model and -o OUT' "$tap_tmp/fe.err"
 ok $? "rmn-detect --explain --faces-only is a usage error: $(head -1 "$tap_tmp/fe.err")"
 
-"$E" --help | grep -q '^usage: rmn-explain'
+"$E" --help | grep -q '^Usage: rmn-explain'
 ok $? "--help prints the usage"
 "$E" --version | grep -q '^rmn-explain '
 ok $? "--version: $("$E" --version)"

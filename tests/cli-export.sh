@@ -1,7 +1,7 @@
 #!/bin/sh
 # cli-export.sh -- rmn-export --onnx against an independent runtime (onnxruntime-node, from
 # tools/export/node_modules or NODE_PATH): every registered architecture at the 48 profile
-# (width 8, batch-norm statistics warmed on sample images), three models at 224 and one with
+# (width 8, batch-norm statistics warmed on sample images), four models at 224 and one with
 # ONNX external data, on the first test images of the
 # bundled sample, within 1e-4 of rmn's own eval logits, at batch 8 (2 at 224) and 1. Skips
 # those checks with a message when node or onnxruntime-node is absent. Also: usage errors, and
@@ -48,15 +48,21 @@ compare() {
     rm -f "$tap_tmp/$a.onnx" "$tap_tmp/$a.onnx.data" "$tap_tmp/$a.bin"
 }
 
-# every registered architecture at 48 (resmasking50_dropout1 at width 4: its masks are large)
+# every registered architecture at 48 (resmasking50_dropout1 at width 4: its masks are large;
+# cbam_resnet34 at 16: its basic units' CBAM MLP has C/16 channels, C = width at stage 1)
 archs=$("$RMN_BIN/rmn-exp" models --json | grep '"profile": "48"' | sed 's/.*"name": *"\([^"]*\)".*/\1/')
 [ "$(echo "$archs" | wc -w)" -ge 23 ]; ok $? "the registry lists $(echo "$archs" | wc -w) architectures at 48"
 for a in $archs; do
-    if [ "$a" = resmasking50_dropout1 ]; then compare "$a" 48 1 8 4; else compare "$a" 48 1 8; fi
+    case "$a" in
+    resmasking50_dropout1) compare "$a" 48 1 8 4 ;;
+    cbam_resnet34) compare "$a" 48 1 8 16 ;;
+    *) compare "$a" 48 1 8 ;;
+    esac
 done
 compare resnet18 224 3 2
 compare resnet50_pretrained_vgg 224 3 2
 compare googlenet 224 3 2   # with torchvision's transform_input: Mul, Add on the input
+compare efficientnet_b2b 224 3 2   # pytorchcv's TF-"same": pads 0/1 (3x3), 1/2 (5x5) at stride 2
 # ONNX external data (the tensors in OUT.onnx.data: what models over 1 GiB always get)
 compare resnet50 48 1 8 8 --external-data
 "$ex" --arch resnet18 --width 8 --onnx "$tap_tmp/e.onnx" --external-data 2>"$tap_tmp/err" &&

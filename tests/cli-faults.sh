@@ -33,7 +33,8 @@ n_store=$(counted "$tap_tmp/store.count")
 fault() {
     name=$1; d=$tap_tmp/$1
     mkdir -p "$d/report"
-    LD_PRELOAD="$preload" FAULTFS_PATH="$d/$2" FAULTFS_OP=$3 FAULTFS_ACTION=$4 FAULTFS_STICKY=$5 FAULTFS_AT=$6 \
+    # RMN_DEBUG=1: the message ends with its source place, which tells the layer that failed
+    RMN_DEBUG=1 LD_PRELOAD="$preload" FAULTFS_PATH="$d/$2" FAULTFS_OP=$3 FAULTFS_ACTION=$4 FAULTFS_STICKY=$5 FAULTFS_AT=$6 \
         FAULTFS_LOG="$d.log" "$exp" run "$spec" --db "$d/k.db" --checkpoints "$d/ckpt" >"$d.out" 2>"$d.err"
     rc=$?
     grep -q "^faultfs: inject" "$d.log"; ok $? "$name: $(grep -h '^faultfs: inject' "$d.log" | sed "s|$tap_tmp/||")"

@@ -15,6 +15,8 @@ unset RMN_MODEL RMN_CASCADE
 jqcheck() { # DESCRIPTION FILE FILTER (slurped JSON lines): passes when the filter yields true
     if command -v jq > /dev/null 2>&1; then jq -e -s "$3" "$2" > /dev/null; ok $? "$1"; else skip "no jq: $1"; fi
 }
+have_cnn=0
+"$RMN_BUILDDIR/tests/test-facenet" --print "$P/coffee.jpg" > /dev/null 2>&1 && have_cnn=1
 if [ ! -r "$CASCADE" ]; then
     skip "opencv-data is not installed"
     done_testing
@@ -31,23 +33,53 @@ if [ $rc -eq 77 ]; then
 fi
 ok $rc "video-make writes an 8-frame 256x256 video (5 frames of astronaut.png, 3 empty)"
 
-# --- per-frame boxes against the photo's ---------------------------------------------------
-"$D" --faces-only --json "$P/astronaut.png" > "$tap_tmp/photo.json"
-set -- $(sed -n 's/.*"\(xmin\|ymin\|xmax\|ymax\)": \([0-9]*\).*/\2/p' "$tap_tmp/photo.json")
-PX0=$1 PY0=$2 PX1=$3 PY1=$4
-diag "astronaut.png alone: $PX0 $PY0 $PX1 $PY1"
-"$D" --faces-only "$V" --csv "$tap_tmp/a.csv" > "$tap_tmp/a.sum" 2> "$tap_tmp/a.err"
-ok $? "faces-only on the video exits 0"
+# --- per-frame boxes against the photo's, for each detector ----------------------------------
+# the astronaut.png box of detector $1 found in frames 0-4 of the video (codec loss: 3 px)
+frames_match() {
+    "$D" --faces-only --detector "$1" --json "$P/astronaut.png" > "$tap_tmp/photo-$1.json"
+    set -- "$1" $(sed -n 's/.*"\(xmin\|ymin\|xmax\|ymax\)": \([0-9]*\).*/\2/p' "$tap_tmp/photo-$1.json")
+    "$D" --faces-only --detector "$1" "$V" --csv "$tap_tmp/a-$1.csv" > "$tap_tmp/a-$1.sum" 2> "$tap_tmp/a-$1.err"
+    ok $? "--detector $1 on the video exits 0"
+    awk -F, -v x0="$2" -v y0="$3" -v x1="$4" -v y1="$5" '
+        function d(a, b) { return a > b ? a - b : b - a }
+        NR > 1 { n++; if ($1 != n - 1 || $3 != 1 || d($4, x0) > 3 || d($5, y0) > 3 || d($6, x1) > 3 || d($7, y1) > 3) bad++
+                 if (d($2, (n - 1) / 25) > 1e-4) bad++ }
+        END { exit !(n == 5 && bad == 0) }' "$tap_tmp/a-$1.csv"
+    ok $? "$1: frames 0-4 have one face each within 3 px of the photo's box ($2 $3 $4 $5), times i/25 s, none in 5-7: $(tail -n +2 "$tap_tmp/a-$1.csv" | cut -d, -f1-7 | tr '\n' ' ')"
+    grep -q "^8 frames, 8 processed, 5 faces, 1 track" "$tap_tmp/a-$1.sum" && grep -q "^track 1: frames 0-4, seen in 5" "$tap_tmp/a-$1.sum"
+    ok $? "$1: the summary: $(tr '\n' '|' < "$tap_tmp/a-$1.sum")"
+}
+frames_match haar
+cp "$tap_tmp/a-haar.csv" "$tap_tmp/a.csv"
 [ "$(head -1 "$tap_tmp/a.csv")" = "frame,time_s,face_id,xmin,ymin,xmax,ymax,angry,disgust,fear,happy,sad,surprise,neutral,emo_label" ]
 ok $? "the CSV header"
-awk -F, -v x0="$PX0" -v y0="$PY0" -v x1="$PX1" -v y1="$PY1" '
-    function d(a, b) { return a > b ? a - b : b - a }
-    NR > 1 { n++; if ($1 != n - 1 || $3 != 1 || d($4, x0) > 3 || d($5, y0) > 3 || d($6, x1) > 3 || d($7, y1) > 3) bad++
-             if (d($2, (n - 1) / 25) > 1e-4) bad++ }
-    END { exit !(n == 5 && bad == 0) }' "$tap_tmp/a.csv"
-ok $? "frames 0-4 have one face each within 3 px of the photo's box (codec loss), times i/25 s, none in 5-7: $(tail -n +2 "$tap_tmp/a.csv" | cut -d, -f1-7 | tr '\n' ' ')"
-grep -q "^8 frames, 8 processed, 5 faces, 1 track" "$tap_tmp/a.sum" && grep -q "^track 1: frames 0-4, seen in 5" "$tap_tmp/a.sum"
-ok $? "the summary: $(tr '\n' '|' < "$tap_tmp/a.sum")"
+if [ $have_cnn = 1 ]; then
+    frames_match tiny
+    frames_match ssd
+    RMN_DETECTOR= "$D" --faces-only -q "$V" > /dev/null 2> "$tap_tmp/def.err"
+    [ "$(grep -c "SSD" "$tap_tmp/def.err")" -eq 1 ]
+    ok $? "videos too: ssd by default, said once on stderr: $(cat "$tap_tmp/def.err")"
+    "$D" --faces-only --detector tiny --input-size 320 --csv "$tap_tmp/t320.csv" "$V" > /dev/null &&
+        [ "$(wc -l < "$tap_tmp/t320.csv")" -eq 6 ]
+    ok $? "--input-size 320 (tiny): one face in each of frames 0-4"
+else
+    skip "--detector tiny and ssd on videos: face-api's weights are not installed"
+fi
+RMN_DETECTOR= RMN_FACE_MODELS=$tap_tmp/none "$D" --faces-only -q "$V" --csv "$tap_tmp/nw.csv" > /dev/null 2> "$tap_tmp/nw.err"
+[ $? -eq 0 ] && grep -q "not installed.*HAAR" "$tap_tmp/nw.err" && cmp -s "$tap_tmp/nw.csv" "$tap_tmp/a.csv"
+ok $? "without face-api's weights videos take the HAAR cascade, said on stderr: $(cat "$tap_tmp/nw.err")"
+RMN_FACE_MODELS=$tap_tmp/none "$D" --faces-only --detector tiny "$V" > /dev/null 2> "$tap_tmp/nw2.err"
+[ $? -eq 1 ] && grep -q "needs face-api's weights.*$tap_tmp/none" "$tap_tmp/nw2.err"
+ok $? "--detector tiny on a video without the weights: exit 1 naming where it looked"
+"$D" --faces-only --detector haar --input-size 320 "$V" > /dev/null 2> "$tap_tmp/is.err"
+[ $? -eq 2 ] && grep -q "input size\|input-size" "$tap_tmp/is.err"
+ok $? "--input-size with another detector than tiny: exit 2"
+"$D" --faces-only --json "$V" > /dev/null 2> "$tap_tmp/pj.err"
+[ $? -eq 2 ] && grep -q -- "--json is for photos" "$tap_tmp/pj.err"
+ok $? "a photo option on a video: exit 2 ($(head -1 "$tap_tmp/pj.err"))"
+"$D" --faces-only --threads 2 "$P/astronaut.png" > /dev/null 2> "$tap_tmp/vt.err"
+[ $? -eq 2 ] && grep -q -- "--threads is for videos" "$tap_tmp/vt.err"
+ok $? "a video option on a photo: exit 2 ($(head -1 "$tap_tmp/vt.err"))"
 
 # --- with the shipped model: classes, JSON lines, summary, annotated video ------------------
 if [ -r "$RMN_SRCDIR/models/default.safetensors" ]; then
@@ -91,6 +123,14 @@ ok $? "a face shifted 10 px per frame over 20 frames keeps id 1 and moves 6-14 p
 "$D" --faces-only --threads 2 "$tap_tmp/move.mp4" --csv "$tap_tmp/mv2.csv" > /dev/null
 cmp -s "$tap_tmp/mv.csv" "$tap_tmp/mv2.csv"
 ok $? "--threads 2 gives the same CSV"
+if [ $have_cnn = 1 ] && [ -r "$RMN_SRCDIR/models/default.safetensors" ]; then
+    "$D" -q --detector tiny --max-frames 8 "$tap_tmp/move.mp4" --csv "$tap_tmp/mt1.csv" &&
+        "$D" -q --detector tiny --max-frames 8 --threads 2 "$tap_tmp/move.mp4" --csv "$tap_tmp/mt2.csv" &&
+        cmp -s "$tap_tmp/mt1.csv" "$tap_tmp/mt2.csv" && [ "$(wc -l < "$tap_tmp/mt1.csv")" -eq 9 ]
+    ok $? "tiny, aligned and classified: --threads 2 (a copy of the nets per thread) gives the same CSV"
+else
+    skip "--threads 2 with a CNN detector: face-api's weights or the shipped model are not installed"
+fi
 "$MK" "$tap_tmp/none.mp4" 160 120 10 "$P/coffee.jpg:-40:-30:6:0"
 "$D" --faces-only "$tap_tmp/none.mp4" --csv "$tap_tmp/n.csv" > "$tap_tmp/n.sum"
 [ $? -eq 0 ] && [ "$(wc -l < "$tap_tmp/n.csv")" -eq 1 ] && grep -q "0 faces, 0 tracks" "$tap_tmp/n.sum"
@@ -110,9 +150,18 @@ rc=$?
 ok $? "SIGINT stops cleanly: the CSV and the annotated video (decoded again) hold the same $(($(wc -l < "$tap_tmp/int.csv") - 1)) frames"
 
 # --- rmn-bench --video ---------------------------------------------------------------------------
-"$RMN_BIN/rmn-bench" --video --faces-only --frames 6 "$V" > "$tap_tmp/bench.out" 2>&1
-[ $? -eq 0 ] && [ "$(grep -c ' frames/s (decode + detect + encode .*2 threads; 6 frames' "$tap_tmp/bench.out")" -eq 2 ]
+"$RMN_BIN/rmn-bench" --video --faces-only --frames 6 --detector haar --detector lbp "$V" > "$tap_tmp/bench.out" 2>&1
+[ $? -eq 0 ] && [ "$(grep -c ' frames/s, [0-9.]* CPU ms/frame (decode + detect + encode .*2 threads; 6 frames' "$tap_tmp/bench.out")" -eq 2 ]
 ok $? "rmn-bench --video prints frames/s for the HAAR and LBP cascades: $(tr '\n' '|' < "$tap_tmp/bench.out")"
+if [ $have_cnn = 1 ] && [ -r "$RMN_SRCDIR/models/default.safetensors" ]; then
+    "$RMN_BIN/rmn-bench" --video --frames 4 --rounds 3 --detector tiny --input-size 320 --detector ssd --json "$V" > "$tap_tmp/bench.json" 2>&1
+    jqcheck "rmn-bench --video --rounds 3 with the CNNs (classify, aligned): tiny at 320 and ssd, each a median over 3 rounds" "$tap_tmp/bench.json" '
+        length == 2 and .[0].detector == "tiny" and .[0].input_size == 320 and .[1].detector == "ssd" and
+        all(.[]; .align and .frames == 4 and .faces == 4 and (.rounds | length) == 3 and .model != null and
+                 .frames_per_s_min <= .frames_per_s and .frames_per_s <= .frames_per_s_max)'
+else
+    skip "rmn-bench --video with the CNNs: face-api's weights or the shipped model are not installed"
+fi
 
 # --- bad inputs ---------------------------------------------------------------------------------
 head -c 3000 "$V" > "$tap_tmp/trunc.mp4"
@@ -137,6 +186,19 @@ ok $? "a missing video: $(cat "$tap_tmp/mi.err")"
 "$D" --faces-only --camera /dev/video-none > /dev/null 2> "$tap_tmp/c.err"
 [ $? -eq 1 ] && grep -q "/dev/video-none: cannot open the camera" "$tap_tmp/c.err"
 ok $? "a missing camera: $(cat "$tap_tmp/c.err")"
+"$D" --faces-only --camera 7 > /dev/null 2> "$tap_tmp/c7.err"
+[ $? -eq 1 ] && grep -q "/dev/video7: cannot open the camera" "$tap_tmp/c7.err"
+ok $? "--camera 7 is /dev/video7 through v4l2: $(cat "$tap_tmp/c7.err")"
+"$D" --faces-only --camera "movie=$V" --camera-format lavfi --csv "$tap_tmp/cam.csv" > "$tap_tmp/cam.sum" 2> "$tap_tmp/cam.err"
+if [ $? -ne 0 ] && grep -q "no 'lavfi' input\|cannot open the camera" "$tap_tmp/cam.err"; then
+    skip "this FFmpeg's libavdevice has no lavfi movie source: $(cat "$tap_tmp/cam.err")"
+else
+    cmp -s "$tap_tmp/cam.csv" "$tap_tmp/a.csv" && grep -q "^8 frames, 8 processed, 5 faces" "$tap_tmp/cam.sum"
+    ok $? "the camera path (libavdevice, here its lavfi input playing the test video) gives the file's CSV"
+fi
+"$D" --faces-only --camera-format lavfi "$V" > /dev/null 2>&1
+[ $? -eq 2 ]
+ok $? "--camera-format without --camera: exit 2"
 "$D" --faces-only --smooth 1 "$V" > /dev/null 2>&1
 [ $? -eq 2 ]
 ok $? "--smooth 1 is a usage error"

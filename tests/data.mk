@@ -9,3 +9,19 @@ TESTS += tests/test-augment
 
 dist_check_SCRIPTS += tests/cli-data.sh
 TESTS += tests/cli-data.sh
+
+check_PROGRAMS += tests/test-ferplus
+tests_test_ferplus_SOURCES = tests/test-ferplus.c tests/tap.h
+TESTS += tests/test-ferplus
+
+dist_check_SCRIPTS += tests/cli-ferplus.sh
+TESTS += tests/cli-ferplus.sh
+
+check_PROGRAMS += tests/test-imagenet
+tests_test_imagenet_SOURCES = tests/test-imagenet.c tests/tap.h
+TESTS += tests/test-imagenet
+
+check_PROGRAMS += tests/folder-make
+tests_folder_make_SOURCES = tests/folder-make.c
+dist_check_SCRIPTS += tests/cli-folder.sh
+TESTS += tests/cli-folder.sh

@@ -5,3 +5,7 @@ TESTS += tests/test-facenet
 
 dist_check_SCRIPTS += tests/cli-detector.sh
 TESTS += tests/cli-detector.sh
+
+check_PROGRAMS += tests/test-cnn
+tests_test_cnn_SOURCES = tests/test-cnn.c tests/tap.h
+TESTS += tests/test-cnn

@@ -30,3 +30,17 @@ include tests/faults.mk
 include tests/fuzz.mk
 include tests/export.mk
 include tests/dist.mk
+
+check_PROGRAMS += tests/test-cli
+tests_test_cli_SOURCES = tests/test-cli.c tests/tap.h
+TESTS += tests/test-cli
+
+# the command-line convention of every program, store modes and backup, the install
+dist_check_SCRIPTS += tests/cli-convention.sh
+TESTS += tests/cli-convention.sh
+dist_check_SCRIPTS += tests/cli-store.sh
+TESTS += tests/cli-store.sh
+dist_check_SCRIPTS += tests/cli-install.sh
+TESTS += tests/cli-install.sh
+
+include tests/ui.mk

@@ -17,3 +17,9 @@ TESTS += tests/test-store-claim
 check_PROGRAMS += tests/test-store-imported
 tests_test_store_imported_SOURCES = tests/test-store-imported.c tests/store-util.h tests/tap.h
 TESTS += tests/test-store-imported
+
+dist_check_SCRIPTS += tests/cli-merge.sh
+TESTS += tests/cli-merge.sh
+
+dist_check_SCRIPTS += tests/cli-slurm.sh
+TESTS += tests/cli-slurm.sh

@@ -113,18 +113,19 @@ static void test_resize(void) {
 static void test_batch(void) {
     enum { NIMG = 5, B = 4 };
     uint8_t *px = malloc(NIMG * 2304);
-    uint8_t lab[NIMG] = {3, 0, 6, 2, 5};
+    int32_t lab[NIMG] = {3, 0, 6, 2, 5};
     int32_t rows[NIMG] = {0, 1, 2, 3, 4};
     rmn_rng r;
     rmn_rng_init(&r, 99, RMN_STREAM_AUGMENT);
     for (int i = 0; i < NIMG * 2304; ++i)
         px[i] = (uint8_t)rmn_rng_below(&r, 256);
-    rmn_split_data sp = {.n = NIMG, .pixels = px, .labels = lab, .source_row = rows};
+    rmn_split_data sp = {.n = NIMG, .channels = 1, .side = 48, .max_h = 48, .max_w = 48, .pixels = px,
+                         .labels = lab, .source_row = rows};
     int32_t idx[B] = {4, 0, 2, 0};
     int32_t labels[B];
 
     rmn_batch_spec plain = {.size = 48, .channels = 1, .augment = NULL};
-    float *scratch = malloc(rmn_batch_scratch_floats(&(rmn_batch_spec){.size = 224}) * sizeof(float));
+    float *scratch = malloc(rmn_batch_scratch_floats(&(rmn_batch_spec){.size = 224}, &sp) * sizeof(float));
     float *x = malloc(sizeof(float) * B * 3 * 224 * 224), *y = malloc(sizeof(float) * B * 3 * 224 * 224);
     TAP_OK(rmn_batch_fill(x, labels, scratch, &sp, idx, B, &plain, NULL) == RMN_OK, "plain batch fills");
     TAP_OK(labels[0] == 5 && labels[1] == 3 && labels[2] == 6 && labels[3] == 3, "labels follow the indices");

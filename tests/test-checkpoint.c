@@ -1,8 +1,11 @@
 /* test-checkpoint.c -- a checkpoint's metadata is checked, not trusted: the model keys written
  * beside the config text (width, num_classes, image_size, in_channels) as non-numbers, NaN,
  * 1e20, fractions or values that disagree with the config or the tensors are refused, and every
- * loading error names the file (the fuzzers found evaluations that exited 0 on such files). */
+ * loading error names the file (the fuzzers found evaluations that exited 0 on such files).
+ * arch_revision: a checkpoint of an older definition of its arch loads with a warning, one of a
+ * newer is refused. */
 #include "core/error.h"
+#include "core/safetensors.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "models/zoo.h"
@@ -16,6 +19,12 @@
 #include <unistd.h>
 
 static char dir[256], clean[300], edited[300];
+static char warned[1024];
+
+static void on_warning(const char *message, void *user) {
+    (void)user;
+    snprintf(warned, sizeof warned, "%s", message);
+}
 
 static unsigned char *slurp(const char *path, size_t *n) {
     FILE *f = fopen(path, "rb");
@@ -163,6 +172,34 @@ int main(void) {
     rc = rmn_checkpoint_open_model("/nonexistent/x.safetensors", &none, NULL);
     TAP_OK(rc != RMN_OK && none == NULL && strstr(rmn_error_message(), "/nonexistent/x.safetensors"),
            "a missing file is named (%s)", rmn_error_message());
+
+    /* efficientnet_b2b's definition changed (revision 2: TF-"same" padding): its checkpoints
+     * say so; one without the key (older) loads with a warning, a newer revision is refused. */
+    snprintf(cfg.arch, sizeof cfg.arch, "efficientnet_b2b");
+    cfg.width = 4;
+    mc.width = 4;
+    rc = rmn_model_create(cfg.arch, &mc, &net);
+    if (rc == RMN_OK)
+        rc = rmn_checkpoint_save(clean, net, &cfg, "0123456789abcdef0123456789abcdef", NULL, NULL,
+                                 0.5, 1, 1);
+    rmn_net_free(net);
+    rmn_st_file *sf = NULL;
+    const char *rev = rc == RMN_OK && rmn_st_open(clean, &sf) == RMN_OK ? rmn_st_meta(sf, "arch_revision") : NULL;
+    TAP_OK(rev && strcmp(rev, "2") == 0, "an efficientnet_b2b checkpoint records arch_revision 2 (%s)",
+           rev ? rev : rmn_error_message());
+    rmn_st_close(sf);
+    rmn_warning_set_handler(on_warning, NULL);
+    edit("run_uuid", "0123456789abcdef0123456789abcdef", NULL, NULL);
+    rc = open_edited();
+    TAP_OK(rc == RMN_OK && warned[0] == 0, "it loads without a warning (%s)", warned);
+    edit("arch_revision", NULL, NULL, NULL);
+    rc = open_edited();
+    TAP_OK(rc == RMN_OK && strstr(warned, edited) && strstr(warned, "revision 1, now 2"),
+           "one from before the change (no arch_revision) loads with a warning naming the file: %s",
+           warned);
+    refused("arch_revision", "3", "newer than this rmn's (2)");
+    refused("arch_revision", "two", "\"arch_revision\"");
+    rmn_warning_set_handler(NULL, NULL);
 
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -33,7 +33,8 @@ static void conv_run(const rmn_backend *be, void *state, const rmn_conv2d_shape 
     size_t wsn = ops.conv2d_workspace(sh, 2);
     float *ws = malloc((wsn ? wsn : 1) * sizeof(float));
     const rmn_exec ex = {.ws = ws, .nthreads = 2, .state = state};
-    const size_t nx = (size_t)sh->n * sh->c * sh->h * sh->w, nw = (size_t)sh->k * sh->c * sh->r * sh->s;
+    const size_t nx = (size_t)sh->n * sh->c * sh->h * sh->w,
+                 nw = (size_t)sh->k * (sh->c / rmn_conv2d_groups(sh)) * sh->r * sh->s;
     ops.conv2d_forward(&ex, y, x, w, b, sh);
     memcpy(dx, dx0, nx * sizeof(float));
     memcpy(dw, dw0, nw * sizeof(float));
@@ -43,14 +44,13 @@ static void conv_run(const rmn_backend *be, void *state, const rmn_conv2d_shape 
     free(ws);
 }
 
-static void conv_case(void *state, int n, int c, int h, int wd, int k, int kernel, int stride,
-                      int pad, int bias, rmn_rng *rng) {
-    rmn_conv2d_shape sh;
-    if (rmn_conv2d_shape_init(&sh, n, c, h, wd, k, kernel, stride, pad) != RMN_OK) {
-        TAP_OK(0, "shape %dx%d s%d p%d", kernel, kernel, stride, pad);
-        return;
-    }
-    const size_t nx = (size_t)n * c * h * wd, nw = (size_t)k * c * kernel * kernel;
+/* The conv sh (bias or not) through the reference and oneDNN: y, dx, dw, db agree. */
+static void conv_check(void *state, const rmn_conv2d_shape *shp, int bias, const char *what,
+                       rmn_rng *rng) {
+    const rmn_conv2d_shape sh = *shp;
+    const int n = sh.n, k = sh.k;
+    const size_t nx = (size_t)n * sh.c * sh.h * sh.w;
+    const size_t nw = (size_t)k * (sh.c / rmn_conv2d_groups(&sh)) * sh.r * sh.s;
     const size_t ny = (size_t)n * k * sh.p * sh.q;
     float *x = filled(nx, rng), *w = filled(nw, rng), *b = filled((size_t)k, rng);
     float *dy = filled(ny, rng), *dx0 = filled(nx, rng), *dw0 = filled(nw, rng);
@@ -75,8 +75,8 @@ static void conv_case(void *state, int n, int c, int h, int wd, int k, int kerne
     const double ew = rel_err(dw[1], dw[0], nw);
     const double eb = bias ? rel_err(db[1], db[0], (size_t)k) : 0.0;
     TAP_OK(ey < 1e-4 && ex < 1e-4 && ew < 1e-4 && eb < 1e-4,
-           "conv N%d C%d %dx%d K%d k%d s%d p%d bias%d: y %.1e dx %.1e dw %.1e db %.1e", n, c, h,
-           wd, k, kernel, stride, pad, bias, ey, ex, ew, eb);
+           "conv %s bias%d -> %dx%d: y %.1e dx %.1e dw %.1e db %.1e", what, bias, sh.p, sh.q,
+           ey, ex, ew, eb);
     for (int i = 0; i < 2; ++i) {
         free(y[i]);
         free(dx[i]);
@@ -84,6 +84,40 @@ static void conv_case(void *state, int n, int c, int h, int wd, int k, int kerne
         free(db[i]);
     }
     free(x), free(w), free(b), free(dy), free(dx0), free(dw0), free(db0);
+}
+
+static void conv_case(void *state, int n, int c, int h, int wd, int k, int kernel, int stride,
+                      int pad, int bias, rmn_rng *rng) {
+    rmn_conv2d_shape sh;
+    char what[96];
+    snprintf(what, sizeof what, "N%d C%d %dx%d K%d k%d s%d p%d", n, c, h, wd, k, kernel, stride,
+             pad);
+    if (!TAP_OK(rmn_conv2d_shape_init(&sh, n, c, h, wd, k, kernel, stride, pad) == RMN_OK,
+                "shape %s", what))
+        return;
+    conv_check(state, &sh, bias, what, rng);
+}
+
+/* Asymmetric pads (top, left / bottom, right): oneDNN's padding_r from the output size. */
+static void conv_asym_cases(void *state, rmn_rng *rng) {
+    static const struct {
+        const char *what;
+        int c, k, h, w;
+        rmn_conv_params p;
+    } cs[] = {
+        {"depthwise 3x3 s2 p0,0/1,1 (TF same)", 8, 8, 10, 8, {3, 3, 2, 2, 0, 0, 1, 1, 8, 1, 1, 1}},
+        {"depthwise 5x5 s2 p1,1/2,2 (TF same)", 8, 8, 10, 8, {5, 5, 2, 2, 1, 1, 1, 1, 8, 1, 2, 2}},
+        {"3x3 p2,0/0,2", 5, 7, 10, 8, {3, 3, 1, 1, 2, 0, 1, 1, 1, 1, 0, 2}},
+        {"1x1 p0,0/1,1", 5, 7, 10, 8, {1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1}},
+        /* a map smaller than the kernel: the dense weight gradient (dnnl_dense.c) */
+        {"3x3 on 2x2 p1,0/2,1", 6, 4, 2, 2, {3, 3, 1, 1, 1, 0, 1, 1, 1, 1, 2, 1}},
+    };
+    for (size_t i = 0; i < sizeof cs / sizeof cs[0]; ++i) {
+        rmn_conv2d_shape sh;
+        if (TAP_OK(rmn_conv2d_shape_full(&sh, 3, cs[i].c, cs[i].h, cs[i].w, cs[i].k, &cs[i].p) == RMN_OK,
+                   "shape %s", cs[i].what))
+            conv_check(state, &sh, (int)(i % 2), cs[i].what, rng);
+    }
 }
 
 static void test_conv(rmn_rng *rng) {
@@ -99,6 +133,9 @@ static void test_conv(rmn_rng *rng) {
     rmn_dnnl_set_winograd(st, 1);
     conv_case(st, 2, 32, 12, 12, 64, 3, 1, 1, 1, rng);
     conv_case(st, 3, 5, 9, 7, 7, 3, 1, 1, 1, rng);
+    conv_asym_cases(st, rng);
+    rmn_dnnl_set_winograd(st, 0);
+    conv_asym_cases(st, rng);
     rmn_dnnl_stats s0, s1;
     rmn_dnnl_stats_get(st, &s0);
     tap_diag("winograd entries %ld, primitives %ld, entries %ld, arena %zu bytes", s0.winograd,

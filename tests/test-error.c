@@ -2,6 +2,7 @@
 #include "core/error.h"
 #include "tap.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int fails_with_place(void) { return RMN_ERROR(RMN_EFORMAT, "line %d: pixel %d out of range", 12, 256); }
@@ -19,9 +20,21 @@ int main(void) {
     TAP_OK(rmn_error_code() == RMN_EFORMAT, "code recorded");
     TAP_OK(strstr(rmn_error_message(), "line 12: pixel 256 out of range") != NULL, "message text: %s",
            rmn_error_message());
-    TAP_OK(strstr(rmn_error_message(), "tests/test-error.c:") != NULL ||
+    TAP_OK(strstr(rmn_error_message(), "test-error.c") == NULL,
+           "the message for users holds no source place: %s", rmn_error_message());
+    TAP_OK(strstr(rmn_error_place(), "test-error.c:") != NULL, "the place is kept apart: %s",
+           rmn_error_place());
+    rmn_error_show_places(1);
+    TAP_OK(strstr(rmn_error_message(), "out of range (") != NULL &&
                strstr(rmn_error_message(), "test-error.c:") != NULL,
-           "message names the source place");
+           "shown places end the message: %s", rmn_error_message());
+    char saved[512];
+    snprintf(saved, sizeof saved, "%s", rmn_error_message());
+    rmn_error_restore(RMN_EFORMAT, saved);
+    TAP_OK(strcmp(rmn_error_message(), saved) == 0, "a restored message keeps its place once: %s",
+           rmn_error_message());
+    rmn_error_show_places(0);
+    unwinds();
     rmn_error_prefix("fer2013.csv");
     TAP_OK(strncmp(rmn_error_message(), "fer2013.csv: line 12", 20) == 0, "prefix prepends context: %s",
            rmn_error_message());

@@ -255,7 +255,8 @@ static int peer_eval(const char *dir, const char *data, int limit, double acc[3]
             rc = rmn_facenet_run(lm, &img, l);
         if (rc == RMN_OK) {
             double cx, cy, a = rmn_align_eye_angle(l, RMN_FER_SIDE, RMN_FER_SIDE, &cx, &cy);
-            rmn_align_rotate(px, RMN_FER_SIDE, RMN_FER_SIDE, a, RMN_FER_SIDE / 2.0, RMN_FER_SIDE / 2.0, rot);
+            rmn_align_rotate(px, RMN_FER_SIDE, RMN_FER_SIDE, a, RMN_FER_SIDE / 2.0, RMN_FER_SIDE / 2.0, rot, 0, 0,
+                             RMN_FER_SIDE, RMN_FER_SIDE);
             rc = rmn_detect_model_classify(model, rot, p);
         }
         best = 0;

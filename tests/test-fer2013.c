@@ -138,7 +138,7 @@ static int same_split(const rmn_split_data *a, const rmn_split_data *b, int rows
         return 0;
     if (a->n == 0)
         return 1;
-    return memcmp(a->pixels, b->pixels, (size_t)a->n * 2304) == 0 && memcmp(a->labels, b->labels, (size_t)a->n) == 0 &&
+    return memcmp(a->pixels, b->pixels, (size_t)a->n * 2304) == 0 && memcmp(a->labels, b->labels, (size_t)a->n * sizeof *a->labels) == 0 &&
            (!rows || memcmp(a->source_row, b->source_row, (size_t)a->n * sizeof(int32_t)) == 0);
 }
 
@@ -379,18 +379,19 @@ static void test_sample(void) {
     enum { N = 3000 };
     rmn_dataset big;
     memset(&big, 0, sizeof big);
+    TAP_OK(rmn_fer2013_init(&big) == RMN_OK, "FER2013's geometry and classes");
     rmn_rng r;
     rmn_rng_init(&r, 3, RMN_STREAM_SAMPLE);
     for (int k = 0; k < 3; ++k) {
         int n = k == 0 ? N : 400;
         big.split[k].n = n;
         big.split[k].pixels = malloc((size_t)n * 2304);
-        big.split[k].labels = malloc((size_t)n);
+        big.split[k].labels = malloc((size_t)n * sizeof *big.split[k].labels);
         big.split[k].source_row = malloc((size_t)n * sizeof(int32_t));
         for (int i = 0; i < n; ++i) {
             double u = rmn_rng_uniform(&r); /* class 1 rare (~1.5%) */
             int c = u < 0.015 ? 1 : 2 + (int)rmn_rng_below(&r, 5) - (rmn_rng_below(&r, 6) == 0 ? 2 : 0);
-            big.split[k].labels[i] = (uint8_t)c;
+            big.split[k].labels[i] = c;
             big.class_count[k][c]++;
             big.split[k].source_row[i] = (k == 0 ? 0 : k == 1 ? N : N + 400) + i;
             for (int j = 0; j < 2304; ++j)

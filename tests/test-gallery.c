@@ -90,7 +90,7 @@ static void test_picks(rmn_store *s, const char *path) {
             if (evals == 1) { /* the script carries the picks: "row rank sample_idx label pred prob" */
                 static uint8_t tiles[8 * 48 * 48 * 3];
                 char *script = NULL;
-                if (rmn_fig_gallery_script(right, nr, wrong, nw, tiles, "t", "g", RMN_FIG_DUMB, &script) != RMN_OK) {
+                if (rmn_fig_gallery_script(right, nr, wrong, nw, tiles, NULL, "t", "g", RMN_FIG_DUMB, &script) != RMN_OK) {
                     script_ok = 0;
                     continue;
                 }

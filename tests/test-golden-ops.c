@@ -99,6 +99,8 @@ static void run_conv(ctx *c) {
     meta_pair(c->f, "stride", &p.stride_h, &p.stride_w);
     meta_pair(c->f, "padding", &p.pad_h, &p.pad_w);
     meta_pair(c->f, "dilation", &p.dil_h, &p.dil_w);
+    p.asym_pad = rmn_st_meta(c->f, "padding_br") != NULL; /* F.pad (bottom, right), then conv */
+    meta_pair(c->f, "padding_br", &p.pad_b, &p.pad_r);
     rmn_conv2d_shape sh;
     RMN_ASSERT(rmn_conv2d_shape_full(&sh, (int)xs[0], (int)xs[1], (int)xs[2], (int)xs[3],
                                      (int)ws[0], &p) == RMN_OK);
@@ -357,7 +359,9 @@ static const struct {
 static const char *const cases[] = {
     "conv2d_3x3_s1_p1", "conv2d_3x3_s1_p1_nobias", "conv2d_3x3_s2_p1", "conv2d_1x1",
     "conv2d_1x1_s2", "conv2d_5x5_p2", "conv2d_7x7_s2_p3", "conv2d_1x7_p0_3", "conv2d_7x1_p3_0",
-    "conv2d_3x3_d2_p2", "conv2d_dw3x3_g5", "conv2d_dw3x3_g5_s2_nobias", "conv_transpose2d_k2_s2",
+    "conv2d_3x3_d2_p2", "conv2d_dw3x3_g5", "conv2d_dw3x3_g5_s2_nobias",
+    "conv2d_dw3x3_g5_s2_tfsame", "conv2d_dw5x5_g5_s2_tfsame_nobias", "conv2d_3x3_p2_0_br0_2",
+    "conv_transpose2d_k2_s2",
     "batchnorm2d_train", "batchnorm2d_eval", "relu", "relu6", "sigmoid", "silu", "tanh",
     "softmax_dim1", "maxpool2d_k3_s2_p1", "maxpool2d_k3_s2_ceil", "avgpool2d_k3_s2_p1_incpad",
     "avgpool2d_k3_s2_p1_excpad", "avgpool2d_k3_s2_p1_ceil_incpad",

@@ -38,6 +38,7 @@ static struct {
     float *mask;         /* dropout */
     int32_t labels[8];
     float cw[8];         /* class weights */
+    float soft[5][7];    /* soft targets (5 rows of 7 classes) */
     int weighted;
     float rm32[16], rv32[16];
     double rm64[16], rv64[16];
@@ -248,6 +249,26 @@ static void xent_grad(float *const *t, float *const *d) {
     rmn_softmax_xent(&loss, d[0], NULL, t[0], K.labels, K.weighted ? K.cw : NULL, K.n, K.out);
 }
 
+static void xent_soft_setup(row *r, int weighted) {
+    xent_setup(r, weighted);
+    /* distributions with zeros (FERPlus's drop small vote counts) and a one-hot row */
+    static const float t[5][7] = {{0.1f, 0, 0.6f, 0.3f, 0, 0, 0},      {1, 0, 0, 0, 0, 0, 0},
+                                  {0.25f, 0.25f, 0, 0, 0, 0, 0.5f}, {0, 0, 0, 0.7f, 0.1f, 0.2f, 0},
+                                  {0.05f, 0.15f, 0.2f, 0.1f, 0.3f, 0.15f, 0.05f}};
+    memcpy(K.soft, t, sizeof t);
+}
+static void xent_soft_setup_plain(row *r) { xent_soft_setup(r, 0); }
+static void xent_soft_setup_weighted(row *r) { xent_soft_setup(r, 1); }
+static double xent_soft_loss64(double *const *t) {
+    return rmn_ref_softmax_xent_soft_f64(NULL, NULL, t[0], &K.soft[0][0], NULL, K.weighted ? K.cw : NULL, K.n,
+                                         K.out);
+}
+static void xent_soft_grad(float *const *t, float *const *d) {
+    double loss;
+    RMN_ASSERT(rmn_softmax_xent_soft(&loss, d[0], NULL, t[0], &K.soft[0][0], K.labels,
+                                     K.weighted ? K.cw : NULL, K.n, K.out) == RMN_OK);
+}
+
 // --- general conv2d (kernel kh x kw, strides, pads, dilation, groups) ---------------------
 
 static void gconv_setup(row *r, int c, int k, rmn_conv_params p) {
@@ -276,6 +297,15 @@ static void k1x7_setup(row *r) {
 static void k3x1_setup(row *r) {
     gconv_setup(r, 5, 3, (rmn_conv_params){.kh = 3, .kw = 1, .stride_h = 2, .stride_w = 1,
                                             .pad_h = 1, .pad_w = 0});
+}
+static void asym_setup(row *r) { /* TF "same" of a stride-2 depthwise 3x3 on an even size */
+    gconv_setup(r, 5, 5, (rmn_conv_params){.kh = 3, .kw = 3, .stride_h = 2, .stride_w = 2,
+                                            .groups = 5, .asym_pad = 1, .pad_b = 1, .pad_r = 1});
+}
+static void asym5_setup(row *r) {
+    gconv_setup(r, 4, 6, (rmn_conv_params){.kh = 5, .kw = 3, .stride_h = 2, .pad_h = 1,
+                                            .pad_w = 2, .groups = 2, .asym_pad = 1, .pad_b = 2,
+                                            .pad_r = 0});
 }
 static double gconv_loss64(double *const *t) {
     rmn_ref_conv2d_forward_f64(ybuf, t[0], t[1], t[2], &K.conv);
@@ -510,6 +540,9 @@ static row rows[] = {
     {"linear (gemm)", 0, XWB, {0}, linear_setup, linear_loss64, linear_grad_gemm},
     {"softmax xent", 0, {"dlogits"}, {0}, xent_setup_plain, xent_loss64, xent_grad},
     {"softmax xent weighted", 0, {"dlogits"}, {0}, xent_setup_weighted, xent_loss64, xent_grad},
+    {"softmax xent soft targets", 0, {"dlogits"}, {0}, xent_soft_setup_plain, xent_soft_loss64, xent_soft_grad},
+    {"softmax xent soft weighted", 0, {"dlogits"}, {0}, xent_soft_setup_weighted, xent_soft_loss64,
+     xent_soft_grad},
     {"conv2d 3x3 s2 p1 groups 3 (ref)", 0, XWB, {0}, grouped_setup, gconv_loss64, gconv_grad_ref},
     {"conv2d 3x3 s2 p1 groups 3 (im2col)", 0, XWB, {0}, grouped_setup, gconv_loss64, gconv_grad_gemm},
     {"conv2d depthwise 3x3 s2 (ref)", 0, XWB, {0}, dw_setup, gconv_loss64, gconv_grad_ref},
@@ -520,6 +553,10 @@ static row rows[] = {
     {"conv2d 1x7 pad 0,3 (im2col)", 0, XWB, {0}, k1x7_setup, gconv_loss64, gconv_grad_gemm},
     {"conv2d 3x1 stride 2,1 pad 1,0 (ref)", 0, XWB, {0}, k3x1_setup, gconv_loss64, gconv_grad_ref},
     {"conv2d 3x1 stride 2,1 pad 1,0 (im2col)", 0, XWB, {0}, k3x1_setup, gconv_loss64, gconv_grad_gemm},
+    {"conv2d depthwise 3x3 s2 pad 0,0/1,1 (ref)", 0, XWB, {0}, asym_setup, gconv_loss64, gconv_grad_ref},
+    {"conv2d depthwise 3x3 s2 pad 0,0/1,1 (im2col)", 0, XWB, {0}, asym_setup, gconv_loss64, gconv_grad_gemm},
+    {"conv2d 5x3 s2,1 pad 1,2/2,0 groups 2 (ref)", 0, XWB, {0}, asym5_setup, gconv_loss64, gconv_grad_ref},
+    {"conv2d 5x3 s2,1 pad 1,2/2,0 groups 2 (im2col)", 0, XWB, {0}, asym5_setup, gconv_loss64, gconv_grad_gemm},
     {"conv_transpose2d k2 s2 (ref)", 0, XWB, {0}, convt2_setup, convt_loss64, convt_grad_ref},
     {"conv_transpose2d k2 s2 (cpu)", 0, XWB, {0}, convt2_setup, convt_loss64, convt_grad_gemm},
     {"conv_transpose2d k3 s2 p1 outpad 1 (ref)", 0, XWB, {0}, convt3_setup, convt_loss64, convt_grad_ref},

@@ -362,8 +362,11 @@ static void cv2_case(void) {
     for (int i = 0; i < 48 * 48; ++i)
         pix[i] = (uint8_t)src[i];
     rmn_batch_spec spec = {.size = 224, .channels = 3, .augment = NULL};
-    float *scratch = malloc(rmn_batch_scratch_floats(&spec) * sizeof *scratch);
-    rmn_batch_image(out, scratch, pix, &spec, NULL);
+    int32_t label = 0;
+    const rmn_split_data sp = {.n = 1, .channels = 1, .side = 48, .max_h = 48, .max_w = 48, .pixels = pix,
+                               .labels = &label};
+    float *scratch = malloc(rmn_batch_scratch_floats(&spec, &sp) * sizeof *scratch);
+    rmn_batch_image(out, scratch, &sp, 0, &spec, NULL);
     double wf = 0, wu = 0, sum_u = 0;
     int chan_same = 1;
     for (int i = 0; i < 224 * 224; ++i) {

@@ -1,7 +1,8 @@
 /* test-report-figures.c -- the gnuplot figures: the confusion datablock equals the stored counts
  * (and its fractions are the row-normalised counts), learning-rate drops in the curves script,
  * scripts run with the dumb terminal, every figure of the paper fixture drawn as valid PDF and
- * PNG files (and cairolatex pieces) with nothing temporary left, gnuplot errors reported with
+ * PNG files (and cairolatex pieces) with nothing temporary left, the zoo plot's key and stated
+ * TTA, the several-run curves' data, gnuplot errors reported with
  * the script line, and a missing gnuplot. Drawing checks skip when gnuplot is absent. */
 #include "core/error.h"
 #include "report/figures.h"
@@ -134,6 +135,99 @@ static void test_curves(rmn_store *s, const pf_ids *ids) {
            "no epochs: ENOTFOUND");
 }
 
+/* number of (non-overlapping) occurrences of needle in hay */
+static int count_of(const char *hay, const char *needle) {
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        ++n;
+    return n;
+}
+
+static void test_zoo(void) {
+    rmn_fig_point p[] = {{"resnet18", 11.18, 70.25, 0, 8},
+                         {"resmasking", 142.9, 74.5, 0, 8},
+                         {"no params", 0, 60, 0, 8},
+                         {"Ensemble (val)", 154.1, 76.8, 1, 8}};
+    char *script = NULL;
+    TAP_OK(rmn_fig_zoo_script(p, 4, "zoo", "zoo-x", RMN_FIG_PNG | RMN_FIG_LATEX, &script) == RMN_OK,
+           "zoo script built");
+    TAP_OK(script && strstr(script, "11.180000 70.2500 0 8 \"resnet18\"\n") &&
+               strstr(script, "154.100000 76.8000 1 8 \"Ensemble (val)\"\nEOD") &&
+               !strstr(script, "no params"),
+           "datablock: params, accuracy, ensemble, TTA and label per plotted point");
+    TAP_OK(script && !strstr(script, "with labels") && count_of(script, " title 'resnet18'") == 2 &&
+               count_of(script, "every ::2::2 using 1:2 with points pt 5") == 2,
+           "no label beside a point: each point is its own key entry (ensembles as squares)");
+    TAP_OK(script && strstr(script, "set ylabel 'Accuracy (%), TTA-8'") &&
+               strstr(script, "set ylabel 'Accuracy (\\%), TTA-8'"),
+           "the y label states TTA-8 (LaTeX-escaped for cairolatex)");
+    TAP_OK(script && strstr(script, "lc rgb '#1f77b4'") && strstr(script, "lc rgb '#ff7f0e'"),
+           "points in distinct colours");
+    free(script);
+    p[1].tta_n = 0;
+    p[3].tta_n = -1;
+    rmn_fig_zoo_script(p, 4, "zoo", "zoo-x", RMN_FIG_PNG, &script);
+    TAP_OK(script && strstr(script, "TTA as in the key") && strstr(script, "title 'resnet18 (TTA-8)'") &&
+               strstr(script, "title 'resmasking (no TTA)'") &&
+               strstr(script, "title 'Ensemble (val) (TTA mixed over seeds)'"),
+           "models with different TTA: each key entry states its own");
+    free(script);
+    rmn_fig_point same[] = {{"Ensemble (val)", 0.3, 42.4, 1, 10}, {"Ensemble (fixed)", 0.3, 42.4, 1, 10},
+                            {"democnn", 0.3, 42.4, 0, 10}};
+    rmn_fig_zoo_script(same, 3, "zoo", "zoo-x", RMN_FIG_PNG, &script);
+    TAP_OK(script && strstr(script, "every ::0::0 using 1:2 with points pt 5 ps 1.6 ") &&
+               strstr(script, "every ::1::1 using 1:2 with points pt 4 ps 2.4 ") &&
+               strstr(script, "every ::2::2 using 1:2 with points pt 6 ps 3.0 "),
+           "points in one place: each later one a larger open ring around the earlier ones");
+    free(script);
+}
+
+static void test_compare(rmn_store *s, const pf_ids *ids) {
+    rmn_metric_table a, b;
+    rmn_store_run_metrics(s, ids->run[0], &a);
+    rmn_store_run_metrics(s, ids->run[3], &b);
+    const rmn_metric_table *m[2] = {&a, &b};
+    const char *names[2] = {"run-a", "run_b"};
+    char *script = NULL;
+    TAP_OK(rmn_fig_compare_script(m, names, 2, "cmp", "compare-x", RMN_FIG_PNG | RMN_FIG_LATEX,
+                                  &script) == RMN_OK,
+           "compare script built");
+    /* the datablock of run b read back against its metrics */
+    int ok = script != NULL, lines = 0;
+    const char *p = script ? strstr(script, "$r1 << EOD\n") : NULL;
+    ok &= p != NULL;
+    int kva = -1, kta = -1, kvl = -1;
+    for (int k = 0; k < b.n_keys; ++k) {
+        kva = strcmp(b.keys[k], "val_acc") == 0 ? k : kva;
+        kta = strcmp(b.keys[k], "train_acc") == 0 ? k : kta;
+        kvl = strcmp(b.keys[k], "val_loss") == 0 ? k : kvl;
+    }
+    if (p)
+        p = strchr(strchr(p, '\n') + 1, '\n') + 1; /* past the header and column comment */
+    while (ok && p && strncmp(p, "EOD", 3) != 0 && lines < b.n_epochs) {
+        long long ep;
+        double tl, vl, ta, va;
+        ok &= sscanf(p, "%lld %lf %lf %lf %lf", &ep, &tl, &vl, &ta, &va) == 5;
+        const double *row = &b.values[(size_t)lines * (size_t)b.n_keys];
+        ok &= ep == b.epochs[lines] && fabs(va - 100 * row[kva]) < 1e-5 &&
+              fabs(ta - 100 * row[kta]) < 1e-5 && fabs(vl - row[kvl]) < 1e-6;
+        ++lines;
+        p = strchr(p, '\n') + 1;
+    }
+    TAP_OK(ok && lines == b.n_epochs && p && strncmp(p, "EOD", 3) == 0,
+           "run 2's datablock: its %d epochs, losses and accuracies (%%) as stored", lines);
+    TAP_OK(script && count_of(script, "title 'run-a'") == 4 && count_of(script, "title 'run\\_b'") == 2 &&
+               count_of(script, "title 'run_b'") == 2 &&
+               count_of(script, "lines dt 2") >= 4,
+           "both runs in the key of both panels of both terminals (escaped for LaTeX), train dashed");
+    free(script);
+    TAP_OK(rmn_fig_compare_script(m, names, 1, "cmp", "compare-x", RMN_FIG_PNG, &script) ==
+               RMN_EINVAL,
+           "one run: EINVAL");
+    rmn_metric_table_free(&a);
+    rmn_metric_table_free(&b);
+}
+
 static void test_drawing(rmn_store *s, const pf_ids *ids, const char *dir) {
     const char *prog;
     if (rmn_gnuplot_find(&prog) != RMN_OK) {
@@ -251,6 +345,8 @@ int main(void) {
     report_fixture_paper(s, &ids);
     test_confusion_data(s, &ids);
     test_curves(s, &ids);
+    test_zoo();
+    test_compare(s, &ids);
     test_drawing(s, &ids, dir);
     rmn_store_close(s);
     tu_rmrf(dir);

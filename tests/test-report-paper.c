@@ -259,11 +259,24 @@ static void test_formats(rmn_store *s, const rmn_table *t, int n, const char *di
            "Markdown: pipe tables with header, alignment, +/- and bold, captions");
     free(md);
 
-    char *csv = render(t, n, RMN_FMT_CSV);
-    TAP_OK(csv && strstr(csv, "# table: zoo\nmodel,params_m,seeds,acc,acc_sd,acc_tta,acc_tta_sd\n") &&
-               strstr(csv, "\nvgg19,139.58,3,") && strstr(csv, "ci95_lo,ci95_hi") &&
+    TAP_OK(render(t, n, RMN_FMT_CSV) == NULL && rmn_error_code() == RMN_EINVAL &&
+               strstr(rmn_error_message(), "one table per file"),
+           "CSV: several tables in one stream are refused (%s)", rmn_error_message());
+    char *csv = NULL;
+    size_t csv_len = 0;
+    FILE *cf = open_memstream(&csv, &csv_len);
+    for (int i = 0; i < n; ++i) { /* each table on its own, as --out-dir writes them */
+        char *one = render(&t[i], 1, RMN_FMT_CSV);
+        fprintf(cf, "%s", one ? one : "(failed)");
+        free(one);
+    }
+    fclose(cf);
+    TAP_OK(csv && strncmp(csv, "model,params_m,seeds,acc_frac,acc_sd_frac,acc_tta_frac,acc_tta_sd_frac\n", 71) == 0 &&
+               !strstr(csv, "# table") &&
+               strstr(csv, "\nvgg19,139.58,3,") && strstr(csv, "ci95_lo_frac,ci95_hi_frac") &&
                strstr(csv, "\"cbam_resnet50-s1, resmasking-s1, resnet18-s1-tta\""),
-           "CSV: keys as header, sd and interval split in two columns, quoting");
+           "CSV: keys as header, sd and interval split in two columns, percent columns as "
+           "fractions (_frac), quoting");
     free(csv);
 
     char *js = render(t, n, RMN_FMT_JSON);
@@ -274,11 +287,13 @@ static void test_formats(rmn_store *s, const rmn_table *t, int n, const char *di
     json_t *v = ok ? json_array_get(rows, 3) : NULL;
     TAP_OK(ok && strcmp(json_string_value(json_object_get(v, "model")), "vgg19") == 0 &&
                json_integer_value(json_object_get(v, "acc_n")) == 3 &&
-               json_is_real(json_object_get(v, "acc_sd")),
-           "JSON: one object per table, rows with mean, sd and n");
+               json_is_real(json_object_get(v, "acc_sd_frac")) &&
+               json_real_value(json_object_get(v, "acc_frac")) > 0 &&
+               json_real_value(json_object_get(v, "acc_frac")) < 1,
+           "JSON: one object per table, rows with mean, sd and n (accuracies as fractions)");
     json_t *st = json_object_get(json_object_get(root, "stats"), "rows");
     TAP_OK(json_is_array(st) && json_array_size(st) == 17 &&
-               json_is_real(json_object_get(json_array_get(st, 0), "ci95_lo")),
+               json_is_real(json_object_get(json_array_get(st, 0), "ci95_lo_frac")),
            "JSON: stats rows with interval bounds");
     json_decref(root);
     free(js);

@@ -122,14 +122,14 @@ static void test_list_show(rmn_store *s, int64_t resmasking_run) {
     json_array_foreach(root, i, o) {
         const char *name = json_string_value(json_object_get(o, "name"));
         if (name && strcmp(name, "resmasking-s1") == 0)
-            found = fabs(json_real_value(json_object_get(o, "test_acc")) - 0.7425) < 1e-12 &&
+            found = fabs(json_real_value(json_object_get(o, "test_acc_frac")) - 0.7425) < 1e-12 &&
                     json_integer_value(json_object_get(o, "tta_n")) == 8 &&
                     json_integer_value(json_object_get(o, "epochs")) == 3;
         if (name && strcmp(name, "weird") == 0)
-            nulls_ok = json_is_null(json_object_get(o, "test_acc")) &&
-                       json_is_null(json_object_get(o, "test_acc_tta"));
+            nulls_ok = json_is_null(json_object_get(o, "test_acc_frac")) &&
+                       json_is_null(json_object_get(o, "test_acc_tta_frac"));
     }
-    TAP_OK(found, "JSON fields of one run (test_acc, tta_n, epochs)");
+    TAP_OK(found, "JSON fields of one run (test_acc_frac, tta_n, epochs)");
     TAP_OK(nulls_ok, "missing accuracies are null in JSON");
     json_decref(root);
     free(js);

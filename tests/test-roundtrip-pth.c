@@ -21,6 +21,8 @@ static char path[64];
 
 /* rmn's width at the 48 profile for each family: small, yet valid (cbam's MLP has C/16) */
 static int width_for(const char *arch) {
+    if (strcmp(arch, "cbam_resnet34") == 0) /* basic units: C/16 >= 1 needs width 16 */
+        return 16;
     return strstr(arch, "cbam") || strstr(arch, "efficientnet") ? 4 : strncmp(arch, "resmasking", 10) == 0 ? 1 : 2;
 }
 

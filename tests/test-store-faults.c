@@ -198,6 +198,7 @@ typedef struct {
     int  failed_step; /* N_STEPS when every step succeeded */
     int  code;
     char message[1024];
+    char place[256]; /* the error's source place (core/error.h) */
     int64_t run;
 } life_result;
 
@@ -211,6 +212,7 @@ static void live(rmn_store **s, const char *path, int from, life_result *r) {
         r->failed_step = i;
         r->code = rc;
         snprintf(r->message, sizeof r->message, "%s", rmn_error_message());
+        snprintf(r->place, sizeof r->place, "%s", rmn_error_place());
         if (r->run > 0)
             (void)rmn_store_run_finish(*s, r->run, "FAILED", r->message);
         return;
@@ -289,10 +291,13 @@ static void note(campaign *c, long k, const char *what) {
         snprintf(c->first_bad, sizeof c->first_bad, "k=%ld: %s", k, what);
 }
 
-/* 1 when the message is a clear one: the store's file, what was written, and the disk's error. */
-static int clear_message(const char *m) {
+/* 1 when the message is a clear one: the store's file, what was written, and the disk's error;
+ * its source place (kept apart, core/error.h) in the store. */
+static int clear_message(const life_result *r) {
+    const char *m = r->message;
     return strstr(m, db_path) != NULL &&
-           (strstr(m, "disk is full") != NULL || strstr(m, "disk I/O error") != NULL) && strstr(m, "(src/") != NULL;
+           (strstr(m, "disk is full") != NULL || strstr(m, "disk I/O error") != NULL) &&
+           strncmp(r->place, "src/store/", 10) == 0;
 }
 
 static void one_fault(campaign *c, long k) {
@@ -318,7 +323,7 @@ static void one_fault(campaign *c, long k) {
 
     if (r.failed_step < N_STEPS) {
         ++c->errors;
-        if (r.code != RMN_EIO || !clear_message(r.message)) {
+        if (r.code != RMN_EIO || !clear_message(&r)) {
             ++c->unclear;
             char m[1300];
             snprintf(m, sizeof m, "unclear error: status %s at %s: %.1000s", rmn_status_name(r.code),

@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <time.h>
+#include <unistd.h>
 
 static char path[700];
 static const char *const MKEYS[] = {"train_loss", "train_acc", "val_loss", "val_acc", "lr"};
@@ -102,7 +103,7 @@ static void test_schema(const char *dir) {
 
     /* read-only opening */
     snprintf(other, sizeof other, "%s/missing.db", dir);
-    rmn_store_options ro = {.read_only = 1};
+    rmn_store_options ro = {.mode = RMN_STORE_READ};
     rc = rmn_store_open_opts(other, &ro, &s);
     TAP_OK(rc == RMN_ENOTFOUND, "read-only open of a missing file: ENOTFOUND (%s)",
            rmn_status_name(rc));
@@ -533,9 +534,80 @@ static void test_locked(void) {
     rmn_store_close(s);
 
     /* read-only connections refuse writes */
-    rmn_store_options ro = {.read_only = 1};
+    rmn_store_options ro = {.mode = RMN_STORE_READ};
     RMN_ASSERT(rmn_store_open_opts(path, &ro, &s) == RMN_OK);
     TAP_OK(rmn_store_run_tag(s, run, "x", "y") == RMN_EINVAL, "a read-only store refuses writes");
+    rmn_store_close(s);
+}
+
+/* Open modes (only CREATE makes a store), names, the accuracy keys and the backup. */
+static void test_modes_backup(const char *dir) {
+    char other[600], copy[600];
+    snprintf(other, sizeof other, "%s/rmm.db", dir);
+    rmn_store *s = NULL;
+    rmn_store_options w = {.mode = RMN_STORE_WRITE};
+    int rc = rmn_store_open_opts(other, &w, &s);
+    TAP_OK(rc == RMN_ENOTFOUND && access(other, F_OK) != 0 &&
+               strstr(rmn_error_message(), "no such store") &&
+               strstr(rmn_error_message(), "did you mean 'rmn.db'?"),
+           "RMN_STORE_WRITE of a missing store: ENOTFOUND, nothing created, the store beside it "
+           "named: %s", rmn_error_message());
+    RMN_ASSERT(rmn_store_open_opts(path, &w, &s) == RMN_OK);
+    int64_t run = begin_run(s, "modes", "backed-up", "democnn", 5);
+    static const char *const keys[] = {"train_acc", "val_acc", "val_loss"};
+    const double v[] = {0.5, 0.625, 1.25};
+    RMN_ASSERT(rmn_store_epoch(s, run, 1, 3, keys, v) == RMN_OK);
+    char **names;
+    int n;
+    rc = rmn_store_names(s, "runs", &names, &n);
+    int found = 0;
+    for (int i = 0; rc == RMN_OK && i < n; ++i) {
+        found += strcmp(names[i], "backed-up") == 0;
+        if (i > 0 && strcmp(names[i - 1], names[i]) >= 0)
+            found = -100;
+    }
+    TAP_OK(rc == RMN_OK && found == 1, "rmn_store_names: run names sorted, each once (%d)", n);
+    if (rc == RMN_OK)
+        rmn_store_names_free(names, n);
+    TAP_OK(rmn_metric_is_accuracy("val_acc") && rmn_metric_is_accuracy("train_acc") &&
+               !rmn_metric_is_accuracy("val_loss") && !rmn_metric_is_accuracy("acc"),
+           "accuracy metrics are the keys ending in _acc");
+
+    snprintf(copy, sizeof copy, "%s/copy.db", dir);
+    TAP_OK(rmn_store_backup(s, copy) == RMN_OK, "backup of an open store");
+    rmn_store_close(s);
+    rmn_store *c = NULL;
+    rmn_store_options r = {.mode = RMN_STORE_READ};
+    rc = rmn_store_open_opts(copy, &r, &c);
+    rmn_metric_table t;
+    memset(&t, 0, sizeof t);
+    int64_t id = 0;
+    if (rc == RMN_OK && (rc = rmn_store_run_resolve(c, "backed-up", &id)) == RMN_OK)
+        rc = rmn_store_run_metrics(c, id, &t);
+    double val_acc = NAN;
+    for (int k = 0; rc == RMN_OK && k < t.n_keys; ++k)
+        if (strcmp(t.keys[k], "val_acc") == 0)
+            val_acc = t.values[k];
+    TAP_OK(rc == RMN_OK && t.n_epochs == 1 && val_acc == 0.625,
+           "the copy opens read-only and holds the run and its metrics");
+    rmn_metric_table_free(&t);
+    rmn_store_close(c);
+    sqlite3 *a = tu_raw(copy), *b = tu_raw(path);
+    TAP_OK(tu_int(a, "SELECT COUNT(*) FROM runs") == tu_int(b, "SELECT COUNT(*) FROM runs"),
+           "as many runs as the original");
+    sqlite3_close(a);
+    sqlite3_close(b);
+    RMN_ASSERT(rmn_store_open_opts(path, &r, &s) == RMN_OK);
+    FILE *f = fopen(copy, "rb");
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    rc = rmn_store_backup(s, copy);
+    f = fopen(copy, "rb");
+    fseek(f, 0, SEEK_END);
+    TAP_OK(rc == RMN_EINVAL && ftell(f) == size && strstr(rmn_error_message(), "exists"),
+           "a backup never replaces a file: %s", rmn_error_message());
+    fclose(f);
     rmn_store_close(s);
 }
 
@@ -554,6 +626,7 @@ int main(void) {
     test_damaged_eval(dir);
     test_resolve();
     test_locked();
+    test_modes_backup(dir);
 
     tu_rmrf(dir);
     return tap_done();

@@ -87,8 +87,8 @@ int rmn_bench_detect(const rmn_cascade *cascade, const rmn_detect_params *params
                      int runs_per_image, rmn_bench_detect_result *r);
 /* The same with any detector of detect/detector.h (detect_cnn.c). */
 struct rmn_detector;
-int rmn_bench_detector(const struct rmn_detector *d, const rmn_detect_params *params, rmn_detect_model *model,
-                       const char *const *paths, int npaths, int runs_per_image, rmn_bench_detect_result *r);
+int rmn_bench_detector(const struct rmn_detector *d, rmn_detect_model *model, const char *const *paths, int npaths,
+                       int runs_per_image, rmn_bench_detect_result *r);
 
 
 /* Monotonic seconds. */

@@ -9,6 +9,6 @@ int rmn_bench_detect(const rmn_cascade *cascade, const rmn_detect_params *params
                      rmn_detect_model *model, const char *const *paths, int npaths, int runs_per_image,
                      rmn_bench_detect_result *r) {
     rmn_detector d;
-    rmn_detector_cascade(&d, cascade);
-    return rmn_bench_detector(&d, params, model, paths, npaths, runs_per_image, r);
+    rmn_detector_cascade(&d, cascade, params);
+    return rmn_bench_detector(&d, model, paths, npaths, runs_per_image, r);
 }

@@ -7,8 +7,8 @@
 
 #include <stdlib.h>
 
-int rmn_bench_detector(const rmn_detector *d, const rmn_detect_params *params, rmn_detect_model *model,
-                       const char *const *paths, int npaths, int runs_per_image, rmn_bench_detect_result *r) {
+int rmn_bench_detector(const rmn_detector *d, rmn_detect_model *model, const char *const *paths, int npaths,
+                       int runs_per_image, rmn_bench_detect_result *r) {
     r->runs = r->faces = 0;
     r->detect_s = r->all_s = 0;
     for (int i = 0; i < npaths; ++i) {
@@ -19,14 +19,14 @@ int rmn_bench_detector(const rmn_detector *d, const rmn_detect_params *params, r
             rmn_face *faces = NULL;
             int n = 0;
             double t0 = rmn_bench_now();
-            rc = rmn_detector_faces(d, params, NULL, &img, &faces, &n);
+            rc = rmn_detector_faces(d, NULL, &img, &faces, &n);
             double t1 = rmn_bench_now();
             free(faces);
             faces = NULL;
             if (!model)
                 r->faces += n;
             if (rc == RMN_OK && model) {
-                rc = rmn_detector_faces(d, params, model, &img, &faces, &n);
+                rc = rmn_detector_faces(d, model, &img, &faces, &n);
                 free(faces);
                 r->faces += n;
             }

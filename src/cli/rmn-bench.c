@@ -2,7 +2,6 @@
  * step (--model NAME), the distinct convs of a ResNet at 48x48 (--suite resnet-convs), or the
  * machine's FMA peak (--peak). One line per measurement, JSON with --json. Thin: the work is
  * in src/bench. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "bench/bench.h"
 #include "core/args.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "cli/rmn-bench-video.h"
 #include "core/threads.h"
@@ -25,27 +25,46 @@
 #endif
 
 static const char USAGE[] =
-    "usage: rmn-bench --op conv --shape N,C,H,W,K,kh,kw,stride,pad [--mode fwd|bwd|train]\n"
-    "                [--layout16] (activations in nChw16c, as between rmn's layers)\n"
-    "       rmn-bench --model NAME [--batch 64] [--mode train|infer|eval] [--profile]\n"
-    "                (infer: fused inference; eval: the unfused eval-mode forward)\n"
-    "       rmn-bench --suite resnet-convs [--batch 64] [--layout16]\n"
-    "       rmn-bench --peak\n"
-    "       mpirun -np N rmn-bench --allreduce [--model NAME] [--max-gradient-mb 1024] (one step's\n"
-    "                gradients summed over N ranks in the trainer's buckets, per model of the\n"
-    "                --image-size profile; larger models skipped)\n"
-    "       rmn-bench --detect [--checkpoint FILE | --faces-only] [--cascade NAME] IMAGE...\n"
-    "                (face detection, and detection + emotion classification, per image;\n"
-    "                 the checkpoint defaults to the shipped model, as rmn-detect's)\n"
-    "       rmn-bench --video [--cascade NAME]... [--threads T] FILE (frames/s of rmn-detect on a\n"
-    "                video: decode + detect + classify + encode; rmn-bench --video --help)\n"
-    "       rmn-bench --detect --detector ssd|tiny|haar|lbp|all ... (one JSON line per detector;\n"
-    "                 all: the four, CNNs skipped with a message without face-api's weights)\n"
-    "common: [--backend ref|cpu|dnnl] (default dnnl) [--threads T] (0 = OpenMP default)\n"
-    "        [--steps S] (timed, default 10) [--warmup W] (default 2) [--winograd 0|1]\n"
-    "        [--image-size 48] [--in-channels 1] [--classes 7] [--width W] [--json]\n"
-    "Each measurement reports the median seconds per step, images/s and GFLOP/s\n"
-    "(--detect: the mean over --steps runs per image, decoding excluded).\n";
+    "Usage: rmn-bench --op conv --shape N,C,H,W,K,kh,kw,stride,pad [--mode fwd|bwd|train] [--layout16]\n"
+    "  or:  rmn-bench --model NAME [--batch 64] [--mode train|infer|eval] [--profile]\n"
+    "  or:  rmn-bench --suite resnet-convs [--batch 64] [--layout16]\n"
+    "  or:  rmn-bench --peak\n"
+    "  or:  mpirun -np N rmn-bench --allreduce [--model NAME] [--max-gradient-mb 1024]\n"
+    "  or:  rmn-bench --detect [--checkpoint FILE | --faces-only] [--cascade NAME] IMAGE...\n"
+    "  or:  rmn-bench --detect --detector ssd|tiny|haar|lbp|all [OPTION]... IMAGE...\n"
+    "  or:  rmn-bench --video [--detector NAME]... [--threads T] FILE\n"
+    "Measure the engine and the detectors: ops, models, the FMA peak, detection speed.\n"
+    "Each measurement reports the median seconds per step, images/s and GFLOP/s (--detect: the\n"
+    "mean over --steps runs per image, decoding excluded), one line each, JSON with --json.\n"
+    "\n"
+    "Options:\n"
+    "  --op conv          one convolution of --shape N,C,H,W,K,kh,kw,stride,pad\n"
+    "  --layout16         activations in nChw16c, as between rmn's layers\n"
+    "  --model NAME       a registered model's step (infer: fused inference; eval: the unfused\n"
+    "                     eval-mode forward)\n"
+    "  --suite resnet-convs  the distinct convolutions of a ResNet at 48x48\n"
+    "  --peak             the machine's FMA peak\n"
+    "  --allreduce        one step's gradients summed over the N ranks of mpirun in the trainer's\n"
+    "                     buckets, per model of the --image-size profile (or --model NAME)\n"
+    "  --max-gradient-mb M  with --allreduce: skip models with more MiB of gradients (default 1024)\n"
+    "  --detect           face detection, and detection + emotion classification, per image\n"
+    "                     (the checkpoint defaults to the shipped model, as rmn-detect's)\n"
+    "  --detector NAME    with --detect: ssd, tiny, haar, lbp or all (one JSON line per detector;\n"
+    "                     all: the four, CNNs skipped with a message without face-api's weights)\n"
+    "  --video            frames/s of rmn-detect on a video: decode + detect + classify + encode\n"
+    "                     (rmn-bench --video --help)\n"
+    "  --backend B        ref, cpu or dnnl (default dnnl)\n"
+    "  --threads T        OpenMP threads (0 = OpenMP's default)\n"
+    "  --steps S          timed steps (default 10)\n"
+    "  --warmup W         untimed steps first (default 2)\n"
+    "  --winograd 0|1     oneDNN's Winograd convolutions\n"
+    "  --image-size N, --in-channels C, --classes K, --width W   the model's shape (default 48,\n"
+    "                     1, 7, the model's width)\n"
+    "  --json             JSON lines\n"
+    "  -h, --help         display this help and exit\n"
+    "  --version          display the version, commit and build options and exit\n"
+    "\n"
+    "Exit status: 0 success, 1 error, 2 usage.\n";
 
 typedef struct {
     const char *backend;
@@ -57,16 +76,11 @@ typedef struct {
     int mode_set;
 } opts;
 
-static int fail(void) {
-    fprintf(stderr, "rmn-bench: error: %s\n", rmn_error_message());
-    return 1;
-}
+static rmn_cli cli;
 
-static int usage_error(const char *msg) {
-    fprintf(stderr, "rmn-bench: %s\n", msg);
-    fputs(USAGE, stderr);
-    return 2;
-}
+static int fail(void) { return rmn_cli_fail(&cli); }
+
+static int usage_error(const char *msg) { return rmn_cli_usage_error(&cli, "%s", msg); }
 
 /* 0 on success, -1 otherwise (the callers' convention) */
 static int parse_int(const char *s, int lo, int hi, int *out) { return rmn_parse_int(s, lo, hi, out) ? 0 : -1; }
@@ -217,18 +231,22 @@ static int suite_resnet(const opts *o) {
     return RMN_OK;
 }
 
+/* The emotion model of the detection benches: --checkpoint, else the shipped one. */
+static int load_emotion_model(const char *checkpoint, rmn_detect_model **model) {
+    char buf[4096], looked[8300];
+    const char *mp = rmn_detect_model_path(checkpoint, buf, sizeof buf, looked, sizeof looked);
+    if (!mp)
+        return RMN_ERROR(RMN_ENOTFOUND, "no emotion model (looked at %s): pass --checkpoint FILE or --faces-only",
+                         looked);
+    return rmn_detect_model_load(mp, model);
+}
+
 /* Faces, and faces with their emotions, on each image: one JSON object for the whole set. */
 static int bench_detect(const opts *o, const char *checkpoint, int faces_only, const char *cascade_name,
                         char **paths, int npaths) {
     rmn_detect_model *model = NULL;
-    if (!faces_only) {
-        char buf[4096], looked[8300];
-        const char *mp = rmn_detect_model_path(checkpoint, buf, sizeof buf, looked, sizeof looked);
-        if (!mp)
-            return RMN_ERROR(RMN_ENOTFOUND, "no emotion model (looked at %s): pass --checkpoint FILE or --faces-only",
-                             looked);
-        RMN_TRY(rmn_detect_model_load(mp, &model));
-    }
+    if (!faces_only)
+        RMN_TRY(load_emotion_model(checkpoint, &model));
     char cbuf[4096];
     rmn_cascade *cascade = NULL;
     int rc = rmn_cascade_load(rmn_detect_cascade_path(cascade_name, cbuf, sizeof cbuf), &cascade);
@@ -270,42 +288,25 @@ static int bench_detectors(const opts *o, const char *checkpoint, int faces_only
     if (strcmp(which, "all") != 0 && to - from != 1)
         return RMN_ERROR(RMN_EINVAL, "unknown detector '%s' (ssd, tiny, haar, lbp or all)", which);
     rmn_detect_model *model = NULL;
-    if (!faces_only) {
-        char buf[4096], looked[8300];
-        const char *mp = rmn_detect_model_path(checkpoint, buf, sizeof buf, looked, sizeof looked);
-        if (!mp)
-            return RMN_ERROR(RMN_ENOTFOUND, "no emotion model (looked at %s): pass --checkpoint FILE or --faces-only",
-                             looked);
-        RMN_TRY(rmn_detect_model_load(mp, &model));
-    }
+    if (!faces_only)
+        RMN_TRY(load_emotion_model(checkpoint, &model));
     int rc = RMN_OK;
     for (int i = from; rc == RMN_OK && i < to; ++i) {
         rmn_detector d;
-        rmn_detector_kind kind;
-        const char *cname = NULL;
-        rmn_cascade *cascade = NULL;
-        char cbuf[4096], dir[4096], looked[8192];
-        rc = rmn_detector_parse(ALL[i], &kind, &cname);
-        if (rc == RMN_OK && kind == RMN_DETECTOR_CASCADE) {
-            rc = rmn_cascade_load(rmn_detect_cascade_path(cname, cbuf, sizeof cbuf), &cascade);
-            if (rc == RMN_OK)
-                rmn_detector_cascade(&d, cascade);
-        } else if (rc == RMN_OK) {
-            const char *md = rmn_face_models_dir(dir, sizeof dir, looked, sizeof looked);
-            if (!md) {
-                if (to - from == 1)
-                    rc = RMN_ERROR(RMN_ENOTFOUND, "--detector %s needs face-api's weights, not found in %s", ALL[i], looked);
-                else
-                    fprintf(stderr, "rmn-bench: %s skipped: face-api's weights not found in %s\n", ALL[i], looked);
-                continue;
-            }
-            rc = rmn_detector_open(&d, kind, md);
+        rmn_detector_spec spec;
+        char note[16];
+        rmn_detector_spec_default(&spec);
+        spec.name = ALL[i];
+        spec.align = 0;
+        rc = rmn_detector_make(&spec, &d, note, sizeof note);
+        if (rc == RMN_ENOTFOUND && to - from > 1) { /* "all" without face-api's weights */
+            fprintf(stderr, "rmn-bench: %s skipped: %s\n", ALL[i], rmn_error_message());
+            rc = RMN_OK;
+            continue;
         }
-        rmn_detect_params params;
-        rmn_detect_params_default(&params);
         rmn_bench_detect_result r;
         if (rc == RMN_OK)
-            rc = rmn_bench_detector(&d, &params, model, (const char *const *)paths, npaths, o->steps, &r);
+            rc = rmn_bench_detector(&d, model, (const char *const *)paths, npaths, o->steps, &r);
         if (rc == RMN_OK) {
             json_t *j = json_object();
             json_object_set_new(j, "kind", json_string("detect"));
@@ -323,9 +324,7 @@ static int bench_detectors(const opts *o, const char *checkpoint, int faces_only
             }
             emit(j, o->json);
         }
-        if (kind != RMN_DETECTOR_CASCADE)
-            rmn_detector_close(&d);
-        rmn_cascade_free(cascade);
+        rmn_detector_close(&d);
     }
     rmn_detect_model_free(model);
     return rc;
@@ -380,6 +379,7 @@ static int bench_allreduce(const opts *o, const char *only) {
 
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
+    rmn_cli_init(&cli, "rmn-bench", USAGE);
     if (rmn_bench_video_wanted(argc, argv)) /* rmn-bench-video.c */
         return rmn_bench_video_main(argc, argv);
     opts o = {.backend = "dnnl", .threads = 0, .steps = 10, .warmup = 2, .winograd = -1,
@@ -407,10 +407,9 @@ int main(int argc, char **argv) {
         {"detector", required_argument, NULL, O_DETECTOR},
         {"allreduce", no_argument, NULL, O_ALLREDUCE},
         {"max-gradient-mb", required_argument, NULL, O_MAXGRAD},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int ch;
-    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((ch = rmn_cli_getopt(&cli, argc, argv, "", longopts)) != -1) {
         int bad = 0;
         switch (ch) {
         case O_OP: op = optarg; break;
@@ -448,14 +447,13 @@ int main(int argc, char **argv) {
             o.max_gradient_mb = v;
             break;
         }
-        case 'h': fputs(USAGE, stdout); return 0;
-        default: return usage_error("bad option");
+        default: return cli.status; /* help, version or a usage error, said */
         }
         if (bad)
-            return usage_error("bad number in an option");
+            return rmn_cli_usage_error(&cli, "%s: bad number '%s'", argv[optind - 1], optarg);
     }
     if (optind < argc && !detect)
-        return usage_error("unexpected argument");
+        return rmn_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
 #ifdef _OPENMP
     if (o.threads == 0)
         o.threads = omp_get_max_threads();

@@ -1,13 +1,11 @@
 /* rmn-detect-video.h -- rmn-detect's video mode (rmn-detect-video.c), kept apart from the
- * photo mode of rmn-detect.c. */
+ * photo mode of rmn-detect.c; both read their options through rmn-detect-args.h. */
 #ifndef RMN_CLI_RMN_DETECT_VIDEO_H
 #define RMN_CLI_RMN_DETECT_VIDEO_H
 
-/* 1 when the command line asks for video: a video option (--camera, --every, --smooth,
- * --jsonl, --show, --max-frames; not --csv, which photos have too) or an input whose name ends
- * in a video extension. */
-int rmn_detect_video_wanted(int argc, char **argv);
-/* The whole program in video mode; returns the exit status. */
-int rmn_detect_video_main(int argc, char **argv);
+#include "cli/rmn-detect-args.h"
+
+/* The whole program in video mode (a->video); returns the exit status. */
+int rmn_detect_video_run(rmn_detect_args *a);
 
 #endif

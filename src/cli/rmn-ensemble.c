@@ -4,24 +4,40 @@
  * Members: the given runs, else every FINISHED training run of the experiment (or of the store).
  * Records and prints three ensembles: the members as given ("fixed"), the best subset chosen on
  * validation and scored once on test ("val"), and the best subset chosen on test ("test", an
- * optimistic upper bound: how the thesis picked its 76.82%). Exit 0 ok, 1 error, 2 usage. */
+ * optimistic upper bound: how the thesis picked its 76.82%). The store must exist.
+ * Exit 0 ok, 1 error, 2 usage (core/cli.h). */
 #include "core/args.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "store/store.h"
 #include "train/ensemble.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const USAGE =
-    "usage: rmn-ensemble [--db FILE] [--experiment E] [--runs RUN,RUN,...] [--tta N]\n";
+    "Usage: rmn-ensemble [--db FILE] [--experiment E] [--runs RUN,RUN,...] [--tta N]\n"
+    "Fuse stored evaluations into the thesis's unweighted ensemble.\n"
+    "The ensemble is the mean of the members' softmax; three are recorded and printed: the\n"
+    "members as given (fixed), the best subset chosen on validation and scored once on test\n"
+    "(val), and the best subset chosen on test (test: an optimistic upper bound, how the\n"
+    "thesis picked its 76.82%).\n"
+    "\n"
+    "Options:\n"
+    "  --db FILE          the run store, which must exist (default $RMN_DB, else rmn.db)\n"
+    "  --experiment E     members: the finished training runs of experiment E (default: all);\n"
+    "                     the ensembles are recorded under E (default: ensembles)\n"
+    "  --runs RUN,...     members: these runs (id, uuid prefix or name)\n"
+    "  --tta N            the members' evaluations with N TTA draws (default: the largest)\n"
+    "  -h, --help         display this help and exit\n"
+    "  --version          display the version, commit and build options and exit\n"
+    "\n"
+    "Accuracies are percent. Exit status: 0 success, 1 error, 2 usage.\n";
 
-static int fail(void) {
-    fprintf(stderr, "rmn-ensemble: error: %s\n", rmn_error_message());
-    return 1;
-}
+static rmn_cli cli;
+
+static int fail(void) { return rmn_cli_fail(&cli); }
 
 static int collect_runs(rmn_store *s, const char *experiment, char *runs_arg, int64_t *ids, int *n) {
     *n = 0;
@@ -52,34 +68,29 @@ int main(int argc, char **argv) {
                                              {"experiment", required_argument, 0, 'x'},
                                              {"runs", required_argument, 0, 'r'},
                                              {"tta", required_argument, 0, 't'},
-                                             {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
+    rmn_cli_init(&cli, "rmn-ensemble", USAGE);
     const char *db = NULL, *experiment = NULL;
     char *runs_arg = NULL;
     long tta = -1;
     int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = rmn_cli_getopt(&cli, argc, argv, "", longopts)) != -1) {
         switch (c) {
         case 'd': db = optarg; break;
         case 'x': experiment = optarg; break;
         case 'r': runs_arg = optarg; break;
         case 't':
-            if (!rmn_parse_long(optarg, 0, 1000, &tta)) {
-                fprintf(stderr, "rmn-ensemble: --tta needs an integer 0..1000\n%s", USAGE);
-                return 2;
-            }
+            if (!rmn_parse_long(optarg, 0, 1000, &tta))
+                return rmn_cli_usage_error(&cli, "--tta needs an integer 0..1000, not '%s'", optarg);
             break;
-        case 'h': fputs(USAGE, stdout); return 0;
-        default: fprintf(stderr, "rmn-ensemble: unknown or incomplete option\n%s", USAGE); return 2;
+        default: return cli.status; /* help, version or a usage error, said */
         }
     }
-    if (optind != argc) {
-        fprintf(stderr, "rmn-ensemble: unexpected argument %s\n%s", argv[optind], USAGE);
-        return 2;
-    }
+    if (optind != argc)
+        return rmn_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
     rmn_store *s;
-    if (rmn_store_open(db ? db : rmn_store_default_path(), &s) != RMN_OK)
+    rmn_store_options so = {.mode = RMN_STORE_WRITE};
+    if (rmn_store_open_opts(db ? db : rmn_store_default_path(), &so, &s) != RMN_OK)
         return fail();
     int64_t ids[RMN_ENSEMBLE_MAX_MEMBERS];
     int n, rc = 1;

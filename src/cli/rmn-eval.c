@@ -1,6 +1,6 @@
 /* rmn-eval.c -- evaluates one checkpoint on one split, with or without TTA.
  *
- *   rmn-eval CHECKPOINT [--data FILE] [--split val|test|train] [--tta N] [--tta-seed S]
+ *   rmn-eval CHECKPOINT [--data FILE [--ferplus VOTES]] [--split val|test|train] [--tta N] [--tta-seed S]
  *            [--tta-augment SPEC] [--threads N] [--json] [--probs FILE.csv] [--batch N]
  *            [--arch NAME [--in-channels 1|3] [--image-size N] [--width W]   (a .pth)
  *             [--store DB [--experiment NAME] [--name RUN]]]
@@ -13,9 +13,12 @@
  * shows it as a published-weights row, with its TTA when rmn-eval --tta N adds one. The data defaults to the bundled sample. Prints accuracy, loss, per-class recall and the confusion
  * counts; stores nothing (training runs store their evaluations themselves). --tta-augment
  * draws the TTA from another augmentation than the checkpoint's training one, e.g.
- * "flip=0.5" or "rotation=2,interp=nearest" (data/augment.h; docs/PARITY.md uses it).
- * Exit 0 ok, 1 error, 2 usage. */
+ * "flip=0.5" or "rotation=2,interp=nearest" (data/augment.h; docs/PARITY.md uses it). The data:
+ * a FER2013 file (relabelled by FERPlus's fer2013new.csv with --ferplus) or an image folder
+ * (docs/DATA.md); its classes must be the checkpoint's, and name the per-class rows.
+ * Exit 0 ok, 1 error, 2 usage (core/cli.h). */
 #include "core/args.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "data/augment.h"
@@ -25,16 +28,47 @@
 #include "train/evaluate.h"
 #include "train/import.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const USAGE = "usage: rmn-eval CHECKPOINT [--data FILE] [--split val|test|train] [--tta N]\n"
-                                 "                [--tta-seed S] [--tta-augment flip=P,rotation=DEG,shift=PX,interp=I]\n"
-                                 "                [--threads N] [--json] [--probs FILE.csv] [--batch N]\n"
-                                 "                [--arch NAME [--in-channels 1|3] [--image-size N] [--width W]\n"
-                                 "                 [--store DB [--experiment NAME] [--name RUN]]]\n";
+static const char *const USAGE =
+    "Usage: rmn-eval CHECKPOINT [OPTION]...\n"
+    "  or:  rmn-eval FILE.pth --arch NAME [OPTION]... [--store DB [--experiment E] [--name RUN]]\n"
+    "Evaluate one checkpoint on one split of a data set (FER2013, FERPlus, an image folder).\n"
+    "Prints the accuracy (and top-5 with 10 classes or more), the loss, per-class recall and the\n"
+    "confusion counts, with or without test-time augmentation. The net is built from an rmn\n"
+    "checkpoint's own metadata; a PyTorch checkpoint (.pth) is read directly with --arch.\n"
+    "\n"
+    "Options:\n"
+    "  --data FILE|DIR    FER2013 data (csv, .xz, .gz or Kaggle tar.gz) or an image folder\n"
+    "                     (docs/DATA.md); its classes must be the checkpoint's (default: the\n"
+    "                     bundled sample)\n"
+    "  --ferplus VOTES    relabel FER2013 by FERPlus's votes (fer2013new.csv)\n"
+    "  --split S          train, val or test (default test)\n"
+    "  --tta N            N augmented views per image, their softmax summed (default 0: none)\n"
+    "  --tta-seed S       the views' seed (default 1234)\n"
+    "  --tta-augment SPEC draw the views from this augmentation instead of the training one:\n"
+    "                     flip=P,rotation=DEG,shift=PX,interp=I (e.g. flip=0.5; needs --tta,\n"
+    "                     not with --store)\n"
+    "  --threads N        OpenMP threads (default: OpenMP's)\n"
+    "  --json             one JSON object (accuracy_frac, top5_frac, recall_frac: fractions)\n"
+    "  --probs FILE.csv   one row per image: index, label, the class probabilities\n"
+    "  --batch N          images per forward (default: the configuration's; 8 for a .pth above\n"
+    "                     64 pixels)\n"
+    "  --arch NAME        a .pth's architecture (rmn-exp names archs lists them)\n"
+    "  --in-channels C    a .pth's input channels, 1 or 3 (default 3)\n"
+    "  --image-size N     a .pth's input size (default 224)\n"
+    "  --width W          a .pth's channel width at the 48 profile (default: the arch's)\n"
+    "  --store DB         record a .pth's evaluation as a run of kind 'imported' (rmn-report\n"
+    "                     shows it as published weights); the store is created when missing\n"
+    "  --experiment NAME  its experiment (default published)\n"
+    "  --name RUN         its run name (default ARCH-published)\n"
+    "  -h, --help         display this help and exit\n"
+    "  --version          display the version, commit and build options and exit\n"
+    "\n"
+    "Accuracies are percent in text, fractions in JSON. Exit status: 0 success, 1 error,\n"
+    "2 usage.\n";
 
 /* index (row within the split), label, then the probabilities (rows of a TTA sum to 1 too). */
 static int write_probs(const char *path, const rmn_eval_result *r) {
@@ -59,15 +93,9 @@ static int write_probs(const char *path, const rmn_eval_result *r) {
     return bad ? RMN_ERROR(RMN_EIO, "%s: write error", path) : RMN_OK;
 }
 
-static int usage(const char *msg) {
-    fprintf(stderr, "rmn-eval: %s\n%s", msg, USAGE);
-    return 2;
-}
+static rmn_cli cli;
 
-static int fail(void) {
-    fprintf(stderr, "rmn-eval: error: %s\n", rmn_error_message());
-    return 1;
-}
+static int fail(void) { return rmn_cli_fail(&cli); }
 
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
@@ -80,29 +108,30 @@ int main(int argc, char **argv) {
         {"width", required_argument, 0, 'w'}, {"batch", required_argument, 0, 'b'},
         {"store", required_argument, 0, 'd'}, {"experiment", required_argument, 0, 'e'},
         {"name", required_argument, 0, 'n'}, {"tta-augment", required_argument, 0, 'A'},
-        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+        {"ferplus", required_argument, 0, 'F'}, {0, 0, 0, 0}};
+    rmn_cli_init(&cli, "rmn-eval", USAGE);
     const char *data = NULL, *split_name = "test", *probs = NULL, *arch = NULL, *store = NULL,
-               *experiment = "published", *run_name = NULL, *tta_augment = NULL;
+               *experiment = "published", *run_name = NULL, *tta_augment = NULL, *ferplus = NULL;
     long in_ch = 3, img = 224, width = 0, batch_opt = 0;
     long tta = 0, tta_seed = 1234, threads = 0;
     int json = 0, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = rmn_cli_getopt(&cli, argc, argv, "", longopts)) != -1) {
         switch (c) {
         case 'D': data = optarg; break;
+        case 'F': ferplus = optarg; break;
         case 's': split_name = optarg; break;
         case 'j': json = 1; break;
         case 't':
             if (!rmn_parse_long(optarg, 0, 1000, &tta))
-                return usage("--tta needs an integer 0..1000");
+                return rmn_cli_usage_error(&cli, "--tta needs an integer 0..1000, not '%s'", optarg);
             break;
         case 'S':
             if (!rmn_parse_long(optarg, 0, 2147483647L, &tta_seed))
-                return usage("--tta-seed needs a non-negative integer");
+                return rmn_cli_usage_error(&cli, "--tta-seed needs a non-negative integer, not '%s'", optarg);
             break;
         case 'T':
             if (!rmn_parse_long(optarg, 1, 1024, &threads))
-                return usage("--threads needs a positive integer");
+                return rmn_cli_usage_error(&cli, "--threads needs a positive integer, not '%s'", optarg);
             break;
         case 'p': probs = optarg; break;
         case 'A': tta_augment = optarg; break;
@@ -111,46 +140,47 @@ int main(int argc, char **argv) {
         case 'n': run_name = optarg; break;
         case 'b':
             if (!rmn_parse_long(optarg, 1, 4096, &batch_opt))
-                return usage("--batch needs a positive integer");
+                return rmn_cli_usage_error(&cli, "--batch needs a positive integer, not '%s'", optarg);
             break;
         case 'a': arch = optarg; break;
         case 'c':
             if (!rmn_parse_long(optarg, 1, 3, &in_ch) || in_ch == 2)
-                return usage("--in-channels must be 1 or 3");
+                return rmn_cli_usage_error(&cli, "--in-channels must be 1 or 3, not '%s'", optarg);
             break;
         case 'i':
             if (!rmn_parse_long(optarg, 8, 1024, &img))
-                return usage("--image-size needs an integer 8..1024");
+                return rmn_cli_usage_error(&cli, "--image-size needs an integer 8..1024, not '%s'", optarg);
             break;
         case 'w':
             if (!rmn_parse_long(optarg, 0, 4096, &width))
-                return usage("--width needs an integer 0..4096");
+                return rmn_cli_usage_error(&cli, "--width needs an integer 0..4096, not '%s'", optarg);
             break;
-        case 'h': fputs(USAGE, stdout); return 0;
-        default: return usage("unknown or incomplete option");
+        default: return cli.status; /* help, version or a usage error, said */
         }
     }
     if (optind != argc - 1)
-        return usage("exactly one CHECKPOINT is needed");
+        return rmn_cli_usage_error(&cli, "exactly one CHECKPOINT is needed (%d given)", argc - optind);
     rmn_augment_params tta_aug;
     if (tta_augment && !tta)
-        return usage("--tta-augment needs --tta N");
+        return rmn_cli_usage_error(&cli, "%s", "--tta-augment needs --tta N");
     if (tta_augment && rmn_augment_parse(tta_augment, &tta_aug) != RMN_OK)
-        return usage(rmn_error_message());
+        return rmn_cli_usage_error(&cli, "--tta-augment: %s", rmn_error_message());
     if (tta_augment && store)
-        return usage("--store records TTA with the training augmentation; drop --tta-augment");
+        return rmn_cli_usage_error(&cli, "%s",
+                                   "--store records TTA with the training augmentation; drop "
+                                   "--tta-augment");
     int split = -1;
     for (int i = 0; i < RMN_SPLIT_COUNT; ++i)
         if (strcmp(split_name, rmn_split_name(i)) == 0)
             split = i;
     if (split < 0)
-        return usage("--split must be train, val or test");
+        return rmn_cli_usage_error(&cli, "--split must be train, val or test, not '%s'", split_name);
     const char *ckpt = argv[optind];
     rmn_net *net;
     rmn_train_config cfg;
     if (rmn_import_is_pth(ckpt)) {
         if (!arch || strlen(arch) >= sizeof cfg.arch)
-            return usage("a PyTorch checkpoint needs --arch NAME");
+            return rmn_cli_usage_error(&cli, "a PyTorch checkpoint needs --arch NAME (rmn-exp names archs)");
         rmn_train_config_defaults(&cfg);
         snprintf(cfg.arch, sizeof cfg.arch, "%s", arch);
         cfg.in_channels = (int)in_ch;
@@ -162,8 +192,8 @@ int main(int argc, char **argv) {
             return fail();
     } else if (arch || store) {
         if (store)
-            return usage("--store records PyTorch checkpoints (rmn's own runs store themselves)");
-        return usage("--arch is for PyTorch checkpoints (an rmn checkpoint names its own)");
+            return rmn_cli_usage_error(&cli, "--store records PyTorch checkpoints (rmn's own runs store themselves)");
+        return rmn_cli_usage_error(&cli, "--arch is for PyTorch checkpoints (an rmn checkpoint names its own)");
     } else if (rmn_checkpoint_open_model(ckpt, &net, &cfg) != RMN_OK) {
         return fail();
     }
@@ -174,25 +204,31 @@ int main(int argc, char **argv) {
     if (batch_opt)
         cfg.batch_size = (int)batch_opt;
     int batch = tta > cfg.batch_size ? (int)tta : cfg.batch_size;
-    if (!data || rmn_dataset_load(data, &ds) != RMN_OK) {
+    rmn_dataset_options dopt = {.ferplus = ferplus, .side = rmn_train_config_data_side(&cfg)};
+    if (!data || rmn_dataset_load_opts(data, &dopt, &ds) != RMN_OK) {
         rmn_net_free(net);
         return fail();
     }
-    int rc = threads ? rmn_net_set_threads(net, (int)threads) : RMN_OK;
+    int rc = RMN_OK;
+    if (ds.n_classes != cfg.num_classes)
+        rc = RMN_ERROR(RMN_EINVAL, "%s has %d classes, the checkpoint %s %d", data, ds.n_classes, ckpt,
+                       cfg.num_classes);
+    if (rc == RMN_OK && threads)
+        rc = rmn_net_set_threads(net, (int)threads);
     if (rc == RMN_OK)
         rc = rmn_net_plan(net, batch);
     rmn_eval_result r;
     rmn_augment_params aug = tta_augment ? tta_aug : rmn_train_config_augment(&cfg);
+    const rmn_batch_spec spec = rmn_train_config_batch_spec(&cfg, &aug);
     if (rc == RMN_OK)
-        rc = tta ? rmn_evaluate_split_tta(net, &ds.split[split], batch, cfg.image_size, cfg.in_channels,
-                                          cfg.num_classes, (int)tta, (uint64_t)tta_seed, &aug, "eval", stderr, &r)
-                 : rmn_evaluate_split(net, &ds.split[split], batch, cfg.image_size, cfg.in_channels, cfg.num_classes,
-                                      "eval", stderr, &r);
+        rc = tta ? rmn_evaluate_split_tta(net, &ds.split[split], batch, &spec, cfg.num_classes, (int)tta,
+                                          (uint64_t)tta_seed, "eval", stderr, &r)
+                 : rmn_evaluate_split(net, &ds.split[split], batch, &spec, cfg.num_classes, "eval", stderr, &r);
     if (rc == RMN_OK) {
         char what[4300];
         snprintf(what, sizeof what, "%s on %s%s%s", ckpt, split_name, tta ? " with TTA" : "",
                  tta_augment ? " of another augmentation" : "");
-        rc = rmn_eval_result_print(&r, what, stdout, json);
+        rc = rmn_eval_result_print(&r, what, (const char *const *)ds.class_names, stdout, json);
         if (rc == RMN_OK && probs)
             rc = write_probs(probs, &r);
         if (rc == RMN_OK && store) {

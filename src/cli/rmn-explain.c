@@ -3,9 +3,9 @@
  * written as PNG figures; per-class averages over a whole split. Thin: the work is in
  * src/explain (cam.h, figure.h) and the engine's nn/net.h. docs/EXPLAIN.md. */
 #include "core/args.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "core/progress.h"
-#include "core/provenance.h"
 #include "core/threads.h"
 #include "data/fer2013.h"
 #include "detect/model.h"
@@ -15,9 +15,7 @@
 #include "report/gnuplot.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +23,14 @@
 #include <sys/stat.h>
 
 static const char USAGE[] =
-    "usage: rmn-explain [OPTIONS] CHECKPOINT [PHOTO...] -o DIR\n"
-    "       rmn-explain [OPTIONS] CHECKPOINT --data FILE [--split S] --index I,J,... -o DIR\n"
-    "       rmn-explain [OPTIONS] CHECKPOINT --data FILE [--split S] --average -o DIR\n"
-    "       rmn-explain CHECKPOINT --list-layers\n"
+    "Usage: rmn-explain [OPTION]... CHECKPOINT [PHOTO...] -o DIR\n"
+    "  or:  rmn-explain [OPTION]... CHECKPOINT --data FILE [--split S] --index I,J,... -o DIR\n"
+    "  or:  rmn-explain [OPTION]... CHECKPOINT --data FILE [--split S] --average -o DIR\n"
+    "  or:  rmn-explain CHECKPOINT --list-layers\n"
+    "Show what a trained model looks at: Grad-CAM maps and mask maps.\n"
     "Grad-CAM of a model's class score over faces, and the Residual Masking Network's masks;\n"
     "one PNG per input (DIR/NAME.png, DIR/SPLIT-INDEX.png, DIR/SPLIT-mean-CLASS.png).\n"
+    "\n"
     "  -o DIR              output directory (created if needed)\n"
     "  --layer NAME        the layer explained (default: the last convolutional stage;\n"
     "                      names from --list-layers)\n"
@@ -48,28 +48,21 @@ static const char USAGE[] =
     "  --cascade FILE      face detector cascade (as rmn-detect)\n"
     "  --pdf               also DIR/NAME.pdf of each figure (gnuplot's pdfcairo; DIR/NAME.gp)\n"
     "  -q, --quiet         no progress display\n"
-    "  -h, --help; --version\n";
+    "  -h, --help          display this help and exit\n"
+    "  --version           display the version, commit and build options and exit\n"
+    "\n"
+    "Exit status: 0 success, 1 error, 2 usage.\n";
 
 typedef struct {
     const char *ckpt, *out, *layer, *cls, *data, *index, *cascade;
     int split, method, masks, average, detect, list, quiet, pdf;
 } options;
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "rmn-explain: ");
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\n", stderr);
-    fputs(USAGE, stderr);
-    return 2;
-}
+static rmn_cli cli;
 
-static int fail(void) {
-    fprintf(stderr, "rmn-explain: error: %s\n", rmn_error_message());
-    return 1;
-}
+#define usage_error(...) rmn_cli_usage_error(&cli, __VA_ARGS__)
+
+static int fail(void) { return rmn_cli_fail(&cli); }
 
 /* DIR/name.png, and with --pdf DIR/name.pdf */
 static int save(const options *o, const rmn_image *img, const char *name, char *path,
@@ -207,7 +200,10 @@ static int run_split(const options *o, ctx *c) {
     RMN_TRY(rmn_dataset_load(o->data, &ds));
     const rmn_split_data *sp = &ds.split[o->split];
     int rc = RMN_OK;
-    if (o->average) {
+    if (sp->side != RMN_FER_SIDE || sp->channels != 1) /* the faces explained are FER2013's */
+        rc = RMN_ERROR(RMN_EINVAL, "%s: --data explains FER2013's 48x48 gray faces, not %s images", o->data,
+                       ds.name);
+    if (rc == RMN_OK && o->average) {
         rc = average(o, c, sp);
     } else {
         uint8_t *face = malloc((size_t)c->size * c->size);
@@ -276,7 +272,7 @@ static void list_layers(rmn_net *net) {
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
     enum { O_LAYER = 256, O_LIST, O_CLASS, O_METHOD, O_MASKS, O_DATA, O_SPLIT, O_INDEX, O_AVG,
-           O_DETECT, O_CASCADE, O_VERSION, O_PDF };
+           O_DETECT, O_CASCADE, O_PDF };
     static const struct option opts[] = {
         {"layer", required_argument, NULL, O_LAYER},
         {"list-layers", no_argument, NULL, O_LIST},
@@ -291,17 +287,14 @@ int main(int argc, char **argv) {
         {"cascade", required_argument, NULL, O_CASCADE},
         {"pdf", no_argument, NULL, O_PDF},
         {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0}};
+    rmn_cli_init(&cli, "rmn-explain", USAGE);
     options o = {.split = RMN_SPLIT_TEST};
     int c;
-    while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+    while ((c = rmn_cli_getopt(&cli, argc, argv, "o:q", opts)) != -1) {
         switch (c) {
         case 'o': o.out = optarg; break;
         case 'q': o.quiet = 1; break;
-        case 'h': fputs(USAGE, stdout); return 0;
-        case O_VERSION: printf("rmn-explain %s\n", rmn_provenance_tool_version()); return 0;
         case O_LAYER: o.layer = optarg; break;
         case O_LIST: o.list = 1; break;
         case O_CLASS: o.cls = optarg; break;
@@ -328,7 +321,7 @@ int main(int argc, char **argv) {
         case O_AVG: o.average = 1; break;
         case O_DETECT: o.detect = 1; break;
         case O_CASCADE: o.cascade = optarg; break;
-        default: fputs(USAGE, stderr); return 2;
+        default: return cli.status; /* help, version or a usage error, said */
         }
     }
     if (optind >= argc)

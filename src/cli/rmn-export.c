@@ -9,8 +9,9 @@
  * --dump writes the first N (default 8) test images of the data (default: the bundled sample),
  * preprocessed for the model, and rmn's eval-mode logits on them, for tools/export/check_onnx.js:
  * "RMNX" then int32 n, c, h, w, k, then n*c*h*w floats, then n*k floats (little-endian).
- * Exit 0 ok, 1 error, 2 usage. docs/EXPORT.md. */
+ * Exit 0 ok, 1 error, 2 usage (core/cli.h). docs/EXPORT.md. */
 #include "core/args.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "data/batch.h"
 #include "data/fer2013.h"
@@ -20,25 +21,44 @@
 #include "nn/net.h"
 #include "train/checkpoint.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const USAGE =
-    "usage: rmn-export CHECKPOINT|--arch A [--width W] [--image-size S] [--in-channels C]\n"
-    "                  [--seed S] [--warm B] [--onnx OUT.onnx [--external-data]] [--torch OUT.pth]\n"
-    "                  [--dump FILE] [--n N] [--data FILE]\n";
+    "Usage: rmn-export CHECKPOINT [--onnx OUT.onnx [--external-data]] [--torch OUT.pth]\n"
+    "                  [--dump FILE [--n N]]\n"
+    "  or:  rmn-export --arch A [--width W] [--image-size S] [--in-channels C] [--seed S]\n"
+    "                  [--warm B] [OUTPUT OPTION]...\n"
+    "Export a model to ONNX (opset 13, dynamic batch) and to a PyTorch .pth.\n"
+    "CHECKPOINT is an rmn safetensors checkpoint (the net is rebuilt from its metadata); --arch\n"
+    "exports a freshly initialised model instead (docs/EXPORT.md).\n"
+    "\n"
+    "Options:\n"
+    "  --onnx FILE        write the ONNX model\n"
+    "  --external-data    the ONNX model's weights in FILE.data beside it (ONNX external data)\n"
+    "  --torch FILE       write a torch.save zip checkpoint (a state_dict)\n"
+    "  --dump FILE        the first N test images, preprocessed, and rmn's logits on them (for\n"
+    "                     tools/export/check_onnx.js)\n"
+    "  --n N              images in the dump (default 8)\n"
+    "  --data FILE        the dump's data (default: the bundled sample)\n"
+    "  --arch A           a fresh model of this architecture (rmn-exp names archs)\n"
+    "  --width W          its channel width at the 48 profile (default: the arch's)\n"
+    "  --image-size S     its input size (default 48)\n"
+    "  --in-channels C    its input channels (default 1)\n"
+    "  --seed S           its initialisation seed (default 1)\n"
+    "  --warm B           first B training-mode forwards on sample images, so that the batch\n"
+    "                     norms' running statistics are not the trivial 0 and 1\n"
+    "  -h, --help         display this help and exit\n"
+    "  --version          display the version, commit and build options and exit\n"
+    "\n"
+    "Exit status: 0 success, 1 error, 2 usage.\n";
 
-static int usage(const char *msg) {
-    fprintf(stderr, "rmn-export: %s\n%s", msg, USAGE);
-    return 2;
-}
+static rmn_cli cli;
 
-static int fail(void) {
-    fprintf(stderr, "rmn-export: error: %s\n", rmn_error_message());
-    return 1;
-}
+static int usage(const char *msg) { return rmn_cli_usage_error(&cli, "%s", msg); }
+
+static int fail(void) { return rmn_cli_fail(&cli); }
 
 /* x: (n, c, s, s) the first n test images (fewer when the split is smaller: *n updated) */
 static int images(const rmn_dataset *ds, int split, int c, int s, int *n, float **x) {
@@ -49,7 +69,7 @@ static int images(const rmn_dataset *ds, int split, int c, int s, int *n, float 
         return RMN_ERROR(RMN_EINVAL, "%s: no images in split %s", ds->path, rmn_split_name(split));
     rmn_batch_spec spec = {.size = s, .channels = c, .augment = NULL};
     *x = malloc((size_t)*n * (size_t)(c * s * s) * sizeof **x);
-    float *scratch = malloc(rmn_batch_scratch_floats(&spec) * sizeof *scratch);
+    float *scratch = malloc(rmn_batch_scratch_floats(&spec, sp) * sizeof *scratch);
     int32_t *idx = malloc((size_t)*n * sizeof *idx);
     int rc = RMN_OK;
     if (!*x || !scratch || !idx)
@@ -111,15 +131,14 @@ int main(int argc, char **argv) {
         {"data", required_argument, 0, 'D'},     {"arch", required_argument, 0, 'a'},
         {"width", required_argument, 0, 'w'},    {"image-size", required_argument, 0, 's'},
         {"in-channels", required_argument, 0, 'c'}, {"seed", required_argument, 0, 'S'},
-        {"warm", required_argument, 0, 'W'},     {"help", no_argument, 0, 'h'},
-        {"external-data", no_argument, 0, 'x'},
+        {"warm", required_argument, 0, 'W'},     {"external-data", no_argument, 0, 'x'},
         {0, 0, 0, 0}};
+    rmn_cli_init(&cli, "rmn-export", USAGE);
     const char *onnx = NULL, *pth = NULL, *dumpf = NULL, *data = NULL, *arch = NULL;
     long n = 8, width = 0, size = 48, inch = 1, seed = 1, warmb = 0;
     int external = 0;
     int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = rmn_cli_getopt(&cli, argc, argv, "", longopts)) != -1) {
         switch (c) {
         case 'o': onnx = optarg; break;
         case 'p': pth = optarg; break;
@@ -151,8 +170,7 @@ int main(int argc, char **argv) {
                 return usage("--warm needs an integer 0..1000");
             break;
         case 'x': external = 1; break;
-        case 'h': fputs(USAGE, stdout); return 0;
-        default: return usage("unknown or incomplete option");
+        default: return cli.status; /* help, version or a usage error, said */
         }
     }
     if (arch ? optind != argc : optind != argc - 1)

@@ -7,38 +7,52 @@
  * The output is a normal rmn checkpoint (rmn-eval, rmn-detect load it) whose metadata keeps the
  * provenance: import.source, import.sha256, import.format and every number the file records
  * (import.best_val_acc, import.test_acc, ...). Defaults: the thesis's 224 profile, 3 channels.
- * Exit 0 ok, 1 error, 2 usage. */
+ * Exit 0 ok, 1 error, 2 usage (core/cli.h). */
 #include "core/args.h"
+#include "core/cli.h"
 #include "core/error.h"
 #include "core/sha256.h"
 #include "train/checkpoint.h"
 #include "train/import.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const USAGE =
-    "usage: rmn-import FILE.pth --arch NAME [--in-channels 1|3] [--image-size N] [--width W]\n"
-    "                  [--allow-head] -o OUT.safetensors\n";
+    "Usage: rmn-import FILE.pth --arch NAME [OPTION]... -o OUT.safetensors\n"
+    "Turn a PyTorch checkpoint into an rmn checkpoint.\n"
+    "FILE.pth is either torch.save format (zip or legacy), the thesis's dict or a bare\n"
+    "state_dict; its pickle is read by rmn's own restricted reader (no code runs). Names are\n"
+    "mapped to the zoo's (docs/IMPORT.md); missing, unexpected or mis-shaped tensors are listed\n"
+    "and refused. The output keeps the provenance (import.source, import.sha256, ...).\n"
+    "\n"
+    "Options:\n"
+    "  --arch NAME        the architecture (rmn-exp names archs lists them)\n"
+    "  --in-channels C    input channels, 1 or 3 (default 3)\n"
+    "  --image-size N     input size (default 224)\n"
+    "  --width W          channel width at the 48 profile (default: the arch's)\n"
+    "  --allow-head       the classifier may be missing or of another shape: it keeps its\n"
+    "                     initialisation (for fine-tuning)\n"
+    "  -o, --output FILE  the rmn checkpoint to write\n"
+    "  -h, --help         display this help and exit\n"
+    "  --version          display the version, commit and build options and exit\n"
+    "\n"
+    "Exit status: 0 success, 1 error, 2 usage.\n";
 
-static int usage(const char *msg) {
-    fprintf(stderr, "rmn-import: %s\n%s", msg, USAGE);
-    return 2;
-}
+static rmn_cli cli;
 
-static int fail(void) {
-    fprintf(stderr, "rmn-import: error: %s\n", rmn_error_message());
-    return 1;
-}
+static int usage(const char *msg) { return rmn_cli_usage_error(&cli, "%s", msg); }
+
+static int fail(void) { return rmn_cli_fail(&cli); }
 
 int main(int argc, char **argv) {
     static const struct option longopts[] = {
         {"arch", required_argument, 0, 'a'},      {"in-channels", required_argument, 0, 'c'},
         {"image-size", required_argument, 0, 'i'}, {"width", required_argument, 0, 'w'},
         {"allow-head", no_argument, 0, 'H'},      {"output", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+        {0, 0, 0, 0}};
+    rmn_cli_init(&cli, "rmn-import", USAGE);
     rmn_train_config cfg;
     rmn_train_config_defaults(&cfg);
     cfg.image_size = 224;
@@ -46,8 +60,7 @@ int main(int argc, char **argv) {
     const char *arch = NULL, *out = NULL;
     int allow_head = 0, c;
     long v;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+    while ((c = rmn_cli_getopt(&cli, argc, argv, "o:", longopts)) != -1) {
         switch (c) {
         case 'a': arch = optarg; break;
         case 'o': out = optarg; break;
@@ -67,8 +80,7 @@ int main(int argc, char **argv) {
                 return usage("--width needs an integer 0..4096");
             cfg.width = (int)v;
             break;
-        case 'h': fputs(USAGE, stdout); return 0;
-        default: return usage("unknown or incomplete option");
+        default: return cli.status; /* help, version or a usage error, said */
         }
     }
     if (optind != argc - 1)

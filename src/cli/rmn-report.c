@@ -2,10 +2,13 @@
  *   rmn-report [SELECTION] (--latex | --markdown | --csv | --json) [--table NAMES]
  *              [--standalone] [-o FILE | --out-dir DIR]
  *   rmn-report [SELECTION] --figures DIR [--terminals LIST]
+ *   rmn-report --figures DIR --compare RUN,RUN[,...] [--terminals LIST]
  *   SELECTION: [--db FILE] [--experiment E] [--runs RUN[,RUN...]] [--split val|test]
- * Exit status: 0 ok, 1 runtime error, 2 usage. Logic lives in src/report/. */
+ * The store is opened read-only. Exit status: 0 ok, 1 runtime error, 2 usage (core/cli.h).
+ * Logic lives in src/report/. */
 #include "config.h"
 
+#include "core/cli.h"
 #include "core/error.h"
 #include "report/figures.h"
 #include "report/paper.h"
@@ -13,53 +16,51 @@
 #include "store/store.h"
 
 #include <errno.h>
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-static void usage(FILE *f) {
-    fputs("usage: rmn-report [SELECTION] (--latex|--markdown|--csv|--json) [--table NAMES]\n"
-          "                  [--standalone] [-o FILE | --out-dir DIR]\n"
-          "       rmn-report [SELECTION] --figures DIR [--terminals pdf,png,latex]\n"
-          "selection:\n"
-          "  --db FILE          run store (default: $RMN_DB, else rmn.db)\n"
-          "  --experiment NAME  only the runs of this experiment (default: all)\n"
-          "  --runs RUN,...     only these runs (id, uuid, uuid prefix or name; repeatable)\n"
-          "  --split val|test   the split the accuracies are read on (default: test)\n"
-          "tables:\n"
-          "  --latex, --markdown, --csv, --json   the output format\n"
-          "  --table NAMES      zoo, ensemble, perclass, stats (comma-separated; default all),\n"
-          "                     or runs (LaTeX only: one row per finished run)\n"
-          "  --standalone       LaTeX: wrap the tables in a compilable article\n"
-          "  -o, --output FILE  write there (atomically) instead of standard output\n"
-          "  --out-dir DIR      one file per table: DIR/tab-NAME.{tex,md,csv,json}\n"
-          "  --resamples N      bootstrap resamples of the ensemble gain (default 10000)\n"
-          "  --seed N           bootstrap seed (default 1234)\n"
-          "figures (gnuplot: $RMN_GNUPLOT, else the one found by configure, else PATH):\n"
-          "  --figures DIR      confusion matrices, training curves and the zoo plot; per\n"
-          "                     training run galleries of its test images (with Grad-CAM\n"
-          "                     from its best checkpoint) and, with center loss, its features\n"
-          "  --terminals LIST   pdf, png, latex (cairolatex) (default: all three)\n"
-          "  --help, --version\n",
-          f);
-}
+static const char USAGE[] =
+    "Usage: rmn-report [SELECTION] (--latex|--markdown|--csv|--json) [TABLE OPTION]...\n"
+    "  or:  rmn-report [SELECTION] --figures DIR [--terminals pdf,png,latex]\n"
+    "  or:  rmn-report [--db FILE] --figures DIR --compare RUN,RUN[,...]\n"
+    "Write the paper's tables and figures from the run store.\n"
+    "\n"
+    "selection:\n"
+    "  --db FILE          run store, opened read-only (default: $RMN_DB, else rmn.db)\n"
+    "  --experiment NAME  only the runs of this experiment (default: all)\n"
+    "  --runs RUN,...     only these runs (id, uuid, uuid prefix or name; repeatable)\n"
+    "  --split val|test   the split the accuracies are read on (default: test)\n"
+    "tables:\n"
+    "  --latex, --markdown, --csv, --json   the output format\n"
+    "  --table NAMES      zoo, ensemble, perclass, stats (comma-separated; default all),\n"
+    "                     or runs (LaTeX only: one row per finished run)\n"
+    "  --standalone       LaTeX: wrap the tables in a compilable article\n"
+    "  -o, --output FILE  write there (atomically) instead of standard output; a\n"
+    "                     directory (existing, or ending in /) is as --out-dir\n"
+    "  --out-dir DIR      one file per table: DIR/tab-NAME.{tex,md,csv,json}\n"
+    "                     (CSV is one table per file: --out-dir DIR or --table NAME)\n"
+    "  --resamples N      bootstrap resamples of the ensemble gain (default 10000)\n"
+    "  --seed N           bootstrap seed (default 1234)\n"
+    "figures (gnuplot: $RMN_GNUPLOT, else the one found by configure, else PATH):\n"
+    "  --figures DIR      confusion matrices, training curves and the zoo plot; per\n"
+    "                     training run galleries of its test images (with Grad-CAM\n"
+    "                     from its best checkpoint) and, with center loss, its features\n"
+    "  --compare RUN,...  with --figures: only the training curves of these 2 to 10\n"
+    "                     runs overlaid (any status: running runs too)\n"
+    "  --terminals LIST   pdf, png, latex (cairolatex) (default: all three)\n"
+    "  -h, --help         display this help and exit\n"
+    "  --version          display the version, commit and build options and exit\n"
+    "\n"
+    "Accuracies are percent in LaTeX, Markdown and figures, fractions in CSV and JSON\n"
+    "(columns named *_frac). Exit status: 0 success, 1 error, 2 usage.\n";
+
+static rmn_cli cli;
 
 static int fail(const char *msg) {
     fprintf(stderr, "rmn-report: error: %s\n", msg);
     return 1;
-}
-
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("rmn-report: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    usage(stderr);
-    return 2;
 }
 
 static int parse_terms(const char *s, int *terms) {
@@ -79,6 +80,13 @@ static int parse_terms(const char *s, int *terms) {
             return -1;
     }
     return *terms ? 0 : -1;
+}
+
+/* an existing directory, or a path ending in '/' */
+static int is_dir(const char *path) {
+    struct stat sb;
+    size_t n = strlen(path);
+    return (n > 0 && path[n - 1] == '/') || (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode));
 }
 
 static int parse_count(const char *s, long long min, long long *v) {
@@ -148,7 +156,7 @@ static int render(rmn_store *s, const rmn_report_query *q, const rmn_paper_optio
 
 int main(int argc, char **argv) {
     enum { O_DB = 256, O_EXP, O_RUNS, O_SPLIT, O_TABLE, O_STANDALONE, O_OUTDIR, O_FIGURES,
-           O_TERMS, O_SEED, O_RESAMPLES, O_VERSION, O_LATEX, O_MD, O_CSV, O_JSON };
+           O_TERMS, O_SEED, O_RESAMPLES, O_LATEX, O_MD, O_CSV, O_JSON, O_COMPARE };
     static const struct option opts[] = {
         {"db", required_argument, NULL, O_DB},
         {"experiment", required_argument, NULL, O_EXP},
@@ -164,12 +172,15 @@ int main(int argc, char **argv) {
         {"out-dir", required_argument, NULL, O_OUTDIR},
         {"figures", required_argument, NULL, O_FIGURES},
         {"terminals", required_argument, NULL, O_TERMS},
+        {"compare", required_argument, NULL, O_COMPARE},
         {"seed", required_argument, NULL, O_SEED},
         {"resamples", required_argument, NULL, O_RESAMPLES},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0}};
+    rmn_cli_init(&cli, "rmn-report", USAGE);
     const char *db = NULL, *output = NULL, *out_dir = NULL, *fig_dir = NULL, *which = NULL;
+    const char *compare[RMN_FIG_COMPARE_MAX];
+    char *compare_buf = NULL;
+    int n_compare = 0;
     rmn_report_query q = {0};
     rmn_paper_options po = {0};
     int fmt = -1, standalone = 0, terms = RMN_FIG_PAPER, c;
@@ -181,8 +192,7 @@ int main(int argc, char **argv) {
         free(run_bufs);
         return fail("out of memory");
     }
-    opterr = 0;
-    while (rc == 0 && (c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    while (rc == 0 && (c = rmn_cli_getopt(&cli, argc, argv, "o:", opts)) != -1) {
         long long v;
         switch (c) {
         case O_DB: db = optarg; break;
@@ -210,7 +220,7 @@ int main(int argc, char **argv) {
         }
         case O_SPLIT:
             if (strcmp(optarg, "val") != 0 && strcmp(optarg, "test") != 0)
-                rc = usage_error("--split must be val or test, not '%s'", optarg);
+                rc = rmn_cli_usage_error(&cli, "--split must be val or test, not '%s'", optarg);
             q.split = optarg;
             break;
         case O_LATEX: fmt = RMN_FMT_LATEX; break;
@@ -222,49 +232,70 @@ int main(int argc, char **argv) {
         case 'o': output = optarg; break;
         case O_OUTDIR: out_dir = optarg; break;
         case O_FIGURES: fig_dir = optarg; break;
+        case O_COMPARE: {
+            char *save = NULL;
+            free(compare_buf);
+            n_compare = 0;
+            if (!(compare_buf = strdup(optarg))) {
+                rc = fail("out of memory");
+                break;
+            }
+            for (char *t = strtok_r(compare_buf, ",", &save); t && rc == 0;
+                 t = strtok_r(NULL, ",", &save))
+                if (n_compare < RMN_FIG_COMPARE_MAX)
+                    compare[n_compare++] = t;
+                else
+                    rc = rmn_cli_usage_error(&cli, "--compare takes at most %d runs", RMN_FIG_COMPARE_MAX);
+            if (rc == 0 && n_compare < 2)
+                rc = rmn_cli_usage_error(&cli, "--compare takes at least two runs (RUN,RUN), not '%s'", optarg);
+            break;
+        }
         case O_TERMS:
             if (parse_terms(optarg, &terms) != 0)
-                rc = usage_error("--terminals takes pdf, png, latex (comma-separated), not '%s'",
+                rc = rmn_cli_usage_error(&cli, "--terminals takes pdf, png, latex (comma-separated), not '%s'",
                                  optarg);
             break;
         case O_SEED:
             if (parse_count(optarg, 1, &v) != 0)
-                rc = usage_error("--seed takes a positive integer, not '%s'", optarg);
+                rc = rmn_cli_usage_error(&cli, "--seed takes a positive integer, not '%s'", optarg);
             po.seed = (uint64_t)v;
             break;
         case O_RESAMPLES:
             if (parse_count(optarg, 2, &v) != 0 || v > 10000000)
-                rc = usage_error("--resamples takes an integer from 2 to 10000000, not '%s'",
+                rc = rmn_cli_usage_error(&cli, "--resamples takes an integer from 2 to 10000000, not '%s'",
                                  optarg);
             po.n_boot = (int)v;
             break;
-        case 'h':
-            usage(stdout);
-            rc = -1; /* done: exit 0 */
-            break;
-        case O_VERSION:
-            printf("rmn-report %s (rmn %s)\n", RMN_GIT_DESCRIBE, PACKAGE_VERSION);
-            rc = -1;
-            break;
-        default:
-            rc = usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        default: /* help, version (exit 0) or a usage error, said */
+            rc = cli.status == 0 ? -1 : cli.status;
         }
     }
     if (rc == 0 && optind < argc && argv[optind])
-        rc = usage_error("unexpected argument '%s'", argv[optind]);
+        rc = rmn_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
     if (rc == 0 && fmt < 0 && !fig_dir)
-        rc = usage_error("%s", "say what to produce (--latex, --markdown, --csv, --json or --figures DIR)");
+        rc = rmn_cli_usage_error(&cli, "%s", "say what to produce (--latex, --markdown, --csv, --json or --figures DIR)");
     if (rc == 0 && fmt < 0 && (which || standalone || output || out_dir))
-        rc = usage_error("%s", "--table, --standalone, -o and --out-dir need a table format");
+        rc = rmn_cli_usage_error(&cli, "%s", "--table, --standalone, -o and --out-dir need a table format");
     if (rc == 0 && standalone && fmt != RMN_FMT_LATEX)
-        rc = usage_error("%s", "--standalone is for --latex");
+        rc = rmn_cli_usage_error(&cli, "%s", "--standalone is for --latex");
     if (rc == 0 && output && out_dir)
-        rc = usage_error("%s", "-o and --out-dir exclude each other");
+        rc = rmn_cli_usage_error(&cli, "%s", "-o and --out-dir exclude each other");
+    if (rc == 0 && output && is_dir(output)) { /* a directory: one file per table */
+        out_dir = output;
+        output = NULL;
+    }
+    if (rc == 0 && n_compare > 0 && !fig_dir)
+        rc = rmn_cli_usage_error(&cli, "%s", "--compare draws a figure: give --figures DIR");
+    if (rc == 0 && fmt == RMN_FMT_CSV && !out_dir && (!which || strchr(which, ',') ||
+                                                     strcmp(which, "all") == 0))
+        rc = rmn_cli_usage_error(&cli, "%s", "CSV is one table per file: name one with --table NAME (zoo, "
+                               "ensemble, perclass, stats) or write them all with --out-dir DIR");
     if (rc == 0 && standalone && out_dir)
-        rc = usage_error("%s", "--standalone writes one document: use -o, not --out-dir");
+        rc = rmn_cli_usage_error(&cli, "%s", "--standalone writes one document: use -o, not --out-dir");
     if (rc == 0 && which && strcmp(which, "runs") == 0 && (fmt != RMN_FMT_LATEX || out_dir))
-        rc = usage_error("%s", "--table runs is a single LaTeX table (--latex, not --out-dir)");
+        rc = rmn_cli_usage_error(&cli, "%s", "--table runs is a single LaTeX table (--latex, not --out-dir)");
     if (rc != 0) {
+        free(compare_buf);
         for (int i = 0; i < n_run_bufs; ++i)
             free(run_bufs[i]);
         free(run_bufs);
@@ -276,7 +307,7 @@ int main(int argc, char **argv) {
         db = rmn_store_default_path();
 
     rmn_store *s = NULL;
-    rmn_store_options ro = {.read_only = 1};
+    rmn_store_options ro = {.mode = RMN_STORE_READ};
     int st = rmn_store_open_opts(db, &ro, &s);
     if (st == RMN_OK && fmt >= 0) {
         char *text = NULL;
@@ -289,7 +320,9 @@ int main(int argc, char **argv) {
             st = RMN_ERROR(RMN_EIO, "writing standard output failed");
         free(text);
     }
-    if (st == RMN_OK && fig_dir) {
+    if (st == RMN_OK && fig_dir && n_compare > 0) {
+        st = rmn_report_compare_figure(s, compare, n_compare, fig_dir, terms, stderr);
+    } else if (st == RMN_OK && fig_dir) {
         rmn_report_set set;
         st = rmn_report_set_load(s, &q, &set);
         if (st == RMN_OK) {
@@ -298,11 +331,12 @@ int main(int argc, char **argv) {
         }
     }
     rmn_store_close(s);
+    free(compare_buf);
     for (int i = 0; i < n_run_bufs; ++i)
         free(run_bufs[i]);
     free(run_bufs);
     free(runs);
     if (st != RMN_OK)
-        return fail(rmn_error_message());
+        return rmn_cli_fail(&cli);
     return 0;
 }

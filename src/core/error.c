@@ -1,4 +1,5 @@
-/* error.c -- the thread-local error record behind RMN_ERROR, and the warning channel. */
+/* error.c -- the thread-local error record behind RMN_ERROR (the message for users and, apart,
+ * the source place for developers), and the warning channel. */
 #include "core/error.h"
 
 #include <stdarg.h>
@@ -6,8 +7,11 @@
 
 #define RMN_ERROR_CAP 2048
 
-static _Thread_local char error_text[RMN_ERROR_CAP];
+static _Thread_local char error_text[RMN_ERROR_CAP];  /* the message, for users */
+static _Thread_local char error_place[256];           /* "src/dir/file.c:LINE", for developers */
+static _Thread_local char error_full[RMN_ERROR_CAP + 260];
 static _Thread_local int  error_code;
+static int                show_places; /* process-wide: rmn_error_show_places */
 
 static const char *base_name(const char *path) {
     /* keep "src/dir/file.c": strip anything before the last "src/" */
@@ -26,7 +30,8 @@ int rmn_error_set(int code, const char *file, int line, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    snprintf(error_text, sizeof error_text, "%s (%.200s:%d)", msg, base_name(file), line);
+    snprintf(error_text, sizeof error_text, "%s", msg);
+    snprintf(error_place, sizeof error_place, "%.200s:%d", base_name(file), line);
     error_code = code;
     return code;
 }
@@ -44,6 +49,7 @@ int rmn_error_prefix(const char *fmt, ...) {
 
 void rmn_error_restore(int code, const char *message) {
     snprintf(error_text, sizeof error_text, "%s", message);
+    error_place[0] = '\0'; /* a saved message already carries its place when places are shown */
     error_code = code;
 }
 
@@ -53,11 +59,20 @@ int rmn_error_naming(int rc, const char *name) {
     return rc;
 }
 
-const char *rmn_error_message(void) { return error_text; }
+const char *rmn_error_message(void) {
+    if (!show_places || !error_place[0])
+        return error_text;
+    snprintf(error_full, sizeof error_full, "%s (%s)", error_text, error_place);
+    return error_full;
+}
+
+const char *rmn_error_place(void) { return error_place; }
+void rmn_error_show_places(int on) { show_places = on != 0; }
 int rmn_error_code(void) { return error_code; }
 
 void rmn_error_clear(void) {
     error_text[0] = '\0';
+    error_place[0] = '\0';
     error_code = RMN_OK;
 }
 

@@ -1,9 +1,12 @@
 /* error.h -- errors as values: status codes plus a per-thread message naming file and place.
  *
  * Library functions return an int status (RMN_OK on success). On failure they call
- * RMN_ERROR(code, fmt, ...), which records "MESSAGE (src/file.c:LINE)" in a thread-local
- * buffer and returns code, so a failing path reads `return RMN_ERROR(RMN_EIO, "...")`.
- * Programs print rmn_error_message() as "PROGRAM: error: MESSAGE" and exit non-zero.
+ * RMN_ERROR(code, fmt, ...), which records the message and, apart, the source place
+ * "src/file.c:LINE" in thread-local buffers and returns code, so a failing path reads
+ * `return RMN_ERROR(RMN_EIO, "...")`. Programs print rmn_error_message() as
+ * "PROGRAM: error: MESSAGE" and exit non-zero (core/cli.h); the place is for developers: it
+ * ends the message only once rmn_error_show_places(1) was called (programs do so under
+ * RMN_DEBUG=1).
  * Programmer errors (violated shape contracts) use RMN_ASSERT, which aborts.
  *
  * Ownership (all of rmn): *_alloc, *_open and *_create return owned objects released by the
@@ -40,7 +43,10 @@ void rmn_error_restore(int code, const char *message);
  * when the layer that failed did not know it. */
 int rmn_error_naming(int rc, const char *name);
 
-const char *rmn_error_message(void); /* "" when no error is recorded */
+/* "" when no error is recorded; "MESSAGE (src/file.c:LINE)" while places are shown. */
+const char *rmn_error_message(void);
+const char *rmn_error_place(void);   /* "src/file.c:LINE" of the last RMN_ERROR, or "" */
+void        rmn_error_show_places(int on); /* process-wide; off by default */
 int         rmn_error_code(void);
 void        rmn_error_clear(void);
 const char *rmn_status_name(int code); /* "EIO", ... */

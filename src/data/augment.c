@@ -161,3 +161,28 @@ int rmn_augment_parse(const char *spec, rmn_augment_params *out) {
     *out = p;
     return RMN_OK;
 }
+
+void rmn_random_resized_crop(rmn_rng *rng, int h, int w, int *top, int *left, int *ch, int *cw) {
+    const double area = (double)h * w, lo = log(3.0 / 4.0), hi = log(4.0 / 3.0);
+    for (int attempt = 0; attempt < 10; ++attempt) {
+        const double target = area * (0.08 + (1.0 - 0.08) * rmn_rng_uniform(rng));
+        const double ratio = exp(lo + (hi - lo) * rmn_rng_uniform(rng));
+        const int bw = (int)rint(sqrt(target * ratio)), bh = (int)rint(sqrt(target / ratio));
+        if (bw > 0 && bw <= w && bh > 0 && bh <= h) {
+            *top = (int)rmn_rng_below(rng, (uint64_t)(h - bh + 1));
+            *left = (int)rmn_rng_below(rng, (uint64_t)(w - bw + 1));
+            *ch = bh;
+            *cw = bw;
+            return;
+        }
+    }
+    const double in_ratio = (double)w / h; /* the fallback: a centred crop */
+    *cw = w;
+    *ch = h;
+    if (in_ratio < 3.0 / 4.0)
+        *ch = (int)rint(w / (3.0 / 4.0));
+    else if (in_ratio > 4.0 / 3.0)
+        *cw = (int)rint(h * (4.0 / 3.0));
+    *top = (h - *ch) / 2;
+    *left = (w - *cw) / 2;
+}

@@ -56,6 +56,13 @@ void rmn_augment_apply(float *dst, const float *src, int h, int w, const rmn_aug
  * bad item: unknown key, repeated key, a value out of range (flip 0..1, rotation 0..180,
  * shift 0..64) or not a number. */
 int rmn_augment_parse(const char *spec, rmn_augment_params *out);
+/* torchvision's RandomResizedCrop(scale=(0.08, 1), ratio=(3/4, 4/3)) box on an h x w image, as
+ * its get_params: up to 10 tries of an area fraction uniform in the scale range and a log-uniform
+ * aspect ratio, the first box that fits placed uniformly; else the whole image cropped to the
+ * nearest allowed ratio, centred. Rows [*top, *top + *ch), columns [*left, *left + *cw). Draws
+ * 2 uniforms per try, then 2 integers when one fits (so the stream's use depends on the image). */
+void rmn_random_resized_crop(rmn_rng *rng, int h, int w, int *top, int *left, int *ch, int *cw);
+
 /* rmn_augment_sample then rmn_augment_apply. */
 void rmn_augment(float *dst, const float *src, int h, int w, const rmn_augment_params *p,
                  rmn_rng *rng);

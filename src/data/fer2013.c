@@ -2,6 +2,7 @@
  * a pre-split directory), and the split/class names. */
 #include "data/fer2013.h"
 
+#include "core/datadir.h"
 #include "core/error.h"
 #include "core/sha256.h"
 #include "data/fer_cache.h"
@@ -14,20 +15,21 @@
 #include <sys/stat.h>
 
 static const char *const SPLIT_NAMES[RMN_SPLIT_COUNT] = {"train", "val", "test"};
-static const char *const SPLIT_USAGES[RMN_SPLIT_COUNT] = {"Training", "PublicTest", "PrivateTest"};
 static const char *const CLASS_NAMES[RMN_FER_CLASSES] = {"Angry", "Disgust", "Fear", "Happy",
                                                          "Sad",   "Surprise", "Neutral"};
 
-const char *rmn_split_name(int split) {
-    return split >= 0 && split < RMN_SPLIT_COUNT ? SPLIT_NAMES[split] : "?";
-}
-
-const char *rmn_split_usage(int split) {
-    return split >= 0 && split < RMN_SPLIT_COUNT ? SPLIT_USAGES[split] : "?";
-}
-
 const char *rmn_class_name(int label) {
     return label >= 0 && label < RMN_FER_CLASSES ? CLASS_NAMES[label] : "?";
+}
+
+int rmn_fer2013_init(rmn_dataset *ds) {
+    for (int k = 0; k < RMN_SPLIT_COUNT; ++k) {
+        ds->split[k].channels = 1;
+        ds->split[k].side = ds->split[k].max_h = ds->split[k].max_w = RMN_FER_SIDE;
+    }
+    snprintf(ds->kind, sizeof ds->kind, "fer2013");
+    snprintf(ds->name, sizeof ds->name, "FER2013");
+    return rmn_dataset_set_classes(ds, CLASS_NAMES, RMN_FER_CLASSES);
 }
 
 static int file_exists(const char *p) {
@@ -41,25 +43,14 @@ int rmn_dataset_default_path(char *buf, size_t cap) {
     if (env && *env) {
         n = snprintf(buf, cap, "%s", env);
     } else {
-        n = snprintf(buf, cap, "%s/fer2013-sample.csv.xz", RMN_DATADIR);
-        if (n >= 0 && (size_t)n < cap && !file_exists(buf))
-            n = snprintf(buf, cap, "%s/data/fer2013-sample.csv.xz", RMN_SRCDIR);
+        char found[4200];
+        const char *p = rmn_data_find("fer2013-sample.csv.xz", "data/fer2013-sample.csv.xz", found,
+                                      sizeof found);
+        n = snprintf(buf, cap, "%s", p ? p : found);
     }
     if (n < 0 || (size_t)n >= cap)
         return RMN_ERROR(RMN_EINVAL, "buffer too small for the sample's path");
     return RMN_OK;
-}
-
-void rmn_dataset_free(rmn_dataset *ds) {
-    if (!ds)
-        return;
-    for (int k = 0; k < RMN_SPLIT_COUNT; ++k) {
-        free(ds->split[k].pixels);
-        free(ds->split[k].labels);
-        free(ds->split[k].source_row);
-    }
-    free(ds->path);
-    memset(ds, 0, sizeof *ds);
 }
 
 /* Finds DIR/NAME.csv, .csv.xz or .csv.gz. */
@@ -108,14 +99,21 @@ static void shrink(rmn_dataset *ds) {
         void *p;
         if ((p = realloc(sp->pixels, m * RMN_FER_PIXELS)))
             sp->pixels = p;
-        if ((p = realloc(sp->labels, m)))
+        if ((p = realloc(sp->labels, m * sizeof(int32_t))))
             sp->labels = p;
         if ((p = realloc(sp->source_row, m * sizeof(int32_t))))
             sp->source_row = p;
     }
 }
 
-int rmn_dataset_load(const char *path, rmn_dataset *out) {
+int rmn_fer2013_is_dir(const char *path) {
+    char file[4096];
+    int is = split_file(path, SPLIT_NAMES[0], file, sizeof file) == RMN_OK;
+    rmn_error_clear();
+    return is;
+}
+
+int rmn_fer2013_load(const char *path, rmn_dataset *out) {
     memset(out, 0, sizeof *out);
     if (!path || !*path)
         return RMN_ERROR(RMN_EINVAL, "no data set path given");
@@ -132,6 +130,10 @@ int rmn_dataset_load(const char *path, rmn_dataset *out) {
     if (!out->path) {
         memset(out, 0, sizeof *out);
         return RMN_ERROR(RMN_ENOMEM, "out of memory");
+    }
+    if ((rc = rmn_fer2013_init(out)) != RMN_OK) {
+        rmn_dataset_free(out);
+        return rc;
     }
 
     char cache[4200];

@@ -95,14 +95,17 @@ int rmn_fer_cache_read(const char *file, rmn_dataset *ds) {
     for (int k = 0; rc == RMN_OK && k < RMN_SPLIT_COUNT; ++k) {
         size_t m = (size_t)n[k];
         sp[k].n = n[k];
-        sp[k].labels = malloc(m ? m : 1);
+        sp[k].channels = 1;
+        sp[k].side = sp[k].max_h = sp[k].max_w = RMN_FER_SIDE;
+        sp[k].labels = malloc((m ? m : 1) * sizeof(int32_t));
         sp[k].source_row = malloc((m ? m : 1) * sizeof(int32_t));
         sp[k].pixels = malloc((m ? m : 1) * RMN_FER_PIXELS);
         if (!sp[k].labels || !sp[k].source_row || !sp[k].pixels) {
             rc = RMN_ERROR(RMN_ENOMEM, "%s: out of memory", file);
             break;
         }
-        memcpy(sp[k].labels, b + off, m);
+        for (size_t i = 0; i < m; ++i) /* one byte per label in the file */
+            sp[k].labels[i] = b[off + i];
         off += m;
         memcpy(sp[k].source_row, b + off, m * sizeof(int32_t));
         off += m * sizeof(int32_t);
@@ -123,16 +126,12 @@ int rmn_fer_cache_read(const char *file, rmn_dataset *ds) {
         }
         return rc;
     }
-    for (int k = 0; k < RMN_SPLIT_COUNT; ++k) {
+    for (int k = 0; k < RMN_SPLIT_COUNT; ++k)
         ds->split[k] = sp[k];
-        memset(ds->class_count[k], 0, sizeof ds->class_count[k]);
-        for (int32_t i = 0; i < sp[k].n; ++i)
-            ++ds->class_count[k][sp[k].labels[i]];
-    }
-    return RMN_OK;
+    return rmn_dataset_count_classes(ds);
 }
 
-static int mkdir_p(const char *dir) {
+int rmn_fer_cache_make_dir(const char *dir) {
     char tmp[4096];
     int n = snprintf(tmp, sizeof tmp, "%s", dir);
     if (n < 0 || (size_t)n >= sizeof tmp)
@@ -158,7 +157,7 @@ int rmn_fer_cache_write(const char *file, const rmn_dataset *ds) {
     char *slash = strrchr(dir, '/');
     if (slash && slash != dir) {
         *slash = '\0';
-        RMN_TRY(mkdir_p(dir));
+        RMN_TRY(rmn_fer_cache_make_dir(dir));
     }
     size_t size = HEADER_BYTES + TRAILER_BYTES;
     for (int k = 0; k < RMN_SPLIT_COUNT; ++k)
@@ -177,7 +176,8 @@ int rmn_fer_cache_write(const char *file, const rmn_dataset *ds) {
         size_t m = (size_t)sp->n;
         memcpy(b + 20 + 4 * k, &sp->n, 4);
         if (m) {
-            memcpy(b + off, sp->labels, m);
+            for (size_t i = 0; i < m; ++i)
+                b[off + i] = (unsigned char)sp->labels[i];
             memcpy(b + off + m, sp->source_row, m * sizeof(int32_t));
             memcpy(b + off + m * (1 + sizeof(int32_t)), sp->pixels, m * RMN_FER_PIXELS);
         }

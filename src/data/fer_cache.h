@@ -19,6 +19,8 @@
 /* The cache directory; RMN_ENOTFOUND when caching is disabled or no directory can be named,
  * RMN_EINVAL when cap is too small. */
 int rmn_fer_cache_dir(char *buf, size_t cap);
+/* Creates dir and its parents as needed (for every cache of the data module). */
+int rmn_fer_cache_make_dir(const char *dir);
 /* The cache file for a source digest (directory from rmn_fer_cache_dir). */
 int rmn_fer_cache_file(const char *sha256, char *buf, size_t cap);
 /* Reads FILE into ds's splits and class counts, checking every field, the size, the source

@@ -164,7 +164,7 @@ static int grow(parse_ctx *c, rmn_split_data *sp, int k) {
     uint8_t *px = realloc(sp->pixels, (size_t)cap * RMN_FER_PIXELS);
     if (px)
         sp->pixels = px;
-    uint8_t *lb = realloc(sp->labels, (size_t)cap);
+    int32_t *lb = realloc(sp->labels, (size_t)cap * sizeof *lb);
     if (lb)
         sp->labels = lb;
     int32_t *sr = realloc(sp->source_row, (size_t)cap * sizeof *sr);
@@ -211,7 +211,7 @@ static void on_row(int term, void *user) {
         return;
     }
     memcpy(sp->pixels + (size_t)sp->n * RMN_FER_PIXELS, c->pix, RMN_FER_PIXELS);
-    sp->labels[sp->n] = (uint8_t)c->label;
+    sp->labels[sp->n] = c->label;
     sp->source_row[sp->n] = (int32_t)c->data_rows;
     ++sp->n;
     ++c->ds->class_count[k][c->label];

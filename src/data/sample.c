@@ -89,8 +89,12 @@ int rmn_dataset_sample(const rmn_dataset *in, const int32_t want[RMN_SPLIT_COUNT
         if (want[k] < 0)
             return RMN_ERROR(RMN_EINVAL, "negative sample size %d for split %s", (int)want[k],
                              rmn_split_name(k));
+    if (in->split[0].side != RMN_FER_SIDE || in->split[0].channels != 1 || in->n_classes != RMN_FER_CLASSES)
+        return RMN_ERROR(RMN_EINVAL, "%s: sampling needs FER2013 data (48x48 gray, 7 classes)",
+                         in->path ? in->path : "data");
     rmn_rng rng;
     rmn_rng_init(&rng, seed, RMN_STREAM_SAMPLE);
+    RMN_TRY(rmn_fer2013_init(out));
     out->path = in->path ? strdup(in->path) : NULL;
     for (int k = 0; k < RMN_SPLIT_COUNT; ++k) {
         const rmn_split_data *sp = &in->split[k];
@@ -106,7 +110,7 @@ int rmn_dataset_sample(const rmn_dataset *in, const int32_t want[RMN_SPLIT_COUNT
         int32_t m = choose(sp, in->class_count[k], want[k], &rng, pool, sel);
         size_t mm = m ? (size_t)m : 1;
         o->pixels = malloc(mm * RMN_FER_PIXELS);
-        o->labels = malloc(mm);
+        o->labels = malloc(mm * sizeof *o->labels);
         o->source_row = malloc(mm * sizeof(int32_t));
         if (!o->pixels || !o->labels || !o->source_row) {
             free(pool);

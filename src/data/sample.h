@@ -14,7 +14,8 @@
  * largest remainders, raising every class to min(RMN_SAMPLE_MIN_PER_CLASS, its count) at the
  * expense of the largest classes; images within a class are drawn uniformly without replacement
  * from the RMN_STREAM_SAMPLE stream of SEED. Rows keep the source order and source_row; out->path
- * is a copy of in->path and out->sha256 is empty. RMN_EINVAL for a negative count. */
+ * is a copy of in->path and out->sha256 is empty. RMN_EINVAL for a negative count or data other
+ * than FER2013's geometry and classes. */
 int rmn_dataset_sample(const rmn_dataset *in, const int32_t want[RMN_SPLIT_COUNT], uint64_t seed,
                        rmn_dataset *out);
 

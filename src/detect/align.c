@@ -18,10 +18,11 @@ double rmn_align_eye_angle(const float *lm, int w, int h, double *ex, double *ey
     return atan2(ry - ly, rx - lx);
 }
 
-void rmn_align_rotate(const uint8_t *src, int w, int h, double angle, double cx, double cy, uint8_t *dst) {
+void rmn_align_rotate(const uint8_t *src, int w, int h, double angle, double cx, double cy, uint8_t *dst, int rx0,
+                      int ry0, int rx1, int ry1) {
     double c = cos(angle), s = sin(angle);
-    for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x) {
+    for (int y = ry0; y < ry1; ++y)
+        for (int x = rx0; x < rx1; ++x) {
             double dx = x - cx, dy = y - cy;
             double sx = cx + c * dx - s * dy, sy = cy + s * dx + c * dy;
             sx = sx < 0 ? 0 : sx > w - 1 ? w - 1 : sx;

@@ -13,7 +13,9 @@
 double rmn_align_eye_angle(const float *lm, int w, int h, double *ex, double *ey);
 
 /* dst:(h,w) = src:(h,w) rotated by -angle about (cx, cy): dst(p) = src(c + R(angle)(p - c)),
- * bilinear, coordinates clamped to the plane. */
-void rmn_align_rotate(const uint8_t *src, int w, int h, double angle, double cx, double cy, uint8_t *dst);
+ * bilinear, coordinates clamped to the plane; only the pixels of dst in the rectangle
+ * [x0, x1) x [y0, y1) are written (the face crop that reads them; 0, 0, w, h: all). */
+void rmn_align_rotate(const uint8_t *src, int w, int h, double angle, double cx, double cy, uint8_t *dst, int x0,
+                      int y0, int x1, int y1);
 
 #endif

@@ -1,6 +1,8 @@
-/* cnn.c -- NHWC inference kernels for the face-api networks (see cnn.h). */
+/* cnn.c -- plain NHWC kernels for the face-api networks (the reference of cnn_layer.c), their
+ * input resizing and NMS (see cnn.h). */
 #include "detect/cnn.h"
 
+#include "core/error.h"
 #include "tensor/gemm.h"
 
 #include <math.h>
@@ -15,35 +17,8 @@ void rmn_cnn_same(int in, int k, int stride, int *out, int *before) {
     *before = total / 2;
 }
 
-/* im2col: cols:(P*Q, R*S*C) rows in (r, s, c) order, zeros outside x. */
-static void im2col(float *cols, const float *x, int H, int W, int C, int R, int S, int st, int pt, int pl, int P,
-                   int Q) {
-    for (int p = 0; p < P; ++p)
-        for (int q = 0; q < Q; ++q) {
-            float *row = cols + ((size_t)p * Q + q) * R * S * C;
-            for (int r = 0; r < R; ++r) {
-                int ih = p * st - pt + r;
-                for (int s = 0; s < S; ++s, row += C) {
-                    int iw = q * st - pl + s;
-                    if (ih < 0 || ih >= H || iw < 0 || iw >= W)
-                        memset(row, 0, (size_t)C * sizeof *row);
-                    else
-                        memcpy(row, x + ((size_t)ih * W + iw) * C, (size_t)C * sizeof *row);
-                }
-            }
-        }
-}
-
 void rmn_cnn_conv(float *y, const float *x, const float *w, const float *b, int H, int W, int C,
                   int K, int R, int S, int st, int pt, int pl, int P, int Q) {
-    /* im2col + one sgemm (w:(R,S,C,K) is the (R*S*C, K) matrix); loops when out of memory */
-    float *cols = malloc((size_t)P * Q * R * S * C * sizeof *cols);
-    if (cols) {
-        im2col(cols, x, H, W, C, R, S, st, pt, pl, P, Q);
-        rmn_cnn_pointwise(y, cols, w, b, P * Q, R * S * C, K);
-        free(cols);
-        return;
-    }
     for (int p = 0; p < P; ++p)
         for (int q = 0; q < Q; ++q) {
             float *out = y + ((size_t)p * Q + q) * K;
@@ -161,6 +136,92 @@ void rmn_cnn_resize_bilinear(float *y, const float *x, int H, int W, int C, int 
                 out[c] = (float)(top + (bot - top) * dy);
             }
         }
+    }
+}
+
+/* Row y of the canvas (img at (ox, oy), zeros around) interpolated along x: h:(ow, img->c)
+ * with h = left + (right - left) * dx as rmn_cnn_resize_bilinear's `top` and `bot`. */
+static void canvas_row(double *h, const rmn_image *img, int y, int oy, int ow, const int *xl, const int *xr,
+                       const double *dx) {
+    const int nc = img->c;
+    if (y - oy < 0 || y - oy >= img->h) { /* a padding row */
+        memset(h, 0, (size_t)ow * nc * sizeof *h);
+        return;
+    }
+    const uint8_t *row = img->data + (size_t)(y - oy) * img->w * nc;
+    for (int q = 0; q < ow; ++q)
+        for (int c = 0; c < nc; ++c) {
+            float l = xl[q] >= 0 ? row[xl[q] + c] : 0.f, r = xr[q] >= 0 ? row[xr[q] + c] : 0.f;
+            h[(size_t)q * nc + c] = l + (r - l) * dx[q];
+        }
+}
+
+int rmn_cnn_resize_image(float *y, const rmn_image *img, int side, int ox, int oy, int oh, int ow) {
+    const int nc = img->c;
+    double rx = (double)side / ow, ry = (double)side / oh;
+    int *xl = malloc((size_t)ow * 2 * sizeof *xl);
+    double *dx = malloc((size_t)ow * sizeof *dx), *rows = malloc((size_t)ow * nc * 2 * sizeof *rows);
+    if (!xl || !dx || !rows) {
+        free(xl);
+        free(dx);
+        free(rows);
+        return RMN_ERROR(RMN_ENOMEM, "out of memory");
+    }
+    int *xr = xl + ow;
+    double *h0 = rows, *h1 = rows + (size_t)ow * nc;
+    for (int q = 0; q < ow; ++q) { /* the two source columns (byte offsets in a row; -1: padding) */
+        double fx = rx * q;
+        int x0 = (int)floor(fx), x1 = (int)ceil(fx);
+        if (x1 > side - 1)
+            x1 = side - 1;
+        dx[q] = fx - x0;
+        xl[q] = x0 - ox >= 0 && x0 - ox < img->w ? (x0 - ox) * nc : -1;
+        xr[q] = x1 - ox >= 0 && x1 - ox < img->w ? (x1 - ox) * nc : -1;
+    }
+    int have0 = -1, have1 = -1; /* the canvas rows h0 and h1 hold */
+    for (int r = 0; r < oh; ++r) {
+        double fy = ry * r;
+        int y0 = (int)floor(fy), y1 = (int)ceil(fy);
+        if (y1 > side - 1)
+            y1 = side - 1;
+        double dy = fy - y0;
+        if (y0 == have1) { /* moving down: the old bottom row is the new top */
+            double *t = h0;
+            h0 = h1, h1 = t;
+            have0 = have1, have1 = -1;
+        }
+        if (have0 != y0)
+            canvas_row(h0, img, y0, oy, ow, xl, xr, dx), have0 = y0;
+        if (have1 != y1)
+            canvas_row(h1, img, y1, oy, ow, xl, xr, dx), have1 = y1;
+        float *out = y + (size_t)r * ow * 3;
+        if (nc == 3) {
+#ifdef _OPENMP
+#pragma omp simd
+#endif
+            for (int i = 0; i < ow * 3; ++i)
+                out[i] = (float)(h0[i] + (h1[i] - h0[i]) * dy);
+        } else { /* gray: the value in the three channels */
+            for (int q = 0; q < ow; ++q)
+                out[(size_t)q * 3] = out[(size_t)q * 3 + 1] = out[(size_t)q * 3 + 2] =
+                    (float)(h0[q] + (h1[q] - h0[q]) * dy);
+        }
+    }
+    free(xl);
+    free(dx);
+    free(rows);
+    return RMN_OK;
+}
+
+void rmn_cnn_normalize(float *x, size_t n, const float *mean, float div) {
+    const float m0 = mean[0], m1 = mean[1], m2 = mean[2];
+#ifdef _OPENMP
+#pragma omp simd
+#endif
+    for (size_t i = 0; i < n; ++i) {
+        x[3 * i] = (x[3 * i] - m0) / div;
+        x[3 * i + 1] = (x[3 * i + 1] - m1) / div;
+        x[3 * i + 2] = (x[3 * i + 2] - m2) / div;
     }
 }
 

@@ -1,11 +1,15 @@
 /* cnn.h -- the few inference kernels the face-api networks need, over NHWC float maps (the
  * layout of their TensorFlow.js weights: filters (R,S,C,K), depthwise (R,S,C,1), 1x1 (C,K)),
  * computed as TensorFlow.js's cpu backend does (same padding rules, same operation order in
- * leaky ReLU and bilinear resize), so outputs can be checked against it.
+ * leaky ReLU and bilinear resize), so outputs can be checked against it. The networks run
+ * their convolutions and pools through cnn_layer.h (oneDNN); the plain loops here are its
+ * reference (tests/test-cnn). The input resizing and NMS are the networks' own.
  *
  * Shape contracts are in each comment; callers own every buffer. */
 #ifndef RMN_DETECT_CNN_H
 #define RMN_DETECT_CNN_H
+
+#include "image/image.h"
 
 #include <stddef.h>
 
@@ -30,6 +34,14 @@ void rmn_cnn_maxpool_same(float *y, const float *x, int H, int W, int C, int k, 
 /* y:(oh,ow,C) = tf.image.resizeBilinear(x:(H,W,C), [oh, ow], alignCorners false,
  * halfPixelCenters false). */
 void rmn_cnn_resize_bilinear(float *y, const float *x, int H, int W, int C, int oh, int ow);
+
+/* y:(oh,ow,3) = rmn_cnn_resize_bilinear of the side x side RGB canvas (zeros) with img (gray:
+ * its value in the three channels) pasted at (ox, oy), without making the canvas: face-api's
+ * padToSquare + resizeBilinear of a face or a frame. RMN_ENOMEM only. */
+int rmn_cnn_resize_image(float *y, const rmn_image *img, int side, int ox, int oy, int oh, int ow);
+
+/* In place over x:(n,3): (x - mean[c]) / div, face-api's input normalisation. */
+void rmn_cnn_normalize(float *x, size_t n, const float *mean, float div);
 
 /* A detection in image pixels (x1, y1 exclusive edges as face-api's Box) with its score. */
 typedef struct {

@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "detect/cnn.h"
+#include "detect/cnn_layer.h"
 #include "detect/tfjs.h"
 
 #include <math.h>
@@ -23,6 +24,11 @@ struct rmn_facenet {
     int          kind, nout;
     sep_p        conv[4][4];
     const float *fcw, *fcb;
+    /* the layers on oneDNN (per conv: depthwise, then pointwise + bias; block 0's first conv
+     * is a full 3x3 in pw[0][0]) and the maps */
+    rmn_cnn_ctx   *ctx;
+    rmn_cnn_layer *dw[4][4], *pw[4][4];
+    float         *x, *o1, *acc, *tmp, *cur;
 };
 
 static const int CH[5] = {3, 32, 64, 128, 256};
@@ -31,7 +37,49 @@ void rmn_facenet_free(rmn_facenet *net) {
     if (!net)
         return;
     rmn_tfjs_free(&net->m);
+    rmn_cnn_ctx_free(net->ctx);
+    free(net->x);
+    free(net->o1);
+    free(net->acc);
+    free(net->tmp);
+    free(net->cur);
     free(net);
+}
+
+/* Every layer and map, once (input 112x112). */
+static int build(rmn_facenet *net) {
+    RMN_TRY(rmn_cnn_ctx_create(&net->ctx));
+    size_t cap = (size_t)56 * 56 * 32;
+    net->x = malloc((size_t)IN * IN * 3 * sizeof(float));
+    net->o1 = malloc(cap * sizeof(float));
+    net->acc = malloc(cap * sizeof(float));
+    net->tmp = malloc(cap * sizeof(float)); /* the depthwise convs' outputs */
+    net->cur = malloc(cap * sizeof(float));
+    if (!net->x || !net->o1 || !net->acc || !net->tmp || !net->cur)
+        return RMN_ERROR(RMN_ENOMEM, "out of memory for a face net");
+    int h = IN, w = IN;
+    for (int b = 0; b < 4; ++b)
+        for (int c = 0; c < 4; ++c) {
+            const sep_p *p = &net->conv[b][c];
+            int C = c ? CH[b + 1] : CH[b], K = CH[b + 1], st = c ? 1 : 2, h2 = h, w2 = w;
+            rmn_cnn_act act = c ? RMN_CNN_ACT_NONE : RMN_CNN_ACT_RELU; /* convs 1-3 add to the running sum */
+            if (b == 0 && c == 0) {
+                RMN_TRY(rmn_cnn_layer_conv(net->ctx, &(rmn_cnn_conv_desc){.H = h, .W = w, .C = 3, .K = 32, .R = 3,
+                                                                          .stride = 2, .w = p->dw, .b = p->b,
+                                                                          .act = act},
+                                           &net->pw[b][c], &h2, &w2));
+            } else {
+                RMN_TRY(rmn_cnn_layer_conv(net->ctx, &(rmn_cnn_conv_desc){.H = h, .W = w, .C = C, .R = 3, .stride = st,
+                                                                          .depthwise = 1, .w = p->dw},
+                                           &net->dw[b][c], &h2, &w2));
+                RMN_TRY(rmn_cnn_layer_conv(net->ctx, &(rmn_cnn_conv_desc){.H = h2, .W = w2, .C = C, .K = K, .R = 1,
+                                                                          .stride = 1, .w = p->pw, .b = p->b,
+                                                                          .act = act, .accumulate = c > 0},
+                                           &net->pw[b][c], NULL, NULL));
+            }
+            h = h2, w = w2;
+        }
+    return RMN_OK;
 }
 
 int rmn_facenet_load(const char *dir, int kind, rmn_facenet **out) {
@@ -65,6 +113,8 @@ int rmn_facenet_load(const char *dir, int kind, rmn_facenet **out) {
         rc = rmn_tfjs_get(&net->m, "fc/weights", 2, (const int[]){256, net->nout}, &net->fcw);
     if (rc == RMN_OK)
         rc = rmn_tfjs_get(&net->m, "fc/bias", 1, (const int[]){net->nout}, &net->fcb);
+    if (rc == RMN_OK)
+        rc = build(net);
     if (rc != RMN_OK) {
         rmn_facenet_free(net);
         return rc;
@@ -73,19 +123,12 @@ int rmn_facenet_load(const char *dir, int kind, rmn_facenet **out) {
     return RMN_OK;
 }
 
-/* y:(P,Q,K) = separable conv 'same' (stride st) of x:(H,W,C) + bias; tmp holds P*Q*C. */
-static void sep(float *y, float *tmp, const float *x, const sep_p *p, int H, int W, int C, int K, int st, int *P,
-                int *Q) {
-    int pt, pl;
-    rmn_cnn_same(H, 3, st, P, &pt);
-    rmn_cnn_same(W, 3, st, Q, &pl);
-    rmn_cnn_depthwise(tmp, x, p->dw, H, W, C, 3, 3, st, pt, pl, *P, *Q);
-    rmn_cnn_pointwise(y, tmp, p->pw, p->b, *P * *Q, C, K);
-}
-
-static void relu(float *x, size_t n) {
+static void relu(float *y, const float *x, size_t n) {
+#ifdef _OPENMP
+#pragma omp simd
+#endif
     for (size_t i = 0; i < n; ++i)
-        x[i] = x[i] > 0.f ? x[i] : 0.f;
+        y[i] = x[i] > 0.f ? x[i] : 0.f;
 }
 
 int rmn_facenet_run(rmn_facenet *net, const rmn_image *img, float *out) {
@@ -95,66 +138,40 @@ int rmn_facenet_run(rmn_facenet *net, const rmn_image *img, float *out) {
     /* padToSquare(centred): round(diff/2) appended after, the rest before */
     int diff = side - (w < h ? w : h), after = (int)lround(diff * 0.5), before = diff - after;
     int ox = w < h ? before : 0, oy = h < w ? before : 0;
-    size_t cap = (size_t)56 * 56 * 32;
-    float *sq = calloc((size_t)side * side * 3, sizeof *sq);
-    float *x = malloc((size_t)IN * IN * 3 * sizeof *x);
-    float *o1 = malloc(cap * sizeof *o1), *o2 = malloc(cap * sizeof *o2), *acc = malloc(cap * sizeof *acc);
-    float *tmp = malloc(cap * 4 * sizeof *tmp), *cur = malloc(cap * sizeof *cur);
-    int rc = sq && x && o1 && o2 && acc && tmp && cur ? RMN_OK : RMN_ERROR(RMN_ENOMEM, "out of memory for a face net");
-    if (rc == RMN_OK) {
-        for (int yy = 0; yy < h; ++yy)
-            for (int xx = 0; xx < w; ++xx)
-                for (int c = 0; c < 3; ++c)
-                    sq[((size_t)(yy + oy) * side + xx + ox) * 3 + c] =
-                        img->data[((size_t)yy * w + xx) * img->c + (img->c == 3 ? c : 0)];
-        if (side != IN)
-            rmn_cnn_resize_bilinear(x, sq, side, side, 3, IN, IN);
-        else
-            memcpy(x, sq, (size_t)IN * IN * 3 * sizeof *x);
-        static const float MEAN[3] = {122.782f, 117.001f, 104.298f};
-        for (size_t i = 0; i < (size_t)IN * IN; ++i)
-            for (int c = 0; c < 3; ++c)
-                x[i * 3 + c] = (x[i * 3 + c] - MEAN[c]) / 255.f;
-        int H = IN, W = IN, P, Q, pt, pl;
-        memcpy(cur, x, (size_t)IN * IN * 3 * sizeof *x);
-        for (int b = 0; b < 4; ++b) {
-            int C = CH[b], K = CH[b + 1];
-            /* out1 = relu(conv0 stride 2) */
-            if (b == 0) {
-                rmn_cnn_same(H, 3, 2, &P, &pt);
-                rmn_cnn_same(W, 3, 2, &Q, &pl);
-                rmn_cnn_conv(o1, cur, net->conv[0][0].dw, net->conv[0][0].b, H, W, 3, 32, 3, 3, 2, pt, pl, P, Q);
-            } else {
-                sep(o1, tmp, cur, &net->conv[b][0], H, W, C, K, 2, &P, &Q);
-            }
-            size_t n = (size_t)P * Q * K;
-            relu(o1, n);
-            memcpy(acc, o1, n * sizeof *acc); /* running sum out1 + out2 + ... */
-            const float *in = o1;
-            for (int c = 1; c < 4; ++c) {
-                int P2, Q2;
-                sep(o2, tmp, in, &net->conv[b][c], P, Q, K, K, 1, &P2, &Q2);
-                /* face-api sums out1 + (out2 + (out3 + out4)); here left to right (rounding only) */
-                if (c == 1) {
-                    for (size_t i = 0; i < n; ++i)
-                        acc[i] = o1[i] + o2[i];
-                } else {
-                    for (size_t i = 0; i < n; ++i)
-                        acc[i] += o2[i];
-                }
-                for (size_t i = 0; i < n; ++i)
-                    cur[i] = acc[i] > 0.f ? acc[i] : 0.f;
-                in = cur;
-            }
-            H = P, W = Q;
+    float *x = net->x, *o1 = net->o1, *acc = net->acc, *tmp = net->tmp, *cur = net->cur;
+    RMN_TRY(rmn_cnn_resize_image(x, img, side, ox, oy, IN, IN));
+    static const float MEAN[3] = {122.782f, 117.001f, 104.298f};
+    rmn_cnn_normalize(x, (size_t)IN * IN, MEAN, 255.f);
+    int H = IN, rc = RMN_OK;
+    const float *in = x;
+    for (int b = 0; rc == RMN_OK && b < 4; ++b) {
+        /* out1 = relu(conv0 stride 2); then out_c = sep conv_c of relu(out1 + ... + out_(c-1))
+         * (face-api sums out1 + (out2 + (out3 + out4)); here left to right: rounding only) */
+        H = (H + 1) / 2;
+        size_t n = (size_t)H * H * CH[b + 1];
+        if (b > 0)
+            rc = rmn_cnn_layer_run(net->dw[b][0], tmp, in);
+        if (rc == RMN_OK)
+            rc = rmn_cnn_layer_run(net->pw[b][0], o1, b > 0 ? tmp : in);
+        if (rc == RMN_OK)
+            memcpy(acc, o1, n * sizeof *acc);
+        in = o1;
+        for (int c = 1; rc == RMN_OK && c < 4; ++c) {
+            rc = rmn_cnn_layer_run(net->dw[b][c], tmp, in);
+            if (rc == RMN_OK)
+                rc = rmn_cnn_layer_run(net->pw[b][c], acc, tmp); /* acc += */
+            relu(cur, acc, n);
+            in = cur;
         }
+    }
+    if (rc == RMN_OK) {
         /* avgpool 7x7 stride 2 valid over (7,7,256) -> 256 */
         float feat[256];
         for (int k = 0; k < 256; ++k) {
             float s = 0.f;
-            for (int i = 0; i < H * W; ++i)
+            for (int i = 0; i < H * H; ++i)
                 s += cur[(size_t)i * 256 + k];
-            feat[k] = s / (float)(H * W);
+            feat[k] = s / (float)(H * H);
         }
         for (int j = 0; j < net->nout; ++j) {
             float s = 0.f;
@@ -180,12 +197,5 @@ int rmn_facenet_run(rmn_facenet *net, const rmn_image *img, float *out) {
             }
         }
     }
-    free(sq);
-    free(x);
-    free(o1);
-    free(o2);
-    free(acc);
-    free(tmp);
-    free(cur);
     return rc;
 }

@@ -10,6 +10,9 @@
  * pairs relative to the face image, as FaceLandmark68Net.postProcess; expressions: softmax in
  * face-api's order neutral, happy, sad, angry, fearful, disgusted, surprised.
  *
+ * The convolutions run on oneDNN (cnn_layer.h); a net keeps its layers and maps, so it runs on
+ * one thread at a time.
+ *
  * Ownership: rmn_facenet_load returns an owned net (rmn_facenet_free). */
 #ifndef RMN_DETECT_FACENET_H
 #define RMN_DETECT_FACENET_H

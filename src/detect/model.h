@@ -24,6 +24,15 @@ typedef struct rmn_detect_model rmn_detect_model;
  * a missing tensor or a shape that does not match the architecture (all naming the file),
  * RMN_ENOTFOUND for an unknown architecture. */
 int  rmn_detect_model_load(const char *path, rmn_detect_model **out);
+/* Where a model comes from: an rmn safetensors checkpoint, or a PyTorch checkpoint (.pth;
+ * rmn_import_is_pth) of architecture pth_arch with pth_channels (1 or 3; 0: 3) input channels
+ * at the thesis's 224 px. */
+typedef struct {
+    const char *path, *pth_arch;
+    int         pth_channels;
+} rmn_detect_model_src;
+/* Either kind (model_open.c); a .pth without pth_arch is RMN_EINVAL. */
+int  rmn_detect_model_open(const rmn_detect_model_src *src, rmn_detect_model **out);
 /* A model around a built, loaded net (taken over, freed on failure too): an imported .pth. */
 int  rmn_detect_model_from_net(rmn_net *net, int image_size, int in_channels, rmn_detect_model **out);
 void rmn_detect_model_free(rmn_detect_model *m);

@@ -1,17 +1,12 @@
 /* paths.c -- lookup of cascades and of the shipped emotion model (see paths.h). */
 #include "detect/paths.h"
 
+#include "core/datadir.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#ifndef RMN_DATADIR
-#define RMN_DATADIR "/usr/local/share/rmn"
-#endif
-#ifndef RMN_SRCDIR
-#define RMN_SRCDIR "."
-#endif
 
 static const char *const CASCADE_DIRS[] = {
     "/usr/share/opencv4/haarcascades", "/usr/share/opencv4/lbpcascades",
@@ -45,15 +40,19 @@ const char *rmn_detect_model_path(const char *given, char *buf, size_t cap, char
     const char *env = getenv("RMN_MODEL");
     if (env && *env)
         return env;
-    /* $RMN_MODELS_DIR replaces the installed and source-tree directories */
+    /* $RMN_MODELS_DIR replaces the installed and source-tree directories (core/datadir.h) */
     const char *dir_env = getenv("RMN_MODELS_DIR");
-    const char *dirs[2] = {RMN_DATADIR "/models", RMN_SRCDIR "/models"};
-    int ndirs = 2;
+    rmn_data_dir dirs[RMN_DATA_MAX_DIRS];
+    int ndirs = 1;
     if (dir_env && *dir_env)
-        dirs[0] = dir_env, ndirs = 1;
+        snprintf(dirs[0].path, sizeof dirs[0].path, "%s", dir_env);
+    else
+        ndirs = rmn_data_dirs(dirs);
     size_t used = (size_t)snprintf(looked, lcap, "--model, $RMN_MODEL (unset)");
     for (int i = 0; i < ndirs; ++i) {
-        snprintf(buf, cap, "%s/default.safetensors", dirs[i]);
+        snprintf(buf, cap, "%s/models/default.safetensors", dirs[i].path);
+        if (dir_env && *dir_env)
+            snprintf(buf, cap, "%s/default.safetensors", dirs[i].path);
         if (is_file(buf))
             return buf;
         if (used < lcap)

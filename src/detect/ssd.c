@@ -2,6 +2,7 @@
 #include "detect/ssd.h"
 
 #include "core/error.h"
+#include "detect/cnn_layer.h"
 #include "detect/tfjs.h"
 
 #include <math.h>
@@ -29,6 +30,12 @@ struct rmn_ssd {
     conv_p       pred[8];
     conv_p       box[6], cls[6];
     const float *priors; /* (5118, 4) */
+    /* the layers on oneDNN (the depthwise convs with their batch norm folded in) and the
+     * maps: a, b (the largest, 256x256x64), c11 (layer 11's 32x32x512), fm[2..5] (8x8 .. 1x1) */
+    rmn_cnn_ctx   *ctx;
+    rmn_cnn_layer *l_conv0, *l_dw[14], *l_pw[14], *l_pred[8], *l_box[6], *l_cls[6];
+    float         *a, *b, *c11, *fm[6], *enc, *cls_out;
+    int            fh[6];
 };
 
 static const int MCH[14] = {32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024};
@@ -39,6 +46,14 @@ void rmn_ssd_free(rmn_ssd *net) {
     if (!net)
         return;
     rmn_tfjs_free(&net->m);
+    rmn_cnn_ctx_free(net->ctx);
+    free(net->a);
+    free(net->b);
+    free(net->c11);
+    for (int i = 2; i < 6; ++i)
+        free(net->fm[i]);
+    free(net->enc);
+    free(net->cls_out);
     free(net);
 }
 
@@ -85,6 +100,71 @@ static int bind(rmn_ssd *net) {
     return rmn_tfjs_get(m, "Output/extra_dim", 3, (const int[]){1, NPRIORS, 4}, &net->priors);
 }
 
+/* A conv layer of p, 'same', on an h x w map; updates h, w. */
+static int conv_layer(rmn_ssd *net, const conv_p *p, int st, rmn_cnn_act act, int *h, int *w, rmn_cnn_layer **l) {
+    return rmn_cnn_layer_conv(net->ctx, &(rmn_cnn_conv_desc){.H = *h, .W = *w, .C = p->c, .K = p->k, .R = p->r,
+                                                             .stride = st, .w = p->w, .b = p->b, .act = act},
+                              l, h, w);
+}
+
+/* Depthwise layer i with its batch norm folded in: w' = w s, b' = beta - mean s with
+ * s = gamma / sqrt(var + eps) (face-api: beta + (x - mean) gamma / sqrt(var + eps)). */
+static int depthwise_layer(rmn_ssd *net, int i, int st, int *h, int *w) {
+    const pair_p *p = &net->pair[i];
+    int c = MCH[i - 1];
+    float *fw = malloc((size_t)9 * c * sizeof *fw), *fb = malloc((size_t)c * sizeof *fb);
+    int rc = fw && fb ? RMN_OK : RMN_ERROR(RMN_ENOMEM, "out of memory");
+    for (int k = 0; rc == RMN_OK && k < c; ++k) {
+        float sc = p->gamma[k] / sqrtf(p->var[k] + 0.0010000000474974513f);
+        fb[k] = p->beta[k] - p->mean[k] * sc;
+        for (int t = 0; t < 9; ++t)
+            fw[(size_t)t * c + k] = p->w[(size_t)t * c + k] * sc;
+    }
+    if (rc == RMN_OK)
+        rc = rmn_cnn_layer_conv(net->ctx, &(rmn_cnn_conv_desc){.H = *h, .W = *w, .C = c, .R = 3, .stride = st,
+                                                               .depthwise = 1, .w = fw, .b = fb,
+                                                               .act = RMN_CNN_ACT_RELU6},
+                                &net->l_dw[i], h, w);
+    free(fw);
+    free(fb);
+    return rc;
+}
+
+/* Every layer and map, once (input 512x512). */
+static int build(rmn_ssd *net) {
+    RMN_TRY(rmn_cnn_ctx_create(&net->ctx));
+    size_t big = (size_t)256 * 256 * 64;
+    net->a = malloc(big * sizeof(float));
+    net->b = malloc(big * sizeof(float));
+    net->c11 = malloc((size_t)32 * 32 * 512 * sizeof(float));
+    net->enc = malloc((size_t)NPRIORS * 4 * sizeof(float));
+    net->cls_out = malloc((size_t)NPRIORS * 3 * sizeof(float));
+    int ok = net->a && net->b && net->c11 && net->enc && net->cls_out;
+    for (int i = 2; i < 6; ++i)
+        ok = ok && (net->fm[i] = malloc((size_t)8 * 8 * 512 * sizeof(float)));
+    if (!ok)
+        return RMN_ERROR(RMN_ENOMEM, "out of memory for the SSD face detector");
+    int h = SIZE, w = SIZE;
+    RMN_TRY(conv_layer(net, &net->conv0, 2, RMN_CNN_ACT_RELU6, &h, &w, &net->l_conv0));
+    for (int i = 1; i <= 13; ++i) {
+        RMN_TRY(depthwise_layer(net, i, i == 2 || i == 4 || i == 6 || i == 12 ? 2 : 1, &h, &w));
+        RMN_TRY(conv_layer(net, &net->pair[i].pw, 1, RMN_CNN_ACT_RELU6, &h, &w, &net->l_pw[i]));
+    }
+    net->fh[0] = 32, net->fh[1] = h; /* 16 */
+    for (int i = 0; i < 8; ++i) {
+        RMN_TRY(conv_layer(net, &net->pred[i], i % 2 ? 2 : 1, RMN_CNN_ACT_RELU6, &h, &w, &net->l_pred[i]));
+        if (i % 2)
+            net->fh[2 + i / 2] = h;
+    }
+    for (int i = 0; i < 6; ++i) {
+        int fh = net->fh[i], fw = fh;
+        RMN_TRY(conv_layer(net, &net->box[i], 1, RMN_CNN_ACT_NONE, &fh, &fw, &net->l_box[i]));
+        fh = fw = net->fh[i];
+        RMN_TRY(conv_layer(net, &net->cls[i], 1, RMN_CNN_ACT_NONE, &fh, &fw, &net->l_cls[i]));
+    }
+    return RMN_OK;
+}
+
 int rmn_ssd_load(const char *dir, rmn_ssd **out) {
     *out = NULL;
     rmn_ssd *net = calloc(1, sizeof *net);
@@ -93,40 +173,14 @@ int rmn_ssd_load(const char *dir, rmn_ssd **out) {
     int rc = rmn_tfjs_load(dir, "ssd_mobilenetv1_model", &net->m);
     if (rc == RMN_OK)
         rc = bind(net);
+    if (rc == RMN_OK)
+        rc = build(net);
     if (rc != RMN_OK) {
         rmn_ssd_free(net);
         return rc;
     }
     *out = net;
     return RMN_OK;
-}
-
-/* y = relu6(conv 'same' (stride st) of x:(*h,*w,c) + offset); updates *h, *w. */
-static void conv_same(float *y, const float *x, const conv_p *p, int st, int *h, int *w, int relu6) {
-    int P, Q, pt, pl;
-    rmn_cnn_same(*h, p->r, st, &P, &pt);
-    rmn_cnn_same(*w, p->r, st, &Q, &pl);
-    if (p->r == 1 && st == 1)
-        rmn_cnn_pointwise(y, x, p->w, p->b, *h * *w, p->c, p->k);
-    else
-        rmn_cnn_conv(y, x, p->w, p->b, *h, *w, p->c, p->k, p->r, p->r, st, pt, pl, P, Q);
-    *h = P, *w = Q;
-    if (relu6)
-        rmn_cnn_relu6(y, (size_t)P * Q * p->k);
-}
-
-static void depthwise_bn(float *y, const float *x, const pair_p *p, int c, int st, int *h, int *w) {
-    int P, Q, pt, pl;
-    rmn_cnn_same(*h, 3, st, &P, &pt);
-    rmn_cnn_same(*w, 3, st, &Q, &pl);
-    rmn_cnn_depthwise(y, x, p->w, *h, *w, c, 3, 3, st, pt, pl, P, Q);
-    *h = P, *w = Q;
-    for (size_t i = 0; i < (size_t)P * Q; ++i)
-        for (int k = 0; k < c; ++k) {
-            float *v = &y[i * c + k];
-            *v = p->beta[k] + (*v - p->mean[k]) * p->gamma[k] / sqrtf(p->var[k] + 0.0010000000474974513f);
-        }
-    rmn_cnn_relu6(y, (size_t)P * Q * c);
 }
 
 typedef struct {
@@ -151,73 +205,50 @@ static double iou(const cand *a, const cand *b) {
     return ih * iw / (aa + ab - ih * iw);
 }
 
+/* enc:(5118,4), cls_out:(5118,3) = the network on x:(512,512,3) (in net->b). */
+static int forward(rmn_ssd *net) {
+    float *a = net->a, *b = net->b;
+    RMN_TRY(rmn_cnn_layer_run(net->l_conv0, a, b));
+    for (int i = 1; i <= 13; ++i) { /* layer 11's output feeds the head too: it goes to c11 */
+        RMN_TRY(rmn_cnn_layer_run(net->l_dw[i], b, i == 12 ? net->c11 : a));
+        RMN_TRY(rmn_cnn_layer_run(net->l_pw[i], i == 11 ? net->c11 : a, b));
+    }
+    /* a: (16,16,1024); the extra layers: 1x1 into b, 3x3/2 into fm[2..5] */
+    float **fm = net->fm;
+    fm[0] = net->c11, fm[1] = a;
+    const float *cur = a;
+    for (int i = 0; i < 8; i += 2) {
+        RMN_TRY(rmn_cnn_layer_run(net->l_pred[i], b, cur));
+        RMN_TRY(rmn_cnn_layer_run(net->l_pred[i + 1], fm[2 + i / 2], b));
+        cur = fm[2 + i / 2];
+    }
+    /* box predictors, concatenated in map order, cells row-major, anchors innermost */
+    int off = 0;
+    for (int i = 0; i < 6; ++i) {
+        RMN_TRY(rmn_cnn_layer_run(net->l_box[i], net->enc + (size_t)off * 4, fm[i]));
+        RMN_TRY(rmn_cnn_layer_run(net->l_cls[i], net->cls_out + (size_t)off * 3, fm[i]));
+        off += net->fh[i] * net->fh[i] * (i ? 6 : 3);
+    }
+    return RMN_OK;
+}
+
 int rmn_ssd_detect(rmn_ssd *net, const rmn_image *img, float minconf, rmn_cnn_box **boxes, int *n) {
     *boxes = NULL;
     *n = 0;
     if (img->w < 1 || img->h < 1 || (img->c != 1 && img->c != 3))
         return RMN_ERROR(RMN_EINVAL, "SSD face detector: empty image or not gray/RGB");
-    size_t cap = (size_t)256 * 256 * 64; /* the largest map (conv_1's output) */
-    float *a = malloc(cap * sizeof *a), *b = malloc(cap * sizeof *b), *c11 = malloc((size_t)32 * 32 * 512 * sizeof *c11);
-    float *enc = malloc((size_t)NPRIORS * 4 * sizeof *enc), *cls = malloc((size_t)NPRIORS * 3 * sizeof *cls);
-    float *fm[6] = {0};
-    int fh[6] = {0};
+    int side = img->w > img->h ? img->w : img->h;
+    float *x = net->b;
+    RMN_TRY(rmn_cnn_resize_image(x, img, side, 0, 0, SIZE, SIZE));
+#ifdef _OPENMP
+#pragma omp simd
+#endif
+    for (size_t i = 0; i < (size_t)SIZE * SIZE * 3; ++i)
+        x[i] = x[i] / 127.5f - 1.f;
+    RMN_TRY(forward(net));
+    const float *enc = net->enc, *cls = net->cls_out;
     cand *cd = malloc((size_t)NPRIORS * sizeof *cd);
-    int side = img->w > img->h ? img->w : img->h, rc = RMN_OK;
-    float *sq = calloc((size_t)side * side * 3, sizeof *sq);
-    for (int i = 2; i < 6; ++i)
-        fm[i] = malloc((size_t)8 * 8 * 512 * sizeof(float));
-    if (!a || !b || !c11 || !enc || !cls || !cd || !sq || !fm[2] || !fm[3] || !fm[4] || !fm[5])
-        rc = RMN_ERROR(RMN_ENOMEM, "out of memory for the SSD face detector");
-    if (rc == RMN_OK) {
-        for (int y = 0; y < img->h; ++y)
-            for (int x = 0; x < img->w; ++x)
-                for (int k = 0; k < 3; ++k)
-                    sq[((size_t)y * side + x) * 3 + k] = img->data[((size_t)y * img->w + x) * img->c + (img->c == 3 ? k : 0)];
-        if (side != SIZE)
-            rmn_cnn_resize_bilinear(b, sq, side, side, 3, SIZE, SIZE);
-        else
-            memcpy(b, sq, (size_t)SIZE * SIZE * 3 * sizeof *b);
-        for (size_t i = 0; i < (size_t)SIZE * SIZE * 3; ++i)
-            b[i] = b[i] / 127.5f - 1.f;
-        int h = SIZE, w = SIZE;
-        conv_same(a, b, &net->conv0, 2, &h, &w, 1);
-        for (int i = 1; i <= 13; ++i) {
-            int st = i == 2 || i == 4 || i == 6 || i == 12 ? 2 : 1;
-            depthwise_bn(b, a, &net->pair[i], MCH[i - 1], st, &h, &w);
-            conv_same(a, b, &net->pair[i].pw, 1, &h, &w, 1);
-            if (i == 11)
-                memcpy(c11, a, (size_t)h * w * 512 * sizeof *c11);
-        }
-        /* a: (16,16,1024) */
-        fm[0] = c11, fh[0] = 32, fm[1] = a, fh[1] = 16;
-        int ph = 16, pw = 16;
-        conv_same(b, a, &net->pred[0], 1, &ph, &pw, 1);
-        float *cur = b;
-        for (int i = 1; i < 8; i += 2) {
-            int f = 2 + i / 2;
-            conv_same(fm[f], cur, &net->pred[i], 2, &ph, &pw, 1);
-            fh[f] = ph;
-            if (i < 7) {
-                float *nx = cur == b ? b + (size_t)16 * 16 * 1024 / 2 : b; /* scratch inside b */
-                conv_same(nx, fm[f], &net->pred[i + 1], 1, &ph, &pw, 1);
-                cur = nx;
-            }
-        }
-        /* box predictors, concatenated in map order, cells row-major, anchors innermost */
-        float *tmp = malloc((size_t)32 * 32 * 24 * sizeof *tmp);
-        if (!tmp)
-            rc = RMN_ERROR(RMN_ENOMEM, "out of memory");
-        int off = 0;
-        for (int i = 0; rc == RMN_OK && i < 6; ++i) {
-            int cells = fh[i] * fh[i], an = i ? 6 : 3;
-            rmn_cnn_pointwise(tmp, fm[i], net->box[i].w, net->box[i].b, cells, BOX_C[i], 4 * an);
-            memcpy(enc + (size_t)off * 4, tmp, (size_t)cells * an * 4 * sizeof *tmp);
-            rmn_cnn_pointwise(tmp, fm[i], net->cls[i].w, net->cls[i].b, cells, BOX_C[i], 3 * an);
-            memcpy(cls + (size_t)off * 3, tmp, (size_t)cells * an * 3 * sizeof *tmp);
-            off += cells * an;
-        }
-        free(tmp);
-    }
+    int rc = cd ? RMN_OK : RMN_ERROR(RMN_ENOMEM, "out of memory");
     int m = 0;
     for (int i = 0; rc == RMN_OK && i < NPRIORS; ++i) {
         float score = 1.f / (1.f + expf(-cls[i * 3 + 1]));
@@ -260,15 +291,7 @@ int rmn_ssd_detect(rmn_ssd *net, const rmn_image *img, float minconf, rmn_cnn_bo
         }
         free(sel);
     }
-    free(a);
-    free(b);
-    free(c11);
-    free(enc);
-    free(cls);
     free(cd);
-    free(sq);
-    for (int i = 2; i < 6; ++i)
-        free(fm[i]);
     if (rc != RMN_OK) {
         free(out);
         return rc;

@@ -14,6 +14,10 @@
  *   most 100; boxes clipped to [0, 1], corrected for the padding.
  * Boxes come back in image pixels, best first.
  *
+ * The convolutions run on oneDNN (cnn_layer.h), made at load, the depthwise batch norms folded
+ * into their weights and a bias; a net keeps its layers and maps, so it runs on one thread at
+ * a time.
+ *
  * Ownership: rmn_ssd_load returns an owned net (rmn_ssd_free); *boxes is malloc'ed. */
 #ifndef RMN_DETECT_SSD_H
 #define RMN_DETECT_SSD_H

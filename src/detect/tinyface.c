@@ -2,6 +2,7 @@
 #include "detect/tinyface.h"
 
 #include "core/error.h"
+#include "detect/cnn_layer.h"
 #include "detect/tfjs.h"
 
 #include <math.h>
@@ -16,6 +17,11 @@ struct rmn_tinyface {
     const float *w0, *b0;                       /* conv0 (3,3,3,16), (16) */
     const float *dw[NCONV], *pw[NCONV], *pb[NCONV]; /* conv1..5 */
     const float *w8, *b8;                       /* conv8 (1,1,512,25), (25) */
+    /* the layers on oneDNN and two map buffers, made for input size s (0: none yet) */
+    rmn_cnn_ctx   *ctx;
+    int            s, S; /* input size, head size */
+    rmn_cnn_layer *conv0, *pool[NCONV + 1], *dwl[NCONV], *pwl[NCONV], *conv8;
+    float         *a, *b;
 };
 
 static const int CH[NCONV + 1] = {3, 16, 32, 64, 128, 256, 512};
@@ -27,6 +33,9 @@ void rmn_tinyface_free(rmn_tinyface *net) {
     if (!net)
         return;
     rmn_tfjs_free(&net->m);
+    rmn_cnn_ctx_free(net->ctx);
+    free(net->a);
+    free(net->b);
     free(net);
 }
 
@@ -55,6 +64,8 @@ int rmn_tinyface_load(const char *dir, rmn_tinyface **out) {
         rc = rmn_tfjs_get(&net->m, "conv8/filters", 4, (const int[]){1, 1, 512, 25}, &net->w8);
     if (rc == RMN_OK)
         rc = rmn_tfjs_get(&net->m, "conv8/bias", 1, (const int[]){25}, &net->b8);
+    if (rc == RMN_OK)
+        rc = rmn_cnn_ctx_create(&net->ctx);
     if (rc != RMN_OK) {
         rmn_tinyface_free(net);
         return rc;
@@ -65,25 +76,56 @@ int rmn_tinyface_load(const char *dir, rmn_tinyface **out) {
 
 static float sigmoid(float x) { return 1.f / (1.f + expf(-x)); }
 
-/* The network input: the image padded to a square (bottom/right), resized to s, normalised. */
-static int make_input(const rmn_image *img, int s, float *x) {
-    int side = img->w > img->h ? img->w : img->h;
-    float *sq = calloc((size_t)side * side * 3, sizeof *sq);
-    if (!sq)
-        return RMN_ERROR(RMN_ENOMEM, "out of memory for a %dx%d image", side, side);
-    for (int y = 0; y < img->h; ++y)
-        for (int xx = 0; xx < img->w; ++xx)
-            for (int c = 0; c < 3; ++c)
-                sq[((size_t)y * side + xx) * 3 + c] =
-                    img->data[((size_t)y * img->w + xx) * img->c + (img->c == 3 ? c : 0)];
-    if (side != s)
-        rmn_cnn_resize_bilinear(x, sq, side, side, 3, s, s);
-    else
-        memcpy(x, sq, (size_t)s * s * 3 * sizeof *x);
-    free(sq);
-    for (size_t i = 0; i < (size_t)s * s; ++i)
-        for (int c = 0; c < 3; ++c)
-            x[i * 3 + c] = (x[i * 3 + c] - MEAN[c]) / 255.f;
+/* The layers and buffers for input size s (once per size). */
+static int build(rmn_tinyface *net, int s) {
+    if (net->s == s)
+        return RMN_OK;
+    rmn_cnn_ctx_clear(net->ctx);
+    free(net->a);
+    free(net->b);
+    net->s = 0;
+    size_t cap = (size_t)s * s * 16; /* the largest map: conv0's (s-2)^2 x 16 */
+    net->a = malloc(cap * sizeof *net->a);
+    net->b = malloc(cap * sizeof *net->b);
+    if (!net->a || !net->b)
+        return RMN_ERROR(RMN_ENOMEM, "out of memory for the tiny face detector");
+    int h, w;
+    RMN_TRY(rmn_cnn_layer_conv(net->ctx, &(rmn_cnn_conv_desc){.H = s, .W = s, .C = 3, .K = 16, .R = 3, .stride = 1,
+                                                              .valid = 1, .w = net->w0, .b = net->b0,
+                                                              .act = RMN_CNN_ACT_LEAKY},
+                               &net->conv0, &h, &w));
+    for (int i = 1; i < NCONV; ++i) {
+        RMN_TRY(rmn_cnn_layer_maxpool(net->ctx, h, w, CH[i], 2, 2, &net->pool[i], &h, &w));
+        RMN_TRY(rmn_cnn_layer_conv(net->ctx, &(rmn_cnn_conv_desc){.H = h, .W = w, .C = CH[i], .R = 3, .stride = 1,
+                                                                  .depthwise = 1, .w = net->dw[i]},
+                                   &net->dwl[i], NULL, NULL));
+        RMN_TRY(rmn_cnn_layer_conv(net->ctx, &(rmn_cnn_conv_desc){.H = h, .W = w, .C = CH[i], .K = CH[i + 1], .R = 1,
+                                                                  .stride = 1, .w = net->pw[i], .b = net->pb[i],
+                                                                  .act = RMN_CNN_ACT_LEAKY},
+                                   &net->pwl[i], NULL, NULL));
+    }
+    RMN_TRY(rmn_cnn_layer_maxpool(net->ctx, h, w, 512, 2, 1, &net->pool[NCONV], &h, &w));
+    RMN_TRY(rmn_cnn_layer_conv(net->ctx, &(rmn_cnn_conv_desc){.H = h, .W = w, .C = 512, .K = 25, .R = 1, .stride = 1,
+                                                              .w = net->w8, .b = net->b8},
+                               &net->conv8, NULL, NULL));
+    net->s = s, net->S = h;
+    return RMN_OK;
+}
+
+/* a:(S,S,25) = the network on x:(s,s,3) (in net->b), S = s / 32. */
+static int forward(rmn_tinyface *net, float **out) {
+    float *a = net->a, *b = net->b;
+    RMN_TRY(rmn_cnn_layer_run(net->conv0, a, b));
+    for (int i = 1; i < NCONV; ++i) {
+        RMN_TRY(rmn_cnn_layer_run(net->pool[i], b, a));
+        RMN_TRY(rmn_cnn_layer_run(net->dwl[i], a, b));
+        RMN_TRY(rmn_cnn_layer_run(net->pwl[i], b, a));
+        float *t = a;
+        a = b, b = t;
+    }
+    RMN_TRY(rmn_cnn_layer_run(net->pool[NCONV], b, a));
+    RMN_TRY(rmn_cnn_layer_run(net->conv8, a, b));
+    *out = a;
     return RMN_OK;
 }
 
@@ -95,41 +137,24 @@ int rmn_tinyface_detect(rmn_tinyface *net, const rmn_image *img, int s, float th
         return RMN_ERROR(RMN_EINVAL, "tiny face detector: input size %d is not a multiple of 32 in 32..4096", s);
     if (img->w < 1 || img->h < 1 || (img->c != 1 && img->c != 3))
         return RMN_ERROR(RMN_EINVAL, "tiny face detector: empty image or not gray/RGB");
-    size_t cap = (size_t)s * s * 16; /* the largest map: conv0's (s-2)^2 x 16 */
-    float *a = malloc(cap * sizeof *a), *b = malloc(cap * sizeof *b);
-    rmn_cnn_box *out = NULL;
-    int rc = a && b ? RMN_OK : RMN_ERROR(RMN_ENOMEM, "out of memory for the tiny face detector");
-    if (rc == RMN_OK)
-        rc = make_input(img, s, b);
-    if (rc != RMN_OK) {
-        free(a);
-        free(b);
-        return rc;
-    }
-    int h = s - 2, w = s - 2, P, Q;
-    rmn_cnn_conv(a, b, net->w0, net->b0, s, s, 3, 16, 3, 3, 1, 0, 0, h, w);
-    rmn_cnn_leaky(a, (size_t)h * w * 16);
-    for (int i = 1; i < NCONV; ++i) {
-        rmn_cnn_maxpool_same(b, a, h, w, CH[i], 2, 2, &P, &Q);
-        h = P, w = Q;
-        rmn_cnn_depthwise(a, b, net->dw[i], h, w, CH[i], 3, 3, 1, 1, 1, h, w);
-        rmn_cnn_pointwise(b, a, net->pw[i], net->pb[i], h * w, CH[i], CH[i + 1]);
-        rmn_cnn_leaky(b, (size_t)h * w * CH[i + 1]);
-        float *t = a;
-        a = b, b = t;
-    }
-    rmn_cnn_maxpool_same(b, a, h, w, 512, 2, 1, &P, &Q);
-    rmn_cnn_pointwise(a, b, net->w8, net->b8, h * w, 512, 25);
+    RMN_TRY(build(net, s));
+    /* the input: the image padded to a square (bottom/right), resized to s, normalised */
+    int side = img->w > img->h ? img->w : img->h;
+    float *x = net->b;
+    RMN_TRY(rmn_cnn_resize_image(x, img, side, 0, 0, s, s));
+    rmn_cnn_normalize(x, (size_t)s * s, MEAN, 255.f);
+    float *a;
+    RMN_TRY(forward(net, &a));
     /* the head: a:(S,S,5,5) */
-    int S = h, side = img->w > img->h ? img->w : img->h;
+    int S = net->S;
     double sc = (double)s / side;
     double rw = round(img->w * sc), rh = round(img->h * sc);
     double cx = s / rw, cy = s / rh;
-    out = malloc((size_t)S * S * 5 * sizeof *out);
+    rmn_cnn_box *out = malloc((size_t)S * S * 5 * sizeof *out);
     int m = 0;
     if (!out)
-        rc = RMN_ERROR(RMN_ENOMEM, "out of memory");
-    for (int row = 0; rc == RMN_OK && row < S; ++row)
+        return RMN_ERROR(RMN_ENOMEM, "out of memory");
+    for (int row = 0; row < S; ++row)
         for (int col = 0; col < S; ++col)
             for (int k = 0; k < 5; ++k) {
                 const float *t = a + (((size_t)row * S + col) * 5 + k) * 5;
@@ -142,12 +167,6 @@ int rmn_tinyface_detect(rmn_tinyface *net, const rmn_image *img, int s, float th
                 out[m++] = (rmn_cnn_box){(float)(x0 * img->w), (float)(y0 * img->h),
                                          (float)((x0 + bw) * img->w), (float)((y0 + bh) * img->h), score};
             }
-    free(a);
-    free(b);
-    if (rc != RMN_OK) {
-        free(out);
-        return rc;
-    }
     rmn_cnn_nms(out, &m, 0.4f);
     *boxes = out;
     *n = m;

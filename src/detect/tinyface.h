@@ -9,6 +9,10 @@
  *   sigmoid(t0|t1)) / S, size exp(t2|t3) * anchor / S, corrected for the padding; NMS IoU 0.4.
  * Boxes come back in image pixels (unclipped, as face-api's FaceDetection.box).
  *
+ * The convolutions and pools run on oneDNN (cnn_layer.h), made for an input size at its first
+ * use (again when it changes); a net keeps its layers and maps, so it runs on one thread at a
+ * time.
+ *
  * Ownership: rmn_tinyface_load returns an owned net (rmn_tinyface_free); *boxes is malloc'ed. */
 #ifndef RMN_DETECT_TINYFACE_H
 #define RMN_DETECT_TINYFACE_H

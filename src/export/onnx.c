@@ -188,7 +188,7 @@ static void conv_attrs(rmn_pb *nd, const rmn_conv_params *p) {
     const int64_t k[2] = {p->kh, p->kw};
     const int64_t s[2] = {p->stride_h ? p->stride_h : 1, p->stride_w ? p->stride_w : 1};
     const int64_t d[2] = {p->dil_h ? p->dil_h : 1, p->dil_w ? p->dil_w : 1};
-    const int64_t pads[4] = {p->pad_h, p->pad_w, p->pad_h, p->pad_w};
+    const int64_t pads[4] = {p->pad_h, p->pad_w, rmn_conv_pad_b(p), rmn_conv_pad_r(p)};
     attr_ints(nd, "kernel_shape", k, 2);
     attr_ints(nd, "strides", s, 2);
     attr_ints(nd, "dilations", d, 2);

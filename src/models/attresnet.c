@@ -1,7 +1,10 @@
-/* attresnet.c -- pytorchcv's CBAM-ResNet50 and BAM-ResNet50 with Linear(2048, classes) heads.
+/* attresnet.c -- pytorchcv's CBAM-ResNet50 and BAM-ResNet50 with Linear(2048, classes) heads,
+ * and CBAM-ResNet34 (the original's ImageNet model, thesis.md section 8) with Linear(512, classes).
  * Trunk (pytorchcv ResNet50): init block conv7x7/2 + BN + ReLU, maxpool 3/2 pad 1; stages of
  * 3/4/6/3 bottleneck units (1x1, 3x3 with the stride, 1x1 to 256/512/1024/2048 channels; a 1x1
  * + BN identity_conv when the shape changes), global avgpool (pytorchcv's AvgPool 7 at 224).
+ * CBAM-ResNet34: the same stages of basic units (3x3 with the stride + BN + ReLU, 3x3 + BN, to
+ * 64/128/256/512 channels).
  * CBAM unit: body, then channel gate (shared MLP C -> C/16 -> C on the spatial average and max,
  * summed, sigmoid, multiply), spatial gate (cat[channel max, channel mean], conv7x7 pad 3 + BN,
  * sigmoid, multiply), + identity, ReLU.
@@ -118,8 +121,8 @@ static int bam(rmn_net *net, const char *pre, int x, int *y) {
     return rmn_net_add_mask_mul(net, x, ch, y);
 }
 
-/* pytorchcv ResNet50-style net; kind 0 CBAM, 1 BAM. */
-static int build(const rmn_model_config *cfg, int profile, int kind, rmn_net *net,
+/* pytorchcv ResNet50-style net (basic: ResNet34's basic units); kind 0 CBAM, 1 BAM. */
+static int build(const rmn_model_config *cfg, int profile, int kind, int basic, rmn_net *net,
                  int *logits) {
     static const int layers[4] = {3, 4, 6, 3};
     const int w = profile == RMN_PROFILE_48 ? cfg->width : 0;
@@ -134,7 +137,7 @@ static int build(const rmn_model_config *cfg, int profile, int kind, rmn_net *ne
     }
     for (int s = 0; s < 4; ++s)
         for (int u = 0; u < layers[s]; ++u) {
-            const int stride = (u == 0 && s > 0) ? 2 : 1, out = rmn_zoo_ch(256 << s, w);
+            const int stride = (u == 0 && s > 0) ? 2 : 1, out = rmn_zoo_ch((basic ? 64 : 256) << s, w);
             rmn_zoo_name(pre, "features.stage%d.unit%d", s + 1, u + 1);
             if (kind == 1 && stride != 1)
                 RMN_TRY(bam(net, rmn_zoo_name(sub, "%s.bam", pre), x, &x));
@@ -142,12 +145,19 @@ static int build(const rmn_model_config *cfg, int profile, int kind, rmn_net *ne
             snprintf(body, sizeof body, kind == 1 ? "%s.res_unit" : "%s", pre);
             const int in = net->values[x].c, mid = out / 4 > 0 ? out / 4 : 1;
             int t, id = x;
-            RMN_TRY(cbr(net, rmn_zoo_name(sub, "%s.body.conv1", body), x, mid, 1, 1, 0, 1, 0, 1,
-                        &t));
-            RMN_TRY(cbr(net, rmn_zoo_name(sub, "%s.body.conv2", body), t, mid, 3, stride, 1, 1, 0,
-                        1, &t));
-            RMN_TRY(cbr(net, rmn_zoo_name(sub, "%s.body.conv3", body), t, out, 1, 1, 0, 1, 0, 0,
-                        &t));
+            if (basic) {
+                RMN_TRY(cbr(net, rmn_zoo_name(sub, "%s.body.conv1", body), x, out, 3, stride, 1, 1, 0,
+                            1, &t));
+                RMN_TRY(cbr(net, rmn_zoo_name(sub, "%s.body.conv2", body), t, out, 3, 1, 1, 1, 0, 0,
+                            &t));
+            } else {
+                RMN_TRY(cbr(net, rmn_zoo_name(sub, "%s.body.conv1", body), x, mid, 1, 1, 0, 1, 0, 1,
+                            &t));
+                RMN_TRY(cbr(net, rmn_zoo_name(sub, "%s.body.conv2", body), t, mid, 3, stride, 1, 1, 0,
+                            1, &t));
+                RMN_TRY(cbr(net, rmn_zoo_name(sub, "%s.body.conv3", body), t, out, 1, 1, 0, 1, 0, 0,
+                            &t));
+            }
             if (in != out || stride != 1)
                 RMN_TRY(cbr(net, rmn_zoo_name(sub, "%s.identity_conv", body), x, out, 1, stride,
                             0, 1, 0, 0, &id));
@@ -161,12 +171,11 @@ static int build(const rmn_model_config *cfg, int profile, int kind, rmn_net *ne
 
 int rmn_cbam_graph(const char *arch, const rmn_model_config *cfg, int profile, rmn_net *net,
                    int *logits) {
-    (void)arch;
-    return build(cfg, profile, 0, net, logits);
+    return build(cfg, profile, 0, strcmp(arch, "cbam_resnet34") == 0, net, logits);
 }
 
 int rmn_bam_graph(const char *arch, const rmn_model_config *cfg, int profile, rmn_net *net,
                   int *logits) {
     (void)arch;
-    return build(cfg, profile, 1, net, logits);
+    return build(cfg, profile, 1, 0, net, logits);
 }

@@ -6,9 +6,10 @@
  * residual units, SE of the expanded channels with reduction 24); init block conv3x3/2 (32),
  * final block conv1x1 1408, global avgpool. SE: avgpool, conv1x1 (bias), swish, conv1x1
  * (bias), sigmoid, multiply. Residual when in == out and stride 1.
- * Deviation: pytorchcv's "b" models pad TF-"same" (asymmetric at stride 2 on even sizes); the
- * engine pads symmetrically, so every depthwise conv uses PyTorch's k/2 padding (no parameter
- * changes). Profile 48: init block stride 1 (stages at 48/24/12/6/3), widths scaled by width/64.
+ * Padding as pytorchcv's "b" models (tf_mode): TF-"same", asymmetric at stride 2 on even
+ * sizes (0 before, 1 after for k3; 1 and 2 for k5), k/2 elsewhere (checkpoints from before,
+ * with symmetric pads: rmn_model_revision). Profile 48: init block stride 1 (stages at
+ * 48/24/12/6/3), widths scaled by width/64.
  * Names pytorchcv's ("features.stage2.unit1.conv1.conv.weight"). Init pytorchcv's: conv weights
  * kaiming uniform (fan_in, relu gain), conv biases 0, BN 1/0, linear default. */
 #include <math.h>
@@ -17,12 +18,23 @@
 #include "models/zoo.h"
 #include "nn/graph.h"
 
-/* conv (k x k, stride, groups) + BN(1e-3) + optional swish; kaiming-uniform init. */
+/* TF "same" padding of a size-n axis (pytorchcv's calc_tf_padding): the total pad makes
+ * ceil(n / stride) outputs; the top/left get half (rounded down), the bottom/right the rest. */
+static void tf_same(int n, int k, int stride, int *before, int *after) {
+    const int total = ((n + stride - 1) / stride - 1) * stride + k - n;
+    *before = total > 0 ? total / 2 : 0;
+    *after = total > 0 ? total - total / 2 : 0;
+}
+
+/* conv (k x k, stride, groups, TF-same pads) + BN(1e-3) + optional swish; kaiming-uniform
+ * init. */
 static int cba(rmn_net *net, const char *pre, int x, int out, int k, int stride, int groups,
                int act, int *y) {
     char a[RMN_ZOO_NAME], b[RMN_ZOO_NAME];
-    const rmn_conv_params p = {.kh = k, .kw = k, .stride_h = stride, .stride_w = stride,
-                               .pad_h = k / 2, .pad_w = k / 2, .groups = groups};
+    rmn_conv_params p = {.kh = k, .kw = k, .stride_h = stride, .stride_w = stride,
+                         .groups = groups, .asym_pad = 1};
+    tf_same(net->values[x].h, k, stride, &p.pad_h, &p.pad_b);
+    tf_same(net->values[x].w, k, stride, &p.pad_w, &p.pad_r);
     const int cin = net->values[x].c;
     RMN_TRY(rmn_zoo_conv_bn_act_ex(net, rmn_zoo_name(a, "%s.conv", pre),
                                    rmn_zoo_name(b, "%s.bn", pre), x, out, &p, 1e-3,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/suggest.h"
 #include "models/zoo.h"
 #include "nn/graph.h"
 
@@ -37,6 +38,7 @@ static const struct {
     {"inception_v3", rmn_inception3_graph, P48 | P224},
     {"efficientnet_b2b", rmn_efficientnet_graph, P48 | P224},
     {"cbam_resnet50", rmn_cbam_graph, P48 | P224},
+    {"cbam_resnet34", rmn_cbam_graph, P48 | P224},
     {"bam_resnet50", rmn_bam_graph, P48 | P224},
 };
 
@@ -75,13 +77,23 @@ static int find(const char *arch) {
     return -1;
 }
 
+/* "unknown architecture 'X'; did you mean 'Y'? architectures: ..." */
+static int unknown_arch(const char *arch) {
+    const char *names[N_MODELS];
+    for (int i = 0; i < N_MODELS; ++i)
+        names[i] = registry[i].name;
+    char hint[2000];
+    rmn_suggest(arch, names, N_MODELS, "architectures", N_MODELS, hint, sizeof hint);
+    return RMN_ERROR(RMN_ENOTFOUND, "unknown architecture '%s'%s", arch, hint);
+}
+
 int rmn_zoo_graph(const char *arch, const rmn_model_config *cfg, rmn_net **out) {
     *out = NULL;
     if (!arch || !cfg)
         return RMN_ERROR(RMN_EINVAL, "rmn_zoo_graph: missing architecture or config");
     const int i = find(arch);
     if (i < 0)
-        return RMN_ERROR(RMN_ENOTFOUND, "unknown architecture '%s'", arch);
+        return unknown_arch(arch);
     int logits;
     return graph(i, arch, cfg, out, &logits);
 }
@@ -92,7 +104,7 @@ int rmn_model_create(const char *arch, const rmn_model_config *cfg, rmn_net **ou
         return RMN_ERROR(RMN_EINVAL, "rmn_model_create: missing architecture or config");
     const int i = find(arch);
     if (i < 0)
-        return RMN_ERROR(RMN_ENOTFOUND, "unknown architecture '%s'", arch);
+        return unknown_arch(arch);
     rmn_net *net;
     int logits;
     RMN_TRY(graph(i, arch, cfg, &net, &logits));
@@ -112,6 +124,13 @@ int rmn_model_names(const char *const **names, int *n) {
     *names = list;
     *n = N_MODELS;
     return RMN_OK;
+}
+
+int rmn_model_revision(const char *arch, const char **change) {
+    const int effnet = strcmp(arch, "efficientnet_b2b") == 0;
+    if (change)
+        *change = effnet ? "TF-\"same\" padding as pytorchcv's, was symmetric" : "";
+    return effnet ? 2 : 1;
 }
 
 int rmn_zoo_has_profile(const char *arch, int profile) {

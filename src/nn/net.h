@@ -33,6 +33,10 @@ typedef struct {
  * from the RMN_STREAM_INIT stream of cfg->seed. RMN_ENOTFOUND for an unknown name. */
 int  rmn_model_create(const char *arch, const rmn_model_config *cfg, rmn_net **out);
 int  rmn_model_names(const char *const **names, int *n);       /* registry listing */
+/* The revision of arch's definition: 1, higher once the same weights compute something else
+ * (efficientnet_b2b 2: TF-"same" padding as pytorchcv's, was symmetric); *change (may be
+ * NULL) says what the last revision changed. Checkpoints record it (train/checkpoint.h). */
+int  rmn_model_revision(const char *arch, const char **change);
 void rmn_net_free(rmn_net *net);
 
 /* Plans activation memory once for batches of up to max_batch (replacing an earlier plan).
@@ -53,6 +57,11 @@ int  rmn_net_num_classes(const rmn_net *net);
  * weighted mean). n_correct may be NULL. */
 int  rmn_net_loss(rmn_net *net, const int32_t *labels, const float *class_weights, double *loss,
                   int *n_correct);
+/* The same against target distributions, targets:(n, num_classes) (soft targets: FERPlus's
+ * votes; tensor/ops.h rmn_softmax_xent_soft); n_correct counts argmax == labels (labels NULL:
+ * the targets' argmax). */
+int  rmn_net_loss_soft(rmn_net *net, const float *targets, const int32_t *labels, const float *class_weights,
+                       double *loss, int *n_correct);
 /* Zeroes parameter gradients, then backpropagates the gradient of the last rmn_net_loss
  * through the last forward (in its mode: batch or running statistics). */
 int  rmn_net_backward(rmn_net *net);

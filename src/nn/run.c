@@ -455,6 +455,17 @@ int rmn_net_loss(rmn_net *net, const int32_t *labels, const float *class_weights
     return RMN_OK;
 }
 
+int rmn_net_loss_soft(rmn_net *net, const float *targets, const int32_t *labels, const float *class_weights,
+                      double *loss, int *n_correct) {
+    if (net->batch < 1)
+        return RMN_ERROR(RMN_EINVAL, "%s: loss before any forward", net->arch);
+    const rmn_value *lg = &net->values[net->logits];
+    RMN_TRY(rmn_softmax_xent_soft(loss, lg->grad, n_correct, lg->data, targets, labels, class_weights,
+                                  net->batch, lg->c));
+    net->loss_ready = 1;
+    return RMN_OK;
+}
+
 int rmn_net_backward(rmn_net *net) {
     if (!net->loss_ready)
         return RMN_ERROR(RMN_EINVAL, "%s: backward needs a loss of the last forward", net->arch);

@@ -86,8 +86,8 @@ done:
     return rc;
 }
 
-static const char *const CLASS_COLOURS[7] = {"#d62728", "#8c564b", "#9467bd", "#2ca02c",
-                                             "#1f77b4", "#ff7f0e", "#7f7f7f"};
+static const char *const CLASS_COLOURS[10] = {"#d62728", "#8c564b", "#9467bd", "#2ca02c", "#1f77b4",
+                                              "#ff7f0e", "#7f7f7f", "#e377c2", "#bcbd22", "#17becf"};
 
 static void points(rmn_sbuf *b, const char *name, const float *p, const int32_t *labels, int n) {
     rmn_sbuf_printf(b, "$%s << EOD\n# x y label\n", name);
@@ -101,12 +101,15 @@ static void points(rmn_sbuf *b, const char *name, const float *p, const int32_t 
 
 int rmn_fig_features_script(const float *val, const int32_t *val_labels, int n_val,
                             const float *test, const int32_t *test_labels, int n_test,
-                            const float *centers, int k, const char *axes, const char *title,
-                            const char *stem, int terms, char **script) {
+                            const float *centers, int k, const char *const *class_names,
+                            const char *axes, const char *title, const char *stem, int terms,
+                            char **script) {
     *script = NULL;
     RMN_TRY(rmn_fig_check_stem(stem));
-    if (k < 1 || k > 7)
-        return RMN_ERROR(RMN_EINVAL, "a feature figure of %d classes (1..7 drawn)", k);
+    if (k < 1 || k > 10 || (!class_names && k > 7))
+        return RMN_ERROR(RMN_EINVAL, "a feature figure of %d classes (1..10 drawn)", k);
+    if (!class_names)
+        class_names = rmn_fer_classes;
     rmn_sbuf b = {0};
     rmn_fig_header(&b, stem, "center-loss features of val and test per class, centers marked");
     points(&b, "val", val, val_labels, n_val);
@@ -136,12 +139,12 @@ int rmn_fig_features_script(const float *val, const int32_t *val_labels, int n_v
         for (int panel = 0; panel < 2; ++panel) {
             const char *name = panel ? "test" : "val";
             rmn_sbuf_puts(&b, "set title ");
-            rmn_fig_gp_str(&b, panel ? "test (PrivateTest)" : "validation (PublicTest)", latex);
+            rmn_fig_gp_str(&b, panel ? "test" : "validation", latex);
             rmn_sbuf_puts(&b, "\nplot ");
             for (int j = 0; j < k; ++j) {
                 rmn_sbuf_printf(&b, "$%s using ($3 == %d ? $1 : NaN):2 with points pt 7 ps 0.5 "
                                     "lc rgb '%s' title ", name, j, CLASS_COLOURS[j]);
-                rmn_fig_gp_str(&b, rmn_fer_classes[j], latex);
+                rmn_fig_gp_str(&b, class_names[j], latex);
                 rmn_sbuf_puts(&b, ", \\\n     ");
             }
             for (int j = 0; j < k; ++j) /* each center: its class's cross in a black ring */

@@ -1,6 +1,7 @@
 /* fig_scripts.c -- gnuplot scripts of the paper's figures, built as text (figures.h): confusion
- * matrix, training curves, zoo plot. Data go inline as datablocks; numbers are formatted by
- * hand (no locale); strings are single-quoted for gnuplot, LaTeX-escaped for cairolatex. */
+ * matrix, training curves, zoo plot, several runs' curves overlaid. Data go inline as
+ * datablocks; numbers are formatted by hand (no locale); strings are single-quoted for gnuplot,
+ * LaTeX-escaped for cairolatex. */
 #include "report/figures.h"
 
 #include "core/error.h"
@@ -285,56 +286,179 @@ int rmn_fig_curves_script(const rmn_metric_table *m, const char *title, const ch
 
 // --- zoo plot -------------------------------------------------------------------------------
 
+/* one colour (and point type) per model or run, so the key tells every point and curve apart
+ * (no label drawn beside a point can hide another point) */
+static const char *const key_colours[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+/* filled circle, triangle, diamond, down triangle (the open ones are 1 less; squares 5 and 4) */
+static const int zoo_single_pt[4] = {7, 9, 13, 11};
+
+/* "TTA-8", "no TTA" or "TTA mixed over seeds" */
+static const char *zoo_tta_text(int tta_n, char *buf, size_t cap) {
+    if (tta_n > 0)
+        snprintf(buf, cap, "TTA-%d", tta_n);
+    else
+        snprintf(buf, cap, "%s", tta_n == 0 ? "no TTA" : "TTA mixed over seeds");
+    return buf;
+}
+
 int rmn_fig_zoo_script(const rmn_fig_point *p, int n, const char *title, const char *stem,
                        int terms, char **script) {
     *script = NULL;
     RMN_TRY(rmn_fig_check_stem(stem));
-    int n_ok = 0, n_ens = 0;
+    int n_ok = 0, same_tta = 1, tta = 0;
     for (int i = 0; i < n; ++i)
         if (p[i].params_m > 0 && isfinite(p[i].acc)) {
-            ++n_ok;
-            n_ens += p[i].ensemble != 0;
+            if (n_ok++ == 0)
+                tta = p[i].tta_n;
+            same_tta &= p[i].tta_n == tta;
         }
     if (n_ok == 0)
         return RMN_ERROR(RMN_ENOTFOUND, "no model with a parameter count and an accuracy to plot");
+    char tta_txt[48];
     rmn_sbuf b = {0};
-    rmn_fig_header(&b, stem, "accuracy against parameters");
-    for (int latex = 0; latex < 2; ++latex) {
-        rmn_sbuf_printf(&b, "%s << EOD\n# params_millions accuracy%% ensemble label\n",
-                        latex ? "$zt" : "$z");
-        for (int i = 0; i < n; ++i) {
-            if (!(p[i].params_m > 0 && isfinite(p[i].acc)))
-                continue;
-            char x[48], y[48];
-            rmn_sbuf_printf(&b, "%s %s %d ", rmn_fmt_fixed(x, sizeof x, p[i].params_m, 6, "0"),
-                            rmn_fmt_fixed(y, sizeof y, p[i].acc, 4, "0"), p[i].ensemble ? 1 : 0);
-            data_str(&b, p[i].label, latex);
-            rmn_sbuf_puts(&b, "\n");
-        }
-        rmn_sbuf_puts(&b, "EOD\n");
+    rmn_fig_header(&b, stem, "accuracy against parameters, one key entry per model");
+    rmn_sbuf_puts(&b, "$z << EOD\n# params_millions accuracy% ensemble tta_n label\n");
+    for (int i = 0; i < n; ++i) {
+        if (!(p[i].params_m > 0 && isfinite(p[i].acc)))
+            continue;
+        char x[48], y[48];
+        rmn_sbuf_printf(&b, "%s %s %d %d ", rmn_fmt_fixed(x, sizeof x, p[i].params_m, 6, "0"),
+                        rmn_fmt_fixed(y, sizeof y, p[i].acc, 4, "0"), p[i].ensemble ? 1 : 0,
+                        p[i].tta_n);
+        data_str(&b, p[i].label, 0);
+        rmn_sbuf_puts(&b, "\n");
     }
+    rmn_sbuf_puts(&b, "EOD\n");
     for (int k = 0; k < 4; ++k) {
         int term = rmn_fig_term_bits[k];
         if (!(terms & term))
             continue;
         int latex = term == RMN_FIG_LATEX;
-        const char *data = latex ? "$zt" : "$z";
+        const char *pct = latex ? "\\%" : "%";
         rmn_sbuf_puts(&b, "\nreset\n");
-        rmn_fig_term_begin(&b, term, stem, 14.0, 9.0);
-        rmn_sbuf_puts(&b, "set logscale x\nset grid\nset key below\nset offsets graph 0.1, "
-                          "graph 0.3, graph 0.1, graph 0.1\n");
-        rmn_sbuf_printf(&b, "set xlabel '%s'\nset ylabel '%s'\nset title ",
-                        latex ? "Parameters ($\\times 10^{6}$)" : "Parameters (x10^6)",
-                        latex ? "Accuracy (\\%)" : "Accuracy (%)");
+        rmn_fig_term_begin(&b, term, stem, 18.0, 9.0);
+        rmn_sbuf_puts(&b, "set logscale x\nset grid\nset offsets graph 0.1, graph 0.1, graph 0.1, "
+                          "graph 0.1\nset key outside right top vertical Left reverse samplen 1 "
+                          "spacing 1.6 font ',8'\n");
+        rmn_sbuf_printf(&b, "set xlabel '%s'\n",
+                        latex ? "Parameters ($\\times 10^{6}$)" : "Parameters (x10^6)");
+        if (same_tta)
+            rmn_sbuf_printf(&b, "set ylabel 'Accuracy (%s), %s'\n", pct,
+                            zoo_tta_text(tta, tta_txt, sizeof tta_txt));
+        else
+            rmn_sbuf_printf(&b, "set ylabel 'Accuracy (%s), TTA as in the key'\n", pct);
+        rmn_sbuf_puts(&b, "set title ");
         rmn_fig_gp_str(&b, title, latex);
-        rmn_sbuf_printf(&b, "\nplot %s using 1:($3 == 0 ? $2 : NaN) with points pt 7 ps 1.2 "
-                            "lc rgb '#2171b5' title 'single model'", data);
-        if (n_ens > 0)
-            rmn_sbuf_printf(&b, ", \\\n     %s using 1:($3 == 1 ? $2 : NaN) with points pt 5 "
-                                "ps 1.6 lc rgb '#cb181d' title 'ensemble'", data);
-        rmn_sbuf_printf(&b, ", \\\n     %s using 1:2:4 with labels left offset char 0.8,0.5 "
-                            "font ',8' notitle\n", data);
-        rmn_sbuf_puts(&b, "unset output\n");
+        rmn_sbuf_puts(&b, "\nplot ");
+        for (int i = 0, row = 0; i < n; ++i) {
+            if (!(p[i].params_m > 0 && isfinite(p[i].acc)))
+                continue;
+            char key[400];
+            if (same_tta)
+                snprintf(key, sizeof key, "%s", p[i].label);
+            else
+                snprintf(key, sizeof key, "%s (%s)", p[i].label,
+                         zoo_tta_text(p[i].tta_n, tta_txt, sizeof tta_txt));
+            /* a point on top of earlier ones (same place as printed) is a larger open ring
+             * around them, so that none hides another */
+            int ring = 0;
+            for (int j = 0; j < i; ++j)
+                ring += p[j].params_m > 0 && isfinite(p[j].acc) &&
+                        rmn_fmt_scaled(p[j].params_m, 6) == rmn_fmt_scaled(p[i].params_m, 6) &&
+                        rmn_fmt_scaled(p[j].acc, 4) == rmn_fmt_scaled(p[i].acc, 4);
+            int pt = p[i].ensemble ? 5 : zoo_single_pt[(row / 10) % 4];
+            char ps[16];
+            rmn_fmt_fixed(ps, sizeof ps, (p[i].ensemble ? 1.6 : 1.4) + 0.8 * ring, 1, "1");
+            rmn_sbuf_printf(&b, "%s$z every ::%d::%d using 1:2 with points pt %d ps %s lw 2 "
+                                "lc rgb '%s' title ",
+                            row ? ", \\\n     " : "", row, row, ring ? pt - 1 : pt, ps,
+                            key_colours[row % 10]);
+            rmn_fig_gp_str(&b, key, latex);
+            ++row;
+        }
+        rmn_sbuf_puts(&b, "\nunset output\n");
     }
     return rmn_sbuf_take(&b, script);
 }
+
+// --- several runs' curves overlaid -----------------------------------------------------------
+
+int rmn_fig_compare_script(const rmn_metric_table *const *m, const char *const *names, int n,
+                           const char *title, const char *stem, int terms, char **script) {
+    *script = NULL;
+    RMN_TRY(rmn_fig_check_stem(stem));
+    if (n < 2 || n > RMN_FIG_COMPARE_MAX)
+        return RMN_ERROR(RMN_EINVAL, "comparing %d runs: give 2 to %d", n, RMN_FIG_COMPARE_MAX);
+    /* keys in datablock column order (columns 2..5) */
+    static const char *const keys[4] = {"train_loss", "val_loss", "train_acc", "val_acc"};
+    int has[RMN_FIG_COMPARE_MAX][4], panel[2] = {0, 0};
+    rmn_sbuf b = {0};
+    rmn_fig_header(&b, stem, "training curves of several runs (val solid, train dashed)");
+    for (int r = 0; r < n; ++r) {
+        int idx[4];
+        for (int c = 0; c < 4; ++c) {
+            idx[c] = key_index(m[r], keys[c]);
+            has[r][c] = column_has_value(m[r], idx[c]);
+            panel[c / 2] |= has[r][c];
+        }
+        rmn_sbuf_printf(&b, "# $r%d: ", r);
+        rmn_sbuf_puts(&b, names[r]);
+        rmn_sbuf_printf(&b, "\n$r%d << EOD\n# epoch train_loss val_loss train_acc%% val_acc%%\n", r);
+        for (int e = 0; e < m[r]->n_epochs; ++e) {
+            rmn_sbuf_printf(&b, "%lld", (long long)m[r]->epochs[e]);
+            for (int c = 0; c < 4; ++c) {
+                double v = idx[c] >= 0
+                               ? m[r]->values[(size_t)e * (size_t)m[r]->n_keys + (size_t)idx[c]]
+                               : NAN;
+                char f[48];
+                rmn_sbuf_printf(&b, " %s", rmn_fmt_fixed(f, sizeof f, c >= 2 ? 100 * v : v, 6, "NaN"));
+            }
+            rmn_sbuf_puts(&b, "\n");
+        }
+        rmn_sbuf_puts(&b, "EOD\n");
+    }
+    if (!panel[0] && !panel[1]) {
+        rmn_sbuf_free(&b);
+        return RMN_ERROR(RMN_ENOTFOUND, "no loss or accuracy per epoch to plot for %s", stem);
+    }
+    int panels = panel[0] + panel[1];
+    for (int k = 0; k < 4; ++k) {
+        int term = rmn_fig_term_bits[k];
+        if (!(terms & term))
+            continue;
+        int latex = term == RMN_FIG_LATEX;
+        rmn_sbuf_puts(&b, "\nreset\n");
+        rmn_fig_term_begin(&b, term, stem, panels == 2 ? 18.0 : 10.0, 9.0 + 0.25 * n);
+        rmn_sbuf_printf(&b, "set multiplot layout 1,%d title ", panels);
+        rmn_fig_gp_str(&b, title, latex);
+        rmn_sbuf_puts(&b, "\nset xlabel 'Epoch'\nset grid\nset key below Left reverse samplen 2 "
+                          "font ',8'\nset offsets 0.3, 0.3, 0, 0\n");
+        for (int p = 0; p < 2; ++p) {
+            if (!panel[p])
+                continue;
+            rmn_sbuf_printf(&b, "set ylabel '%s'\nplot ",
+                            p == 0 ? "Loss" : (latex ? "Accuracy (\\%)" : "Accuracy (%)"));
+            for (int r = 0; r < n; ++r) {
+                int titled = 0;
+                for (int c = 1; c >= 0; --c) { /* val (solid, titled) first, then train */
+                    if (!has[r][2 * p + c])
+                        continue;
+                    rmn_sbuf_printf(&b, "$r%d using 1:%d with %s lw 1.5 lc rgb '%s' %s", r,
+                                    2 * p + c + 2,
+                                    c == 1 ? "linespoints pt 7 ps 0.4" : "lines dt 2",
+                                    key_colours[r % 10], titled ? "notitle" : "title ");
+                    if (!titled)
+                        rmn_fig_gp_str(&b, names[r], latex);
+                    titled = 1;
+                    rmn_sbuf_puts(&b, ", \\\n     ");
+                }
+            }
+            rmn_sbuf_puts(&b, "NaN with lines lw 1.5 lc rgb '#000000' title 'val', \\\n"
+                              "     NaN with lines dt 2 lw 1.5 lc rgb '#000000' title 'train'\n");
+        }
+        rmn_sbuf_puts(&b, "unset multiplot\nunset output\n");
+    }
+    return rmn_sbuf_take(&b, script);
+}
+

@@ -13,8 +13,14 @@
  *                         colour scale fixed to 0..1, white text on cells above 0.5
  *   curves-RUN            train/val loss and accuracy per epoch; the epochs where the learning
  *                         rate fell to at most half its previous value are marked
- *   zoo-SPLIT             accuracy against parameters, one point per model (mean over seeds),
- *                         ensembles marked (their size: the sum of their members')
+ *   zoo-SPLIT             accuracy against parameters, one point per model (mean over seeds of
+ *                         the headline accuracy: TTA when there is one), each with its own colour
+ *                         and point type named in the key (no label beside a point), ensembles as
+ *                         squares (their size: the sum of their members'), a point where earlier
+ *                         ones are drawn as a larger open ring around them; the y label states the
+ *                         TTA (TTA-N / no TTA), or each key entry does when the models differ
+ *   compare-RUN--RUN...   the training curves of several runs overlaid (rmn-report --compare): loss
+ *                         and accuracy panels, one colour per run, val solid, train dashed
  *   gallery-RUN-CLASS, features-RUN   report/run_figures.h (need the run's data file)
  * Datablock $cm of a confusion script: one line "true pred count fraction" per cell, rows of
  * one true class together, a blank line between true classes. */
@@ -45,9 +51,19 @@ typedef struct {
     double      params_m; /* x10^6 */
     double      acc;      /* % */
     int         ensemble;
+    int         tta_n;    /* TTA views behind acc: 0 none, -1 different over the seeds */
 } rmn_fig_point;
+/* Datablock $z: "params_millions accuracy% ensemble tta_n label", one line per point drawn (in
+ * the order given; points without parameters or accuracy are left out). */
 int rmn_fig_zoo_script(const rmn_fig_point *p, int n, const char *title, const char *stem,
                        int terms, char **script);
+
+/* m[i]: the metrics of run i, named names[i] (2..RMN_FIG_COMPARE_MAX runs). Datablock $rI per
+ * run: "epoch train_loss val_loss train_acc% val_acc%". RMN_ENOTFOUND when no run has a loss or
+ * an accuracy per epoch. */
+#define RMN_FIG_COMPARE_MAX 10
+int rmn_fig_compare_script(const rmn_metric_table *const *m, const char *const *names, int n,
+                           const char *title, const char *stem, int terms, char **script);
 
 /* Every figure of the set into dir (created if missing): a confusion matrix for each headline
  * eval (and the plain one too when a run has both), training curves for each single-model run
@@ -57,6 +73,12 @@ int rmn_fig_zoo_script(const rmn_fig_point *p, int n, const char *title, const c
  * `log` (may be NULL) gets one line per file written. */
 int rmn_report_figures(rmn_store *s, const rmn_report_set *set, const char *dir, int terms,
                        FILE *log);
+
+/* The compare-... figure of the runs refs (as rmn_store_run_resolve takes them; any status, so
+ * running runs too) into dir. Every run is resolved and its metrics read before anything is
+ * drawn or created: an unknown run is RMN_ENOTFOUND, a run without epochs RMN_EINVAL. */
+int rmn_report_compare_figure(rmn_store *s, const char *const *refs, int n, const char *dir,
+                              int terms, FILE *log);
 
 /* File-name-safe form of text: [A-Za-z0-9._-] kept, anything else '_'. Returns buf. */
 const char *rmn_fig_safe_name(char *buf, size_t cap, const char *text);

@@ -70,3 +70,15 @@ void rmn_fmt_latex_escape(FILE *out, const char *text) {
         }
     }
 }
+
+const char *rmn_fmt_latex_escaped(char *buf, size_t cap, const char *text) {
+    buf[0] = '\0';
+    FILE *f = fmemopen(buf, cap, "w");
+    if (f) {
+        setvbuf(f, NULL, _IONBF, 0); /* text that does not fit is cut, never overrun */
+        rmn_fmt_latex_escape(f, text);
+        fclose(f);
+    }
+    buf[cap - 1] = '\0';
+    return buf;
+}

@@ -15,5 +15,7 @@ long long rmn_fmt_scaled(double v, int decimals);
 const char *rmn_fmt_time_utc(char *buf, size_t cap, int64_t ms);
 /* Writes text with LaTeX's special characters (% & _ # $ { } ~ ^ \) escaped. */
 void rmn_fmt_latex_escape(FILE *out, const char *text);
+/* The same into buf (cut to cap - 1 bytes). Returns buf. */
+const char *rmn_fmt_latex_escaped(char *buf, size_t cap, const char *text);
 
 #endif

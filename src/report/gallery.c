@@ -45,7 +45,10 @@ void rmn_gallery_select(const rmn_eval_data *ev, int k, int n, rmn_gallery_pick 
 
 int rmn_fig_gallery_script(const rmn_gallery_pick *right, int n_right,
                            const rmn_gallery_pick *wrong, int n_wrong, const uint8_t *tiles,
-                           const char *title, const char *stem, int terms, char **script) {
+                           const char *const *class_names, const char *title, const char *stem,
+                           int terms, char **script) {
+    if (!class_names)
+        class_names = rmn_fer_classes;
     *script = NULL;
     RMN_TRY(rmn_fig_check_stem(stem));
     rmn_sbuf b = {0};
@@ -92,7 +95,7 @@ int rmn_fig_gallery_script(const rmn_gallery_pick *right, int n_right,
                 if (have) {
                     rmn_fmt_fixed(prob, sizeof prob, p->prob, 2, "0");
                     snprintf(t, sizeof t, "#%d %s: %s %s", (int)p->sample_idx,
-                             r ? "wrong" : "right", rmn_fer_classes[p->pred % 7], prob);
+                             r ? "wrong" : "right", class_names[p->pred], prob);
                 } else {
                     snprintf(t, sizeof t, "%s", j == 0 ? (r ? "(none wrong)" : "(none right)") : "");
                 }

@@ -20,13 +20,17 @@
 
 #include "store/store.h"
 
+#include <jansson.h>
 #include <stdio.h>
 
 /* Fixed-width table, newest first: id, uuid prefix, experiment, name, model, status, epochs,
  * best val acc, test acc (no TTA and with TTA), start time (UTC). experiment NULL = all. */
 int rmn_report_runs_list(rmn_store *s, const char *experiment, FILE *out);
-/* The same runs as a JSON array of objects (accuracies as fractions, null when missing). */
+/* The same runs as a JSON array of objects (accuracies as fractions in best_val_acc_frac,
+ * test_acc_frac, test_acc_tta_frac; null when missing). */
 int rmn_report_runs_list_json(rmn_store *s, const char *experiment, FILE *out);
+/* One run of that array (a new reference; NULL when out of memory). */
+json_t *rmn_report_run_json(const rmn_run_summary *r);
 
 /* Everything about one run (ref as for rmn_store_run_resolve): identity, provenance, params,
  * tags, per-epoch metrics, evals (split, tta_n, accuracy, loss) each with its confusion matrix

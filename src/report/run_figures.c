@@ -12,6 +12,7 @@
 #include "nn/net.h"
 #include "report/figures.h"
 #include "report/paper.h"
+#include "report/set.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
 
@@ -64,21 +65,29 @@ static int open_inputs(rmn_store *s, run_ctx *c) {
         rc = rmn_store_run_kv(s, c->r->run_id, "params", &params, &np);
     if (rc == RMN_OK)
         rc = rmn_store_run_kv(s, c->r->run_id, "tags", &tags, &nt);
-    const char *data = NULL, *ckdir = NULL;
-    for (int i = 0; i < np; ++i)
+    const char *data = NULL, *ckdir = NULL, *ferplus = NULL;
+    for (int i = 0; i < np; ++i) {
         if (strcmp(params[i].key, "data") == 0)
             data = params[i].value;
+        if (strcmp(params[i].key, "ferplus") == 0)
+            ferplus = params[i].value;
+    }
     for (int i = 0; i < nt; ++i)
         if (strcmp(tags[i].key, "checkpoint_dir") == 0)
             ckdir = tags[i].value;
     char msg[4400];
-    if (rc == RMN_OK && !data) {
+    const char *kind = c->r->dataset ? c->r->dataset : "FER2013";
+    if (rc == RMN_OK && strcmp(kind, "FER2013") != 0 && strcmp(kind, "FERPlus") != 0) {
+        snprintf(msg, sizeof msg, "galleries are drawn of FER2013's 48x48 faces, not of %s images", kind);
+        note(c, msg);
+    } else if (rc == RMN_OK && !data) {
         note(c, "records no data file: no gallery");
     } else if (rc == RMN_OK && access(data, R_OK) != 0) {
         snprintf(msg, sizeof msg, "its data file %s is not here: no gallery", data);
         note(c, msg);
     } else if (rc == RMN_OK) {
-        if (rmn_dataset_load(data, &c->ds) != RMN_OK) {
+        rmn_dataset_options dopt = {.ferplus = ferplus};
+        if (rmn_dataset_load_opts(data, &dopt, &c->ds) != RMN_OK) {
             snprintf(msg, sizeof msg, "its data file cannot be read (%s): no gallery", rmn_error_message());
             rmn_error_clear();
             note(c, msg);
@@ -153,13 +162,18 @@ static int galleries(rmn_store *s, run_ctx *c, int64_t eval_id) {
     rmn_eval_data ev;
     RMN_TRY(rmn_store_eval_load(s, eval_id, &ev));
     int rc = RMN_OK;
-    if (ev.n_classes != RMN_FER_CLASSES)
-        rc = RMN_ERROR(RMN_EINVAL, "run %s: a gallery needs the 7 FER2013 classes (the eval has %d)",
-                       c->r->name, ev.n_classes);
+    const int nc = ev.n_classes;
+    if (nc > RMN_REPORT_MAX_CLASSES || nc != c->ds.n_classes)
+        rc = RMN_ERROR(RMN_EINVAL, "run %s: galleries of %d classes (the data has %d; at most %d drawn)",
+                       c->r->name, nc, c->ds.n_classes, RMN_REPORT_MAX_CLASSES);
+    char bufs[RMN_REPORT_MAX_CLASSES][32];
+    const char *names[RMN_REPORT_MAX_CLASSES];
+    for (int k = 0; rc == RMN_OK && k < nc; ++k)
+        names[k] = rmn_report_class_name(c->r, nc, k, bufs[k], sizeof bufs[k]);
     uint8_t *tiles = malloc((size_t)2 * RMN_GALLERY_N * 48 * 48 * 3);
     if (rc == RMN_OK && !tiles)
         rc = RMN_ERROR(RMN_ENOMEM, "out of memory for a gallery");
-    for (int k = 0; k < RMN_FER_CLASSES && rc == RMN_OK; ++k) {
+    for (int k = 0; k < nc && rc == RMN_OK; ++k) {
         rmn_gallery_pick right[RMN_GALLERY_N], wrong[RMN_GALLERY_N];
         int nr, nw;
         rmn_gallery_select(&ev, k, RMN_GALLERY_N, right, &nr, wrong, &nw);
@@ -172,12 +186,14 @@ static int galleries(rmn_store *s, run_ctx *c, int64_t eval_id) {
                 rc = make_tile(c, idx, tiles + (size_t)t * 48 * 48 * 3);
         }
         char stem[400], title[600], *script = NULL;
-        snprintf(stem, sizeof stem, "gallery-%s-%s", c->stem_run, rmn_fer_classes[k]);
+        char safe[64];
+        rmn_fig_safe_name(safe, sizeof safe, names[k]);
+        snprintf(stem, sizeof stem, "gallery-%s-%s", c->stem_run, safe);
         snprintf(title, sizeof title, "%s, test, true %s: most confidently right (top), wrong (bottom)%s",
-                 c->r->name, rmn_fer_classes[k],
+                 c->r->name, names[k],
                  c->net ? "; Grad-CAM of the predicted class" : "; no checkpoint: no Grad-CAM");
         if (rc == RMN_OK)
-            rc = rmn_fig_gallery_script(right, nr, wrong, nw, tiles, title, stem, c->terms, &script);
+            rc = rmn_fig_gallery_script(right, nr, wrong, nw, tiles, names, title, stem, c->terms, &script);
         if (rc == RMN_OK)
             rc = c->draw(c->dir, stem, script, c->log);
         free(script);
@@ -229,13 +245,13 @@ static int features(run_ctx *c) {
     if (fv >= 0)
         rmn_net_value_shape(c->net, fv, &fc, &fh, &fw);
     const int nv = c->ds.split[RMN_SPLIT_VAL].n, nt = c->ds.split[RMN_SPLIT_TEST].n;
-    if (fv < 0 || fc * fh * fw != d || k != RMN_FER_CLASSES || nv + nt < 2) {
+    if (fv < 0 || fc * fh * fw != d || k != c->ds.n_classes || k > 10 || nv + nt < 2) {
         free(centers);
         return RMN_ERROR(RMN_EFORMAT, "%s: centers (%d, %d) do not fit the net's features (%d) or "
                          "the data", c->ckpt, k, d, fc * fh * fw);
     }
     float *feat = malloc((size_t)(nv + nt) * d * sizeof *feat);
-    float *p2 = malloc((size_t)(nv + nt) * 2 * sizeof *p2), c2[2 * RMN_FER_CLASSES];
+    float *p2 = malloc((size_t)(nv + nt) * 2 * sizeof *p2), c2[2 * 10];
     int32_t *labels = malloc((size_t)(nv + nt) * sizeof *labels);
     int rc = feat && p2 && labels ? RMN_OK : RMN_ERROR(RMN_ENOMEM, "out of memory for features");
     if (rc == RMN_OK)
@@ -254,7 +270,8 @@ static int features(run_ctx *c) {
              c->cfg.center_lr);
     if (rc == RMN_OK)
         rc = rmn_fig_features_script(p2, labels, nv, p2 + (size_t)nv * 2, labels + nv, nt, c2, k,
-                                     d == 2 ? "f" : "p", title, stem, c->terms, &script);
+                                     (const char *const *)c->ds.class_names, d == 2 ? "f" : "p", title, stem,
+                                     c->terms, &script);
     if (rc == RMN_OK)
         rc = c->draw(c->dir, stem, script, c->log);
     free(script);

@@ -42,16 +42,20 @@ typedef struct {
 void rmn_gallery_select(const rmn_eval_data *ev, int k, int n, rmn_gallery_pick *right,
                         int *n_right, rmn_gallery_pick *wrong, int *n_wrong);
 
-/* tiles: (n_right + n_wrong, 48, 48, 3) RGB of the picks in order. */
+/* tiles: (n_right + n_wrong, 48, 48, 3) RGB of the picks in order; class_names: the names of
+ * the predictions' classes (NULL: FER2013's 7). */
 int rmn_fig_gallery_script(const rmn_gallery_pick *right, int n_right,
                            const rmn_gallery_pick *wrong, int n_wrong, const uint8_t *tiles,
-                           const char *title, const char *stem, int terms, char **script);
+                           const char *const *class_names, const char *title, const char *stem,
+                           int terms, char **script);
 
-/* val:(n_val, 2) test:(n_test, 2) centers:(k, 2) with labels of the points. */
+/* val:(n_val, 2) test:(n_test, 2) centers:(k, 2) with labels of the points; class_names: k names
+ * (NULL: FER2013's 7); k at most 10. */
 int rmn_fig_features_script(const float *val, const int32_t *val_labels, int n_val,
                             const float *test, const int32_t *test_labels, int n_test,
-                            const float *centers, int k, const char *axes, const char *title,
-                            const char *stem, int terms, char **script);
+                            const float *centers, int k, const char *const *class_names,
+                            const char *axes, const char *title, const char *stem, int terms,
+                            char **script);
 
 /* Projects x:(n, d) and c:(k, d) onto the first two principal axes of x, in place into
  * x2:(n, 2) and c2:(k, 2) (d == 2: copied). Each axis's sign makes its largest-magnitude

@@ -5,13 +5,39 @@
 
 #include "core/error.h"
 #include "report/format.h"
+#include "report/set.h"
+#include "train/trainer.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* FER2013 class order (the data set's labels 0..6). */
-static const char *const fer_short[7] = {"Angry", "Disgu", "Fear", "Happy", "Sad", "Surpr", "Neutr"};
+/* Class names as the run recorded them (param `classes`), cut to 6 characters; FER2013's for 7
+ * classes without a record; else numbers. */
+typedef struct {
+    int  n;
+    char name[RMN_REPORT_MAX_CLASSES][12];
+} short_names;
+
+static void class_names(const rmn_kv *params, int n_params, int nc, short_names *out) {
+    static const char *const fer[7] = {"Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral"};
+    json_t *a = NULL;
+    for (int i = 0; i < n_params && !a; ++i)
+        if (strcmp(params[i].key, "classes") == 0)
+            a = json_loads(params[i].value, 0, NULL);
+    out->n = nc < RMN_REPORT_MAX_CLASSES ? nc : RMN_REPORT_MAX_CLASSES;
+    for (int k = 0; k < out->n; ++k) {
+        json_t *v = json_is_array(a) && (int)json_array_size(a) == nc ? json_array_get(a, (size_t)k) : NULL;
+        if (json_is_string(v))
+            snprintf(out->name[k], sizeof out->name[k], "%.6s", json_string_value(v));
+        else if (nc == 7)
+            snprintf(out->name[k], sizeof out->name[k], "%.5s", fer[k]);
+        else
+            snprintf(out->name[k], sizeof out->name[k], "%d", k);
+    }
+    json_decref(a);
+}
 
 static void field(FILE *out, const char *k, const char *v) {
     fprintf(out, "  %-15s %s\n", k, v && *v ? v : "-");
@@ -22,24 +48,29 @@ static void show_metrics(FILE *out, const rmn_metric_table *t) {
     if (t->n_epochs == 0)
         return;
     fprintf(out, "  %5s", "epoch");
-    for (int k = 0; k < t->n_keys; ++k)
-        fprintf(out, "  %12.12s", t->keys[k]);
+    for (int k = 0; k < t->n_keys; ++k) /* accuracies in percent, as everywhere for people */
+        fprintf(out, "  %11.11s%c", t->keys[k], rmn_metric_is_accuracy(t->keys[k]) ? '%' : ' ');
     fputc('\n', out);
     for (int e = 0; e < t->n_epochs; ++e) {
         fprintf(out, "  %5lld", (long long)t->epochs[e]);
         for (int k = 0; k < t->n_keys; ++k) {
             char b[48];
             double v = t->values[(size_t)e * (size_t)t->n_keys + (size_t)k];
+            const int pct = rmn_metric_is_accuracy(t->keys[k]);
             /* learning rates are small: more digits */
-            int dec = strcmp(t->keys[k], "lr") == 0 ? 8 : 4;
-            fprintf(out, "  %12s", rmn_fmt_fixed(b, sizeof b, v, dec, "-"));
+            int dec = strcmp(t->keys[k], "lr") == 0 ? 8 : pct ? 2 : 4;
+            fprintf(out, "  %12s", rmn_fmt_fixed(b, sizeof b, pct ? 100 * v : v, dec, "-"));
         }
         fputc('\n', out);
     }
 }
 
-static int show_confusion(rmn_store *s, FILE *out, const rmn_eval_summary *v) {
+static int show_confusion(rmn_store *s, FILE *out, const rmn_eval_summary *v, const short_names *names) {
     int nc = v->n_classes;
+    if (nc > RMN_REPORT_MAX_CLASSES) {
+        fprintf(out, "    (%d classes: no confusion matrix)\n", nc);
+        return RMN_OK;
+    }
     int64_t *cm = calloc((size_t)nc * (size_t)nc, sizeof *cm);
     if (!cm)
         return RMN_ERROR(RMN_ENOMEM, "out of memory for a confusion matrix");
@@ -50,19 +81,12 @@ static int show_confusion(rmn_store *s, FILE *out, const rmn_eval_summary *v) {
     }
     fprintf(out, "    confusion (rows = true class, columns = predicted, counts)\n");
     fprintf(out, "    %-6s", "");
-    for (int j = 0; j < nc; ++j) {
-        if (nc == 7)
-            fprintf(out, " %6s", fer_short[j]);
-        else
-            fprintf(out, " %6d", j);
-    }
+    for (int j = 0; j < nc; ++j)
+        fprintf(out, " %6s", names->name[j]);
     fprintf(out, " %7s\n", "recall%");
     for (int i = 0; i < nc; ++i) {
         int64_t row = 0;
-        if (nc == 7)
-            fprintf(out, "    %-6s", fer_short[i]);
-        else
-            fprintf(out, "    %-6d", i);
+        fprintf(out, "    %-6s", names->name[i]);
         for (int j = 0; j < nc; ++j) {
             fprintf(out, " %6lld", (long long)cm[i * nc + j]);
             row += cm[i * nc + j];
@@ -77,27 +101,15 @@ static int show_confusion(rmn_store *s, FILE *out, const rmn_eval_summary *v) {
 }
 
 static int show_artifacts(rmn_store *s, FILE *out, int64_t run_id) {
-    sqlite3_stmt *st;
-    sqlite3 *db = rmn_store_db(s);
-    if (sqlite3_prepare_v2(db, "SELECT kind, path, bytes, sha256 FROM artifacts WHERE run_id = ?1 "
-                               "ORDER BY kind, path",
-                           -1, &st, NULL) != SQLITE_OK)
-        return RMN_ERROR(RMN_ESQL, "%s: reading artifacts: %s", rmn_store_path(s),
-                         sqlite3_errmsg(db));
-    sqlite3_bind_int64(st, 1, run_id);
-    int rc, first = 1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (first)
-            fprintf(out, "\nartifacts\n");
-        first = 0;
-        fprintf(out, "  %-10s %s (%lld bytes, sha256 %.16s...)\n", sqlite3_column_text(st, 0),
-                sqlite3_column_text(st, 1), (long long)sqlite3_column_int64(st, 2),
-                sqlite3_column_text(st, 3));
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return RMN_ERROR(RMN_ESQL, "%s: reading artifacts: %s", rmn_store_path(s),
-                         sqlite3_errmsg(db));
+    rmn_artifact *a = NULL;
+    int n = 0;
+    RMN_TRY(rmn_store_run_artifacts(s, run_id, &a, &n));
+    if (n > 0)
+        fprintf(out, "\nartifacts\n");
+    for (int i = 0; i < n; ++i)
+        fprintf(out, "  %-10s %s (%lld bytes, sha256 %.16s...)\n", a[i].kind ? a[i].kind : "",
+                a[i].path ? a[i].path : "", (long long)a[i].bytes, a[i].sha256 ? a[i].sha256 : "");
+    rmn_store_artifacts_free(a, n);
     return RMN_OK;
 }
 
@@ -172,8 +184,13 @@ int rmn_report_run_show(rmn_store *s, const char *ref, FILE *out) {
     }
 
     fprintf(out, "\nparams (%d)\n", n_params);
-    for (int i = 0; i < n_params; ++i)
-        fprintf(out, "  %-24s %s\n", params[i].key, params[i].value);
+    for (int i = 0; i < n_params; ++i) { /* ImageNet's 1000 class names: the start of them */
+        const size_t len = strlen(params[i].value);
+        fprintf(out, "  %-24s %.160s", params[i].key, params[i].value);
+        if (len > 160)
+            fprintf(out, "... (%zu characters)", len);
+        fputc('\n', out);
+    }
     if (n_tags > 0) {
         fprintf(out, "\ntags (%d)\n", n_tags);
         for (int i = 0; i < n_tags; ++i)
@@ -190,8 +207,17 @@ int rmn_report_run_show(rmn_store *s, const char *ref, FILE *out) {
             fprintf(out, " (seed %lld)", (long long)v->tta_seed);
         fprintf(out, "  accuracy %s%% (%d/%d)", rmn_fmt_fixed(b, sizeof b, v->accuracy * 100, 2, "-"),
                 v->n_correct, v->n_samples);
-        fprintf(out, "  loss %s\n", rmn_fmt_fixed(b, sizeof b, v->loss, 4, "-"));
-        if ((st = show_confusion(s, out, v)) != RMN_OK)
+        fprintf(out, "  loss %s", rmn_fmt_fixed(b, sizeof b, v->loss, 4, "-"));
+        if (rmn_top5_reported(v->n_classes)) {
+            int64_t n5;
+            if ((st = rmn_store_eval_topk(s, v->eval_id, 5, &n5)) != RMN_OK)
+                goto out;
+            fprintf(out, "  top-5 %s%%", rmn_fmt_fixed(b, sizeof b, v->n_samples ? 100.0 * (double)n5 / v->n_samples : NAN, 2, "-"));
+        }
+        fputc('\n', out);
+        short_names names;
+        class_names(params, n_params, v->n_classes, &names);
+        if ((st = show_confusion(s, out, v, &names)) != RMN_OK)
             goto out;
     }
     if ((st = show_artifacts(s, out, run_id)) != RMN_OK)

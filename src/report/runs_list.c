@@ -42,44 +42,50 @@ int rmn_report_runs_list(rmn_store *s, const char *experiment, FILE *out) {
 static json_t *num_or_null(double v) { return isnan(v) ? json_null() : json_real(v); }
 static json_t *str_or_null(const char *v) { return v ? json_string(v) : json_null(); }
 
+json_t *rmn_report_run_json(const rmn_run_summary *r) {
+    char start[32], end[32];
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    int bad = 0; /* a member that failed to allocate */
+    bad |= json_object_set_new(o, "run_id", json_integer(r->run_id));
+    bad |= json_object_set_new(o, "uuid", json_string(r->uuid));
+    bad |= json_object_set_new(o, "experiment", str_or_null(r->experiment));
+    bad |= json_object_set_new(o, "name", str_or_null(r->name));
+    bad |= json_object_set_new(o, "kind", str_or_null(r->kind));
+    bad |= json_object_set_new(o, "model", str_or_null(r->model));
+    bad |= json_object_set_new(o, "status", str_or_null(r->status));
+    bad |= json_object_set_new(o, "n_params", json_integer(r->n_params));
+    bad |= json_object_set_new(o, "seed", json_integer(r->seed));
+    bad |= json_object_set_new(o, "start_ms", json_integer(r->start_ms));
+    bad |= json_object_set_new(o, "end_ms", r->end_ms > 0 ? json_integer(r->end_ms) : json_null());
+    bad |= json_object_set_new(o, "start_utc",
+                               json_string(rmn_fmt_time_utc(start, sizeof start, r->start_ms)));
+    bad |= json_object_set_new(o, "end_utc",
+                               r->end_ms > 0
+                                   ? json_string(rmn_fmt_time_utc(end, sizeof end, r->end_ms))
+                                   : json_null());
+    bad |= json_object_set_new(o, "epochs", json_integer(r->n_epochs));
+    bad |= json_object_set_new(o, "best_val_acc_frac", num_or_null(r->best_val_acc));
+    bad |= json_object_set_new(o, "test_acc_frac", num_or_null(r->test_acc));
+    bad |= json_object_set_new(o, "test_acc_tta_frac", num_or_null(r->test_acc_tta));
+    bad |= json_object_set_new(o, "tta_n", json_integer(r->tta_n));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 int rmn_report_runs_list_json(rmn_store *s, const char *experiment, FILE *out) {
     rmn_run_summary *runs = NULL;
     int n = 0;
     RMN_TRY(rmn_store_runs(s, experiment, &runs, &n));
     json_t *arr = json_array();
     int oom = arr == NULL;
-    for (int i = 0; i < n && !oom; ++i) {
-        const rmn_run_summary *r = &runs[i];
-        char start[32], end[32];
-        json_t *o = json_object();
-        if (!o) {
+    for (int i = 0; i < n && !oom; ++i)
+        if (json_array_append_new(arr, rmn_report_run_json(&runs[i])) != 0)
             oom = 1;
-            break;
-        }
-        json_object_set_new(o, "run_id", json_integer(r->run_id));
-        json_object_set_new(o, "uuid", json_string(r->uuid));
-        json_object_set_new(o, "experiment", str_or_null(r->experiment));
-        json_object_set_new(o, "name", str_or_null(r->name));
-        json_object_set_new(o, "kind", str_or_null(r->kind));
-        json_object_set_new(o, "model", str_or_null(r->model));
-        json_object_set_new(o, "status", str_or_null(r->status));
-        json_object_set_new(o, "n_params", json_integer(r->n_params));
-        json_object_set_new(o, "seed", json_integer(r->seed));
-        json_object_set_new(o, "start_ms", json_integer(r->start_ms));
-        json_object_set_new(o, "end_ms", r->end_ms > 0 ? json_integer(r->end_ms) : json_null());
-        json_object_set_new(o, "start_utc", json_string(rmn_fmt_time_utc(start, sizeof start,
-                                                                         r->start_ms)));
-        json_object_set_new(o, "end_utc", r->end_ms > 0 ? json_string(rmn_fmt_time_utc(
-                                                              end, sizeof end, r->end_ms))
-                                                        : json_null());
-        json_object_set_new(o, "epochs", json_integer(r->n_epochs));
-        json_object_set_new(o, "best_val_acc", num_or_null(r->best_val_acc));
-        json_object_set_new(o, "test_acc", num_or_null(r->test_acc));
-        json_object_set_new(o, "test_acc_tta", num_or_null(r->test_acc_tta));
-        json_object_set_new(o, "tta_n", json_integer(r->tta_n));
-        if (json_array_append_new(arr, o) != 0)
-            oom = 1;
-    }
     rmn_store_runs_free(runs, n);
     if (oom) {
         json_decref(arr);

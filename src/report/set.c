@@ -3,7 +3,9 @@
 #include "report/set.h"
 
 #include "core/error.h"
+#include "train/trainer.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,17 @@ static int prepare(rmn_store *s, const char *sql, sqlite3_stmt **st) {
 
 static void eval_none(rmn_report_eval *e) {
     memset(e, 0, sizeof *e);
-    e->acc = NAN;
+    e->acc = e->acc5 = NAN;
+}
+
+/* The top-5 accuracy of an eval with many classes, from its predictions. */
+static int eval_top5(rmn_store *s, rmn_report_eval *e) {
+    if (!e->eval_id || !rmn_top5_reported(e->n_classes) || e->n_samples <= 0)
+        return RMN_OK;
+    int64_t n5;
+    RMN_TRY(rmn_store_eval_topk(s, e->eval_id, 5, &n5));
+    e->acc5 = (double)n5 / e->n_samples;
+    return RMN_OK;
 }
 
 static void eval_from_row(sqlite3_stmt *st, rmn_report_eval *e) {
@@ -52,7 +64,10 @@ static int load_evals(rmn_store *s, int64_t run_id, const char *split, rmn_repor
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         eval_from_row(st, sqlite3_column_int(st, 1) == 0 ? plain : tta);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? RMN_OK : sql_error(s, "reading evals");
+    if (rc != SQLITE_DONE)
+        return sql_error(s, "reading evals");
+    RMN_TRY(eval_top5(s, plain));
+    return eval_top5(s, tta);
 }
 
 /* the eval of run on split with tta_n (newest); eval_id 0 when none */
@@ -71,7 +86,9 @@ static int load_eval_like(rmn_store *s, int64_t run_id, const char *split, int t
     if (rc == SQLITE_ROW)
         eval_from_row(st, e);
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? RMN_OK : sql_error(s, "reading an eval");
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sql_error(s, "reading an eval");
+    return eval_top5(s, e);
 }
 
 static int member_cmp(const void *pa, const void *pb) {
@@ -144,6 +161,63 @@ static int load_tags(rmn_store *s, rmn_report_run *r) {
     return e;
 }
 
+/* The params a report shows: `dataset` and `classes` (a JSON array of names). */
+static int load_data_params(rmn_store *s, int64_t run_id, rmn_report_run *r) {
+    rmn_kv *kv = NULL;
+    int n = 0, e = RMN_OK;
+    RMN_TRY(rmn_store_run_kv(s, run_id, "params", &kv, &n));
+    for (int i = 0; i < n && e == RMN_OK; ++i) {
+        if (strcmp(kv[i].key, "dataset") == 0 && !r->dataset && !(r->dataset = strdup(kv[i].value)))
+            e = RMN_ERROR(RMN_ENOMEM, "out of memory for a param");
+        if (strcmp(kv[i].key, "classes") != 0 || r->class_names)
+            continue;
+        json_t *a = json_loads(kv[i].value, 0, NULL);
+        size_t k;
+        json_t *v;
+        if (json_is_array(a) && json_array_size(a) > 0 &&
+            (r->class_names = calloc(json_array_size(a), sizeof *r->class_names))) {
+            json_array_foreach(a, k, v) {
+                r->class_names[k] = strdup(json_is_string(v) ? json_string_value(v) : "?");
+                e = r->class_names[k] ? e : RMN_ERROR(RMN_ENOMEM, "out of memory for class names");
+                r->n_class_names = (int)k + 1;
+            }
+        } else if (json_is_array(a) && json_array_size(a) > 0) {
+            e = RMN_ERROR(RMN_ENOMEM, "out of memory for class names");
+        }
+        json_decref(a); /* a malformed record is no record: the names fall back */
+    }
+    rmn_kv_free(kv, n);
+    return e;
+}
+
+const char *rmn_report_class_name(const rmn_report_run *r, int nc, int k, char *buf, size_t cap) {
+    static const char *const fer[7] = {"Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral"};
+    if (r && r->n_class_names == nc && k >= 0 && k < nc)
+        return r->class_names[k];
+    if (nc == 7 && k >= 0 && k < 7)
+        return fer[k];
+    snprintf(buf, cap, "Class %d", k);
+    return buf;
+}
+
+const char *rmn_report_dataset(const rmn_report_set *set) {
+    const char *name = NULL;
+    for (int i = 0; i < set->n_runs; ++i) {
+        const char *d = set->runs[i].dataset ? set->runs[i].dataset : "FER2013";
+        if (name && strcmp(name, d) != 0)
+            return "the data";
+        name = d;
+    }
+    return name ? name : "FER2013";
+}
+
+const char *rmn_report_split_words(const rmn_report_set *set) {
+    const char *d = rmn_report_dataset(set);
+    const int fer = strcmp(d, "FER2013") == 0 || strcmp(d, "FERPlus") == 0, val = strcmp(set->split, "val") == 0;
+    return fer ? (val ? "validation split (PublicTest)" : "test split (PrivateTest)")
+               : (val ? "validation split" : "test split");
+}
+
 static int selection_rank(const char *sel) {
     if (!sel)
         return 4;
@@ -199,7 +273,8 @@ static int add_run(rmn_store *s, const char *split, const rmn_run_summary *sum,
     RMN_TRY(load_tags(s, r));
     if (r->ensemble)
         RMN_TRY(load_members(s, split, r));
-    return RMN_OK;
+    /* an ensemble's classes are its members' */
+    return load_data_params(s, r->ensemble && r->n_members ? r->members[0].run_id : r->run_id, r);
 }
 
 static int usable(const rmn_run_summary *r) {
@@ -280,6 +355,10 @@ void rmn_report_set_free(rmn_report_set *set) {
         free(r->experiment);
         free(r->selection);
         free(r->ended_early);
+        free(r->dataset);
+        for (int k = 0; k < r->n_class_names; ++k)
+            free(r->class_names[k]);
+        free(r->class_names);
         for (int m = 0; m < r->n_members; ++m) {
             free(r->members[m].name);
             free(r->members[m].model);

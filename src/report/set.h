@@ -33,6 +33,8 @@ typedef struct {
     int64_t eval_id; /* 0 = none */
     int     tta_n, n_samples, n_correct, n_classes;
     double  acc;     /* n_correct / n_samples, NaN when none */
+    double  acc5;    /* top-5 accuracy from the stored predictions when top-5 is reported for
+                        n_classes (rmn_top5_reported: 10 classes or more), else NaN */
 } rmn_report_eval;
 
 typedef struct {
@@ -52,6 +54,10 @@ typedef struct {
     rmn_report_eval plain, tta;   /* on the set's split */
     int     n_members;
     rmn_report_member *members;   /* ordered by model, run name, run id */
+    char   *dataset;              /* param `dataset` (FER2013, FERPlus, a folder's name); an
+                                     ensemble: its first member's; NULL when not recorded */
+    int     n_class_names;        /* param `classes` (a JSON array of names); 0 when absent */
+    char  **class_names;
 } rmn_report_run;
 
 typedef struct {
@@ -73,6 +79,19 @@ typedef struct {
  * experiment or run, or when nothing is left to report. */
 int  rmn_report_set_load(rmn_store *s, const rmn_report_query *q, rmn_report_set *set);
 void rmn_report_set_free(rmn_report_set *set);
+
+/* Class k's name for a run's evals of nc classes: the names the run recorded, else FER2013's
+ * for 7 classes (runs from before the record), else "Class K" written into buf. */
+const char *rmn_report_class_name(const rmn_report_run *r, int nc, int k, char *buf, size_t cap);
+/* The data set the set's single-model runs name ("FER2013" when none records one, "the data"
+ * when they differ), for captions. */
+const char *rmn_report_dataset(const rmn_report_set *set);
+/* The set's split in words: "validation split (PublicTest)" / "test split (PrivateTest)" for
+ * FER2013 and FERPlus, else "validation split" / "test split". */
+const char *rmn_report_split_words(const rmn_report_set *set);
+/* Tables and figures per class stop at this many classes (a confusion matrix of ImageNet's
+ * 1000 is not a figure). */
+#define RMN_REPORT_MAX_CLASSES 20
 
 /* The headline eval (tta when present, else plain); NULL when the run has neither. */
 const rmn_report_eval *rmn_report_headline(const rmn_report_run *r);

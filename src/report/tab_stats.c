@@ -13,10 +13,6 @@
 
 #define LEVEL 0.95
 
-static const char *split_words(const char *split) {
-    return strcmp(split, "val") == 0 ? "validation split (PublicTest)" : "test split (PrivateTest)";
-}
-
 int rmn_paper_paired(rmn_store *s, int64_t eval_a, int64_t eval_b, uint8_t **a, uint8_t **b,
                      int *n) {
     int32_t *ia = NULL, *ib = NULL;
@@ -99,35 +95,36 @@ int rmn_paper_stats(rmn_store *s, const rmn_report_set *set, rmn_table *t) {
     const struct {
         const char *key, *head, *tex;
         rmn_col_kind kind;
-        int dec;
+        int dec, percent; /* percent: fractions in CSV and JSON (table.h) */
     } cols[S_NCOLS] = {
-        {"model", "Model", NULL, RMN_COL_TEXT, 0},
-        {"run", "Run", NULL, RMN_COL_TEXT, 0},
-        {"tta_n", "TTA views", NULL, RMN_COL_NUM, 0},
-        {"n", "Images", NULL, RMN_COL_NUM, 0},
-        {"acc", "Acc. (%)", "Acc.\\ (\\%)", RMN_COL_NUM, 2},
-        {"ci95", "95% CI (%)", "95\\,\\% CI (\\%)", RMN_COL_NUM, 2},
-        {"b", "b", "$b$", RMN_COL_NUM, 0},
-        {"c", "c", "$c$", RMN_COL_NUM, 0},
-        {"p", "p (McNemar)", "$p$ (McNemar)", RMN_COL_NUM, 4},
+        {"model", "Model", NULL, RMN_COL_TEXT, 0, 0},
+        {"run", "Run", NULL, RMN_COL_TEXT, 0, 0},
+        {"tta_n", "TTA views", NULL, RMN_COL_NUM, 0, 0},
+        {"n", "Images", NULL, RMN_COL_NUM, 0, 0},
+        {"acc", "Acc. (%)", "Acc.\\ (\\%)", RMN_COL_NUM, 2, 1},
+        {"ci95", "95% CI (%)", "95\\,\\% CI (\\%)", RMN_COL_NUM, 2, 1},
+        {"b", "b", "$b$", RMN_COL_NUM, 0, 0},
+        {"c", "c", "$c$", RMN_COL_NUM, 0, 0},
+        {"p", "p (McNemar)", "$p$ (McNemar)", RMN_COL_NUM, 4, 0},
     };
     for (int c = 0; e == RMN_OK && c < S_NCOLS; ++c)
-        e = rmn_table_col_set(t, c, cols[c].key, cols[c].head, cols[c].tex, cols[c].kind,
-                              cols[c].dec);
+        if ((e = rmn_table_col_set(t, c, cols[c].key, cols[c].head, cols[c].tex, cols[c].kind,
+                                   cols[c].dec)) == RMN_OK && cols[c].percent)
+            rmn_table_col_percent(t, c);
     char cap[1400];
     if (ref >= 0)
         snprintf(cap, sizeof cap,
-                 "Every accuracy on the %s of FER2013 with its Wilson 95%% confidence interval, "
+                 "Every accuracy on the %s of %s with its Wilson 95%% confidence interval, "
                  "and McNemar's exact test against the best single-model accuracy (%s, run %s%s, "
                  "marked ref.) on the same images: b = images only the reference classifies "
                  "correctly, c = images only this row classifies correctly, p = two-sided exact "
                  "binomial p-value on the b + c discordant pairs.",
-                 split_words(set->split), rmn_report_run_label(rows[ref].run), rows[ref].run->name,
+                 rmn_report_split_words(set), rmn_report_dataset(set), rmn_report_run_label(rows[ref].run), rows[ref].run->name,
                  rows[ref].ev->tta_n > 0 ? ", with TTA" : "");
     else
         snprintf(cap, sizeof cap,
-                 "Every accuracy on the %s of FER2013 with its Wilson 95%% confidence interval.",
-                 split_words(set->split));
+                 "Every accuracy on the %s of %s with its Wilson 95%% confidence interval.",
+                 rmn_report_split_words(set), rmn_report_dataset(set));
     if (e == RMN_OK)
         e = rmn_table_caption(t, cap, NULL);
     for (int i = 0; e == RMN_OK && i < m; ++i) {
@@ -221,27 +218,28 @@ int rmn_paper_ensemble(rmn_store *s, const rmn_report_set *set, const rmn_paper_
     const struct {
         const char *key, *head, *tex;
         rmn_col_kind kind;
-        int dec;
+        int dec, percent; /* percent: fractions in CSV and JSON (table.h) */
     } cols[E_NCOLS] = {
-        {"selection", "Members chosen by", NULL, RMN_COL_WIDE, 0},
-        {"n_members", "n", "$n$", RMN_COL_NUM, 0},
-        {"members", "Members", NULL, RMN_COL_WIDE, 0},
-        {"acc", "Acc. (%)", "Acc.\\ (\\%)", RMN_COL_NUM, 2},
-        {"best_member_acc", "Best member (%)", "Best member (\\%)", RMN_COL_NUM, 2},
-        {"gain", "Gain (pp)", "Gain (pp)", RMN_COL_NUM, 2},
-        {"gain_ci95", "Gain 95% CI (pp)", "Gain 95\\,\\% CI (pp)", RMN_COL_NUM, 2},
+        {"selection", "Members chosen by", NULL, RMN_COL_WIDE, 0, 0},
+        {"n_members", "n", "$n$", RMN_COL_NUM, 0, 0},
+        {"members", "Members", NULL, RMN_COL_WIDE, 0, 0},
+        {"acc", "Acc. (%)", "Acc.\\ (\\%)", RMN_COL_NUM, 2, 1},
+        {"best_member_acc", "Best member (%)", "Best member (\\%)", RMN_COL_NUM, 2, 1},
+        {"gain", "Gain (pp)", "Gain (pp)", RMN_COL_NUM, 2, 1},
+        {"gain_ci95", "Gain 95% CI (pp)", "Gain 95\\,\\% CI (pp)", RMN_COL_NUM, 2, 1},
     };
     int e = RMN_OK;
     for (int c = 0; e == RMN_OK && c < E_NCOLS; ++c)
-        e = rmn_table_col_set(t, c, cols[c].key, cols[c].head, cols[c].tex, cols[c].kind,
-                              cols[c].dec);
+        if ((e = rmn_table_col_set(t, c, cols[c].key, cols[c].head, cols[c].tex, cols[c].kind,
+                                   cols[c].dec)) == RMN_OK && cols[c].percent)
+            rmn_table_col_percent(t, c);
     char cap[1400];
     snprintf(cap, sizeof cap,
-             "Ensembles on the %s of FER2013: the unweighted sum of the members' softmax outputs. "
+             "Ensembles on the %s of %s: the unweighted sum of the members' softmax outputs. "
              "The subset chosen on test is an optimistic upper bound, not an estimate for new "
              "data. Gain: the ensemble's accuracy minus its best member's, in percentage points "
              "on the same images, with a paired bootstrap 95%% interval (%d resamples, seed %llu).",
-             split_words(set->split), n_boot, (unsigned long long)seed);
+             rmn_report_split_words(set), rmn_report_dataset(set), n_boot, (unsigned long long)seed);
     if (e == RMN_OK)
         e = rmn_table_caption(t, cap, NULL);
     for (int i = set->n_single; e == RMN_OK && i < set->n_runs; ++i) {
@@ -309,6 +307,15 @@ static int wants(const char *which, const char *name) {
     return 0;
 }
 
+static int too_many_classes(const rmn_report_set *set) {
+    for (int i = 0; i < set->n_runs; ++i) {
+        const rmn_report_eval *h = rmn_report_headline(&set->runs[i]);
+        if (h)
+            return h->n_classes > RMN_REPORT_MAX_CLASSES;
+    }
+    return 0;
+}
+
 int rmn_paper_tables(rmn_store *s, const rmn_report_set *set, const rmn_paper_options *o,
                      const char *which, rmn_table **out, int *n) {
     static const char *const names[] = {"zoo", "ensemble", "perclass", "stats"};
@@ -343,7 +350,11 @@ int rmn_paper_tables(rmn_store *s, const rmn_report_set *set, const rmn_paper_op
         switch (i) {
         case 0: e = rmn_paper_zoo(set, &t[m]); break;
         case 1: e = rmn_paper_ensemble(s, set, o, &t[m]); break;
-        case 2: e = rmn_paper_perclass(s, set, &t[m]); break;
+        case 2:
+            if (w == 1 && too_many_classes(set))
+                continue; /* ImageNet's 1000 columns: left out unless asked for (then an error) */
+            e = rmn_paper_perclass(s, set, &t[m]);
+            break;
         default: e = rmn_paper_stats(s, set, &t[m]); break;
         }
         if (e == RMN_OK)

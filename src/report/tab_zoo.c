@@ -14,10 +14,6 @@
 const char *const rmn_fer_classes[7] = {"Angry", "Disgust", "Fear", "Happy",
                                         "Sad",   "Surprise", "Neutral"};
 
-static const char *split_words(const char *split) {
-    return strcmp(split, "val") == 0 ? "validation split (PublicTest)" : "test split (PrivateTest)";
-}
-
 /* the common tta_n of all TTA evals of single models: >0 common, 0 mixed, -1 none */
 static int common_tta(const rmn_report_set *set) {
     int k = -1;
@@ -66,9 +62,12 @@ static int note_ended_early(const rmn_report_set *set, char *cap, size_t cap_n, 
 int rmn_paper_zoo(const rmn_report_set *set, rmn_table *t) {
     if (set->n_single == 0)
         return RMN_ERROR(RMN_ENOTFOUND, "no single-model run to tabulate in the zoo table");
-    int tta = common_tta(set), n_cols = tta >= 0 ? 5 : 4;
+    int tta = common_tta(set), top5 = 0;
+    for (int i = 0; i < set->n_single; ++i)
+        top5 |= !isnan(set->runs[i].plain.acc5);
+    const int n_acc = tta >= 0 ? 5 : 4, n_cols = n_acc + top5; /* top-5 last: ImageNet's tables */
     RMN_TRY(rmn_table_init(t, "zoo", n_cols));
-    char head[64], head_tex[96], cap[2048], cap_tex[2400];
+    char head[64], head_tex[96], cap[2048], cap_tex[2400], ds_tex[200];
     const char *sp = strcmp(set->split, "val") == 0 ? "Val" : "Test";
     int e = rmn_table_col_set(t, 0, "model", "Model", NULL, RMN_COL_TEXT, 0);
     if (e == RMN_OK)
@@ -78,8 +77,8 @@ int rmn_paper_zoo(const rmn_report_set *set, rmn_table *t) {
         e = rmn_table_col_set(t, 2, "seeds", "Seeds", NULL, RMN_COL_NUM, 0);
     snprintf(head, sizeof head, "%s (%%)", sp);
     snprintf(head_tex, sizeof head_tex, "%s (\\%%)", sp);
-    if (e == RMN_OK)
-        e = rmn_table_col_set(t, 3, "acc", head, head_tex, RMN_COL_NUM, 2);
+    if (e == RMN_OK && (e = rmn_table_col_set(t, 3, "acc", head, head_tex, RMN_COL_NUM, 2)) == RMN_OK)
+        rmn_table_col_percent(t, 3);
     if (e == RMN_OK && tta >= 0) {
         if (tta > 0) {
             snprintf(head, sizeof head, "%s TTA-%d (%%)", sp, tta);
@@ -88,7 +87,14 @@ int rmn_paper_zoo(const rmn_report_set *set, rmn_table *t) {
             snprintf(head, sizeof head, "%s TTA (%%)", sp);
             snprintf(head_tex, sizeof head_tex, "%s TTA (\\%%)", sp);
         }
-        e = rmn_table_col_set(t, 4, "acc_tta", head, head_tex, RMN_COL_NUM, 2);
+        if ((e = rmn_table_col_set(t, 4, "acc_tta", head, head_tex, RMN_COL_NUM, 2)) == RMN_OK)
+            rmn_table_col_percent(t, 4);
+    }
+    if (e == RMN_OK && top5) {
+        snprintf(head, sizeof head, "%s top-5 (%%)", sp);
+        snprintf(head_tex, sizeof head_tex, "%s top-5 (\\%%)", sp);
+        if ((e = rmn_table_col_set(t, n_acc, "acc5", head, head_tex, RMN_COL_NUM, 2)) == RMN_OK)
+            rmn_table_col_percent(t, n_acc);
     }
     char tta_words[96] = "";
     if (tta > 0)
@@ -98,31 +104,36 @@ int rmn_paper_zoo(const rmn_report_set *set, rmn_table *t) {
         snprintf(tta_words, sizeof tta_words,
                  " and with test-time augmentation (each run's largest number of views)");
     snprintf(cap, sizeof cap,
-             "Accuracy (%%) of each model on the %s of FER2013, without%s. A model trained with "
+             "Accuracy (%%) of each model on the %s of %s%s, without%s. A model trained with "
              "several seeds shows the mean +/- the sample standard deviation over its seeds. "
              "Best model per column in bold.",
-             split_words(set->split), tta >= 0 ? tta_words : " test-time augmentation");
+             rmn_report_split_words(set), rmn_report_dataset(set), top5 ? " (top-1 and top-5)" : "",
+             tta >= 0 ? tta_words : " test-time augmentation");
     snprintf(cap_tex, sizeof cap_tex,
-             "Accuracy (\\%%) of each model on the %s of FER2013, without%s. A model trained with "
+             "Accuracy (\\%%) of each model on the %s of %s%s, without%s. A model trained with "
              "several seeds shows the mean $\\pm$ the sample standard deviation over its seeds. "
              "Best model per column in bold.",
-             split_words(set->split), tta >= 0 ? tta_words : " test-time augmentation");
+             rmn_report_split_words(set), rmn_fmt_latex_escaped(ds_tex, sizeof ds_tex, rmn_report_dataset(set)),
+             top5 ? " (top-1 and top-5)" : "", tta >= 0 ? tta_words : " test-time augmentation");
     if (e == RMN_OK)
         e = note_ended_early(set, cap, sizeof cap, cap_tex, sizeof cap_tex);
     if (e == RMN_OK)
         e = rmn_table_caption(t, cap, cap_tex);
     double *plain = malloc((size_t)set->n_single * sizeof *plain);
     double *with = malloc((size_t)set->n_single * sizeof *with);
-    if (e == RMN_OK && (!plain || !with))
+    double *five = malloc((size_t)set->n_single * sizeof *five);
+    if (e == RMN_OK && (!plain || !with || !five))
         e = RMN_ERROR(RMN_ENOMEM, "out of memory for the zoo table");
     for (int i = 0; e == RMN_OK && i < set->n_single;) {
-        int j = rmn_report_group_end(set, i), np = 0, nt = 0;
+        int j = rmn_report_group_end(set, i), np = 0, nt = 0, n5 = 0;
         for (int k = i; k < j; ++k) {
             const rmn_report_run *r = &set->runs[k];
             if (r->plain.eval_id)
                 plain[np++] = 100 * r->plain.acc;
             if (r->tta.eval_id)
                 with[nt++] = 100 * r->tta.acc;
+            if (!isnan(r->plain.acc5))
+                five[n5++] = 100 * r->plain.acc5;
         }
         int row;
         char label[256];
@@ -140,10 +151,15 @@ int rmn_paper_zoo(const rmn_report_set *set, rmn_table *t) {
             rmn_stats_mean_sd(with, nt, &m, &sd);
             rmn_table_set_pm(t, row, 4, m, sd, nt);
         }
+        if (top5) {
+            rmn_stats_mean_sd(five, n5, &m, &sd);
+            rmn_table_set_pm(t, row, n_acc, m, sd, n5);
+        }
         i = j;
     }
     free(plain);
     free(with);
+    free(five);
     if (e != RMN_OK) {
         rmn_table_free(t);
         return e;
@@ -194,30 +210,32 @@ int rmn_paper_perclass(rmn_store *s, const rmn_report_set *set, rmn_table *t) {
     if (nc <= 0)
         return RMN_ERROR(RMN_ENOTFOUND, "%s: no eval on the %s split for the per-class table",
                          rmn_store_path(s), set->split);
+    if (nc > RMN_REPORT_MAX_CLASSES)
+        return RMN_ERROR(RMN_EINVAL, "the per-class table has a column per class: %d classes are more than "
+                         "its %d", nc, RMN_REPORT_MAX_CLASSES);
+    const rmn_report_run *named = NULL; /* the classes' names: the first run that recorded them */
+    for (int i = 0; i < set->n_runs && !named; ++i)
+        named = set->runs[i].n_class_names == nc ? &set->runs[i] : NULL;
     RMN_TRY(rmn_table_init(t, "perclass", nc + 2));
     int e = rmn_table_col_set(t, 0, "model", "Model", NULL, RMN_COL_TEXT, 0);
     for (int c = 0; e == RMN_OK && c < nc; ++c) {
-        char key[32], head[32];
-        if (nc == 7) {
-            snprintf(head, sizeof head, "%s", rmn_fer_classes[c]);
-            snprintf(key, sizeof key, "%s", rmn_fer_classes[c]);
-            for (char *p = key; *p; ++p)
-                *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-        } else {
-            snprintf(head, sizeof head, "Class %d", c);
-            snprintf(key, sizeof key, "class_%d", c);
-        }
-        e = rmn_table_col_set(t, 1 + c, key, head, NULL, RMN_COL_NUM, 2);
+        char key[64], head[64], buf[32];
+        snprintf(head, sizeof head, "%s", rmn_report_class_name(named, nc, c, buf, sizeof buf));
+        snprintf(key, sizeof key, "%s", head);
+        for (char *p = key; *p; ++p) /* a column key: lower case, no spaces */
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p == ' ' ? '_' : *p);
+        if ((e = rmn_table_col_set(t, 1 + c, key, head, NULL, RMN_COL_NUM, 2)) == RMN_OK)
+            rmn_table_col_percent(t, 1 + c);
     }
-    if (e == RMN_OK)
-        e = rmn_table_col_set(t, nc + 1, "mean", "Mean", NULL, RMN_COL_NUM, 2);
+    if (e == RMN_OK && (e = rmn_table_col_set(t, nc + 1, "mean", "Mean", NULL, RMN_COL_NUM, 2)) == RMN_OK)
+        rmn_table_col_percent(t, nc + 1);
     char cap[1024];
     snprintf(cap, sizeof cap,
-             "Recall (%%) per class on the %s of FER2013 (the diagonal of the row-normalised "
+             "Recall (%%) per class on the %s of %s (the diagonal of the row-normalised "
              "confusion matrix), TTA evaluations where a run has them. Several seeds: confusion "
              "counts pooled over the seeds. First row: images per class. Mean: the unweighted "
              "mean over classes. Best per column in bold.",
-             split_words(set->split));
+             rmn_report_split_words(set), rmn_report_dataset(set));
     if (e == RMN_OK)
         e = rmn_table_caption(t, cap, NULL);
     int64_t *tmp = calloc((size_t)nc * (size_t)nc, sizeof *tmp);

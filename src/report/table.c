@@ -69,6 +69,11 @@ int rmn_table_col_set(rmn_table *t, int c, const char *key, const char *head, co
     return RMN_OK;
 }
 
+void rmn_table_col_percent(rmn_table *t, int c) {
+    RMN_ASSERT(c >= 0 && c < t->n_cols);
+    t->cols[c].percent = 1;
+}
+
 int rmn_table_add_row(rmn_table *t, int *row) {
     if (t->n_rows == t->cap_rows) {
         int cap = t->cap_rows ? 2 * t->cap_rows : 8;

@@ -1,5 +1,6 @@
 /* table.h -- a small table model that every report table is built into, and its four renderers:
- * LaTeX (booktabs + siunitx S columns), Markdown (pipe table), CSV (RFC 4180) and JSON.
+ * LaTeX (booktabs + siunitx S columns), Markdown (pipe table), CSV (RFC 4180) and JSON, and an
+ * HTML table for rmn-ui.
  * Building a table never formats a number: renderers do that, by hand (format.h), so the output
  * is the same under every locale. A table is owned by its caller (rmn_table_init/_free); strings
  * given to the setters are copied.
@@ -41,6 +42,8 @@ typedef struct {
     char        *head_tex;  /* LaTeX header (already LaTeX) */
     rmn_col_kind kind;
     int          decimals;
+    int          percent;   /* values in percent or percentage points: CSV and JSON write them
+                               as fractions under KEY_frac (rmn_table_col_percent) */
 } rmn_table_col;
 
 typedef struct {
@@ -59,6 +62,9 @@ int  rmn_table_caption(rmn_table *t, const char *plain, const char *tex);
 /* Column c: key, plain header, LaTeX header (NULL = escaped plain), kind, decimals. */
 int  rmn_table_col_set(rmn_table *t, int c, const char *key, const char *head, const char *head_tex,
                        rmn_col_kind kind, int decimals);
+/* Marks column c as percent (accuracies, recalls, their gains): LaTeX and Markdown print it as
+ * set, CSV and JSON as fractions (value / 100, two more decimals in CSV) under KEY_frac. */
+void rmn_table_col_percent(rmn_table *t, int c);
 /* Appends an empty row; *row = its index. */
 int  rmn_table_add_row(rmn_table *t, int *row);
 rmn_cell *rmn_table_cell(rmn_table *t, int row, int col);
@@ -81,9 +87,14 @@ int rmn_table_write_latex(const rmn_table *t, FILE *out);
 int rmn_table_write_markdown(const rmn_table *t, FILE *out);
 int rmn_table_write_csv(const rmn_table *t, FILE *out);
 int rmn_table_write_json(const rmn_table *t, FILE *out);
+/* <table class="rmn-table" id="tab-NAME"> with a <caption>, <th data-key="KEY"> headers, cells
+ * as Markdown prints them (bold as <strong>), class "num" on number columns, class "rule" on a
+ * row after a \midrule; every text HTML-escaped. */
+int rmn_table_write_html(const rmn_table *t, FILE *out);
 int rmn_table_write(const rmn_table *t, rmn_report_format f, FILE *out);
-/* Several tables in one stream: LaTeX and Markdown one after another, CSV separated by a blank
- * line and a "# table: NAME" line, JSON one object {name: table, ...}. */
+/* Several tables in one stream: LaTeX and Markdown one after another, JSON one object
+ * {name: table, ...}. CSV holds one table (RFC 4180 has no notion of several): RMN_EINVAL for
+ * more (write each to its own file). */
 int rmn_tables_write(const rmn_table *t, int n, rmn_report_format f, FILE *out);
 
 #endif

@@ -1,7 +1,9 @@
 /* table_render.c -- the four renderers of a report table (table.h): LaTeX (booktabs, siunitx S
  * columns sized from the data, bold through text-series-to-math), Markdown (pipe table),
- * CSV (RFC 4180, a column of mean +/- sd becomes KEY and KEY_sd, an interval KEY_lo and KEY_hi)
- * and JSON (the same flat keys, full precision). Numbers are formatted by hand (format.h). */
+ * CSV (RFC 4180, a column of mean +/- sd becomes KEY and KEY_sd, an interval KEY_lo and KEY_hi),
+ * JSON (the same flat keys, full precision), and HTML for rmn-ui (Markdown's cells). Percent
+ * columns are percent for people (LaTeX, Markdown, HTML) and fractions for programs (CSV, JSON:
+ * keys ending in _frac). Numbers are formatted by hand (format.h). */
 #include "report/table.h"
 
 #include "core/error.h"
@@ -9,6 +11,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,19 +177,39 @@ static void md_text(FILE *out, const char *s) {
     }
 }
 
-static void plain_cell(const rmn_table *t, int r, int c, FILE *out, int markdown) {
+static void html_text(FILE *out, const char *s) {
+    for (const char *p = s ? s : ""; *p; ++p) {
+        switch (*p) {
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '&': fputs("&amp;", out); break;
+        case '"': fputs("&quot;", out); break;
+        case '\'': fputs("&#39;", out); break;
+        default: fputc(*p, out);
+        }
+    }
+}
+
+/* a cell as text: CSV (raw: no sd, p-values with 6 decimals), Markdown (escaped, bold as **) or
+ * HTML (escaped, bold as <strong>); Markdown and HTML print the same numbers */
+typedef enum { CELL_CSV, CELL_MARKDOWN, CELL_HTML } cell_style;
+
+static void plain_cell(const rmn_table *t, int r, int c, FILE *out, cell_style style) {
     const rmn_cell *x = cell_at(t, r, c);
-    int dec = t->cols[c].decimals;
+    int dec = t->cols[c].decimals, shown = style != CELL_CSV;
     char a[64], b[64];
-    const char *bf = markdown && x->bold ? "**" : "";
-    fputs(bf, out);
+    static const char *const bold_open[3] = {"", "**", "<strong>"};
+    static const char *const bold_close[3] = {"", "**", "</strong>"};
+    fputs(x->bold ? bold_open[style] : "", out);
     switch (x->kind) {
     case RMN_CELL_EMPTY:
-        fputs(markdown ? "--" : "", out);
+        fputs(shown ? "--" : "", out);
         break;
     case RMN_CELL_TEXT:
-        if (markdown)
+        if (style == CELL_MARKDOWN)
             md_text(out, x->text);
+        else if (style == CELL_HTML)
+            html_text(out, x->text);
         else
             fputs(x->text, out);
         break;
@@ -198,7 +221,7 @@ static void plain_cell(const rmn_table *t, int r, int c, FILE *out, int markdown
         break;
     case RMN_CELL_PM:
         fputs(rmn_fmt_fixed(a, sizeof a, x->v, dec, ""), out);
-        if (markdown && !isnan(x->sd))
+        if (shown && !isnan(x->sd))
             fprintf(out, " ± %s", rmn_fmt_fixed(b, sizeof b, x->sd, dec, ""));
         break;
     case RMN_CELL_CI:
@@ -206,13 +229,13 @@ static void plain_cell(const rmn_table *t, int r, int c, FILE *out, int markdown
                 rmn_fmt_fixed(b, sizeof b, x->hi, dec, ""));
         break;
     case RMN_CELL_P:
-        if (markdown && p_small(x->v))
-            fputs("<0.0001", out);
+        if (shown && p_small(x->v))
+            fputs(style == CELL_HTML ? "&lt;0.0001" : "<0.0001", out);
         else
-            fputs(rmn_fmt_fixed(a, sizeof a, x->v, markdown ? 4 : 6, ""), out);
+            fputs(rmn_fmt_fixed(a, sizeof a, x->v, shown ? 4 : 6, ""), out);
         break;
     }
-    fputs(bf, out);
+    fputs(x->bold ? bold_close[style] : "", out);
 }
 
 int rmn_table_write_markdown(const rmn_table *t, FILE *out) {
@@ -230,7 +253,7 @@ int rmn_table_write_markdown(const rmn_table *t, FILE *out) {
         fputs("|", out);
         for (int c = 0; c < t->n_cols; ++c) {
             fputc(' ', out);
-            plain_cell(t, r, c, out, 1);
+            plain_cell(t, r, c, out, CELL_MARKDOWN);
             fputs(" |", out);
         }
         fputc('\n', out);
@@ -257,45 +280,97 @@ static void csv_field(FILE *out, const char *s) {
     fputc('"', out);
 }
 
+/* A column in percent (or percentage points) goes to CSV and JSON as fractions, its keys
+ * ending in _frac: KEY_frac, KEY_sd_frac, KEY_lo_frac; counts (INT cells) stay as they are. */
+static void machine_key(const rmn_table *t, int c, const char *suffix, char *buf, size_t cap) {
+    snprintf(buf, cap, "%s%s%s", t->cols[c].key, suffix, t->cols[c].percent ? "_frac" : "");
+}
+
+static double machine_value(const rmn_table *t, int c, double v) {
+    return t->cols[c].percent ? v / 100 : v;
+}
+
 int rmn_table_write_csv(const rmn_table *t, FILE *out) {
+    char k1[160], k2[160];
     for (int c = 0; c < t->n_cols; ++c) {
-        const char *k = t->cols[c].key;
         if (c)
             fputc(',', out);
-        if (col_has(t, c, RMN_CELL_CI))
-            fprintf(out, "%s_lo,%s_hi", k, k);
-        else if (col_has(t, c, RMN_CELL_PM))
-            fprintf(out, "%s,%s_sd", k, k);
-        else
-            fputs(k, out);
+        if (col_has(t, c, RMN_CELL_CI)) {
+            machine_key(t, c, "_lo", k1, sizeof k1);
+            machine_key(t, c, "_hi", k2, sizeof k2);
+            fprintf(out, "%s,%s", k1, k2);
+        } else if (col_has(t, c, RMN_CELL_PM)) {
+            machine_key(t, c, "", k1, sizeof k1);
+            machine_key(t, c, "_sd", k2, sizeof k2);
+            fprintf(out, "%s,%s", k1, k2);
+        } else {
+            machine_key(t, c, "", k1, sizeof k1);
+            fputs(k1, out);
+        }
     }
     fputc('\n', out);
     for (int r = 0; r < t->n_rows; ++r) {
         for (int c = 0; c < t->n_cols; ++c) {
             const rmn_cell *x = cell_at(t, r, c);
-            int dec = t->cols[c].decimals;
+            const int pct = t->cols[c].percent, dec = t->cols[c].decimals + (pct ? 2 : 0);
             char a[64], b[64];
             if (c)
                 fputc(',', out);
             if (col_has(t, c, RMN_CELL_CI)) {
                 if (x->kind == RMN_CELL_CI)
-                    fprintf(out, "%s,%s", rmn_fmt_fixed(a, sizeof a, x->lo, dec, ""),
-                            rmn_fmt_fixed(b, sizeof b, x->hi, dec, ""));
+                    fprintf(out, "%s,%s", rmn_fmt_fixed(a, sizeof a, machine_value(t, c, x->lo), dec, ""),
+                            rmn_fmt_fixed(b, sizeof b, machine_value(t, c, x->hi), dec, ""));
                 else
                     fputc(',', out);
             } else if (col_has(t, c, RMN_CELL_PM)) {
-                plain_cell(t, r, c, out, 0);
+                if (pct && (x->kind == RMN_CELL_PM || x->kind == RMN_CELL_NUM))
+                    fputs(rmn_fmt_fixed(a, sizeof a, machine_value(t, c, x->v), dec, ""), out);
+                else
+                    plain_cell(t, r, c, out, CELL_CSV);
                 fprintf(out, ",%s",
-                        x->kind == RMN_CELL_PM ? rmn_fmt_fixed(b, sizeof b, x->sd, dec, "") : "");
+                        x->kind == RMN_CELL_PM
+                            ? rmn_fmt_fixed(b, sizeof b, machine_value(t, c, x->sd), dec, "")
+                            : "");
             } else if (x->kind == RMN_CELL_TEXT) {
                 csv_field(out, x->text);
+            } else if (pct && x->kind == RMN_CELL_NUM) {
+                fputs(rmn_fmt_fixed(a, sizeof a, machine_value(t, c, x->v), dec, ""), out);
             } else {
-                plain_cell(t, r, c, out, 0);
+                plain_cell(t, r, c, out, CELL_CSV);
             }
         }
         fputc('\n', out);
     }
     return check_write(out, "CSV table");
+}
+
+// --- HTML -------------------------------------------------------------------------------------
+
+int rmn_table_write_html(const rmn_table *t, FILE *out) {
+    fputs("<table class=\"rmn-table\" id=\"tab-", out);
+    html_text(out, t->name);
+    fputs("\">\n<caption>", out);
+    html_text(out, t->caption);
+    fputs("</caption>\n<thead><tr>", out);
+    for (int c = 0; c < t->n_cols; ++c) {
+        fprintf(out, "<th%s data-key=\"", t->cols[c].kind == RMN_COL_NUM ? " class=\"num\"" : "");
+        html_text(out, t->cols[c].key);
+        fputs("\">", out);
+        html_text(out, t->cols[c].head);
+        fputs("</th>", out);
+    }
+    fputs("</tr></thead>\n<tbody>\n", out);
+    for (int r = 0; r < t->n_rows; ++r) {
+        fputs(r > 0 && t->rule_before[r] ? "<tr class=\"rule\">" : "<tr>", out);
+        for (int c = 0; c < t->n_cols; ++c) {
+            fputs(t->cols[c].kind == RMN_COL_NUM ? "<td class=\"num\">" : "<td>", out);
+            plain_cell(t, r, c, out, CELL_HTML);
+            fputs("</td>", out);
+        }
+        fputs("</tr>\n", out);
+    }
+    fputs("</tbody>\n</table>\n", out);
+    return check_write(out, "HTML table");
 }
 
 // --- JSON -----------------------------------------------------------------------------------
@@ -308,7 +383,9 @@ static json_t *table_json(const rmn_table *t) {
     json_object_set_new(o, "caption", json_string(t->caption ? t->caption : ""));
     for (int c = 0; c < t->n_cols; ++c) {
         json_t *col = json_object();
-        json_object_set_new(col, "key", json_string(t->cols[c].key));
+        char key[160];
+        machine_key(t, c, "", key, sizeof key);
+        json_object_set_new(col, "key", json_string(key));
         json_object_set_new(col, "head", json_string(t->cols[c].head));
         json_array_append_new(cols, col);
     }
@@ -321,8 +398,8 @@ static json_t *table_json(const rmn_table *t) {
         json_object_set_new(row, "section", json_integer(section));
         for (int c = 0; c < t->n_cols; ++c) {
             const rmn_cell *x = cell_at(t, r, c);
-            const char *k = t->cols[c].key;
-            char kk[160];
+            char k[160], kk[160];
+            machine_key(t, c, "", k, sizeof k);
             switch (x->kind) {
             case RMN_CELL_EMPTY:
                 json_object_set_new(row, k, json_null());
@@ -335,20 +412,20 @@ static json_t *table_json(const rmn_table *t) {
                 break;
             case RMN_CELL_NUM:
             case RMN_CELL_P:
-                json_object_set_new(row, k, num(x->v));
+                json_object_set_new(row, k, num(machine_value(t, c, x->v)));
                 break;
             case RMN_CELL_PM:
-                json_object_set_new(row, k, num(x->v));
-                snprintf(kk, sizeof kk, "%s_sd", k);
-                json_object_set_new(row, kk, num(x->sd));
-                snprintf(kk, sizeof kk, "%s_n", k);
+                json_object_set_new(row, k, num(machine_value(t, c, x->v)));
+                machine_key(t, c, "_sd", kk, sizeof kk);
+                json_object_set_new(row, kk, num(machine_value(t, c, x->sd)));
+                snprintf(kk, sizeof kk, "%s_n", t->cols[c].key);
                 json_object_set_new(row, kk, json_integer(x->n));
                 break;
             case RMN_CELL_CI:
-                snprintf(kk, sizeof kk, "%s_lo", k);
-                json_object_set_new(row, kk, num(x->lo));
-                snprintf(kk, sizeof kk, "%s_hi", k);
-                json_object_set_new(row, kk, num(x->hi));
+                machine_key(t, c, "_lo", kk, sizeof kk);
+                json_object_set_new(row, kk, num(machine_value(t, c, x->lo)));
+                machine_key(t, c, "_hi", kk, sizeof kk);
+                json_object_set_new(row, kk, num(machine_value(t, c, x->hi)));
                 break;
             }
         }
@@ -390,12 +467,12 @@ int rmn_tables_write(const rmn_table *t, int n, rmn_report_format f, FILE *out) 
             json_object_set_new(root, t[i].name, table_json(&t[i]));
         return json_out(root, out);
     }
+    if (f == RMN_FMT_CSV && n > 1)
+        return RMN_ERROR(RMN_EINVAL, "CSV is one table per file, not %d tables in one", n);
     for (int i = 0; i < n; ++i) {
         if (i > 0)
             fputc('\n', out);
-        if (f == RMN_FMT_CSV)
-            fprintf(out, "# table: %s\n", t[i].name);
-        else if (f == RMN_FMT_MARKDOWN)
+        if (f == RMN_FMT_MARKDOWN)
             fprintf(out, "## %s\n\n", t[i].name);
         RMN_TRY(rmn_table_write(&t[i], f, out));
     }

@@ -3,4 +3,4 @@ src_librmn_a_SOURCES += \
 	src/core/provenance.c src/core/provenance.h \
 	%D%/store.h %D%/store_internal.h \
 	%D%/store.c %D%/store_schema.c %D%/store_write.c %D%/store_read.c \
-	%D%/store_claim.c
+	%D%/store_claim.c %D%/store_backup.c %D%/store_merge.c

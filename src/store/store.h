@@ -11,7 +11,8 @@
  * the file. Every write is one transaction:
  * a failure leaves nothing half-written.
  *
- * Units: accuracies are fractions in [0, 1] (val_acc metric, evals); times are ms since the
+ * Units: accuracies are fractions in [0, 1] (train_acc and val_acc metrics, evals; every key
+ * ending in "_acc": rmn_metric_is_accuracy); times are ms since the
  * Unix epoch (UTC); NaN metric values are stored as NULL and read back as NaN.
  * Ownership: rmn_store_open returns an owned store (rmn_store_close); the read functions fill
  * caller-owned arrays released with the matching *_free; every other pointer is borrowed.
@@ -30,20 +31,42 @@ typedef struct rmn_store rmn_store;
 
 // --- opening ----------------------------------------------------------------------------------
 
+/* What a command does with its store. Only the commands that record runs create one; a
+ * missing store is otherwise an error that names the stores beside it ("did you mean"). */
+typedef enum {
+    RMN_STORE_CREATE = 0, /* read and write; created when missing, migrated when older */
+    RMN_STORE_WRITE,      /* read and write an existing store; migrated when older */
+    RMN_STORE_READ        /* read an existing, current store and never write it: SQLite's
+                             mode=ro, and immutable=1 where the file or its folder cannot be
+                             written (a shared results folder, a read-only mount), so no -shm
+                             or -wal file is needed; never migrates */
+} rmn_store_mode;
+
 typedef struct {
-    int busy_timeout_ms; /* 0 = RMN_STORE_BUSY_TIMEOUT_MS */
-    int read_only;       /* open an existing, current store without writing; never migrates */
-    int migrate_to;      /* tests only: migrate no further than this schema version (0: current) */
+    int            busy_timeout_ms; /* 0 = RMN_STORE_BUSY_TIMEOUT_MS */
+    rmn_store_mode mode;
+    int            migrate_to; /* tests only: migrate no further than this schema version (0: current) */
 } rmn_store_options;
 
-int  rmn_store_open(const char *path, rmn_store **out); /* creates or migrates */
+int  rmn_store_open(const char *path, rmn_store **out); /* RMN_STORE_CREATE */
 int  rmn_store_open_opts(const char *path, const rmn_store_options *opt, rmn_store **out);
 void rmn_store_close(rmn_store *s);
 const char *rmn_store_path(const rmn_store *s);
+/* RMN_OK when this process may write the store at path (or create it there): the file and its
+ * folder (SQLite's -wal and -shm files lie beside it). Opening for writing checks it; a command
+ * checks it before long work (loading data). */
+int rmn_store_check_writable(const char *path);
+/* 1 when the store was opened immutable (RMN_STORE_READ of a file that cannot be written). */
+int rmn_store_is_immutable(const rmn_store *s);
 /* Default path: $RMN_DB if set (and non-empty), else "rmn.db". */
 const char *rmn_store_default_path(void);
 int  rmn_store_set_busy_timeout(rmn_store *s, int ms);
 int  rmn_store_schema_version(rmn_store *s, int *version);
+/* A consistent copy of the store, as it is at one moment, to out_path (SQLite's VACUUM INTO,
+ * so a copy taken while runs write is whole: the write-ahead log's content included, unlike a
+ * copy of the file alone). Written beside out_path, synced, then renamed: out_path never holds
+ * half a copy. out_path must not exist. */
+int  rmn_store_backup(rmn_store *s, const char *out_path);
 sqlite3 *rmn_store_db(rmn_store *s); /* for read-only queries in report/ */
 
 // --- writing ----------------------------------------------------------------------------------
@@ -172,7 +195,31 @@ typedef struct {
 /* Every wait row, oldest first; free(*out). */
 int rmn_store_waits(rmn_store *s, rmn_wait **out, int *n);
 
+// --- merging stores (store_merge.c; docs/CLUSTER.md) --------------------------------------------
+
+typedef struct {
+    int n_sources;    /* sources merged */
+    int runs_added;   /* runs copied into the target */
+    int runs_updated; /* runs the target held in an earlier state, brought up to date */
+    int runs_present; /* runs the target held already, identical or in a later state */
+} rmn_merge_result;
+
+/* Folds the stores at sources[0..n) into `into`, in one transaction: every run absent from it
+ * (by run_uuid) is copied with all it recorded; a run it holds already with the same content is
+ * skipped (merging is idempotent); of two states of one run (one copy not FINISHED and updated
+ * before the other) the later is kept. Refused, with nothing merged: a source that cannot be
+ * opened read-only, is not an rmn store, has another schema version or is the target itself; a
+ * run whose uuid the target holds with other content that is not such a state; a run the target
+ * holds under another uuid (the same experiment, kind, name, seed and configuration, RUNNING or
+ * FINISHED in both). */
+int rmn_store_merge(rmn_store *into, int n, const char *const *sources, rmn_merge_result *res);
+
 // --- reading ----------------------------------------------------------------------------------
+
+/* Names for people and shell completion: what = "runs" (distinct run names) or "experiments";
+ * sorted; free with rmn_store_names_free. */
+int  rmn_store_names(rmn_store *s, const char *what, char ***out, int *n);
+void rmn_store_names_free(char **names, int n);
 
 typedef struct {
     int64_t run_id;
@@ -207,6 +254,23 @@ typedef struct {
 int  rmn_store_run_detail(rmn_store *s, int64_t run_id, rmn_run_detail *out);
 void rmn_run_detail_free(rmn_run_detail *d);
 
+/* Experiments by name, each with its runs (as rmn_store_runs lists them) counted by status. */
+typedef struct {
+    int64_t experiment_id, created_ms;
+    char   *name, *description; /* description NULL when none */
+    int     n_runs, n_running, n_finished, n_failed, n_killed;
+} rmn_experiment_summary;
+int  rmn_store_experiments(rmn_store *s, rmn_experiment_summary **out, int *n);
+void rmn_store_experiments_free(rmn_experiment_summary *e, int n);
+
+/* Artifacts of a run (checkpoints, figures ...), ordered by kind, path. */
+typedef struct {
+    char   *kind, *path, *sha256;
+    int64_t bytes;
+} rmn_artifact;
+int  rmn_store_run_artifacts(rmn_store *s, int64_t run_id, rmn_artifact **out, int *n);
+void rmn_store_artifacts_free(rmn_artifact *a, int n);
+
 typedef struct {
     char *key, *value;
 } rmn_kv;
@@ -225,6 +289,8 @@ typedef struct {
 } rmn_metric_table;
 int  rmn_store_run_metrics(rmn_store *s, int64_t run_id, rmn_metric_table *t);
 void rmn_metric_table_free(rmn_metric_table *t);
+/* 1 for a metric holding an accuracy (a fraction in the store; shown in percent to people). */
+int  rmn_metric_is_accuracy(const char *key);
 
 typedef struct {
     int64_t eval_id, run_id;
@@ -247,6 +313,11 @@ int  rmn_store_run_has_eval(rmn_store *s, int64_t run_id, const char *split, int
 /* counts: (n_classes, n_classes), rows = true class, columns = predicted; filled from the
  * predictions table. RMN_EFORMAT when a stored label/pred lies outside [0, n_classes). */
 int rmn_store_confusion(rmn_store *s, int64_t eval_id, int n_classes, int64_t *counts);
+
+/* Top-k accuracy's count from the stored probabilities: the predictions whose label is among the
+ * k most probable classes (a class as probable as the label counts against it, as rmn_in_top5).
+ * RMN_EFORMAT for a prediction that does not hold together. */
+int rmn_store_eval_topk(rmn_store *s, int64_t eval_id, int k, int64_t *n_correct);
 
 /* All predictions of an eval, ordered by sample_idx (for ensembles and figures). */
 typedef struct {

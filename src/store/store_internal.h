@@ -6,11 +6,14 @@
 #include "core/provenance.h"
 #include "store/store.h"
 
+#include <stddef.h>
+
 struct rmn_store {
     sqlite3 *db;
     char    *path;
     int      busy_timeout_ms;
     int      read_only;
+    int      immutable; /* read_only, opened with immutable=1 */
     int      migrate_to;
 };
 
@@ -43,6 +46,9 @@ double rmn_store_col_double_(sqlite3_stmt *st, int i);
 int rmn_store_experiment_ensure_tx_(rmn_store *s, const char *name, const char *description, int64_t *id);
 int rmn_store_run_insert_tx_(rmn_store *s, const rmn_run_info *info, const rmn_provenance *prov,
                              const rmn_process_id *owner, int64_t *run_id);
+
+/* The folder a store file lies in: "." for a bare name, "/" for one at the root. */
+void rmn_store_folder_(const char *path, char *dir, size_t cap);
 
 /* Schema (store_schema.c): creates or migrates to RMN_STORE_SCHEMA_VERSION. */
 int rmn_store_migrate_(rmn_store *s);

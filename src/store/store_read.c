@@ -1,14 +1,74 @@
 /* store_read.c -- reading the store: resolving a user's run reference, run summaries and
- * details, params/tags, per-epoch metrics, evals, confusion counts and stored predictions.
+ * details, params/tags, experiments, artifacts, per-epoch metrics, evals, confusion counts and stored predictions.
  * Results go into caller-owned arrays released by the matching *_free. */
 #include "store/store_internal.h"
 
 #include "core/error.h"
+#include "core/suggest.h"
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+// --- names ----------------------------------------------------------------------------------
+
+int rmn_store_names(rmn_store *s, const char *what, char ***out, int *n) {
+    const char *sql = strcmp(what, "runs") == 0
+                          ? "SELECT DISTINCT name FROM runs ORDER BY name"
+                          : "SELECT name FROM experiments ORDER BY name";
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    RMN_TRY(rmn_store_prepare_(s, sql, &st));
+    int rc, cap = 0, oom = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && !oom) {
+        if (*n == cap) {
+            char **grown = realloc(*out, (size_t)(cap = cap ? 2 * cap : 32) * sizeof *grown);
+            if (!grown) {
+                oom = 1;
+                break;
+            }
+            *out = grown;
+        }
+        char *v = rmn_store_col_strdup_(st, 0, &oom);
+        if (v)
+            (*out)[(*n)++] = v;
+    }
+    sqlite3_finalize(st);
+    int e = oom                 ? RMN_ERROR(RMN_ENOMEM, "%s: out of memory reading names", s->path)
+            : rc != SQLITE_DONE && rc != SQLITE_ROW ? STORE_SQL_ERROR(s, rc, "reading names")
+                                                    : RMN_OK;
+    if (e != RMN_OK) {
+        rmn_store_names_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return e;
+}
+
+void rmn_store_names_free(char **names, int n) {
+    for (int i = 0; i < n; ++i)
+        free(names[i]);
+    free(names);
+}
+
+/* hint = "; did you mean ...? KIND: ..." over the store's names of `what` ("" on failure). */
+static void names_hint(rmn_store *s, const char *what, const char *given, char *hint, size_t cap) {
+    char **names;
+    int n;
+    hint[0] = '\0';
+    char saved[2100];
+    snprintf(saved, sizeof saved, "%s", rmn_error_message());
+    int code = rmn_error_code();
+    if (rmn_store_names(s, what, &names, &n) == RMN_OK) {
+        rmn_suggest(given, (const char *const *)names, n,
+                    strcmp(what, "runs") == 0 ? "run names" : "experiments", 12, hint, cap);
+        rmn_store_names_free(names, n);
+    }
+    rmn_error_restore(code, saved);
+}
 
 // --- resolving a run reference ----------------------------------------------------------------
 
@@ -68,8 +128,10 @@ int rmn_store_run_resolve(rmn_store *s, const char *ref, int64_t *run_id) {
                       ref, 0, run_id, &n));
     if (n == 1)
         return RMN_OK;
-    return RMN_ERROR(RMN_ENOTFOUND, "%s: no run '%s' (not a run id, uuid prefix or run name)",
-                     s->path, ref);
+    char hint[1500];
+    names_hint(s, "runs", ref, hint, sizeof hint);
+    return RMN_ERROR(RMN_ENOTFOUND, "%s: no run '%s' (not a run id, uuid prefix or run name)%s",
+                     s->path, ref, hint);
 }
 
 // --- summaries --------------------------------------------------------------------------------
@@ -148,8 +210,12 @@ int rmn_store_runs(rmn_store *s, const char *experiment, rmn_run_summary **out, 
     if (experiment) {
         int exists;
         RMN_TRY(experiment_exists(s, experiment, &exists));
-        if (!exists)
-            return RMN_ERROR(RMN_ENOTFOUND, "%s: no experiment named '%s'", s->path, experiment);
+        if (!exists) {
+            char hint[1500];
+            names_hint(s, "experiments", experiment, hint, sizeof hint);
+            return RMN_ERROR(RMN_ENOTFOUND, "%s: no experiment named '%s'%s", s->path, experiment,
+                             hint);
+        }
     }
     sqlite3_stmt *st;
     RMN_TRY(rmn_store_prepare_(s, SUMMARY_SELECT "WHERE ?1 IS NULL OR e.name = ?1 "
@@ -331,7 +397,126 @@ int rmn_store_run_kv(rmn_store *s, int64_t run_id, const char *table, rmn_kv **o
     return RMN_OK;
 }
 
+// --- experiments and artifacts ------------------------------------------------------------------
+
+void rmn_store_experiments_free(rmn_experiment_summary *e, int n) {
+    for (int i = 0; e && i < n; ++i) {
+        free(e[i].name);
+        free(e[i].description);
+    }
+    free(e);
+}
+
+int rmn_store_experiments(rmn_store *s, rmn_experiment_summary **out, int *n) {
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    RMN_TRY(rmn_store_prepare_(
+        s,
+        "SELECT e.experiment_id, e.name, e.description, e.created_ms, COUNT(r.run_id), "
+        "SUM(r.status = 'RUNNING'), SUM(r.status = 'FINISHED'), SUM(r.status = 'FAILED'), "
+        "SUM(r.status = 'KILLED') FROM experiments e LEFT JOIN runs r "
+        "ON r.experiment_id = e.experiment_id GROUP BY e.experiment_id ORDER BY e.name",
+        &st));
+    rmn_experiment_summary *arr = NULL;
+    int cap = 0, cnt = 0, rc, oom = 0, e = RMN_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            int ncap = cap ? 2 * cap : 8;
+            rmn_experiment_summary *na = realloc(arr, (size_t)ncap * sizeof *na);
+            if (!na) {
+                oom = 1;
+                break;
+            }
+            arr = na;
+            cap = ncap;
+        }
+        rmn_experiment_summary *x = &arr[cnt++];
+        memset(x, 0, sizeof *x);
+        x->experiment_id = sqlite3_column_int64(st, 0);
+        x->name = rmn_store_col_strdup_(st, 1, &oom);
+        x->description = rmn_store_col_strdup_(st, 2, &oom);
+        x->created_ms = sqlite3_column_int64(st, 3);
+        x->n_runs = sqlite3_column_int(st, 4);
+        x->n_running = sqlite3_column_int(st, 5);
+        x->n_finished = sqlite3_column_int(st, 6);
+        x->n_failed = sqlite3_column_int(st, 7);
+        x->n_killed = sqlite3_column_int(st, 8);
+        if (oom)
+            break;
+    }
+    if (oom)
+        e = RMN_ERROR(RMN_ENOMEM, "out of memory listing experiments");
+    else if (rc != SQLITE_DONE)
+        e = STORE_SQL_ERROR(s, rc, "listing experiments");
+    sqlite3_finalize(st);
+    if (e != RMN_OK) {
+        rmn_store_experiments_free(arr, cnt);
+        return e;
+    }
+    *out = arr;
+    *n = cnt;
+    return RMN_OK;
+}
+
+void rmn_store_artifacts_free(rmn_artifact *a, int n) {
+    for (int i = 0; a && i < n; ++i) {
+        free(a[i].kind);
+        free(a[i].path);
+        free(a[i].sha256);
+    }
+    free(a);
+}
+
+int rmn_store_run_artifacts(rmn_store *s, int64_t run_id, rmn_artifact **out, int *n) {
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    RMN_TRY(rmn_store_prepare_(s, "SELECT kind, path, sha256, bytes FROM artifacts "
+                                  "WHERE run_id = ?1 ORDER BY kind, path",
+                               &st));
+    sqlite3_bind_int64(st, 1, run_id);
+    rmn_artifact *arr = NULL;
+    int cap = 0, cnt = 0, rc, oom = 0, e = RMN_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            int ncap = cap ? 2 * cap : 8;
+            rmn_artifact *na = realloc(arr, (size_t)ncap * sizeof *na);
+            if (!na) {
+                oom = 1;
+                break;
+            }
+            arr = na;
+            cap = ncap;
+        }
+        rmn_artifact *a = &arr[cnt++];
+        a->kind = rmn_store_col_strdup_(st, 0, &oom);
+        a->path = rmn_store_col_strdup_(st, 1, &oom);
+        a->sha256 = rmn_store_col_strdup_(st, 2, &oom);
+        a->bytes = sqlite3_column_int64(st, 3);
+        if (oom)
+            break;
+    }
+    if (oom)
+        e = RMN_ERROR(RMN_ENOMEM, "out of memory reading artifacts");
+    else if (rc != SQLITE_DONE)
+        e = STORE_SQL_ERROR(s, rc, "reading artifacts");
+    sqlite3_finalize(st);
+    if (e != RMN_OK) {
+        rmn_store_artifacts_free(arr, cnt);
+        return e;
+    }
+    *out = arr;
+    *n = cnt;
+    return RMN_OK;
+}
+
 // --- metrics ----------------------------------------------------------------------------------
+
+int rmn_metric_is_accuracy(const char *key) {
+    size_t n = strlen(key);
+    return n >= 4 && strcmp(key + n - 4, "_acc") == 0;
+}
 
 void rmn_metric_table_free(rmn_metric_table *t) {
     if (!t)
@@ -639,4 +824,32 @@ int rmn_store_find_run(rmn_store *s, const char *experiment, const char *kind, c
         return STORE_SQL_ERROR(s, rc, "looking up a run");
     return RMN_ERROR(RMN_ENOTFOUND, "%s: no run %s of experiment %s with this configuration", s->path, name,
                      experiment);
+}
+
+int rmn_store_eval_topk(rmn_store *s, int64_t eval_id, int k, int64_t *n_correct) {
+    sqlite3_stmt *st;
+    *n_correct = 0;
+    RMN_TRY(rmn_store_prepare_(s, "SELECT p.label, p.probs, e.n_classes FROM predictions p JOIN evals e "
+                                  "ON e.eval_id = p.eval_id WHERE p.eval_id = ?1",
+                               &st));
+    sqlite3_bind_int64(st, 1, eval_id);
+    int rc, e = RMN_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const int label = sqlite3_column_int(st, 0), nc = sqlite3_column_int(st, 2);
+        const unsigned char *b = sqlite3_column_blob(st, 1);
+        if (sqlite3_column_bytes(st, 1) != 8 * nc || label < 0 || label >= nc) {
+            e = RMN_ERROR(RMN_EFORMAT, "%s: eval %lld holds a prediction other than %d probabilities and a "
+                          "label below that", s->path, (long long)eval_id, nc);
+            break;
+        }
+        const double py = decode_f64le(b + 8 * (size_t)label);
+        int above = 0; /* classes at least as likely as the label's: ties count against it */
+        for (int c = 0; c < nc && above < k; ++c)
+            above += c != label && decode_f64le(b + 8 * (size_t)c) >= py;
+        *n_correct += above < k;
+    }
+    if (e == RMN_OK && rc != SQLITE_DONE)
+        e = STORE_SQL_ERROR(s, rc, "reading predictions");
+    sqlite3_finalize(st);
+    return e;
 }

@@ -23,7 +23,7 @@ static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
 
 static int is_pointwise(const rmn_conv2d_shape *sh) {
     return sh->r == 1 && sh->s == 1 && sh->stride_h == 1 && sh->stride_w == 1 &&
-           sh->pad_h == 0 && sh->pad_w == 0;
+           sh->pad_h == 0 && sh->pad_w == 0 && sh->p == sh->h && sh->q == sh->w;
 }
 
 /* Rows of one group's cols matrix: Cg*R*S. */

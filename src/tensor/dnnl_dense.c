@@ -30,10 +30,10 @@ int rmn_dnnl_dense_applies(const rmn_conv2d_shape *sh) {
 
 /* The cache entry that reserves room for dWd^T; NULL when the arena cannot grow. */
 static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, const rmn_conv2d_shape *sh) {
-    const int key[6] = {sh->c, sh->h, sh->w, sh->k, sh->r, sh->s};
-    rmn_dnnl_entry *e = rmn_dnnl_find(st, RMN_DNNL_DENSE, key, 6);
+    const int key[8] = {sh->c, sh->h, sh->w, sh->k, sh->r, sh->s, sh->p, sh->q};
+    rmn_dnnl_entry *e = rmn_dnnl_find(st, RMN_DNNL_DENSE, key, 8);
     if (!e) {
-        if (!(e = rmn_dnnl_add(st, RMN_DNNL_DENSE, key, 6)))
+        if (!(e = rmn_dnnl_add(st, RMN_DNNL_DENSE, key, 8)))
             return NULL;
         e->arena_need = (size_t)sh->c * sh->h * sh->w * sh->k * sh->p * sh->q * sizeof(float);
         if (rmn_dnnl_arena_reserve(st, e->arena_need) != 0)

@@ -1,4 +1,4 @@
-/* loss.c -- checked softmax cross-entropy, row softmax for predictions, and dropout masks.
+/* loss.c -- checked softmax cross-entropy (hard labels and soft targets), row softmax for predictions, and dropout masks.
  * The arithmetic of the loss itself is the reference kernel in ref_forward.inc. */
 #include "tensor/ops.h"
 
@@ -26,6 +26,33 @@ int rmn_softmax_xent(double *loss, float *dlogits, int *n_correct, const float *
     if (!(wsum > 0.0))
         return RMN_ERROR(RMN_EINVAL, "softmax_xent: the labels of the batch have zero weight");
     *loss = rmn_ref_softmax_xent(dlogits, n_correct, logits, labels, class_weights, n, k);
+    return RMN_OK;
+}
+
+/* dlogits,logits,targets:(N,K) labels:(N) or NULL class_weights:(K) or NULL */
+int rmn_softmax_xent_soft(double *loss, float *dlogits, int *n_correct, const float *logits,
+                          const float *targets, const int32_t *labels, const float *class_weights,
+                          int n, int k) {
+    if (n < 1 || k < 1)
+        return RMN_ERROR(RMN_EINVAL, "softmax_xent_soft: bad sizes n=%d k=%d", n, k);
+    for (int i = 0; i < n; ++i) {
+        double sum = 0.0;
+        for (int j = 0; j < k; ++j) {
+            const float t = targets[(size_t)i * k + j];
+            if (!(t >= 0.0f) || !isfinite(t))
+                return RMN_ERROR(RMN_EINVAL, "softmax_xent_soft: target %d of row %d is %g", j, i, (double)t);
+            sum += t;
+        }
+        if (!(sum > 0.0))
+            return RMN_ERROR(RMN_EINVAL, "softmax_xent_soft: the targets of row %d sum to 0", i);
+        if (labels && (labels[i] < 0 || labels[i] >= k))
+            return RMN_ERROR(RMN_EINVAL, "softmax_xent_soft: label %d of row %d outside [0,%d)", (int)labels[i],
+                             i, k);
+    }
+    for (int j = 0; class_weights && j < k; ++j)
+        if (!(class_weights[j] >= 0.0f) || !isfinite(class_weights[j]))
+            return RMN_ERROR(RMN_EINVAL, "softmax_xent_soft: class weight %d is %g", j, (double)class_weights[j]);
+    *loss = rmn_ref_softmax_xent_soft(dlogits, n_correct, logits, targets, labels, class_weights, n, k);
     return RMN_OK;
 }
 

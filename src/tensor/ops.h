@@ -23,7 +23,9 @@
 // --- shapes -------------------------------------------------------------------------------
 
 /* x:(n,c,h,w) w:(k,c/groups,r,s) y:(n,k,p,q),
- * p = (h + 2 pad_h - dil_h (r - 1) - 1) / stride_h + 1 (and q alike).
+ * p = (h + pad_h + pad_b - dil_h (r - 1) - 1) / stride_h + 1 (and q alike), pad_b the bottom
+ * pad of rmn_conv_params (pad_h unless asymmetric). pad_h/pad_w are the top/left pads; the
+ * bottom/right ones are implicit in p, q (kernels read only taps inside the input).
  * The fields after q were added later: 0 in dil_h, dil_w or groups means 1, so that a shape
  * filled field by field (or by rmn_conv2d_shape_init) is a plain convolution. Use
  * rmn_conv2d_dil_h/_w and rmn_conv2d_groups to read them. */
@@ -64,10 +66,17 @@ typedef struct {
 } rmn_pool2d_shape;
 
 /* Parameters of a convolution for the _full shape helper and the graph builders; zero fields
- * take defaults (stride 1, dilation 1, groups 1; kernel sizes must be set). */
+ * take defaults (stride 1, dilation 1, groups 1; kernel sizes must be set). pad_h, pad_w pad
+ * the top and left; the bottom and right get the same unless asym_pad is set, then pad_b,
+ * pad_r (TF's "same" padding, F.pad before a conv; conv2d only). Read them with
+ * rmn_conv_pad_b/_r. */
 typedef struct {
     int kh, kw, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups;
+    int asym_pad, pad_b, pad_r;
 } rmn_conv_params;
+
+static inline int rmn_conv_pad_b(const rmn_conv_params *p) { return p->asym_pad ? p->pad_b : p->pad_h; }
+static inline int rmn_conv_pad_r(const rmn_conv_params *p) { return p->asym_pad ? p->pad_r : p->pad_w; }
 
 /* Parameters of a pooling window; zero stride means stride = kernel (PyTorch's default). */
 typedef struct {
@@ -188,7 +197,16 @@ static inline void rmn_adaptive_range(int o, int in, int out, int *start, int *e
      * dlogits,logits:(N,K) labels:(N) class_weights:(K) or NULL */                           \
     double rmn_ref_softmax_xent##SFX(R *dlogits, int *n_correct, const R *logits,            \
                                      const int32_t *labels, const float *class_weights,       \
-                                     int n, int k);
+                                     int n, int k);                                           \
+    /* Cross-entropy against target distributions (PyTorch's CrossEntropyLoss with class      \
+     * probabilities as targets): the mean over the N rows of -sum_j w_j t_ij log softmax_ij, \
+     * w the class weights (1 when NULL; the mean is over rows, not weights, as PyTorch's).   \
+     * Writes dloss/dlogits into dlogits when non-NULL; *n_correct counts rows whose argmax   \
+     * equals the label (labels NULL: the target's argmax).                                   \
+     * dlogits,logits,targets:(N,K) labels:(N) or NULL class_weights:(K) or NULL */           \
+    double rmn_ref_softmax_xent_soft##SFX(R *dlogits, int *n_correct, const R *logits,       \
+                                          const float *targets, const int32_t *labels,        \
+                                          const float *class_weights, int n, int k);
 
 /* The later ops (ref_forward_more.inc). */
 #define RMN_REF_FORWARD_MORE_DECLS(R, SFX)                                                   \
@@ -291,6 +309,11 @@ void rmn_dropout_mask(float *mask, size_t count, float p, rmn_rng *rng);
  * [0,k), a negative class weight or a zero total weight. */
 int rmn_softmax_xent(double *loss, float *dlogits, int *n_correct, const float *logits,
                      const int32_t *labels, const float *class_weights, int n, int k);
+/* Checked soft-target cross-entropy (see rmn_ref_softmax_xent_soft): RMN_EINVAL for a target
+ * that is negative or not finite, a row of targets summing to 0, or a label outside [0,k). */
+int rmn_softmax_xent_soft(double *loss, float *dlogits, int *n_correct, const float *logits,
+                          const float *targets, const int32_t *labels, const float *class_weights,
+                          int n, int k);
 /* Row-wise softmax for predictions. p,logits:(N,K); p may equal logits. */
 void rmn_softmax_rows(float *p, const float *logits, int n, int k);
 

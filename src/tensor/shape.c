@@ -19,23 +19,26 @@ int rmn_conv2d_shape_full(rmn_conv2d_shape *sh, int n, int c, int h, int w, int 
                           const rmn_conv_params *p) {
     const int sth = dflt(p->stride_h), stw = dflt(p->stride_w), dh = dflt(p->dil_h),
               dw = dflt(p->dil_w), g = dflt(p->groups);
+    const int pb = rmn_conv_pad_b(p), pr = rmn_conv_pad_r(p);
     if (n < 1 || c < 1 || h < 1 || w < 1 || k < 1 || p->kh < 1 || p->kw < 1 || sth < 1 ||
-        stw < 1 || p->pad_h < 0 || p->pad_w < 0 || dh < 1 || dw < 1 || g < 1)
+        stw < 1 || p->pad_h < 0 || p->pad_w < 0 || pb < 0 || pr < 0 || dh < 1 || dw < 1 ||
+        g < 1)
         return RMN_ERROR(RMN_EINVAL, "conv2d: bad sizes n=%d c=%d h=%d w=%d k=%d kernel=%dx%d "
-                         "stride=%d,%d pad=%d,%d dilation=%d,%d groups=%d", n, c, h, w, k,
-                         p->kh, p->kw, sth, stw, p->pad_h, p->pad_w, dh, dw, g);
+                         "stride=%d,%d pad=%d,%d,%d,%d dilation=%d,%d groups=%d", n, c, h, w, k,
+                         p->kh, p->kw, sth, stw, p->pad_h, p->pad_w, pb, pr, dh, dw, g);
     if (c % g || k % g)
         return RMN_ERROR(RMN_EINVAL, "conv2d: %d input and %d output channels are not "
                          "divisible by %d groups", c, k, g);
     const int eh = dh * (p->kh - 1) + 1, ew = dw * (p->kw - 1) + 1; /* dilated extent */
-    if (h + 2 * p->pad_h < eh || w + 2 * p->pad_w < ew)
+    const int hp = h + p->pad_h + pb, wp = w + p->pad_w + pr;      /* padded input */
+    if (hp < eh || wp < ew)
         return RMN_ERROR(RMN_EINVAL, "conv2d: kernel %dx%d (dilated %dx%d) larger than padded "
-                         "input %dx%d", p->kh, p->kw, eh, ew, h + 2 * p->pad_h, w + 2 * p->pad_w);
+                         "input %dx%d", p->kh, p->kw, eh, ew, hp, wp);
     *sh = (rmn_conv2d_shape){.n = n, .c = c, .h = h, .w = w, .k = k, .r = p->kh, .s = p->kw,
                              .stride_h = sth, .stride_w = stw, .pad_h = p->pad_h,
                              .pad_w = p->pad_w, .dil_h = dh, .dil_w = dw, .groups = g};
-    sh->p = (h + 2 * p->pad_h - eh) / sth + 1;
-    sh->q = (w + 2 * p->pad_w - ew) / stw + 1;
+    sh->p = (hp - eh) / sth + 1;
+    sh->q = (wp - ew) / stw + 1;
     return RMN_OK;
 }
 
@@ -45,10 +48,11 @@ int rmn_convt2d_shape_full(rmn_convt2d_shape *sh, int n, int c, int h, int w, in
               dw = dflt(p->dil_w), g = dflt(p->groups);
     if (n < 1 || c < 1 || h < 1 || w < 1 || k < 1 || p->kh < 1 || p->kw < 1 || sth < 1 ||
         stw < 1 || p->pad_h < 0 || p->pad_w < 0 || dh < 1 || dw < 1 || g < 1 ||
-        out_pad_h < 0 || out_pad_w < 0)
-        return RMN_ERROR(RMN_EINVAL, "conv_transpose2d: bad sizes n=%d c=%d h=%d w=%d k=%d "
-                         "kernel=%dx%d stride=%d,%d pad=%d,%d dilation=%d,%d groups=%d "
-                         "output_padding=%d,%d", n, c, h, w, k, p->kh, p->kw, sth, stw,
+        out_pad_h < 0 || out_pad_w < 0 || rmn_conv_pad_b(p) != p->pad_h ||
+        rmn_conv_pad_r(p) != p->pad_w)
+        return RMN_ERROR(RMN_EINVAL, "conv_transpose2d: bad sizes (or asymmetric pads) n=%d "
+                         "c=%d h=%d w=%d k=%d kernel=%dx%d stride=%d,%d pad=%d,%d dilation=%d,%d "
+                         "groups=%d output_padding=%d,%d", n, c, h, w, k, p->kh, p->kw, sth, stw,
                          p->pad_h, p->pad_w, dh, dw, g, out_pad_h, out_pad_w);
     if (c % g || k % g)
         return RMN_ERROR(RMN_EINVAL, "conv_transpose2d: %d input and %d output channels are "

@@ -70,6 +70,8 @@ static int fill_writer(rmn_st_writer *w, rmn_net *net, const rmn_train_config *c
     RMN_TRY(add_net(w, net));
     RMN_TRY(rmn_st_writer_meta(w, "format", FORMAT));
     RMN_TRY(rmn_st_writer_meta(w, "arch", cfg->arch));
+    if (rmn_model_revision(cfg->arch, NULL) > 1)
+        RMN_TRY(meta_int(w, "arch_revision", rmn_model_revision(cfg->arch, NULL)));
     RMN_TRY(meta_int(w, "image_size", cfg->image_size));
     RMN_TRY(meta_int(w, "in_channels", cfg->in_channels));
     RMN_TRY(meta_int(w, "num_classes", cfg->num_classes));
@@ -190,11 +192,30 @@ static int check_model_meta(const rmn_st_file *f, const rmn_train_config *c) {
 }
 
 
+/* The checkpoint's "arch_revision" (absent: 1) against this rmn's definition of arch: newer
+ * refused, older warned of (its weights load, but the net computes something else). */
+static int check_revision(const rmn_st_file *f, const char *arch) {
+    const char *change;
+    const int now = rmn_model_revision(arch, &change);
+    int rev = 1;
+    if (rmn_st_meta(f, "arch_revision"))
+        RMN_TRY(rmn_st_meta_int(f, "arch_revision", 1, 1 << 20, &rev));
+    if (rev > now)
+        return RMN_ERROR(RMN_EFORMAT, "%s: checkpoint of %s revision %d, newer than this rmn's "
+                         "(%d)", rmn_st_path(f), arch, rev, now);
+    if (rev < now)
+        rmn_warning("%s: checkpoint of an older %s (revision %d, now %d: %s): its weights load, "
+                    "but the net no longer computes what it was trained and evaluated with "
+                    "(docs/MODELS.md)", rmn_st_path(f), arch, rev, now, change);
+    return RMN_OK;
+}
+
 static int load_net(const rmn_st_file *f, rmn_net *net) {
     const char *arch;
     RMN_TRY(meta_get(f, "arch", &arch));
     if (strcmp(arch, rmn_net_arch(net)) != 0)
         return RMN_ERROR(RMN_EFORMAT, "%s: checkpoint of arch %s, expected %s", rmn_st_path(f), arch, rmn_net_arch(net));
+    RMN_TRY(check_revision(f, arch));
     const rmn_tensor_ref *list;
     int n;
     RMN_TRY(rmn_net_tensors(net, &list, &n));

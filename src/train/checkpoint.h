@@ -2,8 +2,9 @@
  *
  * A checkpoint holds every named tensor of the net (parameters and buffers, PyTorch-style names
  * "conv1.weight", "bn1.running_mean") as F32, and metadata strings: format "rmn-checkpoint-1",
- * arch, image_size, in_channels, num_classes, width, config (the canonical configuration text),
- * run_uuid, epoch (epochs completed), best_val_acc, best_epoch. A resumable ("last") checkpoint
+ * arch, arch_revision (when above 1: rmn_model_revision; older ones load with a warning, newer
+ * ones are refused), image_size, in_channels, num_classes, width, config (the canonical
+ * configuration text), run_uuid, epoch (epochs completed), best_val_acc, best_epoch. A resumable ("last") checkpoint
  * also holds the optimizer state (tensors "optim.m", "optim.v" (F32, n), "optim.step" (I64)),
  * the random streams ("rng.shuffle", "rng.augment", "rng.dropout": U64 (4)) and the schedule and
  * early-stopping state (metadata "state.*") and, with center loss, the centers

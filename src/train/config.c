@@ -1,10 +1,13 @@
 /* config.c -- thesis-compatible training configuration and experiment files; see config.h. */
 #include "train/config.h"
 
+#include "core/datadir.h"
 #include "core/error.h"
+#include "core/suggest.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -58,6 +61,8 @@ static const config_key KEYS[] = {
     {"seed", KEY_U64, F(seed), 0},
     {"steplr", KEY_INT, F(steplr), 0},
     {"sync_bn", KEY_INT, F(sync_bn), 0},
+    {"target", KEY_STR, F(target), S(target)},
+    {"transform", KEY_STR, F(transform), S(transform)},
     {"tta_n", KEY_INT, F(tta_n), 0},
     {"tta_seed", KEY_U64, F(tta_seed), 0},
     {"weight_decay", KEY_DOUBLE, F(weight_decay), 0},
@@ -94,6 +99,8 @@ void rmn_train_config_defaults(rmn_train_config *cfg) {
     snprintf(cfg->rotation_interp, sizeof cfg->rotation_interp, "bilinear");
     cfg->seed = 1;
     cfg->center_lr = 0.5; /* Wen et al.'s alpha */
+    snprintf(cfg->transform, sizeof cfg->transform, "thesis");
+    snprintf(cfg->target, sizeof cfg->target, "hard");
 }
 
 const char *rmn_train_config_model(const rmn_train_config *cfg, char *buf, size_t cap) {
@@ -106,6 +113,16 @@ rmn_augment_params rmn_train_config_augment(const rmn_train_config *cfg) {
                                 .max_shift_px = cfg->max_shift_px,
                                 .interp = strcmp(cfg->rotation_interp, "nearest") == 0 ? RMN_INTERP_NEAREST
                                                                                        : RMN_INTERP_BILINEAR};
+}
+
+rmn_batch_spec rmn_train_config_batch_spec(const rmn_train_config *cfg, const rmn_augment_params *aug) {
+    return (rmn_batch_spec){.size = cfg->image_size, .channels = cfg->in_channels, .augment = aug,
+                            .transform = strcmp(cfg->transform, "imagenet") == 0 ? RMN_TRANSFORM_IMAGENET
+                                                                                  : RMN_TRANSFORM_THESIS};
+}
+
+int rmn_train_config_data_side(const rmn_train_config *cfg) {
+    return strcmp(cfg->transform, "imagenet") == 0 ? rmn_batch_resize_side(cfg->image_size) : cfg->image_size;
 }
 
 static const config_key *find_key(const char *key) {
@@ -208,6 +225,16 @@ static int check_ranges(const rmn_train_config *c, const char *where) {
         return RMN_ERROR(RMN_EINVAL, "%s: center_loss_weight must lie in [0, 1000]", where);
     if (!(c->center_lr >= 0 && c->center_lr <= 1))
         return RMN_ERROR(RMN_EINVAL, "%s: center_lr must lie in [0, 1]", where);
+    if (strcmp(c->transform, "thesis") != 0 && strcmp(c->transform, "imagenet") != 0)
+        return RMN_ERROR(RMN_EINVAL, "%s: transform must be \"thesis\" or \"imagenet\", not \"%s\"", where,
+                         c->transform);
+    if (strcmp(c->transform, "imagenet") == 0 && c->in_channels != 3)
+        return RMN_ERROR(RMN_EINVAL, "%s: the imagenet transform needs in_channels 3", where);
+    if (strcmp(c->target, "hard") != 0 && strcmp(c->target, "soft") != 0)
+        return RMN_ERROR(RMN_EINVAL, "%s: target must be \"hard\" or \"soft\", not \"%s\"", where, c->target);
+    if (strcmp(c->target, "soft") == 0 && (c->weighted_loss || c->center_loss_weight > 0))
+        return RMN_ERROR(RMN_EINVAL, "%s: target \"soft\" goes with neither weighted_loss nor the center loss",
+                         where);
     return RMN_OK;
 }
 
@@ -269,6 +296,10 @@ int rmn_train_config_canonical(const rmn_train_config *cfg, char *buf, size_t ca
             continue; /* likewise: only when set */
         if (strcmp(k->key, "rotation_interp") == 0 && strcmp(cfg->rotation_interp, "bilinear") == 0)
             continue; /* likewise: only when not the default */
+        if (strcmp(k->key, "transform") == 0 && strcmp(cfg->transform, "thesis") == 0)
+            continue;
+        if (strcmp(k->key, "target") == 0 && strcmp(cfg->target, "hard") == 0)
+            continue;
         switch (k->type) {
         case KEY_UNUSED:
             continue;
@@ -364,6 +395,68 @@ int rmn_train_config_from_canonical(rmn_train_config *cfg, const char *text, con
 
 // --- experiment files --------------------------------------------------------------------
 
+/* The folders experiment names are looked up in, in order: $RMN_EXPERIMENTS, then the data
+ * folders (core/datadir.h). Returns how many. */
+static int experiment_dirs(char dirs[1 + RMN_DATA_MAX_DIRS][4200]) {
+    const char *env = getenv("RMN_EXPERIMENTS");
+    int n = 0;
+    if (env && *env)
+        snprintf(dirs[n++], sizeof dirs[0], "%s", env);
+    rmn_data_dir dd[RMN_DATA_MAX_DIRS];
+    int nd = rmn_data_dirs(dd);
+    for (int i = 0; i < nd; ++i)
+        snprintf(dirs[n++], sizeof dirs[0], "%.4000s/experiments", dd[i].path);
+    return n;
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int rmn_experiment_names(char ***names, int *n) {
+    char dirs[1 + RMN_DATA_MAX_DIRS][4200];
+    int nd = experiment_dirs(dirs), cap = 0;
+    *names = NULL;
+    *n = 0;
+    for (int i = 0; i < nd; ++i) {
+        DIR *d = opendir(dirs[i]);
+        for (struct dirent *e; d && (e = readdir(d));) {
+            size_t len = strlen(e->d_name);
+            if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0)
+                continue;
+            int seen = 0;
+            for (int k = 0; k < *n && !seen; ++k)
+                seen = strncmp((*names)[k], e->d_name, len - 5) == 0 && (*names)[k][len - 5] == '\0';
+            if (seen)
+                continue;
+            if (*n == cap) {
+                char **grown = realloc(*names, (size_t)(cap = cap ? 2 * cap : 16) * sizeof *grown);
+                if (!grown) {
+                    closedir(d);
+                    rmn_experiment_names_free(*names, *n);
+                    return RMN_ERROR(RMN_ENOMEM, "out of memory listing experiments");
+                }
+                *names = grown;
+            }
+            if (!((*names)[*n] = strndup(e->d_name, len - 5))) {
+                closedir(d);
+                rmn_experiment_names_free(*names, *n);
+                return RMN_ERROR(RMN_ENOMEM, "out of memory listing experiments");
+            }
+            ++*n;
+        }
+        if (d)
+            closedir(d);
+    }
+    if (*n > 1)
+        qsort(*names, (size_t)*n, sizeof **names, by_name);
+    return RMN_OK;
+}
+
+void rmn_experiment_names_free(char **names, int n) {
+    for (int i = 0; i < n; ++i)
+        free(names[i]);
+    free(names);
+}
+
 static int resolve_experiment(const char *name, char *path, size_t cap) {
     size_t len = strlen(name);
     if (len > 5 && strcmp(name + len - 5, ".json") == 0) {
@@ -374,16 +467,22 @@ static int resolve_experiment(const char *name, char *path, size_t cap) {
     for (const char *p = name; *p; ++p)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
             return RMN_ERROR(RMN_EINVAL, "experiment name \"%s\" may hold only a-z, 0-9, - and _", name);
-    const char *dirs[3] = {getenv("RMN_EXPERIMENTS"), RMN_SRCDIR "/experiments", RMN_DATADIR "/experiments"};
-    for (int i = 0; i < 3; ++i) {
-        if (!dirs[i] || !dirs[i][0])
-            continue;
-        snprintf(path, cap, "%s/%s.json", dirs[i], name);
+    char dirs[1 + RMN_DATA_MAX_DIRS][4200];
+    int nd = experiment_dirs(dirs);
+    for (int i = 0; i < nd; ++i) {
+        snprintf(path, cap, "%.3800s/%.200s.json", dirs[i], name);
         if (access(path, R_OK) == 0)
             return RMN_OK;
     }
-    return RMN_ERROR(RMN_ENOTFOUND, "no experiment named \"%s\" (looked in $RMN_EXPERIMENTS, %s/experiments, %s/experiments)",
-                     name, RMN_SRCDIR, RMN_DATADIR);
+    char **names = NULL, hint[2000] = "", looked[2000] = "";
+    int n = 0;
+    size_t used = 0;
+    for (int i = 0; i < nd && used < sizeof looked; ++i)
+        used += (size_t)snprintf(looked + used, sizeof looked - used, "%s%s", i ? ", " : "", dirs[i]);
+    if (rmn_experiment_names(&names, &n) == RMN_OK)
+        rmn_suggest(name, (const char *const *)names, n, "experiments", 40, hint, sizeof hint);
+    rmn_experiment_names_free(names, n);
+    return RMN_ERROR(RMN_ENOTFOUND, "no experiment named \"%s\" (looked in %s)%s", name, looked, hint);
 }
 
 static char *dup_string(json_t *v, const char *fallback) {
@@ -532,7 +631,7 @@ int rmn_experiment_load(const char *name_or_path, rmn_experiment *out) {
     const char *key;
     json_t *v;
     json_object_foreach(root, key, v) {
-        if (strcmp(key, "name") && strcmp(key, "description") && strcmp(key, "data") &&
+        if (strcmp(key, "name") && strcmp(key, "description") && strcmp(key, "data") && strcmp(key, "ferplus") &&
             strcmp(key, "defaults") && strcmp(key, "runs") && strcmp(key, "ensemble")) {
             rc = RMN_ERROR(RMN_EINVAL, "%s: unknown experiment key \"%s\"", path, key);
             goto done;
@@ -541,7 +640,14 @@ int rmn_experiment_load(const char *name_or_path, rmn_experiment *out) {
     out->name = dup_string(json_object_get(root, "name"), name_or_path);
     out->description = dup_string(json_object_get(root, "description"), "");
     out->data = dup_string(json_object_get(root, "data"), "sample");
-    if (!out->name || !out->description || !out->data) {
+    out->file = strdup(path);
+    json_t *ferplus = json_object_get(root, "ferplus");
+    if (ferplus && (!json_is_string(ferplus) || !*json_string_value(ferplus))) {
+        rc = RMN_ERROR(RMN_EINVAL, "%s: \"ferplus\" must name a file (fer2013new.csv)", path);
+        goto done;
+    }
+    out->ferplus = ferplus ? strdup(json_string_value(ferplus)) : NULL;
+    if (!out->name || !out->description || !out->data || !out->file || (ferplus && !out->ferplus)) {
         rc = RMN_ERROR(RMN_ENOMEM, "%s: out of memory", path);
         goto done;
     }
@@ -559,6 +665,8 @@ void rmn_experiment_free(rmn_experiment *e) {
     free(e->name);
     free(e->description);
     free(e->data);
+    free(e->file);
+    free(e->ferplus);
     free(e->runs);
     for (int i = 0; i < e->n_members; ++i)
         free(e->members[i]);

@@ -5,14 +5,15 @@
  * image_size, in_channels, num_classes, weighted_loss, model_name, and the ones rmn records but
  * does not use: data_path, distributed, num_workers, device, log_dir, checkpoint_dir, cwd)
  * plus rmn's own (optimizer, nesterov, lr_schedule, min_lr, width, flip_p, max_rotation_deg, tta_n, tta_seed,
- * seed, rotation_interp, sync_bn: see docs/DISTRIBUTED.md, center_loss_weight, center_lr: see train/center.h;
- * pretrained: a trunk file, see
- * train/pretrained.h and docs/EXPORT.md). Unknown keys are
+ * seed, rotation_interp, sync_bn: see docs/DISTRIBUTED.md, center_loss_weight, center_lr: see train/center.h; pretrained: a trunk file, see
+ * train/pretrained.h and docs/EXPORT.md; transform: "thesis" or "imagenet", data/batch.h; target:
+ * "hard" labels or "soft", the data set's target distributions, FERPlus's votes). Unknown keys are
  * errors, so a typo never silently changes an experiment.
  *
- * An experiment file is {"name", "description", "data", "defaults": {config}, "runs": [{config
- * overrides, "seeds": [..]}], "ensemble": {"members": [model_name, ...], "tta_n": 8}}; each
- * (run, seed) becomes one run in the store; the optional ensemble is fused after them. */
+ * An experiment file is {"name", "description", "data", "ferplus", "defaults": {config}, "runs":
+ * [{config overrides, "seeds": [..]}], "ensemble": {"members": [model_name, ...], "tta_n": 8}};
+ * each (run, seed) becomes one run in the store; the optional ensemble is fused after them;
+ * "ferplus" names FERPlus's fer2013new.csv, relabelling the FER2013 "data" (data/ferplus.h). */
 #ifndef RMN_TRAIN_CONFIG_H
 #define RMN_TRAIN_CONFIG_H
 
@@ -20,6 +21,7 @@
 #include <stdint.h>
 
 #include "data/augment.h"
+#include "data/batch.h"
 
 typedef struct {
     char     arch[64];        /* model registry name */
@@ -50,12 +52,19 @@ typedef struct {
     uint64_t seed;
     double   center_loss_weight; /* lambda of the center loss (train/center.h); 0 = off */
     double   center_lr;       /* alpha: the centers' update rate (Wen et al. 2016, default 0.5) */
+    char     transform[16];   /* "thesis" (FER2013's: resize, flip, rotation, /255) or "imagenet"
+                                 (RandomResizedCrop, flip, mean/std; data/batch.h); in the canonical
+                                 text only when not thesis */
+    char     target[8];       /* "hard" (labels) or "soft" (the data's target distributions:
+                                 FERPlus's votes); in the canonical text only when soft */
 } rmn_train_config;
 
 typedef struct {
     char             *name;
     char             *description;
     char             *data;    /* "sample" (the bundled sample) or a path */
+    char             *file;    /* the experiment file read (NULL for rmn_experiment_from_config) */
+    char             *ferplus; /* FERPlus votes relabelling data, or NULL */
     int               n_runs;
     rmn_train_config *runs;    /* one per (run entry, seed) */
     int               n_members;        /* "ensemble": {"members": [model_name...], "tta_n": N} */
@@ -73,6 +82,12 @@ rmn_augment_params rmn_train_config_augment(const rmn_train_config *cfg);
 /* Whether the run can train on `ranks` data-parallel ranks (train/trainer.h): batch_size must
  * divide among them and center loss (whose centers each rank would update alone) needs one. */
 int rmn_train_config_check_ranks(const rmn_train_config *cfg, int ranks);
+/* The batches of cfg: its image size, channels and transform, with augmentation aug (NULL: the
+ * evaluation's). */
+rmn_batch_spec rmn_train_config_batch_spec(const rmn_train_config *cfg, const rmn_augment_params *aug);
+/* The shorter side an image folder's cache needs for cfg (data/folder.h): the imagenet
+ * transform's resize before its centre crop, else the image size. */
+int rmn_train_config_data_side(const rmn_train_config *cfg);
 /* Applies the keys of a JSON object (text) onto cfg; `where` names the source in errors. */
 int  rmn_train_config_apply_json(rmn_train_config *cfg, const char *json_text, const char *where);
 /* Canonical text: sorted "key=value\n" lines with normalised numbers (hashed into the store). */
@@ -82,9 +97,14 @@ int  rmn_train_config_canonical(const rmn_train_config *cfg, char *buf, size_t c
  * source in errors. Unknown keys are errors. */
 int  rmn_train_config_from_canonical(rmn_train_config *cfg, const char *text, const char *where);
 
-/* Finds an experiment by name (RMN_EXPERIMENTS dir, then the source tree's and the installed
- * experiments/) or loads it from a path ending in .json. */
+/* Finds an experiment by name (the RMN_EXPERIMENTS folder, then experiments/ of the data
+ * folders in core/datadir.h's order) or loads it from a path ending in .json. An unknown name
+ * is RMN_ENOTFOUND with the names there are and the closest one. */
 int  rmn_experiment_load(const char *name_or_path, rmn_experiment *out);
+/* The experiment names those folders hold (each once, sorted); free with
+ * rmn_experiment_names_free. */
+int  rmn_experiment_names(char ***names, int *n);
+void rmn_experiment_names_free(char **names, int n);
 void rmn_experiment_free(rmn_experiment *e);
 /* An experiment of one run: the defaults, then the keys of a configuration file (the thesis's
  * fer2013_config.json as it is, or rmn's keys). */

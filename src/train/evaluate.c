@@ -33,9 +33,15 @@ void rmn_eval_result_free(rmn_eval_result *r) {
     memset(r, 0, sizeof *r);
 }
 
-int rmn_evaluate_split(rmn_net *net, const rmn_split_data *split, int batch, int image_size,
-                       int in_channels, int num_classes, const char *label, FILE *log_out,
-                        rmn_eval_result *out) {
+int rmn_in_top5(const double *p, int k, int y) {
+    int above = 0;
+    for (int c = 0; c < k; ++c)
+        above += c != y && p[c] >= p[y];
+    return above < 5;
+}
+
+int rmn_evaluate_split(rmn_net *net, const rmn_split_data *split, int batch, const rmn_batch_spec *spec_in,
+                       int num_classes, const char *label, FILE *log_out, rmn_eval_result *out) {
     memset(out, 0, sizeof *out);
     const int n = split->n, k = num_classes;
     out->n = n;
@@ -44,9 +50,10 @@ int rmn_evaluate_split(rmn_net *net, const rmn_split_data *split, int batch, int
     out->labels = malloc((size_t)n * sizeof *out->labels + 1);
     out->preds = malloc((size_t)n * sizeof *out->preds + 1);
     out->probs = malloc((size_t)n * (size_t)k * sizeof *out->probs + 1);
-    rmn_batch_spec spec = {.size = image_size, .channels = in_channels, .augment = NULL};
-    float *x = malloc((size_t)batch * (size_t)in_channels * (size_t)image_size * (size_t)image_size * sizeof *x);
-    float *scratch = malloc(rmn_batch_scratch_floats(&spec) * sizeof *scratch);
+    rmn_batch_spec spec = *spec_in;
+    spec.augment = NULL;
+    float *x = malloc((size_t)batch * (size_t)spec.channels * (size_t)spec.size * (size_t)spec.size * sizeof *x);
+    float *scratch = malloc(rmn_batch_scratch_floats(&spec, split) * sizeof *scratch);
     if (!out->sample_idx || !out->labels || !out->preds || !out->probs || !x || !scratch) {
         free(x);
         free(scratch);
@@ -76,6 +83,7 @@ int rmn_evaluate_split(rmn_net *net, const rmn_split_data *split, int batch, int
                 best = p[(size_t)i * k + c] > p[(size_t)i * k + best] ? c : best;
             out->preds[start + i] = best;
             out->n_correct += best == y;
+            out->n_correct5 += rmn_in_top5(p + (size_t)i * k, k, y);
             loss_sum -= log(fmax(p[(size_t)i * k + y], 1e-300));
         }
         char status[64];
@@ -96,16 +104,17 @@ int rmn_evaluate_split(rmn_net *net, const rmn_split_data *split, int batch, int
     return RMN_OK;
 }
 
-int rmn_evaluate_split_tta(rmn_net *net, const rmn_split_data *split, int batch, int image_size,
-                           int in_channels, int num_classes, int tta_n, uint64_t tta_seed,
-                           const rmn_augment_params *aug, const char *label, FILE *log_out,
+int rmn_evaluate_split_tta(rmn_net *net, const rmn_split_data *split, int batch, const rmn_batch_spec *spec_in,
+                           int num_classes, int tta_n, uint64_t tta_seed, const char *label, FILE *log_out,
                            rmn_eval_result *out) {
     memset(out, 0, sizeof *out);
     if (tta_n < 1 || tta_n > batch)
         return RMN_ERROR(RMN_EINVAL, "TTA needs 1 <= tta_n (%d) <= batch size (%d)", tta_n, batch);
+    if (!spec_in->augment)
+        return RMN_ERROR(RMN_EINVAL, "TTA needs an augmentation to draw from");
+    const rmn_batch_spec spec = *spec_in;
     const int n = split->n, k = num_classes, per_batch = batch / tta_n;
-    const size_t image_floats = (size_t)in_channels * (size_t)image_size * (size_t)image_size;
-    rmn_batch_spec spec = {.size = image_size, .channels = in_channels, .augment = aug};
+    const size_t image_floats = (size_t)spec.channels * (size_t)spec.size * (size_t)spec.size;
     out->n = n;
     out->n_classes = k;
     out->sample_idx = malloc((size_t)n * sizeof *out->sample_idx + 1);
@@ -113,7 +122,7 @@ int rmn_evaluate_split_tta(rmn_net *net, const rmn_split_data *split, int batch,
     out->preds = malloc((size_t)n * sizeof *out->preds + 1);
     out->probs = calloc((size_t)n * (size_t)k + 1, sizeof *out->probs);
     float *x = malloc((size_t)batch * image_floats * sizeof *x);
-    float *scratch = malloc(rmn_batch_scratch_floats(&spec) * sizeof *scratch);
+    float *scratch = malloc(rmn_batch_scratch_floats(&spec, split) * sizeof *scratch);
     double *draw = malloc((size_t)batch * (size_t)k * sizeof *draw);
     if (!out->sample_idx || !out->labels || !out->preds || !out->probs || !x || !scratch || !draw) {
         free(x);
@@ -135,8 +144,7 @@ int rmn_evaluate_split_tta(rmn_net *net, const rmn_split_data *split, int batch,
             rmn_rng r;
             rmn_rng_init(&r, tta_seed, RMN_STREAM_TTA + ((uint64_t)idx << 8));
             for (int d = 0; d < tta_n; ++d)
-                rmn_batch_image(x + (size_t)(i * tta_n + d) * image_floats, scratch,
-                                split->pixels + (size_t)idx * RMN_FER_PIXELS, &spec, &r);
+                rmn_batch_image(x + (size_t)(i * tta_n + d) * image_floats, scratch, split, idx, &spec, &r);
         }
         rc = rmn_net_infer(net, x, b * tta_n);
         if (rc != RMN_OK)
@@ -154,6 +162,7 @@ int rmn_evaluate_split_tta(rmn_net *net, const rmn_split_data *split, int batch,
             out->labels[idx] = y;
             out->preds[idx] = best;
             out->n_correct += best == y;
+            out->n_correct5 += rmn_in_top5(p, k, y);
             loss_sum -= log(fmax(p[y] / tta_n, 1e-300));
         }
         char status[64];
@@ -173,7 +182,8 @@ int rmn_evaluate_split_tta(rmn_net *net, const rmn_split_data *split, int batch,
     return RMN_OK;
 }
 
-int rmn_eval_result_print(const rmn_eval_result *r, const char *what, FILE *out, int json) {
+int rmn_eval_result_print(const rmn_eval_result *r, const char *what, const char *const *class_names,
+                          FILE *out, int json) {
     const int k = r->n_classes;
     int64_t *cm = calloc((size_t)k * (size_t)k, sizeof *cm);
     if (!cm)
@@ -187,7 +197,9 @@ int rmn_eval_result_print(const rmn_eval_result *r, const char *what, FILE *out,
         json_object_set_new(o, "what", json_string(what));
         json_object_set_new(o, "n", json_integer(r->n));
         json_object_set_new(o, "correct", json_integer(r->n_correct));
-        json_object_set_new(o, "accuracy", json_real(acc));
+        json_object_set_new(o, "accuracy_frac", json_real(acc));
+        if (k > 5)
+            json_object_set_new(o, "top5_frac", json_real(r->n ? (double)r->n_correct5 / r->n : 0.0));
         json_object_set_new(o, "loss", isfinite(r->loss) ? json_real(r->loss) : json_null());
         for (int t = 0; t < k; ++t) {
             json_t *row = json_array();
@@ -199,7 +211,7 @@ int rmn_eval_result_print(const rmn_eval_result *r, const char *what, FILE *out,
             json_array_append_new(rows, row);
             json_array_append_new(recall, total ? json_real((double)cm[(size_t)t * k + t] / (double)total) : json_null());
         }
-        json_object_set_new(o, "recall", recall);
+        json_object_set_new(o, "recall_frac", recall);
         json_object_set_new(o, "confusion", rows);
         json_dumpf(o, out, JSON_COMPACT | JSON_REAL_PRECISION(10));
         fputc('\n', out);
@@ -207,14 +219,24 @@ int rmn_eval_result_print(const rmn_eval_result *r, const char *what, FILE *out,
         free(cm);
         return RMN_OK;
     }
-    fprintf(out, "%s: %d images, accuracy %.2f%% (%d correct), loss %.4f\n", what, r->n, 100 * acc, r->n_correct,
-            r->loss);
+    fprintf(out, "%s: %d images, accuracy %.2f%% (%d correct)", what, r->n, 100 * acc, r->n_correct);
+    if (k > 5)
+        fprintf(out, ", top-5 %.2f%%", r->n ? 100.0 * r->n_correct5 / r->n : 0.0);
+    fprintf(out, ", loss %.4f\n", r->loss);
+    if (k > RMN_EVAL_PRINT_MAX_CLASSES) {
+        fprintf(out, "(%d classes: no per-class table)\n", k);
+        free(cm);
+        return RMN_OK;
+    }
     fprintf(out, "%-10s %7s %6s  confusion (rows = true class, columns = predicted)\n", "class", "recall", "n");
     for (int t = 0; t < k; ++t) {
         int64_t total = 0;
+        char num[16];
+        snprintf(num, sizeof num, "%d", t);
         for (int p = 0; p < k; ++p)
             total += cm[(size_t)t * k + p];
-        fprintf(out, "%-10s %6.2f%% %6lld ", t < RMN_FER_CLASSES ? rmn_class_name(t) : "?",
+        fprintf(out, "%-10.10s %6.2f%% %6lld ",
+                class_names ? class_names[t] : k == RMN_FER_CLASSES ? rmn_class_name(t) : num,
                 total ? 100.0 * (double)cm[(size_t)t * k + t] / (double)total : 0.0, (long long)total);
         for (int p = 0; p < k; ++p)
             fprintf(out, " %5lld", (long long)cm[(size_t)t * k + p]);

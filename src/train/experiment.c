@@ -2,6 +2,7 @@
 #include "train/experiment.h"
 
 #include "core/error.h"
+#include "core/suggest.h"
 #include "data/fer2013.h"
 #include "dist/dist.h"
 #include "store/store.h"
@@ -16,8 +17,8 @@
 #include <omp.h>
 #endif
 
-int rmn_experiment_open_store(const rmn_experiment_options *o, rmn_store **out) {
-    rmn_store_options opt = {.busy_timeout_ms = o->busy_timeout_ms};
+int rmn_experiment_open_store(const rmn_experiment_options *o, rmn_store_mode mode, rmn_store **out) {
+    rmn_store_options opt = {.busy_timeout_ms = o->busy_timeout_ms, .mode = mode};
     return rmn_store_open_opts(o->db_path ? o->db_path : rmn_store_default_path(), &opt, out);
 }
 
@@ -38,8 +39,9 @@ static void checkpoint_root(const rmn_experiment_options *o, const char *db_path
 static void print_result(FILE *out, const rmn_train_result *res, const char *run_name) {
     if (!out)
         return;
-    fprintf(out, "run %lld %s: %d epochs, best val acc %.2f%% (epoch %d), test acc %.2f%%", (long long)res->run_id,
-            run_name, res->epochs, 100 * res->best_val_acc, res->best_epoch, 100 * res->test_acc);
+    fprintf(out, "run %lld %s: %d epochs, best val acc %.2f%% (epoch %d), test acc %.2f%%%s", (long long)res->run_id,
+            run_name, res->epochs, 100 * res->best_val_acc, res->best_epoch, 100 * res->test_acc,
+            rmn_top5_reported(res->n_classes) ? rmn_fmt_top5(res->test_acc5) : "");
     if (res->test_acc_tta == res->test_acc_tta)
         fprintf(out, ", with TTA %.2f%%", 100 * res->test_acc_tta);
     fprintf(out, ", %.0f s\n", res->seconds);
@@ -62,9 +64,13 @@ static int fuse_experiment(rmn_store *store, const rmn_experiment *exp, FILE *ou
 /* Marks the runs the options exclude (batch_size 0) and applies seed/epochs overrides. */
 static int select_runs(rmn_experiment *exp, const rmn_experiment_options *o) {
     int n_selected = 0;
+    if (o->index >= exp->n_runs)
+        return RMN_ERROR(RMN_EINVAL, "experiment %s has %d runs: no run of index %ld", exp->name, exp->n_runs,
+                         o->index);
     for (int i = 0; i < exp->n_runs; ++i) {
         rmn_train_config *cfg = &exp->runs[i];
-        if (o->only && strcmp(o->only, cfg->model_name) != 0 && strcmp(o->only, cfg->arch) != 0) {
+        if ((o->only && strcmp(o->only, cfg->model_name) != 0 && strcmp(o->only, cfg->arch) != 0) ||
+            (o->index >= 0 && o->index != i)) {
             cfg->batch_size = 0;
             continue;
         }
@@ -74,9 +80,30 @@ static int select_runs(rmn_experiment *exp, const rmn_experiment_options *o) {
             cfg->max_epoch_num = (int)o->epochs - 1;
         ++n_selected;
     }
-    if (n_selected == 0)
-        return RMN_ERROR(RMN_EINVAL, "experiment %s has no run matching --only %s", exp->name, o->only);
+    if (n_selected == 0) {
+        /* the valid names: each run's model_name and arch, once */
+        const char **names = calloc((size_t)exp->n_runs * 2 + 1, sizeof *names);
+        int n = 0;
+        for (int i = 0; names && i < 2 * exp->n_runs; ++i) {
+            const char *v = i % 2 ? exp->runs[i / 2].arch : exp->runs[i / 2].model_name;
+            int seen = 0;
+            for (int k = 0; k < n && !seen; ++k)
+                seen = strcmp(names[k], v) == 0;
+            if (!seen)
+                names[n++] = v;
+        }
+        char hint[1500];
+        rmn_suggest(o->only, names, n, "its models and architectures", 40, hint, sizeof hint);
+        free(names);
+        return RMN_ERROR(RMN_EINVAL, "experiment %s has no run matching --only %s%s", exp->name, o->only,
+                         hint);
+    }
     return RMN_OK;
+}
+
+/* The FERPlus votes of an experiment: --ferplus, else its "ferplus" (NULL: none). */
+static const char *ferplus_path(const rmn_experiment *exp, const rmn_experiment_options *o) {
+    return o->ferplus_path ? o->ferplus_path : exp->ferplus;
 }
 
 static int load_data(const rmn_experiment *exp, const rmn_experiment_options *o, rmn_dataset *ds) {
@@ -86,9 +113,34 @@ static int load_data(const rmn_experiment *exp, const rmn_experiment_options *o,
         RMN_TRY(rmn_dataset_default_path(sample, sizeof sample));
         path = sample;
     }
+    /* an image folder is cached at the largest side a selected run needs */
+    rmn_dataset_options dopt = {.ferplus = ferplus_path(exp, o), .quiet = !o->log};
+    for (int i = 0; i < exp->n_runs; ++i) {
+        int side = exp->runs[i].batch_size ? rmn_train_config_data_side(&exp->runs[i]) : 0;
+        dopt.side = side > dopt.side ? side : dopt.side;
+    }
     if (o->log)
-        fprintf(o->log, "rmn: loading %s\n", path);
-    return rmn_dataset_load(path, ds);
+        fprintf(o->log, "rmn: loading %s%s%s\n", path, dopt.ferplus ? " relabelled by " : "",
+                dopt.ferplus ? dopt.ferplus : "");
+    return rmn_dataset_load_opts(path, &dopt, ds);
+}
+
+/* Every selected run fits the data: its classes are the data's; soft targets need the data's. */
+static int check_runs_fit(const rmn_experiment *exp, const rmn_dataset *ds) {
+    for (int i = 0; i < exp->n_runs; ++i) {
+        const rmn_train_config *cfg = &exp->runs[i];
+        if (cfg->batch_size == 0)
+            continue;
+        char name[160];
+        rmn_train_run_name(cfg, name, sizeof name);
+        if (cfg->num_classes != ds->n_classes)
+            return RMN_ERROR(RMN_EINVAL, "run %s: num_classes is %d, the data (%s) has %d classes", name,
+                             cfg->num_classes, ds->path, ds->n_classes);
+        if (strcmp(cfg->target, "soft") == 0 && !ds->split[RMN_SPLIT_TRAIN].soft)
+            return RMN_ERROR(RMN_EINVAL, "run %s: target \"soft\" needs target distributions, which %s has not "
+                             "(FERPlus: give its fer2013new.csv with --ferplus)", name, ds->path);
+    }
+    return RMN_OK;
 }
 
 static int is_member(const rmn_experiment *exp, const rmn_train_config *cfg) {
@@ -120,7 +172,8 @@ static int train_claimed(rmn_experiment *exp, const rmn_experiment_options *o, r
     rmn_train_job job = {.store = store, .experiment = exp->name, .data = ds, .cfg = &exp->runs[i],
                          .threads = o->threads, .log = o->log, .stop = o->stop, .checkpoint_dir = ckpt,
                          .resume_run_id = outcome == RMN_CLAIM_TAKEN_OVER ? run_id : 0,
-                         .claimed_run_id = outcome == RMN_CLAIM_NEW ? run_id : 0};
+                         .claimed_run_id = outcome == RMN_CLAIM_NEW ? run_id : 0,
+                         .ferplus = ferplus_path(exp, o)};
     rmn_train_result res;
     int rc = rmn_train_run(&job, &res);
     if (rc == RMN_OK) {
@@ -214,7 +267,7 @@ static int run_all(rmn_experiment *exp, const rmn_experiment_options *o, rmn_sto
         free(held);
         return RMN_ERROR(RMN_ENOMEM, "out of memory");
     }
-    const int fuse = exp->n_members > 0 && !o->only;
+    const int fuse = exp->n_members > 0 && !o->only && o->index < 0;
     int64_t nap = 100;
     for (;;) {
         if ((rc = claim_pass(exp, o, store, ds, ckpt, state, held, &n_held, &status, first_error,
@@ -296,14 +349,36 @@ int rmn_experiment_execute(rmn_experiment *exp, const rmn_experiment_options *o)
         rmn_dataset_free(&ds);
         return rc;
     }
-    int rc = load_data(exp, o, &ds); /* data first: bad input never writes to the store */
-    rmn_store *store;
-    if (rc == RMN_OK && (rc = rmn_experiment_open_store(o, &store)) == RMN_OK) {
+    /* from here every way out passes rmn_train_ranks_end, which lets the other ranks go */
+    int rc = rmn_store_check_writable(o->db_path ? o->db_path : rmn_store_default_path());
+    const int loaded = rc == RMN_OK && (rc = load_data(exp, o, &ds)) == RMN_OK; /* data first: bad
+                                                          input never writes to the store */
+    if (rc == RMN_OK)
+        rc = check_runs_fit(exp, &ds);
+    rmn_store *store = NULL;
+    if (rc == RMN_OK)
+        rc = rmn_experiment_open_store(o, RMN_STORE_CREATE, &store);
+    if (rc == RMN_OK) {
         rc = run_all(exp, o, store, &ds);
         rmn_store_close(store);
     }
     rmn_train_ranks_end();
-    rmn_dataset_free(&ds);
+    if (loaded)
+        rmn_dataset_free(&ds);
+    return rc;
+}
+
+int rmn_experiment_fuse(rmn_experiment *exp, const rmn_experiment_options *o) {
+    RMN_TRY(rmn_experiment_validate(exp));
+    if (exp->n_members == 0) {
+        if (o->out)
+            fprintf(o->out, "experiment %s has no ensemble: nothing to fuse\n", exp->name);
+        return RMN_OK;
+    }
+    rmn_store *store;
+    RMN_TRY(rmn_experiment_open_store(o, RMN_STORE_WRITE, &store));
+    int rc = fuse_experiment(store, exp, o->out);
+    rmn_store_close(store);
     return rc;
 }
 
@@ -355,18 +430,22 @@ static int resume_in(rmn_store *store, const char *ref, const rmn_experiment_opt
     rmn_train_config cfg;
     if ((rc = rmn_train_config_from_canonical(&cfg, d.config_text, "runs.config_text")) != RMN_OK)
         goto done;
-    const char *data_path = o->data_path;
-    for (int i = 0; i < np && !data_path; ++i)
-        if (strcmp(params[i].key, "data") == 0)
+    const char *data_path = o->data_path, *ferplus = o->ferplus_path;
+    for (int i = 0; i < np; ++i) {
+        if (!data_path && strcmp(params[i].key, "data") == 0)
             data_path = params[i].value;
+        if (!ferplus && strcmp(params[i].key, "ferplus") == 0)
+            ferplus = params[i].value;
+    }
     if (!data_path) {
         rc = RMN_ERROR(RMN_EINVAL, "run %lld records no data file: give --data FILE", (long long)run_id);
         goto done;
     }
     rmn_dataset ds;
+    rmn_dataset_options dopt = {.ferplus = ferplus, .side = rmn_train_config_data_side(&cfg), .quiet = !o->log};
     if (o->log)
         fprintf(o->log, "rmn: loading %s\n", data_path);
-    if ((rc = rmn_dataset_load(data_path, &ds)) != RMN_OK)
+    if ((rc = rmn_dataset_load_opts(data_path, &dopt, &ds)) != RMN_OK)
         goto done;
     if (d.dataset_sha256 && strcmp(d.dataset_sha256, ds.sha256) != 0) {
         rc = RMN_ERROR(RMN_EINVAL, "%s is not the data run %lld was trained on (sha256 %s, recorded %s)", data_path,
@@ -376,7 +455,7 @@ static int resume_in(rmn_store *store, const char *ref, const rmn_experiment_opt
         checkpoint_root(o, rmn_store_path(store), ckpt, sizeof ckpt);
         rmn_train_job job = {.store = store, .experiment = d.sum.experiment, .data = &ds, .cfg = &cfg,
                              .threads = o->threads, .log = o->log, .stop = o->stop, .checkpoint_dir = ckpt,
-                             .resume_run_id = run_id, .finish_now = o->finish};
+                             .resume_run_id = run_id, .finish_now = o->finish, .ferplus = ferplus};
         rmn_train_result res;
         if ((rc = rmn_train_run(&job, &res)) == RMN_OK)
             print_result(o->out, &res, d.sum.name);
@@ -394,7 +473,7 @@ int rmn_experiment_resume(const char *ref, const rmn_experiment_options *o) {
         return rmn_train_follow(&f);
     }
     rmn_store *store;
-    int rc = rmn_experiment_open_store(o, &store);
+    int rc = rmn_experiment_open_store(o, RMN_STORE_WRITE, &store);
     if (rc == RMN_OK) {
         rc = resume_in(store, ref, o);
         rmn_store_close(store);

@@ -22,7 +22,10 @@ typedef struct {
     const char            *db_path;         /* NULL: $RMN_DB or rmn.db */
     int                    busy_timeout_ms; /* 0: the store's default */
     const char            *data_path;       /* NULL: the experiment's ("sample" = the bundled one) */
+    const char            *ferplus_path;    /* NULL: the experiment's "ferplus" (FERPlus votes) */
     const char            *only;            /* run only the runs of this model_name or arch */
+    long                   index;           /* >= 0: run only the experiment's run of this index (its
+                                               runs in file order, seeds expanded; a cluster task) */
     long                   seed;            /* >= 0: replaces every run's seed */
     long                   epochs;          /* > 0: at most this many epochs */
     int                    threads;         /* 0: OpenMP's default */
@@ -35,13 +38,18 @@ typedef struct {
 
 /* Runs exp (adjusted by the options). RMN_OK when every selected run finished. */
 int rmn_experiment_execute(rmn_experiment *exp, const rmn_experiment_options *o);
+/* Fuses exp's ensemble (if it has one) from the finished runs of its members in the store,
+ * training nothing: after runs trained elsewhere were merged in (rmn-exp merge). RMN_ENOTFOUND
+ * naming a member without a finished run. */
+int rmn_experiment_fuse(rmn_experiment *exp, const rmn_experiment_options *o);
 /* Continues the stopped training run `ref` (id, uuid prefix or name) from its last completed
  * epoch, on the data file it recorded (or o->data_path, which must have the same sha256). */
 int rmn_experiment_resume(const char *ref, const rmn_experiment_options *o);
 /* With o->finish set, resuming trains no further epoch: the best checkpoint so far is evaluated
  * (val and test, with and without TTA) and the run is FINISHED, tagged "ended_early" with the
  * epoch it stopped at: for ending a long run on a budget, honestly recorded. */
-/* Opens the store named by the options. */
-int rmn_experiment_open_store(const rmn_experiment_options *o, rmn_store **out);
+/* Opens the store named by the options (o->db_path, else $RMN_DB, else rmn.db) in this mode:
+ * only running an experiment creates one. */
+int rmn_experiment_open_store(const rmn_experiment_options *o, rmn_store_mode mode, rmn_store **out);
 
 #endif

@@ -233,10 +233,6 @@ int rmn_import_open_model(const char *path, const rmn_train_config *cfg, int all
         rmn_pth_close(f);
         return rmn_error_naming(rc, path);
     }
-    if (strcmp(cfg->arch, "efficientnet_b2b") == 0)
-        rmn_warning("%s: pytorchcv's efficientnet_b2b pads its stride-2 convolutions TF-\"same\" "
-                    "(one row and column more at the bottom and right), rmn's symmetrically: the logits "
-                    "differ from PyTorch's (docs/IMPORT.md)", path);
     if (pth)
         *pth = f;
     else

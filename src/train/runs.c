@@ -251,8 +251,10 @@ static int print_running(rmn_store *s, const rmn_run_summary *r, FILE *out) {
         if (mt.n_epochs > 0) {
             const double *v = mt.values + (size_t)(mt.n_epochs - 1) * mt.n_keys;
             fprintf(out, "  epoch %lld:", (long long)mt.epochs[mt.n_epochs - 1]);
-            for (int k = 0; k < mt.n_keys; ++k)
-                if (!isnan(v[k]))
+            for (int k = 0; k < mt.n_keys; ++k) /* accuracies in percent, as everywhere for people */
+                if (!isnan(v[k]) && rmn_metric_is_accuracy(mt.keys[k]))
+                    fprintf(out, " %s %.2f%%", mt.keys[k], 100 * v[k]);
+                else if (!isnan(v[k]))
                     fprintf(out, " %s %.4g", mt.keys[k], v[k]);
             fputc('\n', out);
         } else if (strcmp(r->kind, "train") == 0) {

@@ -30,6 +30,14 @@
 #include <omp.h>
 #endif
 
+int rmn_top5_reported(int k) { return k >= 10; }
+
+const char *rmn_fmt_top5(double acc5) {
+    static _Thread_local char buf[32];
+    snprintf(buf, sizeof buf, ", top-5 %.2f%%", 100 * acc5);
+    return buf;
+}
+
 void rmn_train_run_name(const rmn_train_config *cfg, char *buf, size_t cap) {
     snprintf(buf, cap, "%s-s%llu", cfg->model_name, (unsigned long long)cfg->seed);
 }
@@ -68,6 +76,7 @@ typedef struct {
     int32_t        *order;
     float          *x, *scratch;
     int32_t        *labels;
+    float          *targets;       /* (batch, k) soft targets of the batch; NULL unless target soft */
     float          *class_weights; /* NULL unless weighted_loss */
     float          *centers, *center_dx; /* center loss (train/center.h): (k, d), (batch, d);
                                             NULL when off */
@@ -96,7 +105,7 @@ static int class_weights_alloc(const rmn_train_job *job, float **out) {
         return RMN_ERROR(RMN_ENOMEM, "out of memory");
     double total = job->data->split[RMN_SPLIT_TRAIN].n;
     for (int c = 0; c < k; ++c) {
-        int64_t nc = c < RMN_FER_CLASSES ? job->data->class_count[RMN_SPLIT_TRAIN][c] : 0;
+        int64_t nc = c < job->data->n_classes ? job->data->class_count[RMN_SPLIT_TRAIN][c] : 0;
         w[c] = nc > 0 ? (float)(total / ((double)k * (double)nc)) : 0.0f;
     }
     *out = w;
@@ -187,12 +196,23 @@ static int state_init(const rmn_train_job *job, train_state *st) {
     st->ts.best_val_acc = -1;
     size_t per_image = (size_t)cfg->in_channels * (size_t)cfg->image_size * (size_t)cfg->image_size;
     rmn_augment_params aug = rmn_train_config_augment(cfg);
-    rmn_batch_spec spec = {.size = cfg->image_size, .channels = cfg->in_channels, .augment = &aug};
+    rmn_batch_spec spec = rmn_train_config_batch_spec(cfg, &aug);
+    /* the evaluations' images may be larger than the training's (a folder's val split) */
+    size_t scratch = rmn_batch_scratch_floats(&spec, &job->data->split[RMN_SPLIT_TRAIN]);
+    for (int k = 1; k < RMN_SPLIT_COUNT; ++k) {
+        size_t e = rmn_batch_scratch_floats(&spec, &job->data->split[k]);
+        scratch = e > scratch ? e : scratch;
+    }
+    const int soft = strcmp(cfg->target, "soft") == 0;
+    if (soft && !job->data->split[RMN_SPLIT_TRAIN].soft)
+        return RMN_ERROR(RMN_EINVAL, "%s: target \"soft\" needs a data set with target distributions "
+                         "(FERPlus: give its fer2013new.csv)", job->data->path);
     st->order = malloc((size_t)job->data->split[RMN_SPLIT_TRAIN].n * sizeof *st->order + 1);
     st->x = malloc((size_t)cfg->batch_size * per_image * sizeof *st->x);
     st->labels = malloc((size_t)cfg->batch_size * sizeof *st->labels);
-    st->scratch = malloc(rmn_batch_scratch_floats(&spec) * sizeof *st->scratch);
-    if (!st->order || !st->x || !st->labels || !st->scratch)
+    st->scratch = malloc(scratch * sizeof *st->scratch);
+    st->targets = soft ? malloc((size_t)cfg->batch_size * (size_t)cfg->num_classes * sizeof *st->targets) : NULL;
+    if (!st->order || !st->x || !st->labels || !st->scratch || (soft && !st->targets))
         return RMN_ERROR(RMN_ENOMEM, "cannot allocate training buffers");
     if (cfg->weighted_loss)
         RMN_TRY(class_weights_alloc(job, &st->class_weights));
@@ -208,6 +228,7 @@ static void state_free(train_state *st) {
     free(st->x);
     free(st->scratch);
     free(st->labels);
+    free(st->targets);
     free(st->class_weights);
     free(st->centers);
     free(st->center_dx);
@@ -219,8 +240,8 @@ static void state_free(train_state *st) {
 
 static int record_params(const rmn_train_job *job, int64_t run_id, const char *canonical) {
     /* every canonical key=value line becomes a param, plus what the config does not hold */
-    const char *keys[64];
-    const char *values[64];
+    const char *keys[72];
+    const char *values[72];
     char *copy = strdup(canonical);
     if (!copy)
         return RMN_ERROR(RMN_ENOMEM, "out of memory");
@@ -237,12 +258,31 @@ static int record_params(const rmn_train_job *job, int64_t run_id, const char *c
     snprintf(threads, sizeof threads, "%d", effective_threads(job));
     keys[n] = "data";
     values[n++] = job->data->path;
+    /* what reports label by: the data set's name and its classes (JSON array) */
+    char *classes = rmn_dataset_classes_json(job->data);
+    if (!classes) {
+        free(copy);
+        return RMN_ERROR(RMN_ENOMEM, "out of memory");
+    }
+    keys[n] = "dataset";
+    values[n++] = job->data->name;
+    keys[n] = "classes";
+    values[n++] = classes;
+    if (job->ferplus) {
+        keys[n] = "ferplus";
+        values[n++] = job->ferplus;
+    }
+    if (job->data->test_is_val) {
+        keys[n] = "test_split";
+        values[n++] = "val";
+    }
     keys[n] = "threads";
     values[n++] = threads;
     keys[n] = "selection_split";
     values[n++] = "val";
     int rc = rmn_store_run_params(job->store, run_id, n, keys, values);
     free(copy);
+    free(classes);
     return rc;
 }
 
@@ -314,7 +354,15 @@ static int train_step(const rmn_train_job *job, train_state *st, const int32_t *
         RMN_TRY(step_check(st, rmn_batch_fill(st->x, st->labels, st->scratch, &job->data->split[RMN_SPLIT_TRAIN],
                                               order + lo, b, spec, &st->ts.augment)));
         RMN_TRY(step_check(st, rmn_net_forward(st->net, st->x, b, 1, &st->ts.dropout)));
-        RMN_TRY(step_check(st, rmn_net_loss(st->net, st->labels, st->class_weights, &loss, &ok)));
+        if (st->targets) { /* the images' vote distributions (FERPlus) */
+            const rmn_split_data *train = &job->data->split[RMN_SPLIT_TRAIN];
+            const size_t k = (size_t)job->cfg->num_classes;
+            for (int i = 0; i < b; ++i)
+                memcpy(st->targets + i * k, train->soft + (size_t)order[lo + i] * k, k * sizeof *st->targets);
+            RMN_TRY(step_check(st, rmn_net_loss_soft(st->net, st->targets, st->labels, NULL, &loss, &ok)));
+        } else {
+            RMN_TRY(step_check(st, rmn_net_loss(st->net, st->labels, st->class_weights, &loss, &ok)));
+        }
     }
     double closs = 0;
     if (st->centers) { /* alone only (rmn_train_config_check_ranks) */
@@ -356,7 +404,7 @@ static int train_epoch(const rmn_train_job *job, train_state *st, int epoch, dou
         rmn_rng_init(&st->ts.dropout, cfg->seed, RMN_STREAM_DROPOUT | tag);
     }
     rmn_augment_params aug = rmn_train_config_augment(cfg);
-    rmn_batch_spec spec = {.size = cfg->image_size, .channels = cfg->in_channels, .augment = &aug};
+    rmn_batch_spec spec = rmn_train_config_batch_spec(cfg, &aug);
 
     char label[64];
     snprintf(label, sizeof label, "epoch %d/%d", epoch + 1, cfg->max_epoch_num + 1);
@@ -437,27 +485,37 @@ static int record_epoch(const rmn_train_job *job, train_state *st, int epoch, co
     const rmn_train_config *cfg = job->cfg;
     const double epoch_lr = st->opt.lr;
     rmn_eval_result ev;
-    RMN_TRY(rmn_evaluate_split(st->net, &job->data->split[RMN_SPLIT_VAL], cfg->batch_size, cfg->image_size,
-                               cfg->in_channels, cfg->num_classes, "  val", job->log, &ev));
+    const rmn_batch_spec spec = rmn_train_config_batch_spec(cfg, NULL);
+    RMN_TRY(rmn_evaluate_split(st->net, &job->data->split[RMN_SPLIT_VAL], cfg->batch_size, &spec,
+                               cfg->num_classes, "  val", job->log, &ev));
     *val_acc = (double)ev.n_correct / (double)ev.n;
-    const double val_loss = ev.loss;
+    const double val_loss = ev.loss, val_acc5 = (double)ev.n_correct5 / (double)ev.n;
     rmn_eval_result_free(&ev);
     double epoch_s = rmn_monotonic_s() - t0;
-    const char *keys[] = {"train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_s", "images_per_s",
-                          "center_loss"};
-    const double values[] = {train[0], train[1], val_loss, *val_acc, epoch_lr, epoch_s, train[2], train[3]};
+    const char *keys[9] = {"train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_s", "images_per_s"};
+    double values[9] = {train[0], train[1], val_loss, *val_acc, epoch_lr, epoch_s, train[2]};
+    int n_keys = 7;
+    if (st->centers) { /* the center loss's and top-5 only where they mean something */
+        keys[n_keys] = "center_loss";
+        values[n_keys++] = train[3];
+    }
+    const int top5 = rmn_top5_reported(cfg->num_classes);
+    if (top5) {
+        keys[n_keys] = "val_acc5";
+        values[n_keys++] = val_acc5;
+    }
     /* the store first, then the checkpoint: a kill in between redoes this epoch identically;
      * only while this process still holds the run */
     if (rmn_run_check_held(job->store, st->run_id) != RMN_OK) {
         st->lost = 1;
         return rmn_error_code();
     }
-    RMN_TRY(rmn_store_epoch(job->store, st->run_id, epoch + 1, st->centers ? 8 : 7, keys, values));
+    RMN_TRY(rmn_store_epoch(job->store, st->run_id, epoch + 1, n_keys, keys, values));
     RMN_TRY(end_of_epoch(job, st, epoch, *val_acc));
     if (job->log)
-        fprintf(job->log, "  epoch %d: train loss %.4f acc %.2f%%, val loss %.4f acc %.2f%%%s, %.1f s\n",
+        fprintf(job->log, "  epoch %d: train loss %.4f acc %.2f%%, val loss %.4f acc %.2f%%%s%s, %.1f s\n",
                 epoch + 1, train[0], 100 * train[1], val_loss, 100 * *val_acc,
-                st->ts.plateau == 0 ? " (best)" : "", epoch_s);
+                top5 ? rmn_fmt_top5(val_acc5) : "", st->ts.plateau == 0 ? " (best)" : "", epoch_s);
     return RMN_OK;
 }
 
@@ -505,7 +563,8 @@ static int train_epochs(const rmn_train_job *job, train_state *st, rmn_train_res
 }
 
 /* One final evaluation, unless a previous attempt of this run already stored it. */
-static int final_eval(const rmn_train_job *job, train_state *st, int split, int tta_n, double *acc) {
+static int final_eval(const rmn_train_job *job, train_state *st, int split, int tta_n, double *acc,
+                      double *acc5) {
     const rmn_train_config *cfg = job->cfg;
     const char *name = rmn_split_name(split);
     int found;
@@ -514,13 +573,15 @@ static int final_eval(const rmn_train_job *job, train_state *st, int split, int 
     char label[48];
     snprintf(label, sizeof label, "  %s%s", name, tta_n ? " TTA" : "");
     rmn_augment_params aug = rmn_train_config_augment(cfg);
-    int rc = tta_n ? rmn_evaluate_split_tta(st->net, &job->data->split[split], cfg->batch_size, cfg->image_size,
-                                            cfg->in_channels, cfg->num_classes, tta_n, cfg->tta_seed, &aug,
-                                            label, job->log, &ev)
-                   : rmn_evaluate_split(st->net, &job->data->split[split], cfg->batch_size, cfg->image_size,
-                                        cfg->in_channels, cfg->num_classes, label, job->log, &ev);
+    const rmn_batch_spec spec = rmn_train_config_batch_spec(cfg, &aug);
+    int rc = tta_n ? rmn_evaluate_split_tta(st->net, &job->data->split[split], cfg->batch_size, &spec,
+                                            cfg->num_classes, tta_n, cfg->tta_seed, label, job->log, &ev)
+                   : rmn_evaluate_split(st->net, &job->data->split[split], cfg->batch_size, &spec,
+                                        cfg->num_classes, label, job->log, &ev);
     RMN_TRY(rc);
     *acc = (double)ev.n_correct / (double)ev.n;
+    if (acc5)
+        *acc5 = (double)ev.n_correct5 / (double)ev.n;
     if (!found) {
         rmn_eval_record rec = {.split = name, .tta_n = tta_n, .tta_seed = tta_n ? (int64_t)cfg->tta_seed : 0,
                                .n_samples = ev.n, .n_classes = ev.n_classes, .sample_idx = ev.sample_idx,
@@ -558,13 +619,13 @@ static int train_body(const rmn_train_job *job, train_state *st, rmn_train_resul
     /* Reload the best-validation weights; evaluate val and test, without and with TTA. */
     RMN_TRY(rmn_checkpoint_load(st->best_path, st->net, NULL, NULL));
     RMN_TRY(rmn_net_digest(st->net, res->weights_sha256));
-    RMN_TRY(final_eval(job, st, RMN_SPLIT_VAL, 0, &res->val_acc));
-    RMN_TRY(final_eval(job, st, RMN_SPLIT_TEST, 0, &res->test_acc));
+    RMN_TRY(final_eval(job, st, RMN_SPLIT_VAL, 0, &res->val_acc, NULL));
+    RMN_TRY(final_eval(job, st, RMN_SPLIT_TEST, 0, &res->test_acc, &res->test_acc5));
     res->test_acc_tta = NAN;
     if (job->cfg->tta_n > 0) {
         double val_tta;
-        RMN_TRY(final_eval(job, st, RMN_SPLIT_VAL, job->cfg->tta_n, &val_tta));
-        RMN_TRY(final_eval(job, st, RMN_SPLIT_TEST, job->cfg->tta_n, &res->test_acc_tta));
+        RMN_TRY(final_eval(job, st, RMN_SPLIT_VAL, job->cfg->tta_n, &val_tta, NULL));
+        RMN_TRY(final_eval(job, st, RMN_SPLIT_TEST, job->cfg->tta_n, &res->test_acc_tta, NULL));
     }
     return rmn_store_run_tag(job->store, st->run_id, "weights_sha256", res->weights_sha256);
 }
@@ -789,6 +850,7 @@ int rmn_train_run(const rmn_train_job *job, rmn_train_result *res) {
         return rc;
     }
     res->n_params = (int64_t)rmn_net_param_count(st.net);
+    res->n_classes = cfg->num_classes;
     rc = open_run(job, &st, canonical, run_name, res);
     if (told) {
         int started = ranks_start(&st, rc == RMN_OK);

@@ -12,7 +12,7 @@
 #ifndef RMN_TRAIN_TRAINER_H
 #define RMN_TRAIN_TRAINER_H
 
-#include "data/fer2013.h"
+#include "data/dataset.h"
 #include "nn/net.h"
 #include "store/store.h"
 #include "train/config.h"
@@ -37,6 +37,8 @@ typedef struct {
     int                     finish_now;     /* with resume_run_id: train no further epoch; evaluate
                                                the best checkpoint and finish the run (tagged
                                                "ended_early") */
+    const char             *ferplus;        /* the FERPlus votes that relabelled data (recorded
+                                               for resume), or NULL */
 } rmn_train_job;
 
 typedef struct {
@@ -45,7 +47,9 @@ typedef struct {
     double  best_val_acc, val_acc, test_acc; /* fractions in [0, 1] */
     double  seconds, train_images_per_s;
     double  test_acc_tta;                    /* with tta_n draws (NaN without TTA) */
+    double  test_acc5;                       /* top-5 test accuracy (without TTA) */
     int64_t n_params;
+    int     n_classes;
     char    weights_sha256[65];              /* digest of the final (best) parameters and buffers */
 } rmn_train_result;
 
@@ -71,6 +75,12 @@ void rmn_train_ranks_end(void);
 
 /* Digest of every named tensor of the net (names, shapes and float bits). */
 int rmn_net_digest(rmn_net *net, char hex[65]);
+
+/* Whether top-5 accuracy is recorded and shown for k classes: from 10 classes on (ImageNet's
+ * figure; with FER2013's 7 it says little). */
+int rmn_top5_reported(int k);
+/* ", top-5 XX.XX%" for a fraction (a static buffer: print it at once). */
+const char *rmn_fmt_top5(double acc5);
 
 /* The run name of a configuration: "<model_name>-s<seed>". */
 void rmn_train_run_name(const rmn_train_config *cfg, char *buf, size_t cap);

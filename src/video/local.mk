@@ -2,7 +2,7 @@
 # included by Makefile.am after src/detect/local.mk. Without FFmpeg or SDL2 the stubs in
 # none.c / window_none.c say how to get them.
 src_librmn_a_SOURCES += %D%/video.h %D%/track.c %D%/track.h %D%/run.c %D%/run.h \
-	%D%/overlay.c %D%/window.h
+	%D%/overlay.c %D%/pipe.c %D%/pipe.h %D%/window.h
 if HAVE_FFMPEG
 src_librmn_a_SOURCES += %D%/decode.c %D%/encode.c
 else

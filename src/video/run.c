@@ -2,6 +2,7 @@
  * write CSV / JSON lines / annotated video, show, and summarise the tracks. */
 #include "core/error.h"
 #include "core/progress.h"
+#include "video/pipe.h"
 #include "video/run.h"
 #include "video/track.h"
 #include "video/video.h"
@@ -14,6 +15,7 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 typedef struct {
     FILE *csv, *jsonl;
@@ -126,6 +128,12 @@ static void summary_print(FILE *f, const rmn_tracker *t, const rmn_detect_model 
     }
 }
 
+static double cpu_now(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
 // --- detection of a batch of frames, one worker thread per model ----------------------------
 
 typedef struct {
@@ -138,11 +146,10 @@ typedef struct {
 } slot;
 
 typedef struct {
-    slot                    *slots;
-    int                      nslot, first, step;
-    const rmn_cascade       *cascade;
-    const rmn_detect_params *params;
-    rmn_detect_model        *model;
+    slot               *slots;
+    int                 nslot, first, step;
+    const rmn_detector *det;
+    rmn_detect_model   *model;
 } worker;
 
 static void *work(void *arg) {
@@ -159,20 +166,20 @@ static void *work(void *arg) {
         free(s->faces);
         s->faces = NULL;
         s->n = 0;
-        s->rc = rmn_detect_faces(wk->cascade, wk->params, wk->model, &s->image, &s->faces, &s->n);
+        s->rc = rmn_detector_faces(wk->det, wk->model, &s->image, &s->faces, &s->n);
         if (s->rc != RMN_OK)
             snprintf(s->err, sizeof s->err, "%s", rmn_error_message());
     }
     return NULL;
 }
 
-static int detect_batch(slot *slots, int nslot, int nthreads, const rmn_cascade *cascade,
-                        const rmn_detect_params *params, rmn_detect_model **models) {
+static int detect_batch(slot *slots, int nslot, int nthreads, const rmn_detector *dets,
+                        rmn_detect_model **models) {
     worker    wk[RMN_VIDEO_MAX_THREADS];
     pthread_t th[RMN_VIDEO_MAX_THREADS];
     int       started[RMN_VIDEO_MAX_THREADS] = {0};
     for (int t = 0; t < nthreads; ++t) {
-        wk[t] = (worker){slots, nslot, t, nthreads, cascade, params, models[t]};
+        wk[t] = (worker){slots, nslot, t, nthreads, &dets[t], models[t]};
         if (t > 0)
             started[t] = pthread_create(&th[t], NULL, work, &wk[t]) == 0;
     }
@@ -191,12 +198,12 @@ static int detect_batch(slot *slots, int nslot, int nthreads, const rmn_cascade 
     return RMN_OK;
 }
 
-int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
-                      const rmn_detect_params *params, rmn_detect_model *model, FILE *summary,
+int rmn_video_process(const rmn_video_options *o, const rmn_detector *det, rmn_detect_model *model, FILE *summary,
                       rmn_video_stats *stats) {
     memset(stats, 0, sizeof *stats);
     rmn_video_reader *rd = NULL;
     rmn_video_writer *wr = NULL;
+    rmn_video_pipe   *pipe = NULL; /* encodes a batch while the next one is read and detected */
     rmn_window       *win = NULL;
     rmn_tracker       tracker;
     sinks             sk = {0};
@@ -205,21 +212,27 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
     rmn_progress      prog;
     int               progress = 0;
     int nthreads = o->threads < 1 ? 1 : o->threads > RMN_VIDEO_MAX_THREADS ? RMN_VIDEO_MAX_THREADS : o->threads;
-    /* a batch holds nthreads processed frames and the skipped frames between them */
-    int nslot = nthreads * o->every > 256 ? 256 : nthreads * o->every;
-    slot *slots = calloc(nslot, sizeof *slots);
+    /* a batch holds nthreads processed frames and the skipped frames between them; two sets of
+     * slots: one is read and detected while the other's frames are encoded */
+    int nslot = nthreads * o->every > RMN_VIDEO_PIPE_MAX ? RMN_VIDEO_PIPE_MAX : nthreads * o->every;
+    slot *all = calloc(2 * (size_t)nslot, sizeof *all), *slots = all;
+    const rmn_image *encode[RMN_VIDEO_PIPE_MAX];
     rmn_detect_model *models[RMN_VIDEO_MAX_THREADS] = {model};
-    if (!slots)
+    rmn_detector      dets[RMN_VIDEO_MAX_THREADS] = {*det}; /* [0] is det itself, the others copies */
+    if (!all)
         return RMN_ERROR(RMN_ENOMEM, "out of memory");
     int rc = rmn_tracker_init(&tracker, model ? rmn_detect_model_num_classes(model) : 0, o->smooth);
     if (rc != RMN_OK) {
-        free(slots);
+        free(all);
         return rc;
     }
-    for (int t = 1; t < nthreads; ++t) /* each worker classifies with a model of its own */
-        if (model && (rc = rmn_detect_model_load(o->model_path, &models[t])) != RMN_OK)
+    for (int t = 1; t < nthreads; ++t) { /* each worker detects and classifies with its own nets */
+        if ((rc = rmn_detector_dup(det, &dets[t])) != RMN_OK)
             goto done;
-    if ((rc = rmn_video_open(o->input, o->camera ? "v4l2" : NULL, &rd)) != RMN_OK)
+        if (model && (rc = rmn_detect_model_open(&o->model, &models[t])) != RMN_OK)
+            goto done;
+    }
+    if ((rc = rmn_video_open(o->input, o->camera ? (o->format ? o->format : "v4l2") : NULL, &rd)) != RMN_OK)
         goto done;
     int w = rmn_video_width(rd), h = rmn_video_height(rd);
     if ((rc = open_sink(o->csv, &sk.csv, &sk.own_csv)) != RMN_OK ||
@@ -227,8 +240,8 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
         goto done;
     if (sk.csv)
         csv_header(sk.csv, model);
-    if (o->out && (rc = rmn_video_writer_open(o->out, w, h, rmn_video_fps(rd), &wr,
-                                              &stats->codec)) != RMN_OK)
+    if (o->out && ((rc = rmn_video_writer_open(o->out, w, h, rmn_video_fps(rd), &wr, &stats->codec)) != RMN_OK ||
+                   (rc = rmn_video_pipe_open(wr, &pipe)) != RMN_OK))
         goto done;
     if (o->show && (rc = rmn_window_open(o->input, w, h, &win)) != RMN_OK)
         goto done;
@@ -239,11 +252,12 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
         rmn_progress_begin(&prog, stderr, "video", total);
         progress = 1;
     }
-    double t0 = rmn_monotonic_s(), fps_shown = -1, last_t = t0;
+    double t0 = rmn_monotonic_s(), fps_shown = -1, last_t = t0, cpu0 = cpu_now();
     int64_t last_n = 0;
     int     eof = 0, quit = 0;
     while (!eof && !quit && !(o->stop && *o->stop)) {
-        /* read a batch */
+        /* read a batch into the slots the encoder is not using (it has the other set) */
+        int nenc = 0;
         /* a read error (a truncated file) ends the loop after the frames read before it */
         int nb = 0, rrc = RMN_OK;
         while (nb < nslot && !(o->max_frames && stats->frames + nb >= o->max_frames)) {
@@ -258,7 +272,7 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
             snprintf(rmsg, sizeof rmsg, "%s", rmn_error_message());
         if (nb < nslot)
             eof = 1;
-        if ((rc = detect_batch(slots, nb, nthreads, cascade, params, models)) != RMN_OK)
+        if ((rc = detect_batch(slots, nb, nthreads, dets, models)) != RMN_OK)
             break;
         /* then in order: track, write, draw, encode, show */
         for (int b = 0; b < nb && !quit; ++b) {
@@ -306,8 +320,8 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
                 }
                 rmn_video_overlay(&s->image, shown, ids, nshown, model, win != NULL,
                                   win ? (fps_shown >= 0 ? fps_shown : 0) : -1);
-                if (wr && (rc = rmn_video_writer_put(wr, &s->image)) != RMN_OK)
-                    break;
+                if (wr)
+                    encode[nenc++] = &s->image;
                 if (win && (rc = rmn_window_show(win, &s->image, &quit)) != RMN_OK)
                     break;
             }
@@ -317,6 +331,9 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
                 rmn_progress_update(&prog, stats->frames < total ? stats->frames : total, st);
             }
         }
+        if (rc == RMN_OK && pipe)
+            rc = rmn_video_pipe_put(pipe, encode, nenc);
+        slots = slots == all ? all + nslot : all;
         if (rc == RMN_OK && rrc != RMN_OK) {
             rmn_error_restore(rrc, rmsg);
             rc = rrc;
@@ -324,7 +341,10 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
         if (rc != RMN_OK)
             break;
     }
+    if (rc == RMN_OK && pipe)
+        rc = rmn_video_pipe_wait(pipe);
     stats->seconds = rmn_monotonic_s() - t0;
+    stats->cpu_seconds = cpu_now() - cpu0;
     if (progress) {
         char st[48];
         rmn_progress_update(&prog, stats->frames < total ? stats->frames : total, NULL);
@@ -338,20 +358,25 @@ int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
     if (rc == RMN_OK && summary)
         summary_print(summary, &tracker, model, stats);
 done:;
-    int rc2 = rmn_video_writer_close(wr);
+    int rc2 = rmn_video_pipe_close(pipe); /* before the writer it writes to */
+    if (rc == RMN_OK)
+        rc = rc2;
+    rc2 = rmn_video_writer_close(wr);
     if (rc == RMN_OK)
         rc = rc2;
     rmn_window_close(win);
     rc = close_sink(o->csv, sk.csv, sk.own_csv, rc);
     rc = close_sink(o->jsonl, sk.jsonl, sk.own_jsonl, rc);
     rmn_video_close(rd);
-    for (int i = 0; i < nslot; ++i) {
-        rmn_image_free(&slots[i].image);
-        free(slots[i].faces);
+    for (int i = 0; i < 2 * nslot; ++i) {
+        rmn_image_free(&all[i].image);
+        free(all[i].faces);
     }
-    free(slots);
-    for (int t = 1; t < nthreads; ++t)
+    free(all);
+    for (int t = 1; t < nthreads; ++t) {
         rmn_detect_model_free(models[t]);
+        rmn_detector_close(&dets[t]);
+    }
     free(shown);
     free(ids);
     free(track_of);

@@ -17,6 +17,7 @@
 #ifndef RMN_VIDEO_RUN_H
 #define RMN_VIDEO_RUN_H
 
+#include "detect/detector.h"
 #include "detect/faces.h"
 
 #include <signal.h>
@@ -26,29 +27,31 @@
 
 typedef struct {
     const char *input;   /* file, or the camera device */
-    int         camera;  /* input is a v4l2 device */
+    int         camera;  /* input is a device (libavdevice) */
+    const char *format;  /* the camera's input format (NULL: v4l2) */
     int         every;   /* process every k-th frame (>= 1) */
     float       smooth;  /* EMA weight of the past, 0 = off */
     const char *csv, *jsonl, *out; /* "-" = stdout for csv and jsonl */
     int         show, quiet;
     int64_t     max_frames; /* 0: all */
     int         threads;    /* detection threads (frames in parallel), 1..RMN_VIDEO_MAX_THREADS */
-    const char *model_path; /* with threads > 1: each further thread loads its own model */
+    rmn_detect_model_src model; /* with threads > 1: each further thread loads its own model */
     volatile sig_atomic_t *stop; /* may be NULL; set (by a signal handler) to end the loop
                                     cleanly: the outputs so far are complete */
 } rmn_video_options;
 
 typedef struct {
     int64_t frames, processed, faces;
-    double  seconds; /* wall time of the loop */
+    double  seconds;     /* wall time of the loop */
+    double  cpu_seconds; /* CPU time of the process (all threads) during the loop */
     int     tracks;
     const char *codec; /* the encoder of -o, or NULL */
 } rmn_video_stats;
 
-/* summary: where the per-track summary goes (NULL: nowhere). Errors name the input or the
- * output file. */
-int rmn_video_process(const rmn_video_options *o, const rmn_cascade *cascade,
-                      const rmn_detect_params *params, rmn_detect_model *model, FILE *summary,
+/* Faces found by det (each further thread gets a copy, rmn_detector_dup), classified by model
+ * (NULL: faces only); summary: where the per-track summary goes (NULL: nowhere). Errors name
+ * the input or the output file. */
+int rmn_video_process(const rmn_video_options *o, const rmn_detector *det, rmn_detect_model *model, FILE *summary,
                       rmn_video_stats *stats);
 
 /* The overlay of a frame (overlay.c): boxes and labels as rmn_detect_draw with "#id" added,

@@ -81,7 +81,8 @@ int rmn_tracker_update(rmn_tracker *t, int64_t frame, const rmn_face *faces, int
                 pairs[npair++] = (pair){iou, j, i};
         }
     }
-    qsort(pairs, npair, sizeof *pairs, pair_cmp);
+    if (npair) /* qsort wants a non-null array even when empty (UBSan) */
+        qsort(pairs, npair, sizeof *pairs, pair_cmp);
     for (int i = 0; i < n; ++i)
         track_of[i] = -1;
     unsigned char *taken = t->n ? calloc(t->n, 1) : NULL;

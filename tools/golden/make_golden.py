@@ -80,7 +80,10 @@ def randn(name, *shape, scale=1.0, salt=0):
 
 # --- convolutions -------------------------------------------------------------------------
 
-def conv_case(name, C, K, H, W, kernel, stride=1, padding=0, dilation=1, groups=1, bias=True):
+def conv_case(name, C, K, H, W, kernel, stride=1, padding=0, dilation=1, groups=1, bias=True,
+              padding_br=None):
+    """padding_br (bottom, right): asymmetric pads, F.pad then conv2d unpadded (pytorchcv's
+    TF-"same"); padding is then (top, left)."""
     kh, kw = kernel if isinstance(kernel, tuple) else (kernel, kernel)
     fan_in = C // groups * kh * kw
     inputs = {"x": randn(name, 3, C, H, W),
@@ -89,10 +92,16 @@ def conv_case(name, C, K, H, W, kernel, stride=1, padding=0, dilation=1, groups=
         inputs["b"] = randn(name, K, scale=0.5, salt=2)
 
     def fn(x, w, b=None):
+        if padding_br is not None:
+            (t, l), (bt, r) = padding, padding_br
+            return F.conv2d(F.pad(x, (l, r, t, bt)), w, b, stride=stride, dilation=dilation, groups=groups)
         return F.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
 
-    grad_case(name, {"op": "conv2d", "stride": pair(stride), "padding": pair(padding),
-                     "dilation": pair(dilation), "groups": groups, "bias": int(bias)}, fn, inputs)
+    meta = {"op": "conv2d", "stride": pair(stride), "padding": pair(padding),
+            "dilation": pair(dilation), "groups": groups, "bias": int(bias)}
+    if padding_br is not None:
+        meta["padding_br"] = pair(padding_br)
+    grad_case(name, meta, fn, inputs)
 
 
 def convolutions():
@@ -108,6 +117,11 @@ def convolutions():
     conv_case("conv2d_3x3_d2_p2", 5, 7, 9, 9, 3, padding=2, dilation=2)
     conv_case("conv2d_dw3x3_g5", 5, 5, 9, 7, 3, padding=1, groups=5)
     conv_case("conv2d_dw3x3_g5_s2_nobias", 5, 5, 9, 9, 3, stride=2, padding=1, groups=5, bias=False)
+    # asymmetric pads: TF "same" at stride 2 on even sizes (efficientnet_b2b), and top > bottom
+    conv_case("conv2d_dw3x3_g5_s2_tfsame", 5, 5, 10, 8, 3, stride=2, padding=(0, 0), padding_br=(1, 1), groups=5)
+    conv_case("conv2d_dw5x5_g5_s2_tfsame_nobias", 5, 10, 10, 8, 5, stride=2, padding=(1, 1), padding_br=(2, 2),
+              groups=5, bias=False)
+    conv_case("conv2d_3x3_p2_0_br0_2", 5, 7, 9, 7, 3, padding=(2, 0), padding_br=(0, 2))
 
     name = "conv_transpose2d_k2_s2"
     inputs = {"x": randn(name, 3, 7, 4, 5), "w": randn(name, 7, 5, 2, 2, scale=0.5, salt=1),

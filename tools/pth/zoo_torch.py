@@ -12,15 +12,14 @@ Names, facts only (our own code):
   (cbam/bam: output = Linear; efficientnet_b2b: output = Sequential(Dropout(0.3), Linear));
 - pytorchcv as of imgclsmob commit f8e7fbb (2019-11-16, the weeks of the thesis's checkpoints):
   pytorch/pytorchcv/models/{common,resnet,cbamresnet,bamresnet,efficientnet}.py: ConvBlock
-  (.conv, .bn), ResInitBlock (.conv), ResUnit (.body.conv1..3, .identity_conv), CbamResUnit
-  (.cbam.ch_gate.mlp.fc1/fc2, .cbam.sp_gate.conv), BamResUnit (.bam.ch_att.init_fc.fc/.bn,
-  .final_fc, .sp_att.init_conv, .dil_convs.conv1/2, .final_conv; .res_unit), EfficientNet
+  (.conv, .bn), ResInitBlock (.conv), ResUnit (.body.conv1..3, ResBlock's .body.conv1..2;
+  .identity_conv), CbamResUnit (.cbam.ch_gate.mlp.fc1/fc2, .cbam.sp_gate.conv), BamResUnit
+  (.bam.ch_att.init_fc.fc/.bn, .final_fc, .sp_att.init_conv, .dil_convs.conv1/2, .final_conv; .res_unit), EfficientNet
   (.init_block.conv, EffiDwsConvUnit .dw_conv/.se/.pw_conv, EffiInvResUnit .conv1/.conv2/.se/
   .conv3, SEBlock .conv1/.conv2, .final_block). The same names in pytorchcv 0.0.73 (2024).
 
-Structure: rmn's (src/models/*.c). At the 224 profile that is the reference's, except that
-efficientnet_b2b pads symmetrically (pytorchcv's "b" models pad TF-"same": tf_same=True gives
-the reference's padding, for measuring the difference); at the 48 profile (1 channel, 48 x 48,
+Structure: rmn's (src/models/*.c). At the 224 profile that is the reference's (efficientnet_b2b
+pads TF-"same" as pytorchcv's "b" models do, at both profiles); at the 48 profile (1 channel, 48 x 48,
 widths scaled by width/64) rmn's stems (docs/MODELS.md) -- there is no reference, the names are
 the same. googlenet and inception_v3 at 224 apply torchvision's transform_input, as the thesis's
 (pretrained=True) models did.
@@ -429,7 +428,7 @@ class Inception3(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
-# --- pytorchcv: ConvBlock, CBAM-/BAM-ResNet50, EfficientNet-B2b --------------------------
+# --- pytorchcv: ConvBlock, CBAM-ResNet34/50, BAM-ResNet50, EfficientNet-B2b --------------------------
 
 class ConvBlock(nn.Module):
     def __init__(self, cin, cout, k, s=1, p=0, bias=False, groups=1, dil=1, eps=1e-5, act="relu"):
@@ -454,15 +453,21 @@ class ResInitBlock(nn.Module):
 
 
 class ResUnit(nn.Module):
-    """pytorchcv ResUnit (bottleneck, stride on the 3x3); cbam: a CbamBlock after the body."""
+    """pytorchcv ResUnit (bottleneck, stride on the 3x3; basic: ResBlock, body.conv1 3x3 with the
+    stride, body.conv2 3x3 without activation); cbam: a CbamBlock after the body."""
 
-    def __init__(self, cin, cout, stride, cbam=False):
+    def __init__(self, cin, cout, stride, cbam=False, basic=False):
         super().__init__()
         mid = max(1, cout // 4)
         self.body = nn.Module()
-        self.body.conv1 = ConvBlock(cin, mid, 1)
-        self.body.conv2 = ConvBlock(mid, mid, 3, stride, 1)
-        self.body.conv3 = ConvBlock(mid, cout, 1, act=None)
+        self.basic = basic
+        if basic:
+            self.body.conv1 = ConvBlock(cin, cout, 3, stride, 1)
+            self.body.conv2 = ConvBlock(cout, cout, 3, 1, 1, act=None)
+        else:
+            self.body.conv1 = ConvBlock(cin, mid, 1)
+            self.body.conv2 = ConvBlock(mid, mid, 3, stride, 1)
+            self.body.conv3 = ConvBlock(mid, cout, 1, act=None)
         self.resize = cin != cout or stride != 1
         if self.resize:
             self.identity_conv = ConvBlock(cin, cout, 1, stride, act=None)
@@ -479,7 +484,7 @@ class ResUnit(nn.Module):
     def forward(self, x):
         identity = self.identity_conv(x) if self.resize else x
         b = self.body
-        y = b.conv3(b.conv2(b.conv1(x)))
+        y = b.conv2(b.conv1(x)) if self.basic else b.conv3(b.conv2(b.conv1(x)))
         if self.has_cbam:
             m = self.cbam.ch_gate.mlp
             f = lambda t: m.fc2(F.relu(m.fc1(torch.flatten(t, 1))))  # noqa: E731
@@ -527,9 +532,10 @@ class BamResUnit(nn.Module):
 
 
 class AttResNet50(nn.Module):
-    """pytorchcv's CBAM-ResNet50 (kind "cbam") or BAM-ResNet50 ("bam"); output = Linear."""
+    """pytorchcv's CBAM-ResNet50 (kind "cbam") or BAM-ResNet50 ("bam"); output = Linear.
+    basic: CBAM-ResNet34 (ResBlock units to 64/128/256/512 channels)."""
 
-    def __init__(self, kind, profile, w, classes):
+    def __init__(self, kind, profile, w, classes, basic=False):
         super().__init__()
         self.features = nn.Sequential()
         self.features.add_module("init_block", ResInitBlock(profile, w))
@@ -537,8 +543,9 @@ class AttResNet50(nn.Module):
         for s, n in enumerate([3, 4, 6, 3]):
             stage = nn.Sequential()
             for u in range(n):
-                stride, out = (2 if (u == 0 and s > 0) else 1), ch(256 << s, w)
-                unit = BamResUnit(cin, out, stride) if kind == "bam" else ResUnit(cin, out, stride, cbam=True)
+                stride, out = (2 if (u == 0 and s > 0) else 1), ch((64 if basic else 256) << s, w)
+                unit = (BamResUnit(cin, out, stride) if kind == "bam"
+                        else ResUnit(cin, out, stride, cbam=True, basic=basic))
                 stage.add_module(f"unit{u + 1}", unit)
                 cin = out
             self.features.add_module(f"stage{s + 1}", stage)
@@ -549,7 +556,8 @@ class AttResNet50(nn.Module):
 
 
 def tf_pad(x, k, s):
-    """pytorchcv's calc_tf_padding: TF "same" (more at the bottom/right)."""
+    """pytorchcv's calc_tf_padding: TF "same" (more at the bottom/right). pytorchcv hands F.pad
+    the height's pads as the width's and vice versa; the same on the square inputs of rmn."""
     h, w = x.shape[2:]
     ph = max((-(-h // s) - 1) * s + k - h, 0)
     pw = max((-(-w // s) - 1) * s + k - w, 0)
@@ -557,14 +565,14 @@ def tf_pad(x, k, s):
 
 
 class EffiConv(ConvBlock):
-    """A pytorchcv ConvBlock (BN eps 1e-3) with rmn's symmetric k//2 padding, or TF-same."""
+    """A pytorchcv ConvBlock (BN eps 1e-3) in tf_mode: F.pad TF-same, then the conv unpadded."""
 
-    def __init__(self, cin, cout, k, s, groups, act, tf_same):
-        super().__init__(cin, cout, k, s, 0 if tf_same else k // 2, groups=groups, eps=1e-3, act=act)
-        self.k, self.s, self.tf_same = k, s, tf_same
+    def __init__(self, cin, cout, k, s, groups, act):
+        super().__init__(cin, cout, k, s, 0, groups=groups, eps=1e-3, act=act)
+        self.k, self.s = k, s
 
     def forward(self, x):
-        return super().forward(tf_pad(x, self.k, self.s) if self.tf_same else x)
+        return super().forward(tf_pad(x, self.k, self.s))
 
 
 class SEBlock(nn.Module):
@@ -578,20 +586,20 @@ class SEBlock(nn.Module):
 
 
 class EffiUnit(nn.Module):
-    def __init__(self, cin, cout, k, stride, dws, tf_same):
+    def __init__(self, cin, cout, k, stride, dws):
         super().__init__()
         self.residual = cin == cout and stride == 1
         self.dws = dws
         if dws:
-            self.dw_conv = EffiConv(cin, cin, 3, stride, cin, "swish", tf_same)
+            self.dw_conv = EffiConv(cin, cin, 3, stride, cin, "swish")
             self.se = SEBlock(cin, max(1, cin // 4))
-            self.pw_conv = EffiConv(cin, cout, 1, 1, 1, None, False)
+            self.pw_conv = EffiConv(cin, cout, 1, 1, 1, None)
         else:
             mid = 6 * cin
-            self.conv1 = EffiConv(cin, mid, 1, 1, 1, "swish", False)
-            self.conv2 = EffiConv(mid, mid, k, stride, mid, "swish", tf_same)
+            self.conv1 = EffiConv(cin, mid, 1, 1, 1, "swish")
+            self.conv2 = EffiConv(mid, mid, k, stride, mid, "swish")
             self.se = SEBlock(mid, max(1, mid // 24))
-            self.conv3 = EffiConv(mid, cout, 1, 1, 1, None, False)
+            self.conv3 = EffiConv(mid, cout, 1, 1, 1, None)
 
     def forward(self, x):
         if self.dws:
@@ -605,24 +613,24 @@ class EfficientNetB2b(nn.Module):
     """pytorchcv's efficientnet_b2b with the thesis's head output = Sequential(Dropout(0.3),
     Linear) (keys output.1.*; pytorchcv's own head is output.fc)."""
 
-    def __init__(self, profile, w, classes, tf_same=False):
+    def __init__(self, profile, w, classes):
         super().__init__()
         rows = [(16, 2, 3, 1, 1), (24, 3, 3, 2, 2), (48, 3, 5, 2, 3), (88, 4, 3, 2, 4), (120, 4, 5, 1, 4),
                 (208, 5, 5, 2, 5), (352, 2, 3, 1, 5)]
         self.features = nn.Sequential()
         self.features.add_module("init_block", nn.Module())
         self.features.init_block.conv = EffiConv(3 if profile == 224 else 1, ch(32, w), 3,
-                                                 2 if profile == 224 else 1, 1, "swish", tf_same)
+                                                 2 if profile == 224 else 1, 1, "swish")
         cin, stages = ch(32, w), {}
         for c, n, k, s, st in rows:
             stage = stages.setdefault(st, nn.Sequential())
             for u in range(n):
                 out = ch(c, w)
-                stage.add_module(f"unit{len(stage) + 1}", EffiUnit(cin, out, k, s if u == 0 else 1, st == 1, tf_same))
+                stage.add_module(f"unit{len(stage) + 1}", EffiUnit(cin, out, k, s if u == 0 else 1, st == 1))
                 cin = out
         for st in sorted(stages):
             self.features.add_module(f"stage{st}", stages[st])
-        self.features.add_module("final_block", EffiConv(cin, ch(1408, w), 1, 1, 1, "swish", False))
+        self.features.add_module("final_block", EffiConv(cin, ch(1408, w), 1, 1, 1, "swish"))
         self.output = nn.Sequential(nn.Dropout(0.3), nn.Linear(ch(1408, w), classes))
 
     def forward(self, x):
@@ -683,7 +691,7 @@ RESNETS = {"resnet18": ([2, 2, 2, 2], False), "resnet34": ([3, 4, 6, 3], False),
            "resnet152": ([3, 8, 36, 3], True)}
 
 
-def build(arch, profile=48, width=0, classes=7, tf_same=False):
+def build(arch, profile=48, width=0, classes=7):
     """The PyTorch model of rmn architecture `arch` (width applies at the 48 profile)."""
     w = width if profile == 48 else 0
     if arch in RESNETS:
@@ -712,8 +720,10 @@ def build(arch, profile=48, width=0, classes=7, tf_same=False):
         return Inception3(profile, w, classes)
     if arch in ("cbam_resnet50", "bam_resnet50"):
         return AttResNet50(arch[:arch.index("_")], profile, w, classes)
+    if arch == "cbam_resnet34":
+        return AttResNet50("cbam", profile, w, classes, basic=True)
     if arch == "efficientnet_b2b":
-        return EfficientNetB2b(profile, w, classes, tf_same)
+        return EfficientNetB2b(profile, w, classes)
     if arch == "resnet50_pretrained_vgg":
         return VggFace2ResNet50(profile, w, classes)
     raise KeyError(arch)
