@@ -47,10 +47,10 @@ rmninctensordir = $(rmnincdir)/tensor
 rmninctensor_HEADERS = src/tensor/backend.h src/tensor/blocked16.h src/tensor/dnnl_backend.h \
 	src/tensor/gemm.h src/tensor/ops.h
 rmninctraindir = $(rmnincdir)/train
-rmninctrain_HEADERS = src/train/center.h src/train/checkpoint.h src/train/config.h \
-	src/train/ensemble.h src/train/evaluate.h src/train/experiment.h src/train/import.h \
-	src/train/pretrained.h src/train/pretrained_pth.h src/train/runs.h src/train/trainer.h \
-	src/train/validate.h
+rmninctrain_HEADERS = src/train/center.h src/train/checkpoint.h src/train/ensemble.h \
+	src/train/evaluate.h src/train/experiment.h src/train/import.h src/train/pretrained.h \
+	src/train/pretrained_pth.h src/train/pretrained_set.h src/train/runs.h \
+	src/train/train_config.h src/train/trainer.h src/train/validate.h
 rmnincuidir = $(rmnincdir)/ui
 rmnincui_HEADERS = src/ui/api.h
 rmnincvideodir = $(rmnincdir)/video

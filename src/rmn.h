@@ -17,7 +17,7 @@
 #include "nn/net.h"            /* networks: build, plan, forward, free */
 #include "store/store.h"       /* the run store (docs/STORE.md) */
 #include "train/checkpoint.h"  /* checkpoints: save, load, open a model from one */
-#include "train/config.h"      /* training configurations and experiment files */
+#include "train/train_config.h"      /* training configurations and experiment files */
 #include "train/evaluate.h"    /* evaluation, with and without test-time augmentation */
 #include "train/experiment.h"  /* running an experiment, resuming a run */
 

@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "nn/net.h"
 #include "train/center.h"
-#include "train/config.h"
+#include "train/train_config.h"
 
 #include <math.h>
 #include <stdint.h>

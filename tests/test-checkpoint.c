@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "core/safetensors.h"
 #include "train/checkpoint.h"
-#include "train/config.h"
+#include "train/train_config.h"
 #include "models/zoo.h"
 #include "tap.h"
 

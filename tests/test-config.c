@@ -2,7 +2,7 @@
  * canonical text, experiment files with seed expansion, and errors that name the place. */
 #include "core/error.h"
 #include "tap.h"
-#include "train/config.h"
+#include "train/train_config.h"
 
 #include <stdio.h>
 #include <stdlib.h>

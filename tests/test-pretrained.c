@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "core/safetensors.h"
 #include "nn/graph.h"
-#include "train/config.h"
+#include "train/train_config.h"
 #include "train/pretrained.h"
 #include "tap.h"
 

@@ -32,7 +32,7 @@
 #include "core/suggest.h"
 #include "report/report.h"
 #include "store/store.h"
-#include "train/config.h"
+#include "train/train_config.h"
 #include "train/experiment.h"
 #include "models/zoo.h"
 #include "nn/net.h"

@@ -11,7 +11,7 @@
 #include "core/error.h"
 #include "dist/dist.h"
 #include "core/threads.h"
-#include "train/config.h"
+#include "train/train_config.h"
 #include "train/experiment.h"
 
 #include <signal.h>

@@ -14,7 +14,7 @@
 #include "report/paper.h"
 #include "report/set.h"
 #include "train/checkpoint.h"
-#include "train/config.h"
+#include "train/train_config.h"
 
 #include <math.h>
 #include <stdlib.h>

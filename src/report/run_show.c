@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "report/format.h"
 #include "report/set.h"
-#include "train/trainer.h"
+#include "train/evaluate.h"
 
 #include <jansson.h>
 #include <math.h>

@@ -3,7 +3,7 @@
 #include "report/set.h"
 
 #include "core/error.h"
-#include "train/trainer.h"
+#include "train/evaluate.h"
 
 #include <jansson.h>
 #include <math.h>

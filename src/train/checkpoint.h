@@ -17,7 +17,7 @@
 #include "nn/net.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
-#include "train/config.h"
+#include "train/train_config.h"
 
 #include <stdint.h>
 
@@ -58,5 +58,8 @@ int rmn_checkpoint_load(const char *path, rmn_net *net, rmn_optimizer *opt, rmn_
 int rmn_checkpoint_read_centers(const char *path, float **centers, int *k, int *d);
 
 int rmn_checkpoint_open_model(const char *path, rmn_net **net, rmn_train_config *cfg);
+
+/* Digest of every named tensor of the net (names, shapes and float bits). */
+int rmn_net_digest(rmn_net *net, char hex[65]);
 
 #endif

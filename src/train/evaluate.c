@@ -245,3 +245,11 @@ int rmn_eval_result_print(const rmn_eval_result *r, const char *what, const char
     free(cm);
     return RMN_OK;
 }
+
+int rmn_top5_reported(int k) { return k >= 10; }
+
+const char *rmn_fmt_top5(double acc5) {
+    static _Thread_local char buf[32];
+    snprintf(buf, sizeof buf, ", top-5 %.2f%%", 100 * acc5);
+    return buf;
+}

@@ -51,4 +51,10 @@ int  rmn_eval_result_print(const rmn_eval_result *r, const char *what, const cha
 /* Row softmax of logits (n, k) into double probabilities. */
 void rmn_softmax_rows_d(const float *logits, int n, int k, double *probs);
 
+/* Whether top-5 accuracy is recorded and shown for k classes: from 10 classes on (ImageNet's
+ * figure; with FER2013's 7 it says little). */
+int rmn_top5_reported(int k);
+/* ", top-5 XX.XX%" for a fraction (a static buffer: print it at once). */
+const char *rmn_fmt_top5(double acc5);
+
 #endif

@@ -8,6 +8,7 @@
 #include "store/store.h"
 #include "train/ensemble.h"
 #include "train/runs.h"
+#include "train/evaluate.h"
 #include "train/trainer.h"
 #include "train/validate.h"
 

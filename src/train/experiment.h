@@ -13,7 +13,7 @@
 #define RMN_TRAIN_EXPERIMENT_H
 
 #include "store/store.h"
-#include "train/config.h"
+#include "train/train_config.h"
 
 #include <signal.h>
 #include <stdio.h>

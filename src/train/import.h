@@ -20,7 +20,7 @@
 
 #include "core/pth.h"
 #include "nn/net.h"
-#include "train/config.h"
+#include "train/train_config.h"
 #include "train/evaluate.h"
 
 #include <stdint.h>

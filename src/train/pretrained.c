@@ -1,5 +1,6 @@
-/* pretrained.c -- trunks from pretrained files (pretrained.h): the reader table, the built-in
- * safetensors reader, and the name/shape matching shared by the check and the load. */
+/* pretrained.c -- trunks from pretrained files (pretrained.h): the reader table and the name/shape
+ * matching shared by the check and the load (the files' tensors: pretrained_set.c, .pth:
+ * pretrained_pth.c). */
 #include "train/pretrained.h"
 
 #include <stdio.h>
@@ -7,17 +8,15 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "core/safetensors.h"
 #include "train/pretrained_pth.h"
+#include "train/pretrained_set.h"
 #include "models/zoo.h"
 #include "nn/graph.h"
-
-static int read_safetensors(const char *path, rmn_pretrained_set *out);
 
 static struct {
     char                  ext[16];
     rmn_pretrained_reader fn;
-} readers[8] = {{".safetensors", read_safetensors}, {".pth", rmn_pretrained_read_pth}};
+} readers[8] = {{".safetensors", rmn_pretrained_read_safetensors}, {".pth", rmn_pretrained_read_pth}};
 
 int rmn_pretrained_set_reader(const char *ext, rmn_pretrained_reader fn) {
     int free_slot = -1;
@@ -36,47 +35,6 @@ int rmn_pretrained_set_reader(const char *ext, rmn_pretrained_reader fn) {
     snprintf(readers[free_slot].ext, sizeof readers[0].ext, "%s", ext);
     readers[free_slot].fn = fn;
     return RMN_OK;
-}
-
-void rmn_pretrained_set_free(rmn_pretrained_set *s) {
-    for (int i = 0; i < s->n; ++i) {
-        free(s->t[i].name);
-        free(s->t[i].data);
-    }
-    free(s->t);
-    memset(s, 0, sizeof *s);
-}
-
-static int read_safetensors(const char *path, rmn_pretrained_set *out) {
-    rmn_st_file *f;
-    RMN_TRY(rmn_st_open(path, &f));
-    const char *arch = rmn_st_meta(f, "arch");
-    snprintf(out->arch, sizeof out->arch, "%s", arch ? arch : "");
-    const int n = rmn_st_count(f);
-    out->t = calloc((size_t)n + 1, sizeof *out->t);
-    int rc = out->t ? RMN_OK : RMN_ERROR(RMN_ENOMEM, "%s: out of memory", path);
-    for (int i = 0; rc == RMN_OK && i < n; ++i) {
-        const rmn_st_tensor *t = rmn_st_at(f, i);
-        /* an rmn checkpoint's optimizer, random and center-loss state is not a trunk */
-        if (t->dtype != RMN_ST_F32 || strncmp(t->name, "optim.", 6) == 0 ||
-            strncmp(t->name, "rng.", 4) == 0 || strncmp(t->name, "center.", 7) == 0)
-            continue;
-        rmn_pretrained_tensor *d = &out->t[out->n];
-        d->name = strdup(t->name);
-        d->ndim = t->ndim;
-        memcpy(d->shape, t->shape, sizeof d->shape);
-        d->count = (size_t)t->numel;
-        d->data = malloc(d->count * sizeof(float) + 1);
-        ++out->n;
-        if (!d->name || !d->data)
-            rc = RMN_ERROR(RMN_ENOMEM, "%s: out of memory", path);
-        else
-            rc = rmn_st_copy_f32(t, d->data, d->count);
-    }
-    rmn_st_close(f);
-    if (rc != RMN_OK)
-        rmn_pretrained_set_free(out);
-    return rc;
 }
 
 int rmn_pretrained_read(const char *path, rmn_pretrained_set *out) {

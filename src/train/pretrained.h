@@ -1,5 +1,5 @@
 /* pretrained.h -- the `pretrained: PATH` configuration key: a trunk loaded into a new model
- * before training (docs/EXPORT.md "Pretrained trunks"; the config keys in config.h).
+ * before training (docs/EXPORT.md "Pretrained trunks"; the config keys in train_config.h).
  *
  * The file is read by a reader chosen by its extension: ".safetensors" (an rmn checkpoint, or
  * any safetensors file of F32 tensors under PyTorch-style names) and ".pth" (a PyTorch
@@ -17,31 +17,14 @@
 #include <stdint.h>
 
 #include "nn/net.h"
-#include "train/config.h"
-
-typedef struct {
-    char   *name;
-    int     ndim;
-    int64_t shape[8];
-    size_t  count;
-    float  *data; /* count floats (NULL when only the header was read) */
-} rmn_pretrained_tensor;
-
-typedef struct {
-    rmn_pretrained_tensor *t;
-    int                    n;
-    char                   arch[64]; /* the file's arch when it names one, else "" */
-} rmn_pretrained_set;
-
-/* Reads every tensor of path as float32 into *out (owned; rmn_pretrained_set_free). */
-typedef int (*rmn_pretrained_reader)(const char *path, rmn_pretrained_set *out);
+#include "train/pretrained_set.h"
+#include "train/train_config.h"
 
 /* Registers the reader for files ending in ext (".pth"); NULL removes it. Up to 8 readers. */
 int  rmn_pretrained_set_reader(const char *ext, rmn_pretrained_reader fn);
 /* Reads path with the reader of its extension: RMN_EIO naming it when it cannot be read,
  * RMN_EINVAL when no reader handles its extension. */
 int  rmn_pretrained_read(const char *path, rmn_pretrained_set *out);
-void rmn_pretrained_set_free(rmn_pretrained_set *s);
 
 /* Checks cfg->pretrained (when set) against the model cfg describes, without allocating the
  * model (its graph only): errors are prefixed by where. RMN_OK when the key is empty. */

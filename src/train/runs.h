@@ -11,7 +11,7 @@
 #define RMN_TRAIN_RUNS_H
 
 #include "store/store.h"
-#include "train/config.h"
+#include "train/train_config.h"
 
 #include <signal.h>
 #include <stdint.h>

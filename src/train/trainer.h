@@ -15,7 +15,7 @@
 #include "data/dataset.h"
 #include "nn/net.h"
 #include "store/store.h"
-#include "train/config.h"
+#include "train/train_config.h"
 
 #include <signal.h>
 #include <stdint.h>
@@ -72,17 +72,5 @@ typedef struct {
 } rmn_train_follower;
 int  rmn_train_follow(const rmn_train_follower *f);
 void rmn_train_ranks_end(void);
-
-/* Digest of every named tensor of the net (names, shapes and float bits). */
-int rmn_net_digest(rmn_net *net, char hex[65]);
-
-/* Whether top-5 accuracy is recorded and shown for k classes: from 10 classes on (ImageNet's
- * figure; with FER2013's 7 it says little). */
-int rmn_top5_reported(int k);
-/* ", top-5 XX.XX%" for a fraction (a static buffer: print it at once). */
-const char *rmn_fmt_top5(double acc5);
-
-/* The run name of a configuration: "<model_name>-s<seed>". */
-void rmn_train_run_name(const rmn_train_config *cfg, char *buf, size_t cap);
 
 #endif

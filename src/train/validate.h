@@ -3,7 +3,7 @@
 #ifndef RMN_TRAIN_VALIDATE_H
 #define RMN_TRAIN_VALIDATE_H
 
-#include "train/config.h"
+#include "train/train_config.h"
 
 /* Every run of exp (the selected ones and the others alike: the file is validated, not the
  * selection) has a model that builds (a known arch, a width, image size, channels and class

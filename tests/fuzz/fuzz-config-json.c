@@ -6,7 +6,7 @@
 #include "fuzz-util.h"
 
 #include "core/error.h"
-#include "train/config.h"
+#include "train/train_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = fuzz_text(data, size);

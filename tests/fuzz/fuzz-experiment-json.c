@@ -4,7 +4,7 @@
 #include "fuzz-util.h"
 
 #include "core/error.h"
-#include "train/config.h"
+#include "train/train_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *path = fuzz_file(data, size, ".json");

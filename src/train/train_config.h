@@ -1,4 +1,4 @@
-/* config.h -- training configurations and experiment definitions (JSON, via jansson).
+/* train_config.h -- training configurations and experiment definitions (JSON, via jansson).
  *
  * A configuration accepts the thesis's fer2013_config.json keys as they are (arch, lr,
  * weight_decay, momentum, batch_size, max_epoch_num, max_plateau_count, plateau_patience,
@@ -14,8 +14,8 @@
  * [{config overrides, "seeds": [..]}], "ensemble": {"members": [model_name, ...], "tta_n": 8}};
  * each (run, seed) becomes one run in the store; the optional ensemble is fused after them;
  * "ferplus" names FERPlus's fer2013new.csv, relabelling the FER2013 "data" (data/ferplus.h). */
-#ifndef RMN_TRAIN_CONFIG_H
-#define RMN_TRAIN_CONFIG_H
+#ifndef RMN_TRAIN_TRAIN_CONFIG_H
+#define RMN_TRAIN_TRAIN_CONFIG_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -88,6 +88,8 @@ rmn_batch_spec rmn_train_config_batch_spec(const rmn_train_config *cfg, const rm
 /* The shorter side an image folder's cache needs for cfg (data/folder.h): the imagenet
  * transform's resize before its centre crop, else the image size. */
 int rmn_train_config_data_side(const rmn_train_config *cfg);
+/* The run name of a configuration: "<model_name>-s<seed>". */
+void rmn_train_run_name(const rmn_train_config *cfg, char *buf, size_t cap);
 /* Applies the keys of a JSON object (text) onto cfg; `where` names the source in errors. */
 int  rmn_train_config_apply_json(rmn_train_config *cfg, const char *json_text, const char *where);
 /* Canonical text: sorted "key=value\n" lines with normalised numbers (hashed into the store). */
