@@ -10,9 +10,9 @@ rmninc_HEADERS = src/rmn.h
 rmnincbenchdir = $(rmnincdir)/bench
 rmnincbench_HEADERS = src/bench/bench.h
 rmninccoredir = $(rmnincdir)/core
-rmninccore_HEADERS = src/core/args.h src/core/cli.h src/core/datadir.h src/core/error.h \
-	src/core/pickle.h src/core/progress.h src/core/provenance.h src/core/pth.h src/core/rng.h \
-	src/core/safetensors.h src/core/sha256.h src/core/suggest.h src/core/threads.h
+rmninccore_HEADERS = src/core/args.h src/core/datadir.h src/core/env.h src/core/error.h \
+	src/core/log.h src/core/pickle.h src/core/progress.h src/core/provenance.h src/core/pth.h \
+	src/core/rng.h src/core/safetensors.h src/core/sha256.h src/core/suggest.h src/core/threads.h
 rmnincdatadir = $(rmnincdir)/data
 rmnincdata_HEADERS = src/data/augment.h src/data/batch.h src/data/dataset.h src/data/fer2013.h \
 	src/data/fer_cache.h src/data/fer_parse.h src/data/ferplus.h src/data/folder.h \
@@ -75,7 +75,7 @@ rmn.pc: $(srcdir)/rmn.pc.in Makefile
 CLEANFILES += rmn.pc
 EXTRA_DIST += rmn.pc.in examples/eval.c
 
-# --- man pages: src/PROGRAM.1 from `PROGRAM --help` (core/cli.h's convention: the synopsis
+# --- man pages: src/PROGRAM.1 from `PROGRAM --help` (cli/convention.h's convention: the synopsis
 # lines, then a one-line summary, which becomes NAME), so a page cannot drift from its program
 RMN_MANS = $(bin_PROGRAMS:=.1)
 if HAVE_HELP2MAN

@@ -1,5 +1,5 @@
 #!/bin/sh
-# cli-convention.sh -- every program follows one command-line convention (core/cli.h): --help
+# cli-convention.sh -- every program follows one command-line convention (cli/convention.h): --help
 # and -h print the same usage on stdout and exit 0; --version prints "PROGRAM (rmn) VERSION",
 # the commit and the build; an unknown option is named, with the pointer to --help, exit 2;
 # runtime errors carry no source place unless RMN_DEBUG=1; mistyped names get "did you mean"

@@ -1,7 +1,7 @@
-/* test-cli.c -- the shared command-line convention (core/cli.h) and "did you mean"
+/* test-cli.c -- the shared command-line convention (cli/convention.h) and "did you mean"
  * (core/suggest.h): what rmn_cli_getopt returns and says for help, version, unknown, ambiguous
  * and valueless options, and which names count as typos of which. */
-#include "core/cli.h"
+#include "cli/convention.h"
 #include "core/suggest.h"
 #include "tap.h"
 

@@ -1,4 +1,8 @@
 # src/cli/local.mk -- sources of the cli module (included by Makefile.am)
+# The command-line convention (convention.h) and the printer of the library's messages: program
+# side, so not in librmn; every program (and tests/test-cli) links it before librmn (LDADD).
+noinst_LIBRARIES += src/cli/librmncli.a
+src_cli_librmncli_a_SOURCES = %D%/convention.c %D%/convention.h
 bin_PROGRAMS += src/rmn-exp
 src_rmn_exp_SOURCES = %D%/rmn-exp.c
 bin_PROGRAMS += src/rmn-ensemble

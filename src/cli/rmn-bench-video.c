@@ -6,7 +6,7 @@
  * --video is on the command line. */
 #include "cli/rmn-bench-video.h"
 #include "core/args.h"
-#include "core/cli.h"
+#include "cli/convention.h"
 #include "core/error.h"
 #include "detect/detector.h"
 #include "detect/paths.h"
@@ -185,7 +185,7 @@ int rmn_bench_video_main(int argc, char **argv) {
         for (int k = 0; k < ndet && !status; ++k) {
             if (!have[k])
                 continue;
-            rmn_video_options o = {.input = argv[optind], .every = 1, .smooth = 0.6f, .out = out, .quiet = 1,
+            rmn_video_options o = {.input = argv[optind], .every = 1, .smooth = 0.6f, .out = out,
                                    .max_frames = frames, .threads = threads, .model = src};
             if (rmn_video_process(&o, &dets[k], model, NULL, &st[k]) != RMN_OK) {
                 status = rmn_cli_fail(&cli);

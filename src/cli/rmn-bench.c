@@ -10,7 +10,7 @@
 
 #include "bench/bench.h"
 #include "core/args.h"
-#include "core/cli.h"
+#include "cli/convention.h"
 #include "core/error.h"
 #include "cli/rmn-bench-video.h"
 #include "core/threads.h"

@@ -2,7 +2,7 @@
  * class (a FER2013 file, relabelled by FERPlus's votes with --ferplus, or an image folder, whose
  * unreadable files it names); `sample` writes a deterministic stratified sample of FER2013 as
  * Kaggle CSV. Thin: the work is in src/data. */
-#include "core/cli.h"
+#include "cli/convention.h"
 #include "core/error.h"
 #include "data/fer2013.h"
 #include "data/folder.h"

@@ -3,7 +3,7 @@
 #include "cli/rmn-detect-args.h"
 
 #include "core/args.h"
-#include "core/cli.h"
+#include "cli/convention.h"
 #include "core/error.h"
 #include "detect/paths.h"
 #include "train/import.h"

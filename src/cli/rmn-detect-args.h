@@ -6,7 +6,7 @@
 #ifndef RMN_CLI_RMN_DETECT_ARGS_H
 #define RMN_CLI_RMN_DETECT_ARGS_H
 
-#include "core/cli.h"
+#include "cli/convention.h"
 #include "detect/detector.h"
 #include "detect/model.h"
 

@@ -19,7 +19,8 @@ static void on_stop(int sig) {
 int rmn_detect_video_run(rmn_detect_args *a) {
     rmn_video_options o = {.input = a->camera ? a->camera : a->inputs[0], .format = a->camera_format,
                            .camera = a->camera != NULL, .every = a->every, .smooth = a->smooth, .csv = a->csv,
-                           .jsonl = a->jsonl, .out = a->out, .show = a->show, .quiet = a->quiet,
+                           .jsonl = a->jsonl, .out = a->out, .show = a->show,
+                           .progress = a->quiet ? NULL : stderr,
                            .max_frames = a->max_frames, .threads = a->threads};
     if (!rmn_video_available()) {
         rmn_video_reader *r;
@@ -35,7 +36,7 @@ int rmn_detect_video_run(rmn_detect_args *a) {
     o.model = a->model; /* for the further threads' copies */
     /* the summary goes to stdout unless stdout carries the CSV or the JSON lines */
     int stdout_busy = (o.csv && !strcmp(o.csv, "-")) || (o.jsonl && !strcmp(o.jsonl, "-"));
-    FILE *summary = o.quiet ? NULL : stdout_busy ? stderr : stdout;
+    FILE *summary = a->quiet ? NULL : stdout_busy ? stderr : stdout;
     /* Ctrl-C or SIGTERM (a camera never ends) stops after the current frames, and the CSV,
      * JSON lines and the annotated video are finished properly */
     struct sigaction sa;

@@ -7,7 +7,7 @@
  * optimistic upper bound: how the thesis picked its 76.82%). The store must exist.
  * Exit 0 ok, 1 error, 2 usage (core/cli.h). */
 #include "core/args.h"
-#include "core/cli.h"
+#include "cli/convention.h"
 #include "core/error.h"
 #include "store/store.h"
 #include "train/ensemble.h"

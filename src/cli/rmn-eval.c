@@ -18,7 +18,7 @@
  * (docs/DATA.md); its classes must be the checkpoint's, and name the per-class rows.
  * Exit 0 ok, 1 error, 2 usage (core/cli.h). */
 #include "core/args.h"
-#include "core/cli.h"
+#include "cli/convention.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "data/augment.h"

@@ -24,7 +24,7 @@
 #include "config.h"
 
 #include "core/args.h"
-#include "core/cli.h"
+#include "cli/convention.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "core/provenance.h"
@@ -190,7 +190,7 @@ static int parse_options(int argc, char **argv, options *o) {
         default: return cli.status; /* RMN_CLI_EXIT: help, version or a usage error, said */
         }
     }
-    const char *busy = getenv("RMN_BUSY_TIMEOUT_MS");
+    const char *busy = rmn_env_get("RMN_BUSY_TIMEOUT_MS");
     if (busy && rmn_parse_long(busy, 1, 3600000L, &v))
         o->run.busy_timeout_ms = (int)v;
     return GO_ON;

@@ -3,7 +3,7 @@
  * written as PNG figures; per-class averages over a whole split. Thin: the work is in
  * src/explain (cam.h, figure.h) and the engine's nn/net.h. docs/EXPLAIN.md. */
 #include "core/args.h"
-#include "core/cli.h"
+#include "cli/convention.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/threads.h"

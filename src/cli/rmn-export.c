@@ -11,7 +11,7 @@
  * "RMNX" then int32 n, c, h, w, k, then n*c*h*w floats, then n*k floats (little-endian).
  * Exit 0 ok, 1 error, 2 usage (core/cli.h). docs/EXPORT.md. */
 #include "core/args.h"
-#include "core/cli.h"
+#include "cli/convention.h"
 #include "core/error.h"
 #include "data/batch.h"
 #include "data/fer2013.h"

@@ -9,7 +9,7 @@
  * (import.best_val_acc, import.test_acc, ...). Defaults: the thesis's 224 profile, 3 channels.
  * Exit 0 ok, 1 error, 2 usage (core/cli.h). */
 #include "core/args.h"
-#include "core/cli.h"
+#include "cli/convention.h"
 #include "core/error.h"
 #include "core/sha256.h"
 #include "train/checkpoint.h"

@@ -8,7 +8,7 @@
  * Logic lives in src/report/. */
 #include "config.h"
 
-#include "core/cli.h"
+#include "cli/convention.h"
 #include "core/error.h"
 #include "report/figures.h"
 #include "report/paper.h"

@@ -7,7 +7,7 @@
  * store under the experiment NAME (default "train") exactly as `rmn-exp run` records one.
  * Exit 0 ok, 1 error, 2 usage (core/cli.h). */
 #include "core/args.h"
-#include "core/cli.h"
+#include "cli/convention.h"
 #include "core/error.h"
 #include "dist/dist.h"
 #include "core/threads.h"
@@ -91,7 +91,7 @@ int main(int argc, char **argv) {
         return rmn_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
     if (!config)
         return rmn_cli_usage_error(&cli, "--config FILE is required");
-    const char *busy = getenv("RMN_BUSY_TIMEOUT_MS");
+    const char *busy = rmn_env_get("RMN_BUSY_TIMEOUT_MS");
     if (busy && rmn_parse_long(busy, 1, 3600000L, &v))
         o.busy_timeout_ms = (int)v;
     if (rmn_dist_init(&argc, &argv) != RMN_OK) /* one rank of several under mpirun/srun */

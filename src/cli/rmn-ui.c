@@ -7,7 +7,7 @@
 #include "config.h"
 
 #include "core/args.h"
-#include "core/cli.h"
+#include "cli/convention.h"
 #include "core/error.h"
 #include "store/store.h"
 #include "ui/server.h"

@@ -1,5 +1,5 @@
 /* error.c -- the thread-local error record behind RMN_ERROR (the message for users and, apart,
- * the source place for developers), and the warning channel. */
+ * the source place for developers). Warnings and other messages: log.c. */
 #include "core/error.h"
 
 #include <stdarg.h>
@@ -82,24 +82,4 @@ const char *rmn_status_name(int code) {
     if (code < 0 || code >= (int)(sizeof names / sizeof names[0]))
         return "EUNKNOWN";
     return names[code];
-}
-
-static rmn_warning_handler warning_handler;
-static void               *warning_user;
-
-void rmn_warning_set_handler(rmn_warning_handler handler, void *user) {
-    warning_handler = handler;
-    warning_user = user;
-}
-
-void rmn_warning(const char *fmt, ...) {
-    char msg[RMN_ERROR_CAP];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (warning_handler)
-        warning_handler(msg, warning_user);
-    else
-        fprintf(stderr, "rmn: warning: %s\n", msg);
 }

@@ -4,7 +4,7 @@
  * RMN_ERROR(code, fmt, ...), which records the message and, apart, the source place
  * "src/file.c:LINE" in thread-local buffers and returns code, so a failing path reads
  * `return RMN_ERROR(RMN_EIO, "...")`. Programs print rmn_error_message() as
- * "PROGRAM: error: MESSAGE" and exit non-zero (core/cli.h); the place is for developers: it
+ * "PROGRAM: error: MESSAGE" and exit non-zero (cli/convention.h); the place is for developers: it
  * ends the message only once rmn_error_show_places(1) was called (programs do so under
  * RMN_DEBUG=1).
  * Programmer errors (violated shape contracts) use RMN_ASSERT, which aborts.
@@ -16,6 +16,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "core/env.h" /* rmn_env_get: every file reads the environment through it */
+#include "core/log.h" /* rmn_log, rmn_warning: every file speaks through them */
 
 enum rmn_status {
     RMN_OK = 0,
@@ -50,13 +53,6 @@ void        rmn_error_show_places(int on); /* process-wide; off by default */
 int         rmn_error_code(void);
 void        rmn_error_clear(void);
 const char *rmn_status_name(int code); /* "EIO", ... */
-
-/* Warnings: something the library recovered from but a user should hear of (a JPEG decoded in
- * spite of corrupt bytes). The default handler prints "rmn: warning: MESSAGE" on stderr; a
- * program or test may install its own (NULL restores the default). Process-wide. */
-typedef void (*rmn_warning_handler)(const char *message, void *user);
-void rmn_warning_set_handler(rmn_warning_handler handler, void *user);
-void rmn_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define RMN_ERROR(code, ...) rmn_error_set((code), __FILE__, __LINE__, __VA_ARGS__)
 

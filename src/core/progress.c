@@ -1,6 +1,8 @@
 /* progress.c -- terminal progress bar / plain progress lines; see progress.h. */
 #include "core/progress.h"
 
+#include "core/env.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,7 +15,7 @@ double rmn_monotonic_s(void) {
 }
 
 int rmn_progress_mode_for(FILE *out) {
-    const char *env = getenv("RMN_PROGRESS");
+    const char *env = rmn_env_get("RMN_PROGRESS");
     if (env && strcmp(env, "off") == 0)
         return RMN_PROGRESS_OFF;
     if (env && strcmp(env, "plain") == 0)
@@ -38,7 +40,7 @@ void rmn_format_duration(double seconds, char *buf, size_t cap) {
 void rmn_progress_begin(rmn_progress *p, FILE *out, const char *label, int64_t total) {
     memset(p, 0, sizeof *p);
     p->out = out;
-    p->mode = rmn_progress_mode_for(out);
+    p->mode = out ? rmn_progress_mode_for(out) : RMN_PROGRESS_OFF;
     snprintf(p->label, sizeof p->label, "%s", label);
     p->total = total > 0 ? total : 1;
     p->t0 = rmn_monotonic_s();

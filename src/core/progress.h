@@ -25,6 +25,7 @@ typedef struct {
 double rmn_monotonic_s(void); /* CLOCK_MONOTONIC seconds */
 int rmn_progress_mode_for(FILE *out); /* RMN_PROGRESS env, else tty if isatty(out), else plain */
 
+/* A progress display on out (NULL: none, the mode is off). */
 void rmn_progress_begin(rmn_progress *p, FILE *out, const char *label, int64_t total);
 /* done items so far; status is a short metrics text ("loss 1.41 acc 44.1% 512 img/s") or NULL */
 void rmn_progress_update(rmn_progress *p, int64_t done, const char *status);

@@ -184,7 +184,7 @@ int rmn_provenance_collect(rmn_provenance *p) {
 
     char commit[64];
     int dirty = -1;
-    const char *dirs[3] = {getenv("RMN_SRCDIR"), NULL, "."};
+    const char *dirs[3] = {rmn_env_get("RMN_SRCDIR"), NULL, "."};
 #ifdef RMN_SRCDIR
     dirs[1] = RMN_SRCDIR;
 #endif

@@ -1,11 +1,13 @@
 /* threads.c -- see threads.h. */
 #include "core/threads.h"
 
+#include "core/env.h"
+
 #include <stdlib.h>
 #include <unistd.h>
 
 void rmn_threads_passive_wait(char **argv) {
-    if (getenv("OMP_WAIT_POLICY") || getenv("RMN_REEXEC"))
+    if (rmn_env_get("OMP_WAIT_POLICY") || rmn_env_get("RMN_REEXEC"))
         return;
     setenv("OMP_WAIT_POLICY", "passive", 1);
     setenv("RMN_REEXEC", "1", 1);

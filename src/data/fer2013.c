@@ -38,7 +38,7 @@ static int file_exists(const char *p) {
 }
 
 int rmn_dataset_default_path(char *buf, size_t cap) {
-    const char *env = getenv("RMN_SAMPLE");
+    const char *env = rmn_env_get("RMN_SAMPLE");
     int n;
     if (env && *env) {
         n = snprintf(buf, cap, "%s", env);
@@ -143,7 +143,7 @@ int rmn_fer2013_load(const char *path, rmn_dataset *out) {
         if (rc == RMN_OK)
             return RMN_OK;
         if (rc != RMN_ENOTFOUND)
-            fprintf(stderr, "rmn: warning: ignoring the data cache: %s\n", rmn_error_message());
+            rmn_warning("ignoring the data cache: %s", rmn_error_message());
     }
     rc = parse_source(path, is_dir, out);
     if (rc != RMN_OK) {
@@ -152,7 +152,7 @@ int rmn_fer2013_load(const char *path, rmn_dataset *out) {
     }
     shrink(out);
     if (use_cache && rmn_fer_cache_write(cache, out) != RMN_OK)
-        fprintf(stderr, "rmn: warning: cannot write the data cache: %s\n", rmn_error_message());
+        rmn_warning("cannot write the data cache: %s", rmn_error_message());
     rmn_error_clear();
     return RMN_OK;
 }

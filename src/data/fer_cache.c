@@ -17,15 +17,15 @@ static const char MAGIC[8] = "RMNFERC";
 static const uint32_t ENDIAN_MARK = 0x01020304u;
 
 int rmn_fer_cache_dir(char *buf, size_t cap) {
-    const char *d = getenv("RMN_CACHE_DIR");
+    const char *d = rmn_env_get("RMN_CACHE_DIR");
     int n;
     if (d && *d) {
         if (strcmp(d, "off") == 0)
             return RMN_ERROR(RMN_ENOTFOUND, "data cache disabled (RMN_CACHE_DIR=off)");
         n = snprintf(buf, cap, "%s", d);
-    } else if ((d = getenv("XDG_CACHE_HOME")) && *d) {
+    } else if ((d = rmn_env_get("XDG_CACHE_HOME")) && *d) {
         n = snprintf(buf, cap, "%s/rmn", d);
-    } else if ((d = getenv("HOME")) && *d) {
+    } else if ((d = rmn_env_get("HOME")) && *d) {
         n = snprintf(buf, cap, "%s/.cache/rmn", d);
     } else {
         return RMN_ERROR(RMN_ENOTFOUND, "no cache directory: neither RMN_CACHE_DIR, XDG_CACHE_HOME nor HOME is set");

@@ -409,7 +409,7 @@ int rmn_folder_cache_load(const char *dir, const rmn_folder_list *l, int side, i
         rmn_error_clear();
     if (!match) { /* build: into the cache directory, or a scratch file read once and removed */
         char tmp[4500], dirbuf[4400];
-        const char *tmpdir = getenv("TMPDIR");
+        const char *tmpdir = rmn_env_get("TMPDIR");
         if (cached) {
             snprintf(dirbuf, sizeof dirbuf, "%s", file);
             *strrchr(dirbuf, '/') = '\0';

@@ -199,7 +199,7 @@ int rmn_detector_make(const rmn_detector_spec *s, rmn_detector *d, char *note, s
     memset(d, 0, sizeof *d);
     note[0] = 0;
     char dir[4096], looked[8192];
-    const char *name = s->name && *s->name ? s->name : getenv("RMN_DETECTOR"), *cname = NULL;
+    const char *name = s->name && *s->name ? s->name : rmn_env_get("RMN_DETECTOR"), *cname = NULL;
     int named = name && *name;
     rmn_detector_kind kind = RMN_DETECTOR_SSD;
     if (named)

@@ -2,6 +2,7 @@
 #include "detect/paths.h"
 
 #include "core/datadir.h"
+#include "core/env.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,18 +31,18 @@ const char *rmn_detect_cascade_path(const char *name, char *buf, size_t cap) {
 }
 
 const char *rmn_detect_cascade_default(void) {
-    const char *env = getenv("RMN_CASCADE");
+    const char *env = rmn_env_get("RMN_CASCADE");
     return env && *env ? env : RMN_DETECT_DEFAULT_CASCADE;
 }
 
 const char *rmn_detect_model_path(const char *given, char *buf, size_t cap, char *looked, size_t lcap) {
     if (given)
         return given;
-    const char *env = getenv("RMN_MODEL");
+    const char *env = rmn_env_get("RMN_MODEL");
     if (env && *env)
         return env;
     /* $RMN_MODELS_DIR replaces the installed and source-tree directories (core/datadir.h) */
-    const char *dir_env = getenv("RMN_MODELS_DIR");
+    const char *dir_env = rmn_env_get("RMN_MODELS_DIR");
     rmn_data_dir dirs[RMN_DATA_MAX_DIRS];
     int ndirs = 1;
     if (dir_env && *dir_env)

@@ -245,13 +245,13 @@ static int has_models(const char *dir) {
 }
 
 const char *rmn_face_models_dir(char *buf, size_t cap, char *looked, size_t lcap) {
-    const char *env = getenv("RMN_FACE_MODELS");
+    const char *env = rmn_env_get("RMN_FACE_MODELS");
     if (env && *env) {
         snprintf(looked, lcap, "$RMN_FACE_MODELS=%s", env);
         snprintf(buf, cap, "%s", env);
         return has_models(env) ? buf : NULL;
     }
-    const char *build = getenv("RMN_BUILDDIR");
+    const char *build = rmn_env_get("RMN_BUILDDIR");
     const char *cands[2] = {RMN_FACE_API_DIR, build && *build ? build : RMN_BUILDDIR_DEFAULT};
     looked[0] = 0;
     for (int i = 0; i < 2; ++i) {

@@ -9,9 +9,9 @@
 
 int rmn_dist_launcher_size(void) {
     /* OpenMPI's mpirun; MPICH's and Slurm's PMI-2; Slurm's PMIx (srun --mpi=pmix) sets no size */
-    const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", getenv("PMIX_RANK") ? "SLURM_NTASKS" : NULL};
+    const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", rmn_env_get("PMIX_RANK") ? "SLURM_NTASKS" : NULL};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; ++i) {
-        const char *v = vars[i] ? getenv(vars[i]) : NULL;
+        const char *v = vars[i] ? rmn_env_get(vars[i]) : NULL;
         char *end;
         long n = v ? strtol(v, &end, 10) : 0;
         if (v && *end == '\0' && n >= 1)
@@ -21,7 +21,7 @@ int rmn_dist_launcher_size(void) {
 }
 
 size_t rmn_dist_bucket_floats(void) {
-    const char *v = getenv("RMN_DIST_BUCKET_MB");
+    const char *v = rmn_env_get("RMN_DIST_BUCKET_MB");
     const double mb = v && atof(v) > 0 ? atof(v) : 25.0;
     return (size_t)(mb * 1048576.0 / sizeof(float));
 }

@@ -18,17 +18,16 @@ static void on_mpi_error(MPI_Comm *comm, int *code, ...) {
     char text[MPI_MAX_ERROR_STRING] = "";
     int len = 0;
     MPI_Error_string(*code, text, &len);
-    fprintf(stderr, "rmn: rank %d of %d: error: MPI communication failed (%s): another rank has probably "
-            "died (killed, out of memory); ending every rank. A stopped run continues with "
-            "`rmn-exp resume RUN` at any rank count that divides its batch size\n",
+    rmn_log(RMN_LOG_ERROR, "rmn: rank %d of %d: error: MPI communication failed (%s): another rank has "
+            "probably died (killed, out of memory); ending every rank. A stopped run continues with "
+            "`rmn-exp resume RUN` at any rank count that divides its batch size",
             world_rank, world_size, text);
-    fflush(stderr);
     MPI_Abort(*comm, 1);
 }
 
 int rmn_dist_init(int *argc, char ***argv) {
-    if (rmn_dist_launcher_size() <= 1 && !getenv("OMPI_COMM_WORLD_RANK") && !getenv("PMI_RANK") &&
-        !getenv("PMIX_RANK"))
+    if (rmn_dist_launcher_size() <= 1 && !rmn_env_get("OMPI_COMM_WORLD_RANK") && !rmn_env_get("PMI_RANK") &&
+        !rmn_env_get("PMIX_RANK"))
         return RMN_OK; /* not launched by mpirun/srun: one rank, MPI untouched */
     int provided = 0;
     if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
@@ -100,8 +99,7 @@ int rmn_dist_agree(const char *what, const char *text) {
 }
 
 void rmn_dist_abort(const char *message) {
-    fprintf(stderr, "rmn: rank %d of %d: error: %s; ending every rank\n", world_rank, world_size, message);
-    fflush(stderr);
+    rmn_log(RMN_LOG_ERROR, "rmn: rank %d of %d: error: %s; ending every rank", world_rank, world_size, message);
     if (joined)
         MPI_Abort(MPI_COMM_WORLD, 1);
     abort();

@@ -35,7 +35,7 @@ int rmn_dist_agree(const char *what, const char *text) {
 }
 
 void rmn_dist_abort(const char *message) {
-    fprintf(stderr, "rmn: error: %s\n", message);
+    rmn_log(RMN_LOG_ERROR, "rmn: error: %s", message);
     abort(); /* unreachable in practice: nothing calls it with one rank */
 }
 

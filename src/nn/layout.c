@@ -2,6 +2,7 @@
  * rmn_net_plan_layouts in graph.h). Between blocked layers no reorder runs: conv and batch
  * norm primitives read and write nChw16c directly, the element-wise ops do not care, max pool
  * and GAP have blocked kernels; concatenation of whole channel blocks is the same copy. */
+#include "core/env.h"
 #include "nn/graph.h"
 
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static int accepts(const rmn_net *net, const rmn_node *nd) {
 }
 
 void rmn_net_plan_layouts(rmn_net *net) {
-    const char *env = getenv("RMN_DNNL_BLOCKED");
+    const char *env = rmn_env_get("RMN_DNNL_BLOCKED");
     const int on = net->ops.blocked16 && !(env && strcmp(env, "0") == 0);
     for (int v = 0; v < net->n_values; ++v) {
         const rmn_value *val = &net->values[v];

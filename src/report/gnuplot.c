@@ -20,7 +20,7 @@
 static int on_path(const char *prog) {
     if (strchr(prog, '/'))
         return access(prog, X_OK) == 0;
-    const char *path = getenv("PATH");
+    const char *path = rmn_env_get("PATH");
     if (!path)
         path = "/usr/bin:/bin";
     char buf[4096];
@@ -38,7 +38,7 @@ static int on_path(const char *prog) {
 }
 
 int rmn_gnuplot_find(const char **program) {
-    const char *env = getenv("RMN_GNUPLOT");
+    const char *env = rmn_env_get("RMN_GNUPLOT");
     if (env && *env) {
         *program = env;
         if (!on_path(env))

@@ -114,7 +114,7 @@ double rmn_store_col_double_(sqlite3_stmt *st, int i) {
 // --- opening ----------------------------------------------------------------------------------
 
 const char *rmn_store_default_path(void) {
-    const char *e = getenv("RMN_DB");
+    const char *e = rmn_env_get("RMN_DB");
     return e && *e ? e : "rmn.db";
 }
 

@@ -372,10 +372,10 @@ const rmn_backend *rmn_backend_find(const char *name) {
 const rmn_backend *rmn_backend_default(void) {
     /* oneDNN's kernels run the convolutions and batch norm 2.5-4x faster than im2col + OpenBLAS
      * here (docs/PERFORMANCE.md); RMN_BACKEND=ref|cpu|dnnl overrides */
-    const char *name = getenv("RMN_BACKEND");
+    const char *name = rmn_env_get("RMN_BACKEND");
     const rmn_backend *b = name && *name ? rmn_backend_find(name) : NULL;
     if (name && *name && !b)
-        fprintf(stderr, "rmn: warning: RMN_BACKEND=%s is unknown; using dnnl\n", name);
+        rmn_warning("RMN_BACKEND=%s is unknown; using dnnl", name);
     extern const rmn_backend rmn_backend_dnnl;
     return b ? b : &rmn_backend_dnnl;
 }

@@ -8,6 +8,7 @@
  * diff_weights into the arena and adds them into dx/dw with a summing reorder (the table's
  * backward entries accumulate). Winograd (3x3, stride 1) when the state asks for it and
  * oneDNN accepts the shape; otherwise dnnl_convolution_auto. */
+#include "core/env.h"
 #include "tensor/dnnl_internal.h"
 
 #include <stdlib.h>
@@ -81,7 +82,7 @@ static int wants_winograd(const rmn_conv2d_shape *sh, int wg) {
 static dnnl_alg_kind_t pass_alg(const rmn_conv2d_shape *sh, int pass, int wg) {
     if (wants_winograd(sh, wg))
         return dnnl_convolution_winograd;
-    const char *x = getenv("RMN_DNNL_CONV_ALG");
+    const char *x = rmn_env_get("RMN_DNNL_CONV_ALG");
     if (x && strlen(x) == 3 && sh->r == 3 && sh->s == 3 && sh->stride_h == 1)
         return x[pass] == 'd' ? dnnl_convolution_direct
                : x[pass] == 'w' ? dnnl_convolution_winograd : dnnl_convolution_auto;

@@ -173,8 +173,8 @@ int rmn_dnnl_run(rmn_dnnl_state *st, rmn_dnnl_entry *e, int from, int to, int nt
         dnnl_status_t ds = dnnl_primitive_execute(s->prim, st->strm, s->nargs, s->args);
         if (ds != dnnl_success) {
             rc = RMN_EINTERNAL;
-            if (getenv("RMN_DNNL_DEBUG"))
-                fprintf(stderr, "dnnl: kind %d step %d failed: %d\n", e->kind, i, (int)ds);
+            if (rmn_env_get("RMN_DNNL_DEBUG"))
+                rmn_log(RMN_LOG_DEBUG, "dnnl: kind %d step %d failed: %d", e->kind, i, (int)ds);
         }
     }
     if (dnnl_stream_wait(st->strm) != dnnl_success)
@@ -253,7 +253,7 @@ static int state_create(void **out) {
         state_free(st);
         return RMN_ERROR(RMN_EINTERNAL, "dnnl: cannot create the oneDNN CPU engine or stream");
     }
-    const char *wg = getenv("RMN_DNNL_WINOGRAD"), *dense = getenv("RMN_DNNL_DENSE");
+    const char *wg = rmn_env_get("RMN_DNNL_WINOGRAD"), *dense = rmn_env_get("RMN_DNNL_DENSE");
     st->winograd = wg && wg[0] == '1';
     st->dense = !(dense && dense[0] == '0');
     *out = st;

@@ -210,8 +210,7 @@ int rmn_ensemble_record(rmn_store *s, const char *experiment, const rmn_ensemble
     char message[2048];
     snprintf(message, sizeof message, "%s", rmn_error_message());
     if (rmn_store_run_finish(s, *run_id, "FAILED", message) != RMN_OK)
-        fprintf(stderr, "rmn: warning: could not mark ensemble run %lld FAILED: %s\n", (long long)*run_id,
-                rmn_error_message());
+        rmn_warning("could not mark ensemble run %lld FAILED: %s", (long long)*run_id, rmn_error_message());
     rmn_error_restore(rc, message);
     return rc;
 }

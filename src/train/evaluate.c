@@ -63,7 +63,7 @@ int rmn_evaluate_split(rmn_net *net, const rmn_split_data *split, int batch, con
     for (int i = 0; i < n; ++i)
         out->sample_idx[i] = i;
     rmn_progress bar;
-    rmn_progress_begin(&bar, log_out ? log_out : stderr, label, n);
+    rmn_progress_begin(&bar, log_out, label, n);
     if (!log_out || bar.mode != RMN_PROGRESS_TTY)
         bar.mode = RMN_PROGRESS_OFF; /* evaluations are short: a bar on a terminal, no lines in logs */
     double loss_sum = 0;
@@ -132,7 +132,7 @@ int rmn_evaluate_split_tta(rmn_net *net, const rmn_split_data *split, int batch,
         return RMN_ERROR(RMN_ENOMEM, "cannot allocate TTA buffers for %d samples", n);
     }
     rmn_progress bar;
-    rmn_progress_begin(&bar, log_out ? log_out : stderr, label, n);
+    rmn_progress_begin(&bar, log_out, label, n);
     if (!log_out || bar.mode != RMN_PROGRESS_TTY)
         bar.mode = RMN_PROGRESS_OFF;
     double loss_sum = 0;

@@ -25,7 +25,7 @@ int rmn_experiment_open_store(const rmn_experiment_options *o, rmn_store_mode mo
 
 /* --checkpoints, else $RMN_CHECKPOINTS, else "checkpoints" beside the store file. */
 static void checkpoint_root(const rmn_experiment_options *o, const char *db_path, char *buf, size_t cap) {
-    const char *env = getenv("RMN_CHECKPOINTS");
+    const char *env = rmn_env_get("RMN_CHECKPOINTS");
     const char *slash = strrchr(db_path, '/');
     if (o->checkpoint_root)
         snprintf(buf, cap, "%s", o->checkpoint_root);

@@ -19,7 +19,7 @@
 /* The folders experiment names are looked up in, in order: $RMN_EXPERIMENTS, then the data
  * folders (core/datadir.h). Returns how many. */
 static int experiment_dirs(char dirs[1 + RMN_DATA_MAX_DIRS][4200]) {
-    const char *env = getenv("RMN_EXPERIMENTS");
+    const char *env = rmn_env_get("RMN_EXPERIMENTS");
     int n = 0;
     if (env && *env)
         snprintf(dirs[n++], sizeof dirs[0], "%s", env);

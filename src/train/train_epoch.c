@@ -105,7 +105,7 @@ static int train_epoch(const rmn_train_job *job, train_state *st, int epoch, dou
     char label[64];
     snprintf(label, sizeof label, "epoch %d/%d", epoch + 1, cfg->max_epoch_num + 1);
     rmn_progress bar;
-    rmn_progress_begin(&bar, job->log ? job->log : stderr, label, n);
+    rmn_progress_begin(&bar, job->log, label, n);
     if (!job->log)
         bar.mode = RMN_PROGRESS_OFF;
     double loss_sum = 0, center_sum = 0, t0 = rmn_monotonic_s(), last_beat = t0;

@@ -116,7 +116,7 @@ int rmn_train_follow(const rmn_train_follower *f) {
         if (!ds && have_own)
             ds = &own;
         if (rc != RMN_OK || !ds)
-            fprintf(stderr, "rmn: rank %d: error: %s\n", rmn_dist_rank(), rmn_error_message());
+            rmn_log(RMN_LOG_ERROR, "rmn: rank %d: error: %s", rmn_dist_rank(), rmn_error_message());
         if (rmn_trainer_ranks_agree(c->name, canonical, ds ? ds->sha256 : "(no data)") != RMN_OK)
             continue; /* rank 0 reports it */
         rmn_train_job job = {.data = ds, .cfg = &cfg, .threads = f->threads, .stop = f->stop};

@@ -202,8 +202,7 @@ int rmn_train_run(const rmn_train_job *job, rmn_train_result *res) {
             char message[2048];
             snprintf(message, sizeof message, "%s", rmn_error_message());
             if (rmn_store_run_finish(job->store, held, "FAILED", message) != RMN_OK)
-                fprintf(stderr, "rmn: warning: could not mark run %lld FAILED: %s\n", (long long)held,
-                        rmn_error_message());
+                rmn_warning("could not mark run %lld FAILED: %s", (long long)held, rmn_error_message());
             rmn_error_restore(rc, message);
         }
         return rc;
@@ -238,8 +237,7 @@ int rmn_train_run(const rmn_train_job *job, rmn_train_result *res) {
     snprintf(message, sizeof message, "%s", rmn_error_message());
     const char *status = rc == RMN_EINTR ? "KILLED" : "FAILED";
     if (rmn_store_run_finish(job->store, res->run_id, status, message) != RMN_OK)
-        fprintf(stderr, "rmn: warning: could not mark run %lld %s: %s\n", (long long)res->run_id, status,
-                rmn_error_message());
+        rmn_warning("could not mark run %lld %s: %s", (long long)res->run_id, status, rmn_error_message());
     rmn_error_restore(rc, message);
     rmn_error_prefix("run %s", run_name);
     return rc;

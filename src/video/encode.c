@@ -60,7 +60,7 @@ int rmn_video_writer_open(const char *path, int w, int h, double fps, rmn_video_
         goto fail;
     }
     /* RMN_VIDEO_ENCODER=NAME replaces libx264 (tests use it to take the fallback path) */
-    const char    *want = getenv("RMN_VIDEO_ENCODER");
+    const char    *want = rmn_env_get("RMN_VIDEO_ENCODER");
     const AVCodec *codec = avcodec_find_encoder_by_name(want && *want ? want : "libx264");
     if (!codec && !(want && *want))
         codec = avcodec_find_encoder(AV_CODEC_ID_H264);

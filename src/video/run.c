@@ -248,8 +248,8 @@ int rmn_video_process(const rmn_video_options *o, const rmn_detector *det, rmn_d
     int64_t total = o->camera ? 0 : rmn_video_frame_estimate(rd);
     if (o->max_frames && (total == 0 || total > o->max_frames))
         total = o->max_frames;
-    if (!o->quiet && total > 0) {
-        rmn_progress_begin(&prog, stderr, "video", total);
+    if (o->progress && total > 0) {
+        rmn_progress_begin(&prog, o->progress, "video", total);
         progress = 1;
     }
     double t0 = rmn_monotonic_s(), fps_shown = -1, last_t = t0, cpu0 = cpu_now();

@@ -32,7 +32,8 @@ typedef struct {
     int         every;   /* process every k-th frame (>= 1) */
     float       smooth;  /* EMA weight of the past, 0 = off */
     const char *csv, *jsonl, *out; /* "-" = stdout for csv and jsonl */
-    int         show, quiet;
+    int         show;
+    FILE       *progress; /* the progress bar (rmn-detect: stderr); NULL: none */
     int64_t     max_frames; /* 0: all */
     int         threads;    /* detection threads (frames in parallel), 1..RMN_VIDEO_MAX_THREADS */
     rmn_detect_model_src model; /* with threads > 1: each further thread loads its own model */

@@ -72,10 +72,10 @@ int rmn_window_show(rmn_window *win, const rmn_image *rgb, int *quit) {
 }
 
 void rmn_window_last(rmn_window *win) {
-    const char *ready = getenv("RMN_SHOW_READY");
+    const char *ready = rmn_env_get("RMN_SHOW_READY");
     if (!win || !ready || !*ready)
         return;
-    const char *hold = getenv("RMN_SHOW_HOLD_MS");
+    const char *hold = rmn_env_get("RMN_SHOW_HOLD_MS");
     long        ms = hold ? strtol(hold, NULL, 10) : 0;
     SDL_RenderPresent(win->ren);
     SDL_Delay(200); /* let the X server draw it */

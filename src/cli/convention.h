@@ -1,10 +1,12 @@
-/* cli.h -- the command-line convention every rmn program follows, in one place:
+/* convention.h -- the command-line convention every rmn program follows, in one place (program
+ * side: the programs link it from src/cli/librmncli.a, librmn does not hold it):
  *   --help, -h     the program's usage text on standard output, exit 0
  *   --version      "PROGRAM (rmn) VERSION", then the commit and the build options, exit 0
  *   usage errors   "PROGRAM: MESSAGE" naming the option or argument, then
  *                  "Try 'PROGRAM --help' for more information.", exit 2
  *   other errors   "PROGRAM: error: MESSAGE", exit 1; the source place of the error ends the
  *                  message only under RMN_DEBUG=1 (core/error.h)
+ *   library messages  each line of core/log.h (warnings, other ranks' errors) on stderr as it is
  * A program keeps its own usage text and option table and reads its options with
  * rmn_cli_getopt, which adds --help, -h and --version to them:
  *
@@ -22,8 +24,8 @@
  * lines are the synopsis ("Usage: rmn-foo ...", then "  or:  rmn-foo ..."), the next line a
  * one-line summary (the man page's NAME), then paragraphs, "Options:" and the options,
  * indented by two spaces and described after them. Process-wide state (getopt's): for mains. */
-#ifndef RMN_CORE_CLI_H
-#define RMN_CORE_CLI_H
+#ifndef RMN_CLI_CONVENTION_H
+#define RMN_CLI_CONVENTION_H
 
 #include <getopt.h>
 #include <stdio.h>
@@ -38,7 +40,8 @@ typedef struct {
     int         version; /* after RMN_CLI_EXIT: 1 when it was --version */
 } rmn_cli;
 
-/* Sets the program up: name and usage; RMN_DEBUG=1 in the environment shows error places. */
+/* Sets the program up: name and usage; RMN_DEBUG=1 in the environment shows error places; the
+ * library's messages (core/log.h) are printed on stderr from now on (rmn_cli_print_log). */
 void rmn_cli_init(rmn_cli *cli, const char *name, const char *usage);
 
 /* getopt_long over the program's options plus --help, -h and --version (a program's own
@@ -60,6 +63,9 @@ int rmn_cli_fail(const rmn_cli *cli);
 
 /* The usage text on stdout; returns 0. */
 int rmn_cli_help(const rmn_cli *cli);
+
+/* The log handler rmn_cli_init installs: the line and a newline on stderr. */
+void rmn_cli_print_log(int level, const char *line, void *user);
 
 /* The --version text: "PROGRAM (rmn) VERSION\ncommit: GIT-DESCRIBE\nbuild: BUILD-CONFIG\n". */
 void rmn_cli_version(const rmn_cli *cli, FILE *out);

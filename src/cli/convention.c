@@ -1,9 +1,12 @@
-/* cli.c -- see cli.h. */
+/* convention.c -- the command-line convention of the programs (convention.h): options, help,
+ * version, usage errors, failures, and the printer of the library's messages. */
 #include "config.h"
 
-#include "core/cli.h"
+#include "cli/convention.h"
 
+#include "core/env.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/provenance.h"
 #include "core/suggest.h"
 
@@ -20,8 +23,16 @@ void rmn_cli_init(rmn_cli *cli, const char *name, const char *usage) {
     cli->usage = usage;
     cli->status = 0;
     cli->version = 0;
-    const char *debug = getenv("RMN_DEBUG");
+    const char *debug = rmn_env_get("RMN_DEBUG");
     rmn_error_show_places(debug && *debug && strcmp(debug, "0") != 0);
+    rmn_log_set_handler(rmn_cli_print_log, NULL);
+}
+
+void rmn_cli_print_log(int level, const char *line, void *user) {
+    (void)level;
+    (void)user;
+    fprintf(stderr, "%s\n", line);
+    fflush(stderr);
 }
 
 int rmn_cli_help(const rmn_cli *cli) {
