@@ -10,14 +10,14 @@
 #ifndef RMN_RMN_H
 #define RMN_RMN_H
 
-#include "core/error.h"
+#include "core/error.h"        /* errors as values; messages (core/log.h), environment (core/env.h) */
 #include "data/dataset.h"      /* data sets: FER2013, FERPlus, image folders */
 #include "data/fer2013.h"      /* FER2013 data sets and the bundled sample */
 #include "models/zoo.h"        /* the model registry */
 #include "nn/net.h"            /* networks: build, plan, forward, free */
 #include "store/store.h"       /* the run store (docs/STORE.md) */
 #include "train/checkpoint.h"  /* checkpoints: save, load, open a model from one */
-#include "train/train_config.h"      /* training configurations and experiment files */
+#include "train/train_config.h" /* training configurations and experiment files */
 #include "train/evaluate.h"    /* evaluation, with and without test-time augmentation */
 #include "train/experiment.h"  /* running an experiment, resuming a run */
 

@@ -35,6 +35,10 @@ check_PROGRAMS += tests/test-cli
 tests_test_cli_SOURCES = tests/test-cli.c tests/tap.h
 TESTS += tests/test-cli
 
+# the environment: read in core/env.c only, documented in docs/ENVIRONMENT.md
+dist_check_SCRIPTS += tests/env.sh
+TESTS += tests/env.sh
+
 # the command-line convention of every program, store modes and backup, the install
 dist_check_SCRIPTS += tests/cli-convention.sh
 TESTS += tests/cli-convention.sh

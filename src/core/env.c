@@ -1,5 +1,5 @@
 /* env.c -- the environment rmn reads (env.h): the documented table and its only reader. Keep
- * docs/ENVIRONMENT.md in step (tests/test-env compares them). */
+ * docs/ENVIRONMENT.md in step (tests/env.sh compares them). */
 #include "core/env.h"
 
 #include "core/error.h"
@@ -24,7 +24,7 @@ static const rmn_env_var TABLE[] = {
     {"XDG_CACHE_HOME", "where the data caches go when RMN_CACHE_DIR is unset ($XDG_CACHE_HOME/rmn)",
      "$HOME/.cache/rmn"},
     {"HOME", "where the data caches go when neither RMN_CACHE_DIR nor XDG_CACHE_HOME is set ($HOME/.cache/rmn)",
-     "no cache (a FER2013 file is parsed each time)"},
+     "no data cache (sources are parsed or decoded each time)"},
     {"TMPDIR", "the folder of the scratch file an image folder is decoded into when caching is off", "/tmp"},
     /* --- kernels */
     {"RMN_BACKEND", "the kernels: ref (naive loops), cpu (im2col + OpenBLAS) or dnnl (oneDNN); an unknown name "

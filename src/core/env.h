@@ -1,7 +1,7 @@
 /* env.h -- every environment variable rmn reads, in one table (name, meaning, default), and the
  * one way to read them: rmn_env_get refuses (RMN_ASSERT) a name the table does not document, so
  * nothing reads the environment behind the table's back. docs/ENVIRONMENT.md lists the same
- * table (tests/test-env checks that both agree). Reading only: the programs' re-execution
+ * table (tests/env.sh checks that both agree). Reading only: the programs' re-execution
  * (core/threads.h) is the one place that sets variables (OMP_WAIT_POLICY, RMN_REEXEC). */
 #ifndef RMN_CORE_ENV_H
 #define RMN_CORE_ENV_H
