@@ -20,7 +20,6 @@
 #ifndef RMN_STORE_STORE_H
 #define RMN_STORE_STORE_H
 
-#include <sqlite3.h>
 #include <stdint.h>
 
 #define RMN_STORE_SCHEMA_VERSION 3
@@ -67,7 +66,6 @@ int  rmn_store_schema_version(rmn_store *s, int *version);
  * copy of the file alone). Written beside out_path, synced, then renamed: out_path never holds
  * half a copy. out_path must not exist. */
 int  rmn_store_backup(rmn_store *s, const char *out_path);
-sqlite3 *rmn_store_db(rmn_store *s); /* for read-only queries in report/ */
 
 // --- writing ----------------------------------------------------------------------------------
 
