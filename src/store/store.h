@@ -16,7 +16,8 @@
  * Unix epoch (UTC); NaN metric values are stored as NULL and read back as NaN.
  * Ownership: rmn_store_open returns an owned store (rmn_store_close); the read functions fill
  * caller-owned arrays released with the matching *_free; every other pointer is borrowed.
- * A store is one connection: use it from one thread at a time (one per process is the rule). */
+ * A store is one connection: use it from one thread at a time (one per process is the rule).
+ * SQLite stays inside src/store/: callers see only these typed functions. */
 #ifndef RMN_STORE_STORE_H
 #define RMN_STORE_STORE_H
 
@@ -213,6 +214,8 @@ typedef struct {
 int rmn_store_merge(rmn_store *into, int n, const char *const *sources, rmn_merge_result *res);
 
 // --- reading ----------------------------------------------------------------------------------
+/* (The reports' own queries -- a run's evals on a split, ensemble members, per-sample
+ * outcomes -- are in store/store_query.h.) */
 
 /* Names for people and shell completion: what = "runs" (distinct run names) or "experiments";
  * sorted; free with rmn_store_names_free. */
