@@ -3,6 +3,8 @@
 #include "dist/dist.h"
 #include "dist/internal.h"
 
+#include "core/env.h"
+
 #include <stdlib.h>
 
 int rmn_dist_launcher_size(void) {
