@@ -61,7 +61,7 @@ typedef struct {
     char *arena;                       /* 64-byte aligned, grown only when an entry is made */
     size_t arena_bytes;
     int winograd;
-    int dense;                         /* small-map convs as one SGEMM (dnnl_dense.c) */
+    int dense;                         /* small-map convs as one SGEMM (dnnl_conv.c) */
     rmn_dnnl_stats stats;
     char error[160];                   /* a call that could not run (see state_check), or "" */
 } rmn_dnnl_state;

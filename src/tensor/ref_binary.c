@@ -1,10 +1,12 @@
 /* ref_binary.c -- the naive broadcast binary ops (add, mul, the residual masking a * (1 + b)),
- * forward and backward: the oracles. Shape contracts are in ops.h. */
+ * forward and backward: the oracles. Forwards are written once for a real type R (ref_real.h:
+ * float here, double in ref_f64.c); backwards, in float, accumulate into their d* outputs.
+ * Shape contracts are in ops.h. */
 #include "tensor/ops.h"
 
 #include "tensor/ref_real.h"
 
-// --- forward, in R (float, and double in ref_f64.c) ---------------------------------------
+// --- broadcast binary ops ----------------------------------------------------------------
 
 /* y,a:(N,C,H,W) b:(N,BC,BH,BW) */
 void NAME(rmn_ref_binary_forward)(R *y, const R *a, const R *b, const rmn_bcast_shape *sh,
@@ -22,9 +24,7 @@ void NAME(rmn_ref_binary_forward)(R *y, const R *a, const R *b, const rmn_bcast_
                 }
 }
 
-#ifndef RMN_REF_F64
-
-// --- backward, in float; accumulates into the d* outputs ---------------------------------
+#ifndef RMN_REF_F64 /* the backward: float only */
 
 /* da:(N,C,H,W) or NULL db:(N,BC,BH,BW) or NULL dy,a:(N,C,H,W) b:(N,BC,BH,BW) */
 void rmn_ref_binary_backward(float *da, float *db, const float *dy, const float *a,
@@ -46,4 +46,4 @@ void rmn_ref_binary_backward(float *da, float *db, const float *dy, const float 
                 }
 }
 
-#endif /* RMN_REF_F64 */
+#endif

@@ -1,10 +1,12 @@
-/* ref_conv.c -- the naive conv2d (strides, pads, dilations, groups), forward and backward:
- * the oracles of the im2col and oneDNN kernels. Shape contracts are in ops.h. */
+/* ref_conv.c -- the naive conv2d (strides, pads, dilations, groups), forward and backward: the
+ * oracles of the im2col and oneDNN kernels. Forwards are written once for a real type R
+ * (ref_real.h: float here, double in ref_f64.c); backwards, in float, accumulate into their d*
+ * outputs. Shape contracts are in ops.h. */
 #include "tensor/ops.h"
 
 #include "tensor/ref_real.h"
 
-// --- forward, in R (float, and double in ref_f64.c) ---------------------------------------
+// --- conv2d ------------------------------------------------------------------------------
 
 /* y:(N,K,P,Q) x:(N,C,H,W) w:(K,C/G,R,S) b:(K) or NULL */
 void NAME(rmn_ref_conv2d_forward)(R *y, const R *x, const R *w, const R *b,
@@ -36,9 +38,7 @@ void NAME(rmn_ref_conv2d_forward)(R *y, const R *x, const R *w, const R *b,
                 }
 }
 
-#ifndef RMN_REF_F64
-
-// --- backward, in float; accumulates into the d* outputs ---------------------------------
+#ifndef RMN_REF_F64 /* the backward: float only */
 
 /* dx:(N,C,H,W) or NULL dw:(K,C/G,R,S) or NULL db:(K) or NULL dy:(N,K,P,Q) x:(N,C,H,W)
  * w:(K,C/G,R,S) */
@@ -106,4 +106,4 @@ void rmn_ref_conv2d_backward(float *dx, float *dw, float *db, const float *dy, c
                 }
 }
 
-#endif /* RMN_REF_F64 */
+#endif

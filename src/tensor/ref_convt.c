@@ -1,10 +1,12 @@
 /* ref_convt.c -- the naive transposed conv2d (PyTorch's ConvTranspose2d), forward and
- * backward: the oracles. Shape contracts are in ops.h. */
+ * backward: the oracles. Forwards are written once for a real type R (ref_real.h: float here,
+ * double in ref_f64.c); backwards, in float, accumulate into their d* outputs. Shape contracts
+ * are in ops.h. */
 #include "tensor/ops.h"
 
 #include "tensor/ref_real.h"
 
-// --- forward, in R (float, and double in ref_f64.c) ---------------------------------------
+// --- transposed conv2d -------------------------------------------------------------------
 
 /* y:(N,K,P,Q) x:(N,C,H,W) w:(C,K/G,R,S) b:(K) or NULL -- gathered per output element:
  * y[n,k,p,q] = b[k] + sum x[n,c,i,j] w[c,k%KG,r,s] over p = i stride - pad + r dil (and q). */
@@ -44,9 +46,7 @@ void NAME(rmn_ref_convt2d_forward)(R *y, const R *x, const R *w, const R *b,
                 }
 }
 
-#ifndef RMN_REF_F64
-
-// --- backward, in float; accumulates into the d* outputs ---------------------------------
+#ifndef RMN_REF_F64 /* the backward: float only */
 
 /* dx:(N,C,H,W) or NULL dw:(C,K/G,R,S) or NULL db:(K) or NULL dy:(N,K,P,Q) x:(N,C,H,W)
  * w:(C,K/G,R,S) */
@@ -93,4 +93,4 @@ void rmn_ref_convt2d_backward(float *dx, float *dw, float *db, const float *dy, 
                 }
 }
 
-#endif /* RMN_REF_F64 */
+#endif

@@ -1,19 +1,33 @@
 /* ref_eltwise.c -- the naive element-wise ops, forward and backward: ReLU, the activations
- * (ReLU6, sigmoid, SiLU, tanh), inverted dropout and its mask. The oracles; shape contracts are
- * in ops.h. */
+ * (ReLU6, sigmoid, SiLU, tanh), inverted dropout and its mask. The oracles. Forwards are
+ * written once for a real type R (ref_real.h: float here, double in ref_f64.c); backwards, in
+ * float, accumulate into their d* outputs. Shape contracts are in ops.h. */
 #include "tensor/ops.h"
 
 #include <math.h>
 
 #include "tensor/ref_real.h"
 
-// --- forward, in R (float, and double in ref_f64.c) ---------------------------------------
+// --- ReLU --------------------------------------------------------------------------------
 
 /* y:(count) x:(count) */
 void NAME(rmn_ref_relu_forward)(R *y, const R *x, size_t count) {
     for (size_t i = 0; i < count; ++i)
         y[i] = x[i] > 0 ? x[i] : (R)0;
 }
+
+#ifndef RMN_REF_F64 /* the backward: float only */
+
+/* dx,dy,x:(count) */
+void rmn_ref_relu_backward(float *dx, const float *dy, const float *x, size_t count) {
+    for (size_t i = 0; i < count; ++i)
+        if (x[i] > 0)
+            dx[i] += dy[i];
+}
+
+#endif
+
+// --- activations -------------------------------------------------------------------------
 
 /* y:(count) x:(count) */
 void NAME(rmn_ref_act_forward)(R *y, const R *x, size_t count, rmn_act act) {
@@ -42,22 +56,7 @@ void NAME(rmn_ref_act_forward)(R *y, const R *x, size_t count, rmn_act act) {
     }
 }
 
-/* y:(count) x:(count) mask:(count) */
-void NAME(rmn_ref_dropout_forward)(R *y, const R *x, const float *mask, size_t count) {
-    for (size_t i = 0; i < count; ++i)
-        y[i] = x[i] * (R)mask[i];
-}
-
-#ifndef RMN_REF_F64
-
-// --- backward, in float; accumulates into the d* outputs ---------------------------------
-
-/* dx,dy,x:(count) */
-void rmn_ref_relu_backward(float *dx, const float *dy, const float *x, size_t count) {
-    for (size_t i = 0; i < count; ++i)
-        if (x[i] > 0)
-            dx[i] += dy[i];
-}
+#ifndef RMN_REF_F64 /* the backward: float only */
 
 /* dx,dy,x,y:(count) */
 void rmn_ref_act_backward(float *dx, const float *dy, const float *x, const float *y,
@@ -89,13 +88,29 @@ void rmn_ref_act_backward(float *dx, const float *dy, const float *x, const floa
     }
 }
 
+#endif
+
+// --- dropout -----------------------------------------------------------------------------
+
+/* y:(count) x:(count) mask:(count) */
+void NAME(rmn_ref_dropout_forward)(R *y, const R *x, const float *mask, size_t count) {
+    for (size_t i = 0; i < count; ++i)
+        y[i] = x[i] * (R)mask[i];
+}
+
+#ifndef RMN_REF_F64 /* the backward: float only */
+
 /* dx,dy,mask:(count) */
 void rmn_ref_dropout_backward(float *dx, const float *dy, const float *mask, size_t count) {
     for (size_t i = 0; i < count; ++i)
         dx[i] += dy[i] * mask[i];
 }
 
+#endif
+
 // --- dropout mask ------------------------------------------------------------------------
+
+#ifndef RMN_REF_F64
 
 /* mask:(count) */
 void rmn_dropout_mask(float *mask, size_t count, float p, rmn_rng *rng) {
@@ -104,4 +119,4 @@ void rmn_dropout_mask(float *mask, size_t count, float p, rmn_rng *rng) {
         mask[i] = rmn_rng_uniformf(rng) >= p ? keep : 0.0f;
 }
 
-#endif /* RMN_REF_F64 */
+#endif

@@ -1,10 +1,12 @@
 /* ref_linear.c -- the naive linear layer y = x w^T + b (PyTorch's layout), forward and
- * backward: the oracles. Shape contracts are in ops.h. */
+ * backward: the oracles. Forwards are written once for a real type R (ref_real.h: float here,
+ * double in ref_f64.c); backwards, in float, accumulate into their d* outputs. Shape contracts
+ * are in ops.h. */
 #include "tensor/ops.h"
 
 #include "tensor/ref_real.h"
 
-// --- forward, in R (float, and double in ref_f64.c) ---------------------------------------
+// --- linear ------------------------------------------------------------------------------
 
 /* y:(N,OUT) x:(N,IN) w:(OUT,IN) b:(OUT) or NULL */
 void NAME(rmn_ref_linear_forward)(R *y, const R *x, const R *w, const R *b, int n, int in,
@@ -18,9 +20,7 @@ void NAME(rmn_ref_linear_forward)(R *y, const R *x, const R *w, const R *b, int 
         }
 }
 
-#ifndef RMN_REF_F64
-
-// --- backward, in float; accumulates into the d* outputs ---------------------------------
+#ifndef RMN_REF_F64 /* the backward: float only */
 
 /* dx:(N,IN) or NULL dw:(OUT,IN) db:(OUT) or NULL dy:(N,OUT) x:(N,IN) w:(OUT,IN) */
 void rmn_ref_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
@@ -49,4 +49,4 @@ void rmn_ref_linear_backward(float *dx, float *dw, float *db, const float *dy, c
             }
 }
 
-#endif /* RMN_REF_F64 */
+#endif

@@ -1,6 +1,7 @@
 /* ref_loss.c -- softmax cross-entropy from logits (hard labels and soft targets): the naive
- * kernels, which give the loss and its gradient together, their checked forms that the trainer
- * calls, and the row softmax of predictions. Shape contracts are in ops.h. */
+ * kernels, which give the loss and its gradient together (written once for a real type R,
+ * ref_real.h: float here, double in ref_f64.c), their checked forms that the trainer calls,
+ * and the row softmax of predictions. Shape contracts are in ops.h. */
 #include "tensor/ops.h"
 
 #include <math.h>
@@ -8,7 +9,7 @@
 
 #include "tensor/ref_real.h"
 
-// --- forward, in R (float, and double in ref_f64.c) ---------------------------------------
+// --- softmax cross-entropy, loss and gradient --------------------------------------------
 
 /* dlogits,logits:(N,K) labels:(N) class_weights:(K) or NULL */
 double NAME(rmn_ref_softmax_xent)(R *dlogits, int *n_correct, const R *logits,
@@ -91,9 +92,9 @@ double NAME(rmn_ref_softmax_xent_soft)(R *dlogits, int *n_correct, const R *logi
     return total / n;
 }
 
-#ifndef RMN_REF_F64
-
 // --- checked losses and predictions ------------------------------------------------------
+
+#ifndef RMN_REF_F64
 
 /* dlogits,logits:(N,K) labels:(N) class_weights:(K) or NULL */
 int rmn_softmax_xent(double *loss, float *dlogits, int *n_correct, const float *logits,
@@ -164,4 +165,4 @@ void rmn_softmax_rows(float *p, const float *logits, int n, int k) {
     }
 }
 
-#endif /* RMN_REF_F64 */
+#endif

@@ -1,13 +1,15 @@
 /* ref_norm.c -- the naive normalisations, forward and backward: batch norm (training with
  * batch statistics and running updates, eval with the running ones) and the softmax over the
- * channels of each pixel. The oracles; shape contracts are in ops.h. */
+ * channels of each pixel. The oracles. Forwards are written once for a real type R
+ * (ref_real.h: float here, double in ref_f64.c); backwards, in float, accumulate into their d*
+ * outputs. Shape contracts are in ops.h. */
 #include "tensor/ops.h"
 
 #include <math.h>
 
 #include "tensor/ref_real.h"
 
-// --- forward, in R (float, and double in ref_f64.c) ---------------------------------------
+// --- batch norm, training ----------------------------------------------------------------
 
 /* y:(N,C,HW) save_mean,save_invstd,running_mean,running_var:(C) x:(N,C,HW) gamma,beta:(C) */
 void NAME(rmn_ref_bn2d_forward_train)(R *y, R *save_mean, R *save_invstd, R *running_mean,
@@ -52,43 +54,7 @@ void NAME(rmn_ref_bn2d_forward_train)(R *y, R *save_mean, R *save_invstd, R *run
     }
 }
 
-/* y:(N,C,HW) x:(N,C,HW) gamma,beta,running_mean,running_var:(C) */
-void NAME(rmn_ref_bn2d_forward_eval)(R *y, const R *x, const R *gamma, const R *beta,
-                                     const R *running_mean, const R *running_var, int n, int c,
-                                     int hw, double eps) {
-    for (int ch = 0; ch < c; ++ch) {
-        const double invstd = 1.0 / sqrt((double)running_var[ch] + eps);
-        const double scale = (double)gamma[ch] * invstd;
-        const double shift = (double)beta[ch] - (double)running_mean[ch] * scale;
-        for (int i = 0; i < n; ++i) {
-            const R *xp = x + ((size_t)i * c + ch) * hw;
-            R *yp = y + ((size_t)i * c + ch) * hw;
-            for (int j = 0; j < hw; ++j)
-                yp[j] = (R)((double)xp[j] * scale + shift);
-        }
-    }
-}
-
-/* y,x:(N,C,HW) */
-void NAME(rmn_ref_softmax_ch_forward)(R *y, const R *x, int n, int c, int hw) {
-    for (int i = 0; i < n; ++i)
-        for (int j = 0; j < hw; ++j) {
-            const R *xp = x + (size_t)i * c * hw + j;
-            R *yp = y + (size_t)i * c * hw + j;
-            double mx = (double)xp[0];
-            for (int ch = 1; ch < c; ++ch)
-                mx = (double)xp[(size_t)ch * hw] > mx ? (double)xp[(size_t)ch * hw] : mx;
-            double z = 0.0;
-            for (int ch = 0; ch < c; ++ch)
-                z += exp((double)xp[(size_t)ch * hw] - mx);
-            for (int ch = 0; ch < c; ++ch)
-                yp[(size_t)ch * hw] = (R)(exp((double)xp[(size_t)ch * hw] - mx) / z);
-        }
-}
-
-#ifndef RMN_REF_F64
-
-// --- backward, in float; accumulates into the d* outputs ---------------------------------
+#ifndef RMN_REF_F64 /* the backward: float only */
 
 /* dx,dy,x:(N,C,HW) dgamma,dbeta,gamma,save_mean,save_invstd:(C) */
 void rmn_ref_bn2d_backward_train(float *dx, float *dgamma, float *dbeta, const float *dy,
@@ -122,6 +88,29 @@ void rmn_ref_bn2d_backward_train(float *dx, float *dgamma, float *dbeta, const f
     }
 }
 
+#endif
+
+// --- batch norm, eval --------------------------------------------------------------------
+
+/* y:(N,C,HW) x:(N,C,HW) gamma,beta,running_mean,running_var:(C) */
+void NAME(rmn_ref_bn2d_forward_eval)(R *y, const R *x, const R *gamma, const R *beta,
+                                     const R *running_mean, const R *running_var, int n, int c,
+                                     int hw, double eps) {
+    for (int ch = 0; ch < c; ++ch) {
+        const double invstd = 1.0 / sqrt((double)running_var[ch] + eps);
+        const double scale = (double)gamma[ch] * invstd;
+        const double shift = (double)beta[ch] - (double)running_mean[ch] * scale;
+        for (int i = 0; i < n; ++i) {
+            const R *xp = x + ((size_t)i * c + ch) * hw;
+            R *yp = y + ((size_t)i * c + ch) * hw;
+            for (int j = 0; j < hw; ++j)
+                yp[j] = (R)((double)xp[j] * scale + shift);
+        }
+    }
+}
+
+#ifndef RMN_REF_F64 /* the backward: float only */
+
 /* dx,dy,x:(N,C,HW) dgamma,dbeta,gamma,running_mean,running_var:(C) */
 void rmn_ref_bn2d_backward_eval(float *dx, float *dgamma, float *dbeta, const float *dy,
                                 const float *x, const float *gamma, const float *running_mean,
@@ -145,6 +134,29 @@ void rmn_ref_bn2d_backward_eval(float *dx, float *dgamma, float *dbeta, const fl
     }
 }
 
+#endif
+
+// --- softmax over channels ---------------------------------------------------------------
+
+/* y,x:(N,C,HW) */
+void NAME(rmn_ref_softmax_ch_forward)(R *y, const R *x, int n, int c, int hw) {
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < hw; ++j) {
+            const R *xp = x + (size_t)i * c * hw + j;
+            R *yp = y + (size_t)i * c * hw + j;
+            double mx = (double)xp[0];
+            for (int ch = 1; ch < c; ++ch)
+                mx = (double)xp[(size_t)ch * hw] > mx ? (double)xp[(size_t)ch * hw] : mx;
+            double z = 0.0;
+            for (int ch = 0; ch < c; ++ch)
+                z += exp((double)xp[(size_t)ch * hw] - mx);
+            for (int ch = 0; ch < c; ++ch)
+                yp[(size_t)ch * hw] = (R)(exp((double)xp[(size_t)ch * hw] - mx) / z);
+        }
+}
+
+#ifndef RMN_REF_F64 /* the backward: float only */
+
 /* dx,dy,y:(N,C,HW) */
 void rmn_ref_softmax_ch_backward(float *dx, const float *dy, const float *y, int n, int c,
                                  int hw) {
@@ -161,4 +173,4 @@ void rmn_ref_softmax_ch_backward(float *dx, const float *dy, const float *y, int
         }
 }
 
-#endif /* RMN_REF_F64 */
+#endif

@@ -1,12 +1,14 @@
 /* ref_pool.c -- the naive pools, forward and backward: max and average pooling over windows,
  * adaptive average pooling, global average pooling, and the mean and max over channels. Each
  * backward scatters dy back over the input elements its forward read, with the same weights.
- * The oracles; shape contracts are in ops.h. */
+ * The oracles. Forwards are written once for a real type R (ref_real.h: float here, double in
+ * ref_f64.c); backwards, in float, accumulate into their d* outputs. Shape contracts are in
+ * ops.h. */
 #include "tensor/ops.h"
 
 #include "tensor/ref_real.h"
 
-// --- forward, in R (float, and double in ref_f64.c) ---------------------------------------
+// --- max pool ----------------------------------------------------------------------------
 
 /* y:(N,C,P,Q) idx:(N,C,P,Q) or NULL x:(N,C,H,W) -- windows clipped to the input (ceil mode
  * keeps at least one element in each) */
@@ -40,6 +42,24 @@ void NAME(rmn_ref_maxpool2d_forward)(R *y, int32_t *idx, const R *x, const rmn_p
     }
 }
 
+#ifndef RMN_REF_F64 /* the backward: float only */
+
+/* dx:(N,C,H,W) dy,idx:(N,C,P,Q) */
+void rmn_ref_maxpool2d_backward(float *dx, const float *dy, const int32_t *idx,
+                                const rmn_pool2d_shape *sh) {
+    const size_t in_plane = (size_t)sh->h * sh->w, out_plane = (size_t)sh->p * sh->q;
+    for (size_t plane = 0; plane < (size_t)sh->n * sh->c; ++plane)
+        for (size_t o = 0; o < out_plane; ++o) {
+            int32_t i = idx[plane * out_plane + o];
+            if (i >= 0)
+                dx[plane * in_plane + (size_t)i] += dy[plane * out_plane + o];
+        }
+}
+
+#endif
+
+// --- average pool ------------------------------------------------------------------------
+
 /* y:(N,C,P,Q) x:(N,C,H,W) -- PyTorch's avg_pool2d divisor rule (see rmn_pool2d_shape) */
 void NAME(rmn_ref_avgpool2d_forward)(R *y, const R *x, const rmn_pool2d_shape *sh) {
     const int H = sh->h, W = sh->w, P = sh->p, Q = sh->q;
@@ -63,76 +83,7 @@ void NAME(rmn_ref_avgpool2d_forward)(R *y, const R *x, const rmn_pool2d_shape *s
     }
 }
 
-/* y:(N,C,OH,OW) x:(N,C,H,W) */
-void NAME(rmn_ref_adaptive_avgpool2d_forward)(R *y, const R *x, int n, int c, int h, int w,
-                                              int oh, int ow) {
-    for (size_t plane = 0; plane < (size_t)n * c; ++plane)
-        for (int p = 0; p < oh; ++p)
-            for (int q = 0; q < ow; ++q) {
-                int h0, h1, w0, w1;
-                rmn_adaptive_range(p, h, oh, &h0, &h1);
-                rmn_adaptive_range(q, w, ow, &w0, &w1);
-                double sum = 0.0;
-                for (int i = h0; i < h1; ++i)
-                    for (int j = w0; j < w1; ++j)
-                        sum += (double)x[(plane * h + i) * w + j];
-                y[(plane * oh + p) * ow + q] = (R)(sum / ((h1 - h0) * (w1 - w0)));
-            }
-}
-
-/* y:(N,C) x:(N,C,HW) */
-void NAME(rmn_ref_gap_forward)(R *y, const R *x, int n, int c, int hw) {
-    for (size_t plane = 0; plane < (size_t)n * c; ++plane) {
-        double sum = 0.0;
-        for (int j = 0; j < hw; ++j)
-            sum += (double)x[plane * hw + j];
-        y[plane] = (R)(sum / hw);
-    }
-}
-
-/* y:(N,1,HW) x:(N,C,HW) */
-void NAME(rmn_ref_chan_mean_forward)(R *y, const R *x, int n, int c, int hw) {
-    for (int i = 0; i < n; ++i)
-        for (int j = 0; j < hw; ++j) {
-            double sum = 0.0;
-            for (int ch = 0; ch < c; ++ch)
-                sum += (double)x[((size_t)i * c + ch) * hw + j];
-            y[(size_t)i * hw + j] = (R)(sum / c);
-        }
-}
-
-/* y:(N,1,HW) idx:(N,1,HW) or NULL x:(N,C,HW) -- the first maximum wins */
-void NAME(rmn_ref_chan_max_forward)(R *y, int32_t *idx, const R *x, int n, int c, int hw) {
-    for (int i = 0; i < n; ++i)
-        for (int j = 0; j < hw; ++j) {
-            int arg = 0;
-            R best = x[(size_t)i * c * hw + j];
-            for (int ch = 1; ch < c; ++ch) {
-                const R v = x[((size_t)i * c + ch) * hw + j];
-                if (v > best)
-                    best = v, arg = ch;
-            }
-            y[(size_t)i * hw + j] = best;
-            if (idx)
-                idx[(size_t)i * hw + j] = arg;
-        }
-}
-
-#ifndef RMN_REF_F64
-
-// --- backward, in float; accumulates into the d* outputs ---------------------------------
-
-/* dx:(N,C,H,W) dy,idx:(N,C,P,Q) */
-void rmn_ref_maxpool2d_backward(float *dx, const float *dy, const int32_t *idx,
-                                const rmn_pool2d_shape *sh) {
-    const size_t in_plane = (size_t)sh->h * sh->w, out_plane = (size_t)sh->p * sh->q;
-    for (size_t plane = 0; plane < (size_t)sh->n * sh->c; ++plane)
-        for (size_t o = 0; o < out_plane; ++o) {
-            int32_t i = idx[plane * out_plane + o];
-            if (i >= 0)
-                dx[plane * in_plane + (size_t)i] += dy[plane * out_plane + o];
-        }
-}
+#ifndef RMN_REF_F64 /* the backward: float only */
 
 /* dx:(N,C,H,W) dy:(N,C,P,Q) */
 void rmn_ref_avgpool2d_backward(float *dx, const float *dy, const rmn_pool2d_shape *sh) {
@@ -158,6 +109,29 @@ void rmn_ref_avgpool2d_backward(float *dx, const float *dy, const rmn_pool2d_sha
     }
 }
 
+#endif
+
+// --- adaptive average pool ---------------------------------------------------------------
+
+/* y:(N,C,OH,OW) x:(N,C,H,W) */
+void NAME(rmn_ref_adaptive_avgpool2d_forward)(R *y, const R *x, int n, int c, int h, int w,
+                                              int oh, int ow) {
+    for (size_t plane = 0; plane < (size_t)n * c; ++plane)
+        for (int p = 0; p < oh; ++p)
+            for (int q = 0; q < ow; ++q) {
+                int h0, h1, w0, w1;
+                rmn_adaptive_range(p, h, oh, &h0, &h1);
+                rmn_adaptive_range(q, w, ow, &w0, &w1);
+                double sum = 0.0;
+                for (int i = h0; i < h1; ++i)
+                    for (int j = w0; j < w1; ++j)
+                        sum += (double)x[(plane * h + i) * w + j];
+                y[(plane * oh + p) * ow + q] = (R)(sum / ((h1 - h0) * (w1 - w0)));
+            }
+}
+
+#ifndef RMN_REF_F64 /* the backward: float only */
+
 /* dx:(N,C,H,W) dy:(N,C,OH,OW) */
 void rmn_ref_adaptive_avgpool2d_backward(float *dx, const float *dy, int n, int c, int h,
                                          int w, int oh, int ow) {
@@ -174,6 +148,22 @@ void rmn_ref_adaptive_avgpool2d_backward(float *dx, const float *dy, int n, int 
             }
 }
 
+#endif
+
+// --- global average pool -----------------------------------------------------------------
+
+/* y:(N,C) x:(N,C,HW) */
+void NAME(rmn_ref_gap_forward)(R *y, const R *x, int n, int c, int hw) {
+    for (size_t plane = 0; plane < (size_t)n * c; ++plane) {
+        double sum = 0.0;
+        for (int j = 0; j < hw; ++j)
+            sum += (double)x[plane * hw + j];
+        y[plane] = (R)(sum / hw);
+    }
+}
+
+#ifndef RMN_REF_F64 /* the backward: float only */
+
 /* dx:(N,C,HW) dy:(N,C) */
 void rmn_ref_gap_backward(float *dx, const float *dy, int n, int c, int hw) {
     for (size_t plane = 0; plane < (size_t)n * c; ++plane) {
@@ -183,6 +173,23 @@ void rmn_ref_gap_backward(float *dx, const float *dy, int n, int c, int hw) {
     }
 }
 
+#endif
+
+// --- mean over channels ------------------------------------------------------------------
+
+/* y:(N,1,HW) x:(N,C,HW) */
+void NAME(rmn_ref_chan_mean_forward)(R *y, const R *x, int n, int c, int hw) {
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < hw; ++j) {
+            double sum = 0.0;
+            for (int ch = 0; ch < c; ++ch)
+                sum += (double)x[((size_t)i * c + ch) * hw + j];
+            y[(size_t)i * hw + j] = (R)(sum / c);
+        }
+}
+
+#ifndef RMN_REF_F64 /* the backward: float only */
+
 /* dx:(N,C,HW) dy:(N,1,HW) */
 void rmn_ref_chan_mean_backward(float *dx, const float *dy, int n, int c, int hw) {
     for (int i = 0; i < n; ++i)
@@ -190,6 +197,29 @@ void rmn_ref_chan_mean_backward(float *dx, const float *dy, int n, int c, int hw
             for (int j = 0; j < hw; ++j)
                 dx[((size_t)i * c + ch) * hw + j] += dy[(size_t)i * hw + j] / (float)c;
 }
+
+#endif
+
+// --- max over channels -------------------------------------------------------------------
+
+/* y:(N,1,HW) idx:(N,1,HW) or NULL x:(N,C,HW) -- the first maximum wins */
+void NAME(rmn_ref_chan_max_forward)(R *y, int32_t *idx, const R *x, int n, int c, int hw) {
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < hw; ++j) {
+            int arg = 0;
+            R best = x[(size_t)i * c * hw + j];
+            for (int ch = 1; ch < c; ++ch) {
+                const R v = x[((size_t)i * c + ch) * hw + j];
+                if (v > best)
+                    best = v, arg = ch;
+            }
+            y[(size_t)i * hw + j] = best;
+            if (idx)
+                idx[(size_t)i * hw + j] = arg;
+        }
+}
+
+#ifndef RMN_REF_F64 /* the backward: float only */
 
 /* dx:(N,C,HW) dy,idx:(N,1,HW) */
 void rmn_ref_chan_max_backward(float *dx, const float *dy, const int32_t *idx, int n, int c,
@@ -199,4 +229,4 @@ void rmn_ref_chan_max_backward(float *dx, const float *dy, const int32_t *idx, i
             dx[((size_t)i * c + idx[(size_t)i * hw + j]) * hw + j] += dy[(size_t)i * hw + j];
 }
 
-#endif /* RMN_REF_F64 */
+#endif

@@ -1,11 +1,12 @@
 /* ref_reshape.c -- the naive ops that move values into another shape, forward and backward:
- * channel concatenation and bilinear resizing (align_corners=False). The oracles; shape
- * contracts are in ops.h. */
+ * bilinear resizing (align_corners=False) and channel concatenation. The oracles. Forwards are
+ * written once for a real type R (ref_real.h: float here, double in ref_f64.c); backwards, in
+ * float, accumulate into their d* outputs. Shape contracts are in ops.h. */
 #include "tensor/ops.h"
 
 #include "tensor/ref_real.h"
 
-// --- forward, in R (float, and double in ref_f64.c) ---------------------------------------
+// --- bilinear resize ---------------------------------------------------------------------
 
 /* y:(N,C,OH,OW) x:(N,C,H,W) */
 void NAME(rmn_ref_resize_bilinear_forward)(R *y, const R *x, int n, int c, int h, int w, int oh,
@@ -27,16 +28,7 @@ void NAME(rmn_ref_resize_bilinear_forward)(R *y, const R *x, int n, int c, int h
     }
 }
 
-/* y:(N,CY,HW) x:(N,CX,HW) */
-void NAME(rmn_ref_concat_forward)(R *y, const R *x, int n, int cy, int c0, int cx, int hw) {
-    for (int i = 0; i < n; ++i)
-        for (size_t j = 0; j < (size_t)cx * hw; ++j)
-            y[((size_t)i * cy + c0) * hw + j] = x[(size_t)i * cx * hw + j];
-}
-
-#ifndef RMN_REF_F64
-
-// --- backward, in float; accumulates into the d* outputs ---------------------------------
+#ifndef RMN_REF_F64 /* the backward: float only */
 
 /* dx:(N,C,H,W) dy:(N,C,OH,OW) */
 void rmn_ref_resize_bilinear_backward(float *dx, const float *dy, int n, int c, int h, int w,
@@ -59,6 +51,19 @@ void rmn_ref_resize_bilinear_backward(float *dx, const float *dy, int n, int c, 
     }
 }
 
+#endif
+
+// --- channel concat ----------------------------------------------------------------------
+
+/* y:(N,CY,HW) x:(N,CX,HW) */
+void NAME(rmn_ref_concat_forward)(R *y, const R *x, int n, int cy, int c0, int cx, int hw) {
+    for (int i = 0; i < n; ++i)
+        for (size_t j = 0; j < (size_t)cx * hw; ++j)
+            y[((size_t)i * cy + c0) * hw + j] = x[(size_t)i * cx * hw + j];
+}
+
+#ifndef RMN_REF_F64 /* the backward: float only */
+
 /* dx:(N,CX,HW) dy:(N,CY,HW) */
 void rmn_ref_concat_backward(float *dx, const float *dy, int n, int cy, int c0, int cx,
                              int hw) {
@@ -67,4 +72,4 @@ void rmn_ref_concat_backward(float *dx, const float *dy, int n, int cy, int c0, 
             dx[(size_t)i * cx * hw + j] += dy[((size_t)i * cy + c0) * hw + j];
 }
 
-#endif /* RMN_REF_F64 */
+#endif
