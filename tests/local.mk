@@ -29,6 +29,7 @@ include tests/zoo.mk
 include tests/faults.mk
 include tests/fuzz.mk
 include tests/export.mk
+include tests/dist.mk
 
 check_PROGRAMS += tests/test-cli
 tests_test_cli_SOURCES = tests/test-cli.c tests/tap.h

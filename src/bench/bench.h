@@ -65,6 +65,12 @@ int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_benc
  * GFLOP/s with 256-bit (AVX2+FMA) and 512-bit (AVX-512F) vectors; 0 where the CPU lacks it. */
 void rmn_bench_peak(int nthreads, double seconds, double *gflops_avx2, double *gflops_avx512);
 
+/* The gradients of one step, floats of them, summed over the MPI ranks (run under mpirun) in
+ * buckets of bucket floats as the trainer sums them, timed alone (allreduce.c): warmup, then
+ * steps steps; r's times are the ranks' mean per step; *buckets the bucket count. */
+int rmn_bench_allreduce(size_t floats, size_t bucket, int warmup, int steps, rmn_bench_result *r,
+                        int *buckets);
+
 // --- detection (detect.c) ------------------------------------------------------------------
 
 typedef struct {

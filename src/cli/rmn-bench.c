@@ -16,6 +16,8 @@
 #include "core/threads.h"
 #include "detect/detector.h"
 #include "detect/paths.h"
+#include "dist/dist.h"
+#include "models/zoo.h"
 #include "nn/net.h"
 
 #ifdef _OPENMP
@@ -27,6 +29,7 @@ static const char USAGE[] =
     "  or:  rmn-bench --model NAME [--batch 64] [--mode train|infer|eval] [--profile]\n"
     "  or:  rmn-bench --suite resnet-convs [--batch 64] [--layout16]\n"
     "  or:  rmn-bench --peak\n"
+    "  or:  mpirun -np N rmn-bench --allreduce [--model NAME] [--max-gradient-mb 1024]\n"
     "  or:  rmn-bench --detect [--checkpoint FILE | --faces-only] [--cascade NAME] IMAGE...\n"
     "  or:  rmn-bench --detect --detector ssd|tiny|haar|lbp|all [OPTION]... IMAGE...\n"
     "  or:  rmn-bench --video [--detector NAME]... [--threads T] FILE\n"
@@ -41,6 +44,9 @@ static const char USAGE[] =
     "                     eval-mode forward)\n"
     "  --suite resnet-convs  the distinct convolutions of a ResNet at 48x48\n"
     "  --peak             the machine's FMA peak\n"
+    "  --allreduce        one step's gradients summed over the N ranks of mpirun in the trainer's\n"
+    "                     buckets, per model of the --image-size profile (or --model NAME)\n"
+    "  --max-gradient-mb M  with --allreduce: skip models with more MiB of gradients (default 1024)\n"
     "  --detect           face detection, and detection + emotion classification, per image\n"
     "                     (the checkpoint defaults to the shipped model, as rmn-detect's)\n"
     "  --detector NAME    with --detect: ssd, tiny, haar, lbp or all (one JSON line per detector;\n"
@@ -65,6 +71,7 @@ typedef struct {
     int threads, steps, warmup, winograd, json, profile, batch, layout16;
     int image_size, in_channels, classes;
     int width; /* channel width at the 48 profile (0 = the model's default) */
+    double max_gradient_mb; /* --allreduce: larger models are skipped (memory) */
     rmn_bench_mode mode;
     int mode_set;
 } opts;
@@ -323,18 +330,65 @@ static int bench_detectors(const opts *o, const char *checkpoint, int faces_only
     return rc;
 }
 
+/* --allreduce: every registered model of the profile (or --model NAME), its gradient bytes
+ * summed over the ranks; rank 0 prints. */
+static int bench_allreduce(const opts *o, const char *only) {
+    if (rmn_dist_size() < 2)
+        return RMN_ERROR(RMN_EINVAL, "--allreduce needs at least 2 ranks: mpirun -np 2 rmn-bench --allreduce");
+    const char *const *names;
+    int n;
+    RMN_TRY(rmn_model_names(&names, &n));
+    rmn_model_config mc = {.in_channels = o->in_channels, .image_size = o->image_size,
+                           .num_classes = o->classes, .width = o->width};
+    for (int i = 0; i < n; ++i) {
+        rmn_net *net;
+        if ((only && strcmp(only, names[i]) != 0) || rmn_zoo_graph(names[i], &mc, &net) != RMN_OK)
+            continue; /* not of this profile */
+        const size_t params = rmn_zoo_params(net);
+        rmn_net_free(net);
+        if (params > o->max_gradient_mb * 262144.0) { /* MiB / 4 bytes */
+            if (rmn_dist_rank() == 0)
+                fprintf(stderr, "rmn-bench: %s skipped: %.0f MiB of gradients per rank, over --max-gradient-mb %g\n",
+                        names[i], params / 262144.0, o->max_gradient_mb);
+            continue;
+        }
+        rmn_bench_result r;
+        int buckets;
+        RMN_TRY(rmn_bench_allreduce(params, rmn_dist_bucket_floats(), o->warmup, o->steps, &r, &buckets));
+        if (rmn_dist_rank() != 0)
+            continue;
+        const double bytes = 4.0 * (double)params, ranks = rmn_dist_size();
+        json_t *j = json_object();
+        json_object_set_new(j, "kind", json_string("allreduce"));
+        json_object_set_new(j, "model", json_string(names[i]));
+        json_object_set_new(j, "image_size", json_integer(o->image_size));
+        json_object_set_new(j, "params", json_integer((json_int_t)params));
+        json_object_set_new(j, "gradient_mb", json_real(bytes / 1048576.0));
+        json_object_set_new(j, "ranks", json_integer(rmn_dist_size()));
+        json_object_set_new(j, "buckets", json_integer(buckets));
+        json_object_set_new(j, "median_s", json_real(r.median_s));
+        json_object_set_new(j, "min_s", json_real(r.min_s));
+        json_object_set_new(j, "max_s", json_real(r.max_s));
+        json_object_set_new(j, "steps", json_integer(r.steps));
+        /* bus bandwidth: what each rank sends in a ring allreduce, 2 (N-1)/N of the bytes */
+        json_object_set_new(j, "bus_gbytes_per_s", json_real(2 * (ranks - 1) / ranks * bytes / r.median_s / 1e9));
+        emit(j, o->json);
+    }
+    return RMN_OK;
+}
+
 int main(int argc, char **argv) {
     rmn_threads_passive_wait(argv);
     rmn_cli_init(&cli, "rmn-bench", USAGE);
     if (rmn_bench_video_wanted(argc, argv)) /* rmn-bench-video.c */
         return rmn_bench_video_main(argc, argv);
     opts o = {.backend = "dnnl", .threads = 0, .steps = 10, .warmup = 2, .winograd = -1,
-              .batch = 64, .image_size = 48, .in_channels = 1, .classes = 7};
+              .batch = 64, .image_size = 48, .in_channels = 1, .classes = 7, .max_gradient_mb = 1024};
     const char *op = NULL, *shape = NULL, *model = NULL, *suite = NULL;
     const char *checkpoint = NULL, *cascade = rmn_detect_cascade_default(), *detector = NULL;
-    int peak = 0, detect = 0, faces_only = 0;
+    int peak = 0, detect = 0, faces_only = 0, allreduce = 0;
     enum { O_OP = 256, O_SHAPE, O_BACKEND, O_MODE, O_THREADS, O_JSON, O_MODEL, O_BATCH,
-           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH, O_DETECT, O_CKPT, O_CASCADE, O_FACES, O_L16, O_DETECTOR };
+           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH, O_DETECT, O_CKPT, O_CASCADE, O_FACES, O_L16, O_DETECTOR, O_ALLREDUCE, O_MAXGRAD };
     static const struct option longopts[] = {
         {"op", required_argument, NULL, O_OP},         {"shape", required_argument, NULL, O_SHAPE},
         {"backend", required_argument, NULL, O_BACKEND}, {"mode", required_argument, NULL, O_MODE},
@@ -351,6 +405,8 @@ int main(int argc, char **argv) {
         {"detect", no_argument, NULL, O_DETECT},       {"checkpoint", required_argument, NULL, O_CKPT},
         {"cascade", required_argument, NULL, O_CASCADE}, {"faces-only", no_argument, NULL, O_FACES},
         {"detector", required_argument, NULL, O_DETECTOR},
+        {"allreduce", no_argument, NULL, O_ALLREDUCE},
+        {"max-gradient-mb", required_argument, NULL, O_MAXGRAD},
         {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = rmn_cli_getopt(&cli, argc, argv, "", longopts)) != -1) {
@@ -384,6 +440,13 @@ int main(int argc, char **argv) {
         case O_CASCADE: cascade = optarg; break;
         case O_FACES: faces_only = 1; break;
         case O_DETECTOR: detector = optarg; break;
+        case O_ALLREDUCE: allreduce = 1; break;
+        case O_MAXGRAD: {
+            int v;
+            bad = parse_int(optarg, 1, 1 << 30, &v);
+            o.max_gradient_mb = v;
+            break;
+        }
         default: return cli.status; /* help, version or a usage error, said */
         }
         if (bad)
@@ -397,6 +460,15 @@ int main(int argc, char **argv) {
 #else
     o.threads = 1;
 #endif
+    if (allreduce) {
+        if (op || suite || peak || detect)
+            return usage_error("--allreduce takes --model, --image-size, --steps and such only");
+        if (rmn_dist_init(&argc, &argv) != RMN_OK)
+            return fail();
+        int rc = bench_allreduce(&o, model);
+        rmn_dist_finalize();
+        return rc == RMN_OK ? 0 : fail();
+    }
     if ((op != NULL) + (model != NULL) + (suite != NULL) + peak + detect != 1)
         return usage_error("give exactly one of --op, --model, --suite, --peak, --detect");
     if (detect) {

@@ -28,6 +28,7 @@
 #include "core/error.h"
 #include "core/threads.h"
 #include "core/provenance.h"
+#include "dist/dist.h"
 #include "core/suggest.h"
 #include "report/report.h"
 #include "store/store.h"
@@ -369,8 +370,15 @@ int main(int argc, char **argv) {
     char **pos = argv + optind + 1;
     if (strcmp(cmd, "help") == 0)
         return rmn_cli_help(&cli);
-    if (strcmp(cmd, "run") == 0)
-        return npos == 1 ? cmd_run(pos[0], &o) : rmn_cli_usage_error(&cli, "run needs exactly one experiment name");
+    if (strcmp(cmd, "run") == 0) {
+        if (npos != 1)
+            return rmn_cli_usage_error(&cli, "run needs exactly one experiment name");
+        if (rmn_dist_init(&argc, &argv) != RMN_OK) /* one rank of several under mpirun/srun */
+            return fail();
+        rc = cmd_run(pos[0], &o);
+        rmn_dist_finalize();
+        return rc;
+    }
     if (strcmp(cmd, "fuse") == 0)
         return npos == 1 ? cmd_fuse(pos[0], &o) : rmn_cli_usage_error(&cli, "fuse needs exactly one experiment name");
     if (strcmp(cmd, "merge") == 0)
@@ -382,9 +390,13 @@ int main(int argc, char **argv) {
         if (npos != 1)
             return rmn_cli_usage_error(&cli, "%s needs exactly one RUN (id, uuid prefix or name)", cmd);
         o.run.finish = strcmp(cmd, "finish") == 0;
+        if (rmn_dist_init(&argc, &argv) != RMN_OK)
+            return fail();
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
-        return rmn_experiment_resume(pos[0], &o.run) == RMN_OK ? 0 : fail();
+        rc = rmn_experiment_resume(pos[0], &o.run) == RMN_OK ? 0 : fail();
+        rmn_dist_finalize();
+        return rc;
     }
     if (strcmp(cmd, "models") == 0) {
         if (npos != 0)

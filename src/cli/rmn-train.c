@@ -9,6 +9,7 @@
 #include "core/args.h"
 #include "core/cli.h"
 #include "core/error.h"
+#include "dist/dist.h"
 #include "core/threads.h"
 #include "train/config.h"
 #include "train/experiment.h"
@@ -93,6 +94,8 @@ int main(int argc, char **argv) {
     const char *busy = getenv("RMN_BUSY_TIMEOUT_MS");
     if (busy && rmn_parse_long(busy, 1, 3600000L, &v))
         o.busy_timeout_ms = (int)v;
+    if (rmn_dist_init(&argc, &argv) != RMN_OK) /* one rank of several under mpirun/srun */
+        return rmn_cli_fail(&cli);
     rmn_experiment exp;
     if (rmn_experiment_from_config(config, experiment, &exp) != RMN_OK)
         return rmn_cli_fail(&cli);
@@ -100,5 +103,6 @@ int main(int argc, char **argv) {
     signal(SIGTERM, on_signal);
     int rc = rmn_experiment_execute(&exp, &o);
     rmn_experiment_free(&exp);
+    rmn_dist_finalize();
     return rc == RMN_OK ? 0 : rmn_cli_fail(&cli);
 }

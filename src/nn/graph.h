@@ -221,6 +221,10 @@ struct rmn_net {
     int backward_done;                  /* a backward ran after the last forward */
     int extra_v;                        /* rmn_net_value_grad_add: value whose gradient gets */
     const float *extra_grad;            /* extra_grad:(n, size) added in the next backward */
+    void (*grads_ready)(void *, size_t); /* rmn_net_set_grads_ready's callback and context */
+    void *grads_ready_ctx;
+    void (*bn_sync)(void *, double *, int); /* rmn_net_set_bn_sync's sum and context */
+    void *bn_sync_ctx;
 };
 
 /* 64-byte aligned, zeroed allocation of bytes (rounded up); NULL on failure. */

@@ -66,6 +66,19 @@ int  rmn_net_loss_soft(rmn_net *net, const float *targets, const int32_t *labels
  * through the last forward (in its mode: batch or running statistics). */
 int  rmn_net_backward(rmn_net *net);
 size_t rmn_net_param_count(const rmn_net *net);  /* trainable scalars */
+/* For data-parallel training (src/dist/): during each backward, after every node that wrote
+ * parameter gradients, ready(ctx, from) says the gradients [from, param_count) are final
+ * (backward runs the nodes in reverse, and each node's parameters follow the earlier nodes'
+ * in the arena). ready NULL: none (the default). */
+void rmn_net_set_grads_ready(rmn_net *net, void (*ready)(void *ctx, size_t from), void *ctx);
+/* Synchronised batch norm: in training, every batch norm normalises with the statistics of all
+ * ranks' batches, sum(ctx, x, n) summing n doubles over the ranks in place (nn/bn_sync.c; no
+ * fusion with the following ReLU in training). sum NULL: each batch alone (the default). Drops
+ * the plan. */
+void rmn_net_set_bn_sync(rmn_net *net, void (*sum)(void *ctx, double *x, int n), void *ctx);
+/* Multiplies the logits gradient the last rmn_net_loss kept by s (a rank's share of a global
+ * batch's mean). */
+int  rmn_net_loss_scale(rmn_net *net, float s);
 float *rmn_net_params(rmn_net *net);  /* one contiguous 64-byte-aligned arena of all parameters */
 float *rmn_net_grads(rmn_net *net);   /* same layout */
 

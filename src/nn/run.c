@@ -1,6 +1,7 @@
 /* run.c -- planning activation memory and running a graph forward, through the loss and
  * backward (see net.h). Nothing here allocates except rmn_net_plan. */
 #include "nn/graph.h"
+#include "nn/bn_sync.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -154,7 +155,7 @@ static size_t lay_out(rmn_net *net, char *base, int max_batch) {
             nd->save_mean = carve(&cv, out->c * sizeof(float));
             nd->save_invstd = carve(&cv, out->c * sizeof(float));
             nd->relu_next = relu_follows(net, i);
-            nd->relu_mask = nd->relu_next && net->ops.bn2d_relu_forward_train &&
+            nd->relu_mask = nd->relu_next && !net->bn_sync && net->ops.bn2d_relu_forward_train &&
                                     net->ops.bn2d_relu_backward_train
                                 ? carve(&cv, count)
                                 : NULL;
@@ -401,7 +402,10 @@ int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *
             ++i;
             continue;
         }
-        run_node(net, &ex, nd, n, training, dropout_rng);
+        if (training && net->bn_sync && nd->op == RMN_OP_BN2D) /* statistics over the ranks */
+            RMN_TRY(rmn_bn_sync_forward(net, nd, n));
+        else
+            run_node(net, &ex, nd, n, training, dropout_rng);
     }
     RMN_TRY(backend_check(net));
     net->batch = n;
@@ -513,6 +517,8 @@ int rmn_net_backward(rmn_net *net) {
                                              net->values[net->nodes[i + 1].out].grad,
                                              nd->relu_mask, xin, P + nd->w_off, nd->save_mean,
                                              nd->save_invstd, n, out->c, out->h * out->w);
+            else if (net->training && net->bn_sync)
+                RMN_TRY(rmn_bn_sync_backward(net, nd, n, ex.fresh));
             else if (net->training)
                 be->bn2d_backward_train(&ex, dx, G + nd->w_off, G + nd->b_off, dy, xin,
                                         P + nd->w_off, nd->save_mean, nd->save_invstd, n,
@@ -604,10 +610,33 @@ int rmn_net_backward(rmn_net *net) {
                                 (int)rmn_value_size(in), out->c);
             break;
         }
+        if (net->grads_ready && (nd->w_off != RMN_NET_NONE || nd->b_off != RMN_NET_NONE))
+            net->grads_ready(net->grads_ready_ctx, nd->w_off < nd->b_off ? nd->w_off : nd->b_off);
     }
     net->extra_grad = NULL; /* for one backward only */
     RMN_TRY(backend_check(net));
     net->backward_done = 1;
+    return RMN_OK;
+}
+
+void rmn_net_set_bn_sync(rmn_net *net, void (*sum)(void *ctx, double *x, int n), void *ctx) {
+    net->bn_sync = sum;
+    net->bn_sync_ctx = ctx;
+    drop_plan(net);
+}
+
+void rmn_net_set_grads_ready(rmn_net *net, void (*ready)(void *ctx, size_t from), void *ctx) {
+    net->grads_ready = ready;
+    net->grads_ready_ctx = ctx;
+}
+
+int rmn_net_loss_scale(rmn_net *net, float s) {
+    if (!net->loss_ready)
+        return RMN_ERROR(RMN_EINVAL, "%s: no loss to scale", net->arch);
+    rmn_value *lg = &net->values[net->logits];
+    const size_t m = (size_t)net->batch * (size_t)lg->c;
+    for (size_t j = 0; j < m; ++j)
+        lg->grad[j] *= s;
     return RMN_OK;
 }
 

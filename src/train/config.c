@@ -60,6 +60,7 @@ static const config_key KEYS[] = {
     {"rotation_interp", KEY_STR, F(rotation_interp), S(rotation_interp)},
     {"seed", KEY_U64, F(seed), 0},
     {"steplr", KEY_INT, F(steplr), 0},
+    {"sync_bn", KEY_INT, F(sync_bn), 0},
     {"target", KEY_STR, F(target), S(target)},
     {"transform", KEY_STR, F(transform), S(transform)},
     {"tta_n", KEY_INT, F(tta_n), 0},
@@ -156,11 +157,13 @@ static int apply_key(rmn_train_config *cfg, const config_key *k, json_t *v, cons
         return RMN_OK;
     case KEY_INT:
     case KEY_U64: {
-        /* a JSON integer, or a real with an integral value (1e3); the range is checked before
-         * the real is converted (a conversion out of range is undefined) */
+        /* a JSON integer, true or false (1, 0), or a real with an integral value (1e3); the
+         * range is checked before the real is converted (a conversion out of range is undefined) */
         json_int_t i = 0;
-        int integral = json_is_integer(v);
-        if (integral) {
+        int integral = json_is_integer(v) || json_is_boolean(v);
+        if (json_is_boolean(v)) {
+            i = json_is_true(v);
+        } else if (integral) {
             i = json_integer_value(v);
         } else if (json_is_real(v)) {
             double d = json_real_value(v);
@@ -188,6 +191,8 @@ static int check_ranges(const rmn_train_config *c, const char *where) {
         return RMN_ERROR(RMN_EINVAL, "%s: lr must be > 0", where);
     if (c->batch_size < 1)
         return RMN_ERROR(RMN_EINVAL, "%s: batch_size must be >= 1", where);
+    if (c->sync_bn > 1)
+        return RMN_ERROR(RMN_EINVAL, "%s: sync_bn must be true or false", where);
     if (c->num_classes < 2)
         return RMN_ERROR(RMN_EINVAL, "%s: num_classes must be >= 2", where);
     if (c->num_classes > 1000)
@@ -251,6 +256,18 @@ static int apply_object(rmn_train_config *cfg, json_t *obj, const char *where, c
     return check_ranges(cfg, where);
 }
 
+int rmn_train_config_check_ranks(const rmn_train_config *cfg, int ranks) {
+    if (ranks <= 1)
+        return RMN_OK;
+    if (cfg->batch_size % ranks != 0)
+        return RMN_ERROR(RMN_EINVAL, "%s: batch_size %d does not divide among %d ranks: run it on a number "
+                         "of ranks that divides it", cfg->model_name, cfg->batch_size, ranks);
+    if (cfg->center_loss_weight > 0)
+        return RMN_ERROR(RMN_EINVAL, "%s: center loss trains on one rank only (each rank would move the "
+                         "centers alone)", cfg->model_name);
+    return RMN_OK;
+}
+
 int rmn_train_config_apply_json(rmn_train_config *cfg, const char *json_text, const char *where) {
     json_error_t jerr;
     json_t *root = json_loads(json_text, JSON_REJECT_DUPLICATES, &jerr);
@@ -273,6 +290,8 @@ int rmn_train_config_canonical(const rmn_train_config *cfg, char *buf, size_t ca
          * hash) of every other configuration stays what it was */
         if (strncmp(k->key, "center_", 7) == 0 && !(cfg->center_loss_weight > 0))
             continue;
+        if (strcmp(k->key, "sync_bn") == 0 && !cfg->sync_bn)
+            continue; /* likewise: only when on */
         if (strcmp(k->key, "pretrained") == 0 && !cfg->pretrained[0])
             continue; /* likewise: only when set */
         if (strcmp(k->key, "rotation_interp") == 0 && strcmp(cfg->rotation_interp, "bilinear") == 0)

@@ -5,7 +5,7 @@
  * image_size, in_channels, num_classes, weighted_loss, model_name, and the ones rmn records but
  * does not use: data_path, distributed, num_workers, device, log_dir, checkpoint_dir, cwd)
  * plus rmn's own (optimizer, nesterov, lr_schedule, min_lr, width, flip_p, max_rotation_deg, tta_n, tta_seed,
- * seed, rotation_interp, center_loss_weight, center_lr: see train/center.h; pretrained: a trunk file, see
+ * seed, rotation_interp, sync_bn: see docs/DISTRIBUTED.md, center_loss_weight, center_lr: see train/center.h; pretrained: a trunk file, see
  * train/pretrained.h and docs/EXPORT.md; transform: "thesis" or "imagenet", data/batch.h; target:
  * "hard" labels or "soft", the data set's target distributions, FERPlus's votes). Unknown keys are
  * errors, so a typo never silently changes an experiment.
@@ -38,6 +38,7 @@ typedef struct {
     int      plateau_patience;
     int      image_size, in_channels, num_classes;
     int      weighted_loss;
+    int      sync_bn;       /* data-parallel ranks: batch statistics over all ranks (docs/DISTRIBUTED.md) */
     int      width;           /* channel width of small models (0 = the model's default) */
     char     pretrained[512]; /* "pretrained": a trunk file loaded before training ("" none;
                                  train/pretrained.h); in the canonical text only when set */
@@ -78,6 +79,9 @@ void rmn_train_config_defaults(rmn_train_config *cfg);
 const char *rmn_train_config_model(const rmn_train_config *cfg, char *buf, size_t cap);
 /* The augmentation the config trains with (and draws TTA from). */
 rmn_augment_params rmn_train_config_augment(const rmn_train_config *cfg);
+/* Whether the run can train on `ranks` data-parallel ranks (train/trainer.h): batch_size must
+ * divide among them and center loss (whose centers each rank would update alone) needs one. */
+int rmn_train_config_check_ranks(const rmn_train_config *cfg, int ranks);
 /* The batches of cfg: its image size, channels and transform, with augmentation aug (NULL: the
  * evaluation's). */
 rmn_batch_spec rmn_train_config_batch_spec(const rmn_train_config *cfg, const rmn_augment_params *aug);

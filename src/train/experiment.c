@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "core/suggest.h"
 #include "data/fer2013.h"
+#include "dist/dist.h"
 #include "store/store.h"
 #include "train/ensemble.h"
 #include "train/runs.h"
@@ -317,13 +318,43 @@ static int run_all(rmn_experiment *exp, const rmn_experiment_options *o, rmn_sto
     return RMN_OK;
 }
 
+/* A rank other than 0 finds its own configuration of the run rank 0 names (train/trainer.h). */
+static int lookup_run(void *ctx, const char *run_name, rmn_train_config *cfg) {
+    const rmn_experiment *exp = ctx;
+    for (int i = 0; i < exp->n_runs; ++i) {
+        char name[160];
+        rmn_train_run_name(&exp->runs[i], name, sizeof name);
+        if (exp->runs[i].batch_size > 0 && strcmp(name, run_name) == 0) {
+            *cfg = exp->runs[i];
+            return RMN_OK;
+        }
+    }
+    return RMN_ERROR(RMN_ENOTFOUND, "experiment %s has no selected run %s", exp->name, run_name);
+}
+
 int rmn_experiment_execute(rmn_experiment *exp, const rmn_experiment_options *o) {
     RMN_TRY(rmn_experiment_validate(exp)); /* the whole file, before data, store or training */
     RMN_TRY(select_runs(exp, o));
-    RMN_TRY(rmn_store_check_writable(o->db_path ? o->db_path : rmn_store_default_path()));
+    for (int i = 0; i < exp->n_runs; ++i)
+        if (exp->runs[i].batch_size > 0)
+            RMN_TRY(rmn_train_config_check_ranks(&exp->runs[i], rmn_dist_size()));
     rmn_dataset ds;
-    RMN_TRY(load_data(exp, o, &ds)); /* data first: bad input never writes to the store */
-    int rc = check_runs_fit(exp, &ds);
+    memset(&ds, 0, sizeof ds);
+    if (rmn_dist_rank() > 0) { /* rank 0 runs the experiment; this rank trains with it */
+        rmn_experiment_options quiet = *o;
+        quiet.log = NULL;
+        RMN_TRY(load_data(exp, &quiet, &ds));
+        rmn_train_follower f = {.data = &ds, .lookup = lookup_run, .ctx = exp, .threads = o->threads, .stop = o->stop};
+        int rc = rmn_train_follow(&f);
+        rmn_dataset_free(&ds);
+        return rc;
+    }
+    /* from here every way out passes rmn_train_ranks_end, which lets the other ranks go */
+    int rc = rmn_store_check_writable(o->db_path ? o->db_path : rmn_store_default_path());
+    const int loaded = rc == RMN_OK && (rc = load_data(exp, o, &ds)) == RMN_OK; /* data first: bad
+                                                          input never writes to the store */
+    if (rc == RMN_OK)
+        rc = check_runs_fit(exp, &ds);
     rmn_store *store = NULL;
     if (rc == RMN_OK)
         rc = rmn_experiment_open_store(o, RMN_STORE_CREATE, &store);
@@ -331,7 +362,9 @@ int rmn_experiment_execute(rmn_experiment *exp, const rmn_experiment_options *o)
         rc = run_all(exp, o, store, &ds);
         rmn_store_close(store);
     }
-    rmn_dataset_free(&ds);
+    rmn_train_ranks_end();
+    if (loaded)
+        rmn_dataset_free(&ds);
     return rc;
 }
 
@@ -435,9 +468,16 @@ done:
 }
 
 int rmn_experiment_resume(const char *ref, const rmn_experiment_options *o) {
+    if (rmn_dist_rank() > 0) { /* rank 0 reads the store and names the run and its data */
+        rmn_train_follower f = {.threads = o->threads, .stop = o->stop};
+        return rmn_train_follow(&f);
+    }
     rmn_store *store;
-    RMN_TRY(rmn_experiment_open_store(o, RMN_STORE_WRITE, &store));
-    int rc = resume_in(store, ref, o);
-    rmn_store_close(store);
+    int rc = rmn_experiment_open_store(o, RMN_STORE_WRITE, &store);
+    if (rc == RMN_OK) {
+        rc = resume_in(store, ref, o);
+        rmn_store_close(store);
+    }
+    rmn_train_ranks_end();
     return rc;
 }

@@ -9,6 +9,7 @@
 #include "core/sha256.h"
 #include "data/augment.h"
 #include "data/batch.h"
+#include "dist/dist.h"
 #include "nn/net.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
@@ -82,6 +83,8 @@ typedef struct {
     int             feat_v, feat_d;      /* the features it acts on: value, floats per sample */
     int64_t         run_id;
     int             lost;          /* another process took the run over: write nothing more */
+    int             rank, world;   /* data-parallel ranks (dist/dist.h); world 1: alone */
+    rmn_dist_grads *grads_sum;     /* world > 1: the gradient buckets summed over ranks */
     char            run_dir[4096], best_path[4200], last_path[4200], uuid[33];
 } train_state;
 
@@ -155,6 +158,11 @@ static int center_step(train_state *st, const rmn_train_config *cfg, int b, doub
     return rmn_net_value_grad_add(st->net, st->feat_v, st->center_dx);
 }
 
+static void sum_over_ranks(void *ctx, double *x, int n) {
+    (void)ctx;
+    rmn_dist_sum_doubles(x, n);
+}
+
 static int state_init(const rmn_train_job *job, train_state *st) {
     const rmn_train_config *cfg = job->cfg;
     rmn_model_config mc = {.in_channels = cfg->in_channels, .image_size = cfg->image_size,
@@ -164,7 +172,17 @@ static int state_init(const rmn_train_job *job, train_state *st) {
         RMN_TRY(rmn_pretrained_load(st->net, cfg->pretrained, NULL));
     if (job->threads > 0)
         RMN_TRY(rmn_net_set_threads(st->net, job->threads));
-    RMN_TRY(rmn_net_plan(st->net, cfg->batch_size));
+    st->rank = rmn_dist_rank();
+    st->world = rmn_dist_size();
+    RMN_TRY(rmn_train_config_check_ranks(cfg, st->world));
+    if (st->world > 1) { /* each rank's share of every batch; gradients summed as backward goes */
+        RMN_TRY(rmn_dist_grads_create(rmn_net_grads(st->net), rmn_net_param_count(st->net),
+                                      rmn_dist_bucket_floats(), &st->grads_sum));
+        rmn_net_set_grads_ready(st->net, rmn_dist_grads_ready, st->grads_sum);
+        if (cfg->sync_bn)
+            rmn_net_set_bn_sync(st->net, sum_over_ranks, NULL);
+    }
+    RMN_TRY(rmn_net_plan(st->net, cfg->batch_size)); /* a rank trains on its share, evaluates whole batches */
     int opt_kind, sched_kind;
     RMN_TRY(rmn_optimizer_kind_parse(cfg->optimizer, &opt_kind));
     RMN_TRY(rmn_schedule_kind_parse(cfg->lr_schedule, &sched_kind));
@@ -214,6 +232,7 @@ static void state_free(train_state *st) {
     free(st->class_weights);
     free(st->centers);
     free(st->center_dx);
+    rmn_dist_grads_free(st->grads_sum);
     memset(st, 0, sizeof *st);
 }
 
@@ -314,14 +333,76 @@ static int record_artifact(const rmn_train_job *job, int64_t run_id, const char 
 
 // --- one epoch ------------------------------------------------------------------------------
 
+/* With several ranks, a failure inside a step leaves the others waiting in a collective: it
+ * ends the job (dist/dist.h). Alone, it is returned as usual. */
+static int step_check(const train_state *st, int rc) {
+    if (rc != RMN_OK && st->world > 1)
+        rmn_dist_abort(rmn_error_message());
+    return rc;
+}
+
+/* One step of a global batch of m samples, order[0..m): this rank's share of it; in sums the
+ * loss times samples, correct predictions and stop requests summed over the ranks, and the
+ * center loss times samples (alone); gradients of the global batch's mean, the optimizer's step. */
+static int train_step(const rmn_train_job *job, train_state *st, const int32_t *order, int m,
+                      const rmn_batch_spec *spec, double sums[4]) {
+    const int lo = (int)((int64_t)m * st->rank / st->world);
+    const int b = (int)((int64_t)m * (st->rank + 1) / st->world) - lo;
+    double loss = 0;
+    int ok = 0;
+    if (b > 0) {
+        RMN_TRY(step_check(st, rmn_batch_fill(st->x, st->labels, st->scratch, &job->data->split[RMN_SPLIT_TRAIN],
+                                              order + lo, b, spec, &st->ts.augment)));
+        RMN_TRY(step_check(st, rmn_net_forward(st->net, st->x, b, 1, &st->ts.dropout)));
+        if (st->targets) { /* the images' vote distributions (FERPlus) */
+            const rmn_split_data *train = &job->data->split[RMN_SPLIT_TRAIN];
+            const size_t k = (size_t)job->cfg->num_classes;
+            for (int i = 0; i < b; ++i)
+                memcpy(st->targets + i * k, train->soft + (size_t)order[lo + i] * k, k * sizeof *st->targets);
+            RMN_TRY(step_check(st, rmn_net_loss_soft(st->net, st->targets, st->labels, NULL, &loss, &ok)));
+        } else {
+            RMN_TRY(step_check(st, rmn_net_loss(st->net, st->labels, st->class_weights, &loss, &ok)));
+        }
+    }
+    double closs = 0;
+    if (st->centers) { /* alone only (rmn_train_config_check_ranks) */
+        RMN_TRY(center_step(st, job->cfg, b, &closs));
+        loss += job->cfg->center_loss_weight * closs;
+        sums[3] += closs * b;
+    }
+    sums[0] = loss * b;
+    sums[1] = ok;
+    sums[2] = job->stop && *job->stop;
+    rmn_dist_sum_doubles(sums, 3); /* every rank takes the same decisions below */
+    if (sums[2] > 0)
+        return RMN_ERROR(RMN_EINTR, "stopped by a signal");
+    if (!isfinite(sums[0]))
+        return RMN_ERROR(RMN_EINVAL, "training diverged: loss is %g", sums[0] / m);
+    if (b > 0) {
+        if (st->world > 1) /* this rank's mean counts b / m of the global batch's mean */
+            RMN_TRY(step_check(st, rmn_net_loss_scale(st->net, (float)b / (float)m)));
+        RMN_TRY(step_check(st, rmn_net_backward(st->net)));
+    } else {
+        memset(rmn_net_grads(st->net), 0, rmn_net_param_count(st->net) * sizeof(float));
+    }
+    if (st->grads_sum)
+        rmn_dist_grads_finish(st->grads_sum);
+    rmn_optimizer_step(&st->opt, rmn_net_params(st->net), rmn_net_grads(st->net));
+    return RMN_OK;
+}
+
 static int train_epoch(const rmn_train_job *job, train_state *st, int epoch, double *loss_out,
                        double *acc_out, double *images_per_s, double *center_out) {
     const rmn_train_config *cfg = job->cfg;
-    const rmn_split_data *train = &job->data->split[RMN_SPLIT_TRAIN];
-    const int n = train->n, bs = cfg->batch_size;
+    const int n = job->data->split[RMN_SPLIT_TRAIN].n, bs = cfg->batch_size;
     for (int i = 0; i < n; ++i)
         st->order[i] = i;
-    rmn_rng_shuffle(&st->ts.shuffle, st->order, n);
+    rmn_rng_shuffle(&st->ts.shuffle, st->order, n); /* the same permutation on every rank */
+    if (st->world > 1) { /* each rank's own augmentation and dropout, derived per epoch */
+        const uint64_t tag = ((uint64_t)(st->rank + 1) << 16) | ((uint64_t)(epoch + 1) << 32);
+        rmn_rng_init(&st->ts.augment, cfg->seed, RMN_STREAM_AUGMENT | tag);
+        rmn_rng_init(&st->ts.dropout, cfg->seed, RMN_STREAM_DROPOUT | tag);
+    }
     rmn_augment_params aug = rmn_train_config_augment(cfg);
     rmn_batch_spec spec = rmn_train_config_batch_spec(cfg, &aug);
 
@@ -335,43 +416,28 @@ static int train_epoch(const rmn_train_job *job, train_state *st, int epoch, dou
     int64_t correct = 0, seen = 0;
     char status[128] = "";
     for (int start = 0; start < n; start += bs) {
-        if (job->stop && *job->stop)
+        if (st->world == 1 && job->stop && *job->stop)
             return RMN_ERROR(RMN_EINTR, "stopped by a signal in epoch %d", epoch + 1);
-        int b = n - start < bs ? n - start : bs;
-        RMN_TRY(rmn_batch_fill(st->x, st->labels, st->scratch, train, st->order + start, b, &spec,
-                               &st->ts.augment));
-        double loss;
-        int ok;
-        RMN_TRY(rmn_net_forward(st->net, st->x, b, 1, &st->ts.dropout));
-        if (st->targets) { /* the images' vote distributions (FERPlus) */
-            const size_t k = (size_t)cfg->num_classes;
-            for (int i = 0; i < b; ++i)
-                memcpy(st->targets + i * k, train->soft + (size_t)st->order[start + i] * k, k * sizeof *st->targets);
-            RMN_TRY(rmn_net_loss_soft(st->net, st->targets, st->labels, NULL, &loss, &ok));
-        } else {
-            RMN_TRY(rmn_net_loss(st->net, st->labels, st->class_weights, &loss, &ok));
+        const int m = n - start < bs ? n - start : bs;
+        if (cfg->sync_bn && st->world > 1 && m < st->world)
+            break; /* a last batch smaller than the ranks: with sync_bn every rank needs a sample */
+        double sums[4] = {0, 0, 0, 0};
+        int rc = train_step(job, st, st->order + start, m, &spec, sums);
+        if (rc != RMN_OK) {
+            rmn_error_prefix("epoch %d, batch %d", epoch + 1, start / bs + 1);
+            return rc;
         }
-        if (st->centers) {
-            double closs = 0;
-            RMN_TRY(center_step(st, cfg, b, &closs));
-            loss += cfg->center_loss_weight * closs;
-            center_sum += closs * b;
-        }
-        if (!isfinite(loss))
-            return RMN_ERROR(RMN_EINVAL, "training diverged: loss is %g in epoch %d, batch %d", loss,
-                             epoch + 1, start / bs + 1);
-        RMN_TRY(rmn_net_backward(st->net));
-        rmn_optimizer_step(&st->opt, rmn_net_params(st->net), rmn_net_grads(st->net));
-        loss_sum += loss * b;
-        correct += ok;
-        seen += b;
+        loss_sum += sums[0];
+        center_sum += sums[3];
+        correct += (int64_t)sums[1];
+        seen += m;
         double now = rmn_monotonic_s(), dt = now - t0;
         snprintf(status, sizeof status, "loss %.3f acc %.1f%% %.0f img/s", loss_sum / (double)seen,
                  100.0 * (double)correct / (double)seen, dt > 0 ? (double)seen / dt : 0.0);
         rmn_progress_update(&bar, seen, status);
-        if (now - last_beat > 60) { /* `rmn-exp status` tells a live run from a dead one */
+        if (job->store && now - last_beat > 60) { /* `rmn-exp status` tells a live run from a dead one */
             last_beat = now;
-            RMN_TRY(rmn_store_run_heartbeat(job->store, st->run_id));
+            RMN_TRY(step_check(st, rmn_store_run_heartbeat(job->store, st->run_id)));
         }
     }
     double dt = rmn_monotonic_s() - t0;
@@ -385,6 +451,8 @@ static int train_epoch(const rmn_train_job *job, train_state *st, int epoch, dou
 
 // --- epochs, then the final evaluations ------------------------------------------------------
 
+/* The epoch's bookkeeping on every rank (best, plateau, schedule); rank 0 also writes the
+ * checkpoints. */
 static int end_of_epoch(const rmn_train_job *job, train_state *st, int epoch, double val_acc) {
     const rmn_train_config *cfg = job->cfg;
     rmn_train_state *ts = &st->ts;
@@ -393,64 +461,100 @@ static int end_of_epoch(const rmn_train_job *job, train_state *st, int epoch, do
         ts->best_val_acc = val_acc;
         ts->best_epoch = epoch + 1;
         ts->plateau = 0;
-        RMN_TRY(rmn_checkpoint_save(st->best_path, st->net, cfg, st->uuid, NULL, st->centers ? ts : NULL,
-                                    ts->best_val_acc,
-                                    ts->best_epoch, epoch + 1));
-        RMN_TRY(record_artifact(job, st->run_id, "checkpoint-best", st->best_path));
+        if (st->rank == 0) {
+            RMN_TRY(rmn_checkpoint_save(st->best_path, st->net, cfg, st->uuid, NULL, st->centers ? ts : NULL,
+                                        ts->best_val_acc, ts->best_epoch, epoch + 1));
+            RMN_TRY(record_artifact(job, st->run_id, "checkpoint-best", st->best_path));
+        }
     } else {
         ts->plateau++;
     }
     if (rmn_schedule_observe(&ts->schedule, 100.0 - 100.0 * val_acc) && job->log)
         fprintf(job->log, "  learning rate reduced to %g\n", ts->schedule.lr);
     ts->epoch = epoch + 1;
+    if (st->rank != 0)
+        return RMN_OK;
     RMN_TRY(rmn_checkpoint_save(st->last_path, st->net, cfg, st->uuid, &st->opt, ts, ts->best_val_acc,
                                 ts->best_epoch, ts->epoch));
     return record_artifact(job, st->run_id, "checkpoint-last", st->last_path);
 }
 
+/* Rank 0's part of an epoch's end: validation, the epoch's metrics, checkpoints. */
+static int record_epoch(const rmn_train_job *job, train_state *st, int epoch, const double *train, double t0,
+                        double *val_acc) {
+    const rmn_train_config *cfg = job->cfg;
+    const double epoch_lr = st->opt.lr;
+    rmn_eval_result ev;
+    const rmn_batch_spec spec = rmn_train_config_batch_spec(cfg, NULL);
+    RMN_TRY(rmn_evaluate_split(st->net, &job->data->split[RMN_SPLIT_VAL], cfg->batch_size, &spec,
+                               cfg->num_classes, "  val", job->log, &ev));
+    *val_acc = (double)ev.n_correct / (double)ev.n;
+    const double val_loss = ev.loss, val_acc5 = (double)ev.n_correct5 / (double)ev.n;
+    rmn_eval_result_free(&ev);
+    double epoch_s = rmn_monotonic_s() - t0;
+    const char *keys[9] = {"train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_s", "images_per_s"};
+    double values[9] = {train[0], train[1], val_loss, *val_acc, epoch_lr, epoch_s, train[2]};
+    int n_keys = 7;
+    if (st->centers) { /* the center loss's and top-5 only where they mean something */
+        keys[n_keys] = "center_loss";
+        values[n_keys++] = train[3];
+    }
+    const int top5 = rmn_top5_reported(cfg->num_classes);
+    if (top5) {
+        keys[n_keys] = "val_acc5";
+        values[n_keys++] = val_acc5;
+    }
+    /* the store first, then the checkpoint: a kill in between redoes this epoch identically;
+     * only while this process still holds the run */
+    if (rmn_run_check_held(job->store, st->run_id) != RMN_OK) {
+        st->lost = 1;
+        return rmn_error_code();
+    }
+    RMN_TRY(rmn_store_epoch(job->store, st->run_id, epoch + 1, n_keys, keys, values));
+    RMN_TRY(end_of_epoch(job, st, epoch, *val_acc));
+    if (job->log)
+        fprintf(job->log, "  epoch %d: train loss %.4f acc %.2f%%, val loss %.4f acc %.2f%%%s%s, %.1f s\n",
+                epoch + 1, train[0], 100 * train[1], val_loss, 100 * *val_acc,
+                top5 ? rmn_fmt_top5(val_acc5) : "", st->ts.plateau == 0 ? " (best)" : "", epoch_s);
+    return RMN_OK;
+}
+
+/* With several ranks: all hold the same weights after the epoch (the sums are the same on
+ * every rank), rank 0 records it and tells the others its validation accuracy, or that the
+ * run stops there. */
+static int epoch_end_ranks(const rmn_train_job *job, train_state *st, int epoch, const double *train,
+                           double t0) {
+    char what[64], hex[RMN_SHA256_HEX];
+    snprintf(what, sizeof what, "the weights after epoch %d", epoch + 1);
+    rmn_sha256_hex(rmn_net_params(st->net), rmn_net_param_count(st->net) * sizeof(float), hex);
+    RMN_TRY(rmn_dist_agree(what, hex));
+    double msg[2] = {0, 0}; /* rank 0's status (1: recorded), validation accuracy */
+    int rc = RMN_OK;
+    if (st->rank == 0) {
+        rc = record_epoch(job, st, epoch, train, t0, &msg[1]);
+        msg[0] = rc == RMN_OK;
+    }
+    rmn_dist_bcast(msg, sizeof msg, 0);
+    if (st->rank == 0 || msg[0] == 0)
+        return st->rank == 0 ? rc : RMN_ERROR(RMN_EIO, "rank 0 stopped the run after epoch %d", epoch + 1);
+    return end_of_epoch(job, st, epoch, msg[1]);
+}
+
 static int train_epochs(const rmn_train_job *job, train_state *st, rmn_train_result *res) {
     const rmn_train_config *cfg = job->cfg;
-    const rmn_split_data *val = &job->data->split[RMN_SPLIT_VAL];
     for (int epoch = st->ts.epoch; epoch <= cfg->max_epoch_num; ++epoch) {
         if (st->ts.plateau > cfg->max_plateau_count)
             break; /* early stop (also when resuming a run that had already stopped improving) */
         double t0 = rmn_monotonic_s();
-        double train_loss = 0, train_acc = 0, ips = 0, center_loss = 0;
+        double train[4] = {0, 0, 0, 0}; /* loss, accuracy, images per second, center loss */
         st->opt.lr = rmn_schedule_lr_for_epoch(&st->ts.schedule, epoch);
-        const double epoch_lr = st->opt.lr;
-        RMN_TRY(train_epoch(job, st, epoch, &train_loss, &train_acc, &ips, &center_loss));
-        rmn_eval_result ev;
-        const rmn_batch_spec spec = rmn_train_config_batch_spec(cfg, NULL);
-        RMN_TRY(rmn_evaluate_split(st->net, val, cfg->batch_size, &spec, cfg->num_classes, "  val", job->log, &ev));
-        double val_acc = (double)ev.n_correct / (double)ev.n, val_loss = ev.loss;
-        double val_acc5 = (double)ev.n_correct5 / (double)ev.n;
-        rmn_eval_result_free(&ev);
-        double epoch_s = rmn_monotonic_s() - t0;
-        const char *keys[9] = {"train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_s", "images_per_s"};
-        double values[9] = {train_loss, train_acc, val_loss, val_acc, epoch_lr, epoch_s, ips};
-        int n_keys = 7;
-        if (st->centers) { /* the center loss's and top-5 only where they mean something */
-            keys[n_keys] = "center_loss";
-            values[n_keys++] = center_loss;
-        }
-        const int top5 = rmn_top5_reported(cfg->num_classes);
-        if (top5) {
-            keys[n_keys] = "val_acc5";
-            values[n_keys++] = val_acc5;
-        }
-        /* the store first, then the checkpoint: a kill in between redoes this epoch identically;
-         * only while this process still holds the run */
-        if (rmn_run_check_held(job->store, st->run_id) != RMN_OK) {
-            st->lost = 1;
-            return rmn_error_code();
-        }
-        RMN_TRY(rmn_store_epoch(job->store, st->run_id, epoch + 1, n_keys, keys, values));
-        RMN_TRY(end_of_epoch(job, st, epoch, val_acc));
-        res->train_images_per_s = ips;
-        if (job->log)
-            fprintf(job->log, "  epoch %d: train loss %.4f acc %.2f%%, val loss %.4f acc %.2f%%%s%s, %.1f s\n",
-                    epoch + 1, train_loss, 100 * train_acc, val_loss, 100 * val_acc,
-                    top5 ? rmn_fmt_top5(val_acc5) : "", st->ts.plateau == 0 ? " (best)" : "", epoch_s);
+        RMN_TRY(train_epoch(job, st, epoch, &train[0], &train[1], &train[2], &train[3]));
+        double val_acc;
+        if (st->world > 1)
+            RMN_TRY(epoch_end_ranks(job, st, epoch, train, t0));
+        else
+            RMN_TRY(record_epoch(job, st, epoch, train, t0, &val_acc));
+        res->train_images_per_s = train[2];
     }
     res->epochs = st->ts.epoch;
     res->best_epoch = st->ts.best_epoch;
@@ -572,6 +676,11 @@ static int open_run(const rmn_train_job *job, train_state *st, const char *canon
     RMN_TRY(rmn_store_run_tag(job->store, st->run_id, "pid", pid));
     RMN_TRY(rmn_store_run_tag(job->store, st->run_id, "host", host));
     RMN_TRY(rmn_store_run_tag(job->store, st->run_id, "checkpoint_dir", st->run_dir));
+    if (st->world > 1) { /* data-parallel: this attempt's rank count */
+        char ranks[16];
+        snprintf(ranks, sizeof ranks, "%d", st->world);
+        RMN_TRY(rmn_store_run_tag(job->store, st->run_id, "ranks", ranks));
+    }
     if (job->resume_run_id && access(st->last_path, F_OK) == 0) {
         RMN_TRY(rmn_checkpoint_load(st->last_path, st->net, &st->opt, &st->ts));
         if (job->log)
@@ -581,16 +690,151 @@ static int open_run(const rmn_train_job *job, train_state *st, const char *canon
     return RMN_OK;
 }
 
-int rmn_train_run(const rmn_train_job *job, rmn_train_result *res) {
-    memset(res, 0, sizeof *res);
-    const rmn_train_config *cfg = job->cfg;
+// --- several ranks (dist/dist.h) -------------------------------------------------------------
+
+enum { CMD_QUIT, CMD_TRAIN };
+
+/* What rank 0 tells the others before each run it trains. */
+typedef struct {
+    int  cmd;
+    char name[160], data[4096], canonical[4096];
+} rank_command;
+
+static void send_command(int cmd, const char *name, const char *data, const char *canonical) {
+    rank_command *c = calloc(1, sizeof *c);
+    if (!c)
+        rmn_dist_abort("out of memory");
+    c->cmd = cmd;
+    snprintf(c->name, sizeof c->name, "%s", name);
+    snprintf(c->data, sizeof c->data, "%s", data);
+    snprintf(c->canonical, sizeof c->canonical, "%s", canonical);
+    rmn_dist_bcast(c, sizeof *c, 0);
+    free(c);
+}
+
+void rmn_train_ranks_end(void) {
+    if (rmn_dist_size() > 1 && rmn_dist_rank() == 0)
+        send_command(CMD_QUIT, "", "", "");
+}
+
+/* Every rank compares its configuration and its data's digest with rank 0's. */
+static int agree_inputs(const char *name, const char *canonical, const char *data_sha256) {
+    char what[200];
+    snprintf(what, sizeof what, "the configuration of run %s", name);
+    RMN_TRY(rmn_dist_agree(what, canonical));
+    return rmn_dist_agree("the data's sha256", data_sha256);
+}
+
+/* After every rank set the run up (ok: this one could): rank 0's weights, buffers, optimizer
+ * and training state (a resumed run's) to all. */
+static int ranks_start(train_state *st, int ok) {
+    double failed = !ok;
+    rmn_dist_sum_doubles(&failed, 1);
+    if (failed > 0)
+        return ok ? RMN_ERROR(RMN_EINVAL, "%.0f of %d ranks could not set the run up (their messages say why)",
+                              failed, st->world)
+                  : rmn_error_code();
+    rmn_dist_bcast(rmn_net_params(st->net), rmn_net_param_count(st->net) * sizeof(float), 0);
+    const rmn_tensor_ref *list;
+    int n;
+    RMN_TRY(rmn_net_tensors(st->net, &list, &n));
+    for (int i = 0; i < n; ++i) {
+        int64_t count = 1;
+        for (int d = 0; d < list[i].ndim; ++d)
+            count *= list[i].shape[d];
+        if (!list[i].trainable)
+            rmn_dist_bcast(list[i].data, (size_t)count * sizeof(float), 0);
+    }
+    float *m, *v;
+    int64_t *step;
+    if (rmn_optimizer_state(&st->opt, &m, &v, &step) == RMN_OK) {
+        const size_t bytes = rmn_net_param_count(st->net) * sizeof(float);
+        if (m)
+            rmn_dist_bcast(m, bytes, 0);
+        if (v)
+            rmn_dist_bcast(v, bytes, 0);
+        if (step)
+            rmn_dist_bcast(step, sizeof *step, 0);
+    }
+    rmn_dist_bcast(&st->ts, sizeof st->ts, 0); /* no center loss with several ranks: no pointer */
+    return RMN_OK;
+}
+
+/* A rank other than 0: the run rank 0 named, in step with it (no store, no checkpoints). */
+static int follow_run(const rmn_train_job *job) {
     train_state st;
     memset(&st, 0, sizeof st);
     int rc = state_init(job, &st);
+    rc = ranks_start(&st, rc == RMN_OK);
+    if (rc == RMN_OK) {
+        rmn_train_result res;
+        memset(&res, 0, sizeof res);
+        rc = train_epochs(job, &st, &res);
+    }
+    state_free(&st);
+    return rc;
+}
+
+int rmn_train_follow(const rmn_train_follower *f) {
+    rank_command *c = calloc(1, sizeof *c);
+    rmn_dataset own;
+    int have_own = 0, status = RMN_OK;
+    char loaded[4096] = "";
+    if (!c)
+        rmn_dist_abort("out of memory");
+    for (;;) {
+        rmn_dist_bcast(c, sizeof *c, 0);
+        if (c->cmd == CMD_QUIT)
+            break;
+        rmn_train_config cfg;
+        char canonical[4096] = "(none)";
+        int rc = f->lookup ? f->lookup(f->ctx, c->name, &cfg)
+                           : rmn_train_config_from_canonical(&cfg, c->canonical, "rank 0's configuration");
+        if (rc == RMN_OK)
+            rc = rmn_train_config_canonical(&cfg, canonical, sizeof canonical);
+        const rmn_dataset *ds = f->data;
+        if (!ds && strcmp(loaded, c->data) != 0) { /* rmn-exp resume: rank 0's data file */
+            if (have_own)
+                rmn_dataset_free(&own);
+            have_own = rmn_dataset_load(c->data, &own) == RMN_OK;
+            snprintf(loaded, sizeof loaded, "%s", have_own ? c->data : "");
+        }
+        if (!ds && have_own)
+            ds = &own;
+        if (rc != RMN_OK || !ds)
+            fprintf(stderr, "rmn: rank %d: error: %s\n", rmn_dist_rank(), rmn_error_message());
+        if (agree_inputs(c->name, canonical, ds ? ds->sha256 : "(no data)") != RMN_OK)
+            continue; /* rank 0 reports it */
+        rmn_train_job job = {.data = ds, .cfg = &cfg, .threads = f->threads, .stop = f->stop};
+        rc = follow_run(&job);
+        if (rc != RMN_OK && status == RMN_OK)
+            status = rc;
+    }
+    free(c);
+    if (have_own)
+        rmn_dataset_free(&own);
+    return status == RMN_OK ? RMN_OK : RMN_EINVAL; /* rank 0 has said why */
+}
+
+int rmn_train_run(const rmn_train_job *job, rmn_train_result *res) {
+    memset(res, 0, sizeof *res);
+    const rmn_train_config *cfg = job->cfg;
+    const int world = rmn_dist_size();
+    train_state st;
+    memset(&st, 0, sizeof st);
     char canonical[4096], run_name[160];
+    rmn_train_run_name(cfg, run_name, sizeof run_name);
+    int rc = rmn_train_config_canonical(cfg, canonical, sizeof canonical), told = 0;
+    if (rc == RMN_OK && world > 1 && !job->finish_now) { /* the other ranks train it with us */
+        send_command(CMD_TRAIN, run_name, job->data->path, canonical);
+        rc = agree_inputs(run_name, canonical, job->data->sha256);
+        told = rc == RMN_OK;
+    }
     if (rc == RMN_OK)
-        rc = rmn_train_config_canonical(cfg, canonical, sizeof canonical);
+        rc = state_init(job, &st);
     if (rc != RMN_OK) {
+        if (told)
+            ranks_start(&st, 0);
         state_free(&st);
         /* nothing recorded: the configuration cannot even be built; a run already claimed for
          * this job is ended with the reason */
@@ -605,10 +849,13 @@ int rmn_train_run(const rmn_train_job *job, rmn_train_result *res) {
         }
         return rc;
     }
-    rmn_train_run_name(cfg, run_name, sizeof run_name);
     res->n_params = (int64_t)rmn_net_param_count(st.net);
     res->n_classes = cfg->num_classes;
     rc = open_run(job, &st, canonical, run_name, res);
+    if (told) {
+        int started = ranks_start(&st, rc == RMN_OK);
+        rc = rc == RMN_OK ? started : rc;
+    }
     if (rc == RMN_OK && job->log && st.ts.epoch == 0)
         fprintf(job->log, "run %lld %s: %s, %lld parameters, %d train / %d val / %d test images\n",
                 (long long)st.run_id, run_name, cfg->arch, (long long)res->n_params, job->data->split[0].n,

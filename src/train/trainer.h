@@ -8,7 +8,7 @@
  * evaluates val and test without and with TTA (tta_n draws), every per-sample prediction stored.
  * A failure marks the run FAILED with its message; a stop request (signal) marks it KILLED.
  * Resuming (job.resume_run_id) continues a stopped run from its last completed epoch and ends
- * with the same bits as an uninterrupted run of the same seed and thread count. */
+ * with the same bits as an uninterrupted run of the same seed, thread count and rank count. */
 #ifndef RMN_TRAIN_TRAINER_H
 #define RMN_TRAIN_TRAINER_H
 
@@ -54,6 +54,24 @@ typedef struct {
 } rmn_train_result;
 
 int rmn_train_run(const rmn_train_job *job, rmn_train_result *res);
+
+/* Data-parallel training (docs/DISTRIBUTED.md): launched as several MPI ranks, rank 0 runs the
+ * experiment (store, claims, checkpoints, evaluations) and each rmn_train_run first names the
+ * run to the others, which train it in step with it inside rmn_train_follow: same permutation
+ * of the training set, each rank its share of every batch and its own augmentation and dropout
+ * streams, gradients summed over ranks as backward produces them. Every rank checks that the
+ * others agree on the run's configuration and the data's SHA-256 before training.
+ * rmn_train_ranks_end (rank 0, once, when it has no more runs) ends the others' loops. */
+typedef struct {
+    const rmn_dataset *data; /* this rank's data (rmn-exp run), or NULL: load rank 0's file */
+    /* this rank's own configuration of the named run (rmn-exp run), or NULL: rank 0's */
+    int (*lookup)(void *ctx, const char *run_name, rmn_train_config *cfg);
+    void *ctx;
+    int threads;
+    volatile sig_atomic_t *stop;
+} rmn_train_follower;
+int  rmn_train_follow(const rmn_train_follower *f);
+void rmn_train_ranks_end(void);
 
 /* Digest of every named tensor of the net (names, shapes and float bits). */
 int rmn_net_digest(rmn_net *net, char hex[65]);
