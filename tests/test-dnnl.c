@@ -109,7 +109,7 @@ static void conv_asym_cases(void *state, rmn_rng *rng) {
         {"depthwise 5x5 s2 p1,1/2,2 (TF same)", 8, 8, 10, 8, {5, 5, 2, 2, 1, 1, 1, 1, 8, 1, 2, 2}},
         {"3x3 p2,0/0,2", 5, 7, 10, 8, {3, 3, 1, 1, 2, 0, 1, 1, 1, 1, 0, 2}},
         {"1x1 p0,0/1,1", 5, 7, 10, 8, {1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1}},
-        /* a map smaller than the kernel: the dense weight gradient (dnnl_dense.c) */
+        /* a map smaller than the kernel: the dense weight gradient (dnnl_conv.c) */
         {"3x3 on 2x2 p1,0/2,1", 6, 4, 2, 2, {3, 3, 1, 1, 1, 0, 1, 1, 1, 1, 2, 1}},
     };
     for (size_t i = 0; i < sizeof cs / sizeof cs[0]; ++i) {

@@ -1,11 +1,14 @@
-/* dnnl_backend.h -- the "dnnl" backend: conv2d and batch norm on oneDNN primitives.
+/* dnnl_backend.h -- the "dnnl" backend: conv2d, transposed conv2d and batch norm on oneDNN
+ * primitives, linear on oneDNN's SGEMM, max pool and GAP on blocked activations
+ * (dnnl_<family>.c; the table in dnnl_backend.c).
  *
- * Entries it leaves NULL (ReLU, max pool, GAP, linear, dropout) are filled from "cpu" by
- * rmn_backend_resolve. Its state (rmn_backend.state_create) holds the oneDNN engine and
- * stream, a cache of primitives keyed by op kind + shape + batch (each primitive is created
- * once), and one scratch arena shared by all cached primitives for their blocked-layout
- * buffers and oneDNN scratchpads. Results match "ref" within float rounding; a shape oneDNN
- * refuses runs on "cpu" (counted as a fallback). */
+ * Entries it leaves NULL (ReLU and the other element-wise ops, binary ops, the other pools,
+ * channel softmax, reshape ops) are filled from "cpu" by rmn_backend_resolve. Its state
+ * (rmn_backend.state_create) holds the oneDNN engine and stream, a cache of primitives keyed
+ * by op kind + shape + batch (each primitive is created once), and one scratch arena shared
+ * by all cached primitives for their blocked-layout buffers and oneDNN scratchpads. Results
+ * match "ref" within float rounding; a shape oneDNN refuses runs on "cpu" (counted as a
+ * fallback). */
 #ifndef RMN_TENSOR_DNNL_BACKEND_H
 #define RMN_TENSOR_DNNL_BACKEND_H
 

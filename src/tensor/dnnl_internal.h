@@ -61,7 +61,7 @@ typedef struct {
     char *arena;                       /* 64-byte aligned, grown only when an entry is made */
     size_t arena_bytes;
     int winograd;
-    int dense;                         /* small-map convs as one SGEMM (dnnl_dense.c) */
+    int dense;                         /* small-map convs as one SGEMM (dnnl_conv.c) */
     rmn_dnnl_stats stats;
     char error[160];                   /* a call that could not run (see state_check), or "" */
 } rmn_dnnl_state;
@@ -109,34 +109,26 @@ void rmn_dnnl_hand_over(float *y, const float *x, size_t count, int fresh, int n
 void rmn_dnnl_zero_fresh(unsigned fresh, float *dx, size_t nx, float *dw, size_t nw, float *db,
                          size_t nb);
 
-/* The op entries (dnnl_conv.c, dnnl_bn.c); contracts as in backend.h. */
+/* The state (dnnl_state.c), for the op table (dnnl_backend.c): made once per net, freed,
+ * and asked after each forward and backward (rmn_backend.state_*). */
+int rmn_dnnl_state_create(void **state);
+void rmn_dnnl_state_free(void *state);
+int rmn_dnnl_state_check(void *state);
+
+/* The op entries, per family; contracts as in backend.h. */
+/* conv (dnnl_conv.c) */
 void rmn_dnnl_conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
                            const float *b, const rmn_conv2d_shape *sh);
 void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
                             const float *dy, const float *x, const float *w,
                             const rmn_conv2d_shape *sh);
-/* dnnl_dense.c: whether conv shape sh is one whose weight gradient the dense path computes
- * (map smaller than the kernel, groups 1, no dilation), and that path: dw, db (either may be
- * NULL) as conv2d_backward's, fresh-aware; -1 when it cannot run. */
-int rmn_dnnl_dense_applies(const rmn_conv2d_shape *sh);
-int rmn_dnnl_dense_backward_weights(const rmn_exec *ex, float *dw, float *db, const float *dy,
-                                    const float *x, const rmn_conv2d_shape *sh);
+/* convT (dnnl_convt.c) */
 size_t rmn_dnnl_convt_workspace(const rmn_convt2d_shape *sh, int nthreads);
 void rmn_dnnl_convt_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
                             const float *b, const rmn_convt2d_shape *sh);
 void rmn_dnnl_convt_backward(const rmn_exec *ex, float *dx, float *dw, float *db, const float *dy,
                              const float *x, const float *w, const rmn_convt2d_shape *sh);
-void rmn_dnnl_linear_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
-                             const float *b, int n, int in, int out);
-void rmn_dnnl_linear_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
-                              const float *dy, const float *x, const float *w, int n, int in,
-                              int out);
-void rmn_dnnl_maxpool_forward(const rmn_exec *ex, float *y, int32_t *idx, const float *x,
-                              const rmn_pool2d_shape *sh);
-void rmn_dnnl_maxpool_backward(const rmn_exec *ex, float *dx, const float *dy, const int32_t *idx,
-                               const rmn_pool2d_shape *sh);
-void rmn_dnnl_gap_forward(const rmn_exec *ex, float *y, const float *x, int n, int c, int hw);
-void rmn_dnnl_gap_backward(const rmn_exec *ex, float *dx, const float *dy, int n, int c, int hw);
+/* norm (dnnl_norm.c) */
 void rmn_dnnl_bn_forward_train(const rmn_exec *ex, float *y, float *sm, float *si, float *rm,
                                float *rv, const float *x, const float *g, const float *b,
                                int n, int c, int hw, double momentum, double eps);
@@ -146,6 +138,10 @@ void rmn_dnnl_bn_forward_eval(const rmn_exec *ex, float *y, const float *x, cons
 void rmn_dnnl_bn_backward_train(const rmn_exec *ex, float *dx, float *dg, float *db,
                                 const float *dy, const float *x, const float *g,
                                 const float *sm, const float *si, int n, int c, int hw);
+void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *db,
+                               const float *dy, const float *x, const float *g,
+                               const float *rm, const float *rv, int n, int c, int hw,
+                               double eps);
 void rmn_dnnl_bn_relu_forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *sm,
                                     float *si, float *rm, float *rv, const float *x,
                                     const float *g, const float *b, int n, int c, int hw,
@@ -157,9 +153,18 @@ void rmn_dnnl_bn_relu_backward_train(const rmn_exec *ex, float *dx, float *dg, f
 void rmn_dnnl_bn_relu_forward_eval(const rmn_exec *ex, float *y, const float *x, const float *g,
                                    const float *b, const float *rm, const float *rv, int n, int c,
                                    int hw, double eps);
-void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *db,
-                               const float *dy, const float *x, const float *g,
-                               const float *rm, const float *rv, int n, int c, int hw,
-                               double eps);
+/* pool (dnnl_pool.c) */
+void rmn_dnnl_maxpool_forward(const rmn_exec *ex, float *y, int32_t *idx, const float *x,
+                              const rmn_pool2d_shape *sh);
+void rmn_dnnl_maxpool_backward(const rmn_exec *ex, float *dx, const float *dy, const int32_t *idx,
+                               const rmn_pool2d_shape *sh);
+void rmn_dnnl_gap_forward(const rmn_exec *ex, float *y, const float *x, int n, int c, int hw);
+void rmn_dnnl_gap_backward(const rmn_exec *ex, float *dx, const float *dy, int n, int c, int hw);
+/* linear (dnnl_linear.c) */
+void rmn_dnnl_linear_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
+                             const float *b, int n, int in, int out);
+void rmn_dnnl_linear_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
+                              const float *dy, const float *x, const float *w, int n, int in,
+                              int out);
 
 #endif

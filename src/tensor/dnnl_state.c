@@ -1,5 +1,6 @@
 /* dnnl_state.c -- the dnnl backend's state: engine, stream, primitive cache, shared arena,
- * and the helpers that build and run cache entries (see dnnl_internal.h). */
+ * and the helpers that build and run cache entries (see dnnl_internal.h); the op table is in
+ * dnnl_backend.c. */
 #include "tensor/dnnl_internal.h"
 
 #include <stdio.h>
@@ -226,7 +227,7 @@ static void entry_free(rmn_dnnl_entry *e) {
     free(e);
 }
 
-static void state_free(void *state) {
+void rmn_dnnl_state_free(void *state) {
     rmn_dnnl_state *st = state;
     if (!st)
         return;
@@ -243,14 +244,14 @@ static void state_free(void *state) {
     free(st);
 }
 
-static int state_create(void **out) {
+int rmn_dnnl_state_create(void **out) {
     *out = NULL;
     rmn_dnnl_state *st = calloc(1, sizeof *st);
     if (!st)
         return RMN_ERROR(RMN_ENOMEM, "dnnl: cannot allocate the backend state");
     if (dnnl_engine_create(&st->eng, dnnl_cpu, 0) != dnnl_success ||
         dnnl_stream_create(&st->strm, st->eng, dnnl_stream_default_flags) != dnnl_success) {
-        state_free(st);
+        rmn_dnnl_state_free(st);
         return RMN_ERROR(RMN_EINTERNAL, "dnnl: cannot create the oneDNN CPU engine or stream");
     }
     const char *wg = rmn_env_get("RMN_DNNL_WINOGRAD"), *dense = rmn_env_get("RMN_DNNL_DENSE");
@@ -277,7 +278,7 @@ int rmn_dnnl_fallback_ok(rmn_dnnl_state *st, unsigned layout, const char *what) 
     return 0;
 }
 
-static int state_check(void *state) {
+int rmn_dnnl_state_check(void *state) {
     rmn_dnnl_state *st = state;
     if (!st || !st->error[0])
         return RMN_OK;
@@ -297,36 +298,3 @@ void rmn_dnnl_set_winograd(void *state, int on) {
     if (state)
         ((rmn_dnnl_state *)state)->winograd = on != 0;
 }
-
-/* The op table lives here so that state_create/state_free stay private. */
-const rmn_backend rmn_backend_dnnl = {
-    .name = "dnnl",
-    .state_create = state_create,
-    .state_free = state_free,
-    .state_check = state_check,
-    .blocked16 = 1,
-    /* relu and binary come from "cpu" (rmn_backend_resolve), which honours fresh there too */
-    .fresh_ops = RMN_FRESH_OP_CONV2D | RMN_FRESH_OP_BN2D | RMN_FRESH_OP_RELU |
-                 RMN_FRESH_OP_BINARY | RMN_FRESH_OP_MAXPOOL | RMN_FRESH_OP_GAP |
-                 RMN_FRESH_OP_LINEAR | RMN_FRESH_OP_CONVT2D,
-    /* the "cpu" fallback (a shape oneDNN refuses) needs the im2col scratch */
-    .conv2d_workspace = rmn_gemm_conv2d_workspace,
-    .conv2d_forward = rmn_dnnl_conv_forward,
-    .conv2d_backward = rmn_dnnl_conv_backward,
-    .bn2d_forward_train = rmn_dnnl_bn_forward_train,
-    .bn2d_forward_eval = rmn_dnnl_bn_forward_eval,
-    .bn2d_backward_train = rmn_dnnl_bn_backward_train,
-    .bn2d_backward_eval = rmn_dnnl_bn_backward_eval,
-    .bn2d_relu_forward_train = rmn_dnnl_bn_relu_forward_train,
-    .bn2d_relu_backward_train = rmn_dnnl_bn_relu_backward_train,
-    .bn2d_relu_forward_eval = rmn_dnnl_bn_relu_forward_eval,
-    .maxpool2d_forward = rmn_dnnl_maxpool_forward,
-    .maxpool2d_backward = rmn_dnnl_maxpool_backward,
-    .gap_forward = rmn_dnnl_gap_forward,
-    .gap_backward = rmn_dnnl_gap_backward,
-    .convt2d_workspace = rmn_dnnl_convt_workspace,
-    .convt2d_forward = rmn_dnnl_convt_forward,
-    .convt2d_backward = rmn_dnnl_convt_backward,
-    .linear_forward = rmn_dnnl_linear_forward,
-    .linear_backward = rmn_dnnl_linear_backward,
-};

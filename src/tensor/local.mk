@@ -1,8 +1,12 @@
-# src/tensor/local.mk -- sources of the tensor module (included by Makefile.am)
+# src/tensor/local.mk -- sources of the tensor module (included by Makefile.am): per op family
+# (conv, convt, norm, pool, eltwise, binary, reshape, linear, loss) the naive kernels in
+# ref_<family>.c and the fast CPU ones in cpu_<family>.c; the backends' tables and helpers
 src_librmn_a_SOURCES += \
-	%D%/ops.h %D%/shape.c %D%/ref_forward.c %D%/ref_backward.c %D%/ref_backward_more.c \
-	%D%/ref_pool_backward.c %D%/loss.c \
-	%D%/gemm.c %D%/gemm.h %D%/conv_gemm.c %D%/convt_gemm.c %D%/linear_gemm.c \
-	%D%/eltwise_cpu.c %D%/pool_cpu.c %D%/blocked16.c %D%/blocked16.h %D%/backend.c %D%/backend.h
-EXTRA_DIST += %D%/ref_forward.inc %D%/ref_forward_more.inc
+	%D%/ops.h %D%/shape.c \
+	%D%/ref_real.h %D%/ref_conv.c %D%/ref_convt.c %D%/ref_norm.c %D%/ref_pool.c \
+	%D%/ref_eltwise.c %D%/ref_binary.c %D%/ref_reshape.c %D%/ref_linear.c %D%/ref_loss.c \
+	%D%/ref_f64.c \
+	%D%/gemm.c %D%/gemm.h %D%/cpu_internal.h %D%/cpu_conv.c %D%/cpu_convt.c %D%/cpu_pool.c \
+	%D%/cpu_eltwise.c %D%/cpu_binary.c %D%/cpu_linear.c \
+	%D%/blocked16.c %D%/blocked16.h %D%/backend.c %D%/backend.h %D%/backend_tables.c
 include src/tensor/dnnl.mk

@@ -5,11 +5,13 @@
  * (the caller zeroes them), so a tensor read by two nodes receives the sum of both gradients;
  * a NULL d* pointer skips that gradient.
  *
- * rmn_ref_* are the naive loop nests: the test oracles, kept forever. Their forwards are
- * written once (ref_forward.inc) and also built in double precision (*_f64) so that the
- * finite-difference tests differentiate an exact copy of the forward. The fast CPU kernels
- * (rmn_gemm_*, im2col + CBLAS) live in conv_gemm.c and linear_gemm.c; backend.h puts both
- * families behind one table of function pointers.
+ * The kernels are grouped by op family (conv, convT, norm, pool, eltwise, binary, reshape,
+ * linear, loss), one file per family and implementation: rmn_ref_* in ref_<family>.c, the
+ * naive loop nests, the test oracles, kept forever (their forwards are written once for a real
+ * type and also built in double precision, *_f64, by ref_f64.c, so that the finite-difference
+ * tests differentiate an exact copy of the forward); the fast CPU kernels (rmn_gemm_*: im2col +
+ * CBLAS; rmn_cpu_*: vectorised, OpenMP) in cpu_<family>.c. backend.h puts them behind one table
+ * of function pointers per backend.
  *
  * Other layouts (oneDNN's blocked ones) live behind the backend table, not here. */
 #ifndef RMN_TENSOR_OPS_H
@@ -161,163 +163,19 @@ static inline void rmn_adaptive_range(int o, int in, int out, int *start, int *e
     *end = (int)((((long)o + 1) * in + out - 1) / out);
 }
 
-// --- naive forward kernels, float and double (ref_forward.inc) ----------------------------
+// --- conv: ref_conv.c (naive), cpu_conv.c (im2col + CBLAS) -------------------------------
 
-#define RMN_REF_FORWARD_DECLS(R, SFX)                                                        \
+#define RMN_REF_CONV_FORWARD_DECLS(R, SFX)                                                   \
     /* y:(N,K,P,Q) x:(N,C,H,W) w:(K,C/G,R,S) b:(K) or NULL -- strides, pads, dilations,    \
      * groups G as in sh */                                                                   \
     void rmn_ref_conv2d_forward##SFX(R *y, const R *x, const R *w, const R *b,               \
-                                     const rmn_conv2d_shape *sh);                            \
-    /* y:(N,C,HW) save_mean,save_invstd:(C) running_mean,running_var:(C) (updated with       \
-     * momentum and the unbiased variance when non-NULL) x:(N,C,HW) gamma,beta:(C) */        \
-    void rmn_ref_bn2d_forward_train##SFX(R *y, R *save_mean, R *save_invstd, R *running_mean, \
-                                         R *running_var, const R *x, const R *gamma,          \
-                                         const R *beta, int n, int c, int hw,                 \
-                                         double momentum, double eps);                        \
-    /* y:(N,C,HW) x:(N,C,HW) gamma,beta,running_mean,running_var:(C) */                      \
-    void rmn_ref_bn2d_forward_eval##SFX(R *y, const R *x, const R *gamma, const R *beta,     \
-                                        const R *running_mean, const R *running_var, int n,   \
-                                        int c, int hw, double eps);                           \
-    /* y:(count) x:(count) */                                                                 \
-    void rmn_ref_relu_forward##SFX(R *y, const R *x, size_t count);                          \
-    /* y:(N,C,P,Q) idx:(N,C,P,Q) argmax within the input plane, or NULL; x:(N,C,H,W) */      \
-    void rmn_ref_maxpool2d_forward##SFX(R *y, int32_t *idx, const R *x,                      \
-                                        const rmn_pool2d_shape *sh);                         \
-    /* y:(N,C) x:(N,C,HW) */                                                                  \
-    void rmn_ref_gap_forward##SFX(R *y, const R *x, int n, int c, int hw);                   \
-    /* y:(N,OUT) x:(N,IN) w:(OUT,IN) b:(OUT) or NULL */                                      \
-    void rmn_ref_linear_forward##SFX(R *y, const R *x, const R *w, const R *b, int n,        \
-                                     int in, int out);                                        \
-    /* y:(count) x:(count) mask:(count) holding 0 or 1/(1-p) */                               \
-    void rmn_ref_dropout_forward##SFX(R *y, const R *x, const float *mask, size_t count);    \
-    /* Softmax cross-entropy from logits. Returns the loss: the mean over the batch, or with \
-     * class_weights (K) PyTorch's weighted mean sum_i w[y_i] l_i / sum_i w[y_i]. Writes      \
-     * (not accumulates) dloss/dlogits into dlogits when non-NULL and the number of rows      \
-     * whose argmax equals the label into *n_correct when non-NULL. Labels must be valid.    \
-     * dlogits,logits:(N,K) labels:(N) class_weights:(K) or NULL */                           \
-    double rmn_ref_softmax_xent##SFX(R *dlogits, int *n_correct, const R *logits,            \
-                                     const int32_t *labels, const float *class_weights,       \
-                                     int n, int k);                                           \
-    /* Cross-entropy against target distributions (PyTorch's CrossEntropyLoss with class      \
-     * probabilities as targets): the mean over the N rows of -sum_j w_j t_ij log softmax_ij, \
-     * w the class weights (1 when NULL; the mean is over rows, not weights, as PyTorch's).   \
-     * Writes dloss/dlogits into dlogits when non-NULL; *n_correct counts rows whose argmax   \
-     * equals the label (labels NULL: the target's argmax).                                   \
-     * dlogits,logits,targets:(N,K) labels:(N) or NULL class_weights:(K) or NULL */           \
-    double rmn_ref_softmax_xent_soft##SFX(R *dlogits, int *n_correct, const R *logits,       \
-                                          const float *targets, const int32_t *labels,        \
-                                          const float *class_weights, int n, int k);
-
-/* The later ops (ref_forward_more.inc). */
-#define RMN_REF_FORWARD_MORE_DECLS(R, SFX)                                                   \
-    /* y:(N,K,P,Q) x:(N,C,H,W) w:(C,K/G,R,S) b:(K) or NULL */                                \
-    void rmn_ref_convt2d_forward##SFX(R *y, const R *x, const R *w, const R *b,              \
-                                      const rmn_convt2d_shape *sh);                          \
-    /* y:(count) x:(count) */                                                                 \
-    void rmn_ref_act_forward##SFX(R *y, const R *x, size_t count, rmn_act act);              \
-    /* softmax over the channels of each pixel: y,x:(N,C,HW) */                               \
-    void rmn_ref_softmax_ch_forward##SFX(R *y, const R *x, int n, int c, int hw);            \
-    /* y:(N,C,P,Q) x:(N,C,H,W) */                                                            \
-    void rmn_ref_avgpool2d_forward##SFX(R *y, const R *x, const rmn_pool2d_shape *sh);       \
-    /* y:(N,C,OH,OW) x:(N,C,H,W) */                                                          \
-    void rmn_ref_adaptive_avgpool2d_forward##SFX(R *y, const R *x, int n, int c, int h,      \
-                                                 int w, int oh, int ow);                     \
-    /* y:(N,C,OH,OW) x:(N,C,H,W) -- bilinear, align_corners=False */                         \
-    void rmn_ref_resize_bilinear_forward##SFX(R *y, const R *x, int n, int c, int h, int w, \
-                                              int oh, int ow);                               \
-    /* y,a:(N,C,H,W) b:(N,BC,BH,BW) */                                                        \
-    void rmn_ref_binary_forward##SFX(R *y, const R *a, const R *b, const rmn_bcast_shape *sh, \
-                                     rmn_binary op);                                         \
-    /* y:(N,CY,HW) gets x:(N,CX,HW) in its channels [c0, c0+CX) */                           \
-    void rmn_ref_concat_forward##SFX(R *y, const R *x, int n, int cy, int c0, int cx,        \
-                                     int hw);                                                \
-    /* mean over channels: y:(N,1,HW) x:(N,C,HW) */                                           \
-    void rmn_ref_chan_mean_forward##SFX(R *y, const R *x, int n, int c, int hw);             \
-    /* max over channels: y:(N,1,HW) idx:(N,1,HW) argmax channel or NULL x:(N,C,HW) */        \
-    void rmn_ref_chan_max_forward##SFX(R *y, int32_t *idx, const R *x, int n, int c, int hw);
-
-RMN_REF_FORWARD_DECLS(float, )
-RMN_REF_FORWARD_DECLS(double, _f64)
-RMN_REF_FORWARD_MORE_DECLS(float, )
-RMN_REF_FORWARD_MORE_DECLS(double, _f64)
-
-// --- naive backward kernels (ref_backward.c) ----------------------------------------------
-
+                                     const rmn_conv2d_shape *sh);
+RMN_REF_CONV_FORWARD_DECLS(float, )
+RMN_REF_CONV_FORWARD_DECLS(double, _f64)
 /* dx:(N,C,H,W) or NULL dw:(K,C/G,R,S) or NULL db:(K) or NULL dy:(N,K,P,Q) x:(N,C,H,W)
  * w:(K,C/G,R,S) */
 void rmn_ref_conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                              const float *w, const rmn_conv2d_shape *sh);
-/* dx,dy,x:(N,C,HW) dgamma,dbeta,gamma,save_mean,save_invstd:(C) -- batch-statistics mode */
-void rmn_ref_bn2d_backward_train(float *dx, float *dgamma, float *dbeta, const float *dy,
-                                 const float *x, const float *gamma, const float *save_mean,
-                                 const float *save_invstd, int n, int c, int hw);
-/* dx,dy,x:(N,C,HW) dgamma,dbeta,gamma,running_mean,running_var:(C) -- running-stats mode */
-void rmn_ref_bn2d_backward_eval(float *dx, float *dgamma, float *dbeta, const float *dy,
-                                const float *x, const float *gamma, const float *running_mean,
-                                const float *running_var, int n, int c, int hw, double eps);
-/* dx,dy,x:(count) */
-void rmn_ref_relu_backward(float *dx, const float *dy, const float *x, size_t count);
-/* dx:(N,C,H,W) dy,idx:(N,C,P,Q) */
-void rmn_ref_maxpool2d_backward(float *dx, const float *dy, const int32_t *idx,
-                                const rmn_pool2d_shape *sh);
-/* dx:(N,C,HW) dy:(N,C) */
-void rmn_ref_gap_backward(float *dx, const float *dy, int n, int c, int hw);
-/* dx:(N,IN) or NULL dw:(OUT,IN) db:(OUT) or NULL dy:(N,OUT) x:(N,IN) w:(OUT,IN) */
-void rmn_ref_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
-                             const float *w, int n, int in, int out);
-/* dx,dy,mask:(count) */
-void rmn_ref_dropout_backward(float *dx, const float *dy, const float *mask, size_t count);
-
-// --- naive backward kernels of the later ops (ref_backward_more.c, ref_pool_backward.c) --
-
-/* dx:(N,C,H,W) or NULL dw:(C,K/G,R,S) or NULL db:(K) or NULL dy:(N,K,P,Q) x:(N,C,H,W)
- * w:(C,K/G,R,S) */
-void rmn_ref_convt2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
-                              const float *w, const rmn_convt2d_shape *sh);
-/* dx,dy,x,y:(count); sigmoid and tanh use y (as PyTorch does), the others x */
-void rmn_ref_act_backward(float *dx, const float *dy, const float *x, const float *y,
-                          size_t count, rmn_act act);
-/* dx,dy,y:(N,C,HW): dx += y (dy - sum_c dy y) */
-void rmn_ref_softmax_ch_backward(float *dx, const float *dy, const float *y, int n, int c,
-                                 int hw);
-/* dx:(N,C,H,W) dy:(N,C,P,Q) */
-void rmn_ref_avgpool2d_backward(float *dx, const float *dy, const rmn_pool2d_shape *sh);
-/* dx:(N,C,H,W) dy:(N,C,OH,OW) */
-void rmn_ref_adaptive_avgpool2d_backward(float *dx, const float *dy, int n, int c, int h,
-                                         int w, int oh, int ow);
-/* dx:(N,C,H,W) dy:(N,C,OH,OW) */
-void rmn_ref_resize_bilinear_backward(float *dx, const float *dy, int n, int c, int h, int w,
-                                      int oh, int ow);
-/* da:(N,C,H,W) or NULL db:(N,BC,BH,BW) or NULL dy,a:(N,C,H,W) b:(N,BC,BH,BW); da may equal
- * db (a value read twice) when the shapes are equal */
-void rmn_ref_binary_backward(float *da, float *db, const float *dy, const float *a,
-                             const float *b, const rmn_bcast_shape *sh, rmn_binary op);
-/* dx:(N,CX,HW) += dy:(N,CY,HW) channels [c0, c0+CX) */
-void rmn_ref_concat_backward(float *dx, const float *dy, int n, int cy, int c0, int cx, int hw);
-/* dx:(N,C,HW) dy:(N,1,HW) */
-void rmn_ref_chan_mean_backward(float *dx, const float *dy, int n, int c, int hw);
-/* dx:(N,C,HW) dy,idx:(N,1,HW) */
-void rmn_ref_chan_max_backward(float *dx, const float *dy, const int32_t *idx, int n, int c,
-                               int hw);
-
-// --- helpers (dropout.c, xent.c) ----------------------------------------------------------
-
-/* Inverted dropout mask: each of count entries is 0 with probability p, else 1/(1-p), drawn
- * in order from rng (one uniform per entry). p in [0,1). mask:(count) */
-void rmn_dropout_mask(float *mask, size_t count, float p, rmn_rng *rng);
-/* Checked softmax cross-entropy (see rmn_ref_softmax_xent): RMN_EINVAL for a label outside
- * [0,k), a negative class weight or a zero total weight. */
-int rmn_softmax_xent(double *loss, float *dlogits, int *n_correct, const float *logits,
-                     const int32_t *labels, const float *class_weights, int n, int k);
-/* Checked soft-target cross-entropy (see rmn_ref_softmax_xent_soft): RMN_EINVAL for a target
- * that is negative or not finite, a row of targets summing to 0, or a label outside [0,k). */
-int rmn_softmax_xent_soft(double *loss, float *dlogits, int *n_correct, const float *logits,
-                          const float *targets, const int32_t *labels, const float *class_weights,
-                          int n, int k);
-/* Row-wise softmax for predictions. p,logits:(N,K); p may equal logits. */
-void rmn_softmax_rows(float *p, const float *logits, int n, int k);
-
-// --- fast CPU kernels: im2col + CBLAS (conv_gemm.c, linear_gemm.c) ------------------------
 
 /* Floats of scratch the im2col kernels need for this shape with nthreads threads. */
 size_t rmn_gemm_conv2d_workspace(const rmn_conv2d_shape *sh, int nthreads);
@@ -337,7 +195,18 @@ void rmn_gemm_conv2d_backward(float *dx, float *dw, float *db, const float *dy, 
 void rmn_gemm_conv2d_forward_acc(float *y, const float *x, const float *w,
                                  const rmn_conv2d_shape *sh, float *ws, int nthreads);
 
-// --- fast CPU transposed conv (convt_gemm.c): the conv kernels with the roles swapped -----
+// --- convT: ref_convt.c (naive), cpu_convt.c (the conv kernels with the roles swapped) ---
+
+#define RMN_REF_CONVT_FORWARD_DECLS(R, SFX)                                                  \
+    /* y:(N,K,P,Q) x:(N,C,H,W) w:(C,K/G,R,S) b:(K) or NULL */                                \
+    void rmn_ref_convt2d_forward##SFX(R *y, const R *x, const R *w, const R *b,              \
+                                      const rmn_convt2d_shape *sh);
+RMN_REF_CONVT_FORWARD_DECLS(float, )
+RMN_REF_CONVT_FORWARD_DECLS(double, _f64)
+/* dx:(N,C,H,W) or NULL dw:(C,K/G,R,S) or NULL db:(K) or NULL dy:(N,K,P,Q) x:(N,C,H,W)
+ * w:(C,K/G,R,S) */
+void rmn_ref_convt2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                              const float *w, const rmn_convt2d_shape *sh);
 
 size_t rmn_gemm_convt2d_workspace(const rmn_convt2d_shape *sh, int nthreads);
 /* y:(N,K,P,Q) x:(N,C,H,W) w:(C,K/G,R,S) b:(K) or NULL */
@@ -347,15 +216,100 @@ void rmn_gemm_convt2d_forward(float *y, const float *x, const float *w, const fl
 void rmn_gemm_convt2d_backward(float *dx, float *dw, float *db, const float *dy,
                                const float *x, const float *w, const rmn_convt2d_shape *sh,
                                float *ws, int nthreads);
-/* y:(N,OUT) x:(N,IN) w:(OUT,IN) b:(OUT) or NULL */
-void rmn_gemm_linear_forward(float *y, const float *x, const float *w, const float *b, int n,
-                             int in, int out);
-/* dx:(N,IN) or NULL dw:(OUT,IN) db:(OUT) or NULL dy:(N,OUT) x:(N,IN) w:(OUT,IN) */
-void rmn_gemm_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
-                              const float *w, int n, int in, int out);
 
+// --- norm: ref_norm.c (batch norm, channel softmax) ----------------------------------------
 
-// --- cpu element-wise kernels (eltwise_cpu.c) ---------------------------------------------
+#define RMN_REF_NORM_FORWARD_DECLS(R, SFX)                                                   \
+    /* y:(N,C,HW) save_mean,save_invstd:(C) running_mean,running_var:(C) (updated with       \
+     * momentum and the unbiased variance when non-NULL) x:(N,C,HW) gamma,beta:(C) */        \
+    void rmn_ref_bn2d_forward_train##SFX(R *y, R *save_mean, R *save_invstd, R *running_mean, \
+                                         R *running_var, const R *x, const R *gamma,          \
+                                         const R *beta, int n, int c, int hw,                 \
+                                         double momentum, double eps);                        \
+    /* y:(N,C,HW) x:(N,C,HW) gamma,beta,running_mean,running_var:(C) */                      \
+    void rmn_ref_bn2d_forward_eval##SFX(R *y, const R *x, const R *gamma, const R *beta,     \
+                                        const R *running_mean, const R *running_var, int n,   \
+                                        int c, int hw, double eps);                           \
+    /* softmax over the channels of each pixel: y,x:(N,C,HW) */                               \
+    void rmn_ref_softmax_ch_forward##SFX(R *y, const R *x, int n, int c, int hw);
+RMN_REF_NORM_FORWARD_DECLS(float, )
+RMN_REF_NORM_FORWARD_DECLS(double, _f64)
+/* dx,dy,x:(N,C,HW) dgamma,dbeta,gamma,save_mean,save_invstd:(C) -- batch-statistics mode */
+void rmn_ref_bn2d_backward_train(float *dx, float *dgamma, float *dbeta, const float *dy,
+                                 const float *x, const float *gamma, const float *save_mean,
+                                 const float *save_invstd, int n, int c, int hw);
+/* dx,dy,x:(N,C,HW) dgamma,dbeta,gamma,running_mean,running_var:(C) -- running-stats mode */
+void rmn_ref_bn2d_backward_eval(float *dx, float *dgamma, float *dbeta, const float *dy,
+                                const float *x, const float *gamma, const float *running_mean,
+                                const float *running_var, int n, int c, int hw, double eps);
+/* dx,dy,y:(N,C,HW): dx += y (dy - sum_c dy y) */
+void rmn_ref_softmax_ch_backward(float *dx, const float *dy, const float *y, int n, int c,
+                                 int hw);
+
+// --- pool: ref_pool.c (naive), cpu_pool.c (max pool, clipped windows) ---------------------
+
+#define RMN_REF_POOL_FORWARD_DECLS(R, SFX)                                                   \
+    /* y:(N,C,P,Q) idx:(N,C,P,Q) argmax within the input plane, or NULL; x:(N,C,H,W) */      \
+    void rmn_ref_maxpool2d_forward##SFX(R *y, int32_t *idx, const R *x,                      \
+                                        const rmn_pool2d_shape *sh);                         \
+    /* y:(N,C,P,Q) x:(N,C,H,W) */                                                            \
+    void rmn_ref_avgpool2d_forward##SFX(R *y, const R *x, const rmn_pool2d_shape *sh);       \
+    /* y:(N,C,OH,OW) x:(N,C,H,W) */                                                          \
+    void rmn_ref_adaptive_avgpool2d_forward##SFX(R *y, const R *x, int n, int c, int h,      \
+                                                 int w, int oh, int ow);                     \
+    /* y:(N,C) x:(N,C,HW) */                                                                  \
+    void rmn_ref_gap_forward##SFX(R *y, const R *x, int n, int c, int hw);                   \
+    /* mean over channels: y:(N,1,HW) x:(N,C,HW) */                                           \
+    void rmn_ref_chan_mean_forward##SFX(R *y, const R *x, int n, int c, int hw);             \
+    /* max over channels: y:(N,1,HW) idx:(N,1,HW) argmax channel or NULL x:(N,C,HW) */        \
+    void rmn_ref_chan_max_forward##SFX(R *y, int32_t *idx, const R *x, int n, int c, int hw);
+RMN_REF_POOL_FORWARD_DECLS(float, )
+RMN_REF_POOL_FORWARD_DECLS(double, _f64)
+/* dx:(N,C,H,W) dy,idx:(N,C,P,Q) */
+void rmn_ref_maxpool2d_backward(float *dx, const float *dy, const int32_t *idx,
+                                const rmn_pool2d_shape *sh);
+/* dx:(N,C,H,W) dy:(N,C,P,Q) */
+void rmn_ref_avgpool2d_backward(float *dx, const float *dy, const rmn_pool2d_shape *sh);
+/* dx:(N,C,H,W) dy:(N,C,OH,OW) */
+void rmn_ref_adaptive_avgpool2d_backward(float *dx, const float *dy, int n, int c, int h,
+                                         int w, int oh, int ow);
+/* dx:(N,C,HW) dy:(N,C) */
+void rmn_ref_gap_backward(float *dx, const float *dy, int n, int c, int hw);
+/* dx:(N,C,HW) dy:(N,1,HW) */
+void rmn_ref_chan_mean_backward(float *dx, const float *dy, int n, int c, int hw);
+/* dx:(N,C,HW) dy,idx:(N,1,HW) */
+void rmn_ref_chan_max_backward(float *dx, const float *dy, const int32_t *idx, int n, int c,
+                               int hw);
+
+/* y:(N,C,P,Q) idx:(N,C,P,Q) or NULL x:(N,C,H,W) -- as rmn_ref_maxpool2d_forward */
+void rmn_cpu_maxpool2d_forward(float *y, int32_t *idx, const float *x, const rmn_pool2d_shape *sh,
+                               int nthreads);
+/* dx:(N,C,H,W) dy,idx:(N,C,P,Q) -- as rmn_ref_maxpool2d_backward, OpenMP over the samples;
+ * with fresh, dx is written, not added to */
+void rmn_cpu_maxpool2d_backward(float *dx, const float *dy, const int32_t *idx,
+                                const rmn_pool2d_shape *sh, int fresh, int nthreads);
+
+// --- eltwise: ref_eltwise.c (naive), cpu_eltwise.c (vectorised, OpenMP) ------------------
+
+#define RMN_REF_ELTWISE_FORWARD_DECLS(R, SFX)                                                \
+    /* y:(count) x:(count) */                                                                 \
+    void rmn_ref_relu_forward##SFX(R *y, const R *x, size_t count);                          \
+    /* y:(count) x:(count) */                                                                 \
+    void rmn_ref_act_forward##SFX(R *y, const R *x, size_t count, rmn_act act);              \
+    /* y:(count) x:(count) mask:(count) holding 0 or 1/(1-p) */                               \
+    void rmn_ref_dropout_forward##SFX(R *y, const R *x, const float *mask, size_t count);
+RMN_REF_ELTWISE_FORWARD_DECLS(float, )
+RMN_REF_ELTWISE_FORWARD_DECLS(double, _f64)
+/* dx,dy,x:(count) */
+void rmn_ref_relu_backward(float *dx, const float *dy, const float *x, size_t count);
+/* dx,dy,x,y:(count); sigmoid and tanh use y (as PyTorch does), the others x */
+void rmn_ref_act_backward(float *dx, const float *dy, const float *x, const float *y,
+                          size_t count, rmn_act act);
+/* dx,dy,mask:(count) */
+void rmn_ref_dropout_backward(float *dx, const float *dy, const float *mask, size_t count);
+/* Inverted dropout mask: each of count entries is 0 with probability p, else 1/(1-p), drawn
+ * in order from rng (one uniform per entry). p in [0,1). mask:(count) */
+void rmn_dropout_mask(float *mask, size_t count, float p, rmn_rng *rng);
 
 /* y:(count) x:(count) -- as rmn_ref_relu_forward, vectorised, OpenMP for large counts */
 void rmn_cpu_relu_forward(float *y, const float *x, size_t count, int nthreads);
@@ -367,22 +321,103 @@ void rmn_cpu_act_forward(float *y, const float *x, size_t count, rmn_act act, in
 /* dx,dy,x,y:(count) -- as rmn_ref_act_backward */
 void rmn_cpu_act_backward(float *dx, const float *dy, const float *x, const float *y,
                           size_t count, rmn_act act, int nthreads);
-/* y:(N,C,P,Q) idx:(N,C,P,Q) or NULL x:(N,C,H,W) -- as rmn_ref_maxpool2d_forward (pool_cpu.c) */
-void rmn_cpu_maxpool2d_forward(float *y, int32_t *idx, const float *x, const rmn_pool2d_shape *sh,
-                               int nthreads);
+
+// --- binary: ref_binary.c (naive), cpu_binary.c (vectorised, OpenMP; add + ReLU) ---------
+
+#define RMN_REF_BINARY_FORWARD_DECLS(R, SFX)                                                 \
+    /* y,a:(N,C,H,W) b:(N,BC,BH,BW) */                                                        \
+    void rmn_ref_binary_forward##SFX(R *y, const R *a, const R *b, const rmn_bcast_shape *sh, \
+                                     rmn_binary op);
+RMN_REF_BINARY_FORWARD_DECLS(float, )
+RMN_REF_BINARY_FORWARD_DECLS(double, _f64)
+/* da:(N,C,H,W) or NULL db:(N,BC,BH,BW) or NULL dy,a:(N,C,H,W) b:(N,BC,BH,BW); da may equal
+ * db (a value read twice) when the shapes are equal */
+void rmn_ref_binary_backward(float *da, float *db, const float *dy, const float *a,
+                             const float *b, const rmn_bcast_shape *sh, rmn_binary op);
+
 /* y,a:(N,C,H,W) b:(N,BC,BH,BW) -- as rmn_ref_binary_forward, OpenMP over the planes */
 void rmn_cpu_binary_forward(float *y, const float *a, const float *b, const rmn_bcast_shape *sh,
                             rmn_binary op, int nthreads);
+/* da,db,dy,a,b:(count), no broadcasting -- as rmn_ref_binary_backward (da or db may be NULL);
+ * fresh_a / fresh_b: write da / db instead of adding */
+void rmn_cpu_binary_backward_same(float *da, float *db, const float *dy, const float *a,
+                                  const float *b, size_t count, rmn_binary op, int fresh_a,
+                                  int fresh_b, int nthreads);
 /* y,a,b:(count) -- y = max(0, a + b) */
 void rmn_cpu_add_relu_forward(float *y, const float *a, const float *b, size_t count, int nthreads);
 /* da,db,dy,y:(count) -- da, db (either may be NULL) (+)= y > 0 ? dy : 0 (fresh_a, fresh_b:
  * written instead of added) */
 void rmn_cpu_add_relu_backward(float *da, float *db, const float *dy, const float *y, size_t count,
                                int fresh_a, int fresh_b, int nthreads);
-/* da,db,dy,a,b:(count), no broadcasting -- as rmn_ref_binary_backward (da or db may be NULL);
- * fresh_a / fresh_b: write da / db instead of adding */
-void rmn_cpu_binary_backward_same(float *da, float *db, const float *dy, const float *a,
-                                  const float *b, size_t count, rmn_binary op, int fresh_a,
-                                  int fresh_b, int nthreads);
+
+// --- reshape: ref_reshape.c (bilinear resize, channel concat) -----------------------------
+
+#define RMN_REF_RESHAPE_FORWARD_DECLS(R, SFX)                                                \
+    /* y:(N,C,OH,OW) x:(N,C,H,W) -- bilinear, align_corners=False */                         \
+    void rmn_ref_resize_bilinear_forward##SFX(R *y, const R *x, int n, int c, int h, int w, \
+                                              int oh, int ow);                               \
+    /* y:(N,CY,HW) gets x:(N,CX,HW) in its channels [c0, c0+CX) */                           \
+    void rmn_ref_concat_forward##SFX(R *y, const R *x, int n, int cy, int c0, int cx,        \
+                                     int hw);
+RMN_REF_RESHAPE_FORWARD_DECLS(float, )
+RMN_REF_RESHAPE_FORWARD_DECLS(double, _f64)
+/* dx:(N,C,H,W) dy:(N,C,OH,OW) */
+void rmn_ref_resize_bilinear_backward(float *dx, const float *dy, int n, int c, int h, int w,
+                                      int oh, int ow);
+/* dx:(N,CX,HW) += dy:(N,CY,HW) channels [c0, c0+CX) */
+void rmn_ref_concat_backward(float *dx, const float *dy, int n, int cy, int c0, int cx, int hw);
+
+// --- linear: ref_linear.c (naive), cpu_linear.c (sgemm) -----------------------------------
+
+#define RMN_REF_LINEAR_FORWARD_DECLS(R, SFX)                                                 \
+    /* y:(N,OUT) x:(N,IN) w:(OUT,IN) b:(OUT) or NULL */                                      \
+    void rmn_ref_linear_forward##SFX(R *y, const R *x, const R *w, const R *b, int n,        \
+                                     int in, int out);
+RMN_REF_LINEAR_FORWARD_DECLS(float, )
+RMN_REF_LINEAR_FORWARD_DECLS(double, _f64)
+/* dx:(N,IN) or NULL dw:(OUT,IN) db:(OUT) or NULL dy:(N,OUT) x:(N,IN) w:(OUT,IN) */
+void rmn_ref_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                             const float *w, int n, int in, int out);
+
+/* y:(N,OUT) x:(N,IN) w:(OUT,IN) b:(OUT) or NULL */
+void rmn_gemm_linear_forward(float *y, const float *x, const float *w, const float *b, int n,
+                             int in, int out);
+/* dx:(N,IN) or NULL dw:(OUT,IN) db:(OUT) or NULL dy:(N,OUT) x:(N,IN) w:(OUT,IN) */
+void rmn_gemm_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                              const float *w, int n, int in, int out);
+
+// --- loss: ref_loss.c (softmax cross-entropy, its checked forms, row softmax) --------------
+
+#define RMN_REF_LOSS_DECLS(R, SFX)                                                           \
+    /* Softmax cross-entropy from logits. Returns the loss: the mean over the batch, or with \
+     * class_weights (K) PyTorch's weighted mean sum_i w[y_i] l_i / sum_i w[y_i]. Writes      \
+     * (not accumulates) dloss/dlogits into dlogits when non-NULL and the number of rows      \
+     * whose argmax equals the label into *n_correct when non-NULL. Labels must be valid.    \
+     * dlogits,logits:(N,K) labels:(N) class_weights:(K) or NULL */                           \
+    double rmn_ref_softmax_xent##SFX(R *dlogits, int *n_correct, const R *logits,            \
+                                     const int32_t *labels, const float *class_weights,       \
+                                     int n, int k);                                           \
+    /* Cross-entropy against target distributions (PyTorch's CrossEntropyLoss with class      \
+     * probabilities as targets): the mean over the N rows of -sum_j w_j t_ij log softmax_ij, \
+     * w the class weights (1 when NULL; the mean is over rows, not weights, as PyTorch's).   \
+     * Writes dloss/dlogits into dlogits when non-NULL; *n_correct counts rows whose argmax   \
+     * equals the label (labels NULL: the target's argmax).                                   \
+     * dlogits,logits,targets:(N,K) labels:(N) or NULL class_weights:(K) or NULL */           \
+    double rmn_ref_softmax_xent_soft##SFX(R *dlogits, int *n_correct, const R *logits,       \
+                                          const float *targets, const int32_t *labels,        \
+                                          const float *class_weights, int n, int k);
+RMN_REF_LOSS_DECLS(float, )
+RMN_REF_LOSS_DECLS(double, _f64)
+/* Checked softmax cross-entropy (see rmn_ref_softmax_xent): RMN_EINVAL for a label outside
+ * [0,k), a negative class weight or a zero total weight. */
+int rmn_softmax_xent(double *loss, float *dlogits, int *n_correct, const float *logits,
+                     const int32_t *labels, const float *class_weights, int n, int k);
+/* Checked soft-target cross-entropy (see rmn_ref_softmax_xent_soft): RMN_EINVAL for a target
+ * that is negative or not finite, a row of targets summing to 0, or a label outside [0,k). */
+int rmn_softmax_xent_soft(double *loss, float *dlogits, int *n_correct, const float *logits,
+                          const float *targets, const int32_t *labels, const float *class_weights,
+                          int n, int k);
+/* Row-wise softmax for predictions. p,logits:(N,K); p may equal logits. */
+void rmn_softmax_rows(float *p, const float *logits, int n, int k);
 
 #endif

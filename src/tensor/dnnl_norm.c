@@ -1,4 +1,5 @@
-/* dnnl_bn.c -- batch norm (2-D, per channel) forward and backward on oneDNN primitives.
+/* dnnl_norm.c -- the dnnl backend's batch norm (2-D, per channel), forward and backward, on
+ * oneDNN primitives.
  *
  * x,y,dx,dy:(N,C,HW) plain, or all nChw16c when rmn_exec.layout is set;
  * gamma,beta,means,variances:(C). Training mode normalises with the batch statistics oneDNN

@@ -1,5 +1,5 @@
-/* conv_gemm.c -- the fast CPU conv2d: im2col + sgemm per image and group, OpenMP over the
- * batch.
+/* cpu_conv.c -- the cpu backend's conv2d, forward and backward: im2col + sgemm per image
+ * and group, OpenMP over the batch.
  *
  * Per image n and group g (G groups, Cg = C/G input and Kg = K/G output channels each):
  * cols:(Cg*R*S, P*Q) = im2col(x_n, channels of g) with strides, pads and dilations;

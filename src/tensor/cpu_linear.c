@@ -1,4 +1,5 @@
-/* linear_gemm.c -- the fast linear layer y = x w^T + b through sgemm (PyTorch's layout). */
+/* cpu_linear.c -- the cpu backend's linear layer y = x w^T + b (PyTorch's layout), forward and
+ * backward, through sgemm. */
 #include "tensor/ops.h"
 
 #include "tensor/gemm.h"

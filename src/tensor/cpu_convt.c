@@ -1,6 +1,7 @@
-/* convt_gemm.c -- the fast CPU transposed conv2d, through the im2col + sgemm conv kernels of
- * conv_gemm.c with the roles swapped. With conv the convolution rmn_convt2d_as_conv describes
- * (input: the transposed conv's output y, output: its input x, the same weight tensor):
+/* cpu_convt.c -- the cpu backend's transposed conv2d, forward and backward, through the
+ * im2col + sgemm conv kernels of cpu_conv.c with the roles swapped. With conv the convolution
+ * rmn_convt2d_as_conv describes (input: the transposed conv's output y, output: its input x,
+ * the same weight tensor):
  *   forward   y  = b + conv's data gradient of x       (col2im of w^T x)
  *   backward  dx += conv(dy)                            (im2col + sgemm, accumulating)
  *             dw += conv's weight gradient with input dy and output gradient x
