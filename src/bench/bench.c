@@ -1,5 +1,6 @@
 /* bench.c -- conv and model step timings, the FMA peak (see bench.h). */
 #include "bench/bench.h"
+#include "models/model.h"
 
 #include <stdlib.h>
 #include <string.h>

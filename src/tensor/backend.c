@@ -1,6 +1,7 @@
 /* backend.c -- the "ref" and "cpu" op tables (see backend.h): thin adapters from the
  * backend calling convention to the kernels of ops.h. */
 #include "tensor/backend.h"
+#include "tensor/hardswish.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,6 +332,8 @@ const rmn_backend rmn_backend_ref = {
     .act_backward = ref_act_bwd,
     .binary_forward = ref_binary_fwd,
     .binary_backward = binary_bwd,
+    .hardswish_forward = rmn_ref_hardswish_fwd,
+    .hardswish_backward = rmn_ref_hardswish_bwd,
     SHARED_OPS,
 };
 
@@ -355,6 +358,8 @@ const rmn_backend rmn_backend_cpu = {
     .act_forward = cpu_act_fwd,
     .act_backward = cpu_act_bwd,
     .binary_forward = cpu_binary_fwd,
+    .hardswish_forward = rmn_cpu_hardswish_fwd,
+    .hardswish_backward = rmn_cpu_hardswish_bwd,
     SHARED_OPS,
 };
 
@@ -429,5 +434,7 @@ void rmn_backend_resolve(const rmn_backend *b, rmn_backend *out) {
     RMN_FILL(chan_mean_backward);
     RMN_FILL(chan_max_forward);
     RMN_FILL(chan_max_backward);
+    RMN_FILL(hardswish_forward);
+    RMN_FILL(hardswish_backward);
 #undef RMN_FILL
 }

@@ -2,6 +2,7 @@
 #include "train/checkpoint.h"
 
 #include "core/error.h"
+#include "models/model.h"
 #include "core/safetensors.h"
 
 #include <inttypes.h>

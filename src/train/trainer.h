@@ -73,9 +73,6 @@ typedef struct {
 int  rmn_train_follow(const rmn_train_follower *f);
 void rmn_train_ranks_end(void);
 
-/* Digest of every named tensor of the net (names, shapes and float bits). */
-int rmn_net_digest(rmn_net *net, char hex[65]);
-
 /* Whether top-5 accuracy is recorded and shown for k classes: from 10 classes on (ImageNet's
  * figure; with FER2013's 7 it says little). */
 int rmn_top5_reported(int k);
