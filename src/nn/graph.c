@@ -86,9 +86,9 @@ static int append_n(rmn_net *net, rmn_op op, const int *xs, int n_in, int c, int
 
 /* Appends a node of op reading the n_in values xs, with the scalar parameters of proto: its
  * output shape from the op's shape inference, its tensors (layer `name`, bias) from the op's
- * parameter shapes. */
-static int add_node(rmn_net *net, rmn_op op, const int *xs, int n_in, const rmn_node *proto,
-                    const char *name, int bias, int *y) {
+ * parameter shapes unless own is 0 (a layer sharing another's tensors). */
+static int add_node_ex(rmn_net *net, rmn_op op, const int *xs, int n_in, const rmn_node *proto,
+                       const char *name, int bias, int own, int *y) {
     const rmn_op_desc *d = rmn_op_table[op];
     rmn_node tmp = *proto;
     tmp.op = op;
@@ -106,7 +106,12 @@ static int add_node(rmn_net *net, rmn_op op, const int *xs, int n_in, const rmn_
     nd->binary = proto->binary;
     nd->p = proto->p;
     nd->momentum = proto->momentum, nd->eps = proto->eps;
-    return d->params ? d->params(net, nd, name, bias) : RMN_OK;
+    return d->params && own ? d->params(net, nd, name, bias) : RMN_OK;
+}
+
+static int add_node(rmn_net *net, rmn_op op, const int *xs, int n_in, const rmn_node *proto,
+                    const char *name, int bias, int *y) {
+    return add_node_ex(net, op, xs, n_in, proto, name, bias, 1, y);
 }
 
 static int add1(rmn_net *net, rmn_op op, int x, const rmn_node *proto, int *y) {
@@ -172,7 +177,7 @@ int rmn_net_add_linear_shared(rmn_net *net, int x, int shared, int *y) {
                          "inputs", net->arch, shared, rmn_value_size(&net->values[x]));
     const size_t w_off = s->w_off, b_off = s->b_off; /* s moves when the nodes grow */
     const rmn_node proto = {.out_c = net->values[shared].c};
-    RMN_TRY(add_node(net, RMN_OP_LINEAR, &x, 1, &proto, NULL, 0, y));
+    RMN_TRY(add_node_ex(net, RMN_OP_LINEAR, &x, 1, &proto, NULL, 0, 0, y));
     rmn_node *nd = &net->nodes[net->n_nodes - 1];
     nd->w_off = w_off;
     nd->b_off = b_off;

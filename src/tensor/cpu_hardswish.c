@@ -11,7 +11,7 @@ static float hs(float x) {
 }
 
 static float dhs(float x) {
-    return x < -3.0f ? 0.0f : x <= 3.0f ? x / 3.0f + 0.5f : 1.0f;
+    return x < -3.0f ? 0.0f : x < 3.0f ? x / 3.0f + 0.5f : 1.0f;
 }
 
 /* y:(count), x:(count) */

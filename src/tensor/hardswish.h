@@ -1,7 +1,7 @@
 /* hardswish.h -- hardswish, y = x * min(max(x + 3, 0), 6) / 6 (PyTorch's nn.Hardswish): the
  * plain kernels (ref_hardswish.c: the oracle; cpu_hardswish.c: OpenMP) and their backend
  * entries (tensor/backend.h's hardswish_*; element-wise, so any layout). The gradient is
- * PyTorch's: 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above 3. */
+ * PyTorch's (its vectorised kernel): 0 below -3, x / 3 + 1/2 on [-3, 3), 1 from 3. */
 #ifndef RMN_TENSOR_HARDSWISH_H
 #define RMN_TENSOR_HARDSWISH_H
 

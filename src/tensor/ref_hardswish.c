@@ -10,9 +10,10 @@ static float hs(float x) {
     return x * m / 6.0f;
 }
 
-/* PyTorch's hardswish_backward: 0 below -3, x / 3 + 0.5 up to 3, 1 above */
+/* PyTorch's hardswish_backward as its vectorised CPU kernel (every tensor of 8 or more):
+ * 0 below -3, x / 3 + 0.5 on [-3, 3), 1 from 3 (its scalar tail gives 1.5 at 3) */
 static float dhs(float x) {
-    return x < -3.0f ? 0.0f : x <= 3.0f ? x / 3.0f + 0.5f : 1.0f;
+    return x < -3.0f ? 0.0f : x < 3.0f ? x / 3.0f + 0.5f : 1.0f;
 }
 
 /* y:(count), x:(count) */
