@@ -42,7 +42,7 @@ rmnincreport_HEADERS = src/report/fig_util.h src/report/figures.h src/report/for
 	src/report/gnuplot.h src/report/paper.h src/report/report.h src/report/run_figures.h \
 	src/report/sbuf.h src/report/set.h src/report/stats.h src/report/table.h
 rmnincstoredir = $(rmnincdir)/store
-rmnincstore_HEADERS = src/store/store.h
+rmnincstore_HEADERS = src/store/store.h src/store/store_query.h
 rmninctensordir = $(rmnincdir)/tensor
 rmninctensor_HEADERS = src/tensor/backend.h src/tensor/blocked16.h src/tensor/dnnl_backend.h \
 	src/tensor/gemm.h src/tensor/hardswish.h src/tensor/ops.h

@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "core/sha256.h"
 #include "store/store.h"
+#include "store/store_sql.h" /* the connection, for raw SQL checks */
 #include "tap.h"
 #include "store-util.h"
 
@@ -43,8 +44,8 @@ static void test_schema(const char *dir) {
            "user_version is %d", RMN_STORE_SCHEMA_VERSION);
     TAP_OK(strcmp(tu_text(raw, "PRAGMA journal_mode", buf, sizeof buf), "wal") == 0,
            "journal mode is WAL (%s)", buf);
-    TAP_OK(tu_int(rmn_store_db(s), "PRAGMA foreign_keys") == 1, "foreign keys on");
-    TAP_OK(tu_int(rmn_store_db(s), "PRAGMA synchronous") == 1, "synchronous=NORMAL");
+    TAP_OK(tu_int(s->db, "PRAGMA foreign_keys") == 1, "foreign keys on");
+    TAP_OK(tu_int(s->db, "PRAGMA synchronous") == 1, "synchronous=NORMAL");
     int64_t n_objects = tu_int(raw, "SELECT COUNT(*) FROM sqlite_schema");
     TAP_OK(n_objects >= 11, "tables, views and indexes created (%lld)", (long long)n_objects);
     TAP_OK(tu_int(raw, "SELECT COUNT(*) FROM sqlite_schema WHERE type='table' AND "
@@ -366,7 +367,7 @@ static void test_integrity(void) {
     double v = 0.5;
     const char *k = "val_acc";
     TAP_OK(rmn_store_epoch(s, 424242, 1, 1, &k, &v) == RMN_ENOTFOUND, "epoch for a missing run too");
-    TAP_OK((sqlite3_exec(rmn_store_db(s), "INSERT INTO metrics VALUES (424242, 'x', 1, 0.5, 0)",
+    TAP_OK((sqlite3_exec(s->db, "INSERT INTO metrics VALUES (424242, 'x', 1, 0.5, 0)",
                          NULL, NULL, NULL) & 0xff) == SQLITE_CONSTRAINT,
            "the schema itself enforces the foreign key");
 
@@ -420,7 +421,7 @@ static void test_damaged_eval(const char *dir) {
     rmn_store *s;
     TAP_OK(rmn_store_open(p, &s) == RMN_OK, "store for damaged evals");
     int64_t run = begin_run(s, "demo", "damaged", "democnn", 3);
-    sqlite3 *db = rmn_store_db(s);
+    sqlite3 *db = s->db;
     sqlite3_exec(db, "PRAGMA ignore_check_constraints = ON", NULL, NULL, NULL);
     static const struct {
         int ns, nc;
@@ -461,7 +462,7 @@ static void test_resolve(void) {
     int64_t b = begin_run(s, "resolve", "twice", "democnn", 2);
     char uuid[64], sql[200], ref[64];
     snprintf(sql, sizeof sql, "SELECT run_uuid FROM runs WHERE run_id=%lld", (long long)a);
-    tu_text(rmn_store_db(s), sql, uuid, sizeof uuid);
+    tu_text(s->db, sql, uuid, sizeof uuid);
     int64_t id = 0;
     snprintf(ref, sizeof ref, "%lld", (long long)a);
     TAP_OK(rmn_store_run_resolve(s, ref, &id) == RMN_OK && id == a, "resolve by id");

@@ -1,4 +1,5 @@
-/* bench.c -- conv and model step timings, the FMA peak (see bench.h). */
+/* bench.c -- conv and model step timings, the FMA peak (see bench.h); the clock and the
+ * median are timing.c's, the per-op profile profile.c's. */
 #include "bench/bench.h"
 #include "models/model.h"
 
@@ -17,24 +18,6 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-
-double rmn_bench_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-double rmn_bench_median(double *v, int n) {
-    if (n < 1)
-        return 0.0;
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 static const char *const mode_names[] = {"fwd", "bwd", "train", "infer", "eval"};
 

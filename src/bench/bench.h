@@ -91,6 +91,8 @@ int rmn_bench_detector(const struct rmn_detector *d, rmn_detect_model *model, co
                        int runs_per_image, rmn_bench_detect_result *r);
 
 
+// --- timing (timing.c) -------------------------------------------------------------------
+
 /* Monotonic seconds. */
 double rmn_bench_now(void);
 /* Median of v[0..n) (sorts v). */

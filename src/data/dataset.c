@@ -1,11 +1,9 @@
-/* dataset.c -- what every data set shares: loading by kind of source, freeing, the image accessor,
- * split and class names (see dataset.h). */
+/* dataset.c -- what every data set shares: freeing, the image accessor, split and class names
+ * (see dataset.h). The bottom of src/data/: the loaders (fer2013.c, folder.c, ferplus.c) call
+ * into it; loading by kind of source is dataset_load.c's, above them. */
 #include "data/dataset.h"
 
 #include "core/error.h"
-#include "data/fer2013.h"
-#include "data/ferplus.h"
-#include "data/folder.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -105,26 +103,4 @@ void rmn_dataset_free(rmn_dataset *ds) {
         munmap(ds->map, ds->map_bytes);
     free(ds->path);
     memset(ds, 0, sizeof *ds);
-}
-
-int rmn_dataset_load(const char *path, rmn_dataset *out) { return rmn_dataset_load_opts(path, NULL, out); }
-
-int rmn_dataset_load_opts(const char *path, const rmn_dataset_options *o, rmn_dataset *out) {
-    memset(out, 0, sizeof *out);
-    if (!path || !*path)
-        return RMN_ERROR(RMN_EINVAL, "no data set path given");
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return RMN_ERROR(RMN_EIO, "%s: %s", path, strerror(errno));
-    const char *ferplus = o ? o->ferplus : NULL;
-    if (S_ISDIR(st.st_mode) && !rmn_fer2013_is_dir(path)) {
-        if (ferplus)
-            return RMN_ERROR(RMN_EINVAL, "%s: FERPlus labels relabel a FER2013 CSV, not an image folder", path);
-        return rmn_folder_load(path, o, out);
-    }
-    RMN_TRY(rmn_fer2013_load(path, out));
-    int rc = ferplus ? rmn_ferplus_apply(out, ferplus) : RMN_OK;
-    if (rc != RMN_OK)
-        rmn_dataset_free(out);
-    return rc;
 }

@@ -1,6 +1,6 @@
 # src/data/local.mk -- sources of the data module (included by Makefile.am)
 src_librmn_a_SOURCES += \
-	%D%/dataset.c %D%/dataset.h \
+	%D%/dataset.c %D%/dataset.h %D%/dataset_load.c \
 	%D%/fer2013.c %D%/fer2013.h \
 	%D%/fer_parse.c %D%/fer_parse.h \
 	%D%/fer_cache.c %D%/fer_cache.h \

@@ -1,9 +1,7 @@
 /* common.c -- the parts of dist.h that do not depend on MPI: the launcher's environment and
- * the bucket bookkeeping shared by mpi.c and none.c. */
+ * the bucket ranges, which mpi.c and none.c stand on. */
 #include "dist/dist.h"
 #include "dist/internal.h"
-
-#include "core/error.h"
 
 #include <stdlib.h>
 
@@ -24,36 +22,6 @@ size_t rmn_dist_bucket_floats(void) {
     const char *v = getenv("RMN_DIST_BUCKET_MB");
     const double mb = v && atof(v) > 0 ? atof(v) : 25.0;
     return (size_t)(mb * 1048576.0 / sizeof(float));
-}
-
-int rmn_dist_grads_create(float *g, size_t n, size_t bucket, rmn_dist_grads **out) {
-    if (bucket < 1)
-        bucket = 1;
-    const size_t nb = n == 0 ? 0 : (n + bucket - 1) / bucket;
-    rmn_dist_grads *d = calloc(1, sizeof *d);
-    const size_t rb = rmn_dist_request_bytes();
-    if (d && rb && nb)
-        d->req = calloc(nb, rb);
-    if (!d || (rb && nb && !d->req)) {
-        free(d);
-        return RMN_ERROR(RMN_ENOMEM, "cannot allocate gradient buckets");
-    }
-    d->g = g;
-    d->n = n;
-    d->bucket = bucket;
-    d->n_buckets = (int)nb;
-    *out = d;
-    return RMN_OK;
-}
-
-int rmn_dist_grads_buckets(const rmn_dist_grads *g) {
-    return g->n_buckets;
-}
-
-void rmn_dist_grads_free(rmn_dist_grads *g) {
-    if (g)
-        free(g->req);
-    free(g);
 }
 
 void rmn_dist_bucket_range(const rmn_dist_grads *d, int k, size_t *lo, size_t *hi) {

@@ -1,25 +1,16 @@
 /* set.c -- loading a report set from the store (set.h): the runs, their evals on one split,
- * ensemble members and selection tags. Read-only queries with bound parameters. */
+ * ensemble members and selection tags, through the store's typed reads (store/store_query.h);
+ * ordering and grouping the runs for tables. */
 #include "report/set.h"
 
 #include "core/error.h"
+#include "store/store_query.h"
 #include "train/trainer.h"
 
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int sql_error(rmn_store *s, const char *what) {
-    return RMN_ERROR(RMN_ESQL, "%s: %s: %s", rmn_store_path(s), what,
-                     sqlite3_errmsg(rmn_store_db(s)));
-}
-
-static int prepare(rmn_store *s, const char *sql, sqlite3_stmt **st) {
-    if (sqlite3_prepare_v2(rmn_store_db(s), sql, -1, st, NULL) != SQLITE_OK)
-        return sql_error(s, "preparing a report query");
-    return RMN_OK;
-}
 
 static void eval_none(rmn_report_eval *e) {
     memset(e, 0, sizeof *e);
@@ -36,36 +27,26 @@ static int eval_top5(rmn_store *s, rmn_report_eval *e) {
     return RMN_OK;
 }
 
-static void eval_from_row(sqlite3_stmt *st, rmn_report_eval *e) {
-    e->eval_id = sqlite3_column_int64(st, 0);
-    e->tta_n = sqlite3_column_int(st, 1);
-    e->n_samples = sqlite3_column_int(st, 2);
-    e->n_correct = sqlite3_column_int(st, 3);
-    e->n_classes = sqlite3_column_int(st, 4);
+/* e from the store's counts: none (acc NaN) when eval_id is 0; acc5 stays NaN until eval_top5. */
+static void eval_from_count(const rmn_eval_count *c, rmn_report_eval *e) {
+    eval_none(e);
+    if (!c->eval_id)
+        return;
+    e->eval_id = c->eval_id;
+    e->tta_n = c->tta_n;
+    e->n_samples = c->n_samples;
+    e->n_correct = c->n_correct;
+    e->n_classes = c->n_classes;
     e->acc = e->n_samples > 0 ? (double)e->n_correct / e->n_samples : NAN;
 }
-
-#define EVAL_COLS "e.eval_id, e.tta_n, e.n_samples, e.n_correct, e.n_classes "
-#define OWN_EVALS                                                                               \
-    "FROM evals e JOIN runs r ON r.run_id = e.run_id WHERE e.split = ?2 AND (e.run_id = ?1 OR " \
-    "(r.parent_run_id = ?1 AND r.kind = 'eval' AND r.status = 'FINISHED')) "
 
 /* plain and tta evals of one run on split */
 static int load_evals(rmn_store *s, int64_t run_id, const char *split, rmn_report_eval *plain,
                       rmn_report_eval *tta) {
-    sqlite3_stmt *st;
-    RMN_TRY(prepare(s, "SELECT " EVAL_COLS OWN_EVALS "ORDER BY e.tta_n, e.created_ms, e.eval_id",
-                    &st));
-    sqlite3_bind_int64(st, 1, run_id);
-    sqlite3_bind_text(st, 2, split, -1, SQLITE_STATIC);
-    eval_none(plain);
-    eval_none(tta);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        eval_from_row(st, sqlite3_column_int(st, 1) == 0 ? plain : tta);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return sql_error(s, "reading evals");
+    rmn_eval_count p, t;
+    RMN_TRY(rmn_store_split_evals(s, run_id, split, &p, &t));
+    eval_from_count(&p, plain);
+    eval_from_count(&t, tta);
     RMN_TRY(eval_top5(s, plain));
     return eval_top5(s, tta);
 }
@@ -73,21 +54,9 @@ static int load_evals(rmn_store *s, int64_t run_id, const char *split, rmn_repor
 /* the eval of run on split with tta_n (newest); eval_id 0 when none */
 static int load_eval_like(rmn_store *s, int64_t run_id, const char *split, int tta_n,
                           rmn_report_eval *e) {
-    sqlite3_stmt *st;
-    RMN_TRY(prepare(s,
-                    "SELECT " EVAL_COLS OWN_EVALS
-                    "AND e.tta_n = ?3 ORDER BY e.created_ms DESC, e.eval_id DESC LIMIT 1",
-                    &st));
-    sqlite3_bind_int64(st, 1, run_id);
-    sqlite3_bind_text(st, 2, split, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, tta_n);
-    eval_none(e);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        eval_from_row(st, e);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return sql_error(s, "reading an eval");
+    rmn_eval_count c;
+    RMN_TRY(rmn_store_split_eval_tta(s, run_id, split, tta_n, &c));
+    eval_from_count(&c, e);
     return eval_top5(s, e);
 }
 
@@ -100,32 +69,17 @@ static int member_cmp(const void *pa, const void *pb) {
 }
 
 static int load_members(rmn_store *s, const char *split, rmn_report_run *r) {
-    sqlite3_stmt *st;
-    RMN_TRY(prepare(s,
-                    "SELECT e.run_id, e.tta_n, e.split, m.member_eval_id FROM ensemble_members m "
-                    "JOIN evals e ON e.eval_id = m.member_eval_id WHERE m.ensemble_run_id = ?1 "
-                    "ORDER BY e.run_id, m.member_eval_id",
-                    &st));
-    sqlite3_bind_int64(st, 1, r->run_id);
-    int rc, e = RMN_OK, cap = 0;
-    while (e == RMN_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (r->n_members == cap) {
-            cap = cap ? 2 * cap : 8;
-            rmn_report_member *m = realloc(r->members, (size_t)cap * sizeof *m);
-            if (!m) {
-                e = RMN_ERROR(RMN_ENOMEM, "out of memory for ensemble members");
-                break;
-            }
-            r->members = m;
-        }
+    rmn_member_eval *mev = NULL;
+    int nm = 0, e = RMN_OK;
+    RMN_TRY(rmn_store_ensemble_members(s, r->run_id, &mev, &nm));
+    if (nm > 0 && !(r->members = calloc((size_t)nm, sizeof *r->members)))
+        e = RMN_ERROR(RMN_ENOMEM, "out of memory for ensemble members");
+    for (int i = 0; i < nm && e == RMN_OK; ++i) {
         rmn_report_member *m = &r->members[r->n_members];
-        memset(m, 0, sizeof *m);
-        int64_t run_id = sqlite3_column_int64(st, 0);
-        int tta_n = sqlite3_column_int(st, 1);
         rmn_run_summary sum;
-        if ((e = rmn_store_run_summary(s, run_id, &sum)) != RMN_OK)
+        if ((e = rmn_store_run_summary(s, mev[i].run_id, &sum)) != RMN_OK)
             break;
-        m->run_id = run_id;
+        m->run_id = mev[i].run_id;
         m->name = strdup(sum.name ? sum.name : "");
         m->model = strdup(sum.model && *sum.model ? sum.model : (sum.name ? sum.name : ""));
         m->n_params = sum.n_params;
@@ -135,11 +89,9 @@ static int load_members(rmn_store *s, const char *split, rmn_report_run *r) {
             e = RMN_ERROR(RMN_ENOMEM, "out of memory for ensemble members");
             break;
         }
-        e = load_eval_like(s, run_id, split, tta_n, &m->eval);
+        e = load_eval_like(s, mev[i].run_id, split, mev[i].tta_n, &m->eval);
     }
-    if (e == RMN_OK && rc != SQLITE_DONE)
-        e = sql_error(s, "reading ensemble members");
-    sqlite3_finalize(st);
+    free(mev);
     if (e == RMN_OK && r->n_members > 1)
         qsort(r->members, (size_t)r->n_members, sizeof *r->members, member_cmp);
     return e;
@@ -389,58 +341,6 @@ const char *rmn_report_selection_label(const char *sel) {
 
 const char *rmn_report_run_label(const rmn_report_run *r) {
     return r->model && *r->model ? r->model : r->name;
-}
-
-int rmn_report_eval_outcomes(rmn_store *s, int64_t eval_id, int32_t **idx, uint8_t **correct,
-                             int *n) {
-    *idx = NULL;
-    *correct = NULL;
-    *n = 0;
-    sqlite3_stmt *st;
-    RMN_TRY(prepare(s, "SELECT n_samples FROM evals WHERE eval_id = ?1", &st));
-    sqlite3_bind_int64(st, 1, eval_id);
-    int rc = sqlite3_step(st);
-    int cap = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_finalize(st);
-    if (cap < 0)
-        return rc == SQLITE_DONE
-                   ? RMN_ERROR(RMN_ENOTFOUND, "%s: no eval %lld", rmn_store_path(s), (long long)eval_id)
-                   : sql_error(s, "reading an eval");
-    *idx = malloc((size_t)(cap > 0 ? cap : 1) * sizeof **idx);
-    *correct = malloc((size_t)(cap > 0 ? cap : 1));
-    if (!*idx || !*correct) {
-        free(*idx);
-        free(*correct);
-        *idx = NULL;
-        *correct = NULL;
-        return RMN_ERROR(RMN_ENOMEM, "out of memory for %d predictions", cap);
-    }
-    int e = prepare(s,
-                    "SELECT sample_idx, label = pred FROM predictions WHERE eval_id = ?1 "
-                    "ORDER BY sample_idx",
-                    &st);
-    if (e == RMN_OK) {
-        sqlite3_bind_int64(st, 1, eval_id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
-            (*idx)[*n] = sqlite3_column_int(st, 0);
-            (*correct)[*n] = (uint8_t)(sqlite3_column_int(st, 1) != 0);
-            ++*n;
-        }
-        if (rc == SQLITE_ROW)
-            e = RMN_ERROR(RMN_EFORMAT, "%s: eval %lld has more predictions than its %d samples",
-                          rmn_store_path(s), (long long)eval_id, cap);
-        else if (rc != SQLITE_DONE)
-            e = sql_error(s, "reading predictions");
-        sqlite3_finalize(st);
-    }
-    if (e != RMN_OK) {
-        free(*idx);
-        free(*correct);
-        *idx = NULL;
-        *correct = NULL;
-        *n = 0;
-    }
-    return e;
 }
 
 int rmn_report_group_end(const rmn_report_set *set, int i) {

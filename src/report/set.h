@@ -107,9 +107,4 @@ int rmn_report_group_end(const rmn_report_set *set, int i);
  * first run's name without its "-sN" seed suffix. Returns buf. */
 const char *rmn_report_group_label(const rmn_report_set *set, int i, char *buf, size_t cap);
 
-/* Per-sample outcome of an eval: idx[i] sample index (ascending), correct[i] 0/1; *n samples.
- * Caller frees idx and correct. */
-int rmn_report_eval_outcomes(rmn_store *s, int64_t eval_id, int32_t **idx, uint8_t **correct,
-                             int *n);
-
 #endif

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "report/stats.h"
+#include "store/store_query.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -20,9 +21,9 @@ int rmn_paper_paired(rmn_store *s, int64_t eval_a, int64_t eval_b, uint8_t **a, 
     int na = 0, nb = 0;
     *a = *b = NULL;
     *n = 0;
-    int e = rmn_report_eval_outcomes(s, eval_a, &ia, &ca, &na);
+    int e = rmn_store_eval_outcomes(s, eval_a, &ia, &ca, &na);
     if (e == RMN_OK)
-        e = rmn_report_eval_outcomes(s, eval_b, &ib, &cb, &nb);
+        e = rmn_store_eval_outcomes(s, eval_b, &ib, &cb, &nb);
     if (e == RMN_OK) {
         int cap = na < nb ? na : nb;
         *a = malloc((size_t)(cap > 0 ? cap : 1));

@@ -16,11 +16,11 @@
  * Unix epoch (UTC); NaN metric values are stored as NULL and read back as NaN.
  * Ownership: rmn_store_open returns an owned store (rmn_store_close); the read functions fill
  * caller-owned arrays released with the matching *_free; every other pointer is borrowed.
- * A store is one connection: use it from one thread at a time (one per process is the rule). */
+ * A store is one connection: use it from one thread at a time (one per process is the rule).
+ * SQLite stays inside src/store/: callers see only these typed functions. */
 #ifndef RMN_STORE_STORE_H
 #define RMN_STORE_STORE_H
 
-#include <sqlite3.h>
 #include <stdint.h>
 
 #define RMN_STORE_SCHEMA_VERSION 3
@@ -67,7 +67,6 @@ int  rmn_store_schema_version(rmn_store *s, int *version);
  * copy of the file alone). Written beside out_path, synced, then renamed: out_path never holds
  * half a copy. out_path must not exist. */
 int  rmn_store_backup(rmn_store *s, const char *out_path);
-sqlite3 *rmn_store_db(rmn_store *s); /* for read-only queries in report/ */
 
 // --- writing ----------------------------------------------------------------------------------
 
@@ -215,6 +214,8 @@ typedef struct {
 int rmn_store_merge(rmn_store *into, int n, const char *const *sources, rmn_merge_result *res);
 
 // --- reading ----------------------------------------------------------------------------------
+/* (The reports' own queries -- a run's evals on a split, ensemble members, per-sample
+ * outcomes -- are in store/store_query.h.) */
 
 /* Names for people and shell completion: what = "runs" (distinct run names) or "experiments";
  * sorted; free with rmn_store_names_free. */

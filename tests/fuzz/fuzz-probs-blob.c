@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "store/store.h"
+#include "store/store_sql.h" /* the connection, for raw SQL checks */
 
 static rmn_store *store;
 static int64_t run_id;
@@ -33,7 +34,7 @@ static void open_store(void) {
     rmn_run_info info = {.experiment = "fuzz", .name = "fuzz-s1", .kind = "eval",
                          .model = "democnn", .seed = 1, .config_text = "seed=1\n", .n_threads = 1};
     if (rmn_store_open(db_path, &store) != RMN_OK || rmn_store_run_begin(store, &info, &run_id) != RMN_OK ||
-        sqlite3_exec(rmn_store_db(store), "PRAGMA ignore_check_constraints = ON; PRAGMA synchronous = OFF",
+        sqlite3_exec(store->db, "PRAGMA ignore_check_constraints = ON; PRAGMA synchronous = OFF",
                      NULL, NULL, NULL) != SQLITE_OK) {
         fprintf(stderr, "fuzz-probs-blob: cannot make a scratch store: %s\n", rmn_error_message());
         abort();
@@ -82,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     if (!store)
         open_store();
-    sqlite3 *db = rmn_store_db(store);
+    sqlite3 *db = store->db;
     int32_t ns = get_i32(data), nc = get_i32(data + 4);
     static const char *const splits[] = {"train", "val", "test"};
     const char *split = splits[data[8] % 3];

@@ -1,6 +1,6 @@
 """st.py -- a small safetensors writer/reader (no dependency on the `safetensors` package).
 
-Writes the exact bytes rmn's C writer (src/core/safetensors.c) writes: 8-byte little-endian
+Writes the exact bytes rmn's C writer (src/core/safetensors_write.c) writes: 8-byte little-endian
 header length, compact JSON header with "__metadata__" first (keys sorted), then the tensors
 in byte order of their names with contiguous data offsets, header padded with spaces to a
 multiple of 8 bytes, raw little-endian data. Saving is atomic (temp file, fsync, rename).

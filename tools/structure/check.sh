@@ -11,7 +11,7 @@
 set -eu
 srcdir=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${2:-.}
-LAYERS="cli ui report video explain bench detect export train store models data image optim dist nn tensor core"
+LAYERS="cli ui bench report video explain detect export train store models data image optim dist nn tensor core"
 MAX_LINES=600
 status=0
 
