@@ -31,9 +31,9 @@ rmnincexport_HEADERS = src/export/onnx.h src/export/pb.h src/export/pth.h \
 rmnincimagedir = $(rmnincdir)/image
 rmnincimage_HEADERS = src/image/draw.h src/image/image.h
 rmnincmodelsdir = $(rmnincdir)/models
-rmnincmodels_HEADERS = src/models/zoo.h
+rmnincmodels_HEADERS = src/models/model.h src/models/zoo.h
 rmnincnndir = $(rmnincdir)/nn
-rmnincnn_HEADERS = src/nn/graph.h src/nn/net.h
+rmnincnn_HEADERS = src/nn/builder.h src/nn/net.h
 rmnincoptimdir = $(rmnincdir)/optim
 rmnincoptim_HEADERS = src/optim/adam.h src/optim/optimizer.h src/optim/schedule.h \
 	src/optim/sgd.h
@@ -45,7 +45,7 @@ rmnincstoredir = $(rmnincdir)/store
 rmnincstore_HEADERS = src/store/store.h src/store/store_query.h
 rmninctensordir = $(rmnincdir)/tensor
 rmninctensor_HEADERS = src/tensor/backend.h src/tensor/blocked16.h src/tensor/dnnl_backend.h \
-	src/tensor/gemm.h src/tensor/ops.h
+	src/tensor/gemm.h src/tensor/hardswish.h src/tensor/ops.h
 rmninctraindir = $(rmnincdir)/train
 rmninctrain_HEADERS = src/train/center.h src/train/checkpoint.h src/train/ensemble.h \
 	src/train/evaluate.h src/train/experiment.h src/train/import.h src/train/pretrained.h \

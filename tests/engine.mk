@@ -34,3 +34,7 @@ TESTS += tests/test-golden-ops
 check_PROGRAMS += tests/test-explain
 tests_test_explain_SOURCES = tests/test-explain.c tests/tap.h
 TESTS += tests/test-explain
+
+check_PROGRAMS += tests/test-hardswish
+tests_test_hardswish_SOURCES = tests/test-hardswish.c tests/tap.h
+TESTS += tests/test-hardswish

@@ -47,4 +47,9 @@ TESTS += tests/cli-store.sh
 dist_check_SCRIPTS += tests/cli-install.sh
 TESTS += tests/cli-install.sh
 
+# the source tree's shape: file lengths, loops between files, the folders' layer order
+dist_check_SCRIPTS += tests/structure.sh
+TESTS += tests/structure.sh
+EXTRA_DIST += tools/structure/check.sh
+
 include tests/ui.mk

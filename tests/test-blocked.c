@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "models/model.h"
 #include "nn/graph.h"
 #include "numeric.h"
 #include "tap.h"

@@ -5,6 +5,7 @@
 #include "tap.h"
 
 #include "core/error.h"
+#include "models/model.h"
 #include "nn/net.h"
 #include "train/center.h"
 #include "train/train_config.h"

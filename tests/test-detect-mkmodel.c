@@ -3,6 +3,7 @@
  * timing; optional IMAGE_SIZE (48), WIDTH (8), IN_CHANNELS (1) and ARCH (democnn; e.g.
  * resmasking_dropout1 for rmn-explain's masks) follow. */
 #include "core/error.h"
+#include "models/model.h"
 #include "detect/model.h"
 
 #include <stdio.h>

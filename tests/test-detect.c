@@ -6,6 +6,7 @@
 #include "core/safetensors.h"
 #include "detect/faces.h"
 #include "image/draw.h"
+#include "models/model.h"
 #include "nn/net.h"
 #include "tap.h"
 

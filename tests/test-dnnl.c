@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "models/model.h"
 #include "nn/graph.h"
 #include "optim/sgd.h"
 #include "numeric.h"

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "models/model.h"
 #include "core/safetensors.h"
 #include "explain/cam.h"
 #include "nn/graph.h"

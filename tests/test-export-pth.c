@@ -9,6 +9,7 @@
  * Masking Networks in the original definition (export/torchnames.c) are checked first. */
 #define _POSIX_C_SOURCE 200809L
 #include "core/error.h"
+#include "models/model.h"
 #include "export/pth.h"
 #include "export/torchnames.h"
 #include "nn/graph.h"

@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "tap.h"
+#include "tensor/hardswish.h"
 #include "tensor/ops.h"
 
 #define MAXT 3
@@ -372,6 +373,23 @@ static void act_grad_cpu(float *const *t, float *const *d) {
     rmn_cpu_act_backward(d[0], K.g32, t[0], y, K.ny, K.act, 2);
 }
 
+/* hardswish (tensor/hardswish.h): inputs over [-7.5, 7.5], all three pieces; the kinks at -3
+ * and 3 are skipped as kinks */
+static void hardswish_setup(row *r) { act_setup(r), K.scale = 5.0; }
+static double hardswish_loss64(double *const *t) {
+    for (size_t i = 0; i < K.ny; ++i) {
+        const double x = t[0][i], m = fmin(fmax(x + 3.0, 0.0), 6.0);
+        ybuf[i] = x * m / 6.0;
+    }
+    return dot_g(ybuf);
+}
+static void hardswish_grad_ref(float *const *t, float *const *d) {
+    rmn_ref_hardswish_backward(d[0], K.g32, t[0], K.ny);
+}
+static void hardswish_grad_cpu(float *const *t, float *const *d) {
+    rmn_cpu_hardswish_backward(d[0], K.g32, t[0], K.ny, 2);
+}
+
 static void softmax_setup(row *r) { act_setup(r), K.scale = 2.0; }
 static double softmax_loss64(double *const *t) {
     rmn_ref_softmax_ch_forward_f64(ybuf, t[0], K.n, K.c, K.hw);
@@ -593,6 +611,8 @@ static row rows[] = {
     {"concat of 3 (5+3+2 channels)", 0, {"dx1", "dx2", "dx3"}, {0}, concat_setup, concat_loss64, concat_grad},
     {"channel mean", 0, {"dx"}, {0}, chan_setup, cmean_loss64, cmean_grad},
     {"channel max", 0, {"dx"}, {0}, chan_setup, cmax_loss64, cmax_grad},
+    {"hardswish (ref)", 0, {"dx"}, {0}, hardswish_setup, hardswish_loss64, hardswish_grad_ref},
+    {"hardswish (cpu)", 0, {"dx"}, {0}, hardswish_setup, hardswish_loss64, hardswish_grad_cpu},
 };
 
 static void check_row(row *r, rmn_rng *rng) {

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "nn/graph.h"
+#include "models/model.h"
 #include "nn/net.h"
 #include "optim/sgd.h"
 #include "tap.h"

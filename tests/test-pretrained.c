@@ -6,6 +6,7 @@
  * reader is called. */
 #define _POSIX_C_SOURCE 200809L
 #include "core/error.h"
+#include "models/model.h"
 #include "core/safetensors.h"
 #include "nn/graph.h"
 #include "train/train_config.h"

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/pth.h"
 #include "core/safetensors.h"
+#include "models/model.h"
 #include "nn/net.h"
 #include "train/import.h"
 #include "train/pretrained.h"

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "export/pth.h"
+#include "models/model.h"
 #include "nn/net.h"
 #include "train/import.h"
 

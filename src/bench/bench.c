@@ -1,6 +1,7 @@
 /* bench.c -- conv and model step timings, the FMA peak (see bench.h); the clock and the
  * median are timing.c's, the per-op profile profile.c's. */
 #include "bench/bench.h"
+#include "models/model.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -18,6 +18,7 @@
 #include "export/onnx.h"
 #include "export/pth.h"
 #include "export/writefile.h"
+#include "models/model.h"
 #include "nn/net.h"
 #include "train/checkpoint.h"
 

@@ -49,3 +49,26 @@ int rmn_sha256_file(const char *path, char hex[RMN_SHA256_HEX]) {
     to_hex(md, len, hex);
     return RMN_OK;
 }
+
+// --- incremental -------------------------------------------------------------------------
+
+int rmn_sha256_begin(rmn_sha256 **ctx) {
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    *ctx = (rmn_sha256 *)c;
+    if (!c)
+        return RMN_ERROR(RMN_ENOMEM, "cannot allocate a digest context");
+    EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+    return RMN_OK;
+}
+
+void rmn_sha256_update(rmn_sha256 *ctx, const void *data, size_t n) {
+    EVP_DigestUpdate((EVP_MD_CTX *)ctx, data, n);
+}
+
+void rmn_sha256_end(rmn_sha256 *ctx, char hex[RMN_SHA256_HEX]) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    EVP_DigestFinal_ex((EVP_MD_CTX *)ctx, md, &len);
+    EVP_MD_CTX_free((EVP_MD_CTX *)ctx);
+    to_hex(md, len, hex);
+}

@@ -3,6 +3,7 @@
 #include "detect/model.h"
 
 #include "core/error.h"
+#include "models/model.h"
 #include "core/safetensors.h"
 
 #include <errno.h>

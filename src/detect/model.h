@@ -12,6 +12,7 @@
 #ifndef RMN_DETECT_MODEL_H
 #define RMN_DETECT_MODEL_H
 
+#include "models/model.h"
 #include "nn/net.h"
 
 #include <stdint.h>

@@ -371,6 +371,18 @@ static int emit(ctx *c, const rmn_net *net, int i) {
         node_end(c, &n);
         return RMN_OK;
     }
+    case RMN_OP_HARDSWISH: { /* opset 13 has no HardSwish: x * HardSigmoid(x; 1/6, 1/2) */
+        node_begin(&n, "HardSigmoid", (const char *const[]){x}, 1, tmp(c, t1));
+        attr_float(&n, "alpha", 1.0f / 6.0f);
+        attr_float(&n, "beta", 0.5f);
+        node_end(c, &n);
+        const char *in[2] = {x, t1};
+        node_begin(&n, "Mul", in, 2, y);
+        node_end(c, &n);
+        return RMN_OK;
+    }
+    case RMN_OP_COUNT:
+        break;
     }
     return RMN_ERROR(RMN_EINVAL, "onnx export: node %d: op %d has no ONNX mapping", i, nd->op);
 }

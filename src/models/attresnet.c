@@ -15,20 +15,18 @@
  * Names pytorchcv's ("features.stage1.unit1.body.conv1.conv.weight"). Init pytorchcv's: conv
  * weights kaiming uniform (fan_in, relu gain), conv biases 0, BN 1/0, linear default.
  *
- * The engine has no shared-parameter builder: CBAM's second MLP pass re-points its linear
- * nodes at the first pass's tensors (share_linear below; gradients accumulate since every
- * backend's linear backward adds into dW). */
+ * CBAM's second MLP pass shares the first pass's linear layers (rmn_net_add_linear_shared:
+ * their gradients add into the same tensors). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "models/zoo.h"
-#include "nn/graph.h"
 
 static int cbr(rmn_net *net, const char *pre, int x, int out, int k, int stride, int pad,
                int dil, int bias, int relu, int *y) {
     char a[RMN_ZOO_NAME], b[RMN_ZOO_NAME];
-    const int cin = net->values[x].c;
+    const int cin = rmn_zoo_c(net, x);
     const rmn_conv_params p = {.kh = k, .kw = k, .stride_h = stride, .stride_w = stride,
                                .pad_h = pad, .pad_w = pad, .dil_h = dil, .dil_w = dil};
     RMN_TRY(rmn_net_add_conv2d_ex(net, rmn_zoo_name(a, "%s.conv", pre), x, out, &p, bias, &x));
@@ -43,44 +41,23 @@ static int cbr(rmn_net *net, const char *pre, int x, int out, int k, int stride,
     return RMN_OK;
 }
 
-/* The last node (a linear just added) uses the parameters of linear node src instead of its
- * own: its tensors (the last registered) are dropped from the net. */
-static int share_linear(rmn_net *net, int src) {
-    rmn_node *nd = &net->nodes[net->n_nodes - 1], *s = &net->nodes[src];
-    int drop = 0;
-    for (int i = net->n_specs - 1; i >= 0 && net->specs[i].node == net->n_nodes - 1; --i)
-        ++drop;
-    if (nd->op != RMN_OP_LINEAR || s->op != RMN_OP_LINEAR || drop != 2)
-        return RMN_ERROR(RMN_EINTERNAL, "%s: share_linear misused", net->arch);
-    for (int i = 0; i < drop; ++i) {
-        rmn_tensor_spec *sp = &net->specs[--net->n_specs];
-        net->n_params -= sp->count;
-        free(sp->name);
-    }
-    nd->w_off = s->w_off;
-    nd->b_off = s->b_off;
-    return RMN_OK;
-}
-
 static int cbam(rmn_net *net, const char *pre, int x, int *y) {
-    char a[RMN_ZOO_NAME], tmp[RMN_ZOO_NAME];
-    const int c = net->values[x].c, h = net->values[x].h, w = net->values[x].w;
+    char a[RMN_ZOO_NAME];
+    const int c = rmn_zoo_c(net, x), h = rmn_zoo_h(net, x), w = rmn_zoo_w(net, x);
     int avg, mx, t;
     RMN_TRY(rmn_net_add_gap(net, x, &avg));
     const rmn_pool_params gp = {.kh = h, .kw = w};
     RMN_TRY(rmn_net_add_maxpool2d_ex(net, x, &gp, &mx));
     RMN_TRY(rmn_net_add_linear(net, rmn_zoo_name(a, "%s.ch_gate.mlp.fc1", pre), avg, c / 16, 1,
                                &avg));
-    const int fc1 = net->n_nodes - 1;
+    const int fc1 = avg;
     RMN_TRY(rmn_net_add_relu(net, avg, &avg));
     RMN_TRY(rmn_net_add_linear(net, rmn_zoo_name(a, "%s.ch_gate.mlp.fc2", pre), avg, c, 1,
                                &avg));
-    const int fc2 = net->n_nodes - 1;
-    RMN_TRY(rmn_net_add_linear(net, rmn_zoo_name(tmp, "%s.shared1", pre), mx, c / 16, 1, &mx));
-    RMN_TRY(share_linear(net, fc1));
+    const int fc2 = avg;
+    RMN_TRY(rmn_net_add_linear_shared(net, mx, fc1, &mx));
     RMN_TRY(rmn_net_add_relu(net, mx, &mx));
-    RMN_TRY(rmn_net_add_linear(net, rmn_zoo_name(tmp, "%s.shared2", pre), mx, c, 1, &mx));
-    RMN_TRY(share_linear(net, fc2));
+    RMN_TRY(rmn_net_add_linear_shared(net, mx, fc2, &mx));
     RMN_TRY(rmn_net_add_add(net, avg, mx, &t));
     RMN_TRY(rmn_net_add_act(net, t, RMN_ACT_SIGMOID, &t));
     RMN_TRY(rmn_net_add_mul(net, x, t, &x));
@@ -95,7 +72,7 @@ static int cbam(rmn_net *net, const char *pre, int x, int *y) {
 
 static int bam(rmn_net *net, const char *pre, int x, int *y) {
     char a[RMN_ZOO_NAME];
-    const int c = net->values[x].c, mid = c / 16 > 0 ? c / 16 : 1;
+    const int c = rmn_zoo_c(net, x), mid = c / 16 > 0 ? c / 16 : 1;
     int ch, sp;
     RMN_TRY(rmn_net_add_gap(net, x, &ch));
     RMN_TRY(rmn_net_add_linear(net, rmn_zoo_name(a, "%s.ch_att.init_fc.fc", pre), ch, mid, 1,
@@ -115,7 +92,7 @@ static int bam(rmn_net *net, const char *pre, int x, int *y) {
                              RMN_INIT_ZEROS, 0));
     /* ch (C,1,1) * sp (1,H,W): broadcast ch to (C,H,W) first (a bilinear resize of a 1x1 map
      * is an exact copy, its backward an exact sum) */
-    RMN_TRY(rmn_net_add_resize_bilinear(net, ch, net->values[x].h, net->values[x].w, &ch));
+    RMN_TRY(rmn_net_add_resize_bilinear(net, ch, rmn_zoo_h(net, x), rmn_zoo_w(net, x), &ch));
     RMN_TRY(rmn_net_add_mul(net, ch, sp, &ch));
     RMN_TRY(rmn_net_add_act(net, ch, RMN_ACT_SIGMOID, &ch));
     return rmn_net_add_mask_mul(net, x, ch, y);
@@ -143,7 +120,7 @@ static int build(const rmn_model_config *cfg, int profile, int kind, int basic, 
                 RMN_TRY(bam(net, rmn_zoo_name(sub, "%s.bam", pre), x, &x));
             char body[RMN_ZOO_NAME];
             snprintf(body, sizeof body, kind == 1 ? "%s.res_unit" : "%s", pre);
-            const int in = net->values[x].c, mid = out / 4 > 0 ? out / 4 : 1;
+            const int in = rmn_zoo_c(net, x), mid = out / 4 > 0 ? out / 4 : 1;
             int t, id = x;
             if (basic) {
                 RMN_TRY(cbr(net, rmn_zoo_name(sub, "%s.body.conv1", body), x, out, 3, stride, 1, 1, 0,

@@ -5,7 +5,6 @@
 
 #include "core/error.h"
 #include "models/zoo.h"
-#include "nn/graph.h"
 
 int rmn_zoo_profile(const char *arch, const rmn_model_config *cfg, int *profile) {
     if (cfg->image_size == 48 && cfg->in_channels == 1) {

@@ -8,7 +8,6 @@
 #include "models/zoo.h"
 
 #include "core/error.h"
-#include "nn/graph.h"
 
 size_t rmn_democnn_param_count(int in_channels, int num_classes, int width) {
     const size_t w = (size_t)width, c[5] = {(size_t)in_channels, w, 2 * w, 4 * w, 4 * w};
@@ -40,8 +39,4 @@ int rmn_democnn_graph(const char *arch, const rmn_model_config *cfg, int profile
     RMN_TRY(rmn_net_add_gap(net, x, &x));
     RMN_TRY(rmn_net_add_dropout(net, x, 0.25f, &x));
     return rmn_net_add_linear(net, "fc", x, cfg->num_classes, 1, logits);
-}
-
-int rmn_democnn_build(const char *arch, const rmn_model_config *cfg, rmn_net **out) {
-    return rmn_model_create(arch, cfg, out);
 }

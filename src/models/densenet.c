@@ -7,7 +7,6 @@
  * Init torchvision's: conv kaiming normal (fan_in), BN 1/0, classifier bias 0. */
 #include "core/error.h"
 #include "models/zoo.h"
-#include "nn/graph.h"
 
 int rmn_densenet_graph(const char *arch, const rmn_model_config *cfg, int profile, rmn_net *net,
                        int *logits) {

@@ -16,7 +16,6 @@
 
 #include "core/error.h"
 #include "models/zoo.h"
-#include "nn/graph.h"
 
 /* TF "same" padding of a size-n axis (pytorchcv's calc_tf_padding): the total pad makes
  * ceil(n / stride) outputs; the top/left get half (rounded down), the bottom/right the rest. */
@@ -33,9 +32,9 @@ static int cba(rmn_net *net, const char *pre, int x, int out, int k, int stride,
     char a[RMN_ZOO_NAME], b[RMN_ZOO_NAME];
     rmn_conv_params p = {.kh = k, .kw = k, .stride_h = stride, .stride_w = stride,
                          .groups = groups, .asym_pad = 1};
-    tf_same(net->values[x].h, k, stride, &p.pad_h, &p.pad_b);
-    tf_same(net->values[x].w, k, stride, &p.pad_w, &p.pad_r);
-    const int cin = net->values[x].c;
+    tf_same(rmn_zoo_h(net, x), k, stride, &p.pad_h, &p.pad_b);
+    tf_same(rmn_zoo_w(net, x), k, stride, &p.pad_w, &p.pad_r);
+    const int cin = rmn_zoo_c(net, x);
     RMN_TRY(rmn_zoo_conv_bn_act_ex(net, rmn_zoo_name(a, "%s.conv", pre),
                                    rmn_zoo_name(b, "%s.bn", pre), x, out, &p, 1e-3,
                                    act ? RMN_ACT_SILU : -1, y));
@@ -46,7 +45,7 @@ static int cba(rmn_net *net, const char *pre, int x, int out, int k, int stride,
 /* SE block: x * sigmoid(conv2(swish(conv1(gap(x))))) with mid = max(1, C / reduction). */
 static int se(rmn_net *net, const char *pre, int x, int mid, int *y) {
     char a[RMN_ZOO_NAME];
-    const int c = net->values[x].c;
+    const int c = rmn_zoo_c(net, x);
     int t;
     RMN_TRY(rmn_net_add_gap(net, x, &t));
     RMN_TRY(rmn_net_add_conv2d(net, rmn_zoo_name(a, "%s.conv1", pre), t, mid, 1, 1, 0, 1, &t));
@@ -82,7 +81,7 @@ int rmn_efficientnet_graph(const char *arch, const rmn_model_config *cfg, int pr
         }
         const int out = rmn_zoo_ch(rows[r].ch, w);
         for (int u = 0; u < rows[r].units; ++u) {
-            const int in = net->values[x].c, stride = u == 0 ? rows[r].stride : 1;
+            const int in = rmn_zoo_c(net, x), stride = u == 0 ? rows[r].stride : 1;
             rmn_zoo_name(pre, "features.stage%d.unit%d", stage, ++unit);
             int t = x;
             if (stage == 1) {

@@ -15,7 +15,6 @@
 
 #include "core/error.h"
 #include "models/zoo.h"
-#include "nn/graph.h"
 
 /* width of the net being built on this thread (0: as published); set by each graph function */
 static _Thread_local int g_width;

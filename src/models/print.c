@@ -5,7 +5,6 @@
 
 #include "core/error.h"
 #include "models/zoo.h"
-#include "nn/graph.h"
 
 /* The config a profile is listed with: 48x48x1 (at `width`, 0 = the family default) or
  * 3x224x224 (299 for inception_v3), 7 classes. */

@@ -1,4 +1,4 @@
-/* registry.c -- architectures by name: rmn_model_create and rmn_model_names of nn/net.h, and
+/* registry.c -- architectures by name: rmn_model_create and rmn_model_names of models/model.h, and
  * rmn_zoo_graph (the unfinalized graph, for counting). Adding a family = rows here and one
  * builder file. */
 #include <string.h>
@@ -6,7 +6,6 @@
 #include "core/error.h"
 #include "core/suggest.h"
 #include "models/zoo.h"
-#include "nn/graph.h"
 
 /* profiles a row accepts */
 enum { P48 = 1, P224 = 2, PANY = 4 };

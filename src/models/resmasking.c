@@ -16,7 +16,6 @@
 
 #include "core/error.h"
 #include "models/zoo.h"
-#include "nn/graph.h"
 
 /* BasicBlock cin -> cout, stride 1, projection shortcut; bn2 weight zero. x:(cin,H,W) y:(cout,H,W) */
 static int unit(rmn_net *net, const char *pre, int x, int cout, int *y) {
@@ -37,12 +36,12 @@ static int unit(rmn_net *net, const char *pre, int x, int cout, int *y) {
 
 int rmn_masking_block(rmn_net *net, const char *name, int x, int depth, int *m) {
     char pre[RMN_ZOO_NAME], bn[RMN_ZOO_NAME];
-    const int c = net->values[x].c;
-    if (depth < 1 || depth > 8 || net->values[x].h % (1 << (depth - 1)) ||
-        net->values[x].w % (1 << (depth - 1)))
+    const int c = rmn_zoo_c(net, x);
+    if (depth < 1 || depth > 8 || rmn_zoo_h(net, x) % (1 << (depth - 1)) ||
+        rmn_zoo_w(net, x) % (1 << (depth - 1)))
         return RMN_ERROR(RMN_EINVAL, "%s: a mask of depth %d needs sides divisible by %d "
-                         "(got %dx%d)", name, depth, 1 << (depth - 1), net->values[x].h,
-                         net->values[x].w);
+                         "(got %dx%d)", name, depth, 1 << (depth - 1), rmn_zoo_h(net, x),
+                         rmn_zoo_w(net, x));
     int enc[8];
     RMN_TRY(unit(net, rmn_zoo_name(pre, "%s.enc0", name), x, 2 * c, &enc[0]));
     for (int i = 1; i < depth; ++i) {

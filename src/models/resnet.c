@@ -11,7 +11,6 @@
 
 #include "core/error.h"
 #include "models/zoo.h"
-#include "nn/graph.h"
 
 static int block(rmn_net *net, const char *pre, int x, int bottleneck, int inplanes, int planes,
                  int stride, int *y) {

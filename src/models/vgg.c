@@ -7,7 +7,6 @@
  * (fan_out, relu), bias 0; linear N(0, 0.01), bias 0. */
 #include "core/error.h"
 #include "models/zoo.h"
-#include "nn/graph.h"
 
 int rmn_vgg_graph(const char *arch, const rmn_model_config *cfg, int profile, rmn_net *net,
                   int *logits) {

@@ -22,7 +22,6 @@
 
 #include "core/error.h"
 #include "models/zoo.h"
-#include "nn/graph.h"
 
 static int unit(rmn_net *net, const char *pre, const char *what, int x, int out, int k,
                 int stride, int act, int *y) {

@@ -1,6 +1,6 @@
 /* zoo.h -- the model families' graph builders, registered by name in registry.c, and the
  * helpers they share (input profiles, widths, names, conv+BN blocks).
- * rmn_model_create / rmn_model_names (declared in nn/net.h) look architectures up here.
+ * rmn_model_create / rmn_model_names (models/model.h) look architectures up here.
  *
  * Profiles (docs/MODELS.md): RMN_PROFILE_224 is the thesis as published (input (3,S,S),
  * S >= 112, exact layers); RMN_PROFILE_48 is the native FER2013 input (1,48,48) with a stem
@@ -11,12 +11,12 @@
 
 #include <stdio.h>
 
-#include "nn/net.h"
+#include "models/model.h"
+#include "nn/builder.h"
 #include "tensor/ops.h"
 
 enum { RMN_PROFILE_ANY = 0, RMN_PROFILE_48 = 48, RMN_PROFILE_224 = 224 };
 
-typedef int (*rmn_model_builder)(const char *arch, const rmn_model_config *cfg, rmn_net **out);
 /* Appends the architecture's layers to net (input value 0) for this profile; *logits is the
  * (num_classes,1,1) output value. Does not finalize. */
 typedef int (*rmn_zoo_graph_fn)(const char *arch, const rmn_model_config *cfg, int profile,
@@ -53,6 +53,23 @@ int rmn_models_print(FILE *out, int json, int width);
 
 // --- helpers for family builders (common.c) ----------------------------------------------
 
+/* Channels, height, width of value v (net.h's rmn_net_value_shape, one at a time). */
+static inline int rmn_zoo_c(const rmn_net *net, int v) {
+    int c, h, w;
+    rmn_net_value_shape(net, v, &c, &h, &w);
+    return c;
+}
+static inline int rmn_zoo_h(const rmn_net *net, int v) {
+    int c, h, w;
+    rmn_net_value_shape(net, v, &c, &h, &w);
+    return h;
+}
+static inline int rmn_zoo_w(const rmn_net *net, int v) {
+    int c, h, w;
+    rmn_net_value_shape(net, v, &c, &h, &w);
+    return w;
+}
+
 #define RMN_ZOO_NAME 192
 /* printf into buf (RMN_ZOO_NAME bytes); returns buf. */
 const char *rmn_zoo_name(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -75,7 +92,6 @@ int rmn_zoo_head(rmn_net *net, int x, float p, const char *name, int num_classes
 /* democnn: four conv3x3+BN+ReLU stages (w, 2w, 4w, 4w; max-pool 2 after the first three),
  * global average pool, dropout 0.25, linear(4w -> classes). No conv bias (BN follows).
  * Default width 32; image_size >= 8; any input profile. */
-int rmn_democnn_build(const char *arch, const rmn_model_config *cfg, rmn_net **out);
 int rmn_democnn_graph(const char *arch, const rmn_model_config *cfg, int profile, rmn_net *net,
                       int *logits);
 /* Trainable scalars of democnn for these sizes (the analytic count, for tests). */

@@ -5,35 +5,15 @@
  * writes it ("fresh") when the backend's entry for that op can, and only gradients whose first
  * writer cannot are zeroed, right before it runs (hot in cache, one at a time). Parameter
  * gradients likewise: each parameter belongs to one node, which writes it fresh when it can. */
-#include "nn/graph.h"
+#include "nn/op.h"
 
 #include <string.h>
 
-/* The RMN_FRESH_OP_* bit of node nd's backward entry, or 0 when it has none. */
+/* The RMN_FRESH_OP_* bit of node nd's backward entry, or 0 when it has none (the op's
+ * fresh-gradient rule, nn/op.h). */
 static unsigned op_bit(const rmn_net *net, const rmn_node *nd) {
-    switch (nd->op) {
-    case RMN_OP_CONV2D:
-        return RMN_FRESH_OP_CONV2D;
-    case RMN_OP_BN2D:
-        return RMN_FRESH_OP_BN2D;
-    case RMN_OP_RELU:
-        return RMN_FRESH_OP_RELU;
-    case RMN_OP_MAXPOOL2D:
-        return RMN_FRESH_OP_MAXPOOL;
-    case RMN_OP_GAP:
-        return RMN_FRESH_OP_GAP;
-    case RMN_OP_LINEAR:
-        return RMN_FRESH_OP_LINEAR;
-    case RMN_OP_CONVT2D:
-        return RMN_FRESH_OP_CONVT2D;
-    case RMN_OP_BINARY: {
-        const rmn_value *a = &net->values[nd->in[0]], *b = &net->values[nd->in[1]];
-        const int same = a->c == b->c && a->h == b->h && a->w == b->w && nd->in[0] != nd->in[1];
-        return same ? RMN_FRESH_OP_BINARY : 0;
-    }
-    default:
-        return 0;
-    }
+    const rmn_op_desc *d = rmn_op_of(nd);
+    return d->fresh_op && (!d->fresh_ok || d->fresh_ok(net, nd)) ? d->fresh_op : 0u;
 }
 
 static int can_fresh(const rmn_net *net, const rmn_node *nd) {

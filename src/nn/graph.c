@@ -1,6 +1,7 @@
-/* graph.c -- building a network's graph, its arenas and named tensors (see graph.h), and the
- * accessors of net.h that do not run anything. */
-#include "nn/graph.h"
+/* graph.c -- building a network's graph (nn/builder.h): nodes appended through the op table's
+ * shape inference and parameter shapes (nn/op.h), finalizing (arenas, initialisation, tensor
+ * list), and the accessors of net.h that do not run anything. */
+#include "nn/op.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -9,27 +10,6 @@
 #include <string.h>
 
 #include "core/error.h"
-
-void *rmn_net_aligned_zalloc(size_t bytes) {
-    size_t n = (bytes + 63) & ~(size_t)63;
-    void *p = aligned_alloc(64, n ? n : 64);
-    if (p)
-        memset(p, 0, n ? n : 64);
-    return p;
-}
-
-size_t rmn_value_size(const rmn_value *v) { return (size_t)v->c * v->h * v->w; }
-
-static char *fmt_name(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt_name(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s;
-}
 
 // --- building -----------------------------------------------------------------------------
 
@@ -104,53 +84,39 @@ static int append_n(rmn_net *net, rmn_op op, const int *xs, int n_in, int c, int
     return RMN_OK;
 }
 
-static int append(rmn_net *net, rmn_op op, int x, int c, int h, int w, rmn_node **nd, int *y) {
-    return append_n(net, op, &x, 1, c, h, w, nd, y);
+/* Appends a node of op reading the n_in values xs, with the scalar parameters of proto: its
+ * output shape from the op's shape inference, its tensors (layer `name`, bias) from the op's
+ * parameter shapes unless own is 0 (a layer sharing another's tensors). */
+static int add_node_ex(rmn_net *net, rmn_op op, const int *xs, int n_in, const rmn_node *proto,
+                       const char *name, int bias, int own, int *y) {
+    const rmn_op_desc *d = rmn_op_table[op];
+    rmn_node tmp = *proto;
+    tmp.op = op;
+    tmp.in = (int *)xs;
+    tmp.n_in = n_in;
+    int c, h, w;
+    RMN_TRY(d->infer(net, &tmp, &c, &h, &w));
+    rmn_node *nd = NULL;
+    RMN_TRY(append_n(net, op, xs, n_in, c, h, w, &nd, y));
+    nd->out_c = proto->out_c, nd->out_h = proto->out_h, nd->out_w = proto->out_w;
+    nd->conv = proto->conv;
+    nd->out_pad_h = proto->out_pad_h, nd->out_pad_w = proto->out_pad_w;
+    nd->pool = proto->pool;
+    nd->act = proto->act;
+    nd->binary = proto->binary;
+    nd->p = proto->p;
+    nd->momentum = proto->momentum, nd->eps = proto->eps;
+    return d->params && own ? d->params(net, nd, name, bias) : RMN_OK;
 }
 
-/* Registers a named tensor of the parameter (trainable) or buffer arena for the last node;
- * returns its offset. The init defaults: uniform(1/sqrt(fan_in)) when fan_in > 0, else the
- * constant dflt. */
-static int add_tensor(rmn_net *net, const char *layer, const char *what, int trainable,
-                      int ndim, const int64_t *shape, size_t *off, int fan_in, int fan_out,
-                      float dflt) {
-    if (!layer || !*layer)
-        return RMN_ERROR(RMN_EINVAL, "%s: a layer with parameters needs a name", net->arch);
-    for (int i = 0; i < net->n_specs; ++i)
-        if (strncmp(net->specs[i].name, layer, strlen(layer)) == 0 &&
-            net->specs[i].name[strlen(layer)] == '.' &&
-            strcmp(net->specs[i].name + strlen(layer) + 1, what) == 0)
-            return RMN_ERROR(RMN_EINVAL, "%s: duplicate tensor %s.%s", net->arch, layer, what);
-    if (net->n_specs == net->cap_specs) {
-        int cap = net->cap_specs ? 2 * net->cap_specs : 32;
-        rmn_tensor_spec *s = realloc(net->specs, cap * sizeof *s);
-        if (!s)
-            return RMN_ERROR(RMN_ENOMEM, "%s: out of memory", net->arch);
-        net->specs = s;
-        net->cap_specs = cap;
-    }
-    rmn_tensor_spec *s = &net->specs[net->n_specs];
-    *s = (rmn_tensor_spec){.ndim = ndim, .trainable = trainable, .count = 1,
-                           .node = net->n_nodes - 1, .fan_in = fan_in, .fan_out = fan_out,
-                           .init = RMN_INIT_DEFAULT};
-    if (fan_in > 0) {
-        s->def_init = RMN_INIT_UNIFORM;
-        s->def_arg = 1.0 / sqrt((double)fan_in);
-    } else {
-        s->def_init = RMN_INIT_CONSTANT;
-        s->def_arg = dflt;
-    }
-    if (!(s->name = fmt_name("%s.%s", layer, what)))
-        return RMN_ERROR(RMN_ENOMEM, "%s: out of memory", net->arch);
-    for (int i = 0; i < ndim; ++i) {
-        s->shape[i] = shape[i];
-        s->count *= (size_t)shape[i];
-    }
-    size_t *total = trainable ? &net->n_params : &net->n_buffers;
-    s->off = *off = *total;
-    *total += s->count;
-    net->n_specs++;
-    return RMN_OK;
+static int add_node(rmn_net *net, rmn_op op, const int *xs, int n_in, const rmn_node *proto,
+                    const char *name, int bias, int *y) {
+    return add_node_ex(net, op, xs, n_in, proto, name, bias, 1, y);
+}
+
+static int add1(rmn_net *net, rmn_op op, int x, const rmn_node *proto, int *y) {
+    RMN_TRY(check_open(net, x));
+    return add_node(net, op, &x, 1, proto, NULL, 0, y);
 }
 
 /* --- convolutions -------------------------------------------------------------------------- */
@@ -168,19 +134,8 @@ static rmn_conv_params conv_defaults(const rmn_conv_params *p) {
 int rmn_net_add_conv2d_ex(rmn_net *net, const char *name, int x, int out_channels,
                           const rmn_conv_params *p, int bias, int *y) {
     RMN_TRY(check_open(net, x));
-    const rmn_value in = net->values[x];
-    rmn_conv2d_shape sh;
-    RMN_TRY(rmn_conv2d_shape_full(&sh, 1, in.c, in.h, in.w, out_channels, p));
-    rmn_node *nd;
-    RMN_TRY(append(net, RMN_OP_CONV2D, x, out_channels, sh.p, sh.q, &nd, y));
-    nd->conv = conv_defaults(p);
-    const int g = nd->conv.groups, rs = p->kh * p->kw;
-    const int64_t ws[4] = {out_channels, in.c / g, p->kh, p->kw}, bs[1] = {out_channels};
-    const int fan_in = in.c / g * rs, fan_out = out_channels * rs;
-    RMN_TRY(add_tensor(net, name, "weight", 1, 4, ws, &nd->w_off, fan_in, fan_out, 0.0f));
-    if (bias)
-        RMN_TRY(add_tensor(net, name, "bias", 1, 1, bs, &nd->b_off, fan_in, fan_out, 0.0f));
-    return RMN_OK;
+    const rmn_node proto = {.out_c = out_channels, .conv = conv_defaults(p)};
+    return add_node(net, RMN_OP_CONV2D, &x, 1, &proto, name, bias, y);
 }
 
 int rmn_net_add_conv2d(rmn_net *net, const char *name, int x, int out_channels, int kernel,
@@ -197,22 +152,35 @@ int rmn_net_add_conv_transpose2d(rmn_net *net, const char *name, int x, int out_
                                  const rmn_conv_params *p, int out_pad_h, int out_pad_w,
                                  int bias, int *y) {
     RMN_TRY(check_open(net, x));
-    const rmn_value in = net->values[x];
-    rmn_convt2d_shape sh;
-    RMN_TRY(rmn_convt2d_shape_full(&sh, 1, in.c, in.h, in.w, out_channels, p, out_pad_h,
-                                   out_pad_w));
-    rmn_node *nd;
-    RMN_TRY(append(net, RMN_OP_CONVT2D, x, out_channels, sh.p, sh.q, &nd, y));
-    nd->conv = conv_defaults(p);
-    nd->out_pad_h = out_pad_h;
-    nd->out_pad_w = out_pad_w;
-    const int g = nd->conv.groups, rs = p->kh * p->kw;
-    const int64_t ws[4] = {in.c, out_channels / g, p->kh, p->kw}, bs[1] = {out_channels};
-    /* PyTorch's fans of a (C_in, C_out/g, kh, kw) weight: fan_in from dim 1, fan_out dim 0 */
-    const int fan_in = out_channels / g * rs, fan_out = in.c * rs;
-    RMN_TRY(add_tensor(net, name, "weight", 1, 4, ws, &nd->w_off, fan_in, fan_out, 0.0f));
-    if (bias)
-        RMN_TRY(add_tensor(net, name, "bias", 1, 1, bs, &nd->b_off, fan_in, fan_out, 0.0f));
+    const rmn_node proto = {.out_c = out_channels, .conv = conv_defaults(p),
+                            .out_pad_h = out_pad_h, .out_pad_w = out_pad_w};
+    return add_node(net, RMN_OP_CONVT2D, &x, 1, &proto, name, bias, y);
+}
+
+int rmn_net_add_linear(rmn_net *net, const char *name, int x, int out_features, int bias,
+                       int *y) {
+    RMN_TRY(check_open(net, x));
+    const rmn_node proto = {.out_c = out_features};
+    return add_node(net, RMN_OP_LINEAR, &x, 1, &proto, name, bias, y);
+}
+
+int rmn_net_add_linear_shared(rmn_net *net, int x, int shared, int *y) {
+    RMN_TRY(check_open(net, x));
+    RMN_TRY(check_open(net, shared));
+    const rmn_node *s = NULL;
+    for (int i = 0; i < net->n_nodes; ++i)
+        if (net->nodes[i].out == shared)
+            s = &net->nodes[i];
+    if (!s || s->op != RMN_OP_LINEAR ||
+        rmn_value_size(&net->values[s->in[0]]) != rmn_value_size(&net->values[x]))
+        return RMN_ERROR(RMN_EINVAL, "%s: value %d is not the output of a linear layer of %zu "
+                         "inputs", net->arch, shared, rmn_value_size(&net->values[x]));
+    const size_t w_off = s->w_off, b_off = s->b_off; /* s moves when the nodes grow */
+    const rmn_node proto = {.out_c = net->values[shared].c};
+    RMN_TRY(add_node_ex(net, RMN_OP_LINEAR, &x, 1, &proto, NULL, 0, 0, y));
+    rmn_node *nd = &net->nodes[net->n_nodes - 1];
+    nd->w_off = w_off;
+    nd->b_off = b_off;
     return RMN_OK;
 }
 
@@ -224,33 +192,17 @@ int rmn_net_add_bn2d_ex(rmn_net *net, const char *name, int x, double momentum, 
     if (!(momentum >= 0.0 && momentum <= 1.0) || !(eps > 0.0))
         return RMN_ERROR(RMN_EINVAL, "%s: batch norm %s: momentum %g outside [0,1] or eps %g "
                          "not positive", net->arch, name ? name : "?", momentum, eps);
-    const rmn_value in = net->values[x];
-    rmn_node *nd;
-    RMN_TRY(append(net, RMN_OP_BN2D, x, in.c, in.h, in.w, &nd, y));
-    nd->momentum = momentum;
-    nd->eps = eps;
-    const int64_t cs[1] = {in.c};
-    RMN_TRY(add_tensor(net, name, "weight", 1, 1, cs, &nd->w_off, 0, 0, 1.0f));
-    RMN_TRY(add_tensor(net, name, "bias", 1, 1, cs, &nd->b_off, 0, 0, 0.0f));
-    RMN_TRY(add_tensor(net, name, "running_mean", 0, 1, cs, &nd->rm_off, 0, 0, 0.0f));
-    RMN_TRY(add_tensor(net, name, "running_var", 0, 1, cs, &nd->rv_off, 0, 0, 1.0f));
-    return RMN_OK;
+    const rmn_node proto = {.momentum = momentum, .eps = eps};
+    return add_node(net, RMN_OP_BN2D, &x, 1, &proto, name, 0, y);
 }
 
 int rmn_net_add_bn2d(rmn_net *net, const char *name, int x, int *y) {
     return rmn_net_add_bn2d_ex(net, name, x, 0.1, 1e-5, y);
 }
 
-/* A node whose output has the shape of its input. */
-static int add_same(rmn_net *net, rmn_op op, int x, rmn_node **nd, int *y) {
-    RMN_TRY(check_open(net, x));
-    const rmn_value in = net->values[x];
-    return append(net, op, x, in.c, in.h, in.w, nd, y);
-}
-
 int rmn_net_add_relu(rmn_net *net, int x, int *y) {
-    rmn_node *nd;
-    return add_same(net, RMN_OP_RELU, x, &nd, y);
+    const rmn_node proto = {0};
+    return add1(net, RMN_OP_RELU, x, &proto, y);
 }
 
 int rmn_net_add_act(rmn_net *net, int x, rmn_act act, int *y) {
@@ -258,15 +210,18 @@ int rmn_net_add_act(rmn_net *net, int x, rmn_act act, int *y) {
         return rmn_net_add_relu(net, x, y);
     if (act < RMN_ACT_RELU || act > RMN_ACT_TANH)
         return RMN_ERROR(RMN_EINVAL, "%s: unknown activation %d", net->arch, (int)act);
-    rmn_node *nd;
-    RMN_TRY(add_same(net, RMN_OP_ACT, x, &nd, y));
-    nd->act = act;
-    return RMN_OK;
+    const rmn_node proto = {.act = act};
+    return add1(net, RMN_OP_ACT, x, &proto, y);
+}
+
+int rmn_net_add_hardswish(rmn_net *net, int x, int *y) {
+    const rmn_node proto = {0};
+    return add1(net, RMN_OP_HARDSWISH, x, &proto, y);
 }
 
 int rmn_net_add_softmax_channels(rmn_net *net, int x, int *y) {
-    rmn_node *nd;
-    return add_same(net, RMN_OP_SOFTMAX_CH, x, &nd, y);
+    const rmn_node proto = {0};
+    return add1(net, RMN_OP_SOFTMAX_CH, x, &proto, y);
 }
 
 int rmn_net_add_dropout(rmn_net *net, int x, float p, int *y) {
@@ -274,25 +229,17 @@ int rmn_net_add_dropout(rmn_net *net, int x, float p, int *y) {
     if (!(p >= 0.0f && p < 1.0f))
         return RMN_ERROR(RMN_EINVAL, "%s: dropout probability %g outside [0,1)", net->arch,
                          (double)p);
-    rmn_node *nd;
-    RMN_TRY(add_same(net, RMN_OP_DROPOUT, x, &nd, y));
-    nd->p = p;
-    return RMN_OK;
+    const rmn_node proto = {.p = p};
+    return add1(net, RMN_OP_DROPOUT, x, &proto, y);
 }
 
 /* --- pooling, resizing ------------------------------------------------------------------- */
 
 static int add_pool(rmn_net *net, rmn_op op, int x, const rmn_pool_params *p, int *y) {
-    RMN_TRY(check_open(net, x));
-    const rmn_value in = net->values[x];
-    rmn_pool2d_shape sh;
-    RMN_TRY(rmn_pool2d_shape_full(&sh, 1, in.c, in.h, in.w, p));
-    rmn_node *nd;
-    RMN_TRY(append(net, op, x, in.c, sh.p, sh.q, &nd, y));
-    nd->pool = *p;
-    nd->pool.stride_h = sh.stride_h;
-    nd->pool.stride_w = sh.stride_w;
-    return RMN_OK;
+    rmn_node proto = {.pool = *p};
+    proto.pool.stride_h = p->stride_h ? p->stride_h : p->kh; /* rmn_pool2d_shape_full's */
+    proto.pool.stride_w = p->stride_w ? p->stride_w : p->kw;
+    return add1(net, op, x, &proto, y);
 }
 
 int rmn_net_add_maxpool2d_ex(rmn_net *net, int x, const rmn_pool_params *p, int *y) {
@@ -315,22 +262,21 @@ int rmn_net_add_adaptive_avgpool2d(rmn_net *net, int x, int oh, int ow, int *y) 
     RMN_TRY(check_open(net, x));
     if (oh < 1 || ow < 1)
         return RMN_ERROR(RMN_EINVAL, "%s: adaptive avg pool to %dx%d", net->arch, oh, ow);
-    rmn_node *nd;
-    return append(net, RMN_OP_ADAPTIVE_AVGPOOL2D, x, net->values[x].c, oh, ow, &nd, y);
+    const rmn_node proto = {.out_h = oh, .out_w = ow};
+    return add1(net, RMN_OP_ADAPTIVE_AVGPOOL2D, x, &proto, y);
 }
 
 int rmn_net_add_gap(rmn_net *net, int x, int *y) {
-    RMN_TRY(check_open(net, x));
-    rmn_node *nd;
-    return append(net, RMN_OP_GAP, x, net->values[x].c, 1, 1, &nd, y);
+    const rmn_node proto = {0};
+    return add1(net, RMN_OP_GAP, x, &proto, y);
 }
 
 int rmn_net_add_resize_bilinear(rmn_net *net, int x, int oh, int ow, int *y) {
     RMN_TRY(check_open(net, x));
     if (oh < 1 || ow < 1)
         return RMN_ERROR(RMN_EINVAL, "%s: bilinear resize to %dx%d", net->arch, oh, ow);
-    rmn_node *nd;
-    return append(net, RMN_OP_RESIZE_BILINEAR, x, net->values[x].c, oh, ow, &nd, y);
+    const rmn_node proto = {.out_h = oh, .out_w = ow};
+    return add1(net, RMN_OP_RESIZE_BILINEAR, x, &proto, y);
 }
 
 /* --- binary ops, concat, flatten, channel reductions -------------------------------------- */
@@ -351,13 +297,10 @@ static int add_binary(rmn_net *net, rmn_binary op, int a, int b, int *y) {
                              op == RMN_BINARY_MUL1P ? " (the mask must broadcast to t)" : "");
         int t = a;
         a = b, b = t;
-        va = &net->values[a];
     }
     const int xs[2] = {a, b};
-    rmn_node *nd;
-    RMN_TRY(append_n(net, RMN_OP_BINARY, xs, 2, va->c, va->h, va->w, &nd, y));
-    nd->binary = op;
-    return RMN_OK;
+    const rmn_node proto = {.binary = op};
+    return add_node(net, RMN_OP_BINARY, xs, 2, &proto, NULL, 0, y);
 }
 
 int rmn_net_add_add(rmn_net *net, int a, int b, int *y) {
@@ -373,49 +316,40 @@ int rmn_net_add_mask_mul(rmn_net *net, int t, int m, int *y) {
 int rmn_net_add_concat(rmn_net *net, const int *xs, int n, int *y) {
     if (n < 1)
         return RMN_ERROR(RMN_EINVAL, "%s: concat of %d values", net->arch, n);
-    int c = 0;
     for (int i = 0; i < n; ++i) {
         RMN_TRY(check_open(net, xs[i]));
         const rmn_value *v = &net->values[xs[i]], *v0 = &net->values[xs[0]];
         if (v->h != v0->h || v->w != v0->w)
             return RMN_ERROR(RMN_EINVAL, "%s: concat of %dx%d and %dx%d maps", net->arch,
                              v0->h, v0->w, v->h, v->w);
-        c += v->c;
     }
-    rmn_node *nd;
-    return append_n(net, RMN_OP_CONCAT, xs, n, c, net->values[xs[0]].h, net->values[xs[0]].w,
-                    &nd, y);
+    const rmn_node proto = {0};
+    return add_node(net, RMN_OP_CONCAT, xs, n, &proto, NULL, 0, y);
 }
 
 int rmn_net_add_flatten(rmn_net *net, int x, int *y) {
-    RMN_TRY(check_open(net, x));
-    rmn_node *nd;
-    return append(net, RMN_OP_FLATTEN, x, (int)rmn_value_size(&net->values[x]), 1, 1, &nd, y);
+    const rmn_node proto = {0};
+    return add1(net, RMN_OP_FLATTEN, x, &proto, y);
 }
 
 int rmn_net_add_channel_mean(rmn_net *net, int x, int *y) {
-    RMN_TRY(check_open(net, x));
-    rmn_node *nd;
-    return append(net, RMN_OP_CHAN_MEAN, x, 1, net->values[x].h, net->values[x].w, &nd, y);
+    const rmn_node proto = {0};
+    return add1(net, RMN_OP_CHAN_MEAN, x, &proto, y);
 }
 
 int rmn_net_add_channel_max(rmn_net *net, int x, int *y) {
-    RMN_TRY(check_open(net, x));
-    rmn_node *nd;
-    return append(net, RMN_OP_CHAN_MAX, x, 1, net->values[x].h, net->values[x].w, &nd, y);
+    const rmn_node proto = {0};
+    return add1(net, RMN_OP_CHAN_MAX, x, &proto, y);
 }
 
-int rmn_net_add_linear(rmn_net *net, const char *name, int x, int out_features, int bias,
-                       int *y) {
-    RMN_TRY(check_open(net, x));
-    const int in = (int)rmn_value_size(&net->values[x]);
-    rmn_node *nd;
-    RMN_TRY(append(net, RMN_OP_LINEAR, x, out_features, 1, 1, &nd, y));
-    const int64_t ws[2] = {out_features, in}, bs[1] = {out_features};
-    RMN_TRY(add_tensor(net, name, "weight", 1, 2, ws, &nd->w_off, in, out_features, 0.0f));
-    if (bias)
-        RMN_TRY(add_tensor(net, name, "bias", 1, 1, bs, &nd->b_off, in, out_features, 0.0f));
-    return RMN_OK;
+double rmn_net_macs(const rmn_net *net) {
+    double macs = 0.0;
+    for (int i = 0; i < net->n_nodes; ++i) {
+        const rmn_op_desc *d = rmn_op_of(&net->nodes[i]);
+        if (d->macs)
+            macs += d->macs(net, &net->nodes[i]);
+    }
+    return macs;
 }
 
 /* --- initialisation choices --------------------------------------------------------------- */

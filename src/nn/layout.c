@@ -1,34 +1,23 @@
 /* layout.c -- which activations the graph keeps in oneDNN's blocked nChw16c layout (see
  * rmn_net_plan_layouts in graph.h). Between blocked layers no reorder runs: conv and batch
  * norm primitives read and write nChw16c directly, the element-wise ops do not care, max pool
- * and GAP have blocked kernels; concatenation of whole channel blocks is the same copy. */
+ * and GAP have blocked kernels; concatenation of whole channel blocks is the same copy. Which
+ * op accepts what is its descriptor's layout rule (nn/op.h). */
 #include "core/env.h"
-#include "nn/graph.h"
+#include "nn/op.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* The op reads and writes values of one layout (every input and the output alike). */
-static int coupled(rmn_op op) {
-    return op == RMN_OP_BN2D || op == RMN_OP_RELU || op == RMN_OP_ACT || op == RMN_OP_BINARY ||
-           op == RMN_OP_MAXPOOL2D || op == RMN_OP_CONCAT;
+static int coupled(const rmn_node *nd) {
+    return (rmn_op_of(nd)->layout & RMN_OPL_COUPLED) != 0;
 }
 
-/* Whether node nd accepts blocked values (as reader and, but for GAP, writer). */
+/* Whether node nd accepts blocked values (as reader and, but for a reader-only op, writer). */
 static int accepts(const rmn_net *net, const rmn_node *nd) {
-    if (nd->op == RMN_OP_BINARY) { /* no broadcasting: both operands have the output's shape */
-        const rmn_value *a = &net->values[nd->in[0]], *b = &net->values[nd->in[1]];
-        return a->c == b->c && a->h == b->h && a->w == b->w;
-    }
-    if (nd->op == RMN_OP_CONCAT) { /* a sample's channel blocks are contiguous: with every part
-                                      a whole number of blocks, concat copies as in NCHW */
-        for (int j = 0; j < nd->n_in; ++j)
-            if (net->values[nd->in[j]].c % 16 != 0)
-                return 0;
-        return 1;
-    }
-    return nd->op == RMN_OP_CONV2D || nd->op == RMN_OP_CONVT2D || nd->op == RMN_OP_GAP ||
-           coupled(nd->op);
+    const rmn_op_desc *d = rmn_op_of(nd);
+    return (d->layout & RMN_OPL_BLOCKED) && (!d->layout_ok || d->layout_ok(net, nd));
 }
 
 void rmn_net_plan_layouts(rmn_net *net) {
@@ -42,7 +31,7 @@ void rmn_net_plan_layouts(rmn_net *net) {
     /* a value stays blocked only if its writer and all its readers accept it */
     for (int i = 0; i < net->n_nodes; ++i) {
         const rmn_node *nd = &net->nodes[i];
-        if (accepts(net, nd) && nd->op != RMN_OP_GAP)
+        if (accepts(net, nd) && !(rmn_op_of(nd)->layout & RMN_OPL_READER))
             continue;
         net->values[nd->out].blocked = 0;
         if (!accepts(net, nd))
@@ -54,7 +43,7 @@ void rmn_net_plan_layouts(rmn_net *net) {
         changed = 0;
         for (int i = 0; i < net->n_nodes; ++i) {
             const rmn_node *nd = &net->nodes[i];
-            if (!coupled(nd->op))
+            if (!coupled(nd))
                 continue;
             int all = net->values[nd->out].blocked;
             for (int j = 0; j < nd->n_in; ++j)

@@ -7,11 +7,11 @@
  * rmn_net_param_count() scalars. Ops run through a backend (tensor/backend.h): "cpu"
  * (im2col + OpenBLAS, the default) or "ref" (naive oracles).
  *
- * rmn_model_create and rmn_model_names are implemented by the zoo registry (models/); they
- * are declared here so that the trainer needs this one header.
+ * Nets are made by models/model.h's rmn_model_create (registered architectures) or built op by
+ * op through nn/builder.h; the net's digest is rmn_net_digest.
  *
- * Ownership: rmn_model_create returns an owned net released by rmn_net_free; every other
- * function borrows its pointer arguments; returned pointers stay owned by the net. */
+ * Ownership: every function borrows its pointer arguments; returned pointers stay owned by the
+ * net. */
 #ifndef RMN_NN_NET_H
 #define RMN_NN_NET_H
 
@@ -22,21 +22,6 @@
 
 typedef struct rmn_net rmn_net;
 
-/* width 0 means the family's default. */
-typedef struct {
-    int in_channels, image_size, num_classes;
-    uint64_t seed;
-    int width;
-} rmn_model_config;
-
-/* Builds a registered architecture ("democnn", ...); parameters initialised as PyTorch does,
- * from the RMN_STREAM_INIT stream of cfg->seed. RMN_ENOTFOUND for an unknown name. */
-int  rmn_model_create(const char *arch, const rmn_model_config *cfg, rmn_net **out);
-int  rmn_model_names(const char *const **names, int *n);       /* registry listing */
-/* The revision of arch's definition: 1, higher once the same weights compute something else
- * (efficientnet_b2b 2: TF-"same" padding as pytorchcv's, was symmetric); *change (may be
- * NULL) says what the last revision changed. Checkpoints record it (train/checkpoint.h). */
-int  rmn_model_revision(const char *arch, const char **change);
 void rmn_net_free(rmn_net *net);
 
 /* Plans activation memory once for batches of up to max_batch (replacing an earlier plan).
@@ -99,6 +84,10 @@ void rmn_net_input_shape(const rmn_net *net, int *c, int *h, int *w);
 /* 1 with the net's fixed input affine (per input channel, nn/graph.h: x' = scale x + shift,
  * applied by every forward), 0 when it has none. */
 int rmn_net_input_affine(const rmn_net *net, const float **scale, const float **shift);
+/* SHA-256 of every named tensor (name with its NUL, the shape's four int64, the floats), in
+ * rmn_net_tensors' order, as 64 lowercase hex digits: the "weights_sha256" of a run
+ * (nn/digest.c). */
+int  rmn_net_digest(rmn_net *net, char hex[65]);
 
 /* Backpropagates a given gradient of the logits, dlogits:(n, num_classes) for the n samples
  * of the last rmn_net_forward, instead of a loss's (e.g. a one-hot row: the gradient of one

@@ -1,7 +1,7 @@
 /* values.c -- the net's values by name, and reading their activations and gradients in plain
  * NCHW (see "looking inside" in net.h). Read-only with respect to training: nothing here runs
  * during a forward or backward, and the planned layouts and fusions are only consulted. */
-#include "nn/graph.h"
+#include "nn/op.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,29 +11,8 @@
 #include "tensor/blocked16.h"
 
 static const char *op_name(const rmn_node *nd) {
-    switch (nd->op) {
-    case RMN_OP_CONV2D: return "conv";
-    case RMN_OP_BN2D: return "bn";
-    case RMN_OP_RELU: return "relu";
-    case RMN_OP_MAXPOOL2D: return "maxpool";
-    case RMN_OP_GAP: return "gap";
-    case RMN_OP_DROPOUT: return "dropout";
-    case RMN_OP_LINEAR: return "linear";
-    case RMN_OP_CONVT2D: return "convt";
-    case RMN_OP_ACT: return "act";
-    case RMN_OP_SOFTMAX_CH: return "softmax";
-    case RMN_OP_AVGPOOL2D: return "avgpool";
-    case RMN_OP_ADAPTIVE_AVGPOOL2D: return "adaptive_avgpool";
-    case RMN_OP_RESIZE_BILINEAR: return "resize";
-    case RMN_OP_BINARY:
-        return nd->binary == RMN_BINARY_ADD ? "add" : nd->binary == RMN_BINARY_MUL ? "mul"
-                                                                                    : "mask_mul";
-    case RMN_OP_CONCAT: return "cat";
-    case RMN_OP_FLATTEN: return "flatten";
-    case RMN_OP_CHAN_MEAN: return "chan_mean";
-    case RMN_OP_CHAN_MAX: return "chan_max";
-    }
-    return "op";
+    const rmn_op_desc *d = rmn_op_of(nd);
+    return d->label ? d->label(nd) : d->name;
 }
 
 static int name_taken(const rmn_net *net, const char *name, int except) {

@@ -80,5 +80,7 @@ void rmn_backend_resolve(const rmn_backend *b, rmn_backend *out) {
     RMN_FILL(chan_mean_backward);
     RMN_FILL(chan_max_forward);
     RMN_FILL(chan_max_backward);
+    RMN_FILL(hardswish_forward);
+    RMN_FILL(hardswish_backward);
 #undef RMN_FILL
 }

@@ -13,8 +13,9 @@
  * oneDNN's nChw16c (aBcd16b: (N, C/16, H, W, 16), C a multiple of 16) through rmn_exec.layout.
  * Only these entries ever get a nonzero layout, and only with the couplings stated: conv2d_*
  * and convt2d_* (x and y independently), bn2d_* (x and y alike), relu_* and act_* (alike),
- * binary_* without broadcasting (a, b and y alike), maxpool2d_* (alike), concat_* (alike, every
- * channel count a multiple of 16, so that the plain per-sample copy is right), gap_* (x only:
+ * hardswish_* (alike), binary_* without broadcasting (a, b and y alike), maxpool2d_* (alike),
+ * concat_* (alike, every channel count a multiple of 16, so that the plain per-sample copy is
+ * right), gap_* (x only:
  * its (N,C,1,1) output is the same memory in both layouts). A value's gradient has the value's
  * layout. bn2d_relu_* as bn2d_*. */
 #ifndef RMN_TENSOR_BACKEND_H
@@ -176,6 +177,12 @@ typedef struct rmn_backend {
                                    const float *gamma, const float *beta,
                                    const float *running_mean, const float *running_var, int n,
                                    int c, int hw, double eps);
+
+    /* --- ops added by the recipe of docs/ARCHITECTURE.md ("Adding an op") */
+    /* hardswish (tensor/hardswish.h): x, y (dx, dy) alike in any layout; dx accumulates */
+    void (*hardswish_forward)(const rmn_exec *ex, float *y, const float *x, size_t count);
+    void (*hardswish_backward)(const rmn_exec *ex, float *dx, const float *dy, const float *x,
+                               size_t count);
 } rmn_backend;
 
 extern const rmn_backend rmn_backend_ref;

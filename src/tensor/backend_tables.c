@@ -1,6 +1,7 @@
 /* backend_tables.c -- the "ref" and "cpu" op tables (see backend.h): thin adapters, per op
  * family, from the backend calling convention to the kernels of ops.h (ref_*.c, cpu_*.c). */
 #include "tensor/backend.h"
+#include "tensor/hardswish.h"
 
 // --- conv: naive (ref), im2col + BLAS (cpu) ----------------------------------------------
 
@@ -319,6 +320,8 @@ const rmn_backend rmn_backend_ref = {
     .act_backward = ref_act_bwd,
     .binary_forward = ref_binary_fwd,
     .binary_backward = binary_bwd,
+    .hardswish_forward = rmn_ref_hardswish_fwd,
+    .hardswish_backward = rmn_ref_hardswish_bwd,
     .linear_forward = ref_linear_fwd,
     .linear_backward = ref_linear_bwd,
     SHARED_OPS,
@@ -341,6 +344,8 @@ const rmn_backend rmn_backend_cpu = {
     .act_backward = cpu_act_bwd,
     .binary_forward = cpu_binary_fwd,
     .binary_backward = cpu_binary_bwd,
+    .hardswish_forward = rmn_cpu_hardswish_fwd,
+    .hardswish_backward = rmn_cpu_hardswish_bwd,
     .add_relu_forward = cpu_add_relu_fwd,
     .add_relu_backward = cpu_add_relu_bwd,
     .linear_forward = cpu_linear_fwd,

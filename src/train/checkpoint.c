@@ -2,10 +2,10 @@
 #include "train/checkpoint.h"
 
 #include "core/error.h"
+#include "models/model.h"
 #include "core/safetensors.h"
 
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,30 +351,5 @@ int rmn_checkpoint_open_model(const char *path, rmn_net **net, rmn_train_config 
     }
     if (cfg)
         *cfg = c;
-    return RMN_OK;
-}
-
-int rmn_net_digest(rmn_net *net, char hex[65]) {
-    const rmn_tensor_ref *list;
-    int n;
-    RMN_TRY(rmn_net_tensors(net, &list, &n));
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx)
-        return RMN_ERROR(RMN_ENOMEM, "cannot allocate a digest context");
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    for (int i = 0; i < n; ++i) {
-        int64_t count = 1;
-        for (int d = 0; d < list[i].ndim; ++d)
-            count *= list[i].shape[d];
-        EVP_DigestUpdate(ctx, list[i].name, strlen(list[i].name) + 1);
-        EVP_DigestUpdate(ctx, list[i].shape, sizeof list[i].shape);
-        EVP_DigestUpdate(ctx, list[i].data, (size_t)count * sizeof(float));
-    }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    EVP_DigestFinal_ex(ctx, md, &len);
-    EVP_MD_CTX_free(ctx);
-    for (unsigned i = 0; i < 32 && i < len; ++i)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
     return RMN_OK;
 }

@@ -59,7 +59,4 @@ int rmn_checkpoint_read_centers(const char *path, float **centers, int *k, int *
 
 int rmn_checkpoint_open_model(const char *path, rmn_net **net, rmn_train_config *cfg);
 
-/* Digest of every named tensor of the net (names, shapes and float bits). */
-int rmn_net_digest(rmn_net *net, char hex[65]);
-
 #endif

@@ -2,6 +2,7 @@
 #include "train/import.h"
 
 #include "core/error.h"
+#include "models/model.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -28,6 +28,9 @@ if [ -z "$objs" ]; then
     echo "no objects under $builddir/src: build first"; exit 1
 fi
 (cd "$builddir" && for o in $objs; do
+    # an object whose source is gone (a renamed file's leftover in a used build tree) is skipped
+    base=$(basename "$o" .o); dir=$(dirname "$o")
+    [ -f "$srcdir/$dir/$base.c" ] || [ -f "$srcdir/$dir/${base#*-}.c" ] || [ -f "$dir/$base.c" ] || continue
     nm "$o" | awk -v o="$o" '$1 == "U" { print "U", o, $2; next }
                              NF == 3 && $2 ~ /^[TDBRCGSVW]$/ { print "D", o, $3 }'
 done) | awk -v layers="$LAYERS" '

@@ -1,0 +1,144 @@
+/* plan.c -- planning a net for running (see net.h): the backend and threads it runs with,
+ * activation memory laid out once per batch size (values, each op's caches and the largest
+ * workspace, from the op table, nn/op.h), layouts (nn/layout.c) and which nodes run fused with
+ * the ReLU after them. */
+#include "nn/op.h"
+
+#include <stdlib.h>
+
+#include "core/error.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Whether node i's op may fuse with a ReLU (its rule) and the ReLU after it may join it: the
+ * ReLU is the next node and node i's output's only reader (the backend's entries are checked
+ * by rmn_net_fused_with_relu). */
+static int relu_follows(const rmn_net *net, int i) {
+    const rmn_node *nd = &net->nodes[i];
+    const rmn_op_desc *d = rmn_op_of(nd);
+    if (!d->relu_shape_ok || !d->relu_shape_ok(net, nd))
+        return 0;
+    if (i + 1 >= net->n_nodes || net->nodes[i + 1].op != RMN_OP_RELU ||
+        net->nodes[i + 1].in[0] != nd->out || nd->out == net->logits)
+        return 0;
+    for (int j = 0; j < net->n_nodes; ++j)
+        for (int k = 0; k < net->nodes[j].n_in; ++k)
+            if (j != i + 1 && net->nodes[j].in[k] == nd->out)
+                return 0;
+    return 1;
+}
+
+int rmn_net_fused_with_relu(const rmn_net *net, const rmn_node *nd, int train) {
+    if (!nd->relu_next)
+        return 0;
+    return rmn_op_of(nd)->relu_ready(net, nd, train);
+}
+
+int rmn_net_value_written(const rmn_net *net, int v) {
+    if (net->batch < 1 || net->inferred)
+        return v == net->logits && net->batch > 0;
+    if (!net->training)
+        return 1;
+    for (int i = 0; i < net->n_nodes; ++i)
+        if (net->nodes[i].out == v)
+            return !rmn_net_fused_with_relu(net, &net->nodes[i], 1);
+    return 1;
+}
+
+static size_t lay_out(rmn_net *net, char *base, int max_batch) {
+    rmn_carver cv = {base, 0};
+    size_t ws = 0;
+    for (int i = 0; i < net->n_values; ++i) {
+        rmn_value *v = &net->values[i];
+        const size_t bytes = (size_t)max_batch * rmn_value_size(v) * sizeof(float);
+        v->data = rmn_carve(&cv, bytes);
+        v->grad = i == 0 ? NULL : rmn_carve(&cv, bytes);
+    }
+    for (int i = 0; i < net->n_nodes; ++i) {
+        rmn_node *nd = &net->nodes[i];
+        const rmn_op_desc *d = rmn_op_of(nd);
+        nd->relu_next = relu_follows(net, i);
+        if (d->plan)
+            d->plan(net, i, &cv, max_batch);
+        const size_t w = d->workspace ? d->workspace(net, nd, max_batch) : 0;
+        ws = w > ws ? w : ws;
+    }
+    net->ws = rmn_carve(&cv, ws * sizeof(float));
+    return cv.used;
+}
+
+int rmn_net_plan(rmn_net *net, int max_batch) {
+    if (!net->finalized)
+        return RMN_ERROR(RMN_EINVAL, "%s: graph not finalized", net->arch);
+    if (max_batch < 1)
+        return RMN_ERROR(RMN_EINVAL, "%s: cannot plan for batch %d", net->arch, max_batch);
+#ifdef _OPENMP
+    net->nthreads = net->nthreads_req > 0 ? net->nthreads_req : omp_get_max_threads();
+#else
+    net->nthreads = 1;
+#endif
+    free(net->act_arena);
+    net->act_arena = NULL;
+    net->max_batch = 0;
+    net->batch = 0;
+    net->loss_ready = 0;
+    rmn_net_plan_layouts(net);
+    const size_t bytes = lay_out(net, NULL, max_batch);
+    char *arena = rmn_net_aligned_zalloc(bytes);
+    if (!arena)
+        return RMN_ERROR(RMN_ENOMEM, "%s: cannot allocate %zu bytes of activations for batch %d",
+                         net->arch, bytes, max_batch);
+    lay_out(net, arena, max_batch);
+    net->act_arena = arena;
+    net->max_batch = max_batch;
+    return RMN_OK;
+}
+
+void rmn_net_drop_plan(rmn_net *net) {
+    free(net->act_arena);
+    net->act_arena = NULL;
+    net->max_batch = 0;
+    net->batch = 0;
+    net->loss_ready = 0;
+}
+
+int rmn_net_use_backend(rmn_net *net, const rmn_backend *b) {
+    void *state = NULL;
+    if (b->state_create)
+        RMN_TRY(b->state_create(&state));
+    if (net->backend && net->backend->state_free && net->backend_state)
+        net->backend->state_free(net->backend_state);
+    net->backend = b;
+    net->backend_state = state;
+    rmn_backend_resolve(b, &net->ops);
+    rmn_net_drop_plan(net);
+    return RMN_OK;
+}
+
+int rmn_net_set_backend(rmn_net *net, const char *name) {
+    const rmn_backend *b = rmn_backend_find(name);
+    if (!b)
+        return rmn_error_code();
+    return rmn_net_use_backend(net, b);
+}
+
+int rmn_net_set_threads(rmn_net *net, int nthreads) {
+    if (nthreads < 0)
+        return RMN_ERROR(RMN_EINVAL, "%s: bad thread count %d", net->arch, nthreads);
+    net->nthreads_req = nthreads;
+    rmn_net_drop_plan(net);
+    return RMN_OK;
+}
+
+void rmn_net_set_bn_sync(rmn_net *net, void (*sum)(void *ctx, double *x, int n), void *ctx) {
+    net->bn_sync = sum;
+    net->bn_sync_ctx = ctx;
+    rmn_net_drop_plan(net);
+}
+
+void rmn_net_set_grads_ready(rmn_net *net, void (*ready)(void *ctx, size_t from), void *ctx) {
+    net->grads_ready = ready;
+    net->grads_ready_ctx = ctx;
+}
