@@ -4,7 +4,8 @@
  * gradient before the backward pass and adding into it, the first reader in backward order
  * writes it ("fresh") when the backend's entry for that op can, and only gradients whose first
  * writer cannot are zeroed, right before it runs (hot in cache, one at a time). Parameter
- * gradients likewise: each parameter belongs to one node, which writes it fresh when it can. */
+ * gradients likewise: a parameter of one node is written fresh by it when it can; a parameter
+ * that several nodes share (rmn_net_add_linear_shared) is zeroed first and every node adds. */
 #include "nn/op.h"
 
 #include <string.h>
@@ -36,7 +37,7 @@ void rmn_net_grads_begin(rmn_net *net) {
         net->values[v].grad_live = v == net->logits; /* the loss wrote the logits' gradient */
     for (int t = 0; t < net->n_specs; ++t) {
         const rmn_tensor_spec *s = &net->specs[t];
-        if (s->trainable && !can_fresh(net, &net->nodes[s->node]))
+        if (s->trainable && (!can_fresh(net, &net->nodes[s->node]) || net->nodes[s->node].params_shared))
             zero(net->grads + s->off, s->count, net->nthreads);
     }
 }
@@ -49,7 +50,7 @@ unsigned rmn_net_grads_claim(rmn_net *net, int i, int n, int dy_value) {
         out->grad_live = 1;
     }
     const int fresh_ok = can_fresh(net, nd);
-    unsigned fresh = fresh_ok && (nd->w_off != RMN_NET_NONE || nd->b_off != RMN_NET_NONE)
+    unsigned fresh = fresh_ok && !nd->params_shared && (nd->w_off != RMN_NET_NONE || nd->b_off != RMN_NET_NONE)
                          ? RMN_FRESH_DW
                          : 0u;
     for (int j = 0; j < nd->n_in; ++j) {

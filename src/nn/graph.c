@@ -168,9 +168,12 @@ int rmn_net_add_linear_shared(rmn_net *net, int x, int shared, int *y) {
     RMN_TRY(check_open(net, x));
     RMN_TRY(check_open(net, shared));
     const rmn_node *s = NULL;
+    int s_index = -1;
     for (int i = 0; i < net->n_nodes; ++i)
-        if (net->nodes[i].out == shared)
+        if (net->nodes[i].out == shared) {
             s = &net->nodes[i];
+            s_index = i;
+        }
     if (!s || s->op != RMN_OP_LINEAR ||
         rmn_value_size(&net->values[s->in[0]]) != rmn_value_size(&net->values[x]))
         return RMN_ERROR(RMN_EINVAL, "%s: value %d is not the output of a linear layer of %zu "
@@ -181,6 +184,8 @@ int rmn_net_add_linear_shared(rmn_net *net, int x, int shared, int *y) {
     rmn_node *nd = &net->nodes[net->n_nodes - 1];
     nd->w_off = w_off;
     nd->b_off = b_off;
+    nd->params_shared = 1; /* both write the one gradient: each adds its part (nn/fresh.c) */
+    net->nodes[s_index].params_shared = 1;
     return RMN_OK;
 }
 

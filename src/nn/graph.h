@@ -31,6 +31,8 @@ typedef struct {
     rmn_op op;
     int *in, n_in, out;         /* in: n_in input value ids (owned; concat has many) */
     size_t w_off, b_off;        /* parameter arena offsets, or RMN_NET_NONE */
+    int params_shared;          /* w_off/b_off are another node's too (rmn_net_add_linear_shared):
+                                   their gradient is a sum over nodes, never written fresh */
     size_t rm_off, rv_off;      /* buffer arena offsets (BN running stats), or RMN_NET_NONE */
     int out_c, out_h, out_w;    /* the asked output size: channels (conv2d, conv_transpose2d,
                                    linear), height and width (adaptive pool, resize) */
