@@ -504,7 +504,8 @@ static void test_view(void) {
          rmn_net_node_view(net, 7, &n7);
     TAP_OK(rc == RMN_OK && n0.op == RMN_OP_CONV2D && strcmp(n0.label, "conv") == 0 &&
                n0.n_in == 1 && n0.in[0] == 0 && n0.out == c && n0.conv.kh == 3 &&
-               n0.weight == tensor_named(net, "c.weight") && n0.bias == tensor_named(net, "c.bias") &&
+               n0.weight == tensor_named(net, "c.weight") &&
+               n0.bias == tensor_named(net, "c.bias") &&
                n0.running_mean == RMN_NET_NO_TENSOR,
            "view: the conv node, its params and tensors");
     TAP_OK(n1.op == RMN_OP_BN2D && n1.eps == 1e-3 && n1.momentum == 0.2 &&
@@ -512,7 +513,8 @@ static void test_view(void) {
                n1.running_var == tensor_named(net, "bn.running_var") &&
                n1.weight == tensor_named(net, "bn.weight"),
            "view: the batch norm node, eps, momentum and running statistics");
-    TAP_OK(n5.op == RMN_OP_LINEAR && n5.params_shared && n5.weight == tensor_named(net, "fc1.weight") &&
+    TAP_OK(n5.op == RMN_OP_LINEAR && n5.params_shared &&
+               n5.weight == tensor_named(net, "fc1.weight") &&
                n5.bias == tensor_named(net, "fc1.bias"),
            "view: the shared linear node reads fc1's tensors");
     TAP_OK(n6.op == RMN_OP_BINARY && n6.binary == RMN_BINARY_ADD && strcmp(n6.label, "add") == 0 &&
@@ -527,8 +529,8 @@ static void test_view(void) {
     for (int i = 0; same && i < nt; ++i)
         same = rmn_net_tensor_view(net, i, &t) == RMN_OK && t.data == refs[i].data &&
                strcmp(t.name, refs[i].name) == 0 && t.trainable == refs[i].trainable;
-    TAP_OK(same && rmn_net_tensor_view(net, rv, &t) == RMN_OK && t.op == RMN_OP_BN2D && t.node == 1 &&
-               t.count == 4 && t.ndim == 1 && t.shape[0] == 4,
+    TAP_OK(same && rmn_net_tensor_view(net, rv, &t) == RMN_OK && t.op == RMN_OP_BN2D &&
+               t.node == 1 && t.count == 4 && t.ndim == 1 && t.shape[0] == 4,
            "view: tensors in rmn_net_tensors' order, the running variance owned by the BN node");
     const float four[4] = {1, 2, 3, 4};
     rc = rmn_net_tensor_write(net, rv, four, 4);
