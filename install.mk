@@ -33,7 +33,7 @@ rmnincimage_HEADERS = src/image/draw.h src/image/image.h
 rmnincmodelsdir = $(rmnincdir)/models
 rmnincmodels_HEADERS = src/models/model.h src/models/zoo.h
 rmnincnndir = $(rmnincdir)/nn
-rmnincnn_HEADERS = src/nn/builder.h src/nn/net.h
+rmnincnn_HEADERS = src/nn/builder.h src/nn/net.h src/nn/view.h
 rmnincoptimdir = $(rmnincdir)/optim
 rmnincoptim_HEADERS = src/optim/adam.h src/optim/optimizer.h src/optim/schedule.h \
 	src/optim/sgd.h

@@ -3,7 +3,8 @@
 # over 600 lines, no loop between files (A calls into B and B, or what B calls, into A), no
 # upward dependency between folders (docs/ARCHITECTURE.md's layer order). tools/structure/check.sh
 # does the work; this test splits its findings into one check each, and proves the checker can
-# fail on a made-up loop.
+# fail on a made-up loop. From the sources: no file outside src/nn/ includes nn/'s private
+# headers (graph.h, op.h: the sealed graph).
 . "${RMN_SRCDIR:-.}/tests/tap.sh"
 src=${RMN_SRCDIR:-.}; build=${RMN_BUILDDIR:-.}
 "$src/tools/structure/check.sh" "$src" "$build" >"$tap_tmp/out" 2>&1
@@ -16,6 +17,14 @@ ok $? "no loop between files"
 ok $? "no upward dependency between folders"
 grep -q '^structure: ' "$tap_tmp/out"
 ok $? "the checker ran on the objects and passed"
+# the sealed graph: nn/'s inner layout (graph.h) and op table (op.h) are included only in src/nn/;
+# the rest reads a net through nn/net.h, builder.h and view.h
+(cd "$src/src" && grep -rlE --include='*.c' --include='*.h' \
+    '^[[:space:]]*#[[:space:]]*include[[:space:]]*"nn/(graph|op)\.h"' .) | grep -v '^\./nn/' \
+    >"$tap_tmp/sealed"
+sed 's/^/# includes nn\/graph.h or nn\/op.h: /' "$tap_tmp/sealed"
+[ ! -s "$tap_tmp/sealed" ]
+ok $? "no file outside src/nn/ includes nn/graph.h or nn/op.h"
 
 # the checker itself: two objects calling each other, and a folder calling upward
 mkdir -p "$tap_tmp/fake/src/core" "$tap_tmp/fake/src/nn"

@@ -6,7 +6,8 @@
  * small net in the style of the thesis zoo: grouped and dilated convs, SE and CBAM attention,
  * a residual masking unit with transposed conv, resize, concat, softmax over channels, pools):
  * cpu and ref agree, its backward matches finite differences of its loss, per-tensor init
- * kinds, and the builders' error paths. */
+ * kinds, and the builders' error paths. Last, the read-only graph view (nn/view.h) of a small
+ * net with a shared linear layer. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "nn/graph.h"
 #include "models/model.h"
 #include "nn/net.h"
+#include "nn/view.h"
 #include "optim/sgd.h"
 #include "tap.h"
 
@@ -466,6 +468,81 @@ static void test_zoo_errors(void) {
     rmn_net_free(net);
 }
 
+static int tensor_named(const rmn_net *net, const char *name) {
+    for (int i = 0; i < rmn_net_tensor_count(net); ++i) {
+        rmn_tensor_view t;
+        if (rmn_net_tensor_view(net, i, &t) == RMN_OK && strcmp(t.name, name) == 0)
+            return i;
+    }
+    return -2;
+}
+
+static void test_view(void) {
+    rmn_net *net = NULL;
+    int c, b, r, g, f1, f2, s, l;
+    int rc = rmn_net_alloc(&net, "view", 3, 8, 8);
+    rc = rc ? rc : rmn_net_add_conv2d(net, "c", 0, 4, 3, 1, 1, 1, &c);
+    rc = rc ? rc : rmn_net_add_bn2d_ex(net, "bn", c, 0.2, 1e-3, &b);
+    rc = rc ? rc : rmn_net_add_relu(net, b, &r);
+    rc = rc ? rc : rmn_net_add_gap(net, r, &g);
+    rc = rc ? rc : rmn_net_add_linear(net, "fc1", g, 4, 1, &f1);
+    rc = rc ? rc : rmn_net_add_linear_shared(net, g, f1, &f2);
+    rc = rc ? rc : rmn_net_add_add(net, f1, f2, &s);
+    rc = rc ? rc : rmn_net_add_linear(net, "fc2", s, 3, 0, &l);
+    TAP_OK(rc == RMN_OK && !rmn_net_is_finalized(net) && rmn_net_logits_value(net) == -1,
+           "view: before finalize, not finalized and no logits value");
+    rmn_tensor_view t;
+    TAP_OK(rmn_net_tensor_view(net, 0, &t) == RMN_OK && !t.data && t.op == RMN_OP_CONV2D,
+           "view: a tensor before finalize has no data");
+    rc = rc ? rc : rmn_net_finalize(net, l, 5);
+    TAP_OK(rc == RMN_OK && rmn_net_is_finalized(net) && rmn_net_logits_value(net) == l &&
+               rmn_net_node_count(net) == 8,
+           "view: finalized, logits value %d, %d nodes", l, rmn_net_node_count(net));
+    rmn_node_view n0, n1, n5, n6, n7;
+    rc = rmn_net_node_view(net, 0, &n0) | rmn_net_node_view(net, 1, &n1) |
+         rmn_net_node_view(net, 5, &n5) | rmn_net_node_view(net, 6, &n6) |
+         rmn_net_node_view(net, 7, &n7);
+    TAP_OK(rc == RMN_OK && n0.op == RMN_OP_CONV2D && strcmp(n0.label, "conv") == 0 &&
+               n0.n_in == 1 && n0.in[0] == 0 && n0.out == c && n0.conv.kh == 3 &&
+               n0.weight == tensor_named(net, "c.weight") &&
+               n0.bias == tensor_named(net, "c.bias") &&
+               n0.running_mean == RMN_NET_NO_TENSOR,
+           "view: the conv node, its params and tensors");
+    TAP_OK(n1.op == RMN_OP_BN2D && n1.eps == 1e-3 && n1.momentum == 0.2 &&
+               n1.running_mean == tensor_named(net, "bn.running_mean") &&
+               n1.running_var == tensor_named(net, "bn.running_var") &&
+               n1.weight == tensor_named(net, "bn.weight"),
+           "view: the batch norm node, eps, momentum and running statistics");
+    TAP_OK(n5.op == RMN_OP_LINEAR && n5.params_shared &&
+               n5.weight == tensor_named(net, "fc1.weight") &&
+               n5.bias == tensor_named(net, "fc1.bias"),
+           "view: the shared linear node reads fc1's tensors");
+    TAP_OK(n6.op == RMN_OP_BINARY && n6.binary == RMN_BINARY_ADD && strcmp(n6.label, "add") == 0 &&
+               n6.n_in == 2 && n6.in[0] == f1 && n6.in[1] == f2 &&
+               n7.bias == RMN_NET_NO_TENSOR,
+           "view: the add node's inputs, a linear layer without bias");
+    const rmn_tensor_ref *refs;
+    int nt;
+    rmn_net_tensors(net, &refs, &nt);
+    const int rv = tensor_named(net, "bn.running_var");
+    int same = nt == rmn_net_tensor_count(net);
+    for (int i = 0; same && i < nt; ++i)
+        same = rmn_net_tensor_view(net, i, &t) == RMN_OK && t.data == refs[i].data &&
+               strcmp(t.name, refs[i].name) == 0 && t.trainable == refs[i].trainable;
+    TAP_OK(same && rmn_net_tensor_view(net, rv, &t) == RMN_OK && t.op == RMN_OP_BN2D &&
+               t.node == 1 && t.count == 4 && t.ndim == 1 && t.shape[0] == 4,
+           "view: tensors in rmn_net_tensors' order, the running variance owned by the BN node");
+    const float four[4] = {1, 2, 3, 4};
+    rc = rmn_net_tensor_write(net, rv, four, 4);
+    TAP_OK(rc == RMN_OK && memcmp(refs[rv].data, four, sizeof four) == 0,
+           "view: tensor_write copies a whole tensor in");
+    TAP_OK(rmn_net_tensor_write(net, rv, four, 3) == RMN_EINVAL &&
+               rmn_net_tensor_view(net, nt, &t) == RMN_EINVAL &&
+               rmn_net_node_view(net, -1, &n0) == RMN_EINVAL,
+           "view: a wrong count or index is EINVAL (%s)", rmn_error_message());
+    rmn_net_free(net);
+}
+
 int main(void) {
     test_build();
     test_eval_batch_independent();
@@ -474,6 +551,7 @@ int main(void) {
     test_errors();
     test_zoo_graph();
     test_zoo_errors();
+    test_view();
     test_throughput();
     return tap_done();
 }

@@ -11,7 +11,7 @@
 
 #include "core/error.h"
 #include "core/rng.h"
-#include "nn/graph.h"
+#include "nn/net.h"
 #include "tensor/backend.h"
 #include "tensor/dnnl_backend.h"
 

@@ -33,12 +33,12 @@
 #include "core/error.h"
 #include "export/pb.h"
 #include "export/writefile.h"
-#include "nn/graph.h"
+#include "nn/view.h"
 
 typedef struct {
     rmn_pb graph;
     int n_tmp;
-    unsigned char *emitted; /* per tensor spec: already an initializer */
+    unsigned char *emitted; /* per tensor: already an initializer */
     int affine;             /* the net's input affine: value 0 is "input.t", made from "input" */
     FILE *ext;              /* external data: the side file being written, or NULL */
     const char *ext_name;   /* its name, relative to the model's folder */
@@ -135,40 +135,16 @@ static void init_tensor(ctx *c, const char *name, int dtype, const int64_t *dims
     rmn_pb_msg(&c->graph, 5, &t);
 }
 
-/* The tensor of node i in the role `what` ("weight", "bias", "running_mean", "running_var"),
- * found by its arena offset (a node may use another node's tensors: cbam's shared MLP), or
- * NULL. */
-static const rmn_tensor_spec *spec_of(const rmn_net *net, int i, const char *what, int *idx) {
-    const rmn_node *nd = &net->nodes[i];
-    const int buffer = what[0] == 'r';
-    const size_t off = strcmp(what, "weight") == 0 ? nd->w_off
-                       : strcmp(what, "bias") == 0 ? nd->b_off
-                       : strcmp(what, "running_mean") == 0 ? nd->rm_off : nd->rv_off;
-    if (off == RMN_NET_NONE)
-        return NULL;
-    for (int s = 0; s < net->n_specs; ++s)
-        if (net->specs[s].off == off && net->specs[s].trainable == !buffer) {
-            *idx = s;
-            return &net->specs[s];
-        }
-    return NULL;
-}
-
-static const float *spec_data(const rmn_net *net, const rmn_tensor_spec *t) {
-    return (t->trainable ? net->params : net->buffers) + t->off;
-}
-
-/* adds node i's tensor `what` as an initializer (once); its name, or NULL when absent */
-static const char *param(ctx *c, const rmn_net *net, int i, const char *what) {
-    int s;
-    const rmn_tensor_spec *t = spec_of(net, i, what, &s);
-    if (!t)
+/* adds tensor s (a node's weight, bias or running statistic, possibly another node's: cbam's
+ * shared MLP) as an initializer (once); its name, or NULL when absent (RMN_NET_NO_TENSOR) */
+static const char *param(ctx *c, const rmn_net *net, int s) {
+    rmn_tensor_view t;
+    if (s == RMN_NET_NO_TENSOR || rmn_net_tensor_view(net, s, &t) != RMN_OK)
         return NULL;
     if (!c->emitted[s])
-        init_tensor(c, t->name, 1, t->shape, t->ndim, spec_data(net, t),
-                    t->count * sizeof(float));
+        init_tensor(c, t.name, 1, t.shape, t.ndim, t.data, t.count * sizeof(float));
     c->emitted[s] = 1;
-    return t->name;
+    return t.name;
 }
 
 static void pool_attrs(rmn_pb *nd, const rmn_pool_params *p, int avg) {
@@ -201,17 +177,29 @@ static const char *tmp(ctx *c, char *buf) {
     return buf;
 }
 
+typedef struct {
+    int c, h, w;
+} shape3;
+
+static shape3 value_shape(const rmn_net *net, int v) {
+    shape3 s;
+    rmn_net_value_shape(net, v, &s.c, &s.h, &s.w);
+    return s;
+}
+
 static int emit(ctx *c, const rmn_net *net, int i) {
-    const rmn_node *nd = &net->nodes[i];
+    rmn_node_view view;
+    RMN_TRY(rmn_net_node_view(net, i, &view));
+    const rmn_node_view *nd = &view;
     char x[32], y[32], t1[32], t2[32];
     vname(c, x, nd->in[0]);
     vname(c, y, nd->out);
-    const rmn_value *vx = &net->values[nd->in[0]], *vy = &net->values[nd->out];
+    const shape3 vx = value_shape(net, nd->in[0]), vy = value_shape(net, nd->out);
     rmn_pb n;
     switch (nd->op) {
     case RMN_OP_CONV2D:
     case RMN_OP_CONVT2D: {
-        const char *in[3] = {x, param(c, net, i, "weight"), param(c, net, i, "bias")};
+        const char *in[3] = {x, param(c, net, nd->weight), param(c, net, nd->bias)};
         if (!in[1])
             return RMN_ERROR(RMN_EINVAL, "onnx export: node %d: conv without weight", i);
         node_begin(&n, nd->op == RMN_OP_CONV2D ? "Conv" : "ConvTranspose", in, in[2] ? 3 : 2, y);
@@ -224,8 +212,8 @@ static int emit(ctx *c, const rmn_net *net, int i) {
         return RMN_OK;
     }
     case RMN_OP_BN2D: {
-        const char *in[5] = {x, param(c, net, i, "weight"), param(c, net, i, "bias"),
-                             param(c, net, i, "running_mean"), param(c, net, i, "running_var")};
+        const char *in[5] = {x, param(c, net, nd->weight), param(c, net, nd->bias),
+                             param(c, net, nd->running_mean), param(c, net, nd->running_var)};
         for (int k = 1; k < 5; ++k)
             if (!in[k])
                 return RMN_ERROR(RMN_EINVAL,
@@ -273,16 +261,16 @@ static int emit(ctx *c, const rmn_net *net, int i) {
         node_end(c, &n);
         return RMN_OK;
     case RMN_OP_ADAPTIVE_AVGPOOL2D: {
-        if (vy->h == 1 && vy->w == 1) {
+        if (vy.h == 1 && vy.w == 1) {
             simple(c, "GlobalAveragePool", x, y);
             return RMN_OK;
         }
-        if (vx->h % vy->h || vx->w % vy->w)
+        if (vx.h % vy.h || vx.w % vy.w)
             return RMN_ERROR(RMN_EINVAL,
                              "onnx export: node %d: adaptive average pool %dx%d -> %dx%d "
-                             "(sizes that do not divide) has no ONNX op", i, vx->h, vx->w,
-                             vy->h, vy->w);
-        const rmn_pool_params p = {.kh = vx->h / vy->h, .kw = vx->w / vy->w};
+                             "(sizes that do not divide) has no ONNX op", i, vx.h, vx.w,
+                             vy.h, vy.w);
+        const rmn_pool_params p = {.kh = vx.h / vy.h, .kw = vx.w / vy.w};
         node_begin(&n, "AveragePool", (const char *const[]){x}, 1, y);
         pool_attrs(&n, &p, 1);
         node_end(c, &n);
@@ -291,8 +279,8 @@ static int emit(ctx *c, const rmn_net *net, int i) {
     case RMN_OP_RESIZE_BILINEAR: {
         char sh[32];
         snprintf(sh, sizeof sh, "rmn.shape%d", i);
-        if (vx->h == 1 && vx->w == 1) { /* every output pixel is the one input pixel */
-            const int64_t dims[1] = {4}, s[4] = {1, 1, vy->h, vy->w};
+        if (vx.h == 1 && vx.w == 1) { /* every output pixel is the one input pixel */
+            const int64_t dims[1] = {4}, s[4] = {1, 1, vy.h, vy.w};
             init_tensor(c, sh, 7, dims, 1, s, sizeof s);
             const char *in[2] = {x, sh};
             node_begin(&n, "Expand", in, 2, y);
@@ -300,7 +288,7 @@ static int emit(ctx *c, const rmn_net *net, int i) {
             return RMN_OK;
         }
         const int64_t dims[1] = {4};
-        const float s[4] = {1, 1, (float)vy->h / (float)vx->h, (float)vy->w / (float)vx->w};
+        const float s[4] = {1, 1, (float)vy.h / (float)vx.h, (float)vy.w / (float)vx.w};
         init_tensor(c, sh, 1, dims, 1, s, sizeof s);
         const char *in[3] = {x, "", sh};
         node_begin(&n, "Resize", in, 3, y);
@@ -362,7 +350,7 @@ static int emit(ctx *c, const rmn_net *net, int i) {
         node_begin(&n, "Flatten", (const char *const[]){x}, 1, tmp(c, t1));
         attr_int(&n, "axis", 1);
         node_end(c, &n);
-        const char *in[3] = {t1, param(c, net, i, "weight"), param(c, net, i, "bias")};
+        const char *in[3] = {t1, param(c, net, nd->weight), param(c, net, nd->bias)};
         node_begin(&n, "Gemm", in, in[2] ? 3 : 2, tmp(c, t2));
         attr_int(&n, "transB", 1);
         node_end(c, &n);
@@ -417,7 +405,9 @@ static void prologue(ctx *c, const rmn_net *net) {
     c->affine = rmn_net_input_affine(net, &scale, &shift);
     if (!c->affine)
         return;
-    const int64_t dims[4] = {1, net->values[0].c, 1, 1};
+    int in_c, in_h, in_w;
+    rmn_net_input_shape(net, &in_c, &in_h, &in_w);
+    const int64_t dims[4] = {1, in_c, 1, 1};
     init_tensor(c, "transform_input.scale", 1, dims, 4, scale, (size_t)dims[1] * sizeof *scale);
     init_tensor(c, "transform_input.shift", 1, dims, 4, shift, (size_t)dims[1] * sizeof *shift);
     rmn_pb n;
@@ -469,34 +459,39 @@ static int write_model(ctx *c, const char *path, const rmn_pb *m, const char *tm
 }
 
 int rmn_export_onnx(const rmn_net *net, const char *path, int external) {
-    if (!net->finalized)
+    if (!rmn_net_is_finalized(net))
         return RMN_ERROR(RMN_EINVAL, "onnx export: the net is not finalized");
     const uint32_t one = 1;
     if (*(const uint8_t *)&one != 1)
         return RMN_ERROR(RMN_EINVAL, "onnx export: needs a little-endian host");
+    const int n_tensors = rmn_net_tensor_count(net), n_nodes = rmn_net_node_count(net);
+    const int logits = rmn_net_logits_value(net);
     size_t bytes = 0;
-    for (int s = 0; s < net->n_specs; ++s)
-        bytes += net->specs[s].count * sizeof(float);
+    for (int s = 0; s < n_tensors; ++s) {
+        size_t count;
+        rmn_net_tensor_info(net, s, NULL, &count, NULL);
+        bytes += count * sizeof(float);
+    }
     ctx c = {0};
     char data[4200], tmp[4300];
     /* one protobuf holds under 2 GiB: larger models always put their tensors beside it */
     if (external || bytes > ((size_t)1 << 30))
         RMN_TRY(ext_open(&c, path, data, sizeof data, tmp, sizeof tmp));
-    c.emitted = calloc((size_t)net->n_specs + 1, 1);
+    c.emitted = calloc((size_t)n_tensors + 1, 1);
     int rc = c.emitted ? RMN_OK : RMN_ERROR(RMN_ENOMEM, "onnx export: out of memory");
-    rmn_pb_str(&c.graph, 2, net->arch);
+    rmn_pb_str(&c.graph, 2, rmn_net_arch(net));
     if (rc == RMN_OK)
         prologue(&c, net);
-    for (int i = 0; rc == RMN_OK && i < net->n_nodes; ++i)
+    for (int i = 0; rc == RMN_OK && i < n_nodes; ++i)
         rc = emit(&c, net, i);
     free(c.emitted);
     char lg[32];
     rmn_pb n, m = {0}, op = {0};
-    node_begin(&n, "Flatten", (const char *const[]){vname(&c, lg, net->logits)}, 1, "logits");
+    node_begin(&n, "Flatten", (const char *const[]){vname(&c, lg, logits)}, 1, "logits");
     attr_int(&n, "axis", 1);
     node_end(&c, &n);
-    const rmn_value *in = &net->values[0], *out = &net->values[net->logits];
-    const int64_t di[4] = {-1, in->c, in->h, in->w}, dout[2] = {-1, out->c};
+    const shape3 in = value_shape(net, 0), out = value_shape(net, logits);
+    const int64_t di[4] = {-1, in.c, in.h, in.w}, dout[2] = {-1, out.c};
     value_info(&c.graph, 11, "input", di, 4);
     value_info(&c.graph, 12, "logits", dout, 2);
     rmn_pb_int(&m, 1, 7);

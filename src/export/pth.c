@@ -11,7 +11,7 @@
 #include "export/pb.h"
 #include "export/torchnames.h"
 #include "export/writefile.h"
-#include "nn/graph.h"
+#include "nn/view.h"
 
 // --- pickle ----------------------------------------------------------------------------------
 
@@ -182,15 +182,20 @@ static void zip_finish(zipw *z) {
 // --- the state_dict ---------------------------------------------------------------------------
 
 int rmn_export_pth(const rmn_net *net, const char *path) {
-    if (!net->finalized)
+    if (!rmn_net_is_finalized(net))
         return RMN_ERROR(RMN_EINVAL, "pth export: the net is not finalized");
+    const char *arch = rmn_net_arch(net);
+    const int n_tensors = rmn_net_tensor_count(net);
     size_t total = 0;
-    for (int s = 0; s < net->n_specs; ++s)
-        total += net->specs[s].count * 4 + 128;
+    for (int s = 0; s < n_tensors; ++s) {
+        size_t count;
+        rmn_net_tensor_info(net, s, NULL, &count, NULL);
+        total += count * 4 + 128;
+    }
     if (total > 0xF0000000u)
         return RMN_ERROR(RMN_EINVAL,
                          "pth export: %s holds %zu bytes of tensors: over the 4 GiB a zip "
-                         "without zip64 holds", net->arch, total);
+                         "without zip64 holds", arch, total);
     /* the archive's folder: the file's stem, as torch.save names it */
     char stem[256];
     const char *base = strrchr(path, '/');
@@ -213,10 +218,11 @@ int rmn_export_pth(const rmn_net *net, const char *path) {
     op(&pk, 2);
     ordered_dict(&pk);
     op(&pk, '(');
-    for (int s = 0; s < net->n_specs; ++s) {
-        const rmn_tensor_spec *t = &net->specs[s];
+    for (int s = 0; s < n_tensors; ++s) {
+        rmn_tensor_view tv, *t = &tv;
+        rmn_net_tensor_view(net, s, t);
         char tn[300], dup[300];
-        const int has_dup = rmn_torch_name(net->arch, t->name, tn, sizeof tn, dup, sizeof dup);
+        const int has_dup = rmn_torch_name(arch, t->name, tn, sizeof tn, dup, sizeof dup);
         snprintf(key, sizeof key, "%d", nkey++);
         str(&pk, tn);
         tensor(&pk, "FloatStorage", key, t->shape, t->ndim, (int64_t)t->count);
@@ -226,7 +232,7 @@ int rmn_export_pth(const rmn_net *net, const char *path) {
         }
         /* after a batch norm's running_var: its num_batches_tracked (PyTorch's buffer) */
         const size_t ln = strlen(tn);
-        if (net->nodes[t->node].op == RMN_OP_BN2D && ln > 12 &&
+        if (t->op == RMN_OP_BN2D && ln > 12 &&
             strcmp(tn + ln - 12, ".running_var") == 0) {
             char nb[340];
             snprintf(key, sizeof key, "%d", nkey++);
@@ -252,13 +258,13 @@ int rmn_export_pth(const rmn_net *net, const char *path) {
         rc = RMN_ERROR(RMN_ENOMEM, "pth export: out of memory encoding %s", path);
     rmn_pb_free(&pk);
     nkey = 0;
-    for (int s = 0; rc == RMN_OK && s < net->n_specs; ++s) {
-        const rmn_tensor_spec *t = &net->specs[s];
-        const float *d = (t->trainable ? net->params : net->buffers) + t->off;
+    for (int s = 0; rc == RMN_OK && s < n_tensors; ++s) {
+        rmn_tensor_view tv, *t = &tv;
+        rmn_net_tensor_view(net, s, t);
         snprintf(name, sizeof name, "%s/data/%d", stem, nkey++);
-        zip_add(&f, name, d, t->count * sizeof(float));
+        zip_add(&f, name, t->data, t->count * sizeof(float));
         const size_t ln = strlen(t->name);
-        if (net->nodes[t->node].op == RMN_OP_BN2D && ln > 12 &&
+        if (t->op == RMN_OP_BN2D && ln > 12 &&
             strcmp(t->name + ln - 12, ".running_var") == 0) {
             const int64_t zero = 0;
             snprintf(name, sizeof name, "%s/data/%d", stem, nkey++);

@@ -1,7 +1,7 @@
 /* builder.h -- building a network's static graph: the public builder for model families
  * (models/) and tools. The graph's inner layout (values, nodes, arenas) is private to nn/
  * (nn/graph.h); a builder only appends ops through these calls and reads shapes back through
- * net.h's rmn_net_value_shape.
+ * net.h's rmn_net_value_shape (a built graph's nodes and tensors, read-only: nn/view.h).
  *
  * A graph is a list of values (activation tensors, per-sample shape C x H x W; value 0 is the
  * input) and of nodes (op + its scalar parameters + one or more input values + one output

@@ -1,16 +1,13 @@
 /* graph.h -- the graph's inner layout, private to nn/ (the builder API is nn/builder.h, the
  * runtime API nn/net.h): values, nodes, tensor specs and the net struct, shared by the builder
  * (graph.c), the op table (op.h, op_*.c), planning (plan.c), running (run.c), layouts, fresh
- * gradients and value reading. Code outside nn/ should not include it (export/ and
- * train/pretrained.c still read the graph through it: a read-only graph view is future work). */
+ * gradients and value reading. No file outside nn/ includes it (tests/structure.sh checks):
+ * export/ and train/pretrained.c read the graph through nn/view.h. */
 #ifndef RMN_NN_GRAPH_H
 #define RMN_NN_GRAPH_H
 
 #include "nn/builder.h"
 #include "tensor/backend.h"
-
-/* Switches the net to backend b (creating its state, dropping the plan; nn/plan.c). */
-int rmn_net_use_backend(rmn_net *net, const rmn_backend *b);
 
 // --- inner layout -------------------------------------------------------------------------
 

@@ -131,6 +131,11 @@ int  rmn_net_value_grad_add(rmn_net *net, int v, const float *g);
 
 /* Selects the backend ("cpu" default, "ref"); drops the plan (replan before the next step). */
 int  rmn_net_set_backend(rmn_net *net, const char *name);
+/* Switches the net to the backend table b itself (tensor/backend.h; a wrapped table such as
+ * bench's profiler), creating its state; drops the plan (nn/plan.c). b is borrowed for the
+ * net's life. */
+struct rmn_backend;
+int  rmn_net_use_backend(rmn_net *net, const struct rmn_backend *b);
 /* Threads the kernels may use; 0 = omp_get_max_threads() (the default). Drops the plan. */
 int  rmn_net_set_threads(rmn_net *net, int nthreads);
 

@@ -11,7 +11,7 @@
 #include "train/pretrained_pth.h"
 #include "train/pretrained_set.h"
 #include "models/zoo.h"
-#include "nn/graph.h"
+#include "nn/view.h"
 
 static struct {
     char                  ext[16];
@@ -64,15 +64,21 @@ static const char *shape_text(char *buf, size_t cap, int ndim, const int64_t *s)
 /* Matches net's tensors against set; with load (a finalized net) copies them. */
 static int match(rmn_net *net, const rmn_pretrained_set *set, const char *path, int load,
                  int *loaded) {
+    const int n_tensors = rmn_net_tensor_count(net);
+    const char *net_arch = rmn_net_arch(net);
     int head = -1; /* the last node with parameters: the classifier, always new */
-    for (int s = 0; s < net->n_specs; ++s)
-        if (net->specs[s].trainable && net->specs[s].node > head)
-            head = net->specs[s].node;
+    for (int s = 0; s < n_tensors; ++s) {
+        rmn_tensor_view t;
+        RMN_TRY(rmn_net_tensor_view(net, s, &t));
+        if (t.trainable && t.node > head)
+            head = t.node;
+    }
     int n = 0;
     char a[96], b[96];
     const char *arch = set->arch[0] ? set->arch : "not named";
-    for (int s = 0; s < net->n_specs; ++s) {
-        const rmn_tensor_spec *t = &net->specs[s];
+    for (int s = 0; s < n_tensors; ++s) {
+        rmn_tensor_view tv, *t = &tv;
+        RMN_TRY(rmn_net_tensor_view(net, s, t));
         if (t->node == head)
             continue;
         const rmn_pretrained_tensor *p = NULL;
@@ -84,7 +90,7 @@ static int match(rmn_net *net, const rmn_pretrained_set *set, const char *path, 
                 continue; /* the masks are new on a ResNet trunk */
             return RMN_ERROR(RMN_EINVAL,
                              "pretrained %s (arch %s): lacks %s of the %s trunk %s: not a "
-                             "trunk of this model", path, arch, t->name, net->arch,
+                             "trunk of this model", path, arch, t->name, net_arch,
                              shape_text(a, sizeof a, t->ndim, t->shape));
         }
         int same = p->ndim == t->ndim && p->count == t->count;
@@ -94,16 +100,15 @@ static int match(rmn_net *net, const rmn_pretrained_set *set, const char *path, 
             return RMN_ERROR(RMN_EINVAL,
                              "pretrained %s (arch %s): %s is %s, the %s model's is %s "
                              "(another input profile, width or arch?)", path, arch, p->name,
-                             shape_text(a, sizeof a, p->ndim, p->shape), net->arch,
+                             shape_text(a, sizeof a, p->ndim, p->shape), net_arch,
                              shape_text(b, sizeof b, t->ndim, t->shape));
         if (load)
-            memcpy((t->trainable ? net->params : net->buffers) + t->off, p->data,
-                   t->count * sizeof(float));
+            RMN_TRY(rmn_net_tensor_write(net, s, p->data, t->count));
         ++n;
     }
     if (n == 0)
         return RMN_ERROR(RMN_EINVAL, "pretrained %s (arch %s): no trunk tensor of %s in it",
-                         path, arch, net->arch);
+                         path, arch, net_arch);
     if (loaded)
         *loaded = n;
     return RMN_OK;
@@ -128,7 +133,7 @@ int rmn_pretrained_check(const rmn_train_config *cfg, const char *where) {
 }
 
 int rmn_pretrained_load(rmn_net *net, const char *path, int *loaded) {
-    if (!net->finalized)
+    if (!rmn_net_is_finalized(net))
         return RMN_ERROR(RMN_EINVAL, "pretrained %s: the net is not finalized", path);
     rmn_pretrained_set set;
     RMN_TRY(rmn_pretrained_read(path, &set));
