@@ -11,8 +11,8 @@ rmnincbenchdir = $(rmnincdir)/bench
 rmnincbench_HEADERS = src/bench/bench.h
 rmninccoredir = $(rmnincdir)/core
 rmninccore_HEADERS = src/core/args.h src/core/datadir.h src/core/env.h src/core/error.h \
-	src/core/log.h src/core/pickle.h src/core/progress.h src/core/provenance.h src/core/pth.h \
-	src/core/rng.h src/core/safetensors.h src/core/sha256.h src/core/suggest.h src/core/threads.h
+	src/core/log.h src/core/pickle.h src/core/precision.h src/core/progress.h src/core/provenance.h \
+	src/core/pth.h 	src/core/rng.h src/core/safetensors.h src/core/sha256.h src/core/suggest.h src/core/threads.h
 rmnincdatadir = $(rmnincdir)/data
 rmnincdata_HEADERS = src/data/augment.h src/data/batch.h src/data/dataset.h src/data/fer2013.h \
 	src/data/fer_cache.h src/data/fer_parse.h src/data/ferplus.h src/data/folder.h \

@@ -11,3 +11,5 @@ src_librmn_a_SOURCES += \
 src_librmn_a_SOURCES += %D%/suggest.c %D%/suggest.h %D%/env.c %D%/env.h
 # where the shipped data is found: installed folder or source tree (datadir.h)
 src_librmn_a_SOURCES += %D%/datadir.c %D%/datadir.h
+# the arithmetic of convolutions and linear layers: fp32 or bf16 (precision.h)
+src_librmn_a_SOURCES += %D%/precision.c %D%/precision.h

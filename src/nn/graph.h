@@ -66,6 +66,7 @@ struct rmn_net {
     rmn_backend ops;                    /* ... resolved: every entry set (rmn_backend_resolve) */
     void *backend_state;                /* backend->state_create's, freed by state_free */
     int nthreads_req;                   /* 0 = OpenMP default */
+    rmn_precision precision;            /* rmn_net_set_precision's, applied to every backend state */
 
     rmn_value *values;
     int n_values, cap_values;

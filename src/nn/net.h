@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/precision.h"
 #include "core/rng.h"
 
 typedef struct rmn_net rmn_net;
@@ -138,5 +139,15 @@ struct rmn_backend;
 int  rmn_net_use_backend(rmn_net *net, const struct rmn_backend *b);
 /* Threads the kernels may use; 0 = omp_get_max_threads() (the default). Drops the plan. */
 int  rmn_net_set_threads(rmn_net *net, int nthreads);
+/* The precision of its convolutions, transposed convolutions and linear layers
+ * (core/precision.h, docs/PRECISION.md): RMN_PRECISION_BF16 computes them from bf16 copies of
+ * their inputs and weights with fp32 accumulation and fp32 results (everything else, the
+ * parameters and the gradients stay fp32), on the dnnl backend of a CPU with AVX512_BF16 or
+ * AMX. An error value with its message when the backend cannot (ref and cpu compute in fp32
+ * only; a CPU without those instructions, named), the precision unchanged. It stays with the
+ * net: a later rmn_net_set_backend / rmn_net_use_backend to a backend that cannot is refused.
+ * The default is fp32. */
+int  rmn_net_set_precision(rmn_net *net, rmn_precision p);
+rmn_precision rmn_net_precision(const rmn_net *net);
 
 #endif

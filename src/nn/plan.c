@@ -104,10 +104,40 @@ void rmn_net_drop_plan(rmn_net *net) {
     net->loss_ready = 0;
 }
 
+/* Sets precision p on backend b's state: RMN_OK, or an error naming the net and why. */
+static int apply_precision(const rmn_net *net, const rmn_backend *b, void *state, rmn_precision p) {
+    if (b->set_precision) {
+        if (b->set_precision(state, p) != RMN_OK)
+            return rmn_error_prefix("%s: cannot compute in %s on the %s backend", net->arch,
+                                    rmn_precision_name(p), b->name);
+        return RMN_OK;
+    }
+    if (p == RMN_PRECISION_FP32)
+        return RMN_OK;
+    return RMN_ERROR(RMN_EINVAL, "%s: the %s backend computes in fp32 only; %s needs the dnnl backend",
+                     net->arch, b->name, rmn_precision_name(p));
+}
+
+int rmn_net_set_precision(rmn_net *net, rmn_precision p) {
+    if (net->backend)
+        RMN_TRY(apply_precision(net, net->backend, net->backend_state, p));
+    net->precision = p;
+    return RMN_OK;
+}
+
+rmn_precision rmn_net_precision(const rmn_net *net) { return net->precision; }
+
 int rmn_net_use_backend(rmn_net *net, const rmn_backend *b) {
     void *state = NULL;
     if (b->state_create)
         RMN_TRY(b->state_create(&state));
+    /* the new state computes in the net's precision, or the switch is refused */
+    int rc = apply_precision(net, b, state, net->precision);
+    if (rc != RMN_OK) {
+        if (state && b->state_free)
+            b->state_free(state);
+        return rc;
+    }
     if (net->backend && net->backend->state_free && net->backend_state)
         net->backend->state_free(net->backend_state);
     net->backend = b;

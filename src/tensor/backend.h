@@ -21,6 +21,7 @@
 #ifndef RMN_TENSOR_BACKEND_H
 #define RMN_TENSOR_BACKEND_H
 
+#include "core/precision.h"
 #include "tensor/ops.h"
 
 #define RMN_LAYOUT_X16 1u /* the op's input(s) and their gradients are nChw16c */
@@ -60,6 +61,11 @@ typedef struct rmn_backend {
     /* RMN_OK, or an error (recorded) when a call since the last check could not run; the
      * graph asks after each forward and backward. NULL: calls never fail. */
     int  (*state_check)(void *state);
+    /* The precision of the state's convolutions, transposed convolutions and linear layers
+     * (core/precision.h) for calls from now on; RMN_OK, or an error value with its message
+     * (bf16 on a CPU without AVX512_BF16/AMX) leaving the precision as it was. NULL: the
+     * backend computes in fp32 only (ref, cpu; nn/ refuses bf16 for it by name). */
+    int  (*set_precision)(void *state, rmn_precision p);
     int blocked16;  /* accepts nChw16c activations on the entries listed above */
     unsigned fresh_ops; /* RMN_FRESH_OP_* bits: the backward entries that honour rmn_exec.fresh */
     size_t (*conv2d_workspace)(const rmn_conv2d_shape *sh, int nthreads);

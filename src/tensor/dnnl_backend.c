@@ -8,6 +8,7 @@ const rmn_backend rmn_backend_dnnl = {
     .state_create = rmn_dnnl_state_create,
     .state_free = rmn_dnnl_state_free,
     .state_check = rmn_dnnl_state_check,
+    .set_precision = rmn_dnnl_set_precision,
     .blocked16 = 1,
     /* relu and binary come from "cpu" (rmn_backend_resolve), which honours fresh there too */
     .fresh_ops = RMN_FRESH_OP_CONV2D | RMN_FRESH_OP_BN2D | RMN_FRESH_OP_RELU |

@@ -8,7 +8,13 @@
  * (none for blocked activations on this AVX-512 machine). Backward writes oneDNN's diff_src and
  * diff_weights into the arena and adds them into dx/dw with a summing reorder (the table's
  * backward entries accumulate). Winograd (3x3, stride 1) when the state asks for it and
- * oneDNN accepts the shape; otherwise dnnl_convolution_auto. */
+ * oneDNN accepts the shape; otherwise dnnl_convolution_auto.
+ *
+ * Precision (rmn_dnnl_state.precision, in the key): at bf16 each pass reads bf16 inputs --
+ * forward x and w, backward-data dy and w, backward-weights x and dy -- made from the caller's
+ * f32 buffers by the staging reorders (the weights' bf16 copy per call, as the f32 path
+ * reorders them to blocked), and writes f32 results (y, dx, dw, db) with f32 accumulation.
+ * oneDNN has no bf16 Winograd: those passes fall to auto (direct). */
 #include "core/env.h"
 #include "tensor/blocked16.h"
 #include "tensor/dnnl_internal.h"
@@ -17,25 +23,29 @@
 #include <string.h>
 
 enum { K_N, K_C, K_H, K_W, K_K, K_R, K_S, K_SH, K_SW, K_PH, K_PW, K_P, K_Q, K_DH, K_DW, K_G,
-       K_BIAS, K_DX, K_DWT, K_WG, K_LAYOUT, K_FRESH, K_LEN };
+       K_BIAS, K_DX, K_DWT, K_WG, K_LAYOUT, K_FRESH, K_PREC, K_LEN };
 
 static int dflt(int v) { return v > 0 ? v : 1; }
 
 static void make_key(int *key, const rmn_conv2d_shape *sh, int bias, int dx, int dw, int wg,
-                     unsigned layout, unsigned fresh) {
+                     unsigned layout, unsigned fresh, rmn_precision prec) {
     const int v[K_LEN] = {sh->n, sh->c, sh->h, sh->w, sh->k, sh->r, sh->s, sh->stride_h,
                           sh->stride_w, sh->pad_h, sh->pad_w, sh->p, sh->q, dflt(sh->dil_h),
                           dflt(sh->dil_w), dflt(sh->groups), bias, dx, dw, wg, (int)layout,
-                          (int)fresh};
+                          (int)fresh, (int)prec};
     memcpy(key, v, sizeof v);
 }
 
+/* x, w, b, y: the caller's f32 buffers; any_*: the primitives' f32 results (y, diff_src,
+ * diff_weights); in_*: their inputs (x, weights, diff_dst), f32 or, at bf16, bf16 (the reorders
+ * that stage the caller's buffers convert them). */
 typedef struct {
-    dnnl_memory_desc_t x, w, b, y, any_x, any_w, any_y;
+    dnnl_memory_desc_t x, w, b, y, any_x, any_w, any_y, in_x, in_w, in_y;
     dnnl_dims_t strides, dilates, pad_l, pad_r;
 } conv_mds;
 
-static void conv_mds_init(conv_mds *m, const rmn_conv2d_shape *sh, unsigned layout) {
+static void conv_mds_init(conv_mds *m, const rmn_conv2d_shape *sh, unsigned layout,
+                          dnnl_data_type_t in) {
     const int g = dflt(sh->groups), dh = dflt(sh->dil_h), dw = dflt(sh->dil_w);
     const int xd[4] = {sh->n, sh->c, sh->h, sh->w}, yd[4] = {sh->n, sh->k, sh->p, sh->q};
     const int bd[1] = {sh->k};
@@ -50,6 +60,9 @@ static void conv_mds_init(conv_mds *m, const rmn_conv2d_shape *sh, unsigned layo
     rmn_dnnl_md(&m->any_x, 4, xd, dnnl_format_tag_any);
     rmn_dnnl_md(&m->any_w, wn, wdims, dnnl_format_tag_any);
     rmn_dnnl_md(&m->any_y, 4, yd, dnnl_format_tag_any);
+    rmn_dnnl_md_typed(&m->in_x, 4, xd, dnnl_format_tag_any, in);
+    rmn_dnnl_md_typed(&m->in_w, wn, wdims, dnnl_format_tag_any, in);
+    rmn_dnnl_md_typed(&m->in_y, 4, yd, dnnl_format_tag_any, in);
     m->strides[0] = sh->stride_h;
     m->strides[1] = sh->stride_w;
     m->pad_l[0] = sh->pad_h;
@@ -97,8 +110,8 @@ static dnnl_primitive_desc_t fwd_pd(dnnl_engine_t eng, const conv_mds *m, int bi
                                     dnnl_alg_kind_t alg, dnnl_primitive_attr_t attr) {
     dnnl_convolution_desc_t d;
     dnnl_primitive_desc_t pd = NULL;
-    if (dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_training, alg, &m->any_x,
-                                                   &m->any_w, bias ? &m->b : NULL, &m->any_y,
+    if (dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_training, alg, &m->in_x,
+                                                   &m->in_w, bias ? &m->b : NULL, &m->any_y,
                                                    m->strides, m->dilates, m->pad_l,
                                                    m->pad_r) != dnnl_success)
         return NULL;
@@ -128,7 +141,7 @@ enum { F_X, F_W, F_B, F_Y }; /* user slots of a forward entry, in this order */
 static int build_fwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_shape *sh,
                      int bias) {
     conv_mds m;
-    conv_mds_init(&m, sh, (unsigned)e->key[K_LAYOUT]);
+    conv_mds_init(&m, sh, (unsigned)e->key[K_LAYOUT], rmn_dnnl_input_type(st));
     dnnl_primitive_attr_t attr = user_scratch_attr();
     if (!attr)
         return -1;
@@ -169,8 +182,8 @@ static dnnl_primitive_desc_t bwd_data_pd(dnnl_engine_t eng, const conv_mds *m,
                                          const_dnnl_primitive_desc_t hint) {
     dnnl_convolution_desc_t d;
     dnnl_primitive_desc_t pd = NULL;
-    if (dnnl_dilated_convolution_backward_data_desc_init(&d, alg, &m->any_x, &m->any_w,
-                                                         &m->any_y, m->strides, m->dilates,
+    if (dnnl_dilated_convolution_backward_data_desc_init(&d, alg, &m->any_x, &m->in_w,
+                                                         &m->in_y, m->strides, m->dilates,
                                                          m->pad_l, m->pad_r) != dnnl_success ||
         dnnl_primitive_desc_create(&pd, &d, attr, eng, hint) != dnnl_success)
         return NULL;
@@ -183,7 +196,7 @@ static dnnl_primitive_desc_t bwd_weights_pd(dnnl_engine_t eng, const conv_mds *m
     dnnl_convolution_desc_t d;
     dnnl_primitive_desc_t pd = NULL;
     if (dnnl_dilated_convolution_backward_weights_desc_init(
-            &d, alg, &m->any_x, &m->any_w, bias ? &m->b : NULL, &m->any_y, m->strides,
+            &d, alg, &m->in_x, &m->any_w, bias ? &m->b : NULL, &m->in_y, m->strides,
             m->dilates, m->pad_l, m->pad_r) != dnnl_success ||
         dnnl_primitive_desc_create(&pd, &d, attr, eng, hint) != dnnl_success)
         return NULL;
@@ -219,7 +232,7 @@ static dnnl_primitive_desc_t bwd_part(rmn_dnnl_state *st, rmn_dnnl_entry *e, con
 static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_shape *sh,
                      int bias, int want_dx, int want_dw) {
     conv_mds m;
-    conv_mds_init(&m, sh, (unsigned)e->key[K_LAYOUT]);
+    conv_mds_init(&m, sh, (unsigned)e->key[K_LAYOUT], rmn_dnnl_input_type(st));
     dnnl_primitive_attr_t attr = user_scratch_attr();
     if (!attr)
         return -1;
@@ -278,7 +291,7 @@ static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
 static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, const rmn_conv2d_shape *sh,
                                  int bias, int dx, int dw, unsigned layout, unsigned fresh) {
     int key[K_LEN];
-    make_key(key, sh, bias, dx, dw, st->winograd, layout, fresh);
+    make_key(key, sh, bias, dx, dw, st->winograd, layout, fresh, st->precision);
     rmn_dnnl_entry *e = rmn_dnnl_find(st, kind, key, K_LEN);
     if (!e) {
         e = rmn_dnnl_add(st, kind, key, K_LEN);
@@ -425,8 +438,8 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
     if (!dx && !dw && !db)
         return;
     /* small maps: the weight gradient as one SGEMM (dense_backward_weights), oneDNN for dx
-     * only */
-    if (st && st->dense && (dw || db) && dense_applies(sh) &&
+     * only; at bf16 every pass stays on oneDNN's bf16 kernels */
+    if (st && st->dense && st->precision == RMN_PRECISION_FP32 && (dw || db) && dense_applies(sh) &&
         dense_backward_weights(ex, dw, db, dy, x, sh) == 0) {
         dw = NULL;
         db = NULL;

@@ -27,7 +27,8 @@ typedef enum {
     RMN_DNNL_BN_RELU_TRAIN,
     RMN_DNNL_BN_RELU_BWD,
     RMN_DNNL_BN_RELU_EVAL,
-    RMN_DNNL_DENSE
+    RMN_DNNL_DENSE,
+    RMN_DNNL_MATMUL
 } rmn_dnnl_kind;
 
 /* One step of an entry: a primitive and its argument list; arg memories are entry slots. */
@@ -62,6 +63,8 @@ typedef struct {
     size_t arena_bytes;
     int winograd;
     int dense;                         /* small-map convs as one SGEMM (dnnl_conv.c) */
+    rmn_precision precision;           /* of conv, convT and linear entries (set_precision);
+                                          part of their cache keys */
     rmn_dnnl_stats stats;
     char error[160];                   /* a call that could not run (see state_check), or "" */
 } rmn_dnnl_state;
@@ -89,6 +92,12 @@ void rmn_dnnl_bind(rmn_dnnl_state *st, rmn_dnnl_entry *e, int slot, const void *
 int rmn_dnnl_run(rmn_dnnl_state *st, rmn_dnnl_entry *e, int from, int to, int nthreads);
 /* Plain (n,c,h,w) f32 desc, tag nchw (or `a` for ndim 1, oihw for weights via tag). */
 void rmn_dnnl_md(dnnl_memory_desc_t *md, int ndims, const int *dims, dnnl_format_tag_t tag);
+/* The same with data type dt (dnnl_bf16 for the inputs of bf16 entries). */
+void rmn_dnnl_md_typed(dnnl_memory_desc_t *md, int ndims, const int *dims, dnnl_format_tag_t tag,
+                       dnnl_data_type_t dt);
+/* The data type of a bf16-capable entry's inputs (src, weights, diff_dst): bf16 at
+ * RMN_PRECISION_BF16, else f32. Outputs, diff outputs and bias stay f32. */
+dnnl_data_type_t rmn_dnnl_input_type(const rmn_dnnl_state *st);
 /* Float pointer into the arena for slot (valid until the next entry is made). */
 float *rmn_dnnl_arena_ptr(rmn_dnnl_state *st, rmn_dnnl_entry *e, int slot);
 /* Whether a call oneDNN refused may run on the plain "cpu"/"ref" kernels instead: yes for
@@ -114,6 +123,9 @@ void rmn_dnnl_zero_fresh(unsigned fresh, float *dx, size_t nx, float *dw, size_t
 int rmn_dnnl_state_create(void **state);
 void rmn_dnnl_state_free(void *state);
 int rmn_dnnl_state_check(void *state);
+/* rmn_backend.set_precision: bf16 needs oneDNN to find AVX512_BF16 (avx512_core_bf16) or AMX
+ * on this CPU; otherwise an RMN_EINVAL naming the missing instruction set. */
+int rmn_dnnl_set_precision(void *state, rmn_precision p);
 
 /* The op entries, per family; contracts as in backend.h. */
 /* conv (dnnl_conv.c) */

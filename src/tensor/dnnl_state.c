@@ -184,11 +184,20 @@ int rmn_dnnl_run(rmn_dnnl_state *st, rmn_dnnl_entry *e, int from, int to, int nt
     return rc;
 }
 
-void rmn_dnnl_md(dnnl_memory_desc_t *md, int ndims, const int *dims, dnnl_format_tag_t tag) {
+void rmn_dnnl_md_typed(dnnl_memory_desc_t *md, int ndims, const int *dims, dnnl_format_tag_t tag,
+                       dnnl_data_type_t dt) {
     dnnl_dims_t d;
     for (int i = 0; i < ndims; ++i)
         d[i] = dims[i];
-    dnnl_memory_desc_init_by_tag(md, ndims, d, dnnl_f32, tag);
+    dnnl_memory_desc_init_by_tag(md, ndims, d, dt, tag);
+}
+
+void rmn_dnnl_md(dnnl_memory_desc_t *md, int ndims, const int *dims, dnnl_format_tag_t tag) {
+    rmn_dnnl_md_typed(md, ndims, dims, tag, dnnl_f32);
+}
+
+dnnl_data_type_t rmn_dnnl_input_type(const rmn_dnnl_state *st) {
+    return st->precision == RMN_PRECISION_BF16 ? dnnl_bf16 : dnnl_f32;
 }
 
 void rmn_dnnl_accumulate(float *y, const float *x, size_t count, int nthreads) {
@@ -292,6 +301,37 @@ void rmn_dnnl_stats_get(const void *state, rmn_dnnl_stats *out) {
     memset(out, 0, sizeof *out);
     if (st)
         *out = st->stats;
+}
+
+/* oneDNN's name of an ISA level, for messages */
+static const char *isa_name(dnnl_cpu_isa_t isa) {
+    static const struct { dnnl_cpu_isa_t isa; const char *name; } names[] = {
+        {dnnl_cpu_isa_avx512_core_amx, "AVX512_CORE_AMX"}, {dnnl_cpu_isa_avx512_core_bf16, "AVX512_CORE_BF16"},
+        {dnnl_cpu_isa_avx512_core_vnni, "AVX512_CORE_VNNI"}, {dnnl_cpu_isa_avx512_core, "AVX512_CORE"},
+        {dnnl_cpu_isa_avx2_vnni, "AVX2_VNNI"}, {dnnl_cpu_isa_avx2, "AVX2"}, {dnnl_cpu_isa_avx, "AVX"},
+        {dnnl_cpu_isa_sse41, "SSE41"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i)
+        if (isa == names[i].isa)
+            return names[i].name;
+    return "an older ISA";
+}
+
+int rmn_dnnl_set_precision(void *state, rmn_precision p) {
+    rmn_dnnl_state *st = state;
+    if (p == RMN_PRECISION_BF16) {
+        /* the ISA levels are bit sets: AMX's holds AVX512_CORE_BF16's bits */
+        const dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+        if (((unsigned)isa & (unsigned)dnnl_cpu_isa_avx512_core_bf16) != (unsigned)dnnl_cpu_isa_avx512_core_bf16)
+            return RMN_ERROR(RMN_EINVAL,
+                             "bf16 needs a CPU with AVX512_BF16 (oneDNN's avx512_core_bf16) or AMX; oneDNN "
+                             "finds %s here (or DNNL_MAX_CPU_ISA caps it)",
+                             isa_name(isa));
+    } else if (p != RMN_PRECISION_FP32) {
+        return RMN_ERROR(RMN_EINVAL, "dnnl: unknown precision %d", (int)p);
+    }
+    if (st)
+        st->precision = p;
+    return RMN_OK;
 }
 
 void rmn_dnnl_set_winograd(void *state, int on) {
