@@ -88,6 +88,25 @@ int main(void) {
     TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "rotation_interp must be"), "unknown interpolation refused: %s",
            rmn_error_message());
 
+    /* precision: fp32 by default and then absent from the canonical text; bf16 kept and read
+     * back; anything else refused when the configuration is read (and from stored text) */
+    TAP_OK(strstr(a, "precision") == NULL && strcmp(near.precision, "fp32") == 0,
+           "precision fp32 (the default) is not in the canonical text");
+    rmn_train_config bf;
+    rmn_train_config_defaults(&bf);
+    rc = rmn_train_config_apply_json(&bf, "{\"precision\": \"bf16\"}", "p.json");
+    char cp[4096];
+    rmn_train_config_canonical(&bf, cp, sizeof cp);
+    rc2 = rmn_train_config_from_canonical(&back, cp, "canonical");
+    TAP_OK(rc == RMN_OK && strstr(cp, "precision=bf16\n") && rc2 == RMN_OK && strcmp(back.precision, "bf16") == 0,
+           "precision=bf16 is kept and read back");
+    rc = rmn_train_config_apply_json(&bf, "{\"precision\": \"fp16\"}", "p.json");
+    TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "p.json: precision must be \"fp32\" or \"bf16\", not \"fp16\""),
+           "unknown precision refused: %s", rmn_error_message());
+    rc = rmn_train_config_from_canonical(&back, "precision=half\n", "stored");
+    TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "stored: precision must be"),
+           "unknown precision in stored text refused: %s", rmn_error_message());
+
     rmn_train_config_defaults(&cfg);
     rc = rmn_train_config_apply_json(&cfg, "{\"lr\": 0.1, \"batchsize\": 12}", "x.json");
     TAP_OK(rc == RMN_EINVAL && strstr(rmn_error_message(), "x.json: unknown configuration key \"batchsize\""),

@@ -85,6 +85,8 @@ int rmn_bench_conv(const rmn_bench_conv_opts *o, rmn_bench_result *r) {
         goto out;
     if (be == &rmn_backend_dnnl && o->winograd >= 0)
         rmn_dnnl_set_winograd(state, o->winograd);
+    if ((rc = rmn_backend_set_precision(be, state, o->precision)) != RMN_OK)
+        goto out;
     const int blocked = o->layout16 && ops.blocked16 && sh->c % 16 == 0 && sh->k % 16 == 0;
     const rmn_exec ex = {.ws = ws, .nthreads = o->nthreads, .state = state,
                          .layout = blocked ? RMN_LAYOUT_X16 | RMN_LAYOUT_Y16 : 0u};
@@ -142,6 +144,7 @@ int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_benc
         labels[i] = (int32_t)(i % o->num_classes);
     if ((rc = rmn_net_use_backend(net, &wrapped)) != RMN_OK ||
         (rc = rmn_net_set_threads(net, o->nthreads)) != RMN_OK ||
+        (rc = rmn_net_set_precision(net, o->precision)) != RMN_OK ||
         (rc = rmn_net_plan(net, o->batch)) != RMN_OK)
         goto out;
     const int train = o->mode == RMN_BENCH_TRAIN;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "detect/detect.h"
+#include "core/precision.h"
 #include "detect/model.h"
 #include "tensor/ops.h"
 
@@ -40,6 +41,7 @@ typedef struct {
     int winograd; /* -1 leave the backend's default, else 0/1 (dnnl only) */
     int layout16; /* x, y, dx, dy in nChw16c, as the graph keeps them between layers (dnnl,
                      channels multiples of 16; else plain NCHW, PyTorch's layout) */
+    rmn_precision precision; /* fp32 (0) or bf16 (dnnl on AVX512_BF16; else an error) */
 } rmn_bench_conv_opts;
 
 /* Times conv2d on random data with the backend; the backward writes dx, dw, db fresh where
@@ -54,6 +56,7 @@ typedef struct {
     int batch, nthreads, warmup, steps, image_size, in_channels, num_classes;
     int width; /* 0 = the model's default */
     int winograd;
+    rmn_precision precision; /* fp32 (0) or bf16 (rmn_net_set_precision; refused: an error) */
 } rmn_bench_model_opts;
 
 /* Times a model step; fills rows (up to RMN_BENCH_PROF_MAX, *nrows of them) with the per-op

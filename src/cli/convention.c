@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/provenance.h"
 #include "core/suggest.h"
+#include "tensor/backend.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -33,6 +34,17 @@ void rmn_cli_print_log(int level, const char *line, void *user) {
     (void)user;
     fprintf(stderr, "%s\n", line);
     fflush(stderr);
+}
+
+rmn_precision rmn_cli_precision(const rmn_cli *cli, rmn_precision want, const char *backend) {
+    if (want == RMN_PRECISION_FP32)
+        return want;
+    const rmn_backend *b = backend ? rmn_backend_find(backend) : rmn_backend_default();
+    if (b && rmn_backend_precision_check(b, want) == RMN_OK)
+        return want;
+    fprintf(stderr, "%s: warning: %s; computing in fp32\n", cli->name, rmn_error_message());
+    fflush(stderr);
+    return RMN_PRECISION_FP32;
 }
 
 int rmn_cli_help(const rmn_cli *cli) {

@@ -30,6 +30,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "core/precision.h"
+
 /* rmn_cli_getopt's answer once the command line is done with: return cli.status from main. */
 #define RMN_CLI_EXIT (-2)
 
@@ -66,6 +68,12 @@ int rmn_cli_help(const rmn_cli *cli);
 
 /* The log handler rmn_cli_init installs: the line and a newline on stderr. */
 void rmn_cli_print_log(int level, const char *line, void *user);
+
+/* The precision a program computes in for --precision want on the backend named backend (NULL:
+ * the default one): want when it can; otherwise (bf16 on ref or cpu, or on a CPU without
+ * AVX512_BF16/AMX) "PROGRAM: warning: MESSAGE; computing in fp32" on stderr and fp32 -- the
+ * library refuses with an error value, the programs go on in fp32 (docs/PRECISION.md). */
+rmn_precision rmn_cli_precision(const rmn_cli *cli, rmn_precision want, const char *backend);
 
 /* The --version text: "PROGRAM (rmn) VERSION\ncommit: GIT-DESCRIBE\nbuild: BUILD-CONFIG\n". */
 void rmn_cli_version(const rmn_cli *cli, FILE *out);

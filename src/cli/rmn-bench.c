@@ -58,6 +58,9 @@ static const char USAGE[] =
     "  --steps S          timed steps (default 10)\n"
     "  --warmup W         untimed steps first (default 2)\n"
     "  --winograd 0|1     oneDNN's Winograd convolutions\n"
+    "  --precision P      fp32 (default) or bf16: convolutions and linear layers from bf16\n"
+    "                     inputs and weights, fp32 accumulation (dnnl on a CPU with\n"
+    "                     AVX512_BF16 or AMX; elsewhere a warning and fp32)\n"
     "  --image-size N, --in-channels C, --classes K, --width W   the model's shape (default 48,\n"
     "                     1, 7, the model's width)\n"
     "  --json             JSON lines\n"
@@ -71,6 +74,7 @@ typedef struct {
     int threads, steps, warmup, winograd, json, profile, batch, layout16;
     int image_size, in_channels, classes;
     int width; /* channel width at the 48 profile (0 = the model's default) */
+    rmn_precision precision;
     double max_gradient_mb; /* --allreduce: larger models are skipped (memory) */
     rmn_bench_mode mode;
     int mode_set;
@@ -133,6 +137,7 @@ static json_t *header(const char *kind, const opts *o, const char *mode) {
     json_object_set_new(j, "threads", json_integer(o->threads));
     json_object_set_new(j, "mode", json_string(mode));
     json_object_set_new(j, "winograd", json_integer(o->winograd));
+    json_object_set_new(j, "precision", json_string(rmn_precision_name(o->precision)));
     if (o->layout16)
         json_object_set_new(j, "layout16", json_true());
     return j;
@@ -141,7 +146,8 @@ static json_t *header(const char *kind, const opts *o, const char *mode) {
 static int bench_conv(const opts *o, const int s[9], const char *label) {
     rmn_bench_conv_opts c = {.backend = o->backend, .mode = o->mode_set ? o->mode : RMN_BENCH_FWD,
                              .nthreads = o->threads, .warmup = o->warmup, .steps = o->steps,
-                             .winograd = o->winograd, .layout16 = o->layout16};
+                             .winograd = o->winograd, .layout16 = o->layout16,
+                             .precision = o->precision};
     if (c.mode == RMN_BENCH_INFER || c.mode == RMN_BENCH_EVAL)
         c.mode = RMN_BENCH_FWD;
     const rmn_conv_params p = {.kh = s[5], .kw = s[6], .stride_h = s[7], .stride_w = s[7],
@@ -169,7 +175,8 @@ static int bench_model(const opts *o, const char *name) {
                               .batch = o->batch, .nthreads = o->threads, .warmup = o->warmup,
                               .steps = o->steps, .image_size = o->image_size,
                               .in_channels = o->in_channels, .num_classes = o->classes,
-                              .width = o->width, .winograd = o->winograd};
+                              .width = o->width, .winograd = o->winograd,
+                              .precision = o->precision};
     if (m.mode != RMN_BENCH_INFER && m.mode != RMN_BENCH_EVAL)
         m.mode = RMN_BENCH_TRAIN;
     rmn_bench_result r;
@@ -388,7 +395,7 @@ int main(int argc, char **argv) {
     const char *checkpoint = NULL, *cascade = rmn_detect_cascade_default(), *detector = NULL;
     int peak = 0, detect = 0, faces_only = 0, allreduce = 0;
     enum { O_OP = 256, O_SHAPE, O_BACKEND, O_MODE, O_THREADS, O_JSON, O_MODEL, O_BATCH,
-           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH, O_DETECT, O_CKPT, O_CASCADE, O_FACES, O_L16, O_DETECTOR, O_ALLREDUCE, O_MAXGRAD };
+           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH, O_DETECT, O_CKPT, O_CASCADE, O_FACES, O_L16, O_DETECTOR, O_ALLREDUCE, O_MAXGRAD, O_PREC };
     static const struct option longopts[] = {
         {"op", required_argument, NULL, O_OP},         {"shape", required_argument, NULL, O_SHAPE},
         {"backend", required_argument, NULL, O_BACKEND}, {"mode", required_argument, NULL, O_MODE},
@@ -407,6 +414,7 @@ int main(int argc, char **argv) {
         {"detector", required_argument, NULL, O_DETECTOR},
         {"allreduce", no_argument, NULL, O_ALLREDUCE},
         {"max-gradient-mb", required_argument, NULL, O_MAXGRAD},
+        {"precision", required_argument, NULL, O_PREC},
         {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = rmn_cli_getopt(&cli, argc, argv, "", longopts)) != -1) {
@@ -430,6 +438,10 @@ int main(int argc, char **argv) {
         case O_STEPS: bad = parse_int(optarg, 1, 1000, &o.steps); break;
         case O_WARMUP: bad = parse_int(optarg, 0, 1000, &o.warmup); break;
         case O_WINO: bad = parse_int(optarg, 0, 1, &o.winograd); break;
+        case O_PREC:
+            if (rmn_precision_parse(optarg, "--precision", &o.precision) != RMN_OK)
+                return usage_error(rmn_error_message());
+            break;
         case O_L16: o.layout16 = 1; break;
         case O_IMG: bad = parse_int(optarg, 8, 4096, &o.image_size); break;
         case O_INCH: bad = parse_int(optarg, 1, 4096, &o.in_channels); break;
@@ -471,6 +483,7 @@ int main(int argc, char **argv) {
     }
     if ((op != NULL) + (model != NULL) + (suite != NULL) + peak + detect != 1)
         return usage_error("give exactly one of --op, --model, --suite, --peak, --detect");
+    o.precision = rmn_cli_precision(&cli, o.precision, o.backend);
     if (detect) {
         if (optind >= argc)
             return usage_error("--detect needs at least one IMAGE");

@@ -34,6 +34,8 @@ static const char USAGE[] =
     "                      " RMN_DATADIR "/models/default.safetensors (the model rmn ships;\n"
     "                      $RMN_MODELS_DIR replaces its directory); or a PyTorch\n"
     "                      checkpoint (.pth) with --arch NAME [--in-channels 1|3] (224 input)\n"
+    "  --precision P       the emotion model's arithmetic: fp32 (default) or bf16 (docs/\n"
+    "                      PRECISION.md; AVX512_BF16 or AMX, elsewhere a warning and fp32)\n"
     "  --faces-only        detect faces only, no emotion model needed\n"
     "  --detector NAME     ssd | tiny (face-api's CNNs) | haar | lbp (cascades); default ssd when\n"
     "                      face-api's weights are installed, else haar ($RMN_DETECTOR overrides;\n"
@@ -118,7 +120,7 @@ enum { O_MODEL = 256, O_ARCH, O_INCH, O_FACES, O_DETECTOR, O_INPUT_SIZE, O_ALIGN
        /* videos: these select the video mode */
        O_CAMERA, O_EVERY, O_SMOOTH, O_JSONL, O_SHOW, O_MAX,
        /* videos: these need it */
-       O_CAMERA_FORMAT, O_THREADS };
+       O_CAMERA_FORMAT, O_THREADS, O_PRECISION };
 
 int rmn_detect_args_parse(int argc, char **argv, rmn_detect_args *a) {
     static const struct option opts[] = {
@@ -136,6 +138,7 @@ int rmn_detect_args_parse(int argc, char **argv, rmn_detect_args *a) {
         {"every", required_argument, NULL, O_EVERY},        {"smooth", required_argument, NULL, O_SMOOTH},
         {"jsonl", required_argument, NULL, O_JSONL},        {"show", no_argument, NULL, O_SHOW},
         {"max-frames", required_argument, NULL, O_MAX},     {"threads", required_argument, NULL, O_THREADS},
+        {"precision", required_argument, NULL, O_PRECISION},
         {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     rmn_detector_spec_default(&a->det);
@@ -216,6 +219,11 @@ int rmn_detect_args_parse(int argc, char **argv, rmn_detect_args *a) {
             if (!rmn_parse_int(optarg, 1, RMN_VIDEO_MAX_THREADS, &a->threads))
                 return rmn_detect_usage_error("--threads must be an integer 1..%d, not '%s'", RMN_VIDEO_MAX_THREADS,
                                               optarg);
+            break;
+        case O_PRECISION:
+            if (rmn_precision_parse(optarg, "--precision", &a->model.precision) != RMN_OK)
+                return rmn_detect_usage_error("%s", rmn_error_message());
+            a->model.precision = rmn_cli_precision(&rmn_detect_cli, a->model.precision, NULL);
             break;
         default: return rmn_detect_usage_error("unknown option (%d)", c);
         }

@@ -1,7 +1,7 @@
 /* rmn-eval.c -- evaluates one checkpoint on one split, with or without TTA.
  *
  *   rmn-eval CHECKPOINT [--data FILE [--ferplus VOTES]] [--split val|test|train] [--tta N] [--tta-seed S]
- *            [--tta-augment SPEC] [--threads N] [--json] [--probs FILE.csv] [--batch N]
+ *            [--tta-augment SPEC] [--threads N] [--precision P] [--json] [--probs FILE.csv] [--batch N]
  *            [--arch NAME [--in-channels 1|3] [--image-size N] [--width W]   (a .pth)
  *             [--store DB [--experiment NAME] [--name RUN]]]
  * The net is built from the checkpoint's own metadata (arch, input, configuration); a PyTorch
@@ -51,7 +51,10 @@ static const char *const USAGE =
     "  --tta-augment SPEC draw the views from this augmentation instead of the training one:\n"
     "                     flip=P,rotation=DEG,shift=PX,interp=I (e.g. flip=0.5; needs --tta,\n"
     "                     not with --store)\n"
-    "  --threads N        OpenMP threads (default: OpenMP's)\n"
+"  --threads N        OpenMP threads (default: OpenMP's)\n"
+    "  --precision P      fp32 (default) or bf16: the arithmetic of convolutions and linear\n"
+    "                     layers (docs/PRECISION.md); bf16 needs AVX512_BF16 or AMX:\n"
+    "                     elsewhere a warning, and fp32\n"
     "  --json             one JSON object (accuracy_frac, top5_frac, recall_frac: fractions)\n"
     "  --probs FILE.csv   one row per image: index, label, the class probabilities\n"
     "  --batch N          images per forward (default: the configuration's; 8 for a .pth above\n"
@@ -108,8 +111,10 @@ int main(int argc, char **argv) {
         {"width", required_argument, 0, 'w'}, {"batch", required_argument, 0, 'b'},
         {"store", required_argument, 0, 'd'}, {"experiment", required_argument, 0, 'e'},
         {"name", required_argument, 0, 'n'}, {"tta-augment", required_argument, 0, 'A'},
-        {"ferplus", required_argument, 0, 'F'}, {0, 0, 0, 0}};
+        {"ferplus", required_argument, 0, 'F'}, {"precision", required_argument, 0, 'P'},
+        {0, 0, 0, 0}};
     rmn_cli_init(&cli, "rmn-eval", USAGE);
+    rmn_precision precision = RMN_PRECISION_FP32;
     const char *data = NULL, *split_name = "test", *probs = NULL, *arch = NULL, *store = NULL,
                *experiment = "published", *run_name = NULL, *tta_augment = NULL, *ferplus = NULL;
     long in_ch = 3, img = 224, width = 0, batch_opt = 0;
@@ -134,6 +139,11 @@ int main(int argc, char **argv) {
                 return rmn_cli_usage_error(&cli, "--threads needs a positive integer, not '%s'", optarg);
             break;
         case 'p': probs = optarg; break;
+        case 'P':
+            if (rmn_precision_parse(optarg, "--precision", &precision) != RMN_OK)
+                return rmn_cli_usage_error(&cli, "%s", rmn_error_message());
+            precision = rmn_cli_precision(&cli, precision, NULL);
+            break;
         case 'A': tta_augment = optarg; break;
         case 'd': store = optarg; break;
         case 'e': experiment = optarg; break;
@@ -215,6 +225,8 @@ int main(int argc, char **argv) {
                        cfg.num_classes);
     if (rc == RMN_OK && threads)
         rc = rmn_net_set_threads(net, (int)threads);
+    if (rc == RMN_OK)
+        rc = rmn_net_set_precision(net, precision);
     if (rc == RMN_OK)
         rc = rmn_net_plan(net, batch);
     rmn_eval_result r;

@@ -1,11 +1,11 @@
 /* rmn-exp.c -- runs experiments and reads what they recorded.
  *
  *   rmn-exp run NAME [--data FILE] [--ferplus VOTES] [--config FILE] [--only MODEL] [--index I]
- *               [--seed N] [--epochs N] [--threads N]
+ *               [--seed N] [--epochs N] [--threads N] [--precision fp32|bf16]
  *   rmn-exp check NAME [--config FILE] [--runs [--only MODEL]]
  *   rmn-exp fuse NAME
  *   rmn-exp merge STORE... --into FILE
- *   rmn-exp resume RUN [--data FILE] [--ferplus VOTES] [--threads N]
+ *   rmn-exp resume RUN [--data FILE] [--ferplus VOTES] [--threads N] [--precision fp32|bf16]
  *   rmn-exp finish RUN [--data FILE] [--threads N]
  *   rmn-exp status
  *   rmn-exp list [--experiment E] [--json]
@@ -99,7 +99,12 @@ static const char *const USAGE =
     "  --into FILE        merge: the store merged into (default: --db)\n"
     "  --seed N           replace every run's seed\n"
     "  --epochs N         train at most N epochs\n"
-    "  --threads N        OpenMP threads (default: OpenMP's)\n"
+"  --threads N        OpenMP threads (default: OpenMP's)\n"
+    "  --precision P      fp32 or bf16, the arithmetic of convolutions and linear layers\n"
+    "                     (docs/PRECISION.md). run: replaces every run's \"precision\" key\n"
+    "                     (another run when it changes it, as --epochs); resume: the rest of\n"
+    "                     the run (its tag \"precision\" records it). bf16 needs AVX512_BF16\n"
+    "                     or AMX: elsewhere a warning, and fp32\n"
     "  --experiment E     list: only the runs of experiment E\n"
     "  --json             list, models: JSON (accuracies as fractions, in *_frac fields)\n"
     "  --width W          models: channel width at the 48 profile\n"
@@ -148,7 +153,7 @@ static int parse_options(int argc, char **argv, options *o) {
         {"checkpoints", required_argument, 0, 'c'}, {"config", required_argument, 0, 'C'},
         {"width", required_argument, 0, 'w'},   {"index", required_argument, 0, 'i'},
         {"into", required_argument, 0, 'I'},    {"runs", no_argument, 0, 'r'},
-        {"ferplus", required_argument, 0, 'F'},
+        {"ferplus", required_argument, 0, 'F'}, {"precision", required_argument, 0, 'P'},
         {0, 0, 0, 0}};
     int c;
     long v;
@@ -164,6 +169,13 @@ static int parse_options(int argc, char **argv, options *o) {
         case 'j': o->json = 1; break;
         case 'I': o->into = optarg; break;
         case 'r': o->list_runs = 1; break;
+        case 'P': {
+            rmn_precision p;
+            if (rmn_precision_parse(optarg, "--precision", &p) != RMN_OK)
+                return rmn_cli_usage_error(&cli, "%s", rmn_error_message());
+            o->run.precision = rmn_precision_name(rmn_cli_precision(&cli, p, NULL));
+            break;
+        }
         case 'i':
             if (!rmn_parse_long(optarg, 0, 1000000, &o->run.index))
                 return rmn_cli_usage_error(&cli, "--index needs a non-negative integer, not '%s'", optarg);
@@ -193,6 +205,7 @@ static int parse_options(int argc, char **argv, options *o) {
     const char *busy = rmn_env_get("RMN_BUSY_TIMEOUT_MS");
     if (busy && rmn_parse_long(busy, 1, 3600000L, &v))
         o->run.busy_timeout_ms = (int)v;
+    o->run.precision_fallback = 1; /* a run's bf16 refused here: a warning, and fp32 (tagged) */
     return GO_ON;
 }
 

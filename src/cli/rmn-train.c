@@ -1,7 +1,7 @@
 /* rmn-train.c -- trains a single model from one configuration file.
  *
  *   rmn-train --config FILE [--data FILE [--ferplus VOTES]] [--experiment NAME] [--seed N] [--epochs N]
- *             [--threads N] [--db FILE] [--checkpoints DIR]
+ *             [--threads N] [--precision fp32|bf16] [--db FILE] [--checkpoints DIR]
  * The configuration accepts the thesis's fer2013_config.json as it is (its recipe is the
  * default: RAdam, plateau schedule, flip + rotation, TTA at the end); the run is recorded in the
  * store under the experiment NAME (default "train") exactly as `rmn-exp run` records one.
@@ -33,7 +33,10 @@ static const char *const USAGE =
     "  --experiment NAME  the experiment the run is recorded under (default train)\n"
     "  --seed N           the run's seed (default: the configuration's)\n"
     "  --epochs N         train at most N epochs\n"
-    "  --threads N        OpenMP threads (default: OpenMP's)\n"
+"  --threads N        OpenMP threads (default: OpenMP's)\n"
+    "  --precision P      fp32 or bf16: replaces the configuration's \"precision\" key, the\n"
+    "                     arithmetic of convolutions and linear layers (docs/PRECISION.md);\n"
+    "                     bf16 needs AVX512_BF16 or AMX: elsewhere a warning, and fp32\n"
     "  --db FILE          the run store, created when missing (default $RMN_DB, else rmn.db)\n"
     "  --checkpoints DIR  where the run keeps checkpoints (default $RMN_CHECKPOINTS, else\n"
     "                     checkpoints/ beside the store)\n"
@@ -58,8 +61,10 @@ int main(int argc, char **argv) {
         {"experiment", required_argument, 0, 'x'}, {"seed", required_argument, 0, 's'},
         {"epochs", required_argument, 0, 'e'}, {"threads", required_argument, 0, 't'},
         {"db", required_argument, 0, 'd'},     {"checkpoints", required_argument, 0, 'c'},
-        {"ferplus", required_argument, 0, 'F'}, {0, 0, 0, 0}};
-    rmn_experiment_options o = {.seed = -1, .index = -1, .log = stderr, .out = stdout, .stop = &stop_requested};
+        {"ferplus", required_argument, 0, 'F'}, {"precision", required_argument, 0, 'P'},
+        {0, 0, 0, 0}};
+    rmn_experiment_options o = {.seed = -1, .index = -1, .log = stderr, .out = stdout, .stop = &stop_requested,
+                                .precision_fallback = 1};
     const char *config = NULL, *experiment = "train";
     long v;
     int c;
@@ -71,6 +76,13 @@ int main(int argc, char **argv) {
         case 'x': experiment = optarg; break;
         case 'd': o.db_path = optarg; break;
         case 'c': o.checkpoint_root = optarg; break;
+        case 'P': {
+            rmn_precision p;
+            if (rmn_precision_parse(optarg, "--precision", &p) != RMN_OK)
+                return rmn_cli_usage_error(&cli, "%s", rmn_error_message());
+            o.precision = rmn_precision_name(rmn_cli_precision(&cli, p, NULL));
+            break;
+        }
         case 's':
             if (!rmn_parse_long(optarg, 0, 2147483647L, &o.seed))
                 return rmn_cli_usage_error(&cli, "--seed needs a non-negative integer, not '%s'", optarg);

@@ -31,8 +31,10 @@ int  rmn_detect_model_load(const char *path, rmn_detect_model **out);
 typedef struct {
     const char *path, *pth_arch;
     int         pth_channels;
+    rmn_precision precision; /* the net's arithmetic (rmn_net_set_precision; 0: fp32) */
 } rmn_detect_model_src;
-/* Either kind (model_open.c); a .pth without pth_arch is RMN_EINVAL. */
+/* Either kind (model_open.c), its net set to src->precision (refused: the error, no model); a
+ * .pth without pth_arch is RMN_EINVAL. */
 int  rmn_detect_model_open(const rmn_detect_model_src *src, rmn_detect_model **out);
 /* A model around a built, loaded net (taken over, freed on failure too): an imported .pth. */
 int  rmn_detect_model_from_net(rmn_net *net, int image_size, int in_channels, rmn_detect_model **out);

@@ -7,7 +7,8 @@
 
 #include <stdio.h>
 
-int rmn_detect_model_open(const rmn_detect_model_src *src, rmn_detect_model **out) {
+/* The model of either kind, before its precision is set. */
+static int open_model(const rmn_detect_model_src *src, rmn_detect_model **out) {
     *out = NULL;
     if (!rmn_import_is_pth(src->path))
         return rmn_detect_model_load(src->path, out);
@@ -23,4 +24,14 @@ int rmn_detect_model_open(const rmn_detect_model_src *src, rmn_detect_model **ou
     rmn_import_stats st;
     RMN_TRY(rmn_import_open_model(src->path, &tc, 0, &net, NULL, &st));
     return rmn_detect_model_from_net(net, tc.image_size, tc.in_channels, out);
+}
+
+int rmn_detect_model_open(const rmn_detect_model_src *src, rmn_detect_model **out) {
+    RMN_TRY(open_model(src, out));
+    const int rc = rmn_net_set_precision(rmn_detect_model_net(*out), src->precision);
+    if (rc != RMN_OK) {
+        rmn_detect_model_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }

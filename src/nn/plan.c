@@ -106,16 +106,9 @@ void rmn_net_drop_plan(rmn_net *net) {
 
 /* Sets precision p on backend b's state: RMN_OK, or an error naming the net and why. */
 static int apply_precision(const rmn_net *net, const rmn_backend *b, void *state, rmn_precision p) {
-    if (b->set_precision) {
-        if (b->set_precision(state, p) != RMN_OK)
-            return rmn_error_prefix("%s: cannot compute in %s on the %s backend", net->arch,
-                                    rmn_precision_name(p), b->name);
-        return RMN_OK;
-    }
-    if (p == RMN_PRECISION_FP32)
-        return RMN_OK;
-    return RMN_ERROR(RMN_EINVAL, "%s: the %s backend computes in fp32 only; %s needs the dnnl backend",
-                     net->arch, b->name, rmn_precision_name(p));
+    if (rmn_backend_set_precision(b, state, p) != RMN_OK)
+        return rmn_error_prefix("%s", net->arch);
+    return RMN_OK;
 }
 
 int rmn_net_set_precision(rmn_net *net, rmn_precision p) {

@@ -31,6 +31,25 @@ const rmn_backend *rmn_backend_default(void) {
     return b ? b : &rmn_backend_dnnl;
 }
 
+int rmn_backend_set_precision(const rmn_backend *b, void *state, rmn_precision p) {
+    if (b->set_precision)
+        return b->set_precision(state, p);
+    if (p == RMN_PRECISION_FP32)
+        return RMN_OK;
+    return RMN_ERROR(RMN_EINVAL, "the %s backend computes in fp32 only; %s needs the dnnl backend", b->name,
+                     rmn_precision_name(p));
+}
+
+int rmn_backend_precision_check(const rmn_backend *b, rmn_precision p) {
+    void *state = NULL;
+    if (b->state_create)
+        RMN_TRY(b->state_create(&state));
+    const int rc = rmn_backend_set_precision(b, state, p);
+    if (state && b->state_free)
+        b->state_free(state);
+    return rc;
+}
+
 void rmn_backend_resolve(const rmn_backend *b, rmn_backend *out) {
     const rmn_backend *cpu = &rmn_backend_cpu;
     *out = *b;

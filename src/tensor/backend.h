@@ -199,6 +199,13 @@ const rmn_backend *rmn_backend_find(const char *name);
 /* Copies b into out, filling every NULL op entry with the "cpu" backend's, so that a backend
  * may implement a subset of the op set. (List every new op entry here when adding one.) */
 void rmn_backend_resolve(const rmn_backend *b, rmn_backend *out);
+/* Sets precision p on b's state (rmn_backend.set_precision): RMN_OK, or an error value with
+ * its message -- a backend without set_precision computes in fp32 only and refuses bf16 by
+ * name. */
+int rmn_backend_set_precision(const rmn_backend *b, void *state, rmn_precision p);
+/* Whether b can compute in p on this CPU (a state made, set and freed): RMN_OK or the error
+ * rmn_backend_set_precision gives. */
+int rmn_backend_precision_check(const rmn_backend *b, rmn_precision p);
 /* The default backend: $RMN_BACKEND if set, else "dnnl" (oneDNN). */
 const rmn_backend *rmn_backend_default(void);
 

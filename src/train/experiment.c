@@ -62,9 +62,13 @@ static int fuse_experiment(rmn_store *store, const rmn_experiment *exp, FILE *ou
     return rc;
 }
 
-/* Marks the runs the options exclude (batch_size 0) and applies seed/epochs overrides. */
+/* Marks the runs the options exclude (batch_size 0) and applies seed/epochs/precision
+ * overrides. */
 static int select_runs(rmn_experiment *exp, const rmn_experiment_options *o) {
     int n_selected = 0;
+    rmn_precision prec;
+    if (o->precision && rmn_precision_parse(o->precision, "precision", &prec) != RMN_OK)
+        return rmn_error_code();
     if (o->index >= exp->n_runs)
         return RMN_ERROR(RMN_EINVAL, "experiment %s has %d runs: no run of index %ld", exp->name, exp->n_runs,
                          o->index);
@@ -79,6 +83,8 @@ static int select_runs(rmn_experiment *exp, const rmn_experiment_options *o) {
             cfg->seed = (uint64_t)o->seed;
         if (o->epochs > 0)
             cfg->max_epoch_num = (int)o->epochs - 1;
+        if (o->precision)
+            snprintf(cfg->precision, sizeof cfg->precision, "%s", o->precision);
         ++n_selected;
     }
     if (n_selected == 0) {
@@ -174,7 +180,7 @@ static int train_claimed(rmn_experiment *exp, const rmn_experiment_options *o, r
                          .threads = o->threads, .log = o->log, .stop = o->stop, .checkpoint_dir = ckpt,
                          .resume_run_id = outcome == RMN_CLAIM_TAKEN_OVER ? run_id : 0,
                          .claimed_run_id = outcome == RMN_CLAIM_NEW ? run_id : 0,
-                         .ferplus = ferplus_path(exp, o)};
+                         .ferplus = ferplus_path(exp, o), .precision_fallback = o->precision_fallback};
     rmn_train_result res;
     int rc = rmn_train_run(&job, &res);
     if (rc == RMN_OK) {
@@ -345,7 +351,8 @@ int rmn_experiment_execute(rmn_experiment *exp, const rmn_experiment_options *o)
         rmn_experiment_options quiet = *o;
         quiet.log = NULL;
         RMN_TRY(load_data(exp, &quiet, &ds));
-        rmn_train_follower f = {.data = &ds, .lookup = lookup_run, .ctx = exp, .threads = o->threads, .stop = o->stop};
+        rmn_train_follower f = {.data = &ds, .lookup = lookup_run, .ctx = exp, .threads = o->threads, .stop = o->stop,
+                                .precision_fallback = o->precision_fallback};
         int rc = rmn_train_follow(&f);
         rmn_dataset_free(&ds);
         return rc;
@@ -456,7 +463,8 @@ static int resume_in(rmn_store *store, const char *ref, const rmn_experiment_opt
         checkpoint_root(o, rmn_store_path(store), ckpt, sizeof ckpt);
         rmn_train_job job = {.store = store, .experiment = d.sum.experiment, .data = &ds, .cfg = &cfg,
                              .threads = o->threads, .log = o->log, .stop = o->stop, .checkpoint_dir = ckpt,
-                             .resume_run_id = run_id, .finish_now = o->finish, .ferplus = ferplus};
+                             .resume_run_id = run_id, .finish_now = o->finish, .ferplus = ferplus,
+                             .precision = o->precision, .precision_fallback = o->precision_fallback};
         rmn_train_result res;
         if ((rc = rmn_train_run(&job, &res)) == RMN_OK)
             print_result(o->out, &res, d.sum.name);
@@ -470,7 +478,8 @@ done:
 
 int rmn_experiment_resume(const char *ref, const rmn_experiment_options *o) {
     if (rmn_dist_rank() > 0) { /* rank 0 reads the store and names the run and its data */
-        rmn_train_follower f = {.threads = o->threads, .stop = o->stop};
+        rmn_train_follower f = {.threads = o->threads, .stop = o->stop, .precision = o->precision,
+                                .precision_fallback = o->precision_fallback};
         return rmn_train_follow(&f);
     }
     rmn_store *store;

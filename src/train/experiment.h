@@ -34,6 +34,14 @@ typedef struct {
     FILE                  *out;             /* one result line per run, the ensemble table (stdout) */
     volatile sig_atomic_t *stop;
     int                    finish;          /* resume: train no further; evaluate and finish the run */
+    const char            *precision;       /* "fp32"/"bf16" or NULL. run: replaces every run's
+                                               "precision" key (another run when it changes it,
+                                               as --epochs); resume: the arithmetic of the rest of
+                                               the run, its config unchanged, recorded in the
+                                               run's tag "precision" (docs/PRECISION.md) */
+    int                    precision_fallback; /* 1: a precision the backend or CPU refuses is
+                                               warned of and the run trains in fp32 (tagged so);
+                                               0: the run fails with the refusal */
 } rmn_experiment_options;
 
 /* Runs exp (adjusted by the options). RMN_OK when every selected run finished. */

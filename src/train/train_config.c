@@ -4,6 +4,7 @@
 #include "train/config_json.h"
 
 #include "core/error.h"
+#include "core/precision.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
 
@@ -54,6 +55,7 @@ static const config_key KEYS[] = {
     {"num_workers", KEY_UNUSED, 0, 0},
     {"optimizer", KEY_STR, F(optimizer), S(optimizer)},
     {"plateau_patience", KEY_INT, F(plateau_patience), 0},
+    {"precision", KEY_STR, F(precision), S(precision)},
     {"pretrained", KEY_STR, F(pretrained), S(pretrained)},
     {"rotation_interp", KEY_STR, F(rotation_interp), S(rotation_interp)},
     {"seed", KEY_U64, F(seed), 0},
@@ -99,6 +101,7 @@ void rmn_train_config_defaults(rmn_train_config *cfg) {
     cfg->center_lr = 0.5; /* Wen et al.'s alpha */
     snprintf(cfg->transform, sizeof cfg->transform, "thesis");
     snprintf(cfg->target, sizeof cfg->target, "hard");
+    snprintf(cfg->precision, sizeof cfg->precision, "fp32");
 }
 
 const char *rmn_train_config_model(const rmn_train_config *cfg, char *buf, size_t cap) {
@@ -230,6 +233,9 @@ static int check_ranges(const rmn_train_config *c, const char *where) {
         return RMN_ERROR(RMN_EINVAL, "%s: the imagenet transform needs in_channels 3", where);
     if (strcmp(c->target, "hard") != 0 && strcmp(c->target, "soft") != 0)
         return RMN_ERROR(RMN_EINVAL, "%s: target must be \"hard\" or \"soft\", not \"%s\"", where, c->target);
+    rmn_precision prec;
+    if (rmn_precision_parse(c->precision, "precision", &prec) != RMN_OK)
+        return rmn_error_prefix("%s", where);
     if (strcmp(c->target, "soft") == 0 && (c->weighted_loss || c->center_loss_weight > 0))
         return RMN_ERROR(RMN_EINVAL, "%s: target \"soft\" goes with neither weighted_loss nor the center loss",
                          where);
@@ -296,6 +302,8 @@ int rmn_train_config_canonical(const rmn_train_config *cfg, char *buf, size_t ca
         if (strcmp(k->key, "transform") == 0 && strcmp(cfg->transform, "thesis") == 0)
             continue;
         if (strcmp(k->key, "target") == 0 && strcmp(cfg->target, "hard") == 0)
+            continue;
+        if (strcmp(k->key, "precision") == 0 && strcmp(cfg->precision, "fp32") == 0)
             continue;
         switch (k->type) {
         case KEY_UNUSED:

@@ -7,7 +7,8 @@
  * plus rmn's own (optimizer, nesterov, lr_schedule, min_lr, width, flip_p, max_rotation_deg, tta_n, tta_seed,
  * seed, rotation_interp, sync_bn: see docs/DISTRIBUTED.md, center_loss_weight, center_lr: see train/center.h; pretrained: a trunk file, see
  * train/pretrained.h and docs/EXPORT.md; transform: "thesis" or "imagenet", data/batch.h; target:
- * "hard" labels or "soft", the data set's target distributions, FERPlus's votes). Unknown keys are
+ * "hard" labels or "soft", the data set's target distributions, FERPlus's votes; precision: "fp32"
+ * or "bf16", docs/PRECISION.md). Unknown keys are
  * errors, so a typo never silently changes an experiment.
  *
  * An experiment file is {"name", "description", "data", "ferplus", "defaults": {config}, "runs":
@@ -57,6 +58,9 @@ typedef struct {
                                  text only when not thesis */
     char     target[8];       /* "hard" (labels) or "soft" (the data's target distributions:
                                  FERPlus's votes); in the canonical text only when soft */
+    char     precision[8];    /* "fp32" or "bf16": the arithmetic of the convolutions and linear
+                                 layers (core/precision.h, docs/PRECISION.md); in the canonical
+                                 text only when bf16 */
 } rmn_train_config;
 
 typedef struct {

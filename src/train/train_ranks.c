@@ -119,7 +119,8 @@ int rmn_train_follow(const rmn_train_follower *f) {
             rmn_log(RMN_LOG_ERROR, "rmn: rank %d: error: %s", rmn_dist_rank(), rmn_error_message());
         if (rmn_trainer_ranks_agree(c->name, canonical, ds ? ds->sha256 : "(no data)") != RMN_OK)
             continue; /* rank 0 reports it */
-        rmn_train_job job = {.data = ds, .cfg = &cfg, .threads = f->threads, .stop = f->stop};
+        rmn_train_job job = {.data = ds, .cfg = &cfg, .threads = f->threads, .stop = f->stop,
+                             .precision = f->precision, .precision_fallback = f->precision_fallback};
         rc = follow_run(&job);
         if (rc != RMN_OK && status == RMN_OK)
             status = rc;

@@ -90,6 +90,13 @@ int rmn_trainer_state_init(const rmn_train_job *job, train_state *st) {
         RMN_TRY(rmn_pretrained_load(st->net, cfg->pretrained, NULL));
     if (job->threads > 0)
         RMN_TRY(rmn_net_set_threads(st->net, job->threads));
+    rmn_precision prec;
+    RMN_TRY(rmn_precision_parse(job->precision ? job->precision : cfg->precision, "precision", &prec));
+    if (rmn_net_set_precision(st->net, prec) != RMN_OK) {
+        if (!job->precision_fallback)
+            return rmn_error_code();
+        rmn_warning("%s; training %s in fp32", rmn_error_message(), cfg->model_name);
+    }
     st->rank = rmn_dist_rank();
     st->world = rmn_dist_size();
     RMN_TRY(rmn_train_config_check_ranks(cfg, st->world));

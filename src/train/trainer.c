@@ -161,6 +161,8 @@ static int open_run(const rmn_train_job *job, train_state *st, const char *canon
     RMN_TRY(rmn_store_run_tag(job->store, st->run_id, "pid", pid));
     RMN_TRY(rmn_store_run_tag(job->store, st->run_id, "host", host));
     RMN_TRY(rmn_store_run_tag(job->store, st->run_id, "checkpoint_dir", st->run_dir));
+    /* the arithmetic this attempt computes in (a CPU without bf16 falls back to fp32) */
+    RMN_TRY(rmn_store_run_tag(job->store, st->run_id, "precision", rmn_precision_name(rmn_net_precision(st->net))));
     if (st->world > 1) { /* data-parallel: this attempt's rank count */
         char ranks[16];
         snprintf(ranks, sizeof ranks, "%d", st->world);

@@ -8,7 +8,9 @@
  * evaluates val and test without and with TTA (tta_n draws), every per-sample prediction stored.
  * A failure marks the run FAILED with its message; a stop request (signal) marks it KILLED.
  * Resuming (job.resume_run_id) continues a stopped run from its last completed epoch and ends
- * with the same bits as an uninterrupted run of the same seed, thread count and rank count. */
+ * with the same bits as an uninterrupted run of the same seed, thread count and rank count.
+ * The run's tag "precision" records the arithmetic its latest attempt computed in
+ * (docs/PRECISION.md). */
 #ifndef RMN_TRAIN_TRAINER_H
 #define RMN_TRAIN_TRAINER_H
 
@@ -39,6 +41,12 @@ typedef struct {
                                                "ended_early") */
     const char             *ferplus;        /* the FERPlus votes that relabelled data (recorded
                                                for resume), or NULL */
+    const char             *precision;      /* "fp32"/"bf16": the arithmetic this attempt trains
+                                               and evaluates in (a resumed run's --precision);
+                                               NULL: the config's "precision" */
+    int                     precision_fallback; /* 1: a precision the backend or CPU refuses is
+                                               warned of and fp32 used (the programs); 0: the
+                                               run fails with the refusal */
 } rmn_train_job;
 
 typedef struct {
@@ -68,6 +76,8 @@ typedef struct {
     int (*lookup)(void *ctx, const char *run_name, rmn_train_config *cfg);
     void *ctx;
     int threads;
+    const char *precision;  /* as rmn_train_job's (a resume's --precision) */
+    int precision_fallback; /* as rmn_train_job's */
     volatile sig_atomic_t *stop;
 } rmn_train_follower;
 int  rmn_train_follow(const rmn_train_follower *f);
