@@ -114,13 +114,13 @@ static int has_video_ext(const char *p) {
 }
 
 enum { O_MODEL = 256, O_ARCH, O_INCH, O_FACES, O_DETECTOR, O_INPUT_SIZE, O_ALIGN, O_NOALIGN, O_CASCADE,
-       O_SCALE, O_NEIGH, O_MINSIZE, O_CSV,
+       O_SCALE, O_NEIGH, O_MINSIZE, O_CSV, O_PRECISION,
        /* photos */
        O_JSON, O_EXPLAIN, O_BENCH, O_NODETECT,
        /* videos: these select the video mode */
        O_CAMERA, O_EVERY, O_SMOOTH, O_JSONL, O_SHOW, O_MAX,
        /* videos: these need it */
-       O_CAMERA_FORMAT, O_THREADS, O_PRECISION };
+       O_CAMERA_FORMAT, O_THREADS };
 
 int rmn_detect_args_parse(int argc, char **argv, rmn_detect_args *a) {
     static const struct option opts[] = {

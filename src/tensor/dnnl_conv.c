@@ -14,7 +14,8 @@
  * forward x and w, backward-data dy and w, backward-weights x and dy -- made from the caller's
  * f32 buffers by the staging reorders (the weights' bf16 copy per call, as the f32 path
  * reorders them to blocked), and writes f32 results (y, dx, dw, db) with f32 accumulation.
- * oneDNN has no bf16 Winograd: those passes fall to auto (direct). */
+ * oneDNN has no bf16 Winograd: those passes fall to auto (direct). The weight gradient of
+ * output maps under 6x6 stays f32 (weights_in_f32, the dense SGEMM). */
 #include "core/env.h"
 #include "tensor/blocked16.h"
 #include "tensor/dnnl_internal.h"
@@ -227,12 +228,23 @@ static dnnl_primitive_desc_t bwd_part(rmn_dnnl_state *st, rmn_dnnl_entry *e, con
     return NULL;
 }
 
+/* Whether the weight-gradient pass computes in f32 although the state asks for bf16: on output
+ * maps smaller than 6x6, where oneDNN 2.6's bf16 backward-weights kernels crawl (measured on
+ * this 2-thread AVX512_BF16 machine, batch 64, nChw16c: 512ch@2x2 0.43 s against 0.05 s in
+ * f32, 256ch@3x3 1.49 s against 0.04 s; at 6x6 and 12x12 bf16 is as fast or faster), and where
+ * the fp32 work is small anyway. The maps under the kernel (H*W < R*S) take the dense SGEMM
+ * before this (rmn_dnnl_conv_backward). */
+static int weights_in_f32(const rmn_dnnl_state *st, const rmn_conv2d_shape *sh) {
+    return st->precision == RMN_PRECISION_BF16 && sh->p * sh->q < 36;
+}
+
 /* Backward: data (when want_dx) then weights and bias (when want_dw or bias), each pass with
  * its own algorithm (pass_alg). */
 static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_shape *sh,
                      int bias, int want_dx, int want_dw) {
-    conv_mds m;
+    conv_mds m, mw; /* the data pass's and the weights pass's */
     conv_mds_init(&m, sh, (unsigned)e->key[K_LAYOUT], rmn_dnnl_input_type(st));
+    conv_mds_init(&mw, sh, (unsigned)e->key[K_LAYOUT], weights_in_f32(st, sh) ? dnnl_f32 : rmn_dnnl_input_type(st));
     dnnl_primitive_attr_t attr = user_scratch_attr();
     if (!attr)
         return -1;
@@ -242,7 +254,7 @@ static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
     if (want_dx)
         dpd = bwd_part(st, e, &m, sh, bias, 1, attr);
     if (want_dw || bias)
-        wpd = bwd_part(st, e, &m, sh, bias, 2, attr);
+        wpd = bwd_part(st, e, &mw, sh, bias, 2, attr);
     int ok = (!want_dx || dpd) && (!(want_dw || bias) || wpd);
     const int udy = rmn_dnnl_slot_user(st, e, &m.y), ux = rmn_dnnl_slot_user(st, e, &m.x);
     const int uw = rmn_dnnl_slot_user(st, e, &m.w), udx = rmn_dnnl_slot_user(st, e, &m.x);
@@ -437,9 +449,9 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
     rmn_dnnl_state *st = ex->state;
     if (!dx && !dw && !db)
         return;
-    /* small maps: the weight gradient as one SGEMM (dense_backward_weights), oneDNN for dx
-     * only; at bf16 every pass stays on oneDNN's bf16 kernels */
-    if (st && st->dense && st->precision == RMN_PRECISION_FP32 && (dw || db) && dense_applies(sh) &&
+    /* small maps: the weight gradient as one SGEMM (dense_backward_weights, f32 at bf16 too),
+     * oneDNN for dx only */
+    if (st && st->dense && (dw || db) && dense_applies(sh) &&
         dense_backward_weights(ex, dw, db, dy, x, sh) == 0) {
         dw = NULL;
         db = NULL;
