@@ -16,8 +16,8 @@
  *
  * really in use. oneDNN sums a conv's bias gradient from the bf16 dy it reads: the same bound
  * (K = N P Q, B = sum |dy|); a transposed conv's comes from fp32 sums (1e-5). The weight and
- * bias gradients of convs whose output map is under 6x6 are computed in fp32 (dnnl_conv.c:
- * oneDNN's bf16 kernels crawl there), checked against fp32's bound 2 K 2^-24 B.
+ * bias gradients of strided convs and of output maps under 8x8 are computed in fp32
+ * (dnnl_conv.c: oneDNN's bf16 kernels crawl there), checked against fp32's bound 2 K 2^-24 B.
  *
  * Models: one training step of democnn (width 8) and resnet18-tv48 (width 16) in bf16 against
  * fp32 (both on dnnl, the same initial weights and batch), and their fused inference. There
@@ -85,6 +85,12 @@ static void check(const char *what, const float *got, const float *ref, const fl
            bf16 ? "; bf16 in use: > 6.1e-5 B" : kind == FP32 ? "; fp32" : "", bad);
 }
 
+/* dnnl_conv.c's rule: the weight gradient of strided convs and of output maps under 8x8 is
+ * computed in fp32 */
+static int f32_weights(const rmn_conv2d_shape *sh) {
+    return sh->stride_h > 1 || sh->stride_w > 1 || sh->p * sh->q < 64;
+}
+
 static void run_conv(void *st, const rmn_conv2d_shape *sh, unsigned layout, unsigned fresh, const float *x,
                      const float *w, const float *b, const float *dy, float *y, float *dx, float *dw, float *db) {
     rmn_backend ops;
@@ -140,9 +146,8 @@ static void conv_case(void *st, const char *what, int n, int c, int h, int k, in
     check(name, y, y0, yb, ny, (long)(c / groups) * kernel * kernel, BF16_INPUTS);
     snprintf(name, sizeof name, "conv %s backward data", what);
     check(name, dx, dx0, dxb, nx, (long)(k / groups) * kernel * kernel, BF16_INPUTS);
-    /* the weight gradient of output maps under 6x6 is computed in fp32 (dnnl_conv.c) */
-    const int f32w = sh.p * sh.q < 36;
-    snprintf(name, sizeof name, "conv %s backward weights%s", what, f32w ? " (fp32: a map under 6x6)" : "");
+    const int f32w = f32_weights(&sh);
+    snprintf(name, sizeof name, "conv %s backward weights%s", what, f32w ? " (fp32: strided or under 8x8)" : "");
     check(name, dw, dw0, dwb, nw, (long)n * sh.p * sh.q, f32w ? FP32 : BF16_INPUTS);
     /* oneDNN's backward-weights pass sums the bias gradient from the bf16 dy it reads */
     snprintf(name, sizeof name, "conv %s bias gradient", what);
@@ -151,11 +156,12 @@ static void conv_case(void *st, const char *what, int n, int c, int h, int k, in
     free(db0), free(yb), free(dxb), free(dwb), free(dbb), free(y), free(dx), free(dw), free(db);
 }
 
-/* A transposed conv (stride 2, output padding 1) on bf16 dnnl against ref. */
-static void convt_case(void *st, rmn_rng *rng) {
-    rmn_conv_params cp = {.kh = 3, .kw = 3, .stride_h = 2, .stride_w = 2, .pad_h = 1, .pad_w = 1};
+/* A transposed conv 16 -> 32, 3x3, on 9x9 (stride 2: output padding 1) on bf16 dnnl against
+ * ref. */
+static void convt_case(void *st, int stride, rmn_rng *rng) {
+    rmn_conv_params cp = {.kh = 3, .kw = 3, .stride_h = stride, .stride_w = stride, .pad_h = 1, .pad_w = 1};
     rmn_convt2d_shape sh;
-    if (rmn_convt2d_shape_full(&sh, 3, 16, 7, 7, 32, &cp, 1, 1) != RMN_OK) {
+    if (rmn_convt2d_shape_full(&sh, 3, 16, 9, 9, 32, &cp, stride - 1, stride - 1) != RMN_OK) {
         TAP_OK(0, "convT shape: %s", rmn_error_message());
         return;
     }
@@ -180,10 +186,17 @@ static void convt_case(void *st, rmn_rng *rng) {
     ops.convt2d_backward(&ex, dx, dw, db, dy, x, w, &sh);
     /* a transposed conv's forward reduces over C/G R S taps of x (fewer per output under
      * stride 2), its dx over K/G R S, its dw over N H W */
-    check("convT 16->32 s2 forward", y, y0, yb, ny, (long)sh.c * 9, BF16_INPUTS);
-    check("convT 16->32 s2 backward data", dx, dx0, dxb, nx, (long)sh.k * 9, BF16_INPUTS);
-    check("convT 16->32 s2 backward weights", dw, dw0, dwb, nw, (long)sh.n * sh.h * sh.w, BF16_INPUTS);
-    TAP_OK(rel_err(db, db0, (size_t)sh.k) < 1e-5, "convT bias gradient (fp32 sums) %.1e",
+    char name[96];
+    snprintf(name, sizeof name, "convT 16->32 s%d forward", stride);
+    check(name, y, y0, yb, ny, (long)sh.c * 9, BF16_INPUTS);
+    snprintf(name, sizeof name, "convT 16->32 s%d backward data", stride);
+    check(name, dx, dx0, dxb, nx, (long)sh.k * 9, BF16_INPUTS);
+    rmn_conv2d_shape mirror; /* its weight gradient is the mirror conv's */
+    rmn_convt2d_as_conv(&sh, &mirror);
+    snprintf(name, sizeof name, "convT 16->32 s%d backward weights%s", stride,
+             f32_weights(&mirror) ? " (fp32: its conv is strided)" : "");
+    check(name, dw, dw0, dwb, nw, (long)sh.n * sh.h * sh.w, f32_weights(&mirror) ? FP32 : BF16_INPUTS);
+    TAP_OK(rel_err(db, db0, (size_t)sh.k) < 1e-5, "convT s%d bias gradient (fp32 sums) %.1e", stride,
            rel_err(db, db0, (size_t)sh.k));
     free(ws), free(x), free(w), free(b), free(dy), free(ax), free(aw), free(ady), free(y0), free(dx0);
     free(dw0), free(db0), free(yb), free(dxb), free(dwb), free(y), free(dx), free(dw), free(db);
@@ -425,8 +438,9 @@ int main(void) {
     conv_case(st, "3x3 s1 32->32 on 2x2 nChw16c (the small-map case)", 8, 32, 2, 32, 3, 1, 1, 1, 1, &rng);
     conv_case(st, "1x1 s2 16->32 nChw16c", 4, 16, 9, 32, 1, 2, 0, 1, 1, &rng);
     conv_case(st, "7x7 s2 p3 3->16 plain", 2, 3, 15, 16, 7, 2, 3, 1, 0, &rng);
-    conv_case(st, "3x3 groups 4, 16->32 plain", 3, 16, 7, 32, 3, 1, 1, 4, 0, &rng);
-    convt_case(st, &rng);
+    conv_case(st, "3x3 groups 4, 16->32 plain", 3, 16, 9, 32, 3, 1, 1, 4, 0, &rng);
+    convt_case(st, 2, &rng);
+    convt_case(st, 1, &rng);
     linear_case(st, 5, 300, 17, 0, &rng);
     linear_case(st, 8, 64, 7, RMN_FRESH_DX | RMN_FRESH_DW, &rng);
     rmn_dnnl_stats s;

@@ -7,7 +7,10 @@
  *          activations and binary ops; the plain kernels for the rest.
  * Every entry takes the execution context first (scratch memory, threads, backend state);
  * the remaining arguments and shape contracts are those of the rmn_ref_* kernels in ops.h.
- * Backward entries accumulate into their d* outputs.
+ * Backward entries accumulate into their d* outputs. Precision (set_precision, docs/PRECISION.md)
+ * is a setting of a backend's state, not more entries: dnnl's conv, convT and linear entries
+ * compute from bf16 inputs with fp32 results when it is bf16; every pointer keeps its f32
+ * buffers.
  *
  * Layouts: activations are plain NCHW unless the backend sets blocked16 and the graph asks for
  * oneDNN's nChw16c (aBcd16b: (N, C/16, H, W, 16), C a multiple of 16) through rmn_exec.layout.

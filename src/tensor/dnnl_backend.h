@@ -8,7 +8,9 @@
  * by op kind + shape + batch (each primitive is created once), and one scratch arena shared
  * by all cached primitives for their blocked-layout buffers and oneDNN scratchpads. Results
  * match "ref" within float rounding; a shape oneDNN refuses runs on "cpu" (counted as a
- * fallback). */
+ * fallback). At bf16 (rmn_backend.set_precision, on CPUs with AVX512_BF16 or AMX) the conv,
+ * convT and linear entries read bf16 copies of their inputs and write f32 results: within
+ * the bound docs/PRECISION.md derives. */
 #ifndef RMN_TENSOR_DNNL_BACKEND_H
 #define RMN_TENSOR_DNNL_BACKEND_H
 

@@ -15,7 +15,7 @@
  * f32 buffers by the staging reorders (the weights' bf16 copy per call, as the f32 path
  * reorders them to blocked), and writes f32 results (y, dx, dw, db) with f32 accumulation.
  * oneDNN has no bf16 Winograd: those passes fall to auto (direct). The weight gradient of
- * output maps under 6x6 stays f32 (weights_in_f32, the dense SGEMM). */
+ * strided convs and of output maps under 8x8 stays f32 (weights_in_f32, the dense SGEMM). */
 #include "core/env.h"
 #include "tensor/blocked16.h"
 #include "tensor/dnnl_internal.h"
@@ -228,14 +228,16 @@ static dnnl_primitive_desc_t bwd_part(rmn_dnnl_state *st, rmn_dnnl_entry *e, con
     return NULL;
 }
 
-/* Whether the weight-gradient pass computes in f32 although the state asks for bf16: on output
- * maps smaller than 6x6, where oneDNN 2.6's bf16 backward-weights kernels crawl (measured on
- * this 2-thread AVX512_BF16 machine, batch 64, nChw16c: 512ch@2x2 0.43 s against 0.05 s in
- * f32, 256ch@3x3 1.49 s against 0.04 s; at 6x6 and 12x12 bf16 is as fast or faster), and where
- * the fp32 work is small anyway. The maps under the kernel (H*W < R*S) take the dense SGEMM
- * before this (rmn_dnnl_conv_backward). */
+/* Whether the weight-gradient pass computes in f32 although the state asks for bf16: for
+ * strided convs and output maps under 8x8, where oneDNN 2.6's bf16 backward-weights kernels
+ * crawl (measured on this 2-thread AVX512_BF16 machine, batch 64, nChw16c, the whole backward:
+ * 512ch@2x2 0.43 s against 0.05 s in f32, 256ch@3x3 1.49 s against 0.04 s, 3x3 stride 2
+ * 64->128 on 24x24 1.2 s against 0.07 s, 32->64 on 48x48 0.47 s against 0.08 s; stride 1 on
+ * 6x6 as fast as f32, on 12x12 and 24x24 faster). The maps under the kernel (H*W < R*S) take
+ * the dense SGEMM before this (rmn_dnnl_conv_backward). */
 static int weights_in_f32(const rmn_dnnl_state *st, const rmn_conv2d_shape *sh) {
-    return st->precision == RMN_PRECISION_BF16 && sh->p * sh->q < 36;
+    return st->precision == RMN_PRECISION_BF16 &&
+           (sh->stride_h > 1 || sh->stride_w > 1 || sh->p * sh->q < 64);
 }
 
 /* Backward: data (when want_dx) then weights and bias (when want_dw or bias), each pass with

@@ -2,7 +2,7 @@
  * cache and small helpers around the oneDNN C API. Not for use outside src/tensor/dnnl_*.
  *
  * Cache: a list of entries, each keyed by (kind, int key[]) -- the op's shape struct, the
- * batch and flags -- and owning its primitives and memory objects. The memory objects have
+ * batch, flags and (conv, matmul) the state's precision -- and owning its primitives and memory objects. The memory objects have
  * no data of their own: at each call their handles are pointed at the caller's plain NCHW
  * buffers or at slices of the state's arena (blocked layouts, scratchpads, temporaries), so
  * nothing is allocated after an entry exists. Keeping activations blocked between layers
