@@ -41,6 +41,13 @@ else
     [ $? -eq 0 ] && [ "$(sqlite3 "$tap_tmp/b.db" "SELECT value FROM params WHERE key = 'precision'")" = bf16 ] &&
         [ "$(sqlite3 "$tap_tmp/b.db" "SELECT value FROM tags WHERE key = 'precision'")" = bf16 ]
     ok $? "--precision bf16 trains, recorded as param and tag precision=bf16"
+    # resume in another precision: allowed, the configuration kept, the tag follows
+    sqlite3 "$tap_tmp/b.db" "UPDATE runs SET status = 'KILLED'"
+    "$RMN_BIN/rmn-exp" resume tiny-config-s1 --db "$tap_tmp/b.db" --precision fp32 >/dev/null 2>"$tap_tmp/rerr"
+    [ $? -eq 0 ] && [ "$(sqlite3 "$tap_tmp/b.db" "SELECT status FROM runs")" = FINISHED ] &&
+        [ "$(sqlite3 "$tap_tmp/b.db" "SELECT value FROM params WHERE key = 'precision'")" = bf16 ] &&
+        [ "$(sqlite3 "$tap_tmp/b.db" "SELECT value FROM tags WHERE key = 'precision'")" = fp32 ]
+    ok $? "rmn-exp resume --precision fp32 of a bf16 run: finished, param bf16 kept, tag fp32"
 fi
 # a CPU without it (oneDNN capped): the option warns and trains an fp32 run; the key warns
 # and trains the bf16 configuration in fp32, tagged so
