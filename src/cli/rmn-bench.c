@@ -27,8 +27,7 @@
 
 static const char USAGE[] =
     "Usage: rmn-bench --op conv --shape N,C,H,W,K,kh,kw,stride,pad [--mode fwd|bwd|train] [--layout16]\n"
-    "  or:  rmn-bench --model NAME [--batch 64] [--mode train|infer|eval] [--optimizer none|sgd|radam]\n"
-    "                  [--profile]\n"
+    "  or:  rmn-bench --model NAME [--batch 64] [--mode train|infer|eval] [--optimizer NAME] [--profile]\n"
     "  or:  rmn-bench --suite resnet-convs [--batch 64] [--layout16]\n"
     "  or:  rmn-bench --peak\n"
     "  or:  mpirun -np N rmn-bench --allreduce [--model NAME] [--max-gradient-mb 1024]\n"
