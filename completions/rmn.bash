@@ -65,6 +65,7 @@ _rmn_option_value() {
     --method) _rmn_words "gradcam gradcam++" ;;
     --mode) _rmn_words "fwd bwd train infer eval" ;;
     --backend) _rmn_words "ref cpu dnnl" ;;
+    --optimizer) _rmn_words "none sgd radam adam adamw" ;;
     --in-channels) _rmn_words "1 3" ;;
     --checkpoints | --out-dir | --figures) _filedir -d ;;
     -o | --output | --probs | --csv | --jsonl | --onnx | --torch | --dump | --cascade) _rmn_files ;;
