@@ -66,6 +66,7 @@ _rmn_option_value() {
     --mode) _rmn_words "fwd bwd train infer eval" ;;
     --backend) _rmn_words "ref cpu dnnl" ;;
     --precision) _rmn_words "fp32 bf16" ;;
+    --optimizer) _rmn_words "none sgd radam adam adamw" ;;
     --in-channels) _rmn_words "1 3" ;;
     --checkpoints | --out-dir | --figures) _filedir -d ;;
     -o | --output | --probs | --csv | --jsonl | --onnx | --torch | --dump | --cascade) _rmn_files ;;

@@ -38,3 +38,7 @@ TESTS += tests/test-explain
 check_PROGRAMS += tests/test-hardswish
 tests_test_hardswish_SOURCES = tests/test-hardswish.c tests/tap.h
 TESTS += tests/test-hardswish
+
+# rmn-bench --model in the train mode with the trainer's optimizer step
+dist_check_SCRIPTS += tests/cli-bench.sh
+TESTS += tests/cli-bench.sh

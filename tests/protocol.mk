@@ -11,3 +11,9 @@ TESTS += tests/cli-train.sh
 
 dist_check_SCRIPTS += tests/cli-claim.sh
 TESTS += tests/cli-claim.sh
+
+# the parity study's regression test against PyTorch's golden (docs/PARITY.md)
+dist_check_SCRIPTS += tests/cli-parity.sh
+TESTS += tests/cli-parity.sh
+EXTRA_DIST += tests/parity-data.sh tools/parity/make_lockstep_golden.sh tools/parity/train_torch.py \
+	tools/parity/lockstep.py tools/parity/compare.py tools/parity/bn_restat.py

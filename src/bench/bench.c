@@ -1,5 +1,6 @@
-/* bench.c -- conv and model step timings, the FMA peak (see bench.h); the clock and the
- * median are timing.c's, the per-op profile profile.c's. */
+/* bench.c -- conv and model step timings (a training step with or without the trainer's
+ * optimizer step), the FMA peak (see bench.h); the clock and the median are timing.c's, the
+ * per-op profile profile.c's. */
 #include "bench/bench.h"
 #include "models/model.h"
 
@@ -12,8 +13,10 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "nn/net.h"
+#include "optim/optimizer.h"
 #include "tensor/backend.h"
 #include "tensor/dnnl_backend.h"
+#include "train/train_config.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -113,6 +116,48 @@ out:
     return rc;
 }
 
+/* The trainer's optimizer over net's parameters (optim/optimizer.h, initialised as
+ * train/train_state.c does) with the trainer's defaults (rmn_train_config_defaults: lr 1e-4,
+ * weight decay 1e-3 -- decoupled in the thesis's RAdam, L2 in SGD --, momentum 0.9, no
+ * Nesterov). *on is 0 for NULL or "none" (opt untouched). */
+static int optimizer_create(const char *name, rmn_bench_mode mode, rmn_net *net, rmn_optimizer *opt,
+                            int *on) {
+    *on = 0;
+    if (!name || strcmp(name, "none") == 0)
+        return RMN_OK;
+    if (mode != RMN_BENCH_TRAIN)
+        return RMN_ERROR(RMN_EINVAL, "bench: an optimizer step needs the train mode (got %s)",
+                         rmn_bench_mode_name(mode));
+    int kind;
+    RMN_TRY(rmn_optimizer_kind_parse(name, &kind));
+    rmn_train_config cfg;
+    rmn_train_config_defaults(&cfg);
+    const rmn_optimizer_hparams hp = {.lr = cfg.lr, .weight_decay = cfg.weight_decay,
+                                      .momentum = cfg.momentum, .nesterov = cfg.nesterov};
+    RMN_TRY(rmn_optimizer_init(opt, kind, rmn_net_param_count(net), &hp));
+    *on = 1;
+    return RMN_OK;
+}
+
+/* One optimizer step on nthreads OpenMP threads (the ops' count; the step's own loops take
+ * OpenMP's default team), its time added to the profile. */
+static void optimizer_step(rmn_optimizer *opt, rmn_net *net, int nthreads) {
+#ifdef _OPENMP
+    const int prev = omp_get_max_threads();
+    if (nthreads > 0)
+        omp_set_num_threads(nthreads);
+#endif
+    const double t0 = rmn_bench_now();
+    rmn_optimizer_step(opt, rmn_net_params(net), rmn_net_grads(net));
+    const double dt = rmn_bench_now() - t0;
+#ifdef _OPENMP
+    omp_set_num_threads(prev);
+#else
+    (void)nthreads;
+#endif
+    rmn_bench_prof_optimizer(dt);
+}
+
 int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_bench_prof_row *rows,
                     int *nrows) {
     static rmn_backend wrapped; /* the net keeps a pointer to its backend */
@@ -127,6 +172,13 @@ int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_benc
                                   .num_classes = o->num_classes, .seed = 1, .width = o->width};
     rmn_net *net = NULL;
     RMN_TRY(rmn_model_create(o->model, &cfg, &net));
+    rmn_optimizer opt;
+    int use_opt = 0;
+    int rc = optimizer_create(o->optimizer, o->mode, net, &opt, &use_opt);
+    if (rc != RMN_OK) {
+        rmn_net_free(net);
+        return rc;
+    }
     rmn_bench_prof_wrap(be, &wrapped);
     const size_t nx = (size_t)o->batch * o->in_channels * o->image_size * o->image_size;
     rmn_rng rng, drop;
@@ -135,7 +187,6 @@ int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_benc
     float *x = rand_buf(nx, &rng);
     int32_t *labels = malloc((size_t)o->batch * sizeof(int32_t));
     double *t = malloc((size_t)o->steps * sizeof(double));
-    int rc = RMN_OK;
     if (!x || !labels || !t) {
         rc = RMN_ERROR(RMN_ENOMEM, "bench: cannot allocate the batch");
         goto out;
@@ -160,6 +211,8 @@ int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_benc
             rc = rmn_net_loss(net, labels, NULL, &loss, NULL);
         if (rc == RMN_OK && train)
             rc = rmn_net_backward(net);
+        if (rc == RMN_OK && use_opt)
+            optimizer_step(&opt, net, o->nthreads);
         if (i >= 0)
             t[i] = rmn_bench_now() - t0;
     }
@@ -179,6 +232,8 @@ int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_benc
     }
     finish(r, t, o->steps, gflop, o->batch);
 out:
+    if (use_opt)
+        rmn_optimizer_free(&opt);
     rmn_net_free(net);
     free(x), free(labels), free(t);
     return rc;

@@ -53,6 +53,9 @@ typedef struct {
     const char *model, *backend;
     rmn_bench_mode mode; /* TRAIN (forward + loss + backward), INFER (rmn_net_infer) or EVAL
                             (rmn_net_forward in eval mode) */
+    const char *optimizer; /* TRAIN only: NULL or "none" (no step), else an optim/ kind ("sgd",
+                              "radam", ...): the trainer's optimizer with the trainer's defaults
+                              stepping the net's parameters after backward, inside the timing */
     int batch, nthreads, warmup, steps, image_size, in_channels, num_classes;
     int width; /* 0 = the model's default */
     int winograd;
@@ -60,7 +63,9 @@ typedef struct {
 } rmn_bench_model_opts;
 
 /* Times a model step; fills rows (up to RMN_BENCH_PROF_MAX, *nrows of them) with the per-op
- * breakdown when rows is non-NULL. RMN_ENOTFOUND for an unknown model or backend. */
+ * breakdown (the optimizer's step its own row, "optimizer_step") when rows is non-NULL.
+ * RMN_ENOTFOUND for an unknown model or backend; RMN_EINVAL for an unknown optimizer or one
+ * outside TRAIN. */
 int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_bench_prof_row *rows,
                     int *nrows);
 
@@ -108,6 +113,8 @@ struct rmn_backend;
  * FLOPs into a global profile (one profiled net at a time, single caller thread). */
 void rmn_bench_prof_wrap(const struct rmn_backend *inner, struct rmn_backend *out);
 void rmn_bench_prof_reset(void);
+/* Adds seconds of one optimizer step to the profile (its row "optimizer_step"). */
+void rmn_bench_prof_optimizer(double seconds);
 /* Copies the profile so far (totals since reset), sorted by time; returns the row count. */
 int rmn_bench_prof_rows(rmn_bench_prof_row *rows, int max);
 

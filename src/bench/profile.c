@@ -1,5 +1,6 @@
 /* profile.c -- a backend that wraps another and times each op call (rmn-bench --profile),
- * counting conv and linear FLOPs (2 per multiply-add; backward: data + weights). */
+ * counting conv and linear FLOPs (2 per multiply-add; backward: data + weights); the bench
+ * adds the optimizer's step, which runs outside the backend, as a row of its own. */
 #include "bench/bench.h"
 
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 enum {
     P_CONV_F, P_CONV_B, P_CONVT_F, P_CONVT_B, P_BN_FT, P_BN_FE, P_BN_BT, P_BN_BE, P_RELU_F,
     P_RELU_B, P_MAXP_F, P_MAXP_B, P_GAP_F, P_GAP_B, P_LIN_F, P_LIN_B, P_DROP_F, P_DROP_B,
-    P_ACT_F, P_ACT_B, P_AVGP_F, P_AVGP_B, P_BIN_F, P_BIN_B, P_CAT_F, P_CAT_B, P_BNR_FE, P_BNR_FT, P_BNR_BT, P_ADDR_F, P_ADDR_B, P_N
+    P_ACT_F, P_ACT_B, P_AVGP_F, P_AVGP_B, P_BIN_F, P_BIN_B, P_CAT_F, P_CAT_B, P_BNR_FE, P_BNR_FT, P_BNR_BT, P_ADDR_F, P_ADDR_B, P_OPTIM, P_N
 };
 static const char *const names[P_N] = {
     "conv2d_fwd", "conv2d_bwd", "convt2d_fwd", "convt2d_bwd", "bn_fwd_train", "bn_fwd_eval",
@@ -18,7 +19,7 @@ static const char *const names[P_N] = {
     "gap_fwd", "gap_bwd", "linear_fwd", "linear_bwd", "dropout_fwd", "dropout_bwd", "act_fwd",
     "act_bwd", "avgpool_fwd", "avgpool_bwd", "binary_fwd", "binary_bwd", "concat_fwd",
     "concat_bwd", "bn_relu_fwd_eval", "bn_relu_fwd_train", "bn_relu_bwd_train", "add_relu_fwd",
-    "add_relu_bwd"};
+    "add_relu_bwd", "optimizer_step"};
 
 static rmn_backend in;
 static double secs[P_N], flops[P_N];
@@ -255,6 +256,11 @@ void rmn_bench_prof_reset(void) {
     memset(secs, 0, sizeof secs);
     memset(flops, 0, sizeof flops);
     memset(calls, 0, sizeof calls);
+}
+
+void rmn_bench_prof_optimizer(double seconds) {
+    secs[P_OPTIM] += seconds;
+    calls[P_OPTIM]++;
 }
 
 static int by_time(const void *a, const void *b) {

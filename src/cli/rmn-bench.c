@@ -19,6 +19,7 @@
 #include "dist/dist.h"
 #include "models/zoo.h"
 #include "nn/net.h"
+#include "optim/optimizer.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -26,7 +27,7 @@
 
 static const char USAGE[] =
     "Usage: rmn-bench --op conv --shape N,C,H,W,K,kh,kw,stride,pad [--mode fwd|bwd|train] [--layout16]\n"
-    "  or:  rmn-bench --model NAME [--batch 64] [--mode train|infer|eval] [--profile]\n"
+    "  or:  rmn-bench --model NAME [--batch 64] [--mode train|infer|eval] [--optimizer NAME] [--profile]\n"
     "  or:  rmn-bench --suite resnet-convs [--batch 64] [--layout16]\n"
     "  or:  rmn-bench --peak\n"
     "  or:  mpirun -np N rmn-bench --allreduce [--model NAME] [--max-gradient-mb 1024]\n"
@@ -40,8 +41,13 @@ static const char USAGE[] =
     "Options:\n"
     "  --op conv          one convolution of --shape N,C,H,W,K,kh,kw,stride,pad\n"
     "  --layout16         activations in nChw16c, as between rmn's layers\n"
-    "  --model NAME       a registered model's step (infer: fused inference; eval: the unfused\n"
-    "                     eval-mode forward)\n"
+    "  --model NAME       a registered model's step (train: forward, loss, backward; infer: fused\n"
+    "                     inference; eval: the unfused eval-mode forward)\n"
+    "  --optimizer NAME   with --model, train mode: none (the default, the step without it, as\n"
+    "                     earlier figures), or the trainer's optimizer stepping the parameters\n"
+    "                     after backward, inside the timing and a --profile row of its own: sgd\n"
+    "                     (momentum 0.9, L2 weight decay 1e-3), radam (the thesis's, decoupled\n"
+    "                     weight decay 1e-3), adam, adamw; lr 1e-4 (rmn-train's defaults)\n"
     "  --suite resnet-convs  the distinct convolutions of a ResNet at 48x48\n"
     "  --peak             the machine's FMA peak\n"
     "  --allreduce        one step's gradients summed over the N ranks of mpirun in the trainer's\n"
@@ -78,6 +84,7 @@ typedef struct {
     double max_gradient_mb; /* --allreduce: larger models are skipped (memory) */
     rmn_bench_mode mode;
     int mode_set;
+    const char *optimizer; /* --model train: NULL (none) or an optim/ kind name */
 } opts;
 
 static rmn_cli cli;
@@ -176,7 +183,7 @@ static int bench_model(const opts *o, const char *name) {
                               .steps = o->steps, .image_size = o->image_size,
                               .in_channels = o->in_channels, .num_classes = o->classes,
                               .width = o->width, .winograd = o->winograd,
-                              .precision = o->precision};
+                              .precision = o->precision, .optimizer = o->optimizer};
     if (m.mode != RMN_BENCH_INFER && m.mode != RMN_BENCH_EVAL)
         m.mode = RMN_BENCH_TRAIN;
     rmn_bench_result r;
@@ -188,6 +195,8 @@ static int bench_model(const opts *o, const char *name) {
     json_object_set_new(j, "batch", json_integer(o->batch));
     json_object_set_new(j, "image_size", json_integer(o->image_size));
     json_object_set_new(j, "width", json_integer(o->width));
+    if (m.mode == RMN_BENCH_TRAIN)
+        json_object_set_new(j, "optimizer", json_string(o->optimizer ? o->optimizer : "none"));
     put_result(j, &r);
     if (o->profile) {
         json_t *a = json_array();
@@ -395,7 +404,7 @@ int main(int argc, char **argv) {
     const char *checkpoint = NULL, *cascade = rmn_detect_cascade_default(), *detector = NULL;
     int peak = 0, detect = 0, faces_only = 0, allreduce = 0;
     enum { O_OP = 256, O_SHAPE, O_BACKEND, O_MODE, O_THREADS, O_JSON, O_MODEL, O_BATCH,
-           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH, O_DETECT, O_CKPT, O_CASCADE, O_FACES, O_L16, O_DETECTOR, O_ALLREDUCE, O_MAXGRAD, O_PREC };
+           O_PROFILE, O_SUITE, O_PEAK, O_STEPS, O_WARMUP, O_WINO, O_IMG, O_INCH, O_CLASSES, O_WIDTH, O_DETECT, O_CKPT, O_CASCADE, O_FACES, O_L16, O_DETECTOR, O_ALLREDUCE, O_MAXGRAD, O_PREC, O_OPTIM };
     static const struct option longopts[] = {
         {"op", required_argument, NULL, O_OP},         {"shape", required_argument, NULL, O_SHAPE},
         {"backend", required_argument, NULL, O_BACKEND}, {"mode", required_argument, NULL, O_MODE},
@@ -415,6 +424,7 @@ int main(int argc, char **argv) {
         {"allreduce", no_argument, NULL, O_ALLREDUCE},
         {"max-gradient-mb", required_argument, NULL, O_MAXGRAD},
         {"precision", required_argument, NULL, O_PREC},
+        {"optimizer", required_argument, NULL, O_OPTIM},
         {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = rmn_cli_getopt(&cli, argc, argv, "", longopts)) != -1) {
@@ -453,6 +463,14 @@ int main(int argc, char **argv) {
         case O_FACES: faces_only = 1; break;
         case O_DETECTOR: detector = optarg; break;
         case O_ALLREDUCE: allreduce = 1; break;
+        case O_OPTIM: {
+            int kind;
+            if (strcmp(optarg, "none") != 0 && rmn_optimizer_kind_parse(optarg, &kind) != RMN_OK)
+                return rmn_cli_usage_error(&cli, "--optimizer: unknown optimizer '%s' (none, sgd, radam, adam, adamw)",
+                                           optarg);
+            o.optimizer = strcmp(optarg, "none") == 0 ? NULL : optarg;
+            break;
+        }
         case O_MAXGRAD: {
             int v;
             bad = parse_int(optarg, 1, 1 << 30, &v);
@@ -473,7 +491,7 @@ int main(int argc, char **argv) {
     o.threads = 1;
 #endif
     if (allreduce) {
-        if (op || suite || peak || detect)
+        if (op || suite || peak || detect || o.optimizer)
             return usage_error("--allreduce takes --model, --image-size, --steps and such only");
         if (rmn_dist_init(&argc, &argv) != RMN_OK)
             return fail();
@@ -483,6 +501,8 @@ int main(int argc, char **argv) {
     }
     if ((op != NULL) + (model != NULL) + (suite != NULL) + peak + detect != 1)
         return usage_error("give exactly one of --op, --model, --suite, --peak, --detect");
+    if (o.optimizer && (!model || (o.mode_set && o.mode != RMN_BENCH_TRAIN)))
+        return usage_error("--optimizer goes with --model in the train mode only");
     o.precision = rmn_cli_precision(&cli, o.precision, o.backend);
     if (detect) {
         if (optind >= argc)

@@ -272,18 +272,15 @@ int rmn_store_waits(rmn_store *s, rmn_wait **out, int *n) {
                                &st));
     int rc, cap = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 8;
-            rmn_wait *grown = realloc(*out, (size_t)cap * sizeof **out);
-            if (!grown) {
-                sqlite3_finalize(st);
-                free(*out);
-                *out = NULL;
-                *n = 0;
-                return RMN_ERROR(RMN_ENOMEM, "out of memory reading waits");
-            }
-            *out = grown;
+        rmn_wait *grown = rmn_store_grow_(*out, &cap, *n, sizeof **out);
+        if (!grown) {
+            sqlite3_finalize(st);
+            free(*out);
+            *out = NULL;
+            *n = 0;
+            return RMN_ERROR(RMN_ENOMEM, "out of memory reading waits");
         }
+        *out = grown;
         rmn_wait *w = &(*out)[(*n)++];
         memset(w, 0, sizeof *w);
         const unsigned char *t = sqlite3_column_text(st, 0);

@@ -408,15 +408,12 @@ static int list_runs(rmn_store *src, run_map **out, int *n) {
     RMN_TRY(rmn_store_prepare_(src, "SELECT run_id FROM runs ORDER BY duplicate_of IS NOT NULL, run_id", &st));
     int rc, cap = 0, e = RMN_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 64;
-            run_map *m = realloc(*out, (size_t)cap * sizeof *m);
-            if (!m) {
-                e = RMN_ERROR(RMN_ENOMEM, "out of memory listing runs to merge");
-                break;
-            }
-            *out = m;
+        run_map *m = rmn_store_grow_(*out, &cap, *n, sizeof **out);
+        if (!m) {
+            e = RMN_ERROR(RMN_ENOMEM, "out of memory listing runs to merge");
+            break;
         }
+        *out = m;
         (*out)[(*n)++] = (run_map){.src_id = sqlite3_column_int64(st, 0)};
     }
     if (e == RMN_OK && rc != SQLITE_DONE)

@@ -74,15 +74,12 @@ int rmn_store_ensemble_members(rmn_store *s, int64_t ensemble_run_id, rmn_member
     rmn_member_eval *arr = NULL;
     int rc, e = RMN_OK, cap = 0, cnt = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            cap = cap ? 2 * cap : 8;
-            rmn_member_eval *m = realloc(arr, (size_t)cap * sizeof *m);
-            if (!m) {
-                e = RMN_ERROR(RMN_ENOMEM, "out of memory for ensemble members");
-                break;
-            }
-            arr = m;
+        rmn_member_eval *m = rmn_store_grow_(arr, &cap, cnt, sizeof *arr);
+        if (!m) {
+            e = RMN_ERROR(RMN_ENOMEM, "out of memory for ensemble members");
+            break;
         }
+        arr = m;
         arr[cnt].run_id = sqlite3_column_int64(st, 0);
         arr[cnt].tta_n = sqlite3_column_int(st, 1);
         arr[cnt].eval_id = sqlite3_column_int64(st, 2);

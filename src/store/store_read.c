@@ -25,14 +25,12 @@ int rmn_store_names(rmn_store *s, const char *what, char ***out, int *n) {
     RMN_TRY(rmn_store_prepare_(s, sql, &st));
     int rc, cap = 0, oom = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && !oom) {
-        if (*n == cap) {
-            char **grown = realloc(*out, (size_t)(cap = cap ? 2 * cap : 32) * sizeof *grown);
-            if (!grown) {
-                oom = 1;
-                break;
-            }
-            *out = grown;
+        char **grown = rmn_store_grow_(*out, &cap, *n, sizeof **out);
+        if (!grown) {
+            oom = 1;
+            break;
         }
+        *out = grown;
         char *v = rmn_store_col_strdup_(st, 0, &oom);
         if (v)
             (*out)[(*n)++] = v;
@@ -226,16 +224,12 @@ int rmn_store_runs(rmn_store *s, const char *experiment, rmn_run_summary **out, 
     rmn_run_summary *arr = NULL;
     int cap = 0, cnt = 0, rc, e = RMN_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            int ncap = cap ? 2 * cap : 16;
-            rmn_run_summary *na = realloc(arr, (size_t)ncap * sizeof *na);
-            if (!na) {
-                e = RMN_ERROR(RMN_ENOMEM, "out of memory listing runs");
-                goto fail;
-            }
-            arr = na;
-            cap = ncap;
+        rmn_run_summary *na = rmn_store_grow_(arr, &cap, cnt, sizeof *arr);
+        if (!na) {
+            e = RMN_ERROR(RMN_ENOMEM, "out of memory listing runs");
+            goto fail;
         }
+        arr = na;
         if (!read_summary(st, &arr[cnt++])) {
             e = RMN_ERROR(RMN_ENOMEM, "out of memory listing runs");
             goto fail;
@@ -368,16 +362,12 @@ int rmn_store_run_kv(rmn_store *s, int64_t run_id, const char *table, rmn_kv **o
     rmn_kv *arr = NULL;
     int cap = 0, cnt = 0, rc, oom = 0, e = RMN_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            int ncap = cap ? 2 * cap : 16;
-            rmn_kv *na = realloc(arr, (size_t)ncap * sizeof *na);
-            if (!na) {
-                oom = 1;
-                break;
-            }
-            arr = na;
-            cap = ncap;
+        rmn_kv *na = rmn_store_grow_(arr, &cap, cnt, sizeof *arr);
+        if (!na) {
+            oom = 1;
+            break;
         }
+        arr = na;
         arr[cnt].key = rmn_store_col_strdup_(st, 0, &oom);
         arr[cnt].value = rmn_store_col_strdup_(st, 1, &oom);
         ++cnt;
@@ -422,16 +412,12 @@ int rmn_store_experiments(rmn_store *s, rmn_experiment_summary **out, int *n) {
     rmn_experiment_summary *arr = NULL;
     int cap = 0, cnt = 0, rc, oom = 0, e = RMN_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            int ncap = cap ? 2 * cap : 8;
-            rmn_experiment_summary *na = realloc(arr, (size_t)ncap * sizeof *na);
-            if (!na) {
-                oom = 1;
-                break;
-            }
-            arr = na;
-            cap = ncap;
+        rmn_experiment_summary *na = rmn_store_grow_(arr, &cap, cnt, sizeof *arr);
+        if (!na) {
+            oom = 1;
+            break;
         }
+        arr = na;
         rmn_experiment_summary *x = &arr[cnt++];
         memset(x, 0, sizeof *x);
         x->experiment_id = sqlite3_column_int64(st, 0);
@@ -480,16 +466,12 @@ int rmn_store_run_artifacts(rmn_store *s, int64_t run_id, rmn_artifact **out, in
     rmn_artifact *arr = NULL;
     int cap = 0, cnt = 0, rc, oom = 0, e = RMN_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            int ncap = cap ? 2 * cap : 8;
-            rmn_artifact *na = realloc(arr, (size_t)ncap * sizeof *na);
-            if (!na) {
-                oom = 1;
-                break;
-            }
-            arr = na;
-            cap = ncap;
+        rmn_artifact *na = rmn_store_grow_(arr, &cap, cnt, sizeof *arr);
+        if (!na) {
+            oom = 1;
+            break;
         }
+        arr = na;
         rmn_artifact *a = &arr[cnt++];
         a->kind = rmn_store_col_strdup_(st, 0, &oom);
         a->path = rmn_store_col_strdup_(st, 1, &oom);

@@ -134,16 +134,12 @@ int rmn_store_run_evals(rmn_store *s, int64_t run_id, rmn_eval_summary **out, in
     rmn_eval_summary *arr = NULL;
     int cap = 0, cnt = 0, rc, e = RMN_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            int ncap = cap ? 2 * cap : 8;
-            rmn_eval_summary *na = realloc(arr, (size_t)ncap * sizeof *na);
-            if (!na) {
-                e = RMN_ERROR(RMN_ENOMEM, "out of memory reading evals");
-                break;
-            }
-            arr = na;
-            cap = ncap;
+        rmn_eval_summary *na = rmn_store_grow_(arr, &cap, cnt, sizeof *arr);
+        if (!na) {
+            e = RMN_ERROR(RMN_ENOMEM, "out of memory reading evals");
+            break;
         }
+        arr = na;
         rmn_eval_summary *v = &arr[cnt++];
         memset(v, 0, sizeof *v);
         v->eval_id = sqlite3_column_int64(st, 0);

@@ -104,3 +104,13 @@ double rmn_store_col_double_(sqlite3_stmt *st, int i) {
         return NAN;
     return sqlite3_column_double(st, i);
 }
+
+void *rmn_store_grow_(void *arr, int *cap, int cnt, size_t elem) {
+    if (cnt < *cap)
+        return arr;
+    const int ncap = *cap ? 2 * *cap : 16;
+    void *grown = realloc(arr, (size_t)ncap * elem);
+    if (grown)
+        *cap = ncap;
+    return grown;
+}

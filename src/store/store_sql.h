@@ -7,6 +7,8 @@
 
 #include "store/store.h"
 
+#include <stddef.h>
+
 #include <sqlite3.h>
 
 struct rmn_store {
@@ -42,5 +44,10 @@ int rmn_store_bind_text_(sqlite3_stmt *st, int i, const char *v);
 char *rmn_store_col_strdup_(sqlite3_stmt *st, int i, int *oom);
 /* Column as double, NaN for NULL. */
 double rmn_store_col_double_(sqlite3_stmt *st, int i);
+
+/* The result arrays' growth: arr (cnt elements of size elem, room for *cap) with room for one
+ * more. Returns arr itself while cnt < *cap, else arr reallocated to twice the room (16 at
+ * first) with *cap updated; NULL when out of memory (arr and *cap then unchanged). */
+void *rmn_store_grow_(void *arr, int *cap, int cnt, size_t elem);
 
 #endif

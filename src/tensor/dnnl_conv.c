@@ -303,17 +303,20 @@ static int build_bwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
 
 /* The cached entry for this call, built on first use; NULL when oneDNN refused it. */
 static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, const rmn_conv2d_shape *sh,
-                                 int bias, int dx, int dw, unsigned layout, unsigned fresh) {
+                                 int bias, int dx, int dw, unsigned layout, unsigned fresh,
+                                 int nthreads) {
     int key[K_LEN];
     make_key(key, sh, bias, dx, dw, st->winograd, layout, fresh, st->precision);
-    rmn_dnnl_entry *e = rmn_dnnl_find(st, kind, key, K_LEN);
+    rmn_dnnl_entry *e = rmn_dnnl_find(st, kind, key, K_LEN, nthreads);
     if (!e) {
-        e = rmn_dnnl_add(st, kind, key, K_LEN);
+        e = rmn_dnnl_add(st, kind, key, K_LEN, nthreads);
         if (!e)
             return NULL;
         e->aux = -1;
+        const int prev = rmn_dnnl_threads_enter(nthreads);
         int rc = kind == RMN_DNNL_CONV_FWD ? build_fwd(st, e, sh, bias)
                                            : build_bwd(st, e, sh, bias, dx, dw);
+        rmn_dnnl_threads_leave(nthreads, prev);
         if (rc != 0 || rmn_dnnl_arena_reserve(st, e->arena_need) != 0)
             e->failed = 1;
         if (e->winograd)
@@ -350,9 +353,9 @@ static int dense_applies(const rmn_conv2d_shape *sh) {
 /* The cache entry that reserves room for dWd^T; NULL when the arena cannot grow. */
 static rmn_dnnl_entry *dense_entry_for(rmn_dnnl_state *st, const rmn_conv2d_shape *sh) {
     const int key[8] = {sh->c, sh->h, sh->w, sh->k, sh->r, sh->s, sh->p, sh->q};
-    rmn_dnnl_entry *e = rmn_dnnl_find(st, RMN_DNNL_DENSE, key, 8);
+    rmn_dnnl_entry *e = rmn_dnnl_find(st, RMN_DNNL_DENSE, key, 8, 0);
     if (!e) {
-        if (!(e = rmn_dnnl_add(st, RMN_DNNL_DENSE, key, 8)))
+        if (!(e = rmn_dnnl_add(st, RMN_DNNL_DENSE, key, 8, 0)))
             return NULL;
         e->arena_need = (size_t)sh->c * sh->h * sh->w * sh->k * sh->p * sh->q * sizeof(float);
         if (rmn_dnnl_arena_reserve(st, e->arena_need) != 0)
@@ -425,7 +428,7 @@ static int conv_forward(const rmn_exec *ex, float *y, const float *x, const floa
                         const rmn_conv2d_shape *sh) {
     rmn_dnnl_state *st = ex->state;
     rmn_dnnl_entry *e =
-        st ? entry_for(st, RMN_DNNL_CONV_FWD, sh, b != NULL, 0, 0, ex->layout, 0) : NULL;
+        st ? entry_for(st, RMN_DNNL_CONV_FWD, sh, b != NULL, 0, 0, ex->layout, 0, ex->nthreads) : NULL;
     if (e) {
         rmn_dnnl_bind(st, e, F_X, x);
         rmn_dnnl_bind(st, e, F_W, w);
@@ -462,7 +465,7 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
     }
     rmn_dnnl_entry *e =
         st ? entry_for(st, RMN_DNNL_CONV_BWD, sh, db != NULL, dx != NULL, dw != NULL, ex->layout,
-                       ex->fresh & (RMN_FRESH_DX | RMN_FRESH_DW))
+                       ex->fresh & (RMN_FRESH_DX | RMN_FRESH_DW), ex->nthreads)
            : NULL;
     if (e) {
         rmn_dnnl_bind(st, e, B_DY, dy);

@@ -44,6 +44,7 @@ typedef struct rmn_dnnl_entry {
     int failed;                        /* oneDNN refused: calls go to "cpu" */
     int winograd;
     int aux;                           /* an op's extra slot (conv: diff bias) */
+    int nthreads;                      /* the threads its primitives were created for */
     /* memories: slot i points at arena + off[i] when off[i] != (size_t)-1, else at a
      * caller buffer chosen per call */
     dnnl_memory_t mem[RMN_DNNL_SLOTS];
@@ -69,10 +70,16 @@ typedef struct {
     char error[160];                   /* a call that could not run (see state_check), or "" */
 } rmn_dnnl_state;
 
-/* Finds the entry (kind, key[0..nkey)), or NULL. */
-rmn_dnnl_entry *rmn_dnnl_find(rmn_dnnl_state *st, int kind, const int *key, int nkey);
+/* Finds the entry (kind, key[0..nkey)) built for nthreads threads, or NULL. */
+rmn_dnnl_entry *rmn_dnnl_find(rmn_dnnl_state *st, int kind, const int *key, int nkey, int nthreads);
 /* Adds a new empty entry with that key (NULL on allocation failure). */
-rmn_dnnl_entry *rmn_dnnl_add(rmn_dnnl_state *st, int kind, const int *key, int nkey);
+rmn_dnnl_entry *rmn_dnnl_add(rmn_dnnl_state *st, int kind, const int *key, int nkey, int nthreads);
+/* Sets OpenMP's thread count to nthreads (> 0) around oneDNN calls, returning the previous
+ * one for rmn_dnnl_threads_leave. Primitives are created inside it too: oneDNN sizes some of
+ * them (batch norm's barrier-synchronised kernels) by the thread count at creation, and one
+ * created for more threads than it runs with waits on threads that never come. */
+int  rmn_dnnl_threads_enter(int nthreads);
+void rmn_dnnl_threads_leave(int nthreads, int prev);
 /* Makes sure the arena holds need bytes (called only while building an entry). */
 int rmn_dnnl_arena_reserve(rmn_dnnl_state *st, size_t need);
 

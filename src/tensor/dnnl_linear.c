@@ -56,11 +56,14 @@ static int build_matmul(rmn_dnnl_state *st, rmn_dnnl_entry *e) {
 static int matmul(rmn_dnnl_state *st, int nthreads, int m, int n, int k, int ta, const float *a, int tb,
                   const float *b, const float *bias, int sum, float *c) {
     const int key[MK_LEN] = {m, n, k, ta, tb, bias != NULL, sum, (int)st->precision};
-    rmn_dnnl_entry *e = rmn_dnnl_find(st, RMN_DNNL_MATMUL, key, MK_LEN);
-    if (!e) {
-        if (!(e = rmn_dnnl_add(st, RMN_DNNL_MATMUL, key, MK_LEN)))
+    rmn_dnnl_entry *e = rmn_dnnl_find(st, RMN_DNNL_MATMUL, key, MK_LEN, nthreads);
+    if (!e) { /* primitives made for the threads they run with, as the conv entries' */
+        if (!(e = rmn_dnnl_add(st, RMN_DNNL_MATMUL, key, MK_LEN, nthreads)))
             return -1;
-        if (build_matmul(st, e) != 0 || rmn_dnnl_arena_reserve(st, e->arena_need) != 0)
+        const int prev = rmn_dnnl_threads_enter(nthreads);
+        const int rc = build_matmul(st, e);
+        rmn_dnnl_threads_leave(nthreads, prev);
+        if (rc != 0 || rmn_dnnl_arena_reserve(st, e->arena_need) != 0)
             e->failed = 1;
     }
     if (e->failed)

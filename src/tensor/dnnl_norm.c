@@ -124,18 +124,21 @@ static int build(rmn_dnnl_state *st, rmn_dnnl_entry *e, int n, int c, int hw, fl
 }
 
 static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, int n, int c, int hw,
-                                 double eps, unsigned layout, unsigned fresh) {
+                                 double eps, unsigned layout, unsigned fresh, int nthreads) {
     if (!st)
         return NULL;
     const float feps = (float)eps;
     int key[K_LEN] = {n, c, hw, 0, 0, layout != 0, (int)(fresh & (RMN_FRESH_DX | RMN_FRESH_DW))};
     memcpy(&key[K_EPS0], &eps, sizeof eps);
-    rmn_dnnl_entry *e = rmn_dnnl_find(st, kind, key, K_LEN);
+    rmn_dnnl_entry *e = rmn_dnnl_find(st, kind, key, K_LEN, nthreads);
     if (!e) {
-        if (!(e = rmn_dnnl_add(st, kind, key, K_LEN)))
+        if (!(e = rmn_dnnl_add(st, kind, key, K_LEN, nthreads)))
             return NULL;
         e->aux = -1;
-        if (build(st, e, n, c, hw, feps) != 0 || rmn_dnnl_arena_reserve(st, e->arena_need) != 0)
+        const int prev = rmn_dnnl_threads_enter(nthreads);
+        const int rc = build(st, e, n, c, hw, feps);
+        rmn_dnnl_threads_leave(nthreads, prev);
+        if (rc != 0 || rmn_dnnl_arena_reserve(st, e->arena_need) != 0)
             e->failed = 1;
     }
     return e->failed ? NULL : e;
@@ -168,7 +171,7 @@ static void forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *sm
                           int n, int c, int hw, double momentum, double eps) {
     rmn_dnnl_state *st = ex->state;
     rmn_dnnl_entry *e = entry_for(st, mask ? RMN_DNNL_BN_RELU_TRAIN : RMN_DNNL_BN_TRAIN, n, c,
-                                  hw, eps, ex->layout, 0);
+                                  hw, eps, ex->layout, 0, ex->nthreads);
     if (e) {
         const void *bind[4] = {x, y, g, b};
         for (int i = 0; i < 4; ++i)
@@ -207,7 +210,7 @@ static void forward_eval(const rmn_exec *ex, int relu, float *y, const float *x,
                          double eps) {
     rmn_dnnl_state *st = ex->state;
     rmn_dnnl_entry *e = entry_for(st, relu ? RMN_DNNL_BN_RELU_EVAL : RMN_DNNL_BN_EVAL, n, c, hw,
-                                  eps, ex->layout, 0);
+                                  eps, ex->layout, 0, ex->nthreads);
     if (e) {
         const float *bind[6] = {x, y, g, b, rm, rv};
         for (int i = 0; i < 6; ++i)
@@ -257,7 +260,7 @@ static void backward_train(const rmn_exec *ex, int kind, float *dx, float *dg, f
                            const float *sm, const float *si, int n, int c, int hw) {
     rmn_dnnl_state *st = ex->state;
     /* eps only reaches the primitive through the variance recovered below; key it as 0 */
-    rmn_dnnl_entry *e = entry_for(st, kind, n, c, hw, 0.0, ex->layout, ex->fresh);
+    rmn_dnnl_entry *e = entry_for(st, kind, n, c, hw, 0.0, ex->layout, ex->fresh, ex->nthreads);
     if (e) {
         const float *bind[5] = {x, dy, g, g, sm};
         for (int i = 0; i < 5; ++i)
@@ -302,7 +305,8 @@ void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *
                                const float *rm, const float *rv, int n, int c, int hw,
                                double eps) {
     rmn_dnnl_state *st = ex->state;
-    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_BWD_EVAL, n, c, hw, eps, ex->layout, ex->fresh);
+    rmn_dnnl_entry *e = entry_for(st, RMN_DNNL_BN_BWD_EVAL, n, c, hw, eps, ex->layout, ex->fresh,
+                                  ex->nthreads);
     if (e) {
         const float *bind[6] = {x, dy, g, g, rm, rv};
         for (int i = 0; i < 6; ++i)

@@ -17,7 +17,7 @@ static size_t round64(size_t b) { return (b + 63) & ~(size_t)63; }
 
 /* oneDNN's OpenMP kernels use omp_get_max_threads(): set it to nthreads around a call and
  * give back the previous value. */
-static int threads_enter(int nthreads) {
+int rmn_dnnl_threads_enter(int nthreads) {
 #ifdef _OPENMP
     const int prev = omp_get_max_threads();
     if (nthreads > 0 && nthreads != prev)
@@ -29,7 +29,7 @@ static int threads_enter(int nthreads) {
 #endif
 }
 
-static void threads_leave(int nthreads, int prev) {
+void rmn_dnnl_threads_leave(int nthreads, int prev) {
 #ifdef _OPENMP
     if (nthreads > 0 && nthreads != prev)
         omp_set_num_threads(prev);
@@ -39,18 +39,19 @@ static void threads_leave(int nthreads, int prev) {
 #endif
 }
 
-rmn_dnnl_entry *rmn_dnnl_find(rmn_dnnl_state *st, int kind, const int *key, int nkey) {
+rmn_dnnl_entry *rmn_dnnl_find(rmn_dnnl_state *st, int kind, const int *key, int nkey, int nthreads) {
     for (rmn_dnnl_entry *e = st->head; e; e = e->next)
-        if (e->kind == kind && memcmp(e->key, key, (size_t)nkey * sizeof(int)) == 0)
+        if (e->kind == kind && e->nthreads == nthreads && memcmp(e->key, key, (size_t)nkey * sizeof(int)) == 0)
             return e;
     return NULL;
 }
 
-rmn_dnnl_entry *rmn_dnnl_add(rmn_dnnl_state *st, int kind, const int *key, int nkey) {
+rmn_dnnl_entry *rmn_dnnl_add(rmn_dnnl_state *st, int kind, const int *key, int nkey, int nthreads) {
     rmn_dnnl_entry *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
     e->kind = kind;
+    e->nthreads = nthreads;
     memcpy(e->key, key, (size_t)nkey * sizeof(int));
     e->next = st->head;
     st->head = e;
@@ -167,7 +168,7 @@ int rmn_dnnl_run(rmn_dnnl_state *st, rmn_dnnl_entry *e, int from, int to, int nt
     for (int i = 0; i < e->n_mem; ++i)
         if (e->off[i] != (size_t)-1)
             dnnl_memory_set_data_handle(e->mem[i], st->arena + e->off[i]);
-    const int prev = threads_enter(nthreads);
+    const int prev = rmn_dnnl_threads_enter(nthreads);
     int rc = RMN_OK;
     for (int i = from; i < to && rc == RMN_OK; ++i) {
         const rmn_dnnl_step *s = &e->step[i];
@@ -180,7 +181,7 @@ int rmn_dnnl_run(rmn_dnnl_state *st, rmn_dnnl_entry *e, int from, int to, int nt
     }
     if (dnnl_stream_wait(st->strm) != dnnl_success)
         rc = RMN_EINTERNAL;
-    threads_leave(nthreads, prev);
+    rmn_dnnl_threads_leave(nthreads, prev);
     return rc;
 }
 
@@ -272,9 +273,9 @@ int rmn_dnnl_state_create(void **out) {
 
 int rmn_dnnl_sgemm(char ta, char tb, int m, int n, int k, const float *a, int lda, const float *b,
                    int ldb, float beta, float *c, int ldc, int nthreads) {
-    const int prev = threads_enter(nthreads);
+    const int prev = rmn_dnnl_threads_enter(nthreads);
     const dnnl_status_t s = dnnl_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
-    threads_leave(nthreads, prev);
+    rmn_dnnl_threads_leave(nthreads, prev);
     return s == dnnl_success ? 0 : -1;
 }
 

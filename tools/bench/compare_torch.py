@@ -1,18 +1,48 @@
 #!/usr/bin/python3
-"""compare_torch.py -- rmn-bench against PyTorch on the same convs and networks, interleaved.
+"""compare_torch.py -- rmn-bench against PyTorch, interleaved, PyTorch given its best (issue #15).
 
-For each case (the distinct convs of a ResNet at 48x48, democnn, resnet18-tv48, and the zoo's
-48-profile resnet18, resnet34, vgg19 and resmasking_dropout1 -- their PyTorch definitions are
-tools/golden/make_zoo_golden.py's, the ones the golden tests check rmn against -- at --width),
-the script alternates rounds: rmn-bench (a subprocess), then PyTorch (a subprocess of
-this script, so that neither side's OpenMP pool lingers in the other's process), and so on.
-Each run reports the median of several timed steps after warm-up; the table gives, per case,
-the median over rounds of each side and the ratio rmn/torch of images/s (higher = rmn faster).
---busy measures everything twice: idle, then with a competing busy-loop process holding one
-core. Run with /usr/bin/python3 (Debian's python3-torch).
+Cases: every rmn architecture at the 48 profile (1 channel, 48x48, 7 classes; by default the
+names `rmn-exp names archs` prints, else the list below), at each --batch, in the train and the
+infer mode; with --only convs (or all) also the distinct convs of a ResNet at 48x48.
+PyTorch's networks are tools/pth/zoo_torch.py's (`zoo_torch.build(arch, 48, width)`, the
+definitions the .pth and golden tests check equal to rmn's); democnn is this file's copy of
+src/models/democnn.c. Each case runs three sides, each in its own subprocess so that no OpenMP
+pool lingers in another's process: rmn-bench, PyTorch with model and input in channels_last
+(`.to(memory_format=torch.channels_last)`, the layout its oneDNN convolutions prefer) and
+PyTorch in NCHW. A round runs the three once, the order rotating from round to round; --rounds
+rounds interleave them. Each run reports the median of --steps timed steps after --warmup.
 
-  /usr/bin/python3 tools/bench/compare_torch.py --rmn-bench BUILD/src/rmn-bench [--busy]
-      [--models democnn,resnet18-tv48,resnet18,resnet34,vgg19,resmasking_dropout1] [--width W]
+The training step is the same on both sides: forward in training mode, cross-entropy loss,
+backward, and the optimizer's step (--optimizer):
+  sgd (default)  rmn: its SGD (momentum 0.9, L2 weight decay 1e-3, lr 1e-4; rmn-bench
+                 --optimizer sgd); PyTorch: torch.optim.SGD with the same values -- the same
+                 algorithm on both sides;
+  radam          rmn: the thesis's RAdam (decoupled weight decay 1e-3, un-adapted momentum in
+                 steps 1-5); PyTorch: torch.optim.RAdam (1.13: L2 weight decay 1e-3, the same
+                 rectification), lr 1e-4 -- the same work per step, not the same algorithm;
+  none           no optimizer on either side (rmn-bench's default, the earlier figures).
+PyTorch clears its gradients with zero_grad(set_to_none=True) (rmn writes them fresh) and runs
+its optimizers with foreach=True (one call over all tensors; --no-foreach: per tensor). The
+infer mode is rmn_net_infer (rmn-bench --mode infer) against the eval-mode forward under
+torch.inference_mode(); --torch-freeze runs PyTorch's inference as a traced, frozen TorchScript
+module after torch.jit.optimize_for_inference (batch norm folded into the convolutions).
+
+Output (stdout): a Markdown table, one row per (model, batch, mode): the median images/s over
+the rounds of each side, and the ratio rmn/torch of each round against channels_last, against
+NCHW, and against the faster of the two in that round -- median (min-max) over the rounds
+(> 1: rmn faster). Progress goes to stderr. --json FILE writes the rows, per-round figures
+included. --busy measures everything twice, idle and then with a busy-loop process holding one
+core, and prints busy/idle throughput per side. Both sides run under the same OMP_WAIT_POLICY
+(--wait-policy; default $OMP_WAIT_POLICY, else passive, what rmn's programs choose for
+themselves): libgomp's default spinning would hand whichever side spins a loss on a loaded
+machine that says nothing about its kernels.
+
+Run with /usr/bin/python3 (Debian's python3-torch 1.13):
+  /usr/bin/python3 tools/bench/compare_torch.py --rmn-bench BUILD/src/rmn-bench
+      [--models all|NAME,...] [--batch 64,16] [--modes train,infer] [--optimizer sgd|radam|none]
+      [--threads 2] [--rounds 3] [--steps 5] [--warmup 2] [--width W] [--json FILE] [--busy]
+      [--only models|convs|all] [--torch-freeze] [--wait-policy passive|active]
+Earlier options kept: --backend, --winograd, --conv-layout16, --json-out (= --json).
 """
 import argparse
 import json
@@ -21,6 +51,16 @@ import statistics
 import subprocess
 import sys
 import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# rmn's registry at the 48 profile when `rmn-exp names archs` is not beside rmn-bench
+ARCHS = ["democnn", "resnet18-tv48", "resnet18", "resnet34", "resnet50", "resnet101",
+         "resnet152", "resnet18_centerloss", "resnet50_pretrained_vgg", "resmasking",
+         "resmasking_dropout1", "resmasking_dropout2", "resmasking_dropout3",
+         "resmasking_dropout4", "resmasking50_dropout1", "resmasking_naive_dropout1", "vgg19",
+         "densenet121", "googlenet", "inception_v3", "efficientnet_b2b", "cbam_resnet50",
+         "cbam_resnet34", "bam_resnet50"]
 
 CONVS = [  # label, C, H, K, kernel, stride, pad  (batch from --batch)
     ("stem 3x3 1->64 @48", 1, 48, 64, 3, 1, 1),
@@ -36,141 +76,127 @@ CONVS = [  # label, C, H, K, kernel, stride, pad  (batch from --batch)
     ("3x3 512->512 @6", 512, 6, 512, 3, 1, 1),
 ]
 
+SIDES = ("rmn", "torch_cl", "torch_nchw")  # torch_cl: channels_last
+LR, WEIGHT_DECAY, MOMENTUM = 1e-4, 1e-3, 0.9  # rmn-train's defaults (rmn-bench --optimizer)
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
 
 # --- the PyTorch side (run as a worker subprocess) ----------------------------------------
 
-def torch_models():
+def torch_model(name, width):
     import torch.nn as nn
-
-    class DemoCNN(nn.Module):  # src/models/democnn.c
-        def __init__(self, cin=1, classes=7, w=32):
-            super().__init__()
-            ch = [cin, w, 2 * w, 4 * w, 4 * w]
-            layers = []
-            for i in range(4):
-                layers += [nn.Conv2d(ch[i], ch[i + 1], 3, padding=1, bias=False),
-                           nn.BatchNorm2d(ch[i + 1]), nn.ReLU(inplace=False)]
-                if i < 3:
-                    layers.append(nn.MaxPool2d(2))
-            layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.25),
-                       nn.Linear(4 * w, classes)]
-            self.f = nn.Sequential(*layers)
-
-        def forward(self, x):
-            return self.f(x)
-
-    class Basic(nn.Module):
-        def __init__(self, cin, cout, stride):
-            super().__init__()
-            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-            self.bn1 = nn.BatchNorm2d(cout)
-            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-            self.bn2 = nn.BatchNorm2d(cout)
-            self.relu = nn.ReLU()
-            self.down = None
-            if stride != 1 or cin != cout:
-                self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
-                                          nn.BatchNorm2d(cout))
-
-        def forward(self, x):
-            y = self.relu(self.bn1(self.conv1(x)))
-            y = self.bn2(self.conv2(y))
-            return self.relu(y + (self.down(x) if self.down is not None else x))
-
-    class ResNet18TV48(nn.Module):  # torchvision resnet18, 1-channel 7x7 s2 stem, 7 classes
-        def __init__(self, classes=7):
-            super().__init__()
-            self.stem = nn.Sequential(nn.Conv2d(1, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64),
-                                      nn.ReLU(), nn.MaxPool2d(3, 2, 1))
-            blocks, cin = [], 64
-            for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
-                blocks += [Basic(cin, cout, stride), Basic(cout, cout, 1)]
-                cin = cout
-            self.blocks = nn.Sequential(*blocks)
-            self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, classes))
-
-        def forward(self, x):
-            return self.head(self.blocks(self.stem(x)))
-
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
-    import make_zoo_golden as zoo  # the 48-profile definitions of the golden tests
-
-    def zoo48(arch, w):
-        # the golden definitions use dropout p = 0; here the zoo's real rates
-        if arch == "vgg19":
-            net = zoo.VGG19_48(w)
-            for m in net.classifier:
-                if isinstance(m, nn.Dropout):
-                    m.p = 0.5
-            return net
-        layers = {"resnet18": [2, 2, 2, 2]}.get(arch, [3, 4, 6, 3])
-        net = zoo.ResNet48(layers, w, arch.startswith("resmasking"), arch.startswith("resmasking"))
-        if net.drop is not None:
-            net.drop.p = 0.4
-        return net
-
-    models = {"democnn": lambda w: DemoCNN(), "resnet18-tv48": lambda w: ResNet18TV48()}
-    for arch in ZOO48:
-        models[arch] = (lambda a: lambda w: zoo48(a, w))(arch)
-    return models
+    if name == "democnn":  # src/models/democnn.c
+        w, layers, ch = 32, [], [1, 32, 64, 128, 128]
+        for i in range(4):
+            layers += [nn.Conv2d(ch[i], ch[i + 1], 3, padding=1, bias=False),
+                       nn.BatchNorm2d(ch[i + 1]), nn.ReLU()]
+            if i < 3:
+                layers.append(nn.MaxPool2d(2))
+        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.25), nn.Linear(4 * w, 7)]
+        return nn.Sequential(*layers)
+    sys.path.insert(0, os.path.join(HERE, "..", "pth"))
+    import zoo_torch
+    return zoo_torch.build(name, 48, width)
 
 
-ZOO48 = ("resnet18", "resnet34", "vgg19", "resmasking_dropout1")
+def make_optimizer(torch, name, params, foreach):
+    if name == "none":
+        return None
+    kw = {"foreach": True} if foreach else {}
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=LR, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY, **kw)
+    return torch.optim.RAdam(params, lr=LR, weight_decay=WEIGHT_DECAY, **kw)
+
+
+def timed(steps, warmup, step):
+    times = []
+    for i in range(warmup + steps):
+        t0 = time.perf_counter()
+        step()
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times)
 
 
 def torch_worker(spec):
     import torch
     torch.set_num_threads(spec["threads"])
     torch.manual_seed(1)
-    steps, warmup, n = spec["steps"], spec["warmup"], spec["batch"]
-    times = []
+    fmt = torch.channels_last if spec["format"] == "cl" else torch.contiguous_format
+    n, gflop, note = spec["batch"], 0.0, ""
     if spec["kind"] == "conv":
         c, h, k, kern, stride, pad = spec["conv"]
-        x = torch.randn(n, c, h, h, requires_grad=True)
-        w = torch.randn(k, c, kern, kern, requires_grad=True)
+        x = torch.randn(n, c, h, h).contiguous(memory_format=fmt).requires_grad_()
+        w = torch.randn(k, c, kern, kern).contiguous(memory_format=fmt).requires_grad_()
         b = torch.randn(k, requires_grad=True)
         p = (h + 2 * pad - kern) // stride + 1
-        dy = torch.randn(n, k, p, p)
-        for i in range(warmup + steps):
-            t0 = time.perf_counter()
-            y = torch.nn.functional.conv2d(x, w, b, stride, pad)
-            y.backward(dy)
-            t = time.perf_counter() - t0
-            if i >= warmup:
-                times.append(t)
+        dy = torch.randn(n, k, p, p).contiguous(memory_format=fmt)
+
+        def step():
+            x.grad = w.grad = b.grad = None
+            torch.nn.functional.conv2d(x, w, b, stride, pad).backward(dy)
+        med = timed(spec["steps"], spec["warmup"], step)
         gflop = 3 * 2e-9 * n * k * p * p * c * kern * kern
     else:
-        net = torch_models()[spec["model"]](spec.get("width") or 64)
-        x = torch.randn(n, 1, 48, 48)
-        labels = torch.arange(n) % 7
-        loss_fn = torch.nn.CrossEntropyLoss()
-        train = spec["mode"] == "train"
-        net.train(train)
-        for i in range(warmup + steps):
-            t0 = time.perf_counter()
-            if train:
-                net.zero_grad(set_to_none=False)
-                loss = loss_fn(net(x), labels)
-                loss.backward()
-            else:
-                with torch.no_grad():
+        net = torch_model(spec["model"], spec["width"]).to(memory_format=fmt)
+        x = torch.randn(n, 1, 48, 48).contiguous(memory_format=fmt)
+        if spec["mode"] == "train":
+            labels = torch.arange(n) % 7
+            loss_fn = torch.nn.CrossEntropyLoss()
+            net.train()
+            opt = make_optimizer(torch, spec["optimizer"], net.parameters(), spec["foreach"])
+
+            def step():
+                if opt is not None:
+                    opt.zero_grad(set_to_none=True)
+                else:
+                    net.zero_grad(set_to_none=True)
+                out = net(x)
+                loss_fn(out[0] if isinstance(out, tuple) else out, labels).backward()
+                if opt is not None:
+                    opt.step()
+        else:
+            net.eval()
+            if spec.get("freeze"):
+                try:
+                    with torch.no_grad():
+                        net = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(net, x)))
+                    note = "frozen"
+                except Exception as e:  # an untraceable model runs eager, said in the row
+                    note = f"eager ({type(e).__name__})"
+
+            def step():
+                with torch.inference_mode():
                     net(x)
-            t = time.perf_counter() - t0
-            if i >= warmup:
-                times.append(t)
-        gflop = 0.0
-    med = statistics.median(times)
+        med = timed(spec["steps"], spec["warmup"], step)
     print(json.dumps({"median_s": med, "images_per_s": n / med,
-                      "gflops": gflop / med if gflop else 0.0}))
+                      "gflops": gflop / med if gflop else 0.0, "note": note}))
+
+
+def torch_probe(names, width):
+    """Prints the names whose PyTorch definition builds, as JSON."""
+    ok = []
+    for name in names:
+        try:
+            torch_model(name, width)
+            ok.append(name)
+        except Exception:  # not in zoo_torch, or not at the 48 profile
+            pass
+    print(json.dumps(ok))
 
 
 # --- the driver ---------------------------------------------------------------------------
 
-def run_json(cmd):
-    out = subprocess.run(cmd, capture_output=True, text=True)
+def run_json(cmd, env=None):
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if out.returncode != 0:
-        return None, (out.stderr.strip() or out.stdout.strip())
-    lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
+        return None, (out.stderr.strip() or out.stdout.strip() or f"exit {out.returncode}")
+    lines = [l for l in out.stdout.splitlines() if l.startswith("{") or l.startswith("[")]
+    if not lines:
+        return None, "no JSON in the output"
     return json.loads(lines[-1]), None
 
 
@@ -181,48 +207,127 @@ def rmn_cmd(a, case):
         base += ["--winograd", str(a.winograd)]
     if case["kind"] == "conv":
         c, h, k, kern, stride, pad = case["conv"]
-        shape = f"{a.batch},{c},{h},{h},{k},{kern},{kern},{stride},{pad}"
+        shape = f"{case['batch']},{c},{h},{h},{k},{kern},{kern},{stride},{pad}"
         return base + ["--op", "conv", "--shape", shape, "--mode", "train"] + (
             ["--layout16"] if a.conv_layout16 else [])
-    width = ["--width", str(a.width)] if a.width and case["model"] in ZOO48 else []
-    return base + ["--model", case["model"], "--batch", str(a.batch), "--mode", case["mode"]] + width
+    cmd = base + ["--model", case["model"], "--batch", str(case["batch"]), "--mode", case["mode"]]
+    if case["mode"] == "train":
+        cmd += ["--optimizer", a.optimizer]
+    if a.width and case["model"] != "democnn":
+        cmd += ["--width", str(a.width)]
+    return cmd
 
 
-def torch_cmd(a, case):
-    spec = dict(case, threads=a.threads, steps=a.steps, warmup=a.warmup, batch=a.batch,
-                width=a.width if case.get("model") in ZOO48 else 0)
+def torch_cmd(a, case, fmt):
+    spec = dict(case, threads=a.threads, steps=a.steps, warmup=a.warmup, format=fmt,
+                optimizer=a.optimizer, foreach=not a.no_foreach, freeze=a.torch_freeze,
+                width=a.width if case.get("model") != "democnn" else 0)
     return [sys.executable, os.path.abspath(__file__), "--torch-worker", json.dumps(spec)]
+
+
+def side_cmd(a, case, side):
+    return rmn_cmd(a, case) if side == "rmn" else torch_cmd(a, case, side[len("torch_"):])
+
+
+def spread(v):
+    return {"median": statistics.median(v), "min": min(v), "max": max(v)}
 
 
 def measure(a, cases, tag):
     rows = []
     for case in cases:
-        r_ips, t_ips, ratios, r_gf, t_gf = [], [], [], [], []
-        err = None
-        for _ in range(a.rounds):
-            r, err = run_json(rmn_cmd(a, case))
-            if r is None:
+        per = {s: [] for s in SIDES}
+        notes, err = set(), None
+        for r in range(a.rounds):
+            order = SIDES[r % 3:] + SIDES[:r % 3]
+            got = {}
+            for side in order:
+                res, err = run_json(side_cmd(a, case, side), a.env)
+                if res is None:
+                    err = f"{side}: {err.splitlines()[-1]}"
+                    break
+                got[side] = res
+                if res.get("note"):
+                    notes.add(res["note"])
+            if err:
                 break
-            t, err = run_json(torch_cmd(a, case))
-            if t is None:
-                break
-            r_ips.append(r["images_per_s"]), t_ips.append(t["images_per_s"])
-            r_gf.append(r["gflops"]), t_gf.append(t["gflops"])
-            ratios.append(r["images_per_s"] / t["images_per_s"])
+            for side in SIDES:
+                per[side].append(got[side]["images_per_s"])
         if err:
-            print(f"{tag:5} {case['label']:28} skipped: {err.splitlines()[-1]}", flush=True)
+            log(f"{tag:5} {case['label']:36} skipped: {err}")
             continue
-        row = {"cond": tag, "case": case["label"], "rmn_images_per_s": statistics.median(r_ips),
-               "torch_images_per_s": statistics.median(t_ips),
-               "rmn_gflops": statistics.median(r_gf), "torch_gflops": statistics.median(t_gf),
-               "ratio_median": statistics.median(ratios), "ratio_min": min(ratios),
-               "ratio_max": max(ratios), "rounds": len(ratios)}
+        rmn, cl, nchw = per["rmn"], per["torch_cl"], per["torch_nchw"]
+        row = {"cond": tag, "case": case["label"], "kind": case["kind"],
+               "model": case.get("model") or case["name"], "batch": case["batch"],
+               "mode": case.get("mode", "conv fwd+bwd"), "rounds": len(rmn),
+               "optimizer": a.optimizer if case.get("mode") == "train" else None,
+               "rmn_images_per_s": statistics.median(rmn),
+               "torch_cl_images_per_s": statistics.median(cl),
+               "torch_nchw_images_per_s": statistics.median(nchw),
+               "ratio_cl": spread([x / y for x, y in zip(rmn, cl)]),
+               "ratio_nchw": spread([x / y for x, y in zip(rmn, nchw)]),
+               "ratio_best": spread([x / max(y, z) for x, y, z in zip(rmn, cl, nchw)]),
+               "per_round": per, "torch_note": ", ".join(sorted(notes))}
         rows.append(row)
-        print(f"{tag:5} {case['label']:28} rmn {row['rmn_images_per_s']:9.1f} img/s "
-              f"({row['rmn_gflops']:6.1f} GF/s)  torch {row['torch_images_per_s']:9.1f} img/s "
-              f"({row['torch_gflops']:6.1f} GF/s)  rmn/torch {row['ratio_median']:.2f} "
-              f"[{row['ratio_min']:.2f}..{row['ratio_max']:.2f}]", flush=True)
+        log(f"{tag:5} {case['label']:36} rmn {row['rmn_images_per_s']:8.1f}  torch CL "
+            f"{row['torch_cl_images_per_s']:8.1f}  NCHW {row['torch_nchw_images_per_s']:8.1f} img/s"
+            f"  rmn/CL {fmt_ratio(row['ratio_cl'])}  rmn/NCHW {fmt_ratio(row['ratio_nchw'])}")
     return rows
+
+
+def fmt_ratio(s):
+    return f"{s['median']:.2f} ({s['min']:.2f}-{s['max']:.2f})"
+
+
+def markdown(rows, tag):
+    out = [f"| model | batch | mode | rmn img/s | torch CL img/s | torch NCHW img/s | "
+           f"rmn/CL median (min-max) | rmn/NCHW median (min-max) | rmn/best torch |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if r["cond"] != tag:
+            continue
+        mode = r["mode"] + (f" +{r['optimizer']}" if r["optimizer"] not in (None, "none") else "")
+        if r["torch_note"]:
+            mode += f" (torch {r['torch_note']})"
+        out.append(f"| {r['model']} | {r['batch']} | {mode} | {r['rmn_images_per_s']:.1f} | "
+                   f"{r['torch_cl_images_per_s']:.1f} | {r['torch_nchw_images_per_s']:.1f} | "
+                   f"{fmt_ratio(r['ratio_cl'])} | {fmt_ratio(r['ratio_nchw'])} | "
+                   f"{fmt_ratio(r['ratio_best'])} |")
+    return "\n".join(out)
+
+
+def arch_names(a):
+    exp = os.path.join(os.path.dirname(os.path.abspath(a.rmn_bench)), "rmn-exp")
+    if os.access(exp, os.X_OK):
+        out = subprocess.run([exp, "names", "archs"], capture_output=True, text=True)
+        names = out.stdout.split()
+        if out.returncode == 0 and names:
+            return names
+    return list(ARCHS)
+
+
+def model_cases(a):
+    names = arch_names(a) if a.models == "all" else [m for m in a.models.split(",") if m]
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-probe",
+                          json.dumps({"names": names, "width": a.width})],
+                         capture_output=True, text=True)
+    have_torch = set(json.loads(out.stdout)) if out.returncode == 0 else set()
+    cases = []
+    for model in names:
+        if model not in have_torch:
+            log(f"skipping {model}: no PyTorch definition at the 48 profile (tools/pth/zoo_torch.py)")
+            continue
+        probe, err = run_json(rmn_cmd(argparse.Namespace(**dict(vars(a), steps=1, warmup=0, threads=1)),
+                                      {"kind": "model", "model": model, "mode": "infer", "batch": 2}))
+        if probe is None:
+            log(f"skipping {model}: rmn-bench says: {err.splitlines()[-1] if err else '?'}")
+            continue
+        for batch in a.batches:
+            for mode in a.mode_list:
+                label = f"{model} b{batch} {mode}" + (f" w{a.width}" if a.width and model != "democnn" else "")
+                cases.append({"kind": "model", "label": label, "model": model, "mode": mode,
+                              "batch": batch})
+    return cases
 
 
 def main():
@@ -230,45 +335,73 @@ def main():
     ap.add_argument("--rmn-bench", default="src/rmn-bench")
     ap.add_argument("--backend", default="dnnl")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--batch", default="64,16", help="comma-separated batch sizes (default 64,16)")
+    ap.add_argument("--modes", default="train,infer", help="train, infer or both (default)")
+    ap.add_argument("--optimizer", default="sgd", choices=("sgd", "radam", "none"),
+                    help="the optimizer step in the train mode (default sgd)")
+    ap.add_argument("--no-foreach", action="store_true",
+                    help="PyTorch's optimizers per tensor (default: foreach=True)")
+    ap.add_argument("--torch-freeze", action="store_true",
+                    help="PyTorch's inference traced, frozen and optimize_for_inference'd")
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--winograd", type=int, choices=(0, 1))
-    ap.add_argument("--only", choices=("convs", "models"), help="run only this group")
-    ap.add_argument("--models", default="democnn,resnet18-tv48",
-                    help="comma-separated networks (also: " + ", ".join(ZOO48) + ")")
+    ap.add_argument("--only", choices=("models", "convs", "all"), default="models",
+                    help="the networks (default), the single convs, or both")
+    ap.add_argument("--models", default="all",
+                    help="comma-separated architectures, or all (default: rmn-exp names archs)")
     ap.add_argument("--width", type=int, default=0,
-                    help="channel width of the zoo's 48-profile networks (0 = 64, the default)")
+                    help="channel width at the 48 profile (0 = each model's default)")
     ap.add_argument("--conv-layout16", action="store_true",
                     help="rmn's single convs on nChw16c activations, the layout its networks keep "
-                         "between layers (PyTorch's stay NCHW, as in its networks)")
+                         "between layers")
+    ap.add_argument("--wait-policy", choices=("passive", "active"),
+                    default=os.environ.get("OMP_WAIT_POLICY", "passive").lower()
+                    if os.environ.get("OMP_WAIT_POLICY", "passive").lower() in ("passive", "active")
+                    else "passive",
+                    help="OMP_WAIT_POLICY of both sides (default: $OMP_WAIT_POLICY, else passive,\n"
+                         "rmn's own choice; libgomp spins by default, which costs a loaded machine)")
     ap.add_argument("--busy", action="store_true",
                     help="also measure with a busy-loop process competing for one core")
-    ap.add_argument("--json-out", help="write the rows as JSON to this file")
+    ap.add_argument("--json", "--json-out", dest="json", help="write the rows as JSON to this file")
     ap.add_argument("--torch-worker", help=argparse.SUPPRESS)
+    ap.add_argument("--torch-probe", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.torch_worker:
         return torch_worker(json.loads(a.torch_worker))
+    if a.torch_probe:
+        p = json.loads(a.torch_probe)
+        return torch_probe(p["names"], p["width"])
+    try:
+        a.batches = [int(b) for b in a.batch.split(",") if b]
+    except ValueError:
+        ap.error(f"--batch: comma-separated integers, not '{a.batch}'")
+    a.mode_list = [m for m in a.modes.split(",") if m]
+    if not a.batches or any(b < 1 for b in a.batches):
+        ap.error("--batch: at least one batch size >= 1")
+    if not a.mode_list or any(m not in ("train", "infer") for m in a.mode_list):
+        ap.error("--modes: train, infer or train,infer")
+    if a.rounds < 1 or a.steps < 1 or a.warmup < 0:
+        ap.error("--rounds and --steps >= 1, --warmup >= 0")
+    a.env = dict(os.environ, OMP_WAIT_POLICY=a.wait_policy)  # the same on both sides
 
     cases = []
-    if a.only != "models":
-        cases += [{"kind": "conv", "label": c[0], "conv": list(c[1:])} for c in CONVS]
-    if a.only != "convs":
-        for model in a.models.split(","):
-            probe, err = run_json(rmn_cmd(argparse.Namespace(**dict(vars(a), batch=2, steps=1, warmup=0, threads=1)),
-                                          {"kind": "model", "model": model, "mode": "infer"}))
-            if probe is None:
-                print(f"skipping {model}: rmn-bench says: {err.splitlines()[-1] if err else '?'}")
-                continue
-            for mode in ("train", "infer"):
-                label = f"{model} w{a.width} {mode}" if a.width and model in ZOO48 else f"{model} {mode}"
-                cases.append({"kind": "model", "label": label, "model": model,
-                              "mode": mode})
-    print(f"# threads {a.threads}, batch {a.batch}, {a.steps} timed steps after {a.warmup} "
-          f"warm-up, {a.rounds} interleaved rounds, rmn backend {a.backend}; "
-          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}", flush=True)
+    if a.only in ("convs", "all"):
+        cases += [{"kind": "conv", "label": f"{c[0]} b{b}", "name": c[0], "conv": list(c[1:]),
+                   "batch": b} for b in a.batches for c in CONVS]
+    if a.only in ("models", "all"):
+        cases += model_cases(a)
+    head = (f"threads {a.threads}, batch {','.join(map(str, a.batches))}, {a.steps} timed steps "
+            f"after {a.warmup} warm-up, median of {a.rounds} interleaved rounds; rmn backend "
+            f"{a.backend}; train = forward + loss + backward + "
+            f"{'no optimizer' if a.optimizer == 'none' else a.optimizer + ' step'}"
+            f"{'' if a.no_foreach or a.optimizer == 'none' else ' (torch foreach)'}; "
+            f"torch infer {'frozen TorchScript' if a.torch_freeze else 'eager, inference_mode'}; "
+            f"OMP_WAIT_POLICY={a.wait_policy} on both sides")
+    log("# " + head)
     rows = measure(a, cases, "idle")
+    conds = ["idle"]
     if a.busy:
         hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
         try:
@@ -277,16 +410,22 @@ def main():
         finally:
             hog.kill()
             hog.wait()
+        conds.append("busy")
+    for cond in conds:
+        print(f"\n{'Idle' if cond == 'idle' else 'With a busy-loop process on one core'}: {head}.\n")
+        print(markdown(rows, cond))
+    if a.busy:
         idle = {r["case"]: r for r in rows if r["cond"] == "idle"}
-        print("# busy/idle throughput (1.0 = unaffected by the hog)")
+        print("\nbusy/idle throughput (1.0 = unaffected by the hog):\n")
+        print("| case | rmn | torch CL | torch NCHW |\n|---|---|---|---|")
         for r in rows:
             if r["cond"] == "busy" and r["case"] in idle:
                 i = idle[r["case"]]
-                print(f"  {r['case']:28} rmn {r['rmn_images_per_s'] / i['rmn_images_per_s']:.2f}"
-                      f"  torch {r['torch_images_per_s'] / i['torch_images_per_s']:.2f}")
-    if a.json_out:
-        with open(a.json_out, "w") as f:
-            json.dump(rows, f, indent=1)
+                print(f"| {r['case']} | " + " | ".join(
+                    f"{r[s + '_images_per_s'] / i[s + '_images_per_s']:.2f}" for s in SIDES) + " |")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"settings": head, "rows": rows}, f, indent=1)
 
 
 if __name__ == "__main__":

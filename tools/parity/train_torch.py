@@ -23,11 +23,12 @@ accuracy; the best-val weights evaluated on val and test, plain and with TTA (tt
 training augmentation per image, softmax summed).
 
 Models: resnet18-tv48 (torchvision's resnet18 with a 1-channel 7x7/2 stem and 7 classes: the
-tensor names are torchvision's, as rmn's, so `rmn-export --torch` output loads with --init).
+tensor names are torchvision's, as rmn's, so `rmn-export --torch` output loads with --init); any
+other rmn architecture, or a run with a "width", from tools/pth/zoo_torch.py (the 48 profile).
 
 usage: /usr/bin/python3 tools/parity/train_torch.py EXPERIMENT.json --run MODEL_NAME --seed N
            --data fer2013.csv[.xz] --out DIR [--threads N] [--epochs N] [--interp bilinear|nearest]
-           [--round8] [--init FILE.pth]
+           [--round8] [--init FILE.pth] [--rmn-streams]
 """
 import argparse
 import csv
@@ -83,14 +84,89 @@ def resnet18_tv48(classes):
 MODELS = {"resnet18-tv48": resnet18_tv48}
 
 
+def build_model(cfg):
+    """resnet18-tv48 at its own width: torchvision's; any other rmn architecture (or a width):
+    tools/pth/zoo_torch.py's definition at the 48 profile, the one the golden tests check."""
+    arch, width, classes = cfg["arch"], cfg.get("width", 0), cfg.get("num_classes", 7)
+    if arch in MODELS and not width:
+        return MODELS[arch](classes)
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pth"))
+    import zoo_torch
+    return zoo_torch.build(arch, 48, width, classes)
+
+
+class RmnRng:
+    """rmn's random streams (src/core/rng.c): xoshiro256** seeded through splitmix64, one stream
+    per purpose; --rmn-streams draws the data order and the augmentation from them, so that this
+    trainer sees rmn's batches and rmn's augmentation draws, sample for sample."""
+    M = (1 << 64) - 1
+    SHUFFLE, AUGMENT = 2, 3
+
+    def __init__(self, seed, stream):
+        x = (seed ^ (stream * 0xd1342543de82ef95)) & self.M
+        self.s = []
+        for i in range(5):
+            x = (x + 0x9e3779b97f4a7c15) & self.M
+            z = x
+            z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & self.M
+            z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & self.M
+            if i:  # the first splitmix64 output is discarded
+                self.s.append(z ^ (z >> 31))
+
+    def u64(self):
+        s, M = self.s, self.M
+        rotl = lambda v, k: ((v << k) | (v >> (64 - k))) & M
+        r = (rotl((s[1] * 5) & M, 7) * 9) & M
+        t = (s[1] << 17) & M
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = rotl(s[3], 45)
+        return r
+
+    def uniform(self):
+        return (self.u64() >> 11) * 2.0 ** -53
+
+    def below(self, n):
+        limit = self.M - self.M % n
+        while True:
+            x = self.u64()
+            if x < limit:
+                return x % n
+
+    def permutation(self, n):  # rmn_rng_shuffle of 0..n-1 (Fisher-Yates from the top)
+        a = list(range(n))
+        for i in range(n - 1, 0, -1):
+            j = self.below(i + 1)
+            a[i], a[j] = a[j], a[i]
+        return np.array(a, dtype=np.int64)
+
+    def get_state(self):
+        return list(self.s)
+
+    def set_state(self, s):
+        self.s = list(s)
+
+
+def draw(gen, n, flip_p, max_deg):
+    """n augmentation draws (flip, angle in degrees): two uniforms per image, flip then angle, as
+    rmn's rmn_augment_sample; gen is a torch.Generator or an RmnRng (rmn's own stream)."""
+    if isinstance(gen, RmnRng):
+        u = torch.tensor([[gen.uniform(), gen.uniform()] for _ in range(n)], dtype=torch.float64)
+    else:
+        u = torch.rand(n, 2, generator=gen, dtype=torch.float64)
+    return u[:, 0] < flip_p, (2 * u[:, 1] - 1) * max_deg
+
+
 def augment(x, gen, flip_p, max_deg, interp, round8):
     """x:(n,1,H,W) float in [0,1] -> the same, each image flipped with p flip_p, then rotated by
     an angle uniform in [-max_deg, max_deg] about its centre, black outside: the warp of rmn's
     src/data/augment.c (the source of output pixel p is R^-1 (p - c) + c, mirrored after)."""
     n = x.shape[0]
-    u = torch.rand(n, 2, generator=gen, dtype=torch.float64)  # flip, then angle: rmn's order
-    flip = u[:, 0] < flip_p
-    th = (2 * u[:, 1] - 1) * max_deg * math.pi / 180
+    flip, deg = draw(gen, n, flip_p, max_deg)
+    th = deg * math.pi / 180
     cs, sn = torch.cos(th), torch.sin(th)
     theta = torch.zeros(n, 2, 3, dtype=torch.float64)
     sgn = torch.where(flip, -1.0, 1.0).double()
@@ -197,14 +273,15 @@ def evaluate_tta(net, x, y, n_tta, seed, cfg, interp, round8):
 
 
 def run_config(exp, name, seed):
+    names = []
     for r in exp["runs"]:
-        if r.get("model_name") == name:
-            cfg = dict(exp["defaults"])
-            cfg.update({k: v for k, v in r.items() if k != "seeds"})
+        cfg = dict(exp["defaults"])
+        cfg.update({k: v for k, v in r.items() if k != "seeds"})
+        names.append(cfg.get("model_name", "?"))
+        if names[-1] == name:
             cfg["seed"] = seed
             return cfg
-    raise SystemExit("no run named %s in the experiment (runs: %s)" %
-                     (name, ", ".join(r.get("model_name", "?") for r in exp["runs"])))
+    raise SystemExit("no run named %s in the experiment (runs: %s)" % (name, ", ".join(names)))
 
 
 def save_atomic(obj, path):
@@ -224,14 +301,15 @@ def main():
     ap.add_argument("--interp", choices=("bilinear", "nearest"), help="default: the run's rotation_interp")
     ap.add_argument("--round8", action="store_true", help="round augmented images to 8 bits (imgaug on uint8)")
     ap.add_argument("--init", help="initial weights: a state_dict .pth (e.g. from rmn-export --torch)")
+    ap.add_argument("--rmn-streams", action="store_true",
+                    help="draw the data order and the augmentation from rmn's own random streams of "
+                         "--seed (the controlled comparison: with --init, rmn's run step for step)")
     ap.add_argument("--cache", default=os.path.expanduser("~/.cache/rmn-parity"))
     a = ap.parse_args()
 
     with open(a.experiment) as f:
         exp = json.load(f)
     cfg = run_config(exp, a.run, a.seed)
-    if cfg["arch"] not in MODELS:
-        raise SystemExit("arch %s has no PyTorch definition here (have: %s)" % (cfg["arch"], ", ".join(MODELS)))
     if cfg.get("optimizer", "radam") != "radam" or cfg.get("lr_schedule", "plateau") != "plateau":
         raise SystemExit("only the thesis recipe (radam, plateau) is implemented")
     if cfg.get("image_size", 48) != 48 or cfg.get("in_channels", 1) != 1 or cfg.get("max_shift_px", 0):
@@ -243,13 +321,16 @@ def main():
     (xtr, ytr), (xva, yva), (xte, yte) = load_fer(a.data, a.cache)
 
     torch.manual_seed(a.seed)
-    net = MODELS[cfg["arch"]](cfg.get("num_classes", 7)).to(memory_format=torch.channels_last)
+    net = build_model(cfg).to(memory_format=torch.channels_last)
     if a.init:
         net.load_state_dict(torch.load(a.init, map_location="cpu"), strict=True)
     opt = RAdamThesis(net.parameters(), cfg["lr"], cfg["weight_decay"])
     sched = Plateau(0.1, cfg["plateau_patience"], 1e-4, cfg["min_lr"])
-    g_shuffle = torch.Generator().manual_seed(a.seed * 2 + 1)
-    g_aug = torch.Generator().manual_seed(a.seed * 2 + 2)
+    if a.rmn_streams:
+        g_shuffle, g_aug = RmnRng(a.seed, RmnRng.SHUFFLE), RmnRng(a.seed, RmnRng.AUGMENT)
+    else:
+        g_shuffle = torch.Generator().manual_seed(a.seed * 2 + 1)
+        g_aug = torch.Generator().manual_seed(a.seed * 2 + 2)
     epoch, best_acc, best_epoch, plateau, rows = 0, -1.0, 0, 0, []
     state_path, best_path = os.path.join(a.out, "state.pt"), os.path.join(a.out, "best.pt")
     if os.path.exists(state_path):
@@ -266,7 +347,10 @@ def main():
     while epoch < epochs and plateau <= cfg["max_plateau_count"]:
         net.train()
         t0 = time.time()
-        order = torch.randperm(len(xtr), generator=g_shuffle).numpy()
+        if a.rmn_streams:
+            order = g_shuffle.permutation(len(xtr))
+        else:
+            order = torch.randperm(len(xtr), generator=g_shuffle).numpy()
         loss_sum, correct = 0.0, 0
         for i in range(0, len(order), bs):
             idx = order[i:i + bs]
@@ -300,7 +384,7 @@ def main():
         with open(os.path.join(a.out, "metrics.csv"), "w") as f:
             f.write("epoch,train_loss,train_acc,val_loss,val_acc,lr,epoch_s,images_per_s\n")
             for r in rows:
-                f.write("%d,%.6f,%.6f,%.6f,%.6f,%.3g,%.1f,%.1f\n" % tuple(r))
+                f.write("%d,%.8f,%.8f,%.8f,%.8f,%.3g,%.1f,%.1f\n" % tuple(r))
 
     net.load_state_dict(torch.load(best_path))
     _, val_plain, _ = evaluate(net, xva, yva, 256)
@@ -313,7 +397,8 @@ def main():
     final = {"experiment": exp["name"], "run": a.run, "seed": a.seed, "arch": cfg["arch"], "epochs": epoch,
              "best_epoch": best_epoch, "best_val_acc": best_acc, "val_plain": val_plain, "val_tta": val_tta,
              "test_plain": test_plain, "test_tta": test_tta, "test_loss": test_loss, "tta_n": n_tta,
-             "interp": interp, "round8": a.round8, "init": a.init, "threads": a.threads,
+             "interp": interp, "round8": a.round8, "init": a.init, "rmn_streams": a.rmn_streams,
+             "threads": a.threads,
              "torch": torch.__version__, "numpy": np.__version__}
     with open(os.path.join(a.out, "final.json"), "w") as f:
         json.dump(final, f, indent=1)
