@@ -247,14 +247,16 @@ static int suite_resnet(const opts *o) {
     return RMN_OK;
 }
 
-/* The emotion model of the detection benches: --checkpoint, else the shipped one. */
-static int load_emotion_model(const char *checkpoint, rmn_detect_model **model) {
+/* The emotion model of the detection benches: --checkpoint, else the shipped one, computing in
+ * precision p. */
+static int load_emotion_model(const char *checkpoint, rmn_precision p, rmn_detect_model **model) {
     char buf[4096], looked[8300];
     const char *mp = rmn_detect_model_path(checkpoint, buf, sizeof buf, looked, sizeof looked);
     if (!mp)
         return RMN_ERROR(RMN_ENOTFOUND, "no emotion model (looked at %s): pass --checkpoint FILE or --faces-only",
                          looked);
-    return rmn_detect_model_load(mp, model);
+    const rmn_detect_model_src src = {.path = mp, .precision = p};
+    return rmn_detect_model_open(&src, model);
 }
 
 /* Faces, and faces with their emotions, on each image: one JSON object for the whole set. */
@@ -262,7 +264,7 @@ static int bench_detect(const opts *o, const char *checkpoint, int faces_only, c
                         char **paths, int npaths) {
     rmn_detect_model *model = NULL;
     if (!faces_only)
-        RMN_TRY(load_emotion_model(checkpoint, &model));
+        RMN_TRY(load_emotion_model(checkpoint, o->precision, &model));
     char cbuf[4096];
     rmn_cascade *cascade = NULL;
     int rc = rmn_cascade_load(rmn_detect_cascade_path(cascade_name, cbuf, sizeof cbuf), &cascade);
@@ -305,7 +307,7 @@ static int bench_detectors(const opts *o, const char *checkpoint, int faces_only
         return RMN_ERROR(RMN_EINVAL, "unknown detector '%s' (ssd, tiny, haar, lbp or all)", which);
     rmn_detect_model *model = NULL;
     if (!faces_only)
-        RMN_TRY(load_emotion_model(checkpoint, &model));
+        RMN_TRY(load_emotion_model(checkpoint, o->precision, &model));
     int rc = RMN_OK;
     for (int i = from; rc == RMN_OK && i < to; ++i) {
         rmn_detector d;
