@@ -51,7 +51,7 @@ static const char *const USAGE =
     "  --tta-augment SPEC draw the views from this augmentation instead of the training one:\n"
     "                     flip=P,rotation=DEG,shift=PX,interp=I (e.g. flip=0.5; needs --tta,\n"
     "                     not with --store)\n"
-"  --threads N        OpenMP threads (default: OpenMP's)\n"
+    "  --threads N        OpenMP threads (default: OpenMP's)\n"
     "  --precision P      fp32 (default) or bf16: the arithmetic of convolutions and linear\n"
     "                     layers (docs/PRECISION.md); bf16 needs AVX512_BF16 or AMX:\n"
     "                     elsewhere a warning, and fp32\n"

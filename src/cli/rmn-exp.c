@@ -99,7 +99,7 @@ static const char *const USAGE =
     "  --into FILE        merge: the store merged into (default: --db)\n"
     "  --seed N           replace every run's seed\n"
     "  --epochs N         train at most N epochs\n"
-"  --threads N        OpenMP threads (default: OpenMP's)\n"
+    "  --threads N        OpenMP threads (default: OpenMP's)\n"
     "  --precision P      fp32 or bf16, the arithmetic of convolutions and linear layers\n"
     "                     (docs/PRECISION.md). run: replaces every run's \"precision\" key\n"
     "                     (another run when it changes it, as --epochs); resume: the rest of\n"

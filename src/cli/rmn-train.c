@@ -33,7 +33,7 @@ static const char *const USAGE =
     "  --experiment NAME  the experiment the run is recorded under (default train)\n"
     "  --seed N           the run's seed (default: the configuration's)\n"
     "  --epochs N         train at most N epochs\n"
-"  --threads N        OpenMP threads (default: OpenMP's)\n"
+    "  --threads N        OpenMP threads (default: OpenMP's)\n"
     "  --precision P      fp32 or bf16: replaces the configuration's \"precision\" key, the\n"
     "                     arithmetic of convolutions and linear layers (docs/PRECISION.md);\n"
     "                     bf16 needs AVX512_BF16 or AMX: elsewhere a warning, and fp32\n"
