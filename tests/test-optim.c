@@ -96,6 +96,28 @@ int main(void) {
     TAP_OK(*step == 1 && b0 == o.m && b1 == o.v, "state exposes moments and step");
     rmn_optimizer_free(&o);
 
+    /* the step's threads (the trainer's --threads) split the elements, never the result */
+    enum { BIG = 200000 };
+    float *pa = malloc(BIG * sizeof *pa), *pb = malloc(BIG * sizeof *pb), *gb = malloc(BIG * sizeof *gb);
+    for (int i = 0; i < BIG; ++i) {
+        pa[i] = pb[i] = (float)sin(0.37 * i);
+        gb[i] = (float)cos(0.11 * i);
+    }
+    rmn_optimizer oa, ob;
+    rmn_optimizer_hparams ha = {.lr = 1e-3, .weight_decay = 1e-3, .nthreads = 1}, hb = ha;
+    hb.nthreads = 2;
+    TAP_OK(rmn_optimizer_init(&oa, RMN_OPTIM_RADAM, BIG, &ha) == RMN_OK &&
+               rmn_optimizer_init(&ob, RMN_OPTIM_RADAM, BIG, &hb) == RMN_OK && ob.adam.nthreads == 2,
+           "radam on 1 and on 2 threads");
+    for (int t = 0; t < 8; ++t) {
+        rmn_optimizer_step(&oa, pa, gb);
+        rmn_optimizer_step(&ob, pb, gb);
+    }
+    TAP_OK(memcmp(pa, pb, BIG * sizeof *pa) == 0, "8 steps on 1 and on 2 threads: the same bits");
+    rmn_optimizer_free(&oa);
+    rmn_optimizer_free(&ob);
+    free(pa), free(pb), free(gb);
+
     int kind;
     TAP_OK(rmn_optimizer_kind_parse("radam", &kind) == RMN_OK && kind == RMN_OPTIM_RADAM, "parse radam");
     TAP_OK(rmn_optimizer_kind_parse("lamb", &kind) == RMN_EINVAL && strstr(rmn_error_message(), "lamb"),

@@ -120,8 +120,8 @@ out:
  * train/train_state.c does) with the trainer's defaults (rmn_train_config_defaults: lr 1e-4,
  * weight decay 1e-3 -- decoupled in the thesis's RAdam, L2 in SGD --, momentum 0.9, no
  * Nesterov). *on is 0 for NULL or "none" (opt untouched). */
-static int optimizer_create(const char *name, rmn_bench_mode mode, rmn_net *net, rmn_optimizer *opt,
-                            int *on) {
+static int optimizer_create(const char *name, rmn_bench_mode mode, rmn_net *net, int nthreads,
+                            rmn_optimizer *opt, int *on) {
     *on = 0;
     if (!name || strcmp(name, "none") == 0)
         return RMN_OK;
@@ -133,29 +133,18 @@ static int optimizer_create(const char *name, rmn_bench_mode mode, rmn_net *net,
     rmn_train_config cfg;
     rmn_train_config_defaults(&cfg);
     const rmn_optimizer_hparams hp = {.lr = cfg.lr, .weight_decay = cfg.weight_decay,
-                                      .momentum = cfg.momentum, .nesterov = cfg.nesterov};
+                                      .momentum = cfg.momentum, .nesterov = cfg.nesterov,
+                                      .nthreads = nthreads};
     RMN_TRY(rmn_optimizer_init(opt, kind, rmn_net_param_count(net), &hp));
     *on = 1;
     return RMN_OK;
 }
 
-/* One optimizer step on nthreads OpenMP threads (the ops' count; the step's own loops take
- * OpenMP's default team), its time added to the profile. */
-static void optimizer_step(rmn_optimizer *opt, rmn_net *net, int nthreads) {
-#ifdef _OPENMP
-    const int prev = omp_get_max_threads();
-    if (nthreads > 0)
-        omp_set_num_threads(nthreads);
-#endif
+/* One optimizer step (on the ops' threads, as the trainer's), its time added to the profile. */
+static void optimizer_step(rmn_optimizer *opt, rmn_net *net) {
     const double t0 = rmn_bench_now();
     rmn_optimizer_step(opt, rmn_net_params(net), rmn_net_grads(net));
-    const double dt = rmn_bench_now() - t0;
-#ifdef _OPENMP
-    omp_set_num_threads(prev);
-#else
-    (void)nthreads;
-#endif
-    rmn_bench_prof_optimizer(dt);
+    rmn_bench_prof_optimizer(rmn_bench_now() - t0);
 }
 
 int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_bench_prof_row *rows,
@@ -174,7 +163,7 @@ int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_benc
     RMN_TRY(rmn_model_create(o->model, &cfg, &net));
     rmn_optimizer opt;
     int use_opt = 0;
-    int rc = optimizer_create(o->optimizer, o->mode, net, &opt, &use_opt);
+    int rc = optimizer_create(o->optimizer, o->mode, net, o->nthreads, &opt, &use_opt);
     if (rc != RMN_OK) {
         rmn_net_free(net);
         return rc;
@@ -212,7 +201,7 @@ int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_benc
         if (rc == RMN_OK && train)
             rc = rmn_net_backward(net);
         if (rc == RMN_OK && use_opt)
-            optimizer_step(&opt, net, o->nthreads);
+            optimizer_step(&opt, net);
         if (i >= 0)
             t[i] = rmn_bench_now() - t0;
     }

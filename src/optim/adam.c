@@ -3,13 +3,18 @@
 
 #include <math.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#define STEP_THREADS(h) ((h)->nthreads > 0 ? (h)->nthreads : omp_get_max_threads())
+#endif
+
 void rmn_adam_step(float *p, const float *g, float *m, float *v, size_t n, int64_t t,
                    const rmn_adam_hparams *h, int decoupled) {
     const float b1 = (float)h->beta1, b2 = (float)h->beta2, wd = (float)h->weight_decay;
     const double bc1 = 1.0 - pow(h->beta1, (double)t), bc2 = 1.0 - pow(h->beta2, (double)t);
     const float step_size = (float)(h->lr / bc1), bc2_sqrt = (float)sqrt(bc2), eps = (float)h->eps;
     const float shrink = (float)(1.0 - h->lr * h->weight_decay);
-#pragma omp parallel for simd schedule(static) if (n >= 65536)
+#pragma omp parallel for simd schedule(static) if (n >= 65536) num_threads(STEP_THREADS(h))
     for (size_t i = 0; i < n; ++i) {
         float gi = g[i];
         if (decoupled)
@@ -40,7 +45,7 @@ void rmn_radam_thesis_step(float *p, const float *g, float *m, float *v, size_t 
                                         bc1
                                   : h->lr / bc1;
     const float stepf = (float)step, decay = (float)(h->weight_decay * h->lr);
-#pragma omp parallel for simd schedule(static) if (n >= 65536)
+#pragma omp parallel for simd schedule(static) if (n >= 65536) num_threads(STEP_THREADS(h))
     for (size_t i = 0; i < n; ++i) {
         const float gi = g[i];
         m[i] = m[i] * b1 + (1.0f - b1) * gi;

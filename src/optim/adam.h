@@ -20,6 +20,7 @@
 
 typedef struct {
     double lr, beta1, beta2, eps, weight_decay;
+    int    nthreads; /* OpenMP threads of a step (0: OpenMP's default); the result is the same */
 } rmn_adam_hparams;
 
 /* p,g,m,v:(n); decoupled=0: Adam (L2), 1: AdamW */

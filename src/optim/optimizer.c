@@ -41,7 +41,7 @@ int rmn_optimizer_init(rmn_optimizer *opt, int kind, size_t n, const rmn_optimiz
         return RMN_ERROR(RMN_EINVAL, "optimizer: unknown kind %d", kind);
     opt->adam = (rmn_adam_hparams){.lr = h->lr, .beta1 = h->beta1 > 0 ? h->beta1 : 0.9,
                                    .beta2 = h->beta2 > 0 ? h->beta2 : 0.999, .eps = h->eps > 0 ? h->eps : 1e-8,
-                                   .weight_decay = h->weight_decay};
+                                   .weight_decay = h->weight_decay, .nthreads = h->nthreads};
     if (!(opt->adam.beta1 < 1 && opt->adam.beta2 < 1))
         return RMN_ERROR(RMN_EINVAL, "optimizer: betas must lie in [0, 1)");
     opt->m = zeros(n);

@@ -18,6 +18,7 @@ typedef struct {
     double lr, weight_decay;
     double momentum; int nesterov;   /* sgd */
     double beta1, beta2, eps;        /* adam family (defaults 0.9, 0.999, 1e-8 when 0) */
+    int nthreads;                    /* OpenMP threads of a step (0: OpenMP's default) */
 } rmn_optimizer_hparams;
 
 typedef struct {

@@ -112,7 +112,7 @@ int rmn_trainer_state_init(const rmn_train_job *job, train_state *st) {
     RMN_TRY(rmn_optimizer_kind_parse(cfg->optimizer, &opt_kind));
     RMN_TRY(rmn_schedule_kind_parse(cfg->lr_schedule, &sched_kind));
     rmn_optimizer_hparams hp = {.lr = cfg->lr, .weight_decay = cfg->weight_decay, .momentum = cfg->momentum,
-                                .nesterov = cfg->nesterov};
+                                .nesterov = cfg->nesterov, .nthreads = job->threads};
     RMN_TRY(rmn_optimizer_init(&st->opt, opt_kind, rmn_net_param_count(st->net), &hp));
     schedule_init(cfg, sched_kind, &st->ts.schedule);
     rmn_rng_init(&st->ts.shuffle, cfg->seed, RMN_STREAM_SHUFFLE);
