@@ -6,12 +6,16 @@ difference of the means with a 95 % Welch interval. Only the standard library: i
 python3.
 
 usage: python3 tools/parity/compare.py --db rmn.db --experiment parity-tv48
-           [--rmn MODEL_NAME ...] [--torch LABEL=DIR[,DIR...] ...]
+           [--rmn MODEL_NAME ...] [--torch LABEL=DIR[,DIR...] ...] [--save DIR]
+       python3 tools/parity/compare.py --results tools/parity/results/*.json
 
 --rmn names model_name prefixes of rmn's runs (NAME-sSEED; default: every group in the
 experiment); --torch gives a label and the output directories of train_torch.py runs (one per
 seed; each holds final.json). Both sides are printed as groups; the differences are taken
 between every rmn group and every torch group that share the rotation interpolation.
+--save DIR writes each run of both sides as DIR/SIDE-GROUP-sSEED.json (the numbers the table
+needs); --results reads such files (or train_torch.py's final.json) instead of a store, so the
+committed tools/parity/results/ give the table again without the store or a retraining.
 """
 import argparse
 import json
@@ -75,6 +79,11 @@ def rmn_groups(db, experiment, names):
     return groups
 
 
+def record(fj):
+    return {"seed": fj["seed"], "best_val": fj["best_val_acc"], "test_plain": fj["test_plain"],
+            "test_tta": fj["test_tta"]}
+
+
 def torch_groups(specs):
     groups = {}
     for spec in specs:
@@ -86,10 +95,30 @@ def torch_groups(specs):
                 continue
             with open(path) as f:
                 fj = json.load(f)
-            rec = {"seed": fj["seed"], "best_val": fj["best_val_acc"], "test_plain": fj["test_plain"],
-                   "test_tta": fj["test_tta"]}
-            groups.setdefault(("torch", label, fj["interp"]), []).append(rec)
+            groups.setdefault(("torch", label, fj["interp"]), []).append(record(fj))
     return groups
+
+
+def result_groups(paths):
+    """--results: files written by --save, or train_torch.py's final.json (side torch)."""
+    groups = {}
+    for path in paths:
+        with open(path) as f:
+            fj = json.load(f)
+        key = (fj.get("side", "torch"), fj.get("group", "bilinear" if fj["interp"] == "bilinear" else fj["interp"]),
+               fj["interp"])
+        groups.setdefault(key, []).append(record(fj))
+    return groups
+
+
+def save(groups, out):
+    os.makedirs(out, exist_ok=True)
+    for (side, group, interp), recs in groups.items():
+        for r in recs:
+            with open(os.path.join(out, "%s-%s-s%d.json" % (side, group, r["seed"])), "w") as f:
+                json.dump({"side": side, "group": group, "interp": interp, "seed": r["seed"],
+                           "best_val_acc": r["best_val"], "test_plain": r["test_plain"],
+                           "test_tta": r["test_tta"]}, f, indent=1)
 
 
 def pct(v):
@@ -98,13 +127,21 @@ def pct(v):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--db", required=True)
+    ap.add_argument("--db")
     ap.add_argument("--experiment", default="parity-tv48")
     ap.add_argument("--rmn", nargs="*", default=[])
     ap.add_argument("--torch", nargs="*", default=[])
+    ap.add_argument("--results", nargs="*", default=[], help="files written by --save")
+    ap.add_argument("--save", help="write every run's numbers here, one JSON file each")
     a = ap.parse_args()
-    groups = rmn_groups(a.db, a.experiment, a.rmn)
+    if not a.db and not a.results:
+        ap.error("give --db (rmn's store) or --results (saved files)")
+    groups = rmn_groups(a.db, a.experiment, a.rmn) if a.db else {}
     groups.update(torch_groups(a.torch))
+    for k, v in result_groups(a.results).items():
+        groups.setdefault(k, []).extend(v)
+    if a.save:
+        save(groups, a.save)
     keys = ("best_val", "test_plain", "test_tta")
     print("| side | group | rotation | seeds | best val | test plain | test TTA | TTA gain |")
     print("|---|---|---|---|---|---|---|---|")
