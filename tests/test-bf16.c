@@ -247,6 +247,18 @@ static void round_params(rmn_net *net) {
 }
 
 /* One training step of arch in bf16 against fp32 (both dnnl), and the fused inference. */
+/* A model on dnnl with 2 threads, in bf16 when bf16 is set. */
+static int dnnl_net(const char *arch, const rmn_model_config *cfg, int bf16, rmn_net **net) {
+    int rc = rmn_model_create(arch, cfg, net);
+    if (rc == RMN_OK)
+        rc = rmn_net_set_backend(*net, "dnnl");
+    if (rc == RMN_OK)
+        rc = rmn_net_set_threads(*net, 2);
+    if (rc == RMN_OK && bf16)
+        rc = rmn_net_set_precision(*net, RMN_PRECISION_BF16);
+    return rc;
+}
+
 static void model_case(const char *arch, int width, int size) {
     const int n = 8;
     const rmn_model_config cfg = {.in_channels = 1, .image_size = size, .num_classes = 7, .seed = 3,
@@ -262,13 +274,7 @@ static void model_case(const char *arch, int width, int size) {
     for (int i = 0; i < 3 && rc == RMN_OK; ++i) {
         rmn_rng drop;
         rmn_rng_init(&drop, 99, RMN_STREAM_DROPOUT);
-        rc = rmn_model_create(arch, &cfg, &net[i]);
-        if (rc == RMN_OK)
-            rc = rmn_net_set_backend(net[i], "dnnl");
-        if (rc == RMN_OK)
-            rc = rmn_net_set_threads(net[i], 2);
-        if (rc == RMN_OK && i == 1)
-            rc = rmn_net_set_precision(net[i], RMN_PRECISION_BF16);
+        rc = dnnl_net(arch, &cfg, i == 1, &net[i]);
         if (rc == RMN_OK && i == 2)
             round_params(net[i]);
         if (rc == RMN_OK)
@@ -352,13 +358,7 @@ static void zoo_case(const char *arch) {
     for (int i = 0; i < 2 && rc == RMN_OK; ++i) { /* fp32: no backward */
         rmn_rng drop;
         rmn_rng_init(&drop, 7, RMN_STREAM_DROPOUT);
-        rc = rmn_model_create(arch, &cfg, &net[i]);
-        if (rc == RMN_OK)
-            rc = rmn_net_set_backend(net[i], "dnnl");
-        if (rc == RMN_OK)
-            rc = rmn_net_set_threads(net[i], 2);
-        if (rc == RMN_OK && i == 1)
-            rc = rmn_net_set_precision(net[i], RMN_PRECISION_BF16);
+        rc = dnnl_net(arch, &cfg, i == 1, &net[i]);
         if (rc == RMN_OK) /* both: the running statistics the inference uses */
             rc = rmn_net_forward(net[i], x, n, 1, &drop);
         if (rc == RMN_OK && i == 1)
