@@ -13,9 +13,10 @@ usage: python3 tools/parity/compare.py --db rmn.db --experiment parity-tv48
 experiment); --torch gives a label and the output directories of train_torch.py runs (one per
 seed; each holds final.json). Both sides are printed as groups; the differences are taken
 between every rmn group and every torch group that share the rotation interpolation.
---save DIR writes each run of both sides as DIR/SIDE-GROUP-sSEED.json (the numbers the table
-needs); --results reads such files (or train_torch.py's final.json) instead of a store, so the
-committed tools/parity/results/ give the table again without the store or a retraining.
+--save DIR writes each of rmn's runs as DIR/rmn-GROUP-sSEED.json (the numbers the table needs);
+--results reads such files and train_torch.py's final.json files (the PyTorch side, committed as
+torch-INTERP-sSEED.json) instead of a store, so the committed tools/parity/results/ give the
+table again without the store or a retraining.
 """
 import argparse
 import json
@@ -114,7 +115,7 @@ def result_groups(paths):
 def save(groups, out):
     os.makedirs(out, exist_ok=True)
     for (side, group, interp), recs in groups.items():
-        for r in recs:
+        for r in recs if side == "rmn" else []:
             with open(os.path.join(out, "%s-%s-s%d.json" % (side, group, r["seed"])), "w") as f:
                 json.dump({"side": side, "group": group, "interp": interp, "seed": r["seed"],
                            "best_val_acc": r["best_val"], "test_plain": r["test_plain"],
@@ -132,7 +133,7 @@ def main():
     ap.add_argument("--rmn", nargs="*", default=[])
     ap.add_argument("--torch", nargs="*", default=[])
     ap.add_argument("--results", nargs="*", default=[], help="files written by --save")
-    ap.add_argument("--save", help="write every run's numbers here, one JSON file each")
+    ap.add_argument("--save", help="write rmn's runs' numbers here, one JSON file each")
     a = ap.parse_args()
     if not a.db and not a.results:
         ap.error("give --db (rmn's store) or --results (saved files)")
