@@ -68,8 +68,9 @@ def load_fer(path, cache_dir):
             ys[s].append(int(row["emotion"]))
     out = [(np.stack(xs[i]), np.array(ys[i], dtype=np.int64)) for i in range(3)]
     os.makedirs(cache_dir, exist_ok=True)
-    np.savez(cache + ".tmp.npz", **{"x%d" % i: out[i][0] for i in range(3)}, **{"y%d" % i: out[i][1] for i in range(3)})
-    os.replace(cache + ".tmp.npz", cache)
+    tmp = "%s.%d.tmp.npz" % (cache, os.getpid())  # per process: runs started together each write their own
+    np.savez(tmp, **{"x%d" % i: out[i][0] for i in range(3)}, **{"y%d" % i: out[i][1] for i in range(3)})
+    os.replace(tmp, cache)
     return out
 
 
