@@ -147,8 +147,16 @@ static void optimizer_step(rmn_optimizer *opt, rmn_net *net) {
     rmn_bench_prof_optimizer(rmn_bench_now() - t0);
 }
 
-int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_bench_prof_row *rows,
-                    int *nrows) {
+/* Rows summed over the timed steps, made per step. */
+static void per_step(rmn_bench_prof_row *rows, int n, int steps) {
+    for (int i = 0; i < n; ++i) {
+        rows[i].seconds /= steps;
+        rows[i].gflop /= steps;
+        rows[i].calls /= steps;
+    }
+}
+
+int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_bench_profile *prof) {
     static rmn_backend wrapped; /* the net keeps a pointer to its backend */
     const rmn_backend *be = rmn_backend_find(o->backend);
     if (!be)
@@ -209,15 +217,14 @@ int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_benc
         goto out;
     rmn_bench_prof_row tmp[RMN_BENCH_PROF_MAX];
     const int n = rmn_bench_prof_rows(tmp, RMN_BENCH_PROF_MAX);
-    for (int i = 0; i < n; ++i) {
-        gflop += tmp[i].gflop / o->steps;
-        tmp[i].seconds /= o->steps;
-        tmp[i].gflop /= o->steps;
-        tmp[i].calls /= o->steps;
-    }
-    if (rows) {
-        memcpy(rows, tmp, (size_t)n * sizeof *rows);
-        *nrows = n;
+    per_step(tmp, n, o->steps);
+    for (int i = 0; i < n; ++i)
+        gflop += tmp[i].gflop;
+    if (prof) {
+        memcpy(prof->ops, tmp, (size_t)n * sizeof *tmp);
+        prof->nops = n;
+        prof->nconvs = rmn_bench_prof_conv_rows(prof->convs, RMN_BENCH_PROF_CONVS_MAX);
+        per_step(prof->convs, prof->nconvs, o->steps);
     }
     finish(r, t, o->steps, gflop, o->batch);
 out:

@@ -27,11 +27,19 @@ typedef struct {
 
 /* Per-op time of one model step (mean over the timed steps), sorted by time, descending. */
 typedef struct {
-    char op[32];
+    char op[48];
     double seconds, gflop;
     long calls; /* per step */
 } rmn_bench_prof_row;
 #define RMN_BENCH_PROF_MAX 48
+#define RMN_BENCH_PROF_CONVS_MAX 512
+
+/* A model step's profile: the per-op rows, and the conv rows per distinct shape and pass. */
+typedef struct {
+    rmn_bench_prof_row ops[RMN_BENCH_PROF_MAX];
+    rmn_bench_prof_row convs[RMN_BENCH_PROF_CONVS_MAX];
+    int nops, nconvs;
+} rmn_bench_profile;
 
 typedef struct {
     rmn_conv2d_shape sh;
@@ -62,12 +70,11 @@ typedef struct {
     rmn_precision precision; /* fp32 (0) or bf16 (rmn_net_set_precision; refused: an error) */
 } rmn_bench_model_opts;
 
-/* Times a model step; fills rows (up to RMN_BENCH_PROF_MAX, *nrows of them) with the per-op
- * breakdown (the optimizer's step its own row, "optimizer_step") when rows is non-NULL.
+/* Times a model step; fills prof, when non-NULL, with the per-op breakdown (the optimizer's
+ * step its own row, "optimizer_step") and the per-shape conv rows, each per step.
  * RMN_ENOTFOUND for an unknown model or backend; RMN_EINVAL for an unknown optimizer or one
  * outside TRAIN. */
-int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_bench_prof_row *rows,
-                    int *nrows);
+int rmn_bench_model(const rmn_bench_model_opts *o, rmn_bench_result *r, rmn_bench_profile *prof);
 
 /* FMA peak of nthreads threads running independent fused multiply-adds for about seconds:
  * GFLOP/s with 256-bit (AVX2+FMA) and 512-bit (AVX-512F) vectors; 0 where the CPU lacks it. */
@@ -117,5 +124,8 @@ void rmn_bench_prof_reset(void);
 void rmn_bench_prof_optimizer(double seconds);
 /* Copies the profile so far (totals since reset), sorted by time; returns the row count. */
 int rmn_bench_prof_rows(rmn_bench_prof_row *rows, int max);
+/* The conv rows of the profile per distinct shape and pass ("fwd 3x3/1 g1 64->64 @12x12",
+ * "bwd ..."), sorted by time; returns the row count. */
+int rmn_bench_prof_conv_rows(rmn_bench_prof_row *rows, int max);
 
 #endif

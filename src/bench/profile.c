@@ -1,8 +1,11 @@
 /* profile.c -- a backend that wraps another and times each op call (rmn-bench --profile),
  * counting conv and linear FLOPs (2 per multiply-add; backward: data + weights); the bench
- * adds the optimizer's step, which runs outside the backend, as a row of its own. */
+ * adds the optimizer's step, which runs outside the backend, as a row of its own. Convs are
+ * also kept per distinct shape (rmn_bench_prof_conv_rows), to show which of a model's convs
+ * take its time. */
 #include "bench/bench.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +34,39 @@ static void acc(int id, double t0, double gflop) {
     calls[id]++;
 }
 
+/* Per conv shape: forward [0] and backward [1] totals. */
+enum { CONV_SHAPES_MAX = 256 };
+static struct {
+    rmn_conv2d_shape sh;
+    double secs[2], gflop[2];
+    long calls[2];
+} conv_shapes[CONV_SHAPES_MAX];
+static int n_conv_shapes;
+
+static int same_conv(const rmn_conv2d_shape *a, const rmn_conv2d_shape *b) {
+    return a->n == b->n && a->c == b->c && a->h == b->h && a->w == b->w && a->k == b->k &&
+           a->r == b->r && a->s == b->s && a->stride_h == b->stride_h &&
+           a->stride_w == b->stride_w && a->pad_h == b->pad_h && a->pad_w == b->pad_w &&
+           a->groups == b->groups && a->dil_h == b->dil_h && a->dil_w == b->dil_w;
+}
+
+static void acc_conv(const rmn_conv2d_shape *sh, int pass, double t0, double gflop) {
+    const double dt = rmn_bench_now() - t0;
+    int i = 0;
+    while (i < n_conv_shapes && !same_conv(&conv_shapes[i].sh, sh))
+        ++i;
+    if (i == CONV_SHAPES_MAX)
+        return; /* a model with more distinct convs: the rest only in the totals */
+    if (i == n_conv_shapes) {
+        memset(&conv_shapes[i], 0, sizeof conv_shapes[i]);
+        conv_shapes[i].sh = *sh;
+        ++n_conv_shapes;
+    }
+    conv_shapes[i].secs[pass] += dt;
+    conv_shapes[i].gflop[pass] += gflop;
+    conv_shapes[i].calls[pass]++;
+}
+
 static double conv_gflop(const rmn_conv2d_shape *sh) {
     const int g = sh->groups > 0 ? sh->groups : 1;
     return 2e-9 * sh->n * sh->k * sh->p * sh->q * (double)(sh->c / g) * sh->r * sh->s;
@@ -47,12 +83,14 @@ static void conv_f(const rmn_exec *ex, float *y, const float *x, const float *w,
                    const rmn_conv2d_shape *sh) {
     T0;
     in.conv2d_forward(ex, y, x, w, b, sh);
+    acc_conv(sh, 0, t0, conv_gflop(sh));
     acc(P_CONV_F, t0, conv_gflop(sh));
 }
 static void conv_b(const rmn_exec *ex, float *dx, float *dw, float *db, const float *dy,
                    const float *x, const float *w, const rmn_conv2d_shape *sh) {
     T0;
     in.conv2d_backward(ex, dx, dw, db, dy, x, w, sh);
+    acc_conv(sh, 1, t0, conv_gflop(sh) * ((dx != NULL) + (dw != NULL)));
     acc(P_CONV_B, t0, conv_gflop(sh) * ((dx != NULL) + (dw != NULL)));
 }
 static void convt_f(const rmn_exec *ex, float *y, const float *x, const float *w, const float *b,
@@ -256,6 +294,7 @@ void rmn_bench_prof_reset(void) {
     memset(secs, 0, sizeof secs);
     memset(flops, 0, sizeof flops);
     memset(calls, 0, sizeof calls);
+    n_conv_shapes = 0;
 }
 
 void rmn_bench_prof_optimizer(double seconds) {
@@ -280,6 +319,28 @@ int rmn_bench_prof_rows(rmn_bench_prof_row *rows, int max) {
         rows[n].calls = calls[i];
         ++n;
     }
+    qsort(rows, (size_t)n, sizeof *rows, by_time);
+    return n;
+}
+
+/* "fwd 3x3/2 g1 64->128 @12x12" (kernel/stride, groups, channels, input map; dx+dw in bwd). */
+static void conv_label(char *out, size_t cap, const rmn_conv2d_shape *sh, int pass) {
+    snprintf(out, cap, "%s %dx%d/%d g%d %d->%d @%dx%d", pass ? "bwd" : "fwd", sh->r, sh->s,
+             sh->stride_h, sh->groups > 0 ? sh->groups : 1, sh->c, sh->k, sh->h, sh->w);
+}
+
+int rmn_bench_prof_conv_rows(rmn_bench_prof_row *rows, int max) {
+    int n = 0;
+    for (int i = 0; i < n_conv_shapes; ++i)
+        for (int pass = 0; pass < 2 && n < max; ++pass) {
+            if (!conv_shapes[i].calls[pass])
+                continue;
+            conv_label(rows[n].op, sizeof rows[n].op, &conv_shapes[i].sh, pass);
+            rows[n].seconds = conv_shapes[i].secs[pass];
+            rows[n].gflop = conv_shapes[i].gflop[pass];
+            rows[n].calls = conv_shapes[i].calls[pass];
+            ++n;
+        }
     qsort(rows, (size_t)n, sizeof *rows, by_time);
     return n;
 }

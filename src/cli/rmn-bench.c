@@ -123,14 +123,19 @@ static void emit(json_t *o, int as_json) {
             free(s);
         }
         putchar('\n');
-        json_t *prof = json_object_get(o, "profile");
-        size_t i;
-        json_array_foreach(prof, i, v) {
-            printf("  %-14s %9.3f ms %5lld calls %8.2f GFLOP/s\n",
-                   json_string_value(json_object_get(v, "op")),
-                   json_real_value(json_object_get(v, "ms")),
-                   json_integer_value(json_object_get(v, "calls")),
-                   json_real_value(json_object_get(v, "gflops")));
+        static const char *const sections[] = {"profile", "profile_convs"};
+        for (int s = 0; s < 2; ++s) {
+            json_t *prof = json_object_get(o, sections[s]);
+            size_t i;
+            if (s == 1 && json_array_size(prof))
+                printf("  per conv shape (fwd; bwd = dx + dw):\n");
+            json_array_foreach(prof, i, v) {
+                printf("  %-*s %9.3f ms %5lld calls %8.2f GFLOP/s\n", s ? 34 : 14,
+                       json_string_value(json_object_get(v, "op")),
+                       json_real_value(json_object_get(v, "ms")),
+                       json_integer_value(json_object_get(v, "calls")),
+                       json_real_value(json_object_get(v, "gflops")));
+            }
         }
     }
     fflush(stdout);
@@ -176,6 +181,22 @@ static int bench_conv(const opts *o, const int s[9], const char *label) {
     return RMN_OK;
 }
 
+/* Profile rows as JSON: op, ms, calls (per step), share of the step, GFLOP/s. */
+static json_t *prof_json(const rmn_bench_prof_row *rows, int n, double step_s) {
+    json_t *a = json_array();
+    for (int i = 0; i < n; ++i) {
+        json_t *row = json_object();
+        json_object_set_new(row, "op", json_string(rows[i].op));
+        json_object_set_new(row, "ms", json_real(1e3 * rows[i].seconds));
+        json_object_set_new(row, "calls", json_integer(rows[i].calls));
+        json_object_set_new(row, "share", json_real(rows[i].seconds / step_s));
+        json_object_set_new(row, "gflops",
+                            json_real(rows[i].seconds > 0 ? rows[i].gflop / rows[i].seconds : 0));
+        json_array_append_new(a, row);
+    }
+    return a;
+}
+
 static int bench_model(const opts *o, const char *name) {
     rmn_bench_model_opts m = {.model = name, .backend = o->backend,
                               .mode = o->mode_set ? o->mode : RMN_BENCH_TRAIN,
@@ -187,9 +208,8 @@ static int bench_model(const opts *o, const char *name) {
     if (m.mode != RMN_BENCH_INFER && m.mode != RMN_BENCH_EVAL)
         m.mode = RMN_BENCH_TRAIN;
     rmn_bench_result r;
-    rmn_bench_prof_row rows[RMN_BENCH_PROF_MAX];
-    int n = 0;
-    RMN_TRY(rmn_bench_model(&m, &r, rows, &n));
+    static rmn_bench_profile prof; /* 30 KB: off the stack */
+    RMN_TRY(rmn_bench_model(&m, &r, &prof));
     json_t *j = header("model", o, rmn_bench_mode_name(m.mode));
     json_object_set_new(j, "model", json_string(name));
     json_object_set_new(j, "batch", json_integer(o->batch));
@@ -199,19 +219,8 @@ static int bench_model(const opts *o, const char *name) {
         json_object_set_new(j, "optimizer", json_string(o->optimizer ? o->optimizer : "none"));
     put_result(j, &r);
     if (o->profile) {
-        json_t *a = json_array();
-        for (int i = 0; i < n; ++i) {
-            json_t *row = json_object();
-            json_object_set_new(row, "op", json_string(rows[i].op));
-            json_object_set_new(row, "ms", json_real(1e3 * rows[i].seconds));
-            json_object_set_new(row, "calls", json_integer(rows[i].calls));
-            json_object_set_new(row, "share", json_real(rows[i].seconds / r.median_s));
-            json_object_set_new(row, "gflops", json_real(rows[i].seconds > 0
-                                                             ? rows[i].gflop / rows[i].seconds
-                                                             : 0));
-            json_array_append_new(a, row);
-        }
-        json_object_set_new(j, "profile", a);
+        json_object_set_new(j, "profile", prof_json(prof.ops, prof.nops, r.median_s));
+        json_object_set_new(j, "profile_convs", prof_json(prof.convs, prof.nconvs, r.median_s));
     }
     emit(j, o->json);
     return RMN_OK;

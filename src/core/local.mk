@@ -5,7 +5,7 @@ src_librmn_a_SOURCES += \
 	%D%/rng.c %D%/rng.h \
 	%D%/sha256.c %D%/sha256.h \
 	%D%/progress.c %D%/progress.h \
-	%D%/threads.c %D%/threads.h \
+	%D%/threads.c %D%/threads.h %D%/simd.h \
 	%D%/args.c %D%/args.h
 # "did you mean" (suggest.h); the environment rmn reads, documented (env.h)
 src_librmn_a_SOURCES += %D%/suggest.c %D%/suggest.h %D%/env.c %D%/env.h

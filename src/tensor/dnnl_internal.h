@@ -66,6 +66,8 @@ typedef struct {
     int dense;                         /* small-map convs as one SGEMM (dnnl_conv.c) */
     rmn_precision precision;           /* of conv, convT and linear entries (set_precision);
                                           part of their cache keys */
+    double *scratch;                   /* the blocked batch norm's partial sums (grown) */
+    size_t scratch_len;                /* doubles */
     rmn_dnnl_stats stats;
     char error[160];                   /* a call that could not run (see state_check), or "" */
 } rmn_dnnl_state;
@@ -105,6 +107,8 @@ void rmn_dnnl_md_typed(dnnl_memory_desc_t *md, int ndims, const int *dims, dnnl_
 /* The data type of a bf16-capable entry's inputs (src, weights, diff_dst): bf16 at
  * RMN_PRECISION_BF16, else f32. Outputs, diff outputs and bias stay f32. */
 dnnl_data_type_t rmn_dnnl_input_type(const rmn_dnnl_state *st);
+/* The state's scratch of at least len doubles (grown, kept), or NULL when it cannot be. */
+double *rmn_dnnl_scratch(rmn_dnnl_state *st, size_t len);
 /* Float pointer into the arena for slot (valid until the next entry is made). */
 float *rmn_dnnl_arena_ptr(rmn_dnnl_state *st, rmn_dnnl_entry *e, int slot);
 /* Whether a call oneDNN refused may run on the plain "cpu"/"ref" kernels instead: yes for

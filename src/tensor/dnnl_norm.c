@@ -1,5 +1,7 @@
 /* dnnl_norm.c -- the dnnl backend's batch norm (2-D, per channel), forward and backward, on
- * oneDNN primitives.
+ * oneDNN primitives; in training on blocked activations, on rmn's own kernels instead
+ * (blocked16_norm.c: oneDNN's spin-wait between threads, which a loaded machine turns into
+ * most of a step; their fused ReLU's mask is a bit per value, y > 0).
  *
  * x,y,dx,dy:(N,C,HW) plain, or all nChw16c when rmn_exec.layout is set;
  * gamma,beta,means,variances:(C). Training mode normalises with the batch statistics oneDNN
@@ -10,6 +12,7 @@
  * Variants fused with the ReLU after the norm (dnnl_fuse_norm_relu; in training a workspace
  * mask records where the output is positive). Backward writes a fresh dx in place and copies
  * dgamma, dbeta (rmn_exec.fresh); otherwise it adds arena temporaries into them. */
+#include "tensor/blocked16.h"
 #include "tensor/dnnl_internal.h"
 
 #include <math.h>
@@ -146,10 +149,8 @@ static rmn_dnnl_entry *entry_for(rmn_dnnl_state *st, int kind, int n, int c, int
 
 /* From a training forward entry's batch statistics: save_mean, save_invstd and PyTorch's
  * running-statistic updates (unbiased variance). */
-static void update_stats(rmn_dnnl_state *st, rmn_dnnl_entry *e, float *sm, float *si, float *rm,
+static void update_stats(const float *mean, const float *var, float *sm, float *si, float *rm,
                          float *rv, int n, int c, int hw, double momentum, double eps) {
-    const float *mean = rmn_dnnl_arena_ptr(st, e, S_MEAN);
-    const float *var = rmn_dnnl_arena_ptr(st, e, S_VAR);
     const double m = (double)n * hw, corr = m > 1 ? m / (m - 1.0) : 1.0;
     for (int ch = 0; ch < c; ++ch) {
         const double mu = mean[ch], v = var[ch];
@@ -170,6 +171,14 @@ static void forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *sm
                           float *rm, float *rv, const float *x, const float *g, const float *b,
                           int n, int c, int hw, double momentum, double eps) {
     rmn_dnnl_state *st = ex->state;
+    double *scratch;
+    if (st && ex->layout && (scratch = rmn_dnnl_scratch(st, rmn_b16_bn_scratch_doubles(n, c) + c))) {
+        float *mean = (float *)(scratch + rmn_b16_bn_scratch_doubles(n, c)), *var = mean + c;
+        rmn_b16_bn_forward_train(y, (uint16_t *)(void *)mask, mean, var, x, g, b, n, c, hw, eps, scratch,
+                                 ex->nthreads);
+        update_stats(mean, var, sm, si, rm, rv, n, c, hw, momentum, eps);
+        return;
+    }
     rmn_dnnl_entry *e = entry_for(st, mask ? RMN_DNNL_BN_RELU_TRAIN : RMN_DNNL_BN_TRAIN, n, c,
                                   hw, eps, ex->layout, 0, ex->nthreads);
     if (e) {
@@ -179,7 +188,8 @@ static void forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *sm
         if (mask)
             rmn_dnnl_bind(st, e, e->aux, mask);
         if (rmn_dnnl_run(st, e, 0, e->n_step, ex->nthreads) == 0) {
-            update_stats(st, e, sm, si, rm, rv, n, c, hw, momentum, eps);
+            update_stats(rmn_dnnl_arena_ptr(st, e, S_MEAN), rmn_dnnl_arena_ptr(st, e, S_VAR), sm,
+                         si, rm, rv, n, c, hw, momentum, eps);
             return;
         }
     }
@@ -259,6 +269,13 @@ static void backward_train(const rmn_exec *ex, int kind, float *dx, float *dg, f
                            const float *dy, const uint8_t *mask, const float *x, const float *g,
                            const float *sm, const float *si, int n, int c, int hw) {
     rmn_dnnl_state *st = ex->state;
+    double *scratch;
+    if (st && ex->layout && (scratch = rmn_dnnl_scratch(st, rmn_b16_bn_scratch_doubles(n, c)))) {
+        rmn_b16_bn_backward_train(dx, dg, db, dy, (const uint16_t *)(const void *)mask, x, g, sm, si, n, c, hw,
+                                  (ex->fresh & RMN_FRESH_DX) != 0, (ex->fresh & RMN_FRESH_DW) != 0,
+                                  scratch, ex->nthreads);
+        return;
+    }
     /* eps only reaches the primitive through the variance recovered below; key it as 0 */
     rmn_dnnl_entry *e = entry_for(st, kind, n, c, hw, 0.0, ex->layout, ex->fresh, ex->nthreads);
     if (e) {

@@ -251,7 +251,20 @@ void rmn_dnnl_state_free(void *state) {
     if (st->eng)
         dnnl_engine_destroy(st->eng);
     free(st->arena);
+    free(st->scratch);
     free(st);
+}
+
+double *rmn_dnnl_scratch(rmn_dnnl_state *st, size_t len) {
+    if (len > st->scratch_len) {
+        void *p = NULL;
+        if (posix_memalign(&p, 64, round64(len * sizeof(double))) != 0)
+            return NULL;
+        free(st->scratch);
+        st->scratch = p;
+        st->scratch_len = round64(len * sizeof(double)) / sizeof(double);
+    }
+    return st->scratch;
 }
 
 int rmn_dnnl_state_create(void **out) {
