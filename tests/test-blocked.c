@@ -3,9 +3,10 @@
  * Each op the graph may run on blocked values (conv with every x/y layout mix, on maps larger
  * and smaller than its kernel -- the latter's weight gradient by the dense SGEMM path --,
  * transposed conv, batch norm train/eval forward and backward, alone and fused with its ReLU,
- * max pool, GAP) is fed the blocked form of random data, and its results, turned back to
- * plain, are compared with ref on the plain data: within 1e-4 relative (max pool and GAP
- * bit-identical); backward calls again with fresh outputs onto garbage must give the same.
+ * max pool, average pool, GAP) is fed the blocked form of random data, and its results,
+ * turned back to plain, are compared with ref on the plain data: within 1e-4 relative (the
+ * pools bit-identical); backward calls again with fresh outputs onto garbage must give the
+ * same.
  * The linear layer on oneDNN's SGEMM likewise. Then whole nets: the layouts the planner picks,
  * and a training step and an inference of resnet18 (48 profile, width 16: every stage
  * blocked) and of resmasking_dropout1 on "dnnl" against "ref". */
@@ -358,6 +359,46 @@ static void test_pool(rmn_rng *rng) {
     free(x), free(dy), free(xb), free(dyb), free(ib), free(i0);
 }
 
+/* average pool on nChw16c: y and dx (added onto what dx held) bit-identical to ref, for the
+ * window rules: padding counted or not, ceil mode, a window that starts in the padding, and
+ * DenseNet's 2x2 stride-2 transition */
+static void avgpool_case(int kernel, int stride, int pad, int ceil_mode, int include_pad,
+                         rmn_rng *rng) {
+    const int n = 3, c = 32, h = 9, w = 7;
+    rmn_pool_params pp = {.kh = kernel, .kw = kernel, .stride_h = stride, .stride_w = stride,
+                          .pad_h = pad, .pad_w = pad, .ceil_mode = ceil_mode,
+                          .count_include_pad = include_pad};
+    rmn_pool2d_shape sh;
+    rmn_pool2d_shape_full(&sh, n, c, h, w, &pp);
+    const int hw = h * w, pq = sh.p * sh.q;
+    const size_t nx = (size_t)n * c * hw, ny = (size_t)n * c * pq;
+    float *x = filled(nx, rng), *dy = filled(ny, rng), *dx0 = filled(nx, rng);
+    float *xb = to_b16(x, n, c, hw), *dyb = to_b16(dy, n, c, pq), *dxb = to_b16(dx0, n, c, hw);
+    float *y[2] = {calloc(ny, 4), calloc(ny, 4)};
+    void *st;
+    rmn_backend_dnnl.state_create(&st);
+    const rmn_exec rex = {.nthreads = 2}, bex = {.nthreads = 2, .state = st, .layout = 3};
+    rmn_backend_ref.avgpool2d_forward(&rex, y[0], x, &sh);
+    rmn_backend_dnnl.avgpool2d_forward(&bex, y[1], xb, &sh);
+    rmn_backend_ref.avgpool2d_backward(&rex, dx0, dy, &sh);
+    rmn_backend_dnnl.avgpool2d_backward(&bex, dxb, dyb, &sh);
+    from_b16(y[1], n, c, pq);
+    from_b16(dxb, n, c, hw);
+    TAP_OK(memcmp(y[0], y[1], ny * 4) == 0 && memcmp(dx0, dxb, nx * 4) == 0,
+           "avg pool %dx%d s%d p%d%s%s on nChw16c: y and dx bit-identical to ref", kernel, kernel,
+           stride, pad, ceil_mode ? " ceil" : "", include_pad ? " counting the padding" : "");
+    rmn_backend_dnnl.state_free(st);
+    free(y[0]), free(y[1]), free(x), free(dy), free(dx0), free(xb), free(dyb), free(dxb);
+}
+
+static void test_avgpool(rmn_rng *rng) {
+    avgpool_case(2, 2, 0, 0, 1, rng);
+    avgpool_case(3, 1, 1, 0, 1, rng);
+    avgpool_case(3, 1, 1, 0, 0, rng);
+    avgpool_case(3, 2, 1, 1, 0, rng);
+    avgpool_case(3, 2, 1, 1, 1, rng);
+}
+
 /* the dnnl linear layer (oneDNN's SGEMM) against ref: y, dx, dw, db accumulated, and again
  * fresh onto garbage */
 static void test_linear(rmn_rng *rng) {
@@ -660,6 +701,7 @@ int main(void) {
     test_bn(&rng);
     test_bn_kernels(&rng);
     test_pool(&rng);
+    test_avgpool(&rng);
     test_linear(&rng);
     test_add_relu(&rng);
     test_convt(&rng);

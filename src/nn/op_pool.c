@@ -73,7 +73,7 @@ static int avgpool_bwd(rmn_net *net, const rmn_exec *ex, rmn_node *nd, int n, in
 
 const rmn_op_desc rmn_op_avgpool2d = {
     .name = "avgpool", .arity = 1, .infer = pool_infer, .forward = avgpool_fwd,
-    .backward = avgpool_bwd,
+    .backward = avgpool_bwd, .layout = RMN_OPL_BLOCKED | RMN_OPL_COUPLED,
 };
 
 // --- adaptive average pool, bilinear resize: (C,H,W) -> (C,out_h,out_w) ---------------------

@@ -1,4 +1,5 @@
-/* blocked16.c -- max pool, global average pool and layout conversion on nChw16c activations
+/* blocked16.c -- max pool, average pool, global average pool and layout conversion on nChw16c
+ * activations
  * (see blocked16.h): the 16 channels of a block are the inner loop, so each tap is one vector
  * compare; OpenMP over (sample, channel block) planes. */
 #include "tensor/blocked16.h"
@@ -72,6 +73,56 @@ void rmn_b16_maxpool2d_backward(float *dx, const float *dy, const int32_t *idx,
         for (size_t o = 0; o < out; ++o)
             if (ip[o] >= 0)
                 dxp[(size_t)ip[o] * L + o % L] += dyp[o];
+    }
+}
+
+void rmn_b16_avgpool2d_forward(float *y, const float *x, const rmn_pool2d_shape *sh,
+                               int nthreads) {
+    (void)nthreads;
+    const int W = sh->w, P = sh->p, Q = sh->q;
+    const long planes = (long)sh->n * (sh->c / L);
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1 && planes > 1)
+    for (long plane = 0; plane < planes; ++plane) {
+        const float *xp = x + (size_t)plane * sh->h * W * L;
+        float *yp = y + (size_t)plane * P * Q * L;
+        for (int p = 0; p < P; ++p)
+            for (int q = 0; q < Q; ++q) {
+                int r0, r1, c0, c1;
+                const int div = rmn_avgpool_window(sh, p, q, &r0, &r1, &c0, &c1);
+                double sum[L] = {0}; /* in the plain kernel's order: the same bits */
+                for (int ih = r0; ih < r1; ++ih)
+                    for (int iw = c0; iw < c1; ++iw)
+                        for (int l = 0; l < L; ++l)
+                            sum[l] += (double)xp[((size_t)ih * W + iw) * L + l];
+                for (int l = 0; l < L; ++l)
+                    yp[((size_t)p * Q + q) * L + l] = div > 0 ? (float)(sum[l] / div) : 0.0f;
+            }
+    }
+}
+
+void rmn_b16_avgpool2d_backward(float *dx, const float *dy, const rmn_pool2d_shape *sh,
+                                int nthreads) {
+    (void)nthreads;
+    const int W = sh->w, P = sh->p, Q = sh->q;
+    const long planes = (long)sh->n * (sh->c / L);
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1 && planes > 1)
+    for (long plane = 0; plane < planes; ++plane) {
+        float *dxp = dx + (size_t)plane * sh->h * W * L;
+        const float *dyp = dy + (size_t)plane * P * Q * L;
+        for (int p = 0; p < P; ++p)
+            for (int q = 0; q < Q; ++q) {
+                int r0, r1, c0, c1;
+                const int div = rmn_avgpool_window(sh, p, q, &r0, &r1, &c0, &c1);
+                if (div <= 0)
+                    continue;
+                float g[L];
+                for (int l = 0; l < L; ++l)
+                    g[l] = dyp[((size_t)p * Q + q) * L + l] / (float)div;
+                for (int ih = r0; ih < r1; ++ih)
+                    for (int iw = c0; iw < c1; ++iw)
+                        for (int l = 0; l < L; ++l)
+                            dxp[((size_t)ih * W + iw) * L + l] += g[l];
+            }
     }
 }
 

@@ -19,6 +19,13 @@ void rmn_b16_maxpool2d_forward(float *y, int32_t *idx, const float *x, const rmn
 /* dx:(N,C/16,H,W,16) += scatter of dy:(N,C/16,P,Q,16) at idx (fresh: dx zeroed first) */
 void rmn_b16_maxpool2d_backward(float *dx, const float *dy, const int32_t *idx,
                                 const rmn_pool2d_shape *sh, int fresh, int nthreads);
+/* y:(N,C/16,P,Q,16) x:(N,C/16,H,W,16): average pool, PyTorch's divisor rule
+ * (rmn_avgpool_window), the plain kernel's double sums in its order: the same bits */
+void rmn_b16_avgpool2d_forward(float *y, const float *x, const rmn_pool2d_shape *sh,
+                               int nthreads);
+/* dx:(N,C/16,H,W,16) += each dy:(N,C/16,P,Q,16) / divisor over its window */
+void rmn_b16_avgpool2d_backward(float *dx, const float *dy, const rmn_pool2d_shape *sh,
+                                int nthreads);
 /* y:(N,C) mean over H*W of x:(N,C/16,HW,16) */
 void rmn_b16_gap_forward(float *y, const float *x, int n, int c, int hw, int nthreads);
 /* dx:(N,C/16,HW,16) += dy:(N,C) / hw (fresh: = instead of +=) */

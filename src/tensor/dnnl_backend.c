@@ -33,6 +33,8 @@ const rmn_backend rmn_backend_dnnl = {
     /* pool */
     .maxpool2d_forward = rmn_dnnl_maxpool_forward,
     .maxpool2d_backward = rmn_dnnl_maxpool_backward,
+    .avgpool2d_forward = rmn_dnnl_avgpool_forward,
+    .avgpool2d_backward = rmn_dnnl_avgpool_backward,
     .gap_forward = rmn_dnnl_gap_forward,
     .gap_backward = rmn_dnnl_gap_backward,
     /* linear */

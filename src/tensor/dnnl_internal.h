@@ -177,6 +177,10 @@ void rmn_dnnl_bn_relu_forward_eval(const rmn_exec *ex, float *y, const float *x,
                                    const float *b, const float *rm, const float *rv, int n, int c,
                                    int hw, double eps);
 /* pool (dnnl_pool.c) */
+void rmn_dnnl_avgpool_forward(const rmn_exec *ex, float *y, const float *x,
+                              const rmn_pool2d_shape *sh);
+void rmn_dnnl_avgpool_backward(const rmn_exec *ex, float *dx, const float *dy,
+                               const rmn_pool2d_shape *sh);
 void rmn_dnnl_maxpool_forward(const rmn_exec *ex, float *y, int32_t *idx, const float *x,
                               const rmn_pool2d_shape *sh);
 void rmn_dnnl_maxpool_backward(const rmn_exec *ex, float *dx, const float *dy, const int32_t *idx,

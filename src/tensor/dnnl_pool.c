@@ -1,4 +1,5 @@
-/* dnnl_pool.c -- the dnnl backend's max pool and global average pool: the blocked16 kernels
+/* dnnl_pool.c -- the dnnl backend's max pool, average pool and global average pool: the
+ * blocked16 kernels
  * on nChw16c activations, the "cpu" backend's on plain ones. (oneDNN's pooling would need its
  * own workspace format for the argmax; ours keeps the plane-relative indices of the plain
  * kernels, bit-identical results in both layouts.) */
@@ -23,6 +24,24 @@ void rmn_dnnl_maxpool_backward(const rmn_exec *ex, float *dx, const float *dy, c
         rmn_b16_maxpool2d_backward(dx, dy, idx, sh, (ex->fresh & RMN_FRESH_DX) != 0, ex->nthreads);
     else
         rmn_backend_cpu.maxpool2d_backward(ex, dx, dy, idx, sh);
+}
+
+/* y:(N,C,P,Q) x:(N,C,H,W), plain or nChw16c alike */
+void rmn_dnnl_avgpool_forward(const rmn_exec *ex, float *y, const float *x,
+                              const rmn_pool2d_shape *sh) {
+    if (ex->layout)
+        rmn_b16_avgpool2d_forward(y, x, sh, ex->nthreads);
+    else
+        rmn_backend_cpu.avgpool2d_forward(ex, y, x, sh);
+}
+
+/* dx:(N,C,H,W) += from dy:(N,C,P,Q), plain or nChw16c alike */
+void rmn_dnnl_avgpool_backward(const rmn_exec *ex, float *dx, const float *dy,
+                               const rmn_pool2d_shape *sh) {
+    if (ex->layout)
+        rmn_b16_avgpool2d_backward(dx, dy, sh, ex->nthreads);
+    else
+        rmn_backend_cpu.avgpool2d_backward(ex, dx, dy, sh);
 }
 
 /* y:(N,C) x:(N,C,HW) plain or nChw16c */

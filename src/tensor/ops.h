@@ -129,6 +129,21 @@ static inline void rmn_pool_window(const rmn_pool2d_shape *sh, int p, int q, int
     *c0 = w0 < 0 ? 0 : w0;
     *c1 = w0 + sh->s > sh->w ? sh->w : w0 + sh->s;
 }
+/* The window of average-pool output (p, q) clipped to the input, as rmn_pool_window, and its
+ * divisor (PyTorch's avg_pool2d rule): with count_include_pad the window clipped to the padded
+ * input, else the clipped window itself; 0 for an empty window. */
+static inline int rmn_avgpool_window(const rmn_pool2d_shape *sh, int p, int q, int *r0, int *r1,
+                                     int *c0, int *c1) {
+    const int h0 = p * sh->stride_h - sh->pad_h, w0 = q * sh->stride_w - sh->pad_w;
+    const int h1 = h0 + sh->r < sh->h + sh->pad_h ? h0 + sh->r : sh->h + sh->pad_h;
+    const int w1 = w0 + sh->s < sh->w + sh->pad_w ? w0 + sh->s : sh->w + sh->pad_w;
+    rmn_pool_window(sh, p, q, r0, r1, c0, c1);
+    if (*r1 < *r0)
+        *r1 = *r0;
+    if (*c1 < *c0)
+        *c1 = *c0;
+    return sh->count_include_pad ? (h1 - h0) * (w1 - w0) : (*r1 - *r0) * (*c1 - *c0);
+}
 /* Fills a square max-pool shape; RMN_EINVAL unless 0 <= pad <= kernel/2 and output non-empty. */
 int rmn_pool2d_shape_init(rmn_pool2d_shape *sh, int n, int c, int h, int w, int kernel,
                           int stride, int pad);
