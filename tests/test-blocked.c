@@ -20,6 +20,7 @@
 #include "numeric.h"
 #include "tap.h"
 #include "tensor/blocked16.h"
+#include "tensor/bn_train.h"
 #include "tensor/dnnl_backend.h"
 
 /* a blocked copy of plain (n, c, hw) */
@@ -232,17 +233,23 @@ static void test_bn(rmn_rng *rng) {
     rmn_backend_dnnl.state_free(st);
 }
 
-/* rmn's own blocked batch norm in training (blocked16_norm.c), on shapes the case above does
- * not reach: a batch over its 16 chunks and not a multiple of them, two samples of 1x1 maps,
- * one channel block, one large enough for threads: against ref, the same bits on 1, 2 and 3 threads, a fresh backward
- * the bits of one added to zeros, and the mask words' bits = (y > 0). */
-static void bn_kernel_case(int n, int c, int hw, rmn_rng *rng) {
+/* rmn's own batch norm in training (bn_train.c), blocked and plain, on shapes the case above
+ * does not reach: a batch over its 16 chunks and not a multiple of them, two samples of 1x1
+ * maps, one channel block, one large enough for threads: against ref, the same bits on 1, 2
+ * and 3 threads, a fresh backward the bits of one added to zeros, and the mask = (y > 0) (its
+ * blocked words' bits, its plain bytes). */
+static int mask_bit(const void *mask, int blocked, size_t i) {
+    return blocked ? (((const uint16_t *)mask)[i / 16] >> (i % 16)) & 1u
+                   : ((const uint8_t *)mask)[i] != 0;
+}
+
+static void bn_kernel_case(int n, int c, int hw, int blocked, rmn_rng *rng) {
     const size_t cnt = (size_t)n * c * hw;
     float *x = filled(cnt, rng), *dy = filled(cnt, rng), *g = filled((size_t)c, rng);
     float *bt = filled((size_t)c, rng);
     for (size_t i = 0; i < cnt; ++i) /* a large mean: the variance must not cancel */
         x[i] = 3.0f * x[i] + 40.0f + (float)((i / hw) % c);
-    float *xb = to_b16(x, n, c, hw), *dyb = to_b16(dy, n, c, hw);
+    float *xb = blocked ? to_b16(x, n, c, hw) : x, *dyb = blocked ? to_b16(dy, n, c, hw) : dy;
     const rmn_exec rex = {.nthreads = 1};
     float *y0 = calloc(cnt, sizeof(float)), *dx0 = calloc(cnt, sizeof(float));
     float *sm = calloc((size_t)c, sizeof(float)), *si = calloc((size_t)c, sizeof(float));
@@ -254,60 +261,67 @@ static void bn_kernel_case(int n, int c, int hw, rmn_rng *rng) {
     for (size_t i = 0; i < cnt; ++i)
         dyr[i] = y0[i] > 0.0f ? dy[i] : 0.0f;
     rmn_backend_ref.bn2d_backward_train(&rex, dx0, dg0, db0, dyr, x, g, sm, si, n, c, hw);
-    double *scratch = malloc(rmn_b16_bn_scratch_doubles(n, c) * sizeof(double));
+    double *scratch = malloc(rmn_bn_train_scratch_doubles(n, c) * sizeof(double));
     float *y[3], *dx[3], *dxf = malloc(cnt * sizeof(float)), *mean = malloc(c * sizeof(float));
     float *var = malloc(c * sizeof(float)), *inv = malloc(c * sizeof(float));
     float *dg = malloc(c * sizeof(float)), *db = malloc(c * sizeof(float));
-    uint16_t *mask[3];
-    const size_t words = cnt / 16;
+    void *mask[3];
+    const size_t mask_bytes = blocked ? cnt / 8 : cnt;
     int same = 1, mask_ok = 1, fresh_same = 1;
     double e[4] = {0};
     for (int t = 0; t < 3; ++t) {
         y[t] = malloc(cnt * sizeof(float));
         dx[t] = calloc(cnt, sizeof(float));
-        mask[t] = malloc(words * sizeof(uint16_t));
-        rmn_b16_bn_forward_train(y[t], mask[t], mean, var, xb, g, bt, n, c, hw, 1e-5, scratch,
-                                 t + 1);
+        mask[t] = malloc(mask_bytes);
+        rmn_bn_train_forward(y[t], mask[t], mean, var, xb, g, bt, n, c, hw, blocked, 1e-5,
+                             scratch, t + 1);
         for (int ch = 0; ch < c; ++ch)
             inv[ch] = (float)(1.0 / sqrt((double)var[ch] + 1e-5));
         for (int ch = 0; ch < c; ++ch)
             dg[ch] = db[ch] = 0.0f;
-        rmn_b16_bn_backward_train(dx[t], dg, db, dyb, mask[t], xb, g, mean, inv, n, c, hw, 0, 0,
-                                  scratch, t + 1);
+        rmn_bn_train_backward(dx[t], dg, db, dyb, mask[t], xb, g, mean, inv, n, c, hw, blocked,
+                              0, 0, scratch, t + 1);
         for (size_t i = 0; i < cnt; ++i)
             dxf[i] = 7e3f; /* garbage a fresh dx must overwrite */
-        rmn_b16_bn_backward_train(dxf, NULL, NULL, dyb, mask[t], xb, g, mean, inv, n, c, hw, 1,
-                                  1, scratch, t + 1);
+        rmn_bn_train_backward(dxf, NULL, NULL, dyb, mask[t], xb, g, mean, inv, n, c, hw,
+                              blocked, 1, 1, scratch, t + 1);
         fresh_same &= memcmp(dxf, dx[t], cnt * sizeof(float)) == 0;
         if (t > 0)
             same &= memcmp(y[t], y[0], cnt * sizeof(float)) == 0 &&
                     memcmp(dx[t], dx[0], cnt * sizeof(float)) == 0 &&
-                    memcmp(mask[t], mask[0], words * sizeof(uint16_t)) == 0;
-        for (size_t i = 0; i < cnt; ++i) /* bit i % 16 of word i / 16 */
-            mask_ok &= ((mask[t][i / 16] >> (i % 16)) & 1u) == (y[t][i] > 0.0f);
+                    memcmp(mask[t], mask[0], mask_bytes) == 0;
+        for (size_t i = 0; i < cnt; ++i)
+            mask_ok &= mask_bit(mask[t], blocked, i) == (y[t][i] > 0.0f);
     }
-    from_b16(y[0], n, c, hw);
-    from_b16(dx[0], n, c, hw);
+    if (blocked) {
+        from_b16(y[0], n, c, hw);
+        from_b16(dx[0], n, c, hw);
+    }
     e[0] = rel_err(y[0], y0, cnt), e[1] = rel_err(dx[0], dx0, cnt);
     e[2] = rel_err(dg, dg0, c), e[3] = rel_err(db, db0, c);
     TAP_OK(e[0] < 1e-5 && e[1] < 1e-4 && e[2] < 1e-4 && e[3] < 1e-4 && rel_err(mean, sm, c) < 1e-5,
-           "blocked bn + ReLU (n %d, c %d, hw %d) ~ ref: y %.1e dx %.1e dgamma %.1e dbeta %.1e",
-           n, c, hw, e[0], e[1], e[2], e[3]);
+           "%s bn + ReLU (n %d, c %d, hw %d) ~ ref: y %.1e dx %.1e dgamma %.1e dbeta %.1e",
+           blocked ? "blocked" : "plain", n, c, hw, e[0], e[1], e[2], e[3]);
     TAP_OK(same && fresh_same && mask_ok,
-           "blocked bn (n %d): the same bits on 1, 2, 3 threads (%d), fresh dx = added to 0 (%d), "
-           "mask = y > 0 (%d)", n, same, fresh_same, mask_ok);
+           "%s bn (n %d): the same bits on 1, 2, 3 threads (%d), fresh dx = added to 0 (%d), "
+           "mask = y > 0 (%d)", blocked ? "blocked" : "plain", n, same, fresh_same, mask_ok);
     for (int t = 0; t < 3; ++t)
         free(y[t]), free(dx[t]), free(mask[t]);
-    free(x), free(dy), free(g), free(bt), free(xb), free(dyb), free(y0), free(dx0), free(sm);
+    if (blocked)
+        free(xb), free(dyb);
+    free(x), free(dy), free(g), free(bt), free(y0), free(dx0), free(sm);
     free(si), free(dg0), free(db0), free(dyr), free(scratch), free(dxf), free(mean), free(var);
     free(inv), free(dg), free(db);
 }
 
 static void test_bn_kernels(rmn_rng *rng) {
-    bn_kernel_case(20, 48, 9, rng);
-    bn_kernel_case(64, 16, 4, rng);
-    bn_kernel_case(2, 32, 1, rng);
-    bn_kernel_case(32, 64, 144, rng); /* over the 1 MiB from which the kernels use threads */
+    for (int blocked = 1; blocked >= 0; --blocked) {
+        bn_kernel_case(20, 48, 9, blocked, rng);
+        bn_kernel_case(64, 16, 4, blocked, rng);
+        bn_kernel_case(2, 32, 1, blocked, rng);
+        bn_kernel_case(32, 64, 144, blocked, rng); /* over the 1 MiB from which threads work */
+    }
+    bn_kernel_case(3, 24, 25, 0, rng); /* plain: channels no multiple of 16, odd map */
 }
 
 /* max pool (3x3 s2 p1, ceil mode; ties included) and GAP: the blocked kernels give the plain

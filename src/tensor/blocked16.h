@@ -32,22 +32,6 @@ void rmn_b16_gap_forward(float *y, const float *x, int n, int c, int hw, int nth
 void rmn_b16_gap_backward(float *dx, const float *dy, int n, int c, int hw, int fresh,
                           int nthreads);
 
-/* Batch norm in training (blocked16_norm.c), x, y, dy, dx:(N,C/16,HW,16), mask:(N,C/16,HW)
- * 16-bit words (bit l: channel block's lane l) or NULL, per-channel vectors (C). scratch:
- * rmn_b16_bn_scratch_doubles(n, c) doubles. Forward: y = gamma (x - mean) / sqrt(var + eps) +
- * beta with the batch's mean and biased variance (written to mean, var); with mask,
- * y = relu(...) and mask = (y > 0). */
-size_t rmn_b16_bn_scratch_doubles(int n, int c);
-void rmn_b16_bn_forward_train(float *y, uint16_t *mask, float *mean, float *var,
-                              const float *x, const float *g, const float *b, int n, int c, int hw, double eps,
-                              double *scratch, int nthreads);
-/* Backward from the saved mean and 1/sqrt(var + eps); dy passes the mask first when given.
- * dx (or NULL) written when fresh_dx, else added to; dg, db (or NULL) likewise by fresh_dw. */
-void rmn_b16_bn_backward_train(float *dx, float *dg, float *db, const float *dy,
-                               const uint16_t *mask, const float *x, const float *g,
-                               const float *mean, const float *invstd, int n, int c, int hw,
-                               int fresh_dx, int fresh_dw, double *scratch, int nthreads);
-
 /* Offset of channel ch at spatial position pos in one sample of npos positions: nChw16c when
  * blocked, else plain (ch, pos). */
 static inline size_t rmn_b16_at(int blocked, int ch, size_t pos, size_t npos) {

@@ -1,7 +1,8 @@
-/* dnnl_norm.c -- the dnnl backend's batch norm (2-D, per channel), forward and backward, on
- * oneDNN primitives; in training on blocked activations, on rmn's own kernels instead
- * (blocked16_norm.c: oneDNN's spin-wait between threads, which a loaded machine turns into
- * most of a step; their fused ReLU's mask is a bit per value, y > 0).
+/* dnnl_norm.c -- the dnnl backend's batch norm (2-D, per channel), forward and backward: in
+ * training on rmn's own kernels (bn_train.c: oneDNN's spin-wait between threads, which a
+ * loaded machine turns into most of a step, and its slow plain-layout kernels), in eval mode
+ * on oneDNN primitives. (The oneDNN training path below stays as the fallback when the
+ * scratch cannot be had.)
  *
  * x,y,dx,dy:(N,C,HW) plain, or all nChw16c when rmn_exec.layout is set;
  * gamma,beta,means,variances:(C). Training mode normalises with the batch statistics oneDNN
@@ -12,7 +13,7 @@
  * Variants fused with the ReLU after the norm (dnnl_fuse_norm_relu; in training a workspace
  * mask records where the output is positive). Backward writes a fresh dx in place and copies
  * dgamma, dbeta (rmn_exec.fresh); otherwise it adds arena temporaries into them. */
-#include "tensor/blocked16.h"
+#include "tensor/bn_train.h"
 #include "tensor/dnnl_internal.h"
 
 #include <math.h>
@@ -171,11 +172,12 @@ static void forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *sm
                           float *rm, float *rv, const float *x, const float *g, const float *b,
                           int n, int c, int hw, double momentum, double eps) {
     rmn_dnnl_state *st = ex->state;
-    double *scratch;
-    if (st && ex->layout && (scratch = rmn_dnnl_scratch(st, rmn_b16_bn_scratch_doubles(n, c) + c))) {
-        float *mean = (float *)(scratch + rmn_b16_bn_scratch_doubles(n, c)), *var = mean + c;
-        rmn_b16_bn_forward_train(y, (uint16_t *)(void *)mask, mean, var, x, g, b, n, c, hw, eps, scratch,
-                                 ex->nthreads);
+    const size_t need = rmn_bn_train_scratch_doubles(n, c);
+    double *scratch = st ? rmn_dnnl_scratch(st, need + (size_t)c) : NULL;
+    if (scratch) {
+        float *mean = (float *)(scratch + need), *var = mean + c;
+        rmn_bn_train_forward(y, mask, mean, var, x, g, b, n, c, hw, ex->layout != 0, eps,
+                             scratch, ex->nthreads);
         update_stats(mean, var, sm, si, rm, rv, n, c, hw, momentum, eps);
         return;
     }
@@ -269,11 +271,11 @@ static void backward_train(const rmn_exec *ex, int kind, float *dx, float *dg, f
                            const float *dy, const uint8_t *mask, const float *x, const float *g,
                            const float *sm, const float *si, int n, int c, int hw) {
     rmn_dnnl_state *st = ex->state;
-    double *scratch;
-    if (st && ex->layout && (scratch = rmn_dnnl_scratch(st, rmn_b16_bn_scratch_doubles(n, c)))) {
-        rmn_b16_bn_backward_train(dx, dg, db, dy, (const uint16_t *)(const void *)mask, x, g, sm, si, n, c, hw,
-                                  (ex->fresh & RMN_FRESH_DX) != 0, (ex->fresh & RMN_FRESH_DW) != 0,
-                                  scratch, ex->nthreads);
+    double *scratch = st ? rmn_dnnl_scratch(st, rmn_bn_train_scratch_doubles(n, c)) : NULL;
+    if (scratch) {
+        rmn_bn_train_backward(dx, dg, db, dy, mask, x, g, sm, si, n, c, hw, ex->layout != 0,
+                              (ex->fresh & RMN_FRESH_DX) != 0, (ex->fresh & RMN_FRESH_DW) != 0,
+                              scratch, ex->nthreads);
         return;
     }
     /* eps only reaches the primitive through the variance recovered below; key it as 0 */
