@@ -103,19 +103,31 @@ int main(void) {
         pa[i] = pb[i] = (float)sin(0.37 * i);
         gb[i] = (float)cos(0.11 * i);
     }
-    rmn_optimizer oa, ob;
-    rmn_optimizer_hparams ha = {.lr = 1e-3, .weight_decay = 1e-3, .nthreads = 1}, hb = ha;
-    hb.nthreads = 2;
-    TAP_OK(rmn_optimizer_init(&oa, RMN_OPTIM_RADAM, BIG, &ha) == RMN_OK &&
-               rmn_optimizer_init(&ob, RMN_OPTIM_RADAM, BIG, &hb) == RMN_OK && ob.adam.nthreads == 2,
-           "radam on 1 and on 2 threads");
-    for (int t = 0; t < 8; ++t) {
-        rmn_optimizer_step(&oa, pa, gb);
-        rmn_optimizer_step(&ob, pb, gb);
+    static const struct {
+        int kind;
+        const char *name;
+    } kinds[] = {{RMN_OPTIM_RADAM, "radam"}, {RMN_OPTIM_SGD, "sgd (momentum, Nesterov)"}};
+    for (int k = 0; k < 2; ++k) {
+        for (int i = 0; i < BIG; ++i)
+            pa[i] = pb[i] = (float)sin(0.37 * i);
+        rmn_optimizer oa, ob;
+        rmn_optimizer_hparams ha = {.lr = 1e-3, .weight_decay = 1e-3, .momentum = 0.9,
+                                    .nesterov = 1, .nthreads = 1},
+                              hb = ha;
+        hb.nthreads = 2;
+        TAP_OK(rmn_optimizer_init(&oa, kinds[k].kind, BIG, &ha) == RMN_OK &&
+                   rmn_optimizer_init(&ob, kinds[k].kind, BIG, &hb) == RMN_OK &&
+                   (kinds[k].kind == RMN_OPTIM_SGD ? ob.sgd.nthreads : ob.adam.nthreads) == 2,
+               "%s on 1 and on 2 threads", kinds[k].name);
+        for (int t = 0; t < 8; ++t) {
+            rmn_optimizer_step(&oa, pa, gb);
+            rmn_optimizer_step(&ob, pb, gb);
+        }
+        TAP_OK(memcmp(pa, pb, BIG * sizeof *pa) == 0,
+               "%s: 8 steps on 1 and on 2 threads: the same bits", kinds[k].name);
+        rmn_optimizer_free(&oa);
+        rmn_optimizer_free(&ob);
     }
-    TAP_OK(memcmp(pa, pb, BIG * sizeof *pa) == 0, "8 steps on 1 and on 2 threads: the same bits");
-    rmn_optimizer_free(&oa);
-    rmn_optimizer_free(&ob);
     free(pa), free(pb), free(gb);
 
     int kind;

@@ -34,9 +34,12 @@ int rmn_optimizer_init(rmn_optimizer *opt, int kind, size_t n, const rmn_optimiz
     opt->kind = kind;
     opt->lr = h->lr;
     opt->n = n;
-    if (kind == RMN_OPTIM_SGD)
-        return rmn_sgd_init(&opt->sgd, n, (float)h->lr, (float)h->momentum, (float)h->weight_decay,
-                            h->nesterov);
+    if (kind == RMN_OPTIM_SGD) {
+        const int rc = rmn_sgd_init(&opt->sgd, n, (float)h->lr, (float)h->momentum,
+                                    (float)h->weight_decay, h->nesterov);
+        opt->sgd.nthreads = h->nthreads;
+        return rc;
+    }
     if (kind < 0 || kind > RMN_OPTIM_RADAM)
         return RMN_ERROR(RMN_EINVAL, "optimizer: unknown kind %d", kind);
     opt->adam = (rmn_adam_hparams){.lr = h->lr, .beta1 = h->beta1 > 0 ? h->beta1 : 0.9,

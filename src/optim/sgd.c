@@ -6,6 +6,13 @@
 
 #include "core/error.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#define STEP_THREADS_DEFAULT omp_get_max_threads()
+#else
+#define STEP_THREADS_DEFAULT 1
+#endif
+
 int rmn_sgd_init(rmn_sgd *opt, size_t n, float lr, float momentum, float weight_decay,
                  int nesterov) {
     memset(opt, 0, sizeof *opt);
@@ -26,21 +33,27 @@ int rmn_sgd_init(rmn_sgd *opt, size_t n, float lr, float momentum, float weight_
     return RMN_OK;
 }
 
-/* params,grads:(n) */
+/* params,grads:(n); the conditions are loop-invariant selects, so that the loops vectorise */
 void rmn_sgd_step(rmn_sgd *opt, float *params, const float *grads) {
     const float lr = opt->lr, mu = opt->momentum, wd = opt->weight_decay;
     const float damp = 1.0f - opt->dampening;
-    const int first = opt->step == 0;
-    for (size_t i = 0; i < opt->n; ++i) {
-        float g = grads[i];
-        if (wd != 0.0f)
-            g += wd * params[i];
-        if (opt->buf) {
-            float b = first ? g : mu * opt->buf[i] + damp * g;
-            opt->buf[i] = b;
-            g = opt->nesterov ? g + mu * b : b;
+    const int first = opt->step == 0, decay = wd != 0.0f, nesterov = opt->nesterov;
+    const size_t n = opt->n;
+    float *buf = opt->buf;
+    const int nthreads = opt->nthreads > 0 ? opt->nthreads : STEP_THREADS_DEFAULT;
+    (void)nthreads;
+    if (buf) {
+#pragma omp parallel for simd schedule(static) if (n >= 65536) num_threads(nthreads)
+        for (size_t i = 0; i < n; ++i) {
+            const float g = decay ? grads[i] + wd * params[i] : grads[i];
+            const float b = first ? g : mu * buf[i] + damp * g;
+            buf[i] = b;
+            params[i] -= lr * (nesterov ? g + mu * b : b);
         }
-        params[i] -= lr * g;
+    } else {
+#pragma omp parallel for simd schedule(static) if (n >= 65536) num_threads(nthreads)
+        for (size_t i = 0; i < n; ++i)
+            params[i] -= lr * (decay ? grads[i] + wd * params[i] : grads[i]);
     }
     opt->step++;
 }

@@ -3,7 +3,8 @@
  * Per step, for each scalar: g = grad + weight_decay * p; with momentum mu != 0 the buffer
  * is b = g at the first step and b = mu * b + (1 - dampening) * g after; the update is
  * g + mu * b (Nesterov) or b; then p -= lr * update. Without momentum the update is g.
- * The fields are public so that schedules change lr and checkpoints save buf and step.
+ * The fields are public so that schedules change lr and checkpoints save buf and step. The
+ * step is one vectorised loop, split over threads for large n.
  * Ownership: rmn_sgd_init allocates buf (64-byte aligned), rmn_sgd_free releases it. */
 #ifndef RMN_OPTIM_SGD_H
 #define RMN_OPTIM_SGD_H
@@ -17,6 +18,8 @@ typedef struct {
     size_t n;
     float *buf;     /* momentum buffer (n), NULL without momentum */
     int64_t step;   /* steps taken */
+    int nthreads;   /* OpenMP threads of a step (0: OpenMP's default); the result does not
+                       depend on it (element-wise) */
 } rmn_sgd;
 
 /* dampening starts at 0 (set the field to change it). RMN_EINVAL for negative rates or
