@@ -14,6 +14,13 @@ static int coupled(const rmn_node *nd) {
     return (rmn_op_of(nd)->layout & RMN_OPL_COUPLED) != 0;
 }
 
+/* Input j of nd is a 1x1 value broadcast to a larger output: its (N,C) memory reads the same
+ * in either layout. */
+static int neutral(const rmn_net *net, const rmn_node *nd, int j) {
+    const rmn_value *v = &net->values[nd->in[j]], *out = &net->values[nd->out];
+    return v->h * v->w == 1 && out->h * out->w > 1;
+}
+
 /* Whether node nd accepts blocked values (as reader and, but for a reader-only op, writer). */
 static int accepts(const rmn_net *net, const rmn_node *nd) {
     const rmn_op_desc *d = rmn_op_of(nd);
@@ -38,7 +45,9 @@ void rmn_net_plan_layouts(rmn_net *net) {
             for (int j = 0; j < nd->n_in; ++j)
                 net->values[nd->in[j]].blocked = 0;
     }
-    /* operands of coupled ops agree: any plain one makes them all plain (to a fixed point) */
+    /* operands of coupled ops agree: any plain one makes them all plain (to a fixed point);
+     * a 1x1 operand beside larger ones (a broadcast) is the same memory in both layouts and
+     * does not count */
     for (int changed = 1; changed;) {
         changed = 0;
         for (int i = 0; i < net->n_nodes; ++i) {
@@ -47,7 +56,7 @@ void rmn_net_plan_layouts(rmn_net *net) {
                 continue;
             int all = net->values[nd->out].blocked;
             for (int j = 0; j < nd->n_in; ++j)
-                all = all && net->values[nd->in[j]].blocked;
+                all = all && (net->values[nd->in[j]].blocked || neutral(net, nd, j));
             if (all)
                 continue;
             for (int j = 0; j <= nd->n_in; ++j) {

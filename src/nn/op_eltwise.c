@@ -131,6 +131,13 @@ static int binary_bwd(rmn_net *net, const rmn_exec *ex, rmn_node *nd, int n, int
     return RMN_OK;
 }
 
+/* Blocked: both operands of the output's shape, or the second broadcast over space, (C,1,1)
+ * -- a 1x1 value is the same memory in both layouts (the dnnl backend's blocked16 kernels). */
+static int binary_layout_ok(const rmn_net *net, const rmn_node *nd) {
+    const rmn_value *a = &net->values[nd->in[0]], *b = &net->values[nd->in[1]];
+    return same_shape(net, nd) || (b->c == a->c && b->h == 1 && b->w == 1);
+}
+
 /* fresh: without broadcasting, of two distinct values */
 static int binary_fresh_ok(const rmn_net *net, const rmn_node *nd) {
     return same_shape(net, nd) && nd->in[0] != nd->in[1];
@@ -158,8 +165,7 @@ static void binary_relu_fwd(rmn_net *net, const rmn_exec *ex, int i, int n, int 
 const rmn_op_desc rmn_op_binary = {
     .name = "binary", .label = binary_label, .arity = 2, .infer = same_infer,
     .forward = binary_fwd, .backward = binary_bwd,
-    /* blocked without broadcasting: both operands have the output's shape */
-    .layout = RMN_OPL_BLOCKED | RMN_OPL_COUPLED, .layout_ok = same_shape,
+    .layout = RMN_OPL_BLOCKED | RMN_OPL_COUPLED, .layout_ok = binary_layout_ok,
     .fresh_op = RMN_FRESH_OP_BINARY, .fresh_ok = binary_fresh_ok,
     .relu_shape_ok = binary_relu_shape_ok, .relu_ready = binary_relu_ready,
     .relu_forward = binary_relu_fwd,

@@ -1,6 +1,7 @@
 /* backend_tables.c -- the "ref" and "cpu" op tables (see backend.h): thin adapters, per op
  * family, from the backend calling convention to the kernels of ops.h (ref_*.c, cpu_*.c). */
 #include "tensor/backend.h"
+#include "tensor/blocked16.h"
 #include "tensor/hardswish.h"
 
 // --- conv: naive (ref), im2col + BLAS (cpu) ----------------------------------------------
@@ -218,15 +219,27 @@ static void binary_bwd(const rmn_exec *ex, float *da, float *db, const float *dy
     (void)ex;
     rmn_ref_binary_backward(da, db, dy, a, b, sh, op);
 }
+/* Blocked operands (the dnnl backend's graphs) with b broadcast over space: the blocked16
+ * kernels (the graph keeps only that broadcast blocked, nn/op_eltwise.c). */
+static int cbcast_blocked(const rmn_exec *ex, const rmn_bcast_shape *sh) {
+    return ex->layout && sh->bc == sh->c && sh->bh == 1 && sh->bw == 1 && sh->h * sh->w > 1;
+}
 static void cpu_binary_fwd(const rmn_exec *ex, float *y, const float *a, const float *b,
                            const rmn_bcast_shape *sh, rmn_binary op) {
-    rmn_cpu_binary_forward(y, a, b, sh, op, ex->nthreads);
+    if (cbcast_blocked(ex, sh))
+        rmn_b16_binary_cbcast_forward(y, a, b, sh->n, sh->c, sh->h * sh->w, op, ex->nthreads);
+    else
+        rmn_cpu_binary_forward(y, a, b, sh, op, ex->nthreads);
 }
 /* Same-shape operands: the vectorised kernel (fresh-aware); broadcasting: the plain loops. */
 static void cpu_binary_bwd(const rmn_exec *ex, float *da, float *db, const float *dy,
                            const float *a, const float *b, const rmn_bcast_shape *sh,
                            rmn_binary op) {
-    if (sh->bc == sh->c && sh->bh == sh->h && sh->bw == sh->w)
+    if (cbcast_blocked(ex, sh))
+        rmn_b16_binary_cbcast_backward(da, db, dy, a, b, sh->n, sh->c, sh->h * sh->w, op,
+                                       (ex->fresh & RMN_FRESH_DX) != 0,
+                                       (ex->fresh & RMN_FRESH_DX2) != 0, ex->nthreads);
+    else if (sh->bc == sh->c && sh->bh == sh->h && sh->bw == sh->w)
         rmn_cpu_binary_backward_same(da, db, dy, a, b, (size_t)sh->n * sh->c * sh->h * sh->w, op,
                                      (ex->fresh & RMN_FRESH_DX) != 0,
                                      (ex->fresh & RMN_FRESH_DX2) != 0, ex->nthreads);

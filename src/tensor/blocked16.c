@@ -126,6 +126,59 @@ void rmn_b16_avgpool2d_backward(float *dx, const float *dy, const rmn_pool2d_sha
     }
 }
 
+void rmn_b16_binary_cbcast_forward(float *y, const float *a, const float *b, int n, int c,
+                                   int hw, rmn_binary op, int nthreads) {
+    (void)nthreads;
+    const long planes = (long)n * (c / L);
+    const float one = op == RMN_BINARY_MUL1P ? 1.0f : 0.0f;
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1 && planes > 1)
+    for (long plane = 0; plane < planes; ++plane) {
+        const float *bp = b + (size_t)plane * L; /* (n, c) = (plane / cbs, (plane % cbs) 16 + l) */
+        const float *ap = a + (size_t)plane * hw * L;
+        float *yp = y + (size_t)plane * hw * L;
+        float f[L];
+        for (int l = 0; l < L; ++l)
+            f[l] = one + bp[l];
+        for (int j = 0; j < hw; ++j)
+            for (int l = 0; l < L; ++l)
+                yp[(size_t)j * L + l] = op == RMN_BINARY_ADD ? ap[(size_t)j * L + l] + bp[l]
+                                                             : ap[(size_t)j * L + l] * f[l];
+    }
+}
+
+void rmn_b16_binary_cbcast_backward(float *da, float *db, const float *dy, const float *a,
+                                    const float *b, int n, int c, int hw, rmn_binary op,
+                                    int fresh_a, int fresh_b, int nthreads) {
+    (void)nthreads;
+    const long planes = (long)n * (c / L);
+    const float one = op == RMN_BINARY_MUL1P ? 1.0f : 0.0f;
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1 && planes > 1)
+    for (long plane = 0; plane < planes; ++plane) {
+        const size_t off = (size_t)plane * hw * L;
+        const float *bp = b + (size_t)plane * L, *dyp = dy + off, *ap = a + off;
+        float f[L];
+        for (int l = 0; l < L; ++l)
+            f[l] = op == RMN_BINARY_ADD ? 1.0f : one + bp[l];
+        if (da)
+            for (int j = 0; j < hw; ++j)
+                for (int l = 0; l < L; ++l) {
+                    const size_t i = off + (size_t)j * L + l;
+                    da[i] = (fresh_a ? 0.0f : da[i]) + dyp[(size_t)j * L + l] * f[l];
+                }
+        if (db) {
+            double sum[L] = {0};
+            for (int j = 0; j < hw; ++j)
+                for (int l = 0; l < L; ++l) {
+                    const float g = dyp[(size_t)j * L + l];
+                    sum[l] += op == RMN_BINARY_ADD ? g : (double)g * ap[(size_t)j * L + l];
+                }
+            float *dbp = db + (size_t)plane * L;
+            for (int l = 0; l < L; ++l)
+                dbp[l] = (float)(fresh_b ? sum[l] : dbp[l] + sum[l]);
+        }
+    }
+}
+
 void rmn_b16_gap_forward(float *y, const float *x, int n, int c, int hw, int nthreads) {
     (void)nthreads;
     const long planes = (long)n * (c / L);

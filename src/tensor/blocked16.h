@@ -26,11 +26,27 @@ void rmn_b16_avgpool2d_forward(float *y, const float *x, const rmn_pool2d_shape 
 /* dx:(N,C/16,H,W,16) += each dy:(N,C/16,P,Q,16) / divisor over its window */
 void rmn_b16_avgpool2d_backward(float *dx, const float *dy, const rmn_pool2d_shape *sh,
                                 int nthreads);
+/* A binary op whose second operand is broadcast over space, b:(N,C) -- a 1x1 value, the same
+ * memory in either layout -- on y, a:(N,C/16,HW,16): y = a + b, a b or a (1 + b) (channel
+ * attention). The backward: da (+)= dy times b's factor, db (+)= the plane's sum of dy (times
+ * a) in double; fresh_*: written instead of added to. */
+void rmn_b16_binary_cbcast_forward(float *y, const float *a, const float *b, int n, int c,
+                                   int hw, rmn_binary op, int nthreads);
+void rmn_b16_binary_cbcast_backward(float *da, float *db, const float *dy, const float *a,
+                                    const float *b, int n, int c, int hw, rmn_binary op,
+                                    int fresh_a, int fresh_b, int nthreads);
 /* y:(N,C) mean over H*W of x:(N,C/16,HW,16) */
 void rmn_b16_gap_forward(float *y, const float *x, int n, int c, int hw, int nthreads);
 /* dx:(N,C/16,HW,16) += dy:(N,C) / hw (fresh: = instead of +=) */
 void rmn_b16_gap_backward(float *dx, const float *dy, int n, int c, int hw, int fresh,
                           int nthreads);
+
+/* The backward of a depthwise conv (groups = C = K, sh's shape) on nChw16c (blocked16_dwconv.c):
+ * dx:(N,C/16,H,W,16), dw:(C,1,R,S), db:(C), each NULL or written (fresh) or added to, from
+ * dy:(N,C/16,P,Q,16), x, w. -1 (nothing written) when its scratch cannot be allocated. */
+int rmn_b16_dwconv_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                            const float *w, const rmn_conv2d_shape *sh, int fresh_dx,
+                            int fresh_dw, int nthreads);
 
 /* Offset of channel ch at spatial position pos in one sample of npos positions: nChw16c when
  * blocked, else plain (ch, pos). */
