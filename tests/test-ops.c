@@ -3,7 +3,8 @@
  * plain and weighted (PyTorch's weighted mean) with its gradient and error paths, dropout
  * masks (deterministic per seed, expectation kept), softmax rows, max-pool padding, linear,
  * global average pool and the shape checks; the cpu max pool equals the ref one bit for bit;
- * the cpu sigmoid and SiLU over a sweep of x against double formulas. */
+ * the cpu sigmoid and SiLU over a sweep of x against double formulas; the cpu broadcast
+ * binary backward equals the ref one bit for bit. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,8 +202,41 @@ static void test_act_sweep(void) {
     free(x), free(y), free(dy), free(dx);
 }
 
+/* The cpu broadcast backward (samples over threads) gives the ref kernel's bits: channel
+ * (C,1,1), spatial (1,H,W), row (C,H,1) and scalar broadcasts, for add, mul and mul1p,
+ * accumulated onto preset values. */
+static void test_bcast_backward(void) {
+    const int n = 5, c = 24, h = 21, w = 19; /* over RMN_ELTWISE_PAR: the threaded path */
+    const int shapes[4][3] = {{c, 1, 1}, {1, h, w}, {c, h, 1}, {1, 1, 1}};
+    const rmn_binary ops[3] = {RMN_BINARY_ADD, RMN_BINARY_MUL, RMN_BINARY_MUL1P};
+    const size_t cnt = (size_t)n * c * h * w;
+    float *a = malloc(cnt * 4), *dy = malloc(cnt * 4), *da[2] = {malloc(cnt * 4), malloc(cnt * 4)};
+    for (size_t i = 0; i < cnt; ++i)
+        a[i] = (float)sin(0.7 * (double)i), dy[i] = (float)cos(0.3 * (double)i);
+    int same = 1;
+    for (int s = 0; s < 4; ++s)
+        for (int o = 0; o < 3; ++o) {
+            rmn_bcast_shape sh;
+            rmn_bcast_shape_init(&sh, n, c, h, w, shapes[s][0], shapes[s][1], shapes[s][2]);
+            const size_t bn = (size_t)n * shapes[s][0] * shapes[s][1] * shapes[s][2];
+            float *b = malloc(bn * 4), *db[2] = {malloc(bn * 4), malloc(bn * 4)};
+            for (size_t i = 0; i < bn; ++i)
+                b[i] = (float)sin(1.1 * (double)i), db[0][i] = db[1][i] = 0.25f;
+            for (size_t i = 0; i < cnt; ++i)
+                da[0][i] = da[1][i] = -0.5f;
+            rmn_ref_binary_backward(da[0], db[0], dy, a, b, &sh, ops[o]);
+            rmn_cpu_binary_backward_bcast(da[1], db[1], dy, a, b, &sh, ops[o], 2);
+            same &= memcmp(da[0], da[1], cnt * 4) == 0 && memcmp(db[0], db[1], bn * 4) == 0;
+            free(b), free(db[0]), free(db[1]);
+        }
+    TAP_OK(same, "cpu broadcast binary backward on 2 threads: the ref kernel's bits (4 broadcasts x "
+                 "add, mul, mul1p)");
+    free(a), free(dy), free(da[0]), free(da[1]);
+}
+
 int main(void) {
     test_act_sweep();
+    test_bcast_backward();
     test_maxpool_cpu();
     test_bn();
     test_xent();

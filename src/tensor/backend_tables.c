@@ -231,7 +231,8 @@ static void cpu_binary_fwd(const rmn_exec *ex, float *y, const float *a, const f
     else
         rmn_cpu_binary_forward(y, a, b, sh, op, ex->nthreads);
 }
-/* Same-shape operands: the vectorised kernel (fresh-aware); broadcasting: the plain loops. */
+/* Same-shape operands: the vectorised kernel (fresh-aware); broadcasting: the ref's loops over
+ * samples in parallel. */
 static void cpu_binary_bwd(const rmn_exec *ex, float *da, float *db, const float *dy,
                            const float *a, const float *b, const rmn_bcast_shape *sh,
                            rmn_binary op) {
@@ -244,7 +245,7 @@ static void cpu_binary_bwd(const rmn_exec *ex, float *da, float *db, const float
                                      (ex->fresh & RMN_FRESH_DX) != 0,
                                      (ex->fresh & RMN_FRESH_DX2) != 0, ex->nthreads);
     else
-        rmn_ref_binary_backward(da, db, dy, a, b, sh, op);
+        rmn_cpu_binary_backward_bcast(da, db, dy, a, b, sh, op, ex->nthreads);
 }
 static void cpu_add_relu_fwd(const rmn_exec *ex, float *y, const float *a, const float *b,
                              size_t count) {

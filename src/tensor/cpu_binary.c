@@ -1,6 +1,7 @@
 /* cpu_binary.c -- the cpu backend's binary ops, forward and backward: broadcast add, mul and
  * mul1p (one (n, c) plane per OpenMP iteration; the backward of same-shape operands
- * vectorised and fresh-aware), and the residual sum fused with the ReLU after it. Loops the
+ * vectorised and fresh-aware, of broadcast ones a sample per iteration), and the residual sum
+ * fused with the ReLU after it. Loops the
  * compiler vectorises, split over OpenMP threads for large tensors; the ref kernels' bits. */
 #include "tensor/ops.h"
 
@@ -69,6 +70,47 @@ void rmn_cpu_binary_backward_same(float *da, float *db, const float *dy, const f
                     fresh_a, nthreads);
     if (db)
         binary_grad(db, dy, a, count, op == RMN_BINARY_ADD ? 0 : 1, fresh_b, nthreads);
+}
+
+/* The broadcast backward: the ref kernel's loops and order (n, c, h, w; db's sums in float in
+ * that order, so the same bits), samples split over threads -- each sample's slice of db is
+ * its own -- and the inner loop over w vectorised where b varies along it. */
+void rmn_cpu_binary_backward_bcast(float *da, float *db, const float *dy, const float *a,
+                                   const float *b, const rmn_bcast_shape *sh, rmn_binary op,
+                                   int nthreads) {
+    (void)nthreads;
+    const int C = sh->c, H = sh->h, W = sh->w;
+    const size_t bsample = (size_t)sh->bc * sh->bh * sh->bw, sample = (size_t)C * H * W;
+    const float one = op == RMN_BINARY_MUL1P ? 1.0f : 0.0f;
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (sh->n > 1 && sample * sh->n >= RMN_ELTWISE_PAR)
+    for (int n = 0; n < sh->n; ++n)
+        for (int c = 0; c < C; ++c)
+            for (int h = 0; h < H; ++h) {
+                const size_t i0 = (size_t)n * sample + ((size_t)c * H + h) * W;
+                const size_t j0 = (size_t)n * bsample +
+                                  ((size_t)(sh->bc == 1 ? 0 : c) * sh->bh + (sh->bh == 1 ? 0 : h)) *
+                                      sh->bw;
+                const float *g = dy + i0, *av = a + i0, *bv = b + j0;
+                if (sh->bw == W) { /* b varies along w: element-wise, vectorised */
+                    if (da)
+#pragma omp simd
+                        for (int w = 0; w < W; ++w)
+                            da[i0 + w] += op == RMN_BINARY_ADD ? g[w] : g[w] * (one + bv[w]);
+                    if (db)
+#pragma omp simd
+                        for (int w = 0; w < W; ++w)
+                            db[j0 + w] += op == RMN_BINARY_ADD ? g[w] : g[w] * av[w];
+                } else { /* one b for the row: its sum in order */
+                    const float f = op == RMN_BINARY_ADD ? 1.0f : one + bv[0];
+                    if (da)
+#pragma omp simd
+                        for (int w = 0; w < W; ++w)
+                            da[i0 + w] += op == RMN_BINARY_ADD ? g[w] : g[w] * f;
+                    if (db)
+                        for (int w = 0; w < W; ++w)
+                            db[j0] += op == RMN_BINARY_ADD ? g[w] : g[w] * av[w];
+                }
+            }
 }
 
 /* y,a,b:(count) */

@@ -355,6 +355,11 @@ void rmn_cpu_binary_forward(float *y, const float *a, const float *b, const rmn_
                             rmn_binary op, int nthreads);
 /* da,db,dy,a,b:(count), no broadcasting -- as rmn_ref_binary_backward (da or db may be NULL);
  * fresh_a / fresh_b: write da / db instead of adding */
+/* da,dy,a:(N,C,H,W) db,b:(N,BC,BH,BW) += the broadcast backward (either may be NULL), the
+ * ref kernel's bits */
+void rmn_cpu_binary_backward_bcast(float *da, float *db, const float *dy, const float *a,
+                                   const float *b, const rmn_bcast_shape *sh, rmn_binary op,
+                                   int nthreads);
 void rmn_cpu_binary_backward_same(float *da, float *db, const float *dy, const float *a,
                                   const float *b, size_t count, rmn_binary op, int fresh_a,
                                   int fresh_b, int nthreads);
