@@ -3,11 +3,13 @@
  * padding 0..3; with and without bias) plus a blocked-layout shape (C=16, K=32) with and
  * without Winograd: forward, dx, dw, db within 1e-4 relative, gradients accumulated onto
  * preset values. Batch norm train/eval forward and backward and the running statistics.
- * The primitive cache: a repeated shape creates no primitive. democnn with "dnnl" gives the
+ * The primitive cache: a repeated shape creates no primitive. RMN_DNNL_TUNE: measured once,
+ * remembered in its file, reused. democnn with "dnnl" gives the
  * logits of "ref" and trains 5 SGD steps to nearly the same parameters. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "models/model.h"
@@ -279,11 +281,65 @@ static void test_democnn(rmn_rng *rng) {
     free(x);
 }
 
+/* the number of lines of the file at path */
+static int count_lines(const char *path) {
+    FILE *f = fopen(path, "r");
+    int n = 0, ch;
+    while (f && (ch = fgetc(f)) != EOF)
+        n += ch == '\n';
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* RMN_DNNL_TUNE=1: a 3x3 stride-1 conv's three passes measured once (a line each in the file,
+ * results still the ref's), a second state takes them from the file without measuring, and
+ * the file's lines of another machine or malformed ones are ignored; without the variable no
+ * file is written. */
+static void test_tune(rmn_rng *rng) {
+    char path[] = "/tmp/rmn-test-tune.XXXXXX";
+    const int fd = mkstemp(path);
+    if (!TAP_OK(fd >= 0, "a temporary tuning file"))
+        return;
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "isa=1;cpu=another;cores=64\t2,16,10,10,32,3,3,1,1,0,1\t0\tdirect\n");
+    fprintf(f, "a malformed line\n");
+    fclose(f);
+    setenv("RMN_DNNL_TUNE_FILE", path, 1);
+    setenv("RMN_DNNL_TUNE", "1", 1);
+    void *st;
+    rmn_backend_dnnl.state_create(&st);
+    conv_case(st, 2, 16, 10, 10, 32, 3, 1, 1, 0, rng); /* checks the results against ref */
+    rmn_dnnl_stats s;
+    rmn_dnnl_stats_get(st, &s);
+    rmn_backend_dnnl.state_free(st);
+    TAP_OK(s.tuned == 3 && s.tune_reused == 0 && count_lines(path) == 2 + 3,
+           "tuned: 3 passes measured (%ld), a line each appended (%d lines)", s.tuned,
+           count_lines(path));
+    rmn_backend_dnnl.state_create(&st);
+    conv_case(st, 2, 16, 10, 10, 32, 3, 1, 1, 0, rng);
+    rmn_dnnl_stats_get(st, &s);
+    rmn_backend_dnnl.state_free(st);
+    TAP_OK(s.tuned == 0 && s.tune_reused == 3 && count_lines(path) == 5,
+           "a second state reuses the 3 remembered choices (%ld), measures none (%ld)",
+           s.tune_reused, s.tuned);
+    unsetenv("RMN_DNNL_TUNE");
+    remove(path);
+    rmn_backend_dnnl.state_create(&st);
+    conv_case(st, 2, 16, 10, 10, 32, 3, 1, 1, 0, rng);
+    rmn_dnnl_stats_get(st, &s);
+    rmn_backend_dnnl.state_free(st);
+    TAP_OK(s.tuned == 0 && s.tune_reused == 0 && access(path, F_OK) != 0,
+           "without RMN_DNNL_TUNE: the static rule, no file");
+    unsetenv("RMN_DNNL_TUNE_FILE");
+}
+
 int main(void) {
     rmn_rng rng;
     rmn_rng_init(&rng, 20240611, 0);
     TAP_OK(rmn_backend_find("dnnl") == &rmn_backend_dnnl, "backend 'dnnl' registered");
     test_conv(&rng);
+    test_tune(&rng);
     test_bn(&rng);
     test_democnn(&rng);
     return tap_done();

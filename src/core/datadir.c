@@ -1,5 +1,7 @@
 /* datadir.c -- see datadir.h. */
 #include "core/datadir.h"
+#include "core/error.h"
+#include "core/env.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -86,4 +88,23 @@ const char *rmn_data_find(const char *installed_rel, const char *source_rel, cha
             return buf;
     }
     return NULL;
+}
+
+int rmn_cache_dir(char *buf, size_t cap) {
+    const char *d = rmn_env_get("RMN_CACHE_DIR");
+    int n;
+    if (d && *d) {
+        if (strcmp(d, "off") == 0)
+            return RMN_ERROR(RMN_ENOTFOUND, "data cache disabled (RMN_CACHE_DIR=off)");
+        n = snprintf(buf, cap, "%s", d);
+    } else if ((d = rmn_env_get("XDG_CACHE_HOME")) && *d) {
+        n = snprintf(buf, cap, "%s/rmn", d);
+    } else if ((d = rmn_env_get("HOME")) && *d) {
+        n = snprintf(buf, cap, "%s/.cache/rmn", d);
+    } else {
+        return RMN_ERROR(RMN_ENOTFOUND, "no cache directory: neither RMN_CACHE_DIR, XDG_CACHE_HOME nor HOME is set");
+    }
+    if (n < 0 || (size_t)n >= cap)
+        return RMN_ERROR(RMN_EINVAL, "cache directory name too long");
+    return RMN_OK;
 }

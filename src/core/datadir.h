@@ -12,6 +12,11 @@
 
 #define RMN_DATA_MAX_DIRS 3
 
+/* rmn's cache folder (decoded data sets, tuned conv algorithms): $RMN_CACHE_DIR, else
+ * $XDG_CACHE_HOME/rmn, else $HOME/.cache/rmn. RMN_ENOTFOUND when RMN_CACHE_DIR is "off" or
+ * none is set; RMN_EINVAL when the name does not fit in cap. */
+int rmn_cache_dir(char *buf, size_t cap);
+
 /* The folders in the order to search: each entry is "DIR" plus whether it is a source tree
  * (where the layout differs: data/fer2013-sample.csv.xz). Returns how many (1..3). */
 typedef struct {

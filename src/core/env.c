@@ -19,7 +19,7 @@ static const rmn_env_var TABLE[] = {
     /* --- data */
     {"RMN_SAMPLE", "the data set named \"sample\" (an experiment's default data)",
      "the bundled fer2013-sample.csv.xz (installed data, then the source tree)"},
-    {"RMN_CACHE_DIR", "the folder of the decoded data caches; \"off\" caches nothing",
+    {"RMN_CACHE_DIR", "the folder of the decoded data caches and the tuned conv algorithms; \"off\" caches nothing",
      "$XDG_CACHE_HOME/rmn, else $HOME/.cache/rmn"},
     {"XDG_CACHE_HOME", "where the data caches go when RMN_CACHE_DIR is unset ($XDG_CACHE_HOME/rmn)",
      "$HOME/.cache/rmn"},
@@ -35,6 +35,11 @@ static const rmn_env_var TABLE[] = {
      "backward weights): a auto, d direct, w Winograd (experiments)", "direct for the forward and backward-data "
      "passes on maps of 6x6 or less, auto elsewhere"},
     {"RMN_DNNL_WINOGRAD", "1: Winograd wherever oneDNN takes it (rmn-bench --winograd 1)", "as RMN_DNNL_CONV_ALG says"},
+    {"RMN_DNNL_TUNE", "1: each pass of a 3x3 stride-1 fp32 convolution takes the faster of direct and Winograd, "
+     "measured once per shape, batch, layout and thread count on this machine and remembered in "
+     "RMN_DNNL_TUNE_FILE (results then depend on that file in their last bits)", "the static rule of RMN_DNNL_CONV_ALG"},
+    {"RMN_DNNL_TUNE_FILE", "where RMN_DNNL_TUNE=1 remembers its choices, one line each",
+     "conv-tune.tsv in the cache folder (RMN_CACHE_DIR)"},
     {"RMN_DNNL_DENSE", "0: no dense-matrix weight gradient for convolutions whose map is smaller than their kernel",
      "on"},
     {"RMN_DNNL_DEBUG", "set: each oneDNN primitive that fails is logged (kind, step, status)", "not logged"},

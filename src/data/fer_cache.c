@@ -1,6 +1,7 @@
 /* fer_cache.c -- reading and writing the FER2013 decode cache (layout in fer_cache.h). */
 #include "data/fer_cache.h"
 
+#include "core/datadir.h"
 #include "core/error.h"
 #include "core/sha256.h"
 
@@ -16,24 +17,7 @@
 static const char MAGIC[8] = "RMNFERC";
 static const uint32_t ENDIAN_MARK = 0x01020304u;
 
-int rmn_fer_cache_dir(char *buf, size_t cap) {
-    const char *d = rmn_env_get("RMN_CACHE_DIR");
-    int n;
-    if (d && *d) {
-        if (strcmp(d, "off") == 0)
-            return RMN_ERROR(RMN_ENOTFOUND, "data cache disabled (RMN_CACHE_DIR=off)");
-        n = snprintf(buf, cap, "%s", d);
-    } else if ((d = rmn_env_get("XDG_CACHE_HOME")) && *d) {
-        n = snprintf(buf, cap, "%s/rmn", d);
-    } else if ((d = rmn_env_get("HOME")) && *d) {
-        n = snprintf(buf, cap, "%s/.cache/rmn", d);
-    } else {
-        return RMN_ERROR(RMN_ENOTFOUND, "no cache directory: neither RMN_CACHE_DIR, XDG_CACHE_HOME nor HOME is set");
-    }
-    if (n < 0 || (size_t)n >= cap)
-        return RMN_ERROR(RMN_EINVAL, "cache directory name too long");
-    return RMN_OK;
-}
+int rmn_fer_cache_dir(char *buf, size_t cap) { return rmn_cache_dir(buf, cap); }
 
 int rmn_fer_cache_file(const char *sha256, char *buf, size_t cap) {
     char dir[4096];

@@ -25,6 +25,8 @@ typedef struct {
     long fallbacks;    /* calls served by "cpu" because oneDNN refused the shape */
     long winograd;     /* conv entries that use the Winograd algorithm */
     long dense;        /* conv weight gradients computed as one SGEMM (small maps) */
+    long tuned;        /* conv passes whose algorithm was measured (RMN_DNNL_TUNE=1) */
+    long tune_reused;  /* conv passes that took a remembered choice */
     size_t arena_bytes;
 } rmn_dnnl_stats;
 void rmn_dnnl_stats_get(const void *state, rmn_dnnl_stats *out);

@@ -8,7 +8,8 @@
  * (none for blocked activations on this AVX-512 machine). Backward writes oneDNN's diff_src and
  * diff_weights into the arena and adds them into dx/dw with a summing reorder (the table's
  * backward entries accumulate). Winograd (3x3, stride 1) when the state asks for it and
- * oneDNN accepts the shape; otherwise dnnl_convolution_auto.
+ * oneDNN accepts the shape; otherwise the static rule of pass_alg, or with RMN_DNNL_TUNE=1
+ * the measured choice (dnnl_tune.c).
  *
  * Precision (rmn_dnnl_state.precision, in the key): at bf16 each pass reads bf16 inputs --
  * forward x and w, backward-data dy and w, backward-weights x and dy -- made from the caller's
@@ -139,6 +140,10 @@ static int staged(rmn_dnnl_state *st, rmn_dnnl_entry *e, int user, const dnnl_me
 
 enum { F_X, F_W, F_B, F_Y }; /* user slots of a forward entry, in this order */
 
+static dnnl_alg_kind_t chosen_alg(rmn_dnnl_state *st, const rmn_dnnl_entry *e,
+                                  const rmn_conv2d_shape *sh, const conv_mds *m, int bias,
+                                  int pass, dnnl_primitive_attr_t attr);
+
 static int build_fwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_shape *sh,
                      int bias) {
     conv_mds m;
@@ -146,7 +151,7 @@ static int build_fwd(rmn_dnnl_state *st, rmn_dnnl_entry *e, const rmn_conv2d_sha
     dnnl_primitive_attr_t attr = user_scratch_attr();
     if (!attr)
         return -1;
-    const dnnl_alg_kind_t alg = pass_alg(sh, 0, e->key[K_WG]);
+    const dnnl_alg_kind_t alg = chosen_alg(st, e, sh, &m, bias, 0, attr);
     dnnl_primitive_desc_t pd = fwd_pd(st->eng, &m, bias, alg, attr);
     if (!pd && alg != dnnl_convolution_auto)
         pd = fwd_pd(st->eng, &m, bias, dnnl_convolution_auto, attr);
@@ -204,12 +209,45 @@ static dnnl_primitive_desc_t bwd_weights_pd(dnnl_engine_t eng, const conv_mds *m
     return pd;
 }
 
+/* A pass's primitive descriptor for algorithm alg (dnnl_tune.c's candidates): the forward's,
+ * or the backward pass's with a forward hint of the same algorithm. */
+typedef struct {
+    rmn_dnnl_state *st;
+    const conv_mds *m;
+    int bias, pass;
+    dnnl_primitive_attr_t attr;
+} pass_ctx;
+
+static dnnl_primitive_desc_t make_pass_pd(const void *ctx, dnnl_alg_kind_t alg) {
+    const pass_ctx *c = ctx;
+    dnnl_primitive_desc_t hint = fwd_pd(c->st->eng, c->m, c->bias, alg, c->attr), pd = NULL;
+    if (!hint || c->pass == 0)
+        return hint;
+    pd = c->pass == 1 ? bwd_data_pd(c->st->eng, c->m, alg, c->attr, hint)
+                      : bwd_weights_pd(c->st->eng, c->m, c->bias, alg, c->attr, hint);
+    dnnl_primitive_desc_destroy(hint);
+    return pd;
+}
+
+/* The algorithm of a pass: the static rule (pass_alg), or, with RMN_DNNL_TUNE=1 and no
+ * explicit choice (RMN_DNNL_WINOGRAD, RMN_DNNL_CONV_ALG), the measured one. */
+static dnnl_alg_kind_t chosen_alg(rmn_dnnl_state *st, const rmn_dnnl_entry *e,
+                                  const rmn_conv2d_shape *sh, const conv_mds *m, int bias,
+                                  int pass, dnnl_primitive_attr_t attr) {
+    if (!rmn_dnnl_tune_applies(st, sh) || wants_winograd(sh, e->key[K_WG]) ||
+        rmn_env_get("RMN_DNNL_CONV_ALG"))
+        return pass_alg(sh, pass, e->key[K_WG]);
+    const pass_ctx ctx = {st, m, bias, pass, attr};
+    return rmn_dnnl_tune(st, sh, (unsigned)e->key[K_LAYOUT], e->nthreads, pass, bias,
+                         make_pass_pd, &ctx);
+}
+
 /* A pass's primitive descriptor: its algorithm (with a forward hint of the same algorithm),
  * else auto. pass 1 = backward data, 2 = backward weights. */
 static dnnl_primitive_desc_t bwd_part(rmn_dnnl_state *st, rmn_dnnl_entry *e, const conv_mds *m,
                                       const rmn_conv2d_shape *sh, int bias, int pass,
                                       dnnl_primitive_attr_t attr) {
-    const dnnl_alg_kind_t want = pass_alg(sh, pass, e->key[K_WG]);
+    const dnnl_alg_kind_t want = chosen_alg(st, e, sh, m, bias, pass, attr);
     for (int tries = 0; tries < 2; ++tries) {
         const dnnl_alg_kind_t alg = tries == 0 ? want : dnnl_convolution_auto;
         if (tries == 1 && want == dnnl_convolution_auto)

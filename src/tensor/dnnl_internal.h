@@ -56,6 +56,13 @@ typedef struct rmn_dnnl_entry {
     struct rmn_dnnl_entry *next;
 } rmn_dnnl_entry;
 
+/* A tuned conv algorithm (dnnl_tune.c): shape key, pass (0 fwd, 1 bwd data, 2 bwd weights),
+ * algorithm (0 auto, 1 direct, 2 Winograd). */
+typedef struct {
+    char key[96];
+    int pass, alg;
+} rmn_dnnl_tune_choice;
+
 typedef struct {
     dnnl_engine_t eng;
     dnnl_stream_t strm;
@@ -66,6 +73,10 @@ typedef struct {
     int dense;                         /* small-map convs as one SGEMM (dnnl_conv.c) */
     rmn_precision precision;           /* of conv, convT and linear entries (set_precision);
                                           part of their cache keys */
+    int tune_on, tune_loaded;          /* RMN_DNNL_TUNE=1; its file read */
+    char tune_machine[256];
+    rmn_dnnl_tune_choice *tune;        /* this machine's choices, from the file and measured */
+    int n_tune;
     double *scratch;                   /* the blocked batch norm's partial sums (grown) */
     size_t scratch_len;                /* doubles */
     rmn_dnnl_stats stats;
@@ -107,6 +118,17 @@ void rmn_dnnl_md_typed(dnnl_memory_desc_t *md, int ndims, const int *dims, dnnl_
 /* The data type of a bf16-capable entry's inputs (src, weights, diff_dst): bf16 at
  * RMN_PRECISION_BF16, else f32. Outputs, diff outputs and bias stay f32. */
 dnnl_data_type_t rmn_dnnl_input_type(const rmn_dnnl_state *st);
+/* Conv algorithm tuning (dnnl_tune.c). Whether sh's algorithm is tuned (RMN_DNNL_TUNE=1,
+ * fp32, 3x3 stride 1, dense); then the algorithm of pass for sh, layout and nthreads: this
+ * machine's remembered choice, else the faster of direct and Winograd measured on make's
+ * primitive descriptors (make(ctx, alg) returns one, or NULL where oneDNN refuses it). */
+typedef dnnl_primitive_desc_t (*rmn_dnnl_tune_make)(const void *ctx, dnnl_alg_kind_t alg);
+int rmn_dnnl_tune_applies(const rmn_dnnl_state *st, const rmn_conv2d_shape *sh);
+dnnl_alg_kind_t rmn_dnnl_tune(rmn_dnnl_state *st, const rmn_conv2d_shape *sh, unsigned layout,
+                              int nthreads, int pass, int bias, rmn_dnnl_tune_make make,
+                              const void *ctx);
+void rmn_dnnl_tune_free(rmn_dnnl_state *st);
+
 /* The state's scratch of at least len doubles (grown, kept), or NULL when it cannot be. */
 double *rmn_dnnl_scratch(rmn_dnnl_state *st, size_t len);
 /* Float pointer into the arena for slot (valid until the next entry is made). */

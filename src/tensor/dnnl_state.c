@@ -252,6 +252,7 @@ void rmn_dnnl_state_free(void *state) {
         dnnl_engine_destroy(st->eng);
     free(st->arena);
     free(st->scratch);
+    rmn_dnnl_tune_free(st);
     free(st);
 }
 
@@ -280,6 +281,8 @@ int rmn_dnnl_state_create(void **out) {
     const char *wg = rmn_env_get("RMN_DNNL_WINOGRAD"), *dense = rmn_env_get("RMN_DNNL_DENSE");
     st->winograd = wg && wg[0] == '1';
     st->dense = !(dense && dense[0] == '0');
+    const char *tune = rmn_env_get("RMN_DNNL_TUNE");
+    st->tune_on = tune && tune[0] == '1';
     *out = st;
     return RMN_OK;
 }
