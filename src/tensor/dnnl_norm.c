@@ -1,18 +1,16 @@
 /* dnnl_norm.c -- the dnnl backend's batch norm (2-D, per channel), forward and backward: in
  * training on rmn's own kernels (bn_train.c: oneDNN's spin-wait between threads, which a
  * loaded machine turns into most of a step, and its slow plain-layout kernels), in eval mode
- * on oneDNN primitives. (The oneDNN training path below stays as the fallback when the
- * scratch cannot be had.)
+ * on oneDNN primitives.
  *
  * x,y,dx,dy:(N,C,HW) plain, or all nChw16c when rmn_exec.layout is set;
- * gamma,beta,means,variances:(C). Training mode normalises with the batch statistics oneDNN
- * computes (biased variance) and updates the running estimates as PyTorch does: running =
+ * gamma,beta,means,variances:(C). Training mode normalises with the batch statistics
+ * (biased variance) and updates the running estimates as PyTorch does: running =
  * (1 - momentum) running + momentum stat, with the UNBIASED variance var * m / (m - 1),
- * m = N * HW. save_invstd = 1 / sqrt(var + eps); backward recovers the variance oneDNN wants
- * as 1 / invstd^2 - eps. Eval mode uses the running statistics (dnnl_use_global_stats).
- * Variants fused with the ReLU after the norm (dnnl_fuse_norm_relu; in training a workspace
- * mask records where the output is positive). Backward writes a fresh dx in place and copies
- * dgamma, dbeta (rmn_exec.fresh); otherwise it adds arena temporaries into them. */
+ * m = N * HW; save_invstd = 1 / sqrt(var + eps). Eval mode uses the running statistics
+ * (dnnl_use_global_stats), also fused with the ReLU after the norm (dnnl_fuse_norm_relu).
+ * The eval backward writes a fresh dx in place and copies dgamma, dbeta (rmn_exec.fresh);
+ * otherwise it adds arena temporaries into them. */
 #include "tensor/bn_train.h"
 #include "tensor/dnnl_internal.h"
 
@@ -35,16 +33,8 @@ static dnnl_primitive_desc_t fwd_pd(rmn_dnnl_state *st, const dnnl_memory_desc_t
     return pd;
 }
 
-/* The user slot for the fused ReLU's workspace (the caller's mask buffer of cap bytes), or -1
- * when pd's workspace would not fit in it. */
-static int workspace_slot(rmn_dnnl_state *st, rmn_dnnl_entry *e, const_dnnl_primitive_desc_t pd,
-                          size_t cap) {
-    const dnnl_memory_desc_t *ws = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
-    if (!ws || dnnl_memory_desc_get_size(ws) > cap)
-        return -1;
-    return rmn_dnnl_slot_user(st, e, ws);
-}
-
+/* An eval-mode entry: the forward (RMN_DNNL_BN_EVAL, or RMN_DNNL_BN_RELU_EVAL fused with the
+ * ReLU) or the backward (RMN_DNNL_BN_BWD_EVAL), all on the running statistics. */
 static int build(rmn_dnnl_state *st, rmn_dnnl_entry *e, int n, int c, int hw, float eps) {
     const int dd[4] = {n, c, hw, 1}, sd[1] = {c};
     dnnl_memory_desc_t data, stat;
@@ -54,19 +44,12 @@ static int build(rmn_dnnl_state *st, rmn_dnnl_entry *e, int n, int c, int hw, fl
     if (dnnl_primitive_attr_create(&attr) != dnnl_success)
         return -1;
     dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
-    const int global = e->kind == RMN_DNNL_BN_EVAL || e->kind == RMN_DNNL_BN_BWD_EVAL ||
-                       e->kind == RMN_DNNL_BN_RELU_EVAL;
-    const int relu = e->kind == RMN_DNNL_BN_RELU_TRAIN || e->kind == RMN_DNNL_BN_RELU_BWD ||
-                     e->kind == RMN_DNNL_BN_RELU_EVAL;
-    const int bwd = e->kind == RMN_DNNL_BN_BWD_TRAIN || e->kind == RMN_DNNL_BN_BWD_EVAL ||
-                    e->kind == RMN_DNNL_BN_RELU_BWD;
-    const unsigned flags = dnnl_use_scale | dnnl_use_shift |
-                           (global ? dnnl_use_global_stats : 0) | (relu ? dnnl_fuse_norm_relu : 0);
+    const int relu = e->kind == RMN_DNNL_BN_RELU_EVAL, bwd = e->kind == RMN_DNNL_BN_BWD_EVAL;
+    const unsigned flags = dnnl_use_scale | dnnl_use_shift | dnnl_use_global_stats |
+                           (relu ? dnnl_fuse_norm_relu : 0);
     dnnl_primitive_desc_t pd = NULL, hint = NULL;
-    int ok = 1;
     if (!bwd) {
-        pd = fwd_pd(st, &data, eps, flags,
-                    global ? dnnl_forward_inference : dnnl_forward_training, attr);
+        pd = fwd_pd(st, &data, eps, flags, dnnl_forward_inference, attr);
     } else {
         hint = fwd_pd(st, &data, eps, flags, dnnl_forward_training, attr);
         dnnl_batch_normalization_desc_t d;
@@ -76,28 +59,21 @@ static int build(rmn_dnnl_state *st, rmn_dnnl_entry *e, int n, int c, int hw, fl
             dnnl_primitive_desc_create(&pd, &d, attr, st->eng, hint) != dnnl_success)
             pd = NULL;
     }
-    ok = pd != NULL;
-    /* user slots; the training statistics live in the arena */
-    int s[9];
+    int ok = pd != NULL;
+    int s[9]; /* user slots in creation order */
     s[S_X] = rmn_dnnl_slot_user(st, e, &data);
     s[S_Y] = rmn_dnnl_slot_user(st, e, &data);
     s[S_SCALE] = rmn_dnnl_slot_user(st, e, &stat);
     s[S_SHIFT] = rmn_dnnl_slot_user(st, e, &stat);
-    const int stats_user = global || e->kind == RMN_DNNL_BN_BWD_TRAIN || e->kind == RMN_DNNL_BN_RELU_BWD;
-    s[S_MEAN] = stats_user ? rmn_dnnl_slot_user(st, e, &stat) : rmn_dnnl_slot_arena(st, e, &stat);
-    s[S_VAR] = global ? rmn_dnnl_slot_user(st, e, &stat) : rmn_dnnl_slot_arena(st, e, &stat);
+    s[S_MEAN] = rmn_dnnl_slot_user(st, e, &stat);
+    s[S_VAR] = rmn_dnnl_slot_user(st, e, &stat);
     for (int i = 0; i <= S_VAR; ++i)
         ok = ok && s[i] == i;
     if (ok && !bwd) {
-        int args[14] = {DNNL_ARG_SRC,   s[S_X],     DNNL_ARG_DST,      s[S_Y],
-                        DNNL_ARG_SCALE, s[S_SCALE], DNNL_ARG_SHIFT,    s[S_SHIFT],
-                        DNNL_ARG_MEAN,  s[S_MEAN],  DNNL_ARG_VARIANCE, s[S_VAR]};
-        if (relu && !global) { /* inference needs no mask */
-            args[12] = DNNL_ARG_WORKSPACE;
-            args[13] = e->aux = workspace_slot(st, e, pd, (size_t)n * c * hw);
-            ok = e->aux >= 0;
-        }
-        ok = ok && rmn_dnnl_step_add(st, e, pd, args, relu && !global ? 7 : 6) == 0;
+        const int args[12] = {DNNL_ARG_SRC,   s[S_X],     DNNL_ARG_DST,      s[S_Y],
+                              DNNL_ARG_SCALE, s[S_SCALE], DNNL_ARG_SHIFT,    s[S_SHIFT],
+                              DNNL_ARG_MEAN,  s[S_MEAN],  DNNL_ARG_VARIANCE, s[S_VAR]};
+        ok = rmn_dnnl_step_add(st, e, pd, args, 6) == 0;
     } else if (ok) {
         /* a fresh dx is written in place, else in the arena and added by accumulate() */
         s[S_DX] = e->key[K_FRESH] & RMN_FRESH_DX ? rmn_dnnl_slot_user(st, e, &data)
@@ -107,17 +83,12 @@ static int build(rmn_dnnl_state *st, rmn_dnnl_entry *e, int n, int c, int hw, fl
         ok = s[S_DX] == S_DX && s[S_DSCALE] == S_DSCALE && s[S_DSHIFT] == S_DSHIFT;
         /* oneDNN 2.6 validates a SHIFT argument in backward too (it does not read it): the
          * call binds gamma there */
-        int args[20] = {DNNL_ARG_SRC,        s[S_X],      DNNL_ARG_DIFF_DST,   s[S_Y],
-                        DNNL_ARG_SCALE,      s[S_SCALE],  DNNL_ARG_MEAN,       s[S_MEAN],
-                        DNNL_ARG_VARIANCE,   s[S_VAR],    DNNL_ARG_DIFF_SRC,   s[S_DX],
-                        DNNL_ARG_DIFF_SCALE, s[S_DSCALE], DNNL_ARG_DIFF_SHIFT, s[S_DSHIFT],
-                        DNNL_ARG_SHIFT,      s[S_SHIFT]};
-        if (ok && relu) {
-            args[18] = DNNL_ARG_WORKSPACE;
-            args[19] = e->aux = workspace_slot(st, e, pd, (size_t)n * c * hw);
-            ok = e->aux >= 0;
-        }
-        ok = ok && rmn_dnnl_step_add(st, e, pd, args, relu ? 10 : 9) == 0;
+        const int args[18] = {DNNL_ARG_SRC,        s[S_X],      DNNL_ARG_DIFF_DST,   s[S_Y],
+                              DNNL_ARG_SCALE,      s[S_SCALE],  DNNL_ARG_MEAN,       s[S_MEAN],
+                              DNNL_ARG_VARIANCE,   s[S_VAR],    DNNL_ARG_DIFF_SRC,   s[S_DX],
+                              DNNL_ARG_DIFF_SCALE, s[S_DSCALE], DNNL_ARG_DIFF_SHIFT, s[S_DSHIFT],
+                              DNNL_ARG_SHIFT,      s[S_SHIFT]};
+        ok = ok && rmn_dnnl_step_add(st, e, pd, args, 9) == 0;
     }
     if (pd)
         dnnl_primitive_desc_destroy(pd);
@@ -166,8 +137,9 @@ static void update_stats(const float *mean, const float *var, float *sm, float *
     }
 }
 
-/* Training forward, plain or (mask non-NULL) fused with the ReLU after it: y = [relu](bn(x)),
- * mask = oneDNN's workspace (its bit mask of y > 0). */
+/* Training forward (bn_train.c), plain or (mask non-NULL) fused with the ReLU after it:
+ * y = [relu](bn(x)), mask = (y > 0). Without its scratch: the ref kernel where it can (plain,
+ * unfused), else an error for the state's check -- never a silent result. */
 static void forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *sm, float *si,
                           float *rm, float *rv, const float *x, const float *g, const float *b,
                           int n, int c, int hw, double momentum, double eps) {
@@ -181,23 +153,9 @@ static void forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *sm
         update_stats(mean, var, sm, si, rm, rv, n, c, hw, momentum, eps);
         return;
     }
-    rmn_dnnl_entry *e = entry_for(st, mask ? RMN_DNNL_BN_RELU_TRAIN : RMN_DNNL_BN_TRAIN, n, c,
-                                  hw, eps, ex->layout, 0, ex->nthreads);
-    if (e) {
-        const void *bind[4] = {x, y, g, b};
-        for (int i = 0; i < 4; ++i)
-            rmn_dnnl_bind(st, e, i, bind[i]);
-        if (mask)
-            rmn_dnnl_bind(st, e, e->aux, mask);
-        if (rmn_dnnl_run(st, e, 0, e->n_step, ex->nthreads) == 0) {
-            update_stats(rmn_dnnl_arena_ptr(st, e, S_MEAN), rmn_dnnl_arena_ptr(st, e, S_VAR), sm,
-                         si, rm, rv, n, c, hw, momentum, eps);
-            return;
-        }
-    }
     if (st)
         st->stats.fallbacks++;
-    if (mask) /* the plain kernels have no fused form: an error, never a silent result */
+    if (mask) /* the plain kernels have no fused form */
         rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16, "fused batch norm + ReLU");
     else if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm"))
         rmn_backend_ref.bn2d_forward_train(ex, y, sm, si, rm, rv, x, g, b, n, c, hw, momentum, eps);
@@ -266,10 +224,11 @@ static void accumulate(rmn_dnnl_state *st, rmn_dnnl_entry *e, float *dx, float *
         rmn_dnnl_hand_over(db, rmn_dnnl_arena_ptr(st, e, S_DSHIFT), (size_t)c, fresh_dw, 1);
 }
 
-/* Training backward, plain or (mask non-NULL) through the fused ReLU. */
-static void backward_train(const rmn_exec *ex, int kind, float *dx, float *dg, float *db,
-                           const float *dy, const uint8_t *mask, const float *x, const float *g,
-                           const float *sm, const float *si, int n, int c, int hw) {
+/* Training backward (bn_train.c), plain or (mask non-NULL) through the fused ReLU; without
+ * its scratch as forward_train. */
+static void backward_train(const rmn_exec *ex, float *dx, float *dg, float *db, const float *dy,
+                           const uint8_t *mask, const float *x, const float *g, const float *sm,
+                           const float *si, int n, int c, int hw) {
     rmn_dnnl_state *st = ex->state;
     double *scratch = st ? rmn_dnnl_scratch(st, rmn_bn_train_scratch_doubles(n, c)) : NULL;
     if (scratch) {
@@ -278,45 +237,27 @@ static void backward_train(const rmn_exec *ex, int kind, float *dx, float *dg, f
                               scratch, ex->nthreads);
         return;
     }
-    /* eps only reaches the primitive through the variance recovered below; key it as 0 */
-    rmn_dnnl_entry *e = entry_for(st, kind, n, c, hw, 0.0, ex->layout, ex->fresh, ex->nthreads);
-    if (e) {
-        const float *bind[5] = {x, dy, g, g, sm};
-        for (int i = 0; i < 5; ++i)
-            rmn_dnnl_bind(st, e, i, bind[i]);
-        if (mask)
-            rmn_dnnl_bind(st, e, e->aux, mask);
-        if (e->key[K_FRESH] & RMN_FRESH_DX)
-            rmn_dnnl_bind(st, e, S_DX, dx);
-        float *var = rmn_dnnl_arena_ptr(st, e, S_VAR);
-        for (int ch = 0; ch < c; ++ch)
-            var[ch] = (float)(1.0 / ((double)si[ch] * si[ch]));
-        if (rmn_dnnl_run(st, e, 0, e->n_step, ex->nthreads) == 0) {
-            accumulate(st, e, dx, dg, db, (size_t)n * c * hw, c, ex->nthreads);
-            return;
-        }
-    }
     if (st)
         st->stats.fallbacks++;
-    if (!mask && rmn_dnnl_fallback_ok(st, ex->layout, "batch norm")) {
+    if (mask) {
+        rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16, "fused batch norm + ReLU");
+    } else if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm")) {
         rmn_dnnl_zero_fresh(ex->fresh, dx, (size_t)n * c * hw, dg, (size_t)c, db, (size_t)c);
         rmn_backend_ref.bn2d_backward_train(ex, dx, dg, db, dy, x, g, sm, si, n, c, hw);
     }
-    else if (mask)
-        rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16, "fused batch norm + ReLU");
 }
 
 void rmn_dnnl_bn_backward_train(const rmn_exec *ex, float *dx, float *dg, float *db,
                                 const float *dy, const float *x, const float *g,
                                 const float *sm, const float *si, int n, int c, int hw) {
-    backward_train(ex, RMN_DNNL_BN_BWD_TRAIN, dx, dg, db, dy, NULL, x, g, sm, si, n, c, hw);
+    backward_train(ex, dx, dg, db, dy, NULL, x, g, sm, si, n, c, hw);
 }
 
 void rmn_dnnl_bn_relu_backward_train(const rmn_exec *ex, float *dx, float *dg, float *db,
                                      const float *dy, const uint8_t *mask, const float *x,
                                      const float *g, const float *sm, const float *si, int n,
                                      int c, int hw) {
-    backward_train(ex, RMN_DNNL_BN_RELU_BWD, dx, dg, db, dy, mask, x, g, sm, si, n, c, hw);
+    backward_train(ex, dx, dg, db, dy, mask, x, g, sm, si, n, c, hw);
 }
 
 void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *db,
