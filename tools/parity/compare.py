@@ -2,8 +2,8 @@
 """compare.py -- the parity table of docs/PARITY.md: rmn's runs (from its SQLite store) beside
 the PyTorch side's (directories written by tools/parity/train_torch.py), per group of runs:
 best val accuracy, test accuracy plain and with TTA, per seed; mean +- sd per side; and the
-difference of the means with a 95 % Welch interval. Only the standard library: it runs with any
-python3.
+difference of the means with a 95 % Welch interval and an exact rank (Mann-Whitney) test. Only
+the standard library: it runs with any python3.
 
 usage: python3 tools/parity/compare.py --db rmn.db --experiment parity-tv48
            [--rmn MODEL_NAME ...] [--torch LABEL=DIR[,DIR...] ...] [--save DIR]
@@ -39,6 +39,25 @@ def t975(df):
         hi = min(lo + 1, 30)
         return T975[lo - 1] + (T975[hi - 1] - T975[lo - 1]) * (df - lo)
     return 1.960 + (2.042 - 1.960) * 30 / df
+
+
+def rank_test(a, b):
+    """Exact two-sided Mann-Whitney test of a against b (no normality assumed): U = the pairs
+    (x in a, y in b) with x > y, ties a half; p = the share of the C(n, |a|) ways to split the
+    pooled values into groups of those sizes whose U lies at least as far from its mean."""
+    from itertools import combinations
+    pooled = list(a) + list(b)
+
+    def u_of(idx):
+        xs = [pooled[i] for i in idx]
+        ys = [pooled[i] for i in range(len(pooled)) if i not in idx]
+        return sum(1.0 if x > y else 0.5 if x == y else 0.0 for x in xs for y in ys)
+
+    u = u_of(range(len(a)))
+    mean = len(a) * len(b) / 2.0
+    splits = list(combinations(range(len(pooled)), len(a)))
+    extreme = sum(1 for idx in splits if abs(u_of(idx) - mean) >= abs(u - mean) - 1e-9)
+    return u, extreme / len(splits)
 
 
 def welch(a, b):
@@ -164,14 +183,17 @@ def main():
         for (s2, g2, i2), a2 in sorted(groups.items()):
             if s1 != "rmn" or s2 != "torch" or i1 != i2:
                 continue
-            for k in ("test_plain", "test_tta"):
+            for k in ("best_val", "test_plain", "test_tta"):
                 x = [r[k] for r in a1 if r[k] is not None]
                 y = [r[k] for r in a2 if r[k] is not None]
                 if not x or not y:
                     continue
                 d, ci = welch(x, y)
-                print("%s %s - torch %s, %s: %+.2f points%s" % (s1, g1, g2, k, 100 * d,
-                      " (95%% Welch interval %+.2f .. %+.2f)" % (100 * ci[0], 100 * ci[1]) if ci else ""))
+                u, p = rank_test(x, y)
+                print("%s %s - torch %s, %s: %+.2f points%s; rank test: %s of %d pairs rmn higher, p = %.3f" %
+                      (s1, g1, g2, k, 100 * d,
+                       " (95%% Welch interval %+.2f .. %+.2f)" % (100 * ci[0], 100 * ci[1]) if ci else "",
+                       ("%g" % u), len(x) * len(y), p))
 
 
 if __name__ == "__main__":
