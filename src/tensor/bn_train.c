@@ -222,14 +222,38 @@ RMN_SIMD_CLONES static void plain_dx(float *dx, const float *dy, const uint8_t *
 
 // --- the calls ------------------------------------------------------------------------------
 
+/* How a call splits its work: threads, lanes per group, groups, chunks, tasks (group x
+ * chunk), planes (sample x group), values per plane, partial sums per array, values per
+ * channel (m). */
+typedef struct {
+    int nth, lanes, groups, nch;
+    long tasks, planes;
+    size_t plane, np;
+    double m;
+} work_split;
+
+static work_split split_for(int n, int c, int hw, int blocked, int nthreads) {
+    work_split w;
+    w.nth = threads_for(nthreads, (size_t)n * c * hw);
+    w.lanes = blocked ? L : 1;
+    w.groups = c / w.lanes;
+    w.nch = chunks_for(n);
+    w.tasks = (long)w.groups * w.nch;
+    w.planes = (long)n * w.groups;
+    w.plane = (size_t)hw * w.lanes;
+    w.np = partials(n, c);
+    w.m = (double)n * hw;
+    return w;
+}
+
 void rmn_bn_train_forward(float *y, void *mask, float *mean_out, float *var_out, const float *x,
                           const float *g, const float *b, int n, int c, int hw, int blocked,
                           double eps, double *scratch, int nthreads) {
-    const int nth = threads_for(nthreads, (size_t)n * c * hw);
-    const int lanes = blocked ? L : 1, groups = c / lanes, nch = chunks_for(n);
-    const long tasks = (long)groups * nch, planes = (long)n * groups;
-    const size_t plane = (size_t)hw * lanes, np = partials(n, c);
-    const double m = (double)n * hw;
+    const work_split w = split_for(n, c, hw, blocked, nthreads);
+    const int nth = w.nth, lanes = w.lanes, groups = w.groups, nch = w.nch;
+    const long tasks = w.tasks, planes = w.planes;
+    const size_t plane = w.plane, np = w.np;
+    const double m = w.m;
     double *part = scratch, *tot = scratch + 2 * np;
     (void)nth;
     /* pass 1: sums of x and x^2 -> means and biased variances */
@@ -279,11 +303,11 @@ void rmn_bn_train_backward(float *dx, float *dg, float *db, const float *dy, con
                            const float *x, const float *g, const float *mean,
                            const float *invstd, int n, int c, int hw, int blocked, int fresh_dx,
                            int fresh_dw, double *scratch, int nthreads) {
-    const int nth = threads_for(nthreads, (size_t)n * c * hw);
-    const int lanes = blocked ? L : 1, groups = c / lanes, nch = chunks_for(n);
-    const long tasks = (long)groups * nch, planes = (long)n * groups;
-    const size_t plane = (size_t)hw * lanes, np = partials(n, c);
-    const double m = (double)n * hw;
+    const work_split w = split_for(n, c, hw, blocked, nthreads);
+    const int nth = w.nth, lanes = w.lanes, groups = w.groups, nch = w.nch;
+    const long tasks = w.tasks, planes = w.planes;
+    const size_t plane = w.plane, np = w.np;
+    const double m = w.m;
     double *part_dy = scratch, *part_dyx = scratch + np;
     (void)nth;
     /* pass 1: sum dy and sum dy * (x - mean), dy through the ReLU's mask */
