@@ -75,6 +75,19 @@ static void shape_key(char *out, size_t cap, const rmn_conv2d_shape *sh, unsigne
              sh->r, sh->s, sh->stride_h, sh->pad_h, layout, nthreads);
 }
 
+/* Adds a choice to the state's list; 0, or -1 when the list cannot grow. */
+static int add_choice(rmn_dnnl_state *st, const char *key, int pass, int alg) {
+    rmn_dnnl_tune_choice *c = realloc(st->tune, (size_t)(st->n_tune + 1) * sizeof *c);
+    if (!c)
+        return -1;
+    st->tune = c;
+    snprintf(c[st->n_tune].key, sizeof c[st->n_tune].key, "%s", key);
+    c[st->n_tune].pass = pass;
+    c[st->n_tune].alg = alg;
+    st->n_tune++;
+    return 0;
+}
+
 /* Loads this machine's lines of the file into st->tune (once). */
 static void load(rmn_dnnl_state *st) {
     st->tune_loaded = 1;
@@ -97,14 +110,8 @@ static void load(rmn_dnnl_state *st) {
         const int p = atoi(pass);
         if (a < 0 || p < 0 || p > 2 || strlen(key) >= sizeof st->tune[0].key)
             continue;
-        rmn_dnnl_tune_choice *c = realloc(st->tune, (size_t)(st->n_tune + 1) * sizeof *c);
-        if (!c)
+        if (add_choice(st, key, p, a) != 0)
             break;
-        st->tune = c;
-        snprintf(c[st->n_tune].key, sizeof c[st->n_tune].key, "%s", key);
-        c[st->n_tune].pass = p;
-        c[st->n_tune].alg = a;
-        st->n_tune++;
     }
     fclose(f);
 }
@@ -112,14 +119,7 @@ static void load(rmn_dnnl_state *st) {
 /* Appends a choice to the file (one short line per write: O_APPEND keeps concurrent writers'
  * lines whole); a file that cannot be written only loses the memo. */
 static void remember(rmn_dnnl_state *st, const char *key, int pass, int alg) {
-    rmn_dnnl_tune_choice *c = realloc(st->tune, (size_t)(st->n_tune + 1) * sizeof *c);
-    if (c) {
-        st->tune = c;
-        snprintf(c[st->n_tune].key, sizeof c[st->n_tune].key, "%s", key);
-        c[st->n_tune].pass = pass;
-        c[st->n_tune].alg = alg;
-        st->n_tune++;
-    }
+    add_choice(st, key, pass, alg); /* without room, measured again next time: no harm */
     char path[1024];
     tune_path(path, sizeof path);
     if (!path[0])
