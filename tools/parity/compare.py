@@ -15,7 +15,8 @@ seed; each holds final.json). Both sides are printed as groups; the differences 
 between every rmn group and every torch group that share the rotation interpolation.
 --save DIR writes each of rmn's runs as DIR/rmn-GROUP-sSEED.json (the numbers the table needs);
 --results reads such files and train_torch.py's final.json files (the PyTorch side, committed as
-torch-INTERP-sSEED.json) instead of a store, so the committed tools/parity/results/ give the
+torch-INTERP-sSEED.json; runs on rmn's initial weights and streams as torch-swap-sSEED.json, the
+group INTERP-rmn-streams) instead of a store, so the committed tools/parity/results/ give the
 table again without the store or a retraining.
 """
 import argparse
@@ -125,8 +126,10 @@ def result_groups(paths):
     for path in paths:
         with open(path) as f:
             fj = json.load(f)
-        key = (fj.get("side", "torch"), fj.get("group", "bilinear" if fj["interp"] == "bilinear" else fj["interp"]),
-               fj["interp"])
+        # a PyTorch run on rmn's initial weights and random streams (train_torch.py --init
+        # --rmn-streams) is a group of its own
+        group = fj.get("group") or fj["interp"] + ("-rmn-streams" if fj.get("rmn_streams") else "")
+        key = (fj.get("side", "torch"), group, fj["interp"])
         groups.setdefault(key, []).append(record(fj))
     return groups
 
