@@ -111,6 +111,12 @@ def main():
         for p in (a.rmn_eval, a.data, a.db, a.checkpoints):
             if not os.path.exists(p):
                 ap.error("%s: no such file" % p)
+        # every input checked before the first evaluation
+        need = [os.path.join(d, f) for d in a.torch.split(",") for f in ("final.json", "best.pt", "state.pt")]
+        need += [os.path.join(d, ck + ".safetensors") for _, d in rmn_runs(a) for ck in ("best", "last")]
+        missing = [p for p in need if not os.path.exists(p)]
+        if missing:
+            ap.error("missing: " + ", ".join(missing))
         measure(a)
     report(a.tsv)
 
