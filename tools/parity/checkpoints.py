@@ -42,8 +42,9 @@ def evaluate(a, path, extra):
 
 def rmn_runs(a):
     con = sqlite3.connect("file:%s?mode=ro" % a.db, uri=True)
+    # the runs compare.py counts: finished training runs, a duplicate's original only
     rows = con.execute("SELECT name, seed, run_uuid FROM runs WHERE kind = 'train' AND status = 'FINISHED' "
-                       "ORDER BY seed").fetchall()
+                       "AND duplicate_of IS NULL ORDER BY seed").fetchall()
     for name, seed, uuid in rows:
         if name.rsplit("-s", 1)[0] == a.group:
             yield seed, os.path.join(a.checkpoints, uuid)
