@@ -3,7 +3,7 @@
  * Each op the graph may run on blocked values (conv with every x/y layout mix, on maps larger
  * and smaller than its kernel -- the latter's weight gradient by the dense SGEMM path --,
  * transposed conv, batch norm train/eval forward and backward, alone and fused with its ReLU,
- * max pool, average pool, GAP) is fed the blocked form of random data, and its results,
+ * max pool, average pool, GAP, CBAM's channel reductions and one-channel products) is fed the blocked form of random data, and its results,
  * turned back to plain, are compared with ref on the plain data: within 1e-4 relative (the
  * pools bit-identical); backward calls again with fresh outputs onto garbage must give the
  * same.
@@ -431,6 +431,97 @@ static void test_pool(rmn_rng *rng) {
     free(x), free(dy), free(xb), free(dyb), free(ib), free(i0);
 }
 
+/* CBAM's gates on nChw16c (blocked16_gate.c) against ref on plain data, bit for bit: the mean
+ * and max over channels (ties: the first channel wins) forward and backward (added onto what
+ * dx held), the global max pool whose (N,C) output is plain, and the products with a
+ * one-channel (1,H,W) map broadcast over the channels for each binary op, backward added onto
+ * held values and written fresh onto garbage. 150 positions: runs of 64, 64 and 22. */
+static void test_gate(rmn_rng *rng) {
+    const int n = 3, c = 48, h = 10, w = 15, hw = h * w;
+    const size_t nx = (size_t)n * c * hw, nm = (size_t)n * hw;
+    float *x = filled(nx, rng), *dy = filled(nx, rng), *m = filled(nm, rng);
+    float *dm = filled(nm, rng), *held = filled(nx, rng);
+    for (size_t i = 0; i < nx; i += 7) /* ties across channels */
+        x[i] = 0.5f;
+    float *xb = to_b16(x, n, c, hw), *dyb = to_b16(dy, n, c, hw), *heldb = to_b16(held, n, c, hw);
+    float *y[2] = {calloc(nx, 4), calloc(nx, 4)}, *dx[2] = {malloc(nx * 4), malloc(nx * 4)};
+    float *ym[2] = {calloc(nm, 4), calloc(nm, 4)}, *dmm[2] = {malloc(nm * 4), malloc(nm * 4)};
+    int32_t *idx[2] = {calloc(nm, 4), calloc(nm, 4)};
+    void *st;
+    rmn_backend_dnnl.state_create(&st);
+    const rmn_exec rex = {.nthreads = 2};
+    rmn_exec bex = {.nthreads = 2, .state = st, .layout = RMN_LAYOUT_X16};
+    int ok = 1;
+    /* mean over channels */
+    rmn_backend_ref.chan_mean_forward(&rex, ym[0], x, n, c, hw);
+    rmn_backend_dnnl.chan_mean_forward(&bex, ym[1], xb, n, c, hw);
+    memcpy(dx[0], held, nx * 4), memcpy(dx[1], heldb, nx * 4);
+    rmn_backend_ref.chan_mean_backward(&rex, dx[0], dm, n, c, hw);
+    rmn_backend_dnnl.chan_mean_backward(&bex, dx[1], dm, n, c, hw);
+    from_b16(dx[1], n, c, hw);
+    TAP_OK(memcmp(ym[0], ym[1], nm * 4) == 0 && memcmp(dx[0], dx[1], nx * 4) == 0,
+           "mean over channels of nChw16c: y and dx (added) bit-identical to ref");
+    /* max over channels */
+    rmn_backend_ref.chan_max_forward(&rex, ym[0], idx[0], x, n, c, hw);
+    rmn_backend_dnnl.chan_max_forward(&bex, ym[1], idx[1], xb, n, c, hw);
+    memcpy(dx[0], held, nx * 4), memcpy(dx[1], heldb, nx * 4);
+    rmn_backend_ref.chan_max_backward(&rex, dx[0], dm, idx[0], n, c, hw);
+    rmn_backend_dnnl.chan_max_backward(&bex, dx[1], dm, idx[1], n, c, hw);
+    from_b16(dx[1], n, c, hw);
+    TAP_OK(memcmp(ym[0], ym[1], nm * 4) == 0 && memcmp(idx[0], idx[1], nm * 4) == 0 &&
+               memcmp(dx[0], dx[1], nx * 4) == 0,
+           "max over channels of nChw16c: y, argmax (first wins) and dx (added) bit-identical");
+    /* the global max pool: blocked input, the plain (N,C) output */
+    rmn_pool_params gp = {.kh = h, .kw = w};
+    rmn_pool2d_shape gsh;
+    rmn_pool2d_shape_full(&gsh, n, c, h, w, &gp);
+    int32_t *gi[2] = {calloc((size_t)n * c, 4), calloc((size_t)n * c, 4)};
+    rmn_backend_ref.maxpool2d_forward(&rex, y[0], gi[0], x, &gsh);
+    rmn_backend_dnnl.maxpool2d_forward(&bex, y[1], gi[1], xb, &gsh);
+    memcpy(dx[0], held, nx * 4), memcpy(dx[1], heldb, nx * 4);
+    rmn_backend_ref.maxpool2d_backward(&rex, dx[0], dy, gi[0], &gsh);
+    rmn_backend_dnnl.maxpool2d_backward(&bex, dx[1], dy, gi[1], &gsh);
+    from_b16(dx[1], n, c, hw);
+    TAP_OK(gsh.p * gsh.q == 1 && memcmp(y[0], y[1], (size_t)n * c * 4) == 0 &&
+               memcmp(gi[0], gi[1], (size_t)n * c * 4) == 0 && memcmp(dx[0], dx[1], nx * 4) == 0,
+           "global max pool of nChw16c into a plain (N,C): y, argmax and dx bit-identical");
+    /* products with a one-channel map */
+    rmn_bcast_shape sh;
+    rmn_bcast_shape_init(&sh, n, c, h, w, 1, h, w);
+    rmn_backend dnnl; /* its binary ops: the "cpu" backend's, filled in */
+    rmn_backend_resolve(&rmn_backend_dnnl, &dnnl);
+    static const rmn_binary ops[3] = {RMN_BINARY_ADD, RMN_BINARY_MUL, RMN_BINARY_MUL1P};
+    for (int k = 0; k < 3; ++k)
+        for (int fresh = 0; fresh < 2; ++fresh) {
+            bex.fresh = fresh ? RMN_FRESH_DX | RMN_FRESH_DX2 : 0u;
+            rmn_backend_ref.binary_forward(&rex, y[0], x, m, &sh, ops[k]);
+            dnnl.binary_forward(&bex, y[1], xb, m, &sh, ops[k]);
+            from_b16(y[1], n, c, hw);
+            memcpy(dx[0], held, nx * 4), memcpy(dmm[0], dm, nm * 4);
+            if (fresh) { /* ref adds onto zeros; the fresh kernel overwrites garbage */
+                memset(dx[0], 0, nx * 4), memset(dmm[0], 0, nm * 4);
+                for (size_t i = 0; i < nx; ++i)
+                    dx[1][i] = 1e9f;
+                for (size_t i = 0; i < nm; ++i)
+                    dmm[1][i] = -1e9f;
+            } else {
+                memcpy(dx[1], heldb, nx * 4), memcpy(dmm[1], dm, nm * 4);
+            }
+            rmn_backend_ref.binary_backward(&rex, dx[0], dmm[0], dy, x, m, &sh, ops[k]);
+            dnnl.binary_backward(&bex, dx[1], dmm[1], dyb, xb, m, &sh, ops[k]);
+            from_b16(dx[1], n, c, hw);
+            ok = ok && memcmp(y[0], y[1], nx * 4) == 0 && memcmp(dx[0], dx[1], nx * 4) == 0 &&
+                 memcmp(dmm[0], dmm[1], nm * 4) == 0;
+        }
+    bex.fresh = 0;
+    TAP_OK(ok, "add, mul and a (1 + b) with b (1,H,W) over nChw16c channels: y, da and db "
+               "bit-identical to ref, added and fresh");
+    rmn_backend_dnnl.state_free(st);
+    for (int i = 0; i < 2; ++i)
+        free(y[i]), free(dx[i]), free(ym[i]), free(dmm[i]), free(idx[i]), free(gi[i]);
+    free(x), free(dy), free(m), free(dm), free(held), free(xb), free(dyb), free(heldb);
+}
+
 /* average pool on nChw16c: y and dx (added onto what dx held) bit-identical to ref, for the
  * window rules: padding counted or not, ceil mode, a window that starts in the padding, and
  * DenseNet's 2x2 stride-2 transition */
@@ -727,7 +818,7 @@ static void plan_case(const char *arch) {
         rmn_net_free(net);
         return;
     }
-    int bad = 0, nb = 0;
+    int bad = 0, nb = 0, nsb = 0, ngp = 0, nch = 0;
     for (int i = 0; i < net->n_nodes; ++i) {
         const rmn_node *nd = &net->nodes[i];
         const int bo = net->values[nd->out].blocked;
@@ -735,15 +826,25 @@ static void plan_case(const char *arch) {
         if (nd->op == RMN_OP_BINARY) {
             const rmn_value *a = &net->values[nd->in[0]], *b = &net->values[nd->in[1]];
             const int bcast = a->c != b->c || a->h != b->h || a->w != b->w;
-            /* blocked only without broadcasting, or with b (C,1,1) over space (b itself plain:
-             * a 1x1 value is never blocked, its memory the same in both layouts) */
+            /* blocked only without broadcasting, with b (C,1,1) over space, or with b (1,H,W)
+             * over the channels (b itself plain: a 1x1 value is never blocked, its memory the
+             * same in both layouts; a one-channel one is read plain) */
             const int cbcast = bcast && b->c == a->c && b->h * b->w == 1 && a->h * a->w > 1;
-            bad += bcast && !cbcast && (a->blocked || b->blocked || bo);
-            bad += a->blocked != bo || (cbcast ? b->blocked : b->blocked != bo);
+            const int sbcast = bcast && b->c == 1 && a->c > 1 && b->h == a->h && b->w == a->w;
+            bad += bcast && !cbcast && !sbcast && (a->blocked || b->blocked || bo);
+            bad += a->blocked != bo || (cbcast || sbcast ? b->blocked : b->blocked != bo);
+            nsb += sbcast && a->blocked;
+        } else if ((nd->op == RMN_OP_MAXPOOL2D || nd->op == RMN_OP_AVGPOOL2D) &&
+                   net->values[nd->out].h * net->values[nd->out].w == 1) {
+            bad += bo; /* a global pool: blocked input or not, a plain (N,C) output */
+            ngp += net->values[nd->in[0]].blocked;
         } else if (nd->op == RMN_OP_BN2D || nd->op == RMN_OP_RELU || nd->op == RMN_OP_ACT ||
                    nd->op == RMN_OP_MAXPOOL2D || nd->op == RMN_OP_CONCAT) {
             for (int j = 0; j < nd->n_in; ++j)
                 bad += net->values[nd->in[j]].blocked != bo;
+        } else if (nd->op == RMN_OP_CHAN_MAX || nd->op == RMN_OP_CHAN_MEAN) {
+            bad += bo; /* blocked readers of one-channel output */
+            nch += net->values[nd->in[0]].blocked;
         } else if (nd->op != RMN_OP_CONV2D && nd->op != RMN_OP_CONVT2D && nd->op != RMN_OP_GAP) {
             bad += bo;
             for (int j = 0; j < nd->n_in; ++j)
@@ -753,6 +854,11 @@ static void plan_case(const char *arch) {
     }
     TAP_OK(bad == 0 && nb > 0 && !net->values[0].blocked && !net->values[net->logits].blocked,
            "%s: %d blocked values, every op's operands in layouts it accepts", arch, nb);
+    if (strncmp(arch, "cbam", 4) == 0) /* 16 units, each gate on the unit's blocked body */
+        TAP_OK(nsb == 16 && ngp == 16 && nch == 32,
+               "%s: the gates read blocked maps: %d of 16 spatial products, %d of 16 global max "
+               "pools, %d of 32 channel reductions",
+               arch, nsb, ngp, nch);
     setenv("RMN_DNNL_BLOCKED", "0", 1);
     rmn_net_plan(net, 2);
     TAP_OK(count_blocked(net) == 0, "RMN_DNNL_BLOCKED=0 keeps every value plain");
@@ -780,6 +886,7 @@ int main(void) {
     test_bn_kernels(&rng);
     test_pool(&rng);
     test_avgpool(&rng);
+    test_gate(&rng);
     test_linear(&rng);
     test_add_relu(&rng);
     test_convt(&rng);

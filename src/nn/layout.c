@@ -14,11 +14,16 @@ static int coupled(const rmn_node *nd) {
     return (rmn_op_of(nd)->layout & RMN_OPL_COUPLED) != 0;
 }
 
-/* Input j of nd is a 1x1 value broadcast to a larger output: its (N,C) memory reads the same
- * in either layout. */
-static int neutral(const rmn_net *net, const rmn_node *nd, int j) {
-    const rmn_value *v = &net->values[nd->in[j]], *out = &net->values[nd->out];
-    return v->h * v->w == 1 && out->h * out->w > 1;
+/* Operand v of nd (an input or the output) need not share the others' layout: a 1x1 value
+ * beside a larger one (a broadcast input, a global pool's output), whose (N,C) memory reads
+ * the same in either layout; or, where the op allows it, a one-channel input broadcast over
+ * the channels, which its kernels read plain. */
+static int neutral(const rmn_net *net, const rmn_node *nd, const rmn_value *v) {
+    const rmn_value *a = &net->values[nd->in[0]], *out = &net->values[nd->out];
+    if (v->h * v->w == 1 && (a->h * a->w > 1 || out->h * out->w > 1))
+        return 1;
+    return (rmn_op_of(nd)->layout & RMN_OPL_ONECH) && v != a && v != out && v->c == 1 &&
+           out->c > 1;
 }
 
 /* Whether node nd accepts blocked values (as reader and, but for a reader-only op, writer). */
@@ -46,17 +51,19 @@ void rmn_net_plan_layouts(rmn_net *net) {
                 net->values[nd->in[j]].blocked = 0;
     }
     /* operands of coupled ops agree: any plain one makes them all plain (to a fixed point);
-     * a 1x1 operand beside larger ones (a broadcast) is the same memory in both layouts and
-     * does not count */
+     * neutral ones do not count */
     for (int changed = 1; changed;) {
         changed = 0;
         for (int i = 0; i < net->n_nodes; ++i) {
             const rmn_node *nd = &net->nodes[i];
             if (!coupled(nd))
                 continue;
-            int all = net->values[nd->out].blocked;
-            for (int j = 0; j < nd->n_in; ++j)
-                all = all && (net->values[nd->in[j]].blocked || neutral(net, nd, j));
+            const rmn_value *out = &net->values[nd->out];
+            int all = out->blocked || neutral(net, nd, out);
+            for (int j = 0; j < nd->n_in; ++j) {
+                const rmn_value *v = &net->values[nd->in[j]];
+                all = all && (v->blocked || neutral(net, nd, v));
+            }
             if (all)
                 continue;
             for (int j = 0; j <= nd->n_in; ++j) {

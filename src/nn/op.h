@@ -20,6 +20,8 @@
 #define RMN_OPL_BLOCKED 1u /* reads (and writes, but see READER) nChw16c values */
 #define RMN_OPL_COUPLED 2u /* every input and the output share one layout */
 #define RMN_OPL_READER 4u  /* reads blocked values but writes plain ones (GAP) */
+#define RMN_OPL_ONECH 8u   /* a one-channel operand, broadcast over the output's channels, is
+                            * read plain beside blocked ones (CBAM's spatial gate product) */
 
 /* Hands out 64-byte aligned pieces of one arena; with base NULL it only counts. */
 typedef struct {

@@ -131,11 +131,13 @@ static int binary_bwd(rmn_net *net, const rmn_exec *ex, rmn_node *nd, int n, int
     return RMN_OK;
 }
 
-/* Blocked: both operands of the output's shape, or the second broadcast over space, (C,1,1)
- * -- a 1x1 value is the same memory in both layouts (the dnnl backend's blocked16 kernels). */
+/* Blocked: both operands of the output's shape; or the second broadcast over space, (C,1,1) --
+ * a 1x1 value is the same memory in both layouts; or the second one channel broadcast over
+ * the channels, (1,H,W), read plain (the dnnl backend's blocked16 kernels). */
 static int binary_layout_ok(const rmn_net *net, const rmn_node *nd) {
     const rmn_value *a = &net->values[nd->in[0]], *b = &net->values[nd->in[1]];
-    return same_shape(net, nd) || (b->c == a->c && b->h == 1 && b->w == 1);
+    return same_shape(net, nd) || (b->c == a->c && b->h == 1 && b->w == 1) ||
+           (b->c == 1 && a->c > 1 && b->h == a->h && b->w == a->w);
 }
 
 /* fresh: without broadcasting, of two distinct values */
@@ -165,7 +167,7 @@ static void binary_relu_fwd(rmn_net *net, const rmn_exec *ex, int i, int n, int 
 const rmn_op_desc rmn_op_binary = {
     .name = "binary", .label = binary_label, .arity = 2, .infer = same_infer,
     .forward = binary_fwd, .backward = binary_bwd,
-    .layout = RMN_OPL_BLOCKED | RMN_OPL_COUPLED, .layout_ok = binary_layout_ok,
+    .layout = RMN_OPL_BLOCKED | RMN_OPL_COUPLED | RMN_OPL_ONECH, .layout_ok = binary_layout_ok,
     .fresh_op = RMN_FRESH_OP_BINARY, .fresh_ok = binary_fresh_ok,
     .relu_shape_ok = binary_relu_shape_ok, .relu_ready = binary_relu_ready,
     .relu_forward = binary_relu_fwd,

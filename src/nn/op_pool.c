@@ -186,6 +186,8 @@ static int chan_mean_bwd(rmn_net *net, const rmn_exec *ex, rmn_node *nd, int n, 
 const rmn_op_desc rmn_op_chan_mean = {
     .name = "chan_mean", .arity = 1, .infer = chan_infer, .forward = chan_mean_fwd,
     .backward = chan_mean_bwd,
+    /* a blocked reader: its one-channel output is never blocked */
+    .layout = RMN_OPL_BLOCKED | RMN_OPL_READER,
 };
 
 static int chan_max_fwd(rmn_net *net, const rmn_exec *ex, rmn_node *nd, int n, int training,
@@ -209,4 +211,5 @@ static int chan_max_bwd(rmn_net *net, const rmn_exec *ex, rmn_node *nd, int n, i
 const rmn_op_desc rmn_op_chan_max = {
     .name = "chan_max", .arity = 1, .infer = chan_infer, .plan = idx_plan,
     .forward = chan_max_fwd, .backward = chan_max_bwd,
+    .layout = RMN_OPL_BLOCKED | RMN_OPL_READER,
 };

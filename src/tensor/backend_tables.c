@@ -224,9 +224,15 @@ static void binary_bwd(const rmn_exec *ex, float *da, float *db, const float *dy
 static int cbcast_blocked(const rmn_exec *ex, const rmn_bcast_shape *sh) {
     return ex->layout && sh->bc == sh->c && sh->bh == 1 && sh->bw == 1 && sh->h * sh->w > 1;
 }
+/* ... or b one channel broadcast over a's channels, (1,H,W), read plain (CBAM's spatial gate) */
+static int sbcast_blocked(const rmn_exec *ex, const rmn_bcast_shape *sh) {
+    return ex->layout && sh->bc == 1 && sh->c > 1 && sh->bh == sh->h && sh->bw == sh->w;
+}
 static void cpu_binary_fwd(const rmn_exec *ex, float *y, const float *a, const float *b,
                            const rmn_bcast_shape *sh, rmn_binary op) {
-    if (cbcast_blocked(ex, sh))
+    if (sbcast_blocked(ex, sh))
+        rmn_b16_binary_sbcast_forward(y, a, b, sh->n, sh->c, sh->h * sh->w, op, ex->nthreads);
+    else if (cbcast_blocked(ex, sh))
         rmn_b16_binary_cbcast_forward(y, a, b, sh->n, sh->c, sh->h * sh->w, op, ex->nthreads);
     else
         rmn_cpu_binary_forward(y, a, b, sh, op, ex->nthreads);
@@ -236,7 +242,11 @@ static void cpu_binary_fwd(const rmn_exec *ex, float *y, const float *a, const f
 static void cpu_binary_bwd(const rmn_exec *ex, float *da, float *db, const float *dy,
                            const float *a, const float *b, const rmn_bcast_shape *sh,
                            rmn_binary op) {
-    if (cbcast_blocked(ex, sh))
+    if (sbcast_blocked(ex, sh))
+        rmn_b16_binary_sbcast_backward(da, db, dy, a, b, sh->n, sh->c, sh->h * sh->w, op,
+                                       (ex->fresh & RMN_FRESH_DX) != 0,
+                                       (ex->fresh & RMN_FRESH_DX2) != 0, ex->nthreads);
+    else if (cbcast_blocked(ex, sh))
         rmn_b16_binary_cbcast_backward(da, db, dy, a, b, sh->n, sh->c, sh->h * sh->w, op,
                                        (ex->fresh & RMN_FRESH_DX) != 0,
                                        (ex->fresh & RMN_FRESH_DX2) != 0, ex->nthreads);

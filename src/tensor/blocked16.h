@@ -35,6 +35,24 @@ void rmn_b16_binary_cbcast_forward(float *y, const float *a, const float *b, int
 void rmn_b16_binary_cbcast_backward(float *da, float *db, const float *dy, const float *a,
                                     const float *b, int n, int c, int hw, rmn_binary op,
                                     int fresh_a, int fresh_b, int nthreads);
+/* CBAM's spatial gate (blocked16_gate.c). The mean and the max over channels:
+ * y:(N,HW) plain, idx:(N,HW) the first maximum's channel or NULL, x:(N,C/16,HW,16); the
+ * backwards add into dx:(N,C/16,HW,16) dy / C, or dy at the argmax. */
+void rmn_b16_chan_mean_forward(float *y, const float *x, int n, int c, int hw, int nthreads);
+void rmn_b16_chan_mean_backward(float *dx, const float *dy, int n, int c, int hw, int nthreads);
+void rmn_b16_chan_max_forward(float *y, int32_t *idx, const float *x, int n, int c, int hw,
+                              int nthreads);
+void rmn_b16_chan_max_backward(float *dx, const float *dy, const int32_t *idx, int n, int c,
+                               int hw, int nthreads);
+/* A binary op whose second operand is one channel broadcast over C, b:(N,HW) plain, on y,
+ * a:(N,C/16,HW,16): y = a + b, a b or a (1 + b). The backward: da (+)= dy times b's factor,
+ * db (+)= the sum over channels of dy (times a), in float in the ref's order; fresh_*: written
+ * instead of added to. */
+void rmn_b16_binary_sbcast_forward(float *y, const float *a, const float *b, int n, int c,
+                                   int hw, rmn_binary op, int nthreads);
+void rmn_b16_binary_sbcast_backward(float *da, float *db, const float *dy, const float *a,
+                                    const float *b, int n, int c, int hw, rmn_binary op,
+                                    int fresh_a, int fresh_b, int nthreads);
 /* y:(N,C) mean over H*W of x:(N,C/16,HW,16) */
 void rmn_b16_gap_forward(float *y, const float *x, int n, int c, int hw, int nthreads);
 /* dx:(N,C/16,HW,16) += dy:(N,C) / hw (fresh: = instead of +=) */

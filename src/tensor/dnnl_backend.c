@@ -37,6 +37,10 @@ const rmn_backend rmn_backend_dnnl = {
     .avgpool2d_backward = rmn_dnnl_avgpool_backward,
     .gap_forward = rmn_dnnl_gap_forward,
     .gap_backward = rmn_dnnl_gap_backward,
+    .chan_mean_forward = rmn_dnnl_chan_mean_forward,
+    .chan_mean_backward = rmn_dnnl_chan_mean_backward,
+    .chan_max_forward = rmn_dnnl_chan_max_forward,
+    .chan_max_backward = rmn_dnnl_chan_max_backward,
     /* linear */
     .linear_forward = rmn_dnnl_linear_forward,
     .linear_backward = rmn_dnnl_linear_backward,

@@ -205,6 +205,14 @@ void rmn_dnnl_maxpool_backward(const rmn_exec *ex, float *dx, const float *dy, c
                                const rmn_pool2d_shape *sh);
 void rmn_dnnl_gap_forward(const rmn_exec *ex, float *y, const float *x, int n, int c, int hw);
 void rmn_dnnl_gap_backward(const rmn_exec *ex, float *dx, const float *dy, int n, int c, int hw);
+void rmn_dnnl_chan_mean_forward(const rmn_exec *ex, float *y, const float *x, int n, int c,
+                                int hw);
+void rmn_dnnl_chan_mean_backward(const rmn_exec *ex, float *dx, const float *dy, int n, int c,
+                                 int hw);
+void rmn_dnnl_chan_max_forward(const rmn_exec *ex, float *y, int32_t *idx, const float *x, int n,
+                               int c, int hw);
+void rmn_dnnl_chan_max_backward(const rmn_exec *ex, float *dx, const float *dy,
+                                const int32_t *idx, int n, int c, int hw);
 /* linear (dnnl_linear.c) */
 void rmn_dnnl_linear_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
                              const float *b, int n, int in, int out);

@@ -1,6 +1,5 @@
-/* dnnl_pool.c -- the dnnl backend's max pool, average pool and global average pool: the
- * blocked16 kernels
- * on nChw16c activations, the "cpu" backend's on plain ones. (oneDNN's pooling would need its
+/* dnnl_pool.c -- the dnnl backend's max pool, average pool, global average pool and mean and
+ * max over channels: the blocked16 kernels on nChw16c activations, the "cpu" backend's on plain ones. (oneDNN's pooling would need its
  * own workspace format for the argmax; ours keeps the plane-relative indices of the plain
  * kernels, bit-identical results in both layouts.) */
 #include "tensor/blocked16.h"
@@ -62,4 +61,40 @@ void rmn_dnnl_gap_backward(const rmn_exec *ex, float *dx, const float *dy, int n
     if (fresh) /* the plain kernel adds: zero this (small, last-stage) tensor first */
         memset(dx, 0, (size_t)n * c * hw * sizeof(float));
     rmn_backend_cpu.gap_backward(ex, dx, dy, n, c, hw);
+}
+
+/* y:(N,1,HW) plain, x:(N,C,HW) plain or nChw16c */
+void rmn_dnnl_chan_mean_forward(const rmn_exec *ex, float *y, const float *x, int n, int c,
+                                int hw) {
+    if (ex->layout & RMN_LAYOUT_X16)
+        rmn_b16_chan_mean_forward(y, x, n, c, hw, ex->nthreads);
+    else
+        rmn_backend_cpu.chan_mean_forward(ex, y, x, n, c, hw);
+}
+
+/* dx:(N,C,HW) plain or nChw16c += from dy:(N,1,HW) */
+void rmn_dnnl_chan_mean_backward(const rmn_exec *ex, float *dx, const float *dy, int n, int c,
+                                 int hw) {
+    if (ex->layout & RMN_LAYOUT_X16)
+        rmn_b16_chan_mean_backward(dx, dy, n, c, hw, ex->nthreads);
+    else
+        rmn_backend_cpu.chan_mean_backward(ex, dx, dy, n, c, hw);
+}
+
+/* y,idx:(N,1,HW) plain, x:(N,C,HW) plain or nChw16c */
+void rmn_dnnl_chan_max_forward(const rmn_exec *ex, float *y, int32_t *idx, const float *x, int n,
+                               int c, int hw) {
+    if (ex->layout & RMN_LAYOUT_X16)
+        rmn_b16_chan_max_forward(y, idx, x, n, c, hw, ex->nthreads);
+    else
+        rmn_backend_cpu.chan_max_forward(ex, y, idx, x, n, c, hw);
+}
+
+/* dx:(N,C,HW) plain or nChw16c += dy:(N,1,HW) at idx */
+void rmn_dnnl_chan_max_backward(const rmn_exec *ex, float *dx, const float *dy,
+                                const int32_t *idx, int n, int c, int hw) {
+    if (ex->layout & RMN_LAYOUT_X16)
+        rmn_b16_chan_max_backward(dx, dy, idx, n, c, hw, ex->nthreads);
+    else
+        rmn_backend_cpu.chan_max_backward(ex, dx, dy, idx, n, c, hw);
 }
