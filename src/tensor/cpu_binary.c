@@ -130,7 +130,7 @@ void rmn_cpu_add_relu_backward(float *da, float *db, const float *dy, const floa
     if (da && db && fresh_a && fresh_b) { /* the usual case (a residual block's end): one pass */
 #pragma omp parallel for simd schedule(static) num_threads(nthreads) if (count >= RMN_ELTWISE_PAR)
         for (size_t i = 0; i < count; ++i) {
-            const float g = y[i] > 0.0f ? dy[i] : 0.0f;
+            const float g = rmn_gate(dy[i], y[i] > 0.0f);
             da[i] = g;
             db[i] = g;
         }

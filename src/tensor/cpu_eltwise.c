@@ -27,12 +27,12 @@ void rmn_cpu_relu_backward(float *dx, const float *dy, const float *x, size_t co
     if (fresh) {
 #pragma omp parallel for simd schedule(static) num_threads(nthreads) if (count >= RMN_ELTWISE_PAR)
         for (size_t i = 0; i < count; ++i)
-            dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+            dx[i] = rmn_gate(dy[i], x[i] > 0.0f);
         return;
     }
 #pragma omp parallel for simd schedule(static) num_threads(nthreads) if (count >= RMN_ELTWISE_PAR)
     for (size_t i = 0; i < count; ++i)
-        dx[i] += x[i] > 0.0f ? dy[i] : 0.0f;
+        dx[i] += rmn_gate(dy[i], x[i] > 0.0f);
 }
 
 /* e^x in float by range reduction and a polynomial, written so that loops over it vectorise
@@ -100,12 +100,12 @@ RMN_SIMD_CLONES static void act_grad_range(float *dx, const float *dy, const flo
     case RMN_ACT_RELU:
 #pragma omp simd
         for (size_t i = 0; i < count; ++i)
-            dx[i] += x[i] > 0.0f ? dy[i] : 0.0f;
+            dx[i] += rmn_gate(dy[i], x[i] > 0.0f);
         break;
     case RMN_ACT_RELU6:
 #pragma omp simd
         for (size_t i = 0; i < count; ++i)
-            dx[i] += x[i] > 0.0f && x[i] < 6.0f ? dy[i] : 0.0f;
+            dx[i] += rmn_gate(dy[i], (x[i] > 0.0f) & (x[i] < 6.0f));
         break;
     case RMN_ACT_SIGMOID:
 #pragma omp simd
