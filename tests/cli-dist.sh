@@ -89,8 +89,14 @@ wait $job; rc=$?
 [ $rc -ne 0 ] && grep -q "rank 1" "$tap_tmp/e.err"; ok $? "the job ends with a failure naming the rank (exit $rc)"
 cp "$tap_tmp/e.err" "${RMN_KILL_LOG:-/dev/null}"
 [ "$(q "$tap_tmp/e.db" "SELECT status FROM runs")" != FINISHED ]; ok $? "the run is not finished"
+# mpirun may return while the surviving rank is still ending (on a loaded machine); until it
+# has, it holds the run and resume rightly refuses ("running in another process")
+i=0
+while pgrep -f "e.db --epochs 3" >/dev/null && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
 "$exp" resume tinycnn-s3 --db "$tap_tmp/e.db" >/dev/null 2>"$tap_tmp/e2.err"
-ok $? "rmn-exp resume continues it on one rank"
+r=$?
+ok $r "rmn-exp resume continues it on one rank"
+[ $r -eq 0 ] || sed 's/^/# /' "$tap_tmp/e2.err"
 [ "$(q "$tap_tmp/e.db" "SELECT status FROM runs")" = FINISHED ] && [ "$(q "$tap_tmp/e.db" "SELECT COUNT(DISTINCT step) FROM metrics")" = 3 ]
 ok $? "and finishes it with 3 epochs"
 done_testing
