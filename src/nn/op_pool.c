@@ -124,9 +124,16 @@ static int resize_bwd(rmn_net *net, const rmn_exec *ex, rmn_node *nd, int n, int
     return RMN_OK;
 }
 
+/* Blocked output only from a 1x1 input (BAM's channel factors spread over the map): the input
+ * is the same (N,C) memory in both layouts */
+static int resize_layout_ok(const rmn_net *net, const rmn_node *nd) {
+    const rmn_value *in = &net->values[nd->in[0]];
+    return in->h == 1 && in->w == 1;
+}
+
 const rmn_op_desc rmn_op_resize_bilinear = {
     .name = "resize", .arity = 1, .infer = resize_infer, .forward = resize_fwd,
-    .backward = resize_bwd,
+    .backward = resize_bwd, .layout = RMN_OPL_BLOCKED, .layout_ok = resize_layout_ok,
 };
 
 // --- global average pool: (C,H,W) -> (C,1,1) -------------------------------------------------

@@ -53,6 +53,13 @@ void rmn_b16_binary_sbcast_forward(float *y, const float *a, const float *b, int
 void rmn_b16_binary_sbcast_backward(float *da, float *db, const float *dy, const float *a,
                                     const float *b, int n, int c, int hw, rmn_binary op,
                                     int fresh_a, int fresh_b, int nthreads);
+/* BAM's channel factors spread over the map (blocked16_gate.c): the bilinear resize of x:(N,C)
+ * (a 1x1 map, the same memory in both layouts) to y:(N,C/16,OH*OW,16), the ref's arithmetic
+ * lane by lane; the backward adds into dx:(N,C) what the ref's adds, in its order. */
+void rmn_b16_resize1_forward(float *y, const float *x, int n, int c, int oh, int ow,
+                             int nthreads);
+void rmn_b16_resize1_backward(float *dx, const float *dy, int n, int c, int oh, int ow,
+                              int nthreads);
 /* y:(N,C) mean over H*W of x:(N,C/16,HW,16) */
 void rmn_b16_gap_forward(float *y, const float *x, int n, int c, int hw, int nthreads);
 /* dx:(N,C/16,HW,16) += dy:(N,C) / hw (fresh: = instead of +=) */

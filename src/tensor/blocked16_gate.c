@@ -1,8 +1,9 @@
-/* blocked16_gate.c -- the kernels of CBAM's spatial gate on nChw16c activations (see
- * blocked16.h): the mean and the max over channels of x:(N,C/16,HW,16) into a plain one-channel
- * map (N,HW), and a binary op whose second operand is such a map broadcast over the channels.
- * Each gives the plain ref kernel's bits: every per-position reduction visits the channels in
- * ascending order, as the ref's loops do. Work is split over (sample, run of positions): a run
+/* blocked16_gate.c -- the attention gates' kernels on nChw16c activations (see blocked16.h):
+ * CBAM's spatial gate -- the mean and the max over channels of x:(N,C/16,HW,16) into a plain
+ * one-channel map (N,HW), and a binary op whose second operand is such a map broadcast over the
+ * channels -- and BAM's bilinear resize of a 1x1 map to a blocked one. Each gives the plain ref
+ * kernel's bits: every per-position reduction visits the channels in ascending order, as the
+ * ref's loops do, and the resize computes the ref's expression lane by lane. Work is split over (sample, run of positions): a run
  * of one channel block is one contiguous read of RUN * 16 floats. */
 #include "tensor/blocked16.h"
 
@@ -157,5 +158,58 @@ void rmn_b16_binary_sbcast_backward(float *da, float *db, const float *dy, const
         if (dbp)
             for (int p = 0; p < len; ++p)
                 dbp[p] = sum[p];
+    }
+}
+
+void rmn_b16_resize1_forward(float *y, const float *x, int n, int c, int oh, int ow,
+                             int nthreads) {
+    (void)nthreads;
+    const long planes = (long)n * (c / L);
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1 && planes > 1)
+    for (long plane = 0; plane < planes; ++plane) {
+        const float *xp = x + (size_t)plane * L; /* (N,C,1,1): the same memory blocked */
+        float *yp = y + (size_t)plane * oh * ow * L;
+        for (int p = 0; p < oh; ++p) {
+            int h0, h1, w0, w1;
+            float lh, lw;
+            rmn_resize_coord(p, 1, oh, &h0, &h1, &lh);
+            for (int q = 0; q < ow; ++q) {
+                rmn_resize_coord(q, 1, ow, &w0, &w1, &lw);
+                const float a = 1.0f - lh, bb = lh, cw = 1.0f - lw, d = lw;
+                float *yq = yp + ((size_t)p * ow + q) * L;
+                for (int l = 0; l < L; ++l) /* the ref's four taps, all the one pixel */
+                    yq[l] = a * (cw * xp[l] + d * xp[l]) + bb * (cw * xp[l] + d * xp[l]);
+            }
+        }
+    }
+}
+
+void rmn_b16_resize1_backward(float *dx, const float *dy, int n, int c, int oh, int ow,
+                              int nthreads) {
+    (void)nthreads;
+    const long planes = (long)n * (c / L);
+#pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1 && planes > 1)
+    for (long plane = 0; plane < planes; ++plane) {
+        float acc[L];
+        for (int l = 0; l < L; ++l)
+            acc[l] = dx[(size_t)plane * L + l];
+        const float *dyp = dy + (size_t)plane * oh * ow * L;
+        for (int p = 0; p < oh; ++p) {
+            int h0, h1, w0, w1;
+            float lh, lw;
+            rmn_resize_coord(p, 1, oh, &h0, &h1, &lh);
+            for (int q = 0; q < ow; ++q) {
+                rmn_resize_coord(q, 1, ow, &w0, &w1, &lw);
+                const float *g = dyp + ((size_t)p * ow + q) * L;
+                for (int l = 0; l < L; ++l) { /* the ref's four additions, in its order */
+                    acc[l] += g[l] * (1.0f - lh) * (1.0f - lw);
+                    acc[l] += g[l] * (1.0f - lh) * lw;
+                    acc[l] += g[l] * lh * (1.0f - lw);
+                    acc[l] += g[l] * lh * lw;
+                }
+            }
+        }
+        for (int l = 0; l < L; ++l)
+            dx[(size_t)plane * L + l] = acc[l];
     }
 }

@@ -41,6 +41,8 @@ const rmn_backend rmn_backend_dnnl = {
     .chan_mean_backward = rmn_dnnl_chan_mean_backward,
     .chan_max_forward = rmn_dnnl_chan_max_forward,
     .chan_max_backward = rmn_dnnl_chan_max_backward,
+    .resize_bilinear_forward = rmn_dnnl_resize_forward,
+    .resize_bilinear_backward = rmn_dnnl_resize_backward,
     /* linear */
     .linear_forward = rmn_dnnl_linear_forward,
     .linear_backward = rmn_dnnl_linear_backward,

@@ -213,6 +213,10 @@ void rmn_dnnl_chan_max_forward(const rmn_exec *ex, float *y, int32_t *idx, const
                                int c, int hw);
 void rmn_dnnl_chan_max_backward(const rmn_exec *ex, float *dx, const float *dy,
                                 const int32_t *idx, int n, int c, int hw);
+void rmn_dnnl_resize_forward(const rmn_exec *ex, float *y, const float *x, int n, int c, int h,
+                             int w, int oh, int ow);
+void rmn_dnnl_resize_backward(const rmn_exec *ex, float *dx, const float *dy, int n, int c,
+                              int h, int w, int oh, int ow);
 /* linear (dnnl_linear.c) */
 void rmn_dnnl_linear_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
                              const float *b, int n, int in, int out);

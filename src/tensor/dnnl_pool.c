@@ -1,5 +1,5 @@
-/* dnnl_pool.c -- the dnnl backend's max pool, average pool, global average pool and mean and
- * max over channels: the blocked16 kernels on nChw16c activations, the "cpu" backend's on plain ones. (oneDNN's pooling would need its
+/* dnnl_pool.c -- the dnnl backend's max pool, average pool, global average pool, mean and max
+ * over channels and resize of a 1x1 map: the blocked16 kernels on nChw16c activations, the "cpu" backend's on plain ones. (oneDNN's pooling would need its
  * own workspace format for the argmax; ours keeps the plane-relative indices of the plain
  * kernels, bit-identical results in both layouts.) */
 #include "tensor/blocked16.h"
@@ -97,4 +97,22 @@ void rmn_dnnl_chan_max_backward(const rmn_exec *ex, float *dx, const float *dy,
         rmn_b16_chan_max_backward(dx, dy, idx, n, c, hw, ex->nthreads);
     else
         rmn_backend_cpu.chan_max_backward(ex, dx, dy, idx, n, c, hw);
+}
+
+/* y:(N,C,OH,OW) plain or (from a 1x1 x) nChw16c, x:(N,C,H,W) plain */
+void rmn_dnnl_resize_forward(const rmn_exec *ex, float *y, const float *x, int n, int c, int h,
+                             int w, int oh, int ow) {
+    if ((ex->layout & RMN_LAYOUT_Y16) && h == 1 && w == 1)
+        rmn_b16_resize1_forward(y, x, n, c, oh, ow, ex->nthreads);
+    else
+        rmn_backend_cpu.resize_bilinear_forward(ex, y, x, n, c, h, w, oh, ow);
+}
+
+/* dx:(N,C,H,W) plain += from dy:(N,C,OH,OW) plain or (to a 1x1 dx) nChw16c */
+void rmn_dnnl_resize_backward(const rmn_exec *ex, float *dx, const float *dy, int n, int c,
+                              int h, int w, int oh, int ow) {
+    if ((ex->layout & RMN_LAYOUT_Y16) && h == 1 && w == 1)
+        rmn_b16_resize1_backward(dx, dy, n, c, oh, ow, ex->nthreads);
+    else
+        rmn_backend_cpu.resize_bilinear_backward(ex, dx, dy, n, c, h, w, oh, ow);
 }
