@@ -75,6 +75,17 @@ def welch(a, b):
     return d, (d - h, d + h)
 
 
+def paired(a, b):
+    """Mean of the per-seed differences a - b with a 95 % t interval (n - 1 degrees of freedom;
+    None below 2 pairs): for runs that share their seed's random draws, where the pairing
+    removes the draws' share of the spread."""
+    d = [x - y for x, y in zip(a, b)]
+    if len(d) < 2:
+        return (d[0] if d else None), None
+    m, h = statistics.mean(d), t975(len(d) - 1) * statistics.stdev(d) / math.sqrt(len(d))
+    return m, (m - h, m + h)
+
+
 def rmn_groups(db, experiment, names):
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
     rows = con.execute(
@@ -197,6 +208,17 @@ def main():
                       (s1, g1, g2, k, 100 * d,
                        " (95%% Welch interval %+.2f .. %+.2f)" % (100 * ci[0], 100 * ci[1]) if ci else "",
                        ("%g" % u), len(x) * len(y), p))
+                if not g2.endswith("-rmn-streams"):
+                    continue
+                # PyTorch on rmn's draws: paired with rmn's run of the same seed
+                by_seed = {r["seed"]: r[k] for r in a1 if r[k] is not None}
+                pairs = [(by_seed[r["seed"]], r[k]) for r in sorted(a2, key=lambda r: r["seed"])
+                         if r[k] is not None and r["seed"] in by_seed]
+                if pairs:
+                    m, pci = paired([x for x, _ in pairs], [y for _, y in pairs])
+                    print("  paired by seed (the same draws), %s: %s; mean %+.2f points%s" %
+                          (k, ", ".join("%+.2f" % (100 * (x - y)) for x, y in pairs), 100 * m,
+                           " (95%% t interval %+.2f .. %+.2f)" % (100 * pci[0], 100 * pci[1]) if pci else ""))
 
 
 if __name__ == "__main__":
