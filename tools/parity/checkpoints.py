@@ -27,7 +27,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import rank_test, welch  # noqa: E402
+from compare import counted_runs, rank_test, welch  # noqa: E402
 
 PTH_ARGS = ["--arch", "resnet18-tv48", "--in-channels", "1", "--image-size", "48"]
 FIELDS = ["side", "seed", "checkpoint", "test_acc", "test_loss"]
@@ -42,12 +42,10 @@ def evaluate(a, path, extra):
 
 def rmn_runs(a):
     con = sqlite3.connect("file:%s?mode=ro" % a.db, uri=True)
-    # the runs compare.py counts: finished training runs, a duplicate's original only
-    rows = con.execute("SELECT name, seed, run_uuid FROM runs WHERE kind = 'train' AND status = 'FINISHED' "
-                       "AND duplicate_of IS NULL ORDER BY seed").fetchall()
-    for name, seed, uuid in rows:
-        if name.rsplit("-s", 1)[0] == a.group:
-            yield seed, os.path.join(a.checkpoints, uuid)
+    rows = sorted((seed, uuid) for _, name, seed, uuid, _ in counted_runs(con)
+                  if name.rsplit("-s", 1)[0] == a.group)
+    for seed, uuid in rows:
+        yield seed, os.path.join(a.checkpoints, uuid)
 
 
 def measure(a):

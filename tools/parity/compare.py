@@ -86,14 +86,21 @@ def paired(a, b):
     return m, (m - h, m + h)
 
 
+def counted_runs(con, experiment=None):
+    """The runs the parity study counts (here and in checkpoints.py): finished training runs, a
+    duplicate's original only, of one experiment (None: of any), by name: (run_id, name, seed,
+    run_uuid, config_text) rows."""
+    return con.execute(
+        "SELECT r.run_id, r.name, r.seed, r.run_uuid, r.config_text FROM runs r JOIN experiments e "
+        "USING (experiment_id) WHERE (? IS NULL OR e.name = ?) AND r.kind = 'train' AND "
+        "r.status = 'FINISHED' AND r.duplicate_of IS NULL ORDER BY r.name",
+        (experiment, experiment)).fetchall()
+
+
 def rmn_groups(db, experiment, names):
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    rows = con.execute(
-        "SELECT r.run_id, r.name, r.seed, r.config_text FROM runs r JOIN experiments e USING (experiment_id) "
-        "WHERE e.name = ? AND r.kind = 'train' AND r.status = 'FINISHED' AND r.duplicate_of IS NULL "
-        "ORDER BY r.name", (experiment,)).fetchall()
     groups = {}
-    for run_id, name, seed, config in rows:
+    for run_id, name, seed, _, config in counted_runs(con, experiment):
         group = name.rsplit("-s", 1)[0]
         if names and group not in names:
             continue
