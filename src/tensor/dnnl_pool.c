@@ -1,7 +1,8 @@
 /* dnnl_pool.c -- the dnnl backend's max pool, average pool, global average pool, mean and max
- * over channels and resize of a 1x1 map: the blocked16 kernels on nChw16c activations, the "cpu" backend's on plain ones. (oneDNN's pooling would need its
- * own workspace format for the argmax; ours keeps the plane-relative indices of the plain
- * kernels, bit-identical results in both layouts.) */
+ * over channels and resize of a 1x1 map: the blocked16 kernels on nChw16c activations, the
+ * "cpu" backend's on plain ones. (oneDNN's pooling would need its own workspace format for the
+ * argmax; ours keeps the plane-relative indices of the plain kernels, bit-identical results in
+ * both layouts.) */
 #include "tensor/blocked16.h"
 #include "tensor/dnnl_internal.h"
 
