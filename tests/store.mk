@@ -23,3 +23,7 @@ TESTS += tests/cli-merge.sh
 
 dist_check_SCRIPTS += tests/cli-slurm.sh
 TESTS += tests/cli-slurm.sh
+
+check_PROGRAMS += tests/test-owner-live
+tests_test_owner_live_SOURCES = tests/test-owner-live.c tests/tap.h
+TESTS += tests/test-owner-live

@@ -90,7 +90,11 @@ int rmn_run_owner_live(const rmn_run_claim *c, void *ctx) {
                    state != 'Z' && state != 'X';
         }
     }
-    pid_t p = (pid_t)c->owner.pid; /* no token (older rows) or no /proc: the pid alone */
+    char state = '?';
+    unsigned long long start;
+    if (proc_stat(c->owner.pid, &state, &start)) /* no token (older rows): the pid, not a zombie */
+        return state != 'Z' && state != 'X';
+    pid_t p = (pid_t)c->owner.pid; /* no /proc: the pid alone */
     return kill(p, 0) == 0 || errno == EPERM;
 }
 
