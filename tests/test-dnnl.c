@@ -3,9 +3,10 @@
  * padding 0..3; with and without bias) plus a blocked-layout shape (C=16, K=32) with and
  * without Winograd: forward, dx, dw, db within 1e-4 relative, gradients accumulated onto
  * preset values. Batch norm train/eval forward and backward and the running statistics.
- * The primitive cache: a repeated shape creates no primitive. RMN_DNNL_TUNE: measured once,
- * remembered in its file, reused. democnn with "dnnl" gives the
- * logits of "ref" and trains 5 SGD steps to nearly the same parameters. */
+ * The primitive cache: a repeated shape creates no primitive; 1x1 convs on 1x1 maps take the
+ * linear layer's path and create none. RMN_DNNL_TUNE: measured once, remembered in its file,
+ * reused. democnn with "dnnl" gives the logits of "ref" and trains 5 SGD steps to nearly the
+ * same parameters. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,14 @@ static void test_conv(rmn_rng *rng) {
     conv_case(st, 4, 5, 9, 7, 7, 3, 1, 1, 1, rng);
     rmn_dnnl_stats_get(st, &s1);
     TAP_OK(s1.entries == s0.entries + 2, "a new batch makes forward and backward entries");
+    /* 1x1 convs on 1x1 maps (squeeze-excite's) run as the linear layer: no conv entry */
+    rmn_dnnl_stats_get(st, &s0);
+    conv_case(st, 6, 24, 1, 1, 10, 1, 1, 0, 1, rng);
+    conv_case(st, 6, 10, 1, 1, 24, 1, 2, 0, 0, rng);
+    rmn_dnnl_stats_get(st, &s1);
+    TAP_OK(s1.entries == s0.entries && s1.fallbacks == 0,
+           "1x1 convs on 1x1 maps make no conv entry (%ld -> %ld) and fall back nowhere", s0.entries,
+           s1.entries);
     rmn_backend_dnnl.state_free(st);
 }
 

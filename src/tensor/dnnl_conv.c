@@ -460,6 +460,17 @@ static int dense_backward_weights(const rmn_exec *ex, float *dw, float *db, cons
     return 0;
 }
 
+// --- 1x1 convs on 1x1 maps: a linear layer ----------------------------------------------------
+
+/* A 1x1 conv on a 1x1 map (squeeze-excite's, on pooled features) is a linear layer: x:(N,C)
+ * w:(K,C) y:(N,K), the same memory in either layout. oneDNN's conv primitives for these tiny
+ * products cost far more than their arithmetic; the linear layer's SGEMM (bf16: its matmul) does
+ * not. */
+static int pointwise_on_point(const rmn_conv2d_shape *sh) {
+    return sh->h == 1 && sh->w == 1 && sh->r == 1 && sh->s == 1 && sh->p == 1 && sh->q == 1 &&
+           dflt(sh->groups) == 1;
+}
+
 /* The forward entry, run on the caller's buffers; 0 when it ran, -1 when the caller must fall
  * back to "cpu" (plain layouts only). */
 static int conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w, const float *b,
@@ -482,6 +493,10 @@ static int conv_forward(const rmn_exec *ex, float *y, const float *x, const floa
 
 void rmn_dnnl_conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
                            const float *b, const rmn_conv2d_shape *sh) {
+    if (pointwise_on_point(sh)) {
+        rmn_dnnl_linear_forward(ex, y, x, w, b, sh->n, sh->c, sh->k);
+        return;
+    }
     if (conv_forward(ex, y, x, w, b, sh) != 0)
         rmn_backend_cpu.conv2d_forward(ex, y, x, w, b, sh);
 }
@@ -498,6 +513,10 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
     rmn_dnnl_state *st = ex->state;
     if (!dx && !dw && !db)
         return;
+    if (pointwise_on_point(sh) && dw) { /* the linear layer's backward needs dw */
+        rmn_dnnl_linear_backward(ex, dx, dw, db, dy, x, w, sh->n, sh->c, sh->k);
+        return;
+    }
     /* depthwise on blocked values: rmn's kernel (oneDNN's ran at 3-8 GFLOP/s there) */
     if (depthwise_blocked(sh, ex->layout) &&
         rmn_b16_dwconv_backward(dx, dw, db, dy, x, w, sh, (ex->fresh & RMN_FRESH_DX) != 0,
