@@ -4,7 +4,7 @@
  * masks (deterministic per seed, expectation kept), softmax rows, max-pool padding, linear,
  * global average pool and the shape checks; the cpu max pool equals the ref one bit for bit;
  * the cpu sigmoid and SiLU over a sweep of x against double formulas; the cpu broadcast
- * binary backward equals the ref one bit for bit. */
+ * binary backward and the cpu concat equal the ref ones bit for bit. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,7 +234,38 @@ static void test_bcast_backward(void) {
     free(a), free(dy), free(da[0]), free(da[1]);
 }
 
+/* the cpu concat on 2 threads (over RMN_ELTWISE_PAR) against ref: forward into the middle
+ * channels of y, backward accumulated onto a preset dx, bit for bit; and nothing outside the
+ * part's channels written */
+static void test_concat_cpu(void) {
+    const int n = 6, cy = 80, c0 = 32, cx = 16, hw = 23 * 29;
+    const size_t ny = (size_t)n * cy * hw, nx = (size_t)n * cx * hw;
+    float *x = malloc(nx * 4), *y[2] = {malloc(ny * 4), malloc(ny * 4)};
+    float *dx[2] = {malloc(nx * 4), malloc(nx * 4)};
+    for (size_t i = 0; i < nx; ++i)
+        x[i] = (float)sin(0.9 * (double)i), dx[0][i] = dx[1][i] = (float)cos(0.4 * (double)i);
+    for (size_t i = 0; i < ny; ++i)
+        y[0][i] = y[1][i] = -7.0f;
+    rmn_ref_concat_forward(y[0], x, n, cy, c0, cx, hw);
+    rmn_cpu_concat_forward(y[1], x, n, cy, c0, cx, hw, 2);
+    int outside = 1;
+    for (int i = 0; i < n; ++i)
+        for (int ch = 0; ch < cy; ++ch)
+            if (ch < c0 || ch >= c0 + cx)
+                outside &= y[1][((size_t)i * cy + ch) * hw] == -7.0f;
+    TAP_OK(memcmp(y[0], y[1], ny * 4) == 0 && outside,
+           "cpu concat forward on 2 threads: the ref kernel's bits, other channels untouched");
+    for (size_t i = 0; i < ny; ++i)
+        y[0][i] = (float)sin(0.2 * (double)i);
+    rmn_ref_concat_backward(dx[0], y[0], n, cy, c0, cx, hw);
+    rmn_cpu_concat_backward(dx[1], y[0], n, cy, c0, cx, hw, 2);
+    TAP_OK(memcmp(dx[0], dx[1], nx * 4) == 0 && dx[1][0] != (float)cos(0.0),
+           "cpu concat backward on 2 threads: accumulated, the ref kernel's bits");
+    free(x), free(y[0]), free(y[1]), free(dx[0]), free(dx[1]);
+}
+
 int main(void) {
+    test_concat_cpu();
     test_act_sweep();
     test_bcast_backward();
     test_maxpool_cpu();

@@ -279,15 +279,23 @@ static void resize_bwd(const rmn_exec *ex, float *dx, const float *dy, int n, in
     (void)ex;
     rmn_ref_resize_bilinear_backward(dx, dy, n, c, h, w, oh, ow);
 }
-static void concat_fwd(const rmn_exec *ex, float *y, const float *x, int n, int cy, int c0,
-                       int cx, int hw) {
+static void ref_concat_fwd(const rmn_exec *ex, float *y, const float *x, int n, int cy, int c0,
+                           int cx, int hw) {
     (void)ex;
     rmn_ref_concat_forward(y, x, n, cy, c0, cx, hw);
 }
-static void concat_bwd(const rmn_exec *ex, float *dx, const float *dy, int n, int cy, int c0,
-                       int cx, int hw) {
+static void ref_concat_bwd(const rmn_exec *ex, float *dx, const float *dy, int n, int cy, int c0,
+                           int cx, int hw) {
     (void)ex;
     rmn_ref_concat_backward(dx, dy, n, cy, c0, cx, hw);
+}
+static void cpu_concat_fwd(const rmn_exec *ex, float *y, const float *x, int n, int cy, int c0,
+                           int cx, int hw) {
+    rmn_cpu_concat_forward(y, x, n, cy, c0, cx, hw, ex->nthreads);
+}
+static void cpu_concat_bwd(const rmn_exec *ex, float *dx, const float *dy, int n, int cy, int c0,
+                           int cx, int hw) {
+    rmn_cpu_concat_backward(dx, dy, n, cy, c0, cx, hw, ex->nthreads);
 }
 
 // --- linear: naive (ref), BLAS (cpu) -----------------------------------------------------
@@ -325,8 +333,7 @@ static void cpu_linear_bwd(const rmn_exec *ex, float *dx, float *dw, float *db,
     .chan_mean_forward = cmean_fwd, .chan_mean_backward = cmean_bwd,                        \
     .chan_max_forward = cmax_fwd, .chan_max_backward = cmax_bwd,                            \
     .dropout_forward = dropout_fwd, .dropout_backward = dropout_bwd,                        \
-    .resize_bilinear_forward = resize_fwd, .resize_bilinear_backward = resize_bwd,          \
-    .concat_forward = concat_fwd, .concat_backward = concat_bwd
+    .resize_bilinear_forward = resize_fwd, .resize_bilinear_backward = resize_bwd
 
 const rmn_backend rmn_backend_ref = {
     .name = "ref",
@@ -348,6 +355,8 @@ const rmn_backend rmn_backend_ref = {
     .hardswish_backward = rmn_ref_hardswish_bwd,
     .linear_forward = ref_linear_fwd,
     .linear_backward = ref_linear_bwd,
+    .concat_forward = ref_concat_fwd,
+    .concat_backward = ref_concat_bwd,
     SHARED_OPS,
 };
 
@@ -374,5 +383,7 @@ const rmn_backend rmn_backend_cpu = {
     .add_relu_backward = cpu_add_relu_bwd,
     .linear_forward = cpu_linear_fwd,
     .linear_backward = cpu_linear_bwd,
+    .concat_forward = cpu_concat_fwd,
+    .concat_backward = cpu_concat_bwd,
     SHARED_OPS,
 };

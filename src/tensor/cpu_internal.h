@@ -1,5 +1,5 @@
 /* cpu_internal.h -- shared inside the cpu backend's element-wise kernels (cpu_eltwise.c,
- * cpu_binary.c). Not for use outside src/tensor/cpu_*. */
+ * cpu_binary.c, cpu_reshape.c). Not for use outside src/tensor/cpu_*. */
 #ifndef RMN_TENSOR_CPU_INTERNAL_H
 #define RMN_TENSOR_CPU_INTERNAL_H
 

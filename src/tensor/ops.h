@@ -370,7 +370,7 @@ void rmn_cpu_add_relu_forward(float *y, const float *a, const float *b, size_t c
 void rmn_cpu_add_relu_backward(float *da, float *db, const float *dy, const float *y, size_t count,
                                int fresh_a, int fresh_b, int nthreads);
 
-// --- reshape: ref_reshape.c (bilinear resize, channel concat) -----------------------------
+// --- reshape: ref_reshape.c (bilinear resize, channel concat), cpu_reshape.c (concat) -------
 
 #define RMN_REF_RESHAPE_FORWARD_DECLS(R, SFX)                                                \
     /* y:(N,C,OH,OW) x:(N,C,H,W) -- bilinear, align_corners=False */                         \
@@ -386,6 +386,11 @@ void rmn_ref_resize_bilinear_backward(float *dx, const float *dy, int n, int c, 
                                       int oh, int ow);
 /* dx:(N,CX,HW) += dy:(N,CY,HW) channels [c0, c0+CX) */
 void rmn_ref_concat_backward(float *dx, const float *dy, int n, int cy, int c0, int cx, int hw);
+/* cpu_reshape.c: the same two on nthreads threads, vectorised (the same bits) */
+void rmn_cpu_concat_forward(float *y, const float *x, int n, int cy, int c0, int cx, int hw,
+                            int nthreads);
+void rmn_cpu_concat_backward(float *dx, const float *dy, int n, int cy, int c0, int cx, int hw,
+                             int nthreads);
 
 // --- linear: ref_linear.c (naive), cpu_linear.c (sgemm) -----------------------------------
 
