@@ -435,8 +435,10 @@ static void test_pool(rmn_rng *rng) {
 /* CBAM's gates on nChw16c (blocked16_gate.c) against ref on plain data, bit for bit: the mean
  * and max over channels (ties: the first channel wins) forward and backward (added onto what
  * dx held), the global max pool whose (N,C) output is plain, and the products with a
- * one-channel (1,H,W) map broadcast over the channels for each binary op, backward added onto
- * held values and written fresh onto garbage. 150 positions: runs of 64, 64 and 22. */
+ * one-channel (1,H,W) map broadcast over the channels, and with a (C,1,1) value broadcast over
+ * the positions (db summed in double there: close to ref's float sum, not its bits), for each
+ * binary op, backward added onto held values and written fresh onto garbage. 150 positions:
+ * runs of 64, 64 and 22. */
 static void test_gate(rmn_rng *rng) {
     const int n = 3, c = 48, h = 10, w = 15, hw = h * w;
     const size_t nx = (size_t)n * c * hw, nm = (size_t)n * hw;
@@ -517,6 +519,44 @@ static void test_gate(rmn_rng *rng) {
     bex.fresh = 0;
     TAP_OK(ok, "add, mul and a (1 + b) with b (1,H,W) over nChw16c channels: y, da and db "
                "bit-identical to ref, added and fresh");
+    /* products with a (C,1,1) value (squeeze-excite's): b (N,C) is the same memory in both
+     * layouts; the blocked16 kernels against ref */
+    rmn_bcast_shape csh;
+    rmn_bcast_shape_init(&csh, n, c, h, w, c, 1, 1);
+    const size_t nb = (size_t)n * c;
+    float *cb = malloc(nb * 4), *dcb[2] = {malloc(nb * 4), malloc(nb * 4)};
+    for (size_t i = 0; i < nb; ++i)
+        cb[i] = 0.5f + 0.25f * (float)(i % 7);
+    int cok = 1;
+    double db_err = 0.0;
+    for (int k = 0; k < 3; ++k)
+        for (int fresh = 0; fresh < 2; ++fresh) {
+            bex.fresh = fresh ? RMN_FRESH_DX | RMN_FRESH_DX2 : 0u;
+            rmn_backend_ref.binary_forward(&rex, y[0], x, cb, &csh, ops[k]);
+            dnnl.binary_forward(&bex, y[1], xb, cb, &csh, ops[k]);
+            from_b16(y[1], n, c, hw);
+            memcpy(dx[0], held, nx * 4), memcpy(dcb[0], dm, nb * 4);
+            if (fresh) {
+                memset(dx[0], 0, nx * 4), memset(dcb[0], 0, nb * 4);
+                for (size_t i = 0; i < nx; ++i)
+                    dx[1][i] = 1e9f;
+                for (size_t i = 0; i < nb; ++i)
+                    dcb[1][i] = -1e9f;
+            } else {
+                memcpy(dx[1], heldb, nx * 4), memcpy(dcb[1], dm, nb * 4);
+            }
+            rmn_backend_ref.binary_backward(&rex, dx[0], dcb[0], dy, x, cb, &csh, ops[k]);
+            dnnl.binary_backward(&bex, dx[1], dcb[1], dyb, xb, cb, &csh, ops[k]);
+            from_b16(dx[1], n, c, hw);
+            const double e = rel_err(dcb[1], dcb[0], nb);
+            db_err = e > db_err ? e : db_err;
+            cok = cok && memcmp(y[0], y[1], nx * 4) == 0 && memcmp(dx[0], dx[1], nx * 4) == 0 &&
+                  e < 1e-6;
+        }
+    bex.fresh = 0;
+    TAP_OK(cok, "add, mul and a (1 + b) with b (C,1,1) over nChw16c: y and da bit-identical to "
+                "ref, db (summed in double, ref in float) within %.1e, added and fresh", db_err);
+    free(cb), free(dcb[0]), free(dcb[1]);
     /* BAM: a 1x1 map resized to (H,W), the output blocked; dx (N,C) added onto held values */
     const rmn_exec yex = {.nthreads = 2, .state = st, .layout = RMN_LAYOUT_Y16};
     rmn_backend_ref.resize_bilinear_forward(&rex, y[0], m, n, c, 1, 1, h, w);
