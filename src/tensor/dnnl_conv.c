@@ -464,8 +464,8 @@ static int dense_backward_weights(const rmn_exec *ex, float *dw, float *db, cons
 
 /* A 1x1 conv on a 1x1 map (squeeze-excite's, on pooled features) is a linear layer: x:(N,C)
  * w:(K,C) y:(N,K), the same memory in either layout. oneDNN's conv primitives for these tiny
- * products cost far more than their arithmetic; the linear layer's SGEMM (bf16: its matmul) does
- * not. */
+ * products cost far more than their arithmetic; the linear layer's SGEMM does not. f32 at
+ * every precision, as the weight gradients of all small maps (above). */
 static int pointwise_on_point(const rmn_conv2d_shape *sh) {
     return sh->h == 1 && sh->w == 1 && sh->r == 1 && sh->s == 1 && sh->p == 1 && sh->q == 1 &&
            dflt(sh->groups) == 1;
@@ -494,7 +494,7 @@ static int conv_forward(const rmn_exec *ex, float *y, const float *x, const floa
 void rmn_dnnl_conv_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
                            const float *b, const rmn_conv2d_shape *sh) {
     if (pointwise_on_point(sh)) {
-        rmn_dnnl_linear_forward(ex, y, x, w, b, sh->n, sh->c, sh->k);
+        rmn_dnnl_linear_forward_f32(ex, y, x, w, b, sh->n, sh->c, sh->k);
         return;
     }
     if (conv_forward(ex, y, x, w, b, sh) != 0)
@@ -514,7 +514,7 @@ void rmn_dnnl_conv_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
     if (!dx && !dw && !db)
         return;
     if (pointwise_on_point(sh) && dw) { /* the linear layer's backward needs dw */
-        rmn_dnnl_linear_backward(ex, dx, dw, db, dy, x, w, sh->n, sh->c, sh->k);
+        rmn_dnnl_linear_backward_f32(ex, dx, dw, db, dy, x, w, sh->n, sh->c, sh->k);
         return;
     }
     /* depthwise on blocked values: rmn's kernel (oneDNN's ran at 3-8 GFLOP/s there) */

@@ -223,5 +223,12 @@ void rmn_dnnl_linear_forward(const rmn_exec *ex, float *y, const float *x, const
 void rmn_dnnl_linear_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
                               const float *dy, const float *x, const float *w, int n, int in,
                               int out);
+/* The same in f32 whatever the state's precision (dw not NULL): 1x1 convs on 1x1 maps
+ * (dnnl_conv.c), whose weight gradient stays f32 as every small map's does */
+void rmn_dnnl_linear_forward_f32(const rmn_exec *ex, float *y, const float *x, const float *w,
+                                 const float *b, int n, int in, int out);
+void rmn_dnnl_linear_backward_f32(const rmn_exec *ex, float *dx, float *dw, float *db,
+                                  const float *dy, const float *x, const float *w, int n, int in,
+                                  int out);
 
 #endif

@@ -80,16 +80,8 @@ static int low_precision(const rmn_exec *ex) {
     return st && st->precision != RMN_PRECISION_FP32;
 }
 
-/* y:(N,OUT) x:(N,IN) w:(OUT,IN) b:(OUT) or NULL */
-void rmn_dnnl_linear_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
-                             const float *b, int n, int in, int out) {
-    if (low_precision(ex)) {
-        if (matmul(ex->state, ex->nthreads, n, out, in, 0, x, 1, w, b, 0, y) == 0)
-            return;
-        ((rmn_dnnl_state *)ex->state)->stats.fallbacks++;
-        rmn_backend_cpu.linear_forward(ex, y, x, w, b, n, in, out);
-        return;
-    }
+void rmn_dnnl_linear_forward_f32(const rmn_exec *ex, float *y, const float *x, const float *w,
+                                 const float *b, int n, int in, int out) {
     for (int i = 0; i < n; ++i)
         for (int o = 0; o < out; ++o)
             y[(size_t)i * out + o] = b ? b[o] : 0.0f;
@@ -97,10 +89,22 @@ void rmn_dnnl_linear_forward(const rmn_exec *ex, float *y, const float *x, const
         rmn_backend_cpu.linear_forward(ex, y, x, w, b, n, in, out);
 }
 
-/* dx:(N,IN) or NULL dw:(OUT,IN) db:(OUT) or NULL dy:(N,OUT) x:(N,IN) w:(OUT,IN) */
-void rmn_dnnl_linear_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
-                              const float *dy, const float *x, const float *w, int n, int in,
-                              int out) {
+/* y:(N,OUT) x:(N,IN) w:(OUT,IN) b:(OUT) or NULL */
+void rmn_dnnl_linear_forward(const rmn_exec *ex, float *y, const float *x, const float *w,
+                             const float *b, int n, int in, int out) {
+    if (!low_precision(ex)) {
+        rmn_dnnl_linear_forward_f32(ex, y, x, w, b, n, in, out);
+        return;
+    }
+    if (matmul(ex->state, ex->nthreads, n, out, in, 0, x, 1, w, b, 0, y) == 0)
+        return;
+    ((rmn_dnnl_state *)ex->state)->stats.fallbacks++;
+    rmn_backend_cpu.linear_forward(ex, y, x, w, b, n, in, out);
+}
+
+/* dx, dw (+)= dy's products in the state's precision (f32 when f32) */
+static void linear_backward(const rmn_exec *ex, float *dx, float *dw, float *db, const float *dy,
+                            const float *x, const float *w, int n, int in, int out, int f32) {
     const int fresh_dx = (ex->fresh & RMN_FRESH_DX) != 0, fresh_dw = (ex->fresh & RMN_FRESH_DW) != 0;
     if (db)
         for (int o = 0; o < out; ++o) {
@@ -110,7 +114,7 @@ void rmn_dnnl_linear_backward(const rmn_exec *ex, float *dx, float *dw, float *d
             db[o] = fresh_dw ? acc : db[o] + acc;
         }
     int ok;
-    if (low_precision(ex)) { /* dw = dy^T x, dx = dy w: bf16 operands, f32 results */
+    if (!f32) { /* dw = dy^T x, dx = dy w: bf16 operands, f32 results */
         ok = matmul(ex->state, ex->nthreads, out, in, n, 1, dy, 0, x, NULL, !fresh_dw, dw) == 0;
         if (ok && dx)
             ok = matmul(ex->state, ex->nthreads, n, in, out, 0, dy, 0, w, NULL, !fresh_dx, dx) == 0;
@@ -127,4 +131,17 @@ void rmn_dnnl_linear_backward(const rmn_exec *ex, float *dx, float *dw, float *d
         rmn_dnnl_zero_fresh(ex->fresh, dx, (size_t)n * in, dw, (size_t)out * in, NULL, 0);
         rmn_backend_cpu.linear_backward(ex, dx, dw, NULL, dy, x, w, n, in, out);
     }
+}
+
+/* dx:(N,IN) or NULL dw:(OUT,IN) db:(OUT) or NULL dy:(N,OUT) x:(N,IN) w:(OUT,IN) */
+void rmn_dnnl_linear_backward(const rmn_exec *ex, float *dx, float *dw, float *db,
+                              const float *dy, const float *x, const float *w, int n, int in,
+                              int out) {
+    linear_backward(ex, dx, dw, db, dy, x, w, n, in, out, !low_precision(ex));
+}
+
+void rmn_dnnl_linear_backward_f32(const rmn_exec *ex, float *dx, float *dw, float *db,
+                                  const float *dy, const float *x, const float *w, int n, int in,
+                                  int out) {
+    linear_backward(ex, dx, dw, db, dy, x, w, n, in, out, 1);
 }
