@@ -116,6 +116,8 @@ def main():
         missing = [p for p in need if not os.path.exists(p)]
         if missing:
             ap.error("missing: " + ", ".join(missing))
+        if a.work:  # made now, not found missing after the rmn side's evaluations
+            os.makedirs(a.work, exist_ok=True)
         measure(a)
     report(a.tsv)
 
