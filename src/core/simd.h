@@ -3,7 +3,10 @@
  * FMA) or baseline code, picked at load time by what the CPU reports; the build itself targets
  * baseline x86-64. Elsewhere (other compilers, other machines, -DRMN_NO_SIMD_CLONES) it is
  * empty. The functions stay out of line, so that callers inside OpenMP regions call the
- * dispatched version. */
+ * dispatched version. A loop written directly inside `#pragma omp parallel for` is outlined by
+ * GCC into a function of its own that is not cloned, so it runs baseline (SSE2) code on every
+ * CPU: put a hot loop body in a RMN_SIMD_CLONES function and call it from the OpenMP loop
+ * (tensor/blocked16.c's per-plane functions). */
 #ifndef RMN_CORE_SIMD_H
 #define RMN_CORE_SIMD_H
 
