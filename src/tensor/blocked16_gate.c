@@ -3,8 +3,9 @@
  * one-channel map (N,HW), and a binary op whose second operand is such a map broadcast over the
  * channels -- and BAM's bilinear resize of a 1x1 map to a blocked one. Each gives the plain ref
  * kernel's bits: every per-position reduction visits the channels in ascending order, as the
- * ref's loops do, and the resize computes the ref's expression lane by lane. Work is split over (sample, run of positions): a run
- * of one channel block is one contiguous read of RUN * 16 floats. */
+ * ref's loops do, and the resize computes the ref's expression lane by lane. Work is split over
+ * (sample, run of positions): a run of one channel block is one contiguous read of RUN * 16
+ * floats. */
 #include "tensor/blocked16.h"
 
 #define L 16   /* channels per block */

@@ -14,6 +14,7 @@ usage: /usr/bin/python3 tools/parity/checkpoints.py --rmn-eval src/rmn-eval --da
            --db rmn.db --checkpoints checkpoints [--group resnet18-tv48] --torch DIR[,DIR...]
            --tsv OUT.tsv [--work DIR]
        python3 tools/parity/checkpoints.py --tsv tools/parity/results/checkpoints.tsv  (print only)
+       python3 tools/parity/checkpoints.py --tsv tools/parity/results/checkpoints-swap.tsv --paired
 (torch is needed only to take state.pt's weights apart; printing needs the standard library.)
 """
 import argparse
@@ -27,7 +28,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import counted_runs, rank_test, welch  # noqa: E402
+from compare import counted_runs, paired, rank_test, welch  # noqa: E402
 
 PTH_ARGS = ["--arch", "resnet18-tv48", "--in-channels", "1", "--image-size", "48"]
 FIELDS = ["side", "seed", "checkpoint", "test_acc", "test_loss"]
@@ -73,7 +74,7 @@ def measure(a):
             w.writerow({**r, "test_acc": "%.6f" % r["test_acc"], "test_loss": "%.6f" % r["test_loss"]})
 
 
-def report(tsv):
+def report(tsv, by_seed):
     with open(tsv) as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     print("| checkpoint | metric | rmn mean ± sd | PyTorch mean ± sd | rmn − PyTorch (95 % Welch) | rank test |")
@@ -89,6 +90,16 @@ def report(tsv):
             sd = lambda v: ("%+" + fmt[1:]) % v
             print("| %s | %s | %s (n=%d) | %s (n=%d) | %s (%s .. %s) | %g of %d pairs rmn higher, p = %.3f |" % (
                 ck, metric, ms(a), len(a), ms(b), len(b), sd(d), sd(ci[0]), sd(ci[1]), u, len(a) * len(b), p))
+    if by_seed:  # runs that share their seed's draws (the randomness test): rmn - PyTorch per seed
+        for ck in ("best", "last"):
+            for metric, scale, fmt in (("test_acc", 100, "%+.2f"), ("test_loss", 1, "%+.4f")):
+                side = {s: {int(r["seed"]): float(r[metric]) * scale for r in rows
+                            if r["side"] == s and r["checkpoint"] == ck} for s in ("rmn", "torch")}
+                seeds = sorted(set(side["rmn"]) & set(side["torch"]))
+                m, ci = paired([side["rmn"][k] for k in seeds], [side["torch"][k] for k in seeds])
+                print("paired by seed, %s %s: %s; mean %s%s" % (
+                    ck, metric, ", ".join(fmt % (side["rmn"][k] - side["torch"][k]) for k in seeds),
+                    fmt % m, " (95 %% t interval %s .. %s)" % (fmt % ci[0], fmt % ci[1]) if ci else ""))
 
 
 def main():
@@ -102,6 +113,8 @@ def main():
     ap.add_argument("--torch")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--work")
+    ap.add_argument("--paired", action="store_true",
+                    help="also rmn - PyTorch per seed, for runs on the same draws (the randomness test)")
     a = ap.parse_args()
     given = [a.rmn_eval, a.data, a.db, a.checkpoints, a.torch]
     if any(given):
@@ -119,7 +132,7 @@ def main():
         if a.work:  # made now, not found missing after the rmn side's evaluations
             os.makedirs(a.work, exist_ok=True)
         measure(a)
-    report(a.tsv)
+    report(a.tsv, a.paired)
 
 
 if __name__ == "__main__":
