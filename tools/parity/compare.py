@@ -2,8 +2,10 @@
 """compare.py -- the parity table of docs/PARITY.md: rmn's runs (from its SQLite store) beside
 the PyTorch side's (directories written by tools/parity/train_torch.py), per group of runs:
 best val accuracy, test accuracy plain and with TTA, per seed; mean +- sd per side; and the
-difference of the means with a 95 % Welch interval and an exact rank (Mann-Whitney) test. Only
-the standard library: it runs with any python3.
+difference of the means with a 95 % Welch interval and an exact rank (Mann-Whitney) test; whether
+the means are shown within the issue's 0.5 points (two one-sided tests) and how many seeds would
+show it; whether the sides spread alike (an exact test on deviations from the medians). Only the
+standard library: it runs with any python3.
 
 usage: python3 tools/parity/compare.py --db rmn.db --experiment parity-tv48
            [--rmn MODEL_NAME ...] [--torch LABEL=DIR[,DIR...] ...] [--save DIR]
@@ -13,56 +15,87 @@ usage: python3 tools/parity/compare.py --db rmn.db --experiment parity-tv48
 experiment); --torch gives a label and the output directories of train_torch.py runs (one per
 seed; each holds final.json). Both sides are printed as groups; the differences are taken
 between every rmn group and every torch group that share the rotation interpolation.
---save DIR writes each of rmn's runs as DIR/rmn-GROUP-sSEED.json (the numbers the table needs);
+--save DIR writes each of rmn's runs as DIR/rmn-GROUP-sSEED.json (the numbers the table needs),
+with --db also its per-epoch metrics (-metrics.csv) and test predictions (-test_pred.csv.gz);
 --results reads such files and train_torch.py's final.json files (the PyTorch side, committed as
 torch-INTERP-sSEED.json; runs on rmn's initial weights and streams as torch-swap-sSEED.json, the
 group INTERP-rmn-streams) instead of a store, so the committed tools/parity/results/ give the
 table again without the store or a retraining.
 """
 import argparse
+import gzip
 import json
 import math
 import os
 import sqlite3
 import statistics
+import struct
 
-# two-sided 95 % quantiles of Student's t, df 1..30 (beyond: interpolated towards 1.960)
+# two-sided 95 % (one-sided 97.5 %) and two-sided 90 % (one-sided 95 %) quantiles of Student's t,
+# df 1..30; beyond, interpolated towards the normal's 1.960 and 1.645
 T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
         2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
         2.052, 2.048, 2.045, 2.042]
+T95 = [6.314, 2.920, 2.353, 2.132, 2.015, 1.943, 1.895, 1.860, 1.833, 1.812, 1.796, 1.782, 1.771,
+       1.761, 1.753, 1.746, 1.740, 1.734, 1.729, 1.725, 1.721, 1.717, 1.714, 1.711, 1.708, 1.706,
+       1.703, 1.701, 1.699, 1.697]
+Z95, Z90 = 1.645, 1.282  # the normal's one-sided 95 % and 90 % quantiles (a test's level, its power)
+MARGIN = 0.005  # the issue's goal: the two sides' means within 0.5 points
 
 
-def t975(df):
+def t_quantile(df, table=T975, z=1.960):
     if df < 1:
         return float("inf")
     if df <= 30:
         lo = int(math.floor(df))
         hi = min(lo + 1, 30)
-        return T975[lo - 1] + (T975[hi - 1] - T975[lo - 1]) * (df - lo)
-    return 1.960 + (2.042 - 1.960) * 30 / df
+        return table[lo - 1] + (table[hi - 1] - table[lo - 1]) * (df - lo)
+    return z + (table[29] - z) * 30 / df
+
+
+def exact_p(pooled, k, stat):
+    """Two-sided exact permutation p: the share of the C(n, k) ways to split the pooled values
+    into groups of k and n - k whose stat(first, second) lies at least as far from 0 as the
+    observed split's (the first k values against the rest)."""
+    from itertools import combinations
+    n = len(pooled)
+    observed = abs(stat(pooled[:k], pooled[k:]))
+    splits = list(combinations(range(n), k))
+    extreme = 0
+    for idx in splits:
+        chosen = set(idx)
+        if abs(stat([pooled[i] for i in idx], [pooled[i] for i in range(n) if i not in chosen])) >= observed - 1e-9:
+            extreme += 1
+    return extreme / len(splits)
+
+
+def u_statistic(a, b):
+    """Mann-Whitney U: the pairs (x in a, y in b) with x > y, ties a half."""
+    return sum(1.0 if x > y else 0.5 if x == y else 0.0 for x in a for y in b)
 
 
 def rank_test(a, b):
-    """Exact two-sided Mann-Whitney test of a against b (no normality assumed): U = the pairs
-    (x in a, y in b) with x > y, ties a half; p = the share of the C(n, |a|) ways to split the
-    pooled values into groups of those sizes whose U lies at least as far from its mean."""
-    from itertools import combinations
-    pooled = list(a) + list(b)
-
-    def u_of(idx):
-        xs = [pooled[i] for i in idx]
-        ys = [pooled[i] for i in range(len(pooled)) if i not in idx]
-        return sum(1.0 if x > y else 0.5 if x == y else 0.0 for x in xs for y in ys)
-
-    u = u_of(range(len(a)))
+    """Exact two-sided Mann-Whitney test of a against b (no normality assumed): U and the share
+    of the ways to split the pooled values into groups of those sizes whose U lies at least as
+    far from its mean, |a| |b| / 2."""
     mean = len(a) * len(b) / 2.0
-    splits = list(combinations(range(len(pooled)), len(a)))
-    extreme = sum(1 for idx in splits if abs(u_of(idx) - mean) >= abs(u - mean) - 1e-9)
-    return u, extreme / len(splits)
+    return u_statistic(a, b), exact_p(list(a) + list(b), len(a), lambda x, y: u_statistic(x, y) - mean)
 
 
-def welch(a, b):
-    """Difference of means a - b with a 95 % Welch interval (None where a side has < 2 values)."""
+def spread_test(a, b):
+    """Do the two sides spread alike? Each value's absolute deviation from its own side's median
+    (Brown and Forsythe's robust form of Levene's test), the difference of the sides' mean
+    deviations, its p exact over every split of the deviations (None below 2 values a side)."""
+    if len(a) < 2 or len(b) < 2:
+        return None
+    da = [abs(x - statistics.median(a)) for x in a]
+    db = [abs(y - statistics.median(b)) for y in b]
+    return exact_p(da + db, len(da), lambda x, y: statistics.mean(x) - statistics.mean(y))
+
+
+def welch(a, b, table=T975, z=1.960):
+    """Difference of means a - b with a Welch interval, 95 % by default (None where a side has
+    < 2 values); table=T95, z=1.645 gives the 90 % interval of an equivalence test."""
     if len(a) < 2 or len(b) < 2:
         return statistics.mean(a) - statistics.mean(b), None
     va, vb = statistics.variance(a) / len(a), statistics.variance(b) / len(b)
@@ -71,8 +104,20 @@ def welch(a, b):
     if se == 0:
         return d, (d, d)
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
-    h = t975(df) * se
+    h = t_quantile(df, table, z) * se
     return d, (d - h, d + h)
+
+
+def equivalence(a, b, margin=MARGIN):
+    """Are the means shown within +-margin? Two one-sided tests at 5 % each: the 90 % Welch
+    interval lies inside (-margin, +margin). Also the seeds a side that would show it with 90 %
+    power if the true difference were 0 and each side spread as its runs do (the normal
+    approximation, n = (z95 + z90)^2 (sa^2 + sb^2) / margin^2). None below 2 values a side."""
+    d, ci = welch(a, b, T95, Z95)
+    if ci is None:
+        return None
+    n = math.ceil((Z95 + Z90) ** 2 * (statistics.variance(a) + statistics.variance(b)) / margin ** 2)
+    return ci, -margin < ci[0] and ci[1] < margin, n
 
 
 def paired(a, b):
@@ -82,7 +127,7 @@ def paired(a, b):
     d = [x - y for x, y in zip(a, b)]
     if len(d) < 2:
         return (d[0] if d else None), None
-    m, h = statistics.mean(d), t975(len(d) - 1) * statistics.stdev(d) / math.sqrt(len(d))
+    m, h = statistics.mean(d), t_quantile(len(d) - 1) * statistics.stdev(d) / math.sqrt(len(d))
     return m, (m - h, m + h)
 
 
@@ -113,7 +158,7 @@ def rmn_groups(db, experiment, names):
             return r[0] / r[1] if r else None
 
         best = con.execute("SELECT MAX(value) FROM metrics WHERE run_id = ? AND key = 'val_acc'", (run_id,)).fetchone()[0]
-        rec = {"seed": seed, "best_val": best, "test_plain": acc("test", 0), "test_tta": acc("test", 1)}
+        rec = {"run_id": run_id, "seed": seed, "best_val": best, "test_plain": acc("test", 0), "test_tta": acc("test", 1)}
         groups.setdefault(("rmn", group, interp), []).append(rec)
     return groups
 
@@ -152,14 +197,63 @@ def result_groups(paths):
     return groups
 
 
-def save(groups, out):
+METRIC_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_s", "images_per_s")
+
+
+def save_epochs(con, run_id, path):
+    """A run's per-epoch metrics as CSV, the columns of train_torch.py's metrics.csv."""
+    rows = {}
+    for key, step, value in con.execute("SELECT key, step, value FROM metrics WHERE run_id = ?", (run_id,)):
+        if key in METRIC_KEYS:
+            rows.setdefault(step, {})[key] = value
+    with open(path, "w") as f:
+        f.write("epoch," + ",".join(METRIC_KEYS) + "\n")
+        for step in sorted(rows):
+            f.write("%d,%s\n" % (step, ",".join("%.8g" % rows[step][k] if rows[step].get(k) is not None else ""
+                                                for k in METRIC_KEYS)))
+
+
+def save_predictions(con, run_id, path):
+    """A run's test predictions, plain and TTA, as gzipped CSV (sample, label, each one's
+    predicted class and its 7 probabilities to 5 decimals): what per_class.py and a later
+    comparison need without the store. Written with mtime 0, so the bytes depend on the run only."""
+    evals = {}
+    for tta in (0, 1):
+        r = con.execute("SELECT eval_id, tta_n FROM evals WHERE run_id = ? AND split = 'test' AND " +
+                        ("tta_n > 0" if tta else "tta_n = 0") + " ORDER BY eval_id DESC LIMIT 1", (run_id,)).fetchone()
+        if r is None:
+            return
+        views = max(r[1], 1)  # a TTA row holds the views' summed softmax (docs/STORE.md)
+        evals[tta] = {i: (lab, pred, [v / views for v in struct.unpack("<%dd" % (len(b) // 8), b)])
+                      for i, lab, pred, b in con.execute(
+                          "SELECT sample_idx, label, pred, probs FROM predictions WHERE eval_id = ?", (r[0],))}
+    plain, tta = evals[0], evals[1]
+    k = len(next(iter(plain.values()))[2])
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
+        f.write(("sample,label,plain_pred,tta_pred," + ",".join("plain_p%d" % c for c in range(k)) + "," +
+                 ",".join("tta_p%d" % c for c in range(k)) + "\n").encode())
+        for i in sorted(plain):
+            lab, p0, pp = plain[i]
+            _, p1, pt = tta[i]
+            f.write(("%d,%d,%d,%d,%s,%s\n" % (i, lab, p0, p1, ",".join("%.5f" % v for v in pp),
+                                               ",".join("%.5f" % v for v in pt))).encode())
+
+
+def save(groups, out, db=None):
+    """--save: per rmn run, OUT/rmn-GROUP-sSEED.json (the table's numbers) and, from the store,
+    -metrics.csv (per epoch) and -test_pred.csv.gz (per test image), as the PyTorch side commits."""
     os.makedirs(out, exist_ok=True)
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True) if db else None
     for (side, group, interp), recs in groups.items():
         for r in recs if side == "rmn" else []:
-            with open(os.path.join(out, "%s-%s-s%d.json" % (side, group, r["seed"])), "w") as f:
+            stem = os.path.join(out, "%s-%s-s%d" % (side, group, r["seed"]))
+            with open(stem + ".json", "w") as f:
                 json.dump({"side": side, "group": group, "interp": interp, "seed": r["seed"],
                            "best_val_acc": r["best_val"], "test_plain": r["test_plain"],
                            "test_tta": r["test_tta"]}, f, indent=1)
+            if con is not None and "run_id" in r:
+                save_epochs(con, r["run_id"], stem + "-metrics.csv")
+                save_predictions(con, r["run_id"], stem + "-test_pred.csv.gz")
 
 
 def pct(v):
@@ -182,7 +276,7 @@ def main():
     for k, v in result_groups(a.results).items():
         groups.setdefault(k, []).extend(v)
     if a.save:
-        save(groups, a.save)
+        save(groups, a.save, a.db)
     keys = ("best_val", "test_plain", "test_tta")
     print("| side | group | rotation | seeds | best val | test plain | test TTA | TTA gain |")
     print("|---|---|---|---|---|---|---|---|")
@@ -215,6 +309,15 @@ def main():
                       (s1, g1, g2, k, 100 * d,
                        " (95%% Welch interval %+.2f .. %+.2f)" % (100 * ci[0], 100 * ci[1]) if ci else "",
                        ("%g" % u), len(x) * len(y), p))
+                eq, sp = equivalence(x, y), spread_test(x, y)
+                if eq:
+                    (lo, hi), shown, n = eq
+                    print("  within +-%.1f points: %s (90%% Welch interval %+.2f .. %+.2f); about %d seeds a side "
+                          "would show it at 90%% power if the means were equal" %
+                          (100 * MARGIN, "shown" if shown else "not shown", 100 * lo, 100 * hi, n))
+                if sp is not None:
+                    print("  spread: sd %.2f (rmn) against %.2f (torch); deviations from the medians differ "
+                          "with exact p = %.3f" % (100 * statistics.stdev(x), 100 * statistics.stdev(y), sp))
                 if not g2.endswith("-rmn-streams"):
                     continue
                 # PyTorch on rmn's draws: paired with rmn's run of the same seed
