@@ -6,6 +6,12 @@
  * kernels accumulate), so what they hold afterwards is the error itself: a kernel that
  * overwrote instead of adding would fail. One TAP line per (case, tensor, backend).
  *
+ * PyTorch's float32 sums are not exact either. ref sums in double, so ref's difference from
+ * PyTorch at an element measures PyTorch's own error there; the cpu backend (float sums in
+ * its own order) is held to 1e-4 plus that: element 309 of conv2d_3x3_p2_0_br0_2's dw (189
+ * products summing to -0.032 among values up to 36) is 8.8e-5 from the double value in
+ * PyTorch and 6.3e-5 the other way in the cpu backend's AVX-512 order, 1.5e-4 apart.
+ *
  * One documented exception: interp_bilinear_48_224's dx sums ~22 products per input pixel,
  * and PyTorch's float32 sum is itself 9.1e-4 (in this measure) from the exact double value
  * (ours: 4.9e-5), so that tensor is held to 2e-3. */
@@ -371,7 +377,16 @@ static const char *const cases[] = {
     "cross_entropy_weighted",
 };
 
-static void compare(const rmn_st_file *f, const char *cs, const char *be, const result *r) {
+/* got - want at element i of result r */
+static double diff_at(const result *r, const float *want, size_t i) {
+    return r->residual ? (double)r->data[i] : (double)r->data[i] - want[i];
+}
+
+/* r against PyTorch's tensor of its name; exact (or NULL): ref's result of the same name, whose
+ * difference from PyTorch is added to the tolerance element by element (see the top). The
+ * error printed is the largest difference less that allowance. */
+static void compare(const rmn_st_file *f, const char *cs, const char *be, const result *r,
+                    const result *exact) {
     size_t m = 0;
     float *want = load(f, r->name, &m, NULL);
     double amax = 0.0, err = 0.0;
@@ -381,13 +396,15 @@ static void compare(const rmn_st_file *f, const char *cs, const char *be, const 
     for (size_t i = 0; want && i < m; ++i)
         amax = fmax(amax, fabs((double)want[i]));
     for (size_t i = 0; want && i < m && i < r->n; ++i) {
-        const double diff = r->residual ? (double)r->data[i] : (double)r->data[i] - want[i];
-        const double e = fabs(diff) / fmax(fmax(fabs((double)want[i]), 1e-3 * amax), 1e-30);
+        const double den = fmax(fmax(fabs((double)want[i]), 1e-3 * amax), 1e-30);
+        const double own = exact && exact->n == r->n ? fabs(diff_at(exact, want, i)) / den : 0.0;
+        const double e = fabs(diff_at(r, want, i)) / den - own;
         if (e > err || isnan(e))
             err = isnan(e) ? INFINITY : e, worst = i;
     }
     TAP_OK(want && m == r->n && err <= tol, "%s: %s (%zu values) matches PyTorch through "
-           "backend %s (max rel err %.2e at %zu)", cs, r->name, r->n, be, err, worst);
+           "backend %s (max rel err %.2e at %zu%s)", cs, r->name, r->n, be, err, worst,
+           exact ? ", beyond PyTorch's own" : "");
     free(want);
 }
 
@@ -409,14 +426,21 @@ int main(void) {
                 run = handlers[h].run;
                 break;
             }
-        for (int b = 0; b < 2; ++b) {
-            ctx c = {.f = f, .be = rmn_backend_find(backends[b]), .ex = {.nthreads = 2}};
-            run(&c);
-            for (int o = 0; o < c.nout; ++o) {
-                compare(f, cases[i], backends[b], &c.out[o]);
-                free(c.out[o].data);
+        ctx c[2];
+        for (int b = 0; b < 2; ++b) { /* ref first: the cpu backend's allowance (see the top) */
+            c[b] = (ctx){.f = f, .be = rmn_backend_find(backends[b]), .ex = {.nthreads = 2}};
+            run(&c[b]);
+            for (int o = 0; o < c[b].nout; ++o) {
+                const result *exact = NULL;
+                for (int k = 0; b == 1 && k < c[0].nout; ++k)
+                    if (strcmp(c[0].out[k].name, c[b].out[o].name) == 0)
+                        exact = &c[0].out[k];
+                compare(f, cases[i], backends[b], &c[b].out[o], exact);
             }
         }
+        for (int b = 0; b < 2; ++b)
+            for (int o = 0; o < c[b].nout; ++o)
+                free(c[b].out[o].data);
         rmn_st_close(f);
     }
     return tap_done();
