@@ -383,6 +383,77 @@ static void test_bn_kernels(rmn_rng *rng) {
     bn_kernel_case(3, 24, 25, 0, rng); /* plain: channels no multiple of 16, odd map */
 }
 
+/* Batch norm fused with the SiLU after it (the dnnl backend's training entries, bn_train.c)
+ * against the two run apart on the same backend (batch norm, then the cpu SiLU; its backward
+ * added onto a zeroed gradient, then the batch norm's): y, dx, dgamma, dbeta, the saved and
+ * the running statistics bit for bit, with dx written fresh onto garbage and added onto held
+ * values, blocked and plain, on 1 and 2 threads. */
+static void bn_silu_case(int n, int c, int hw, int blocked, rmn_rng *rng) {
+    const size_t cnt = (size_t)n * c * hw;
+    float *x = filled(cnt, rng), *dy = filled(cnt, rng), *g = filled((size_t)c, rng);
+    float *bt = filled((size_t)c, rng), *held = filled(cnt, rng);
+    for (size_t i = 0; i < cnt; ++i) /* values on both sides of 0 and in the SiLU's bend */
+        x[i] = 2.0f * x[i] + 1.0f + (float)((i / hw) % c) * 0.1f;
+    rmn_backend be; /* as the graph runs it: the dnnl entries, the cpu SiLU */
+    rmn_backend_resolve(&rmn_backend_dnnl, &be);
+    void *st;
+    be.state_create(&st);
+    int ok = 1;
+    for (int threads = 1; threads <= 2; ++threads) {
+        for (int fresh = 0; fresh < 2; ++fresh) {
+            const rmn_exec ex = {.nthreads = threads, .state = st,
+                                 .layout = blocked ? RMN_LAYOUT_X16 | RMN_LAYOUT_Y16 : 0u,
+                                 .fresh = fresh ? RMN_FRESH_DX | RMN_FRESH_DW : 0u};
+            float *y[2], *dx[2], *sm[2], *si[2], *rm[2], *rv[2], *dg[2], *db[2];
+            for (int k = 0; k < 2; ++k) {
+                y[k] = malloc(cnt * sizeof(float)), dx[k] = malloc(cnt * sizeof(float));
+                sm[k] = malloc(c * sizeof(float)), si[k] = malloc(c * sizeof(float));
+                rm[k] = calloc((size_t)c, sizeof(float)), rv[k] = malloc(c * sizeof(float));
+                dg[k] = malloc(c * sizeof(float)), db[k] = malloc(c * sizeof(float));
+                for (int ch = 0; ch < c; ++ch)
+                    rv[k][ch] = 1.0f, dg[k][ch] = fresh ? 9e3f : 0.5f, db[k][ch] = dg[k][ch];
+                for (size_t i = 0; i < cnt; ++i)
+                    dx[k][i] = fresh ? 7e3f : held[i];
+            }
+            /* apart: z = bn(x), y = silu(z); dz = 0 + silu'(z) dy, then the norm's backward */
+            float *z = malloc(cnt * sizeof(float)), *dz = calloc(cnt, sizeof(float));
+            float *coef = malloc(2 * (size_t)c * sizeof(float));
+            be.bn2d_forward_train(&ex, z, sm[0], si[0], rm[0], rv[0], x, g, bt, n, c,
+                                                hw, 0.1, 1e-3);
+            be.act_forward(&ex, y[0], z, cnt, RMN_ACT_SILU);
+            be.act_backward(&ex, dz, dy, z, y[0], cnt, RMN_ACT_SILU);
+            be.bn2d_backward_train(&ex, dx[0], dg[0], db[0], dz, x, g, sm[0], si[0],
+                                                 n, c, hw);
+            /* fused */
+            be.bn2d_silu_forward_train(&ex, y[1], coef, sm[1], si[1], rm[1], rv[1],
+                                                     x, g, bt, n, c, hw, 0.1, 1e-3);
+            be.bn2d_silu_backward_train(&ex, dx[1], dg[1], db[1], dy, coef, x, g, bt,
+                                                      sm[1], si[1], n, c, hw);
+            ok &= memcmp(y[0], y[1], cnt * 4) == 0 && memcmp(dx[0], dx[1], cnt * 4) == 0 &&
+                  memcmp(dg[0], dg[1], c * 4u) == 0 && memcmp(db[0], db[1], c * 4u) == 0 &&
+                  memcmp(sm[0], sm[1], c * 4u) == 0 && memcmp(si[0], si[1], c * 4u) == 0 &&
+                  memcmp(rm[0], rm[1], c * 4u) == 0 && memcmp(rv[0], rv[1], c * 4u) == 0;
+            for (int k = 0; k < 2; ++k)
+                free(y[k]), free(dx[k]), free(sm[k]), free(si[k]), free(rm[k]), free(rv[k]),
+                    free(dg[k]), free(db[k]);
+            free(z), free(dz), free(coef);
+        }
+    }
+    TAP_OK(ok && be.state_check(st) == RMN_OK,
+           "%s bn + SiLU fused (n %d, c %d, hw %d): the bits of the two apart, fresh and added, "
+           "1 and 2 threads", blocked ? "blocked" : "plain", n, c, hw);
+    be.state_free(st);
+    free(x), free(dy), free(g), free(bt), free(held);
+}
+
+static void test_bn_silu(rmn_rng *rng) {
+    bn_silu_case(20, 48, 9, 1, rng);
+    bn_silu_case(3, 32, 1, 1, rng);
+    bn_silu_case(32, 64, 144, 1, rng); /* over the 1 MiB from which threads work */
+    bn_silu_case(20, 24, 25, 0, rng);
+    bn_silu_case(3, 88, 1, 0, rng);
+}
+
 /* max pool (3x3 s2 p1, ceil mode; ties included) and GAP: the blocked kernels give the plain
  * kernels' bits */
 static void test_pool(rmn_rng *rng) {
@@ -882,7 +953,7 @@ static void net_case(const char *arch, int width, int expect_all_stages, int str
 }
 
 /* The planner keeps a value plain when a reader cannot take nChw16c, and the operands of ops
- * that need one layout agree. */
+ * that need one layout agree; efficientnet's batch norms fuse the SiLU after them. */
 static void plan_case(const char *arch) {
     rmn_model_config cfg = {.in_channels = 1, .image_size = 48, .num_classes = 7, .seed = 5,
                             .width = 16};
@@ -940,6 +1011,19 @@ static void plan_case(const char *arch) {
                                         * one-channel product and the mask on blocked maps */
         TAP_OK(nrs == 3 && nsb == 3, "%s: %d of 3 spreads written blocked, %d of 3 one-channel "
                "products on blocked maps", arch, nrs, nsb);
+    if (strncmp(arch, "efficientnet", 12) == 0) { /* every batch norm before a SiLU fuses it */
+        int nsilu = 0, nfused = 0;
+        for (int i = 0; i + 1 < net->n_nodes; ++i) {
+            const rmn_node *nd = &net->nodes[i], *next = &net->nodes[i + 1];
+            const int before = nd->op == RMN_OP_BN2D && next->op == RMN_OP_ACT &&
+                               next->act == RMN_ACT_SILU && next->in[0] == nd->out;
+            nsilu += before;
+            nfused += before && rmn_net_fused_with_next(net, nd, 1) && nd->act_coef &&
+                      !rmn_net_fused_with_next(net, nd, 0); /* inference runs them apart */
+        }
+        TAP_OK(nsilu > 0 && nfused == nsilu, "%s: %d of %d batch norms fused with the SiLU "
+               "after them in training", arch, nfused, nsilu);
+    }
     setenv("RMN_DNNL_BLOCKED", "0", 1);
     rmn_net_plan(net, 2);
     TAP_OK(count_blocked(net) == 0, "RMN_DNNL_BLOCKED=0 keeps every value plain");
@@ -971,6 +1055,7 @@ int main(void) {
     test_gate(&rng);
     test_linear(&rng);
     test_add_relu(&rng);
+    test_bn_silu(&rng);
     test_convt(&rng);
     test_plan();
     net_case("resnet18", 16, 1, 1);

@@ -283,7 +283,7 @@ static void names_and_errors(void) {
     TAP_OK(rmn_net_value_read(net, relu1, 1, big, NULL) == RMN_OK,
            "training forward: the fused ReLU's output reads");
     rc = rmn_net_value_read(net, bn1, 0, big, NULL);
-    TAP_OK(rc == RMN_EINVAL || !net->nodes[0].relu_next,
+    TAP_OK(rc == RMN_EINVAL || !net->nodes[0].fuse_next,
            "training forward: the fused-away batch norm output is refused (%s)",
            rc ? rmn_error_message() : "not fused on this backend");
     rc = rmn_net_value_read(net, relu1, 0, NULL, big);

@@ -14,15 +14,16 @@
 enum {
     P_CONV_F, P_CONV_B, P_CONVT_F, P_CONVT_B, P_BN_FT, P_BN_FE, P_BN_BT, P_BN_BE, P_RELU_F,
     P_RELU_B, P_MAXP_F, P_MAXP_B, P_GAP_F, P_GAP_B, P_LIN_F, P_LIN_B, P_DROP_F, P_DROP_B,
-    P_ACT_F, P_ACT_B, P_AVGP_F, P_AVGP_B, P_BIN_F, P_BIN_B, P_CAT_F, P_CAT_B, P_BNR_FE, P_BNR_FT, P_BNR_BT, P_ADDR_F, P_ADDR_B, P_OPTIM, P_N
+    P_ACT_F, P_ACT_B, P_AVGP_F, P_AVGP_B, P_BIN_F, P_BIN_B, P_CAT_F, P_CAT_B, P_BNR_FE,
+    P_BNR_FT, P_BNR_BT, P_BNS_FT, P_BNS_BT, P_ADDR_F, P_ADDR_B, P_OPTIM, P_N
 };
 static const char *const names[P_N] = {
     "conv2d_fwd", "conv2d_bwd", "convt2d_fwd", "convt2d_bwd", "bn_fwd_train", "bn_fwd_eval",
     "bn_bwd_train", "bn_bwd_eval", "relu_fwd", "relu_bwd", "maxpool_fwd", "maxpool_bwd",
     "gap_fwd", "gap_bwd", "linear_fwd", "linear_bwd", "dropout_fwd", "dropout_bwd", "act_fwd",
     "act_bwd", "avgpool_fwd", "avgpool_bwd", "binary_fwd", "binary_bwd", "concat_fwd",
-    "concat_bwd", "bn_relu_fwd_eval", "bn_relu_fwd_train", "bn_relu_bwd_train", "add_relu_fwd",
-    "add_relu_bwd", "optimizer_step"};
+    "concat_bwd", "bn_relu_fwd_eval", "bn_relu_fwd_train", "bn_relu_bwd_train",
+    "bn_silu_fwd_train", "bn_silu_bwd_train", "add_relu_fwd", "add_relu_bwd", "optimizer_step"};
 
 static rmn_backend in;
 static double secs[P_N], flops[P_N];
@@ -254,6 +255,21 @@ static void bnr_bt(const rmn_exec *ex, float *dx, float *dg, float *db, const fl
     acc(P_BNR_BT, t0, 0);
 }
 
+static void bns_ft(const rmn_exec *ex, float *y, float *coef, float *sm, float *si, float *rm,
+                   float *rv, const float *x, const float *g, const float *b, int n, int c,
+                   int hw, double mom, double eps) {
+    T0;
+    in.bn2d_silu_forward_train(ex, y, coef, sm, si, rm, rv, x, g, b, n, c, hw, mom, eps);
+    acc(P_BNS_FT, t0, 0);
+}
+static void bns_bt(const rmn_exec *ex, float *dx, float *dg, float *db, const float *dy,
+                   const float *coef, const float *x, const float *g, const float *b,
+                   const float *sm, const float *si, int n, int c, int hw) {
+    T0;
+    in.bn2d_silu_backward_train(ex, dx, dg, db, dy, coef, x, g, b, sm, si, n, c, hw);
+    acc(P_BNS_BT, t0, 0);
+}
+
 static void addr_f(const rmn_exec *ex, float *y, const float *a, const float *b, size_t count) {
     T0;
     in.add_relu_forward(ex, y, a, b, count);
@@ -286,6 +302,8 @@ void rmn_bench_prof_wrap(const rmn_backend *inner, rmn_backend *out) {
         out->bn2d_relu_forward_train = bnr_ft, out->bn2d_relu_backward_train = bnr_bt;
     if (in.bn2d_relu_forward_eval)
         out->bn2d_relu_forward_eval = bnr_fe;
+    if (in.bn2d_silu_forward_train && in.bn2d_silu_backward_train)
+        out->bn2d_silu_forward_train = bns_ft, out->bn2d_silu_backward_train = bns_bt;
     if (in.add_relu_forward && in.add_relu_backward)
         out->add_relu_forward = addr_f, out->add_relu_backward = addr_b;
 }

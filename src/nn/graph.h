@@ -41,10 +41,14 @@ typedef struct {
     float p;                    /* dropout probability */
     double momentum, eps;       /* bn2d */
     float *save_mean, *save_invstd, *mask; /* planned caches (bn2d, dropout) */
-    int relu_next;              /* planned: a bn2d or same-shape add whose output only the next
-                                   node, a ReLU, reads (the two may run as one call) */
-    uint8_t *relu_mask;         /* planned for such a bn2d when the backend has the training
-                                   fusion: where its fused ReLU's output is positive */
+    int fuse_next;              /* planned: a bn2d or same-shape add whose output only the next
+                                   node, an activation, reads (the two may run as one call) */
+    rmn_act fuse_act;           /* that activation: RMN_ACT_RELU (a relu node; bn2d, add) or
+                                   RMN_ACT_SILU (an act node; bn2d) */
+    uint8_t *relu_mask;         /* planned for such a bn2d and ReLU when the backend has the
+                                   training fusion: where its fused ReLU's output is positive */
+    float *act_coef;            /* planned for such a bn2d and SiLU likewise: (2C) the fused
+                                   forward's per-channel terms its backward recomputes with */
     int32_t *idx;               /* planned argmax (max pool, channel max) */
 } rmn_node;
 
@@ -122,9 +126,10 @@ void rmn_init_tensor(float *w, const rmn_tensor_spec *s, rmn_rng *rng);
 
 /* Whether the last forward wrote value v (not an intermediate fused away). */
 int rmn_net_value_written(const rmn_net *net, int v);
-/* Whether node nd runs as one call with the ReLU after it: in training passes (forward and
- * backward) when train, in rmn_net_infer otherwise -- wherever the backend has the fusion. */
-int rmn_net_fused_with_relu(const rmn_net *net, const rmn_node *nd, int train);
+/* Whether node nd runs as one call with the activation after it (nd->fuse_act): in training
+ * passes (forward and backward) when train, in rmn_net_infer otherwise -- wherever the backend
+ * has the fusion. */
+int rmn_net_fused_with_next(const rmn_net *net, const rmn_node *nd, int train);
 /* Drops the activation plan (the next forward plans again). */
 void rmn_net_drop_plan(rmn_net *net);
 

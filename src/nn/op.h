@@ -72,12 +72,13 @@ typedef struct rmn_op_desc {
     unsigned fresh_op;
     int (*fresh_ok)(const rmn_net *net, const rmn_node *nd);
 
-    /* fusion with a following ReLU (NULL: never): whether nd's shape allows it, whether the
-     * backend has the fusion (train: training passes; else rmn_net_infer), and the fused
-     * forward writing the ReLU's output (node i and i + 1) */
-    int (*relu_shape_ok)(const rmn_net *net, const rmn_node *nd);
-    int (*relu_ready)(const rmn_net *net, const rmn_node *nd, int train);
-    void (*relu_forward)(rmn_net *net, const rmn_exec *ex, int i, int n, int train);
+    /* fusion with a following activation (NULL: never): whether nd (its shape) may fuse with
+     * activation act, whether the backend has the fusion for nd->fuse_act (train: training
+     * passes; else rmn_net_infer), and the fused forward writing the activation's output
+     * (node i and i + 1) */
+    int (*fuse_ok)(const rmn_net *net, const rmn_node *nd, rmn_act act);
+    int (*fuse_ready)(const rmn_net *net, const rmn_node *nd, int train);
+    void (*fuse_forward)(rmn_net *net, const rmn_exec *ex, int i, int n, int train);
 
     /* multiply-accumulates per image (NULL: none) */
     double (*macs)(const rmn_net *net, const rmn_node *nd);

@@ -145,9 +145,10 @@ static int binary_fresh_ok(const rmn_net *net, const rmn_node *nd) {
     return same_shape(net, nd) && nd->in[0] != nd->in[1];
 }
 
-/* a same-shape add of two distinct values */
-static int binary_relu_shape_ok(const rmn_net *net, const rmn_node *nd) {
-    return nd->binary == RMN_BINARY_ADD && nd->in[0] != nd->in[1] && same_shape(net, nd);
+/* a same-shape add of two distinct values, and a ReLU */
+static int binary_relu_shape_ok(const rmn_net *net, const rmn_node *nd, rmn_act act) {
+    return act == RMN_ACT_RELU && nd->binary == RMN_BINARY_ADD && nd->in[0] != nd->in[1] &&
+           same_shape(net, nd);
 }
 
 static int binary_relu_ready(const rmn_net *net, const rmn_node *nd, int train) {
@@ -169,6 +170,6 @@ const rmn_op_desc rmn_op_binary = {
     .forward = binary_fwd, .backward = binary_bwd,
     .layout = RMN_OPL_BLOCKED | RMN_OPL_COUPLED | RMN_OPL_ONECH, .layout_ok = binary_layout_ok,
     .fresh_op = RMN_FRESH_OP_BINARY, .fresh_ok = binary_fresh_ok,
-    .relu_shape_ok = binary_relu_shape_ok, .relu_ready = binary_relu_ready,
-    .relu_forward = binary_relu_fwd,
+    .fuse_ok = binary_relu_shape_ok, .fuse_ready = binary_relu_ready,
+    .fuse_forward = binary_relu_fwd,
 };

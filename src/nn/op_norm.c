@@ -1,5 +1,5 @@
-/* op_norm.c -- the op descriptors of batch norm (with its fusion with a following ReLU and the
- * synchronised variant, nn/bn_sync.c) and dropout (see nn/op.h). */
+/* op_norm.c -- the op descriptors of batch norm (with its fusion with a following ReLU or SiLU
+ * and the synchronised variant, nn/bn_sync.c) and dropout (see nn/op.h). */
 #include "nn/op.h"
 
 #include <string.h>
@@ -30,10 +30,15 @@ static void bn_plan(rmn_net *net, int i, rmn_carver *cv, int max_batch) {
     const rmn_value *out = &net->values[nd->out];
     nd->save_mean = rmn_carve(cv, out->c * sizeof(float));
     nd->save_invstd = rmn_carve(cv, out->c * sizeof(float));
-    nd->relu_mask = nd->relu_next && !net->bn_sync && net->ops.bn2d_relu_forward_train &&
+    const int fuse = nd->fuse_next && !net->bn_sync;
+    nd->relu_mask = fuse && nd->fuse_act == RMN_ACT_RELU && net->ops.bn2d_relu_forward_train &&
                             net->ops.bn2d_relu_backward_train
                         ? rmn_carve(cv, (size_t)max_batch * rmn_value_size(out))
                         : NULL;
+    nd->act_coef = fuse && nd->fuse_act == RMN_ACT_SILU && net->ops.bn2d_silu_forward_train &&
+                           net->ops.bn2d_silu_backward_train
+                       ? rmn_carve(cv, 2 * (size_t)out->c * sizeof(float))
+                       : NULL;
 }
 
 static int bn_check(const rmn_net *net, const rmn_node *nd, int n, const rmn_rng *rng) {
@@ -68,7 +73,13 @@ static int bn_bwd(rmn_net *net, const rmn_exec *ex, rmn_node *nd, int n, int fus
     float *P = net->params, *G = net->grads, *B = net->buffers;
     const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
     const int i = (int)(nd - net->nodes);
-    if (fused) /* dy: the gradient of the fused ReLU's output */
+    if (fused && nd->fuse_act == RMN_ACT_SILU) /* dy: the gradient of the fused SiLU's output */
+        net->ops.bn2d_silu_backward_train(ex, in->grad, G + nd->w_off, G + nd->b_off,
+                                          net->values[net->nodes[i + 1].out].grad,
+                                          nd->act_coef, in->data, P + nd->w_off,
+                                          P + nd->b_off, nd->save_mean, nd->save_invstd, n,
+                                          out->c, out->h * out->w);
+    else if (fused) /* dy: the gradient of the fused ReLU's output */
         net->ops.bn2d_relu_backward_train(ex, in->grad, G + nd->w_off, G + nd->b_off,
                                           net->values[net->nodes[i + 1].out].grad,
                                           nd->relu_mask, in->data, P + nd->w_off,
@@ -87,20 +98,28 @@ static int bn_bwd(rmn_net *net, const rmn_exec *ex, rmn_node *nd, int n, int fus
     return RMN_OK;
 }
 
-static int bn_relu_shape_ok(const rmn_net *net, const rmn_node *nd) {
+/* a ReLU (training and inference) or a SiLU (training: the backward saves the most) */
+static int bn_fuse_ok(const rmn_net *net, const rmn_node *nd, rmn_act act) {
     (void)net, (void)nd;
-    return 1;
+    return act == RMN_ACT_RELU || act == RMN_ACT_SILU;
 }
 
-static int bn_relu_ready(const rmn_net *net, const rmn_node *nd, int train) {
+static int bn_fuse_ready(const rmn_net *net, const rmn_node *nd, int train) {
+    if (nd->fuse_act == RMN_ACT_SILU)
+        return train && nd->act_coef != NULL;
     return train ? nd->relu_mask != NULL : net->ops.bn2d_relu_forward_eval != NULL;
 }
 
-static void bn_relu_fwd(rmn_net *net, const rmn_exec *ex, int i, int n, int train) {
+static void bn_fuse_fwd(rmn_net *net, const rmn_exec *ex, int i, int n, int train) {
     const rmn_node *nd = &net->nodes[i];
     const rmn_value *in = &net->values[nd->in[0]], *out = &net->values[nd->out];
     float *y = net->values[net->nodes[i + 1].out].data, *P = net->params, *B = net->buffers;
-    if (train)
+    if (nd->fuse_act == RMN_ACT_SILU) /* training only (bn_fuse_ready) */
+        net->ops.bn2d_silu_forward_train(ex, y, nd->act_coef, nd->save_mean, nd->save_invstd,
+                                         B + nd->rm_off, B + nd->rv_off, in->data,
+                                         P + nd->w_off, P + nd->b_off, n, out->c,
+                                         out->h * out->w, nd->momentum, nd->eps);
+    else if (train)
         net->ops.bn2d_relu_forward_train(ex, y, nd->relu_mask, nd->save_mean, nd->save_invstd,
                                          B + nd->rm_off, B + nd->rv_off, in->data,
                                          P + nd->w_off, P + nd->b_off, n, out->c,
@@ -115,7 +134,7 @@ const rmn_op_desc rmn_op_bn2d = {
     .name = "bn", .arity = 1, .infer = same_infer, .params = bn_params, .plan = bn_plan,
     .check = bn_check, .forward = bn_fwd, .backward = bn_bwd,
     .layout = RMN_OPL_BLOCKED | RMN_OPL_COUPLED, .fresh_op = RMN_FRESH_OP_BN2D,
-    .relu_shape_ok = bn_relu_shape_ok, .relu_ready = bn_relu_ready, .relu_forward = bn_relu_fwd,
+    .fuse_ok = bn_fuse_ok, .fuse_ready = bn_fuse_ready, .fuse_forward = bn_fuse_fwd,
 };
 
 // --- dropout: (C,H,W) -> (C,H,W), probability p; a mask per forward -----------------------

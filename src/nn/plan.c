@@ -1,7 +1,7 @@
 /* plan.c -- planning a net for running (see net.h): the backend and threads it runs with,
  * activation memory laid out once per batch size (values, each op's caches and the largest
  * workspace, from the op table, nn/op.h), layouts (nn/layout.c) and which nodes run fused with
- * the ReLU after them. */
+ * the activation after them. */
 #include "nn/op.h"
 
 #include <stdlib.h>
@@ -12,16 +12,23 @@
 #include <omp.h>
 #endif
 
-/* Whether node i's op may fuse with a ReLU (its rule) and the ReLU after it may join it: the
- * ReLU is the next node and node i's output's only reader (the backend's entries are checked
- * by rmn_net_fused_with_relu). */
-static int relu_follows(const rmn_net *net, int i) {
+/* Whether the activation after node i may join it (*act: which): it is the next node, a ReLU
+ * or a SiLU, node i's op may fuse with it (its rule), and it is node i's output's only
+ * reader (the backend's entries are checked by rmn_net_fused_with_next). */
+static int act_follows(const rmn_net *net, int i, rmn_act *act) {
     const rmn_node *nd = &net->nodes[i];
     const rmn_op_desc *d = rmn_op_of(nd);
-    if (!d->relu_shape_ok || !d->relu_shape_ok(net, nd))
+    if (!d->fuse_ok || i + 1 >= net->n_nodes || net->nodes[i + 1].in[0] != nd->out ||
+        nd->out == net->logits)
         return 0;
-    if (i + 1 >= net->n_nodes || net->nodes[i + 1].op != RMN_OP_RELU ||
-        net->nodes[i + 1].in[0] != nd->out || nd->out == net->logits)
+    const rmn_node *next = &net->nodes[i + 1];
+    if (next->op == RMN_OP_RELU)
+        *act = RMN_ACT_RELU;
+    else if (next->op == RMN_OP_ACT && next->act == RMN_ACT_SILU)
+        *act = RMN_ACT_SILU;
+    else
+        return 0;
+    if (!d->fuse_ok(net, nd, *act))
         return 0;
     for (int j = 0; j < net->n_nodes; ++j)
         for (int k = 0; k < net->nodes[j].n_in; ++k)
@@ -30,10 +37,10 @@ static int relu_follows(const rmn_net *net, int i) {
     return 1;
 }
 
-int rmn_net_fused_with_relu(const rmn_net *net, const rmn_node *nd, int train) {
-    if (!nd->relu_next)
+int rmn_net_fused_with_next(const rmn_net *net, const rmn_node *nd, int train) {
+    if (!nd->fuse_next)
         return 0;
-    return rmn_op_of(nd)->relu_ready(net, nd, train);
+    return rmn_op_of(nd)->fuse_ready(net, nd, train);
 }
 
 int rmn_net_value_written(const rmn_net *net, int v) {
@@ -43,7 +50,7 @@ int rmn_net_value_written(const rmn_net *net, int v) {
         return 1;
     for (int i = 0; i < net->n_nodes; ++i)
         if (net->nodes[i].out == v)
-            return !rmn_net_fused_with_relu(net, &net->nodes[i], 1);
+            return !rmn_net_fused_with_next(net, &net->nodes[i], 1);
     return 1;
 }
 
@@ -59,7 +66,8 @@ static size_t lay_out(rmn_net *net, char *base, int max_batch) {
     for (int i = 0; i < net->n_nodes; ++i) {
         rmn_node *nd = &net->nodes[i];
         const rmn_op_desc *d = rmn_op_of(nd);
-        nd->relu_next = relu_follows(net, i);
+        nd->fuse_act = RMN_ACT_RELU;
+        nd->fuse_next = act_follows(net, i, &nd->fuse_act);
         if (d->plan)
             d->plan(net, i, &cv, max_batch);
         const size_t w = d->workspace ? d->workspace(net, nd, max_batch) : 0;

@@ -51,13 +51,13 @@ static int run_node(rmn_net *net, const rmn_exec *exp, rmn_node *nd, int n, int 
     return rmn_op_of(nd)->forward(net, &ex, nd, n, training, dropout_rng);
 }
 
-/* Node i and the ReLU after it as one call writing the ReLU's output (rmn_net_fused_with_relu);
- * node i's own output is not written. */
-static void run_with_relu(rmn_net *net, const rmn_exec *ex0, int i, int n, int train) {
+/* Node i and the activation after it as one call writing the activation's output
+ * (rmn_net_fused_with_next); node i's own output is not written. */
+static void run_fused(rmn_net *net, const rmn_exec *ex0, int i, int n, int train) {
     rmn_node *nd = &net->nodes[i];
     rmn_exec ex = *ex0;
     ex.layout = rmn_net_node_layout(net, nd);
-    rmn_op_of(nd)->relu_forward(net, &ex, i, n, train);
+    rmn_op_of(nd)->fuse_forward(net, &ex, i, n, train);
 }
 
 /* x:(n,C,H,W) into the input value, through the input affine when the net has one */
@@ -79,8 +79,8 @@ int rmn_net_forward(rmn_net *net, const float *x, int n, int training, rmn_rng *
     load_input(net, x, n);
     for (int i = 0; i < net->n_nodes; ++i) {
         rmn_node *nd = &net->nodes[i];
-        if (training && rmn_net_fused_with_relu(net, nd, 1)) { /* eval forwards keep every value */
-            run_with_relu(net, &ex, i, n, 1);
+        if (training && rmn_net_fused_with_next(net, nd, 1)) { /* eval forwards keep every value */
+            run_fused(net, &ex, i, n, 1);
             ++i;
             continue;
         }
@@ -101,8 +101,8 @@ int rmn_net_infer(rmn_net *net, const float *x, int n) {
     load_input(net, x, n);
     for (int i = 0; i < net->n_nodes; ++i) {
         rmn_node *nd = &net->nodes[i];
-        if (rmn_net_fused_with_relu(net, nd, 0)) {
-            run_with_relu(net, &ex, i, n, 0);
+        if (rmn_net_fused_with_next(net, nd, 0)) {
+            run_fused(net, &ex, i, n, 0);
             ++i;
             continue;
         }
@@ -156,10 +156,10 @@ int rmn_net_backward(rmn_net *net) {
     rmn_net_grads_begin(net);
     for (int i = net->n_nodes - 1; i >= 0; --i) {
         rmn_node *nd = &net->nodes[i];
-        /* a ReLU fused into the node before it runs in that one's backward */
-        if (net->training && i > 0 && rmn_net_fused_with_relu(net, &net->nodes[i - 1], 1))
+        /* an activation fused into the node before it runs in that one's backward */
+        if (net->training && i > 0 && rmn_net_fused_with_next(net, &net->nodes[i - 1], 1))
             continue;
-        const int fused = net->training && rmn_net_fused_with_relu(net, nd, 1);
+        const int fused = net->training && rmn_net_fused_with_next(net, nd, 1);
         rmn_exec ex = ex0;
         ex.layout = rmn_net_node_layout(net, nd);
         const int dyv = fused ? net->nodes[i + 1].out : nd->out; /* the gradient node i reads */

@@ -173,6 +173,21 @@ typedef struct rmn_backend {
                                      const float *x, const float *gamma,
                                      const float *save_mean, const float *save_invstd, int n,
                                      int c, int hw);
+    /* Batch norm fused with the SiLU after it in training, optional likewise: y = silu(bn(x))
+     * (x sigmoid(x)) with bn2d_forward_train's statistics and running updates; coef:(2C)
+     * receives what the backward needs to recompute bn(x) (with beta). Backward: dy is the
+     * gradient of y; dx, dgamma, dbeta as in bn2d_backward_train. The same bits as the two
+     * run apart. */
+    void (*bn2d_silu_forward_train)(const rmn_exec *ex, float *y, float *coef,
+                                    float *save_mean, float *save_invstd, float *running_mean,
+                                    float *running_var, const float *x, const float *gamma,
+                                    const float *beta, int n, int c, int hw, double momentum,
+                                    double eps);
+    void (*bn2d_silu_backward_train)(const rmn_exec *ex, float *dx, float *dgamma,
+                                     float *dbeta, const float *dy, const float *coef,
+                                     const float *x, const float *gamma, const float *beta,
+                                     const float *save_mean, const float *save_invstd, int n,
+                                     int c, int hw);
     /* A residual sum and the ReLU after it (rmn_backend_resolve fills these from "cpu" for
      * every backend but "ref", whose graphs then run the two apart): y = max(0, a + b) for
      * same-shape a, b, y (any layout, alike); backward from dy, the gradient of y: da, db

@@ -1,6 +1,6 @@
 /* bn_train.c -- batch norm in training, forward and backward, optionally fused with the ReLU
- * after it, on plain (N,C,HW) or blocked nChw16c activations (see bn_train.h); the dnnl
- * backend's batch norm in training.
+ * or the SiLU after it, on plain (N,C,HW) or blocked nChw16c activations (see bn_train.h); the
+ * dnnl backend's batch norm in training.
  *
  * Why not oneDNN's: its batch-norm kernels synchronise their threads with spinning barriers
  * inside each call, so when another process takes a core from one thread for a moment the
@@ -21,6 +21,7 @@
 #include <math.h>
 
 #include "core/simd.h"
+#include "tensor/fast_exp.h"
 
 #define L 16 /* channels per block */
 #define MAX_CHUNKS 16
@@ -81,11 +82,18 @@ RMN_SIMD_CLONES static void b16_moments(double *s1, double *s2, const float *x, 
         s1[l] = a1[l], s2[l] = a2[l];
 }
 
-/* y = (x - mu - lo) sc + sh, rectified with the mask words (y > 0) when mask is non-NULL */
-RMN_SIMD_CLONES static void b16_norm(float *y, uint16_t *mask, const float *x, const float *mu,
-                                     const float *lo, const float *sc, const float *sh, int hw) {
+/* y = (x - mu - lo) sc + sh, rectified with the mask words (y > 0) when mask is non-NULL, or
+ * through the SiLU when silu */
+RMN_SIMD_CLONES static void b16_norm(float *y, uint16_t *mask, int silu, const float *x,
+                                     const float *mu, const float *lo, const float *sc,
+                                     const float *sh, int hw) {
     const size_t cnt = (size_t)hw * L;
-    if (mask) {
+    if (silu) {
+        for (size_t i = 0; i < cnt; i += L)
+#pragma omp simd
+            for (int l = 0; l < L; ++l)
+                y[i + l] = rmn_silu(((x[i + l] - mu[l]) - lo[l]) * sc[l] + sh[l]);
+    } else if (mask) {
         for (size_t i = 0; i < cnt; i += L) {
             uint32_t bits = 0;
 #pragma omp simd reduction(| : bits)
@@ -115,6 +123,28 @@ RMN_SIMD_CLONES static void b16_dsums(double *s1, double *s2, const float *dy,
 #pragma omp simd
         for (int l = 0; l < L; ++l) {
             const float d = bits & lane_bit[l] ? dy[i + l] : 0.0f;
+            a1[l] += d;
+            a2[l] += d * (x[i + l] - mu[l]);
+        }
+    }
+    for (int l = 0; l < L; ++l)
+        s1[l] += a1[l], s2[l] += a2[l];
+}
+
+/* Through the fused SiLU: dz = dy silu'(z) at z = (x - mu - lo) sc + sh, the forward's value to
+ * the bit, written to dz (0 + ..., as the separate SiLU's backward adds to a zeroed gradient);
+ * s1 += sum of dz, s2 += sum of dz (x - mu), as b16_dsums on dz */
+RMN_SIMD_CLONES static void b16_silu_dsums(double *s1, double *s2, float *dz, const float *dy,
+                                           const float *x, const float *mu, const float *lo,
+                                           const float *sc, const float *sh, int hw) {
+    const size_t cnt = (size_t)hw * L;
+    float a1[L] = {0}, a2[L] = {0};
+    for (size_t i = 0; i < cnt; i += L) {
+#pragma omp simd
+        for (int l = 0; l < L; ++l) {
+            const float z = ((x[i + l] - mu[l]) - lo[l]) * sc[l] + sh[l];
+            const float d = 0.0f + rmn_silu_grad(dy[i + l], z);
+            dz[i + l] = d;
             a1[l] += d;
             a2[l] += d * (x[i + l] - mu[l]);
         }
@@ -162,9 +192,13 @@ RMN_SIMD_CLONES static void plain_moments(double *s1, double *s2, const float *x
 }
 
 /* the fused ReLU's mask on plain values: a byte per value */
-RMN_SIMD_CLONES static void plain_norm(float *y, uint8_t *mask, const float *x, float mu,
-                                       float lo, float sc, float sh, int hw) {
-    if (mask) {
+RMN_SIMD_CLONES static void plain_norm(float *y, uint8_t *mask, int silu, const float *x,
+                                       float mu, float lo, float sc, float sh, int hw) {
+    if (silu) {
+#pragma omp simd
+        for (int p = 0; p < hw; ++p)
+            y[p] = rmn_silu(((x[p] - mu) - lo) * sc + sh);
+    } else if (mask) {
 #pragma omp simd
         for (int p = 0; p < hw; ++p) {
             const float v = ((x[p] - mu) - lo) * sc + sh;
@@ -194,6 +228,20 @@ RMN_SIMD_CLONES static void plain_dsums(double *s1, double *s2, const float *dy,
             a1 += dy[p];
             a2 += dy[p] * (x[p] - mu);
         }
+    }
+    *s1 += a1, *s2 += a2;
+}
+
+RMN_SIMD_CLONES static void plain_silu_dsums(double *s1, double *s2, float *dz, const float *dy,
+                                             const float *x, float mu, float lo, float sc,
+                                             float sh, int hw) {
+    float a1 = 0.0f, a2 = 0.0f;
+#pragma omp simd reduction(+ : a1, a2)
+    for (int p = 0; p < hw; ++p) {
+        const float d = 0.0f + rmn_silu_grad(dy[p], ((x[p] - mu) - lo) * sc + sh);
+        dz[p] = d;
+        a1 += d;
+        a2 += d * (x[p] - mu);
     }
     *s1 += a1, *s2 += a2;
 }
@@ -246,9 +294,11 @@ static work_split split_for(int n, int c, int hw, int blocked, int nthreads) {
     return w;
 }
 
-void rmn_bn_train_forward(float *y, void *mask, float *mean_out, float *var_out, const float *x,
-                          const float *g, const float *b, int n, int c, int hw, int blocked,
-                          double eps, double *scratch, int nthreads) {
+/* The forward, plain, through the ReLU (mask) or through the SiLU (silu; coef receives the
+ * per-channel remainder and scale its backward recomputes z with) */
+static void bn_forward(float *y, void *mask, int silu, float *coef, float *mean_out,
+                       float *var_out, const float *x, const float *g, const float *b, int n,
+                       int c, int hw, int blocked, double eps, double *scratch, int nthreads) {
     const work_split w = split_for(n, c, hw, blocked, nthreads);
     const int nth = w.nth, lanes = w.lanes, groups = w.groups, nch = w.nch;
     const long tasks = w.tasks, planes = w.planes;
@@ -286,23 +336,41 @@ void rmn_bn_train_forward(float *y, void *mask, float *mean_out, float *var_out,
         var_out[ch] = (float)(var > 0.0 ? var : 0.0);
         scale[ch] = (float)(g[ch] / sqrt((double)var_out[ch] + eps));
     }
-    /* pass 2: normalise (and rectify, recording y > 0) */
+    if (coef)
+        for (int ch = 0; ch < c; ++ch)
+            coef[ch] = mu_lo[ch], coef[c + ch] = scale[ch];
+    /* pass 2: normalise (and rectify, recording y > 0, or the SiLU) */
 #pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1 && planes > 1)
     for (long pl = 0; pl < planes; ++pl) {
         const size_t off = (size_t)pl * plane, ch = (size_t)(pl % groups) * lanes;
         if (blocked)
-            b16_norm(y + off, mask ? (uint16_t *)mask + off / L : NULL, x + off, mean_out + ch,
-                     mu_lo + ch, scale + ch, b + ch, hw);
+            b16_norm(y + off, mask ? (uint16_t *)mask + off / L : NULL, silu, x + off,
+                     mean_out + ch, mu_lo + ch, scale + ch, b + ch, hw);
         else
-            plain_norm(y + off, mask ? (uint8_t *)mask + off : NULL, x + off, mean_out[ch],
-                       mu_lo[ch], scale[ch], b[ch], hw);
+            plain_norm(y + off, mask ? (uint8_t *)mask + off : NULL, silu, x + off,
+                       mean_out[ch], mu_lo[ch], scale[ch], b[ch], hw);
     }
 }
 
-void rmn_bn_train_backward(float *dx, float *dg, float *db, const float *dy, const void *mask,
-                           const float *x, const float *g, const float *mean,
-                           const float *invstd, int n, int c, int hw, int blocked, int fresh_dx,
-                           int fresh_dw, double *scratch, int nthreads) {
+void rmn_bn_train_forward(float *y, void *mask, float *mean, float *var, const float *x,
+                          const float *g, const float *b, int n, int c, int hw, int blocked,
+                          double eps, double *scratch, int nthreads) {
+    bn_forward(y, mask, 0, NULL, mean, var, x, g, b, n, c, hw, blocked, eps, scratch, nthreads);
+}
+
+void rmn_bn_train_forward_silu(float *y, float *coef, float *mean, float *var, const float *x,
+                               const float *g, const float *b, int n, int c, int hw,
+                               int blocked, double eps, double *scratch, int nthreads) {
+    bn_forward(y, NULL, 1, coef, mean, var, x, g, b, n, c, hw, blocked, eps, scratch, nthreads);
+}
+
+/* The backward, plain, through the ReLU's mask, or (coef) through the SiLU: then pass 1 writes
+ * dz, the gradient of the batch norm's output, and pass 2 reads it for dy */
+static void bn_backward(float *dx, float *dg, float *db, const float *dy, const void *mask,
+                        const float *coef, const float *b, float *dz, const float *x,
+                        const float *g, const float *mean, const float *invstd, int n, int c,
+                        int hw, int blocked, int fresh_dx, int fresh_dw, double *scratch,
+                        int nthreads) {
     const work_split w = split_for(n, c, hw, blocked, nthreads);
     const int nth = w.nth, lanes = w.lanes, groups = w.groups, nch = w.nch;
     const long tasks = w.tasks, planes = w.planes;
@@ -319,12 +387,19 @@ void rmn_bn_train_backward(float *dx, float *dg, float *db, const float *dy, con
         double s1[L] = {0}, s2[L] = {0};
         for (int smp = n0; smp < n1; ++smp) {
             const size_t off = ((size_t)smp * groups + grp) * plane;
-            if (blocked)
+            const size_t ch = (size_t)grp * lanes;
+            if (coef && blocked)
+                b16_silu_dsums(s1, s2, dz + off, dy + off, x + off, mean + ch, coef + ch,
+                               coef + c + ch, b + ch, hw);
+            else if (coef)
+                plain_silu_dsums(s1, s2, dz + off, dy + off, x + off, mean[ch], coef[ch],
+                                 coef[c + ch], b[ch], hw);
+            else if (blocked)
                 b16_dsums(s1, s2, dy + off, mask ? (const uint16_t *)mask + off / L : NULL,
-                          x + off, mean + (size_t)grp * L, hw);
+                          x + off, mean + ch, hw);
             else
                 plain_dsums(s1, s2, dy + off, mask ? (const uint8_t *)mask + off : NULL,
-                            x + off, mean[grp], hw);
+                            x + off, mean[ch], hw);
         }
         for (int l = 0; l < lanes; ++l)
             part_dy[(size_t)t * lanes + l] = s1[l], part_dyx[(size_t)t * lanes + l] = s2[l];
@@ -347,6 +422,8 @@ void rmn_bn_train_backward(float *dx, float *dg, float *db, const float *dy, con
     }
     if (!dx)
         return;
+    if (coef) /* pass 2 reads the SiLU's gradient */
+        dy = dz, mask = NULL;
     /* pass 2: dx (written when fresh, else added) */
 #pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1 && planes > 1)
     for (long pl = 0; pl < planes; ++pl) {
@@ -358,4 +435,21 @@ void rmn_bn_train_backward(float *dx, float *dg, float *db, const float *dy, con
             plain_dx(dx + off, dy + off, mask ? (const uint8_t *)mask + off : NULL, x + off,
                      mean[ch], A[ch], B[ch], C[ch], hw, fresh_dx);
     }
+}
+
+void rmn_bn_train_backward(float *dx, float *dg, float *db, const float *dy, const void *mask,
+                           const float *x, const float *g, const float *mean,
+                           const float *invstd, int n, int c, int hw, int blocked, int fresh_dx,
+                           int fresh_dw, double *scratch, int nthreads) {
+    bn_backward(dx, dg, db, dy, mask, NULL, NULL, NULL, x, g, mean, invstd, n, c, hw, blocked,
+                fresh_dx, fresh_dw, scratch, nthreads);
+}
+
+void rmn_bn_train_backward_silu(float *dx, float *dg, float *db, const float *dy, float *dz,
+                                const float *x, const float *g, const float *b,
+                                const float *mean, const float *invstd, const float *coef,
+                                int n, int c, int hw, int blocked, int fresh_dx, int fresh_dw,
+                                double *scratch, int nthreads) {
+    bn_backward(dx, dg, db, dy, NULL, coef, b, dz, x, g, mean, invstd, n, c, hw, blocked,
+                fresh_dx, fresh_dw, scratch, nthreads);
 }

@@ -21,5 +21,19 @@ void rmn_bn_train_backward(float *dx, float *dg, float *db, const float *dy, con
                            const float *x, const float *g, const float *mean,
                            const float *invstd, int n, int c, int hw, int blocked, int fresh_dx,
                            int fresh_dw, double *scratch, int nthreads);
+/* y = silu(bn(x)) (x sigmoid(x), fused): as rmn_bn_train_forward, and coef:(2C) receives what
+ * the backward needs to recompute bn(x) to the bit (the mean's float remainder, the scale). */
+void rmn_bn_train_forward_silu(float *y, float *coef, float *mean, float *var, const float *x,
+                               const float *g, const float *b, int n, int c, int hw,
+                               int blocked, double eps, double *scratch, int nthreads);
+/* Backward through the fused SiLU (dy: the gradient of silu(bn(x))) and the batch norm, from
+ * the forward's coef, beta b and the saved mean and 1/sqrt(var + eps). dz:(N,C,HW) receives
+ * the gradient of bn(x) before pass 2 reads it: dx itself where dx is written fresh, else a
+ * buffer. The same bits as the SiLU's and the batch norm's backward run apart. */
+void rmn_bn_train_backward_silu(float *dx, float *dg, float *db, const float *dy, float *dz,
+                                const float *x, const float *g, const float *b,
+                                const float *mean, const float *invstd, const float *coef,
+                                int n, int c, int hw, int blocked, int fresh_dx, int fresh_dw,
+                                double *scratch, int nthreads);
 
 #endif

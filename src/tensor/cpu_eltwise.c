@@ -10,6 +10,8 @@
 
 #include "core/simd.h"
 
+#include "tensor/fast_exp.h"
+
 #include "tensor/cpu_internal.h"
 
 /* y:(count) x:(count) */
@@ -35,31 +37,6 @@ void rmn_cpu_relu_backward(float *dx, const float *dy, const float *x, size_t co
         dx[i] += rmn_gate(dy[i], x[i] > 0.0f);
 }
 
-/* e^x in float by range reduction and a polynomial, written so that loops over it vectorise
- * (libm's expf is a call per element): x = n ln2 + r with |r| <= ln2/2, n rounded by the
- * 1.5 * 2^23 trick, e^r by the degree-7 minimax polynomial of Cephes' expf (within 2 ulp of
- * e^r), 2^n put into the exponent bits. x is clamped to [-87, 88], where 2^n stays a normal
- * float: e^-87 = 1.6e-38 stands for anything smaller, which no activation here can tell from
- * 0 once added to 1. */
-static inline float fast_expf(float x) {
-    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
-    const float big = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
-    const float n = (x * 1.44269504088896341f + big) - big;
-    const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f; /* ln2 in two parts */
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    union {
-        uint32_t u;
-        float f;
-    } scale = {.u = (uint32_t)((int32_t)n + 127) << 23};
-    return p * scale.f;
-}
-
 /* One activation over y[0..count) from x; the kind chosen outside the loops, so that each loop
  * is one branch-free expression (compiled for AVX-512/AVX2 too: core/simd.h). */
 RMN_SIMD_CLONES static void act_range(float *y, const float *x, size_t count, rmn_act act) {
@@ -77,12 +54,12 @@ RMN_SIMD_CLONES static void act_range(float *y, const float *x, size_t count, rm
     case RMN_ACT_SIGMOID:
 #pragma omp simd
         for (size_t i = 0; i < count; ++i)
-            y[i] = 1.0f / (1.0f + fast_expf(-x[i]));
+            y[i] = 1.0f / (1.0f + rmn_fast_expf(-x[i]));
         break;
     case RMN_ACT_SILU:
 #pragma omp simd
         for (size_t i = 0; i < count; ++i)
-            y[i] = x[i] / (1.0f + fast_expf(-x[i]));
+            y[i] = rmn_silu(x[i]);
         break;
     case RMN_ACT_TANH:
     default:
@@ -115,8 +92,7 @@ RMN_SIMD_CLONES static void act_grad_range(float *dx, const float *dy, const flo
     case RMN_ACT_SILU:
 #pragma omp simd
         for (size_t i = 0; i < count; ++i) {
-            const float v = x[i], s = 1.0f / (1.0f + fast_expf(-v));
-            dx[i] += dy[i] * s * (1.0f + v * (1.0f - s));
+            dx[i] += rmn_silu_grad(dy[i], x[i]);
         }
         break;
     case RMN_ACT_TANH:

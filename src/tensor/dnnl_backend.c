@@ -30,6 +30,8 @@ const rmn_backend rmn_backend_dnnl = {
     .bn2d_relu_forward_train = rmn_dnnl_bn_relu_forward_train,
     .bn2d_relu_backward_train = rmn_dnnl_bn_relu_backward_train,
     .bn2d_relu_forward_eval = rmn_dnnl_bn_relu_forward_eval,
+    .bn2d_silu_forward_train = rmn_dnnl_bn_silu_forward_train,
+    .bn2d_silu_backward_train = rmn_dnnl_bn_silu_backward_train,
     /* pool */
     .maxpool2d_forward = rmn_dnnl_maxpool_forward,
     .maxpool2d_backward = rmn_dnnl_maxpool_backward,

@@ -191,6 +191,14 @@ void rmn_dnnl_bn_relu_backward_train(const rmn_exec *ex, float *dx, float *dg, f
                                      const float *dy, const uint8_t *mask, const float *x,
                                      const float *g, const float *sm, const float *si, int n,
                                      int c, int hw);
+void rmn_dnnl_bn_silu_forward_train(const rmn_exec *ex, float *y, float *coef, float *sm,
+                                    float *si, float *rm, float *rv, const float *x,
+                                    const float *g, const float *b, int n, int c, int hw,
+                                    double momentum, double eps);
+void rmn_dnnl_bn_silu_backward_train(const rmn_exec *ex, float *dx, float *dg, float *db,
+                                     const float *dy, const float *coef, const float *x,
+                                     const float *g, const float *b, const float *sm,
+                                     const float *si, int n, int c, int hw);
 void rmn_dnnl_bn_relu_forward_eval(const rmn_exec *ex, float *y, const float *x, const float *g,
                                    const float *b, const float *rm, const float *rv, int n, int c,
                                    int hw, double eps);

@@ -174,6 +174,28 @@ void rmn_dnnl_bn_relu_forward_train(const rmn_exec *ex, float *y, uint8_t *mask,
     forward_train(ex, y, mask, sm, si, rm, rv, x, g, b, n, c, hw, momentum, eps);
 }
 
+/* Training forward fused with the SiLU after it: y = silu(bn(x)); coef:(2C) for the backward.
+ * Without its scratch an error for the state's check (the graph runs the two apart only when
+ * planned so). */
+void rmn_dnnl_bn_silu_forward_train(const rmn_exec *ex, float *y, float *coef, float *sm,
+                                    float *si, float *rm, float *rv, const float *x,
+                                    const float *g, const float *b, int n, int c, int hw,
+                                    double momentum, double eps) {
+    rmn_dnnl_state *st = ex->state;
+    const size_t need = rmn_bn_train_scratch_doubles(n, c);
+    double *scratch = st ? rmn_dnnl_scratch(st, need + (size_t)c) : NULL;
+    if (!scratch) {
+        if (st)
+            st->stats.fallbacks++;
+        rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16, "fused batch norm + SiLU");
+        return;
+    }
+    float *mean = (float *)(scratch + need), *var = mean + c;
+    rmn_bn_train_forward_silu(y, coef, mean, var, x, g, b, n, c, hw, ex->layout != 0, eps,
+                              scratch, ex->nthreads);
+    update_stats(mean, var, sm, si, rm, rv, n, c, hw, momentum, eps);
+}
+
 /* Eval forward, with (relu) or without the ReLU after it. */
 static void forward_eval(const rmn_exec *ex, int relu, float *y, const float *x, const float *g,
                          const float *b, const float *rm, const float *rv, int n, int c, int hw,
@@ -258,6 +280,28 @@ void rmn_dnnl_bn_relu_backward_train(const rmn_exec *ex, float *dx, float *dg, f
                                      const float *g, const float *sm, const float *si, int n,
                                      int c, int hw) {
     backward_train(ex, dx, dg, db, dy, mask, x, g, sm, si, n, c, hw);
+}
+
+/* Training backward through the fused SiLU: the gradient of bn(x) goes to dx where dx is
+ * fresh, else to the scratch after the kernel's partial sums. */
+void rmn_dnnl_bn_silu_backward_train(const rmn_exec *ex, float *dx, float *dg, float *db,
+                                     const float *dy, const float *coef, const float *x,
+                                     const float *g, const float *b, const float *sm,
+                                     const float *si, int n, int c, int hw) {
+    rmn_dnnl_state *st = ex->state;
+    const size_t need = rmn_bn_train_scratch_doubles(n, c), count = (size_t)n * c * hw;
+    const int fresh_dx = dx && (ex->fresh & RMN_FRESH_DX);
+    double *scratch = st ? rmn_dnnl_scratch(st, need + (fresh_dx ? 0 : (count + 1) / 2)) : NULL;
+    if (!scratch) {
+        if (st)
+            st->stats.fallbacks++;
+        rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16, "fused batch norm + SiLU");
+        return;
+    }
+    float *dz = fresh_dx ? dx : (float *)(scratch + need);
+    rmn_bn_train_backward_silu(dx, dg, db, dy, dz, x, g, b, sm, si, coef, n, c, hw,
+                               ex->layout != 0, fresh_dx, (ex->fresh & RMN_FRESH_DW) != 0,
+                               scratch, ex->nthreads);
 }
 
 void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *db,

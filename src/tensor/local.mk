@@ -9,5 +9,5 @@ src_librmn_a_SOURCES += \
 	%D%/gemm.c %D%/gemm.h %D%/cpu_internal.h %D%/cpu_conv.c %D%/cpu_convt.c %D%/cpu_pool.c \
 	%D%/cpu_eltwise.c %D%/cpu_binary.c %D%/cpu_linear.c %D%/cpu_reshape.c \
 	%D%/blocked16.c %D%/blocked16_dwconv.c %D%/blocked16_gate.c %D%/blocked16.h %D%/bn_train.c %D%/bn_train.h %D%/backend.c %D%/backend.h %D%/backend_tables.c \
-	%D%/hardswish.h %D%/ref_hardswish.c %D%/cpu_hardswish.c
+	%D%/hardswish.h %D%/ref_hardswish.c %D%/cpu_hardswish.c %D%/fast_exp.h
 include src/tensor/dnnl.mk
