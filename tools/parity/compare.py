@@ -215,7 +215,7 @@ def save_epochs(con, run_id, path):
 
 def save_predictions(con, run_id, path):
     """A run's test predictions, plain and TTA, as gzipped CSV (sample, label, each one's
-    predicted class and its 7 probabilities to 5 decimals): what per_class.py and a later
+    predicted class and its 7 probabilities to 4 decimals): what per_class.py and a later
     comparison need without the store. Written with mtime 0, so the bytes depend on the run only."""
     evals = {}
     for tta in (0, 1):
@@ -235,8 +235,8 @@ def save_predictions(con, run_id, path):
         for i in sorted(plain):
             lab, p0, pp = plain[i]
             _, p1, pt = tta[i]
-            f.write(("%d,%d,%d,%d,%s,%s\n" % (i, lab, p0, p1, ",".join("%.5f" % v for v in pp),
-                                               ",".join("%.5f" % v for v in pt))).encode())
+            f.write(("%d,%d,%d,%d,%s,%s\n" % (i, lab, p0, p1, ",".join("%.4f" % v for v in pp),
+                                               ",".join("%.4f" % v for v in pt))).encode())
 
 
 def save(groups, out, db=None):
