@@ -16,7 +16,9 @@ experiment); --torch gives a label and the output directories of train_torch.py 
 seed; each holds final.json). Both sides are printed as groups; the differences are taken
 between every rmn group and every torch group that share the rotation interpolation.
 --save DIR writes each of rmn's runs as DIR/rmn-GROUP-sSEED.json (the numbers the table needs),
-with --db also its per-epoch metrics (-metrics.csv) and test predictions (-test_pred.csv.gz);
+with --db also its per-epoch metrics (-metrics.csv) and test predictions (-test_pred.csv.gz),
+and copies each --torch run's outputs there as torch-LABEL-sSEED.json, -metrics.csv and
+-test_probs.npz;
 --results reads such files and train_torch.py's final.json files (the PyTorch side, committed as
 torch-INTERP-sSEED.json; runs on rmn's initial weights and streams as torch-swap-sSEED.json, the
 group INTERP-rmn-streams) instead of a store, so the committed tools/parity/results/ give the
@@ -27,6 +29,7 @@ import gzip
 import json
 import math
 import os
+import shutil
 import sqlite3
 import statistics
 import struct
@@ -179,7 +182,7 @@ def torch_groups(specs):
                 continue
             with open(path) as f:
                 fj = json.load(f)
-            groups.setdefault(("torch", label, fj["interp"]), []).append(record(fj))
+            groups.setdefault(("torch", label, fj["interp"]), []).append(dict(record(fj), dir=d))
     return groups
 
 
@@ -241,9 +244,18 @@ def save_predictions(con, run_id, path):
 
 def save(groups, out, db=None):
     """--save: per rmn run, OUT/rmn-GROUP-sSEED.json (the table's numbers) and, from the store,
-    -metrics.csv (per epoch) and -test_pred.csv.gz (per test image), as the PyTorch side commits."""
+    -metrics.csv (per epoch) and -test_pred.csv.gz (per test image); per PyTorch run given by
+    --torch LABEL=DIR, its final.json, metrics.csv and test_probs.npz as
+    OUT/torch-LABEL-sSEED{.json,-metrics.csv,-test_probs.npz}: what is committed."""
     os.makedirs(out, exist_ok=True)
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True) if db else None
+    for (side, group, _), recs in groups.items():
+        for r in recs if side == "torch" else []:
+            stem = os.path.join(out, "torch-%s-s%d" % (group, r["seed"]))
+            for src, suffix in (("final.json", ".json"), ("metrics.csv", "-metrics.csv"),
+                                ("test_probs.npz", "-test_probs.npz")):
+                if "dir" in r and os.path.exists(os.path.join(r["dir"], src)):
+                    shutil.copyfile(os.path.join(r["dir"], src), stem + suffix)
     for (side, group, interp), recs in groups.items():
         for r in recs if side == "rmn" else []:
             stem = os.path.join(out, "%s-%s-s%d" % (side, group, r["seed"]))
