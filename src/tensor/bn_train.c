@@ -132,25 +132,17 @@ RMN_SIMD_CLONES static void b16_dsums(double *s1, double *s2, const float *dy,
 }
 
 /* Through the fused SiLU: dz = dy silu'(z) at z = (x - mu - lo) sc + sh, the forward's value to
- * the bit, written to dz (0 + ..., as the separate SiLU's backward adds to a zeroed gradient);
- * s1 += sum of dz, s2 += sum of dz (x - mu), as b16_dsums on dz */
-RMN_SIMD_CLONES static void b16_silu_dsums(double *s1, double *s2, float *dz, const float *dy,
-                                           const float *x, const float *mu, const float *lo,
-                                           const float *sc, const float *sh, int hw) {
+ * the bit, plus 0 (as the separate SiLU's backward adds to a zeroed gradient). Element-wise:
+ * b16_dsums then sums dz in the order it sums any gradient, on any clone. */
+RMN_SIMD_CLONES static void b16_silu_grad(float *dz, const float *dy, const float *x,
+                                          const float *mu, const float *lo, const float *sc,
+                                          const float *sh, int hw) {
     const size_t cnt = (size_t)hw * L;
-    float a1[L] = {0}, a2[L] = {0};
-    for (size_t i = 0; i < cnt; i += L) {
+    for (size_t i = 0; i < cnt; i += L)
 #pragma omp simd
-        for (int l = 0; l < L; ++l) {
-            const float z = ((x[i + l] - mu[l]) - lo[l]) * sc[l] + sh[l];
-            const float d = 0.0f + rmn_silu_grad(dy[i + l], z);
-            dz[i + l] = d;
-            a1[l] += d;
-            a2[l] += d * (x[i + l] - mu[l]);
-        }
-    }
-    for (int l = 0; l < L; ++l)
-        s1[l] += a1[l], s2[l] += a2[l];
+        for (int l = 0; l < L; ++l)
+            dz[i + l] =
+                0.0f + rmn_silu_grad(dy[i + l], ((x[i + l] - mu[l]) - lo[l]) * sc[l] + sh[l]);
 }
 
 /* dx (=, or += unless fresh) a dy' + b (x - mu) + c; fresh writes v + 0, the bits that adding
@@ -232,18 +224,11 @@ RMN_SIMD_CLONES static void plain_dsums(double *s1, double *s2, const float *dy,
     *s1 += a1, *s2 += a2;
 }
 
-RMN_SIMD_CLONES static void plain_silu_dsums(double *s1, double *s2, float *dz, const float *dy,
-                                             const float *x, float mu, float lo, float sc,
-                                             float sh, int hw) {
-    float a1 = 0.0f, a2 = 0.0f;
-#pragma omp simd reduction(+ : a1, a2)
-    for (int p = 0; p < hw; ++p) {
-        const float d = 0.0f + rmn_silu_grad(dy[p], ((x[p] - mu) - lo) * sc + sh);
-        dz[p] = d;
-        a1 += d;
-        a2 += d * (x[p] - mu);
-    }
-    *s1 += a1, *s2 += a2;
+RMN_SIMD_CLONES static void plain_silu_grad(float *dz, const float *dy, const float *x, float mu,
+                                            float lo, float sc, float sh, int hw) {
+#pragma omp simd
+    for (int p = 0; p < hw; ++p)
+        dz[p] = 0.0f + rmn_silu_grad(dy[p], ((x[p] - mu) - lo) * sc + sh);
 }
 
 RMN_SIMD_CLONES static void plain_dx(float *dx, const float *dy, const uint8_t *mask,
@@ -388,18 +373,21 @@ static void bn_backward(float *dx, float *dg, float *db, const float *dy, const 
         for (int smp = n0; smp < n1; ++smp) {
             const size_t off = ((size_t)smp * groups + grp) * plane;
             const size_t ch = (size_t)grp * lanes;
+            const float *g_in = dy + off; /* the gradient summed: dy, or dz after the SiLU */
             if (coef && blocked)
-                b16_silu_dsums(s1, s2, dz + off, dy + off, x + off, mean + ch, coef + ch,
-                               coef + c + ch, b + ch, hw);
+                b16_silu_grad(dz + off, dy + off, x + off, mean + ch, coef + ch, coef + c + ch,
+                              b + ch, hw);
             else if (coef)
-                plain_silu_dsums(s1, s2, dz + off, dy + off, x + off, mean[ch], coef[ch],
-                                 coef[c + ch], b[ch], hw);
-            else if (blocked)
-                b16_dsums(s1, s2, dy + off, mask ? (const uint16_t *)mask + off / L : NULL,
-                          x + off, mean + ch, hw);
+                plain_silu_grad(dz + off, dy + off, x + off, mean[ch], coef[ch], coef[c + ch],
+                                b[ch], hw);
+            if (coef)
+                g_in = dz + off;
+            if (blocked)
+                b16_dsums(s1, s2, g_in, mask ? (const uint16_t *)mask + off / L : NULL, x + off,
+                          mean + ch, hw);
             else
-                plain_dsums(s1, s2, dy + off, mask ? (const uint8_t *)mask + off : NULL,
-                            x + off, mean[ch], hw);
+                plain_dsums(s1, s2, g_in, mask ? (const uint8_t *)mask + off : NULL, x + off,
+                            mean[ch], hw);
         }
         for (int l = 0; l < lanes; ++l)
             part_dy[(size_t)t * lanes + l] = s1[l], part_dyx[(size_t)t * lanes + l] = s2[l];
