@@ -1,0 +1,46 @@
+#!/bin/sh
+# run_queue.sh -- the parity study's runs (docs/PARITY.md) as a queue that N workers serve, one
+# thread each: lines "rmn S" (rmn-exp, experiments/parity-tv48.json, seed S) or "torch S"
+# (tools/parity/train_torch.py, native PyTorch, seed S) in DIR/queue, taken in order. Every job
+# resumes (rmn-exp resume; train_torch.py's state.pt) and skips what is finished, so running
+# this again after a stop picks up where the runs were; DIR/queue.done logs each finished job.
+#   sh tools/parity/run_queue.sh DIR [WORKERS]    (DIR holds fer2013.csv.xz; rmn.db and torch/
+#                                                  are written there; RMN_EXP: the rmn-exp to use)
+# Then: python3 tools/parity/compare.py --db DIR/rmn.db --torch bilinear=DIR/torch/bilinear-sS,...
+#       --save tools/parity/results
+set -eu
+dir=$1; workers=${2:-2}
+src=$(cd "$(dirname "$0")/../.." && pwd)
+exp=${RMN_EXP:-$src/src/rmn-exp}
+cd "$dir"
+[ -f queue ] || { echo "run_queue.sh: no $dir/queue (lines \"rmn S\" or \"torch S\")" >&2; exit 2; }
+job() {
+  case $1 in
+  rmn)
+    if sqlite3 rmn.db "select 1 from runs where name = 'resnet18-tv48-s$2' and status = 'FINISHED'" 2>/dev/null | grep -q 1; then
+      return 0
+    elif sqlite3 rmn.db "select 1 from runs where name = 'resnet18-tv48-s$2'" 2>/dev/null | grep -q 1; then
+      "$exp" resume "resnet18-tv48-s$2" --data fer2013.csv.xz --threads 1 --db rmn.db >> "rmn-s$2.log" 2>&1
+    else
+      "$exp" run "$src/experiments/parity-tv48.json" --index 0 --seed "$2" --data fer2013.csv.xz \
+        --threads 1 --db rmn.db > "rmn-s$2.log" 2>&1
+    fi ;;
+  torch)
+    [ -f "torch/bilinear-s$2/final.json" ] && return 0
+    /usr/bin/python3 "$src/tools/parity/train_torch.py" "$src/experiments/parity-tv48.json" --run resnet18-tv48 \
+      --seed "$2" --data fer2013.csv.xz --threads 1 --out "torch/bilinear-s$2" >> "torch-s$2.log" 2>&1 ;;
+  *) echo "run_queue.sh: bad job '$*'" >&2; return 1 ;;
+  esac
+  echo "$(date -u +%FT%H:%MZ) done: $*" >> queue.done
+}
+worker() {
+  while :; do
+    j=$(flock queue.lock sh -c 'head -n 1 queue; sed -i 1d queue')
+    [ -z "$j" ] && break
+    # shellcheck disable=SC2086
+    job $j || echo "$(date -u +%FT%H:%MZ) failed: $j" >> queue.done
+  done
+}
+i=0
+while [ "$i" -lt "$workers" ]; do worker & i=$((i + 1)); done
+wait
