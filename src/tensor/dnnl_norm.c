@@ -137,26 +137,32 @@ static void update_stats(const float *mean, const float *var, float *sm, float *
     }
 }
 
-/* Training forward (bn_train.c), plain or (mask non-NULL) fused with the ReLU after it:
- * y = [relu](bn(x)), mask = (y > 0). Without its scratch: the ref kernel where it can (plain,
+/* Training forward (bn_train.c), plain, fused with the ReLU after it (mask non-NULL: y =
+ * relu(bn(x)), mask = (y > 0)) or with the SiLU after it (coef non-NULL: y = silu(bn(x)),
+ * coef:(2C) for the backward). Without its scratch: the ref kernel where it can (plain,
  * unfused), else an error for the state's check -- never a silent result. */
-static void forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *sm, float *si,
-                          float *rm, float *rv, const float *x, const float *g, const float *b,
-                          int n, int c, int hw, double momentum, double eps) {
+static void forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *coef, float *sm,
+                          float *si, float *rm, float *rv, const float *x, const float *g,
+                          const float *b, int n, int c, int hw, double momentum, double eps) {
     rmn_dnnl_state *st = ex->state;
     const size_t need = rmn_bn_train_scratch_doubles(n, c);
     double *scratch = st ? rmn_dnnl_scratch(st, need + (size_t)c) : NULL;
     if (scratch) {
         float *mean = (float *)(scratch + need), *var = mean + c;
-        rmn_bn_train_forward(y, mask, mean, var, x, g, b, n, c, hw, ex->layout != 0, eps,
-                             scratch, ex->nthreads);
+        if (coef)
+            rmn_bn_train_forward_silu(y, coef, mean, var, x, g, b, n, c, hw, ex->layout != 0,
+                                      eps, scratch, ex->nthreads);
+        else
+            rmn_bn_train_forward(y, mask, mean, var, x, g, b, n, c, hw, ex->layout != 0, eps,
+                                 scratch, ex->nthreads);
         update_stats(mean, var, sm, si, rm, rv, n, c, hw, momentum, eps);
         return;
     }
     if (st)
         st->stats.fallbacks++;
-    if (mask) /* the plain kernels have no fused form */
-        rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16, "fused batch norm + ReLU");
+    if (mask || coef) /* the plain kernels have no fused form */
+        rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16,
+                             coef ? "fused batch norm + SiLU" : "fused batch norm + ReLU");
     else if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm"))
         rmn_backend_ref.bn2d_forward_train(ex, y, sm, si, rm, rv, x, g, b, n, c, hw, momentum, eps);
 }
@@ -164,36 +170,21 @@ static void forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *sm
 void rmn_dnnl_bn_forward_train(const rmn_exec *ex, float *y, float *sm, float *si, float *rm,
                                float *rv, const float *x, const float *g, const float *b,
                                int n, int c, int hw, double momentum, double eps) {
-    forward_train(ex, y, NULL, sm, si, rm, rv, x, g, b, n, c, hw, momentum, eps);
+    forward_train(ex, y, NULL, NULL, sm, si, rm, rv, x, g, b, n, c, hw, momentum, eps);
 }
 
 void rmn_dnnl_bn_relu_forward_train(const rmn_exec *ex, float *y, uint8_t *mask, float *sm,
                                     float *si, float *rm, float *rv, const float *x,
                                     const float *g, const float *b, int n, int c, int hw,
                                     double momentum, double eps) {
-    forward_train(ex, y, mask, sm, si, rm, rv, x, g, b, n, c, hw, momentum, eps);
+    forward_train(ex, y, mask, NULL, sm, si, rm, rv, x, g, b, n, c, hw, momentum, eps);
 }
 
-/* Training forward fused with the SiLU after it: y = silu(bn(x)); coef:(2C) for the backward.
- * Without its scratch an error for the state's check (the graph runs the two apart only when
- * planned so). */
 void rmn_dnnl_bn_silu_forward_train(const rmn_exec *ex, float *y, float *coef, float *sm,
                                     float *si, float *rm, float *rv, const float *x,
                                     const float *g, const float *b, int n, int c, int hw,
                                     double momentum, double eps) {
-    rmn_dnnl_state *st = ex->state;
-    const size_t need = rmn_bn_train_scratch_doubles(n, c);
-    double *scratch = st ? rmn_dnnl_scratch(st, need + (size_t)c) : NULL;
-    if (!scratch) {
-        if (st)
-            st->stats.fallbacks++;
-        rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16, "fused batch norm + SiLU");
-        return;
-    }
-    float *mean = (float *)(scratch + need), *var = mean + c;
-    rmn_bn_train_forward_silu(y, coef, mean, var, x, g, b, n, c, hw, ex->layout != 0, eps,
-                              scratch, ex->nthreads);
-    update_stats(mean, var, sm, si, rm, rv, n, c, hw, momentum, eps);
+    forward_train(ex, y, NULL, coef, sm, si, rm, rv, x, g, b, n, c, hw, momentum, eps);
 }
 
 /* Eval forward, with (relu) or without the ReLU after it. */
@@ -246,25 +237,39 @@ static void accumulate(rmn_dnnl_state *st, rmn_dnnl_entry *e, float *dx, float *
         rmn_dnnl_hand_over(db, rmn_dnnl_arena_ptr(st, e, S_DSHIFT), (size_t)c, fresh_dw, 1);
 }
 
-/* Training backward (bn_train.c), plain or (mask non-NULL) through the fused ReLU; without
- * its scratch as forward_train. */
+/* Training backward (bn_train.c), plain, through the fused ReLU (mask non-NULL) or through the
+ * fused SiLU (coef non-NULL, with beta b: the SiLU's gradient goes to dx where dx is fresh,
+ * else to the scratch after the kernel's partial sums); without its scratch as
+ * forward_train. */
 static void backward_train(const rmn_exec *ex, float *dx, float *dg, float *db, const float *dy,
-                           const uint8_t *mask, const float *x, const float *g, const float *sm,
-                           const float *si, int n, int c, int hw) {
+                           const uint8_t *mask, const float *coef, const float *b,
+                           const float *x, const float *g, const float *sm, const float *si,
+                           int n, int c, int hw) {
     rmn_dnnl_state *st = ex->state;
-    double *scratch = st ? rmn_dnnl_scratch(st, rmn_bn_train_scratch_doubles(n, c)) : NULL;
+    const size_t need = rmn_bn_train_scratch_doubles(n, c), count = (size_t)n * c * hw;
+    const int fresh_dx = (ex->fresh & RMN_FRESH_DX) != 0;
+    const int fresh_dw = (ex->fresh & RMN_FRESH_DW) != 0;
+    const int dz_in_dx = dx && fresh_dx; /* else the SiLU's gradient needs the scratch's room */
+    double *scratch =
+        st ? rmn_dnnl_scratch(st, need + (coef && !dz_in_dx ? (count + 1) / 2 : 0)) : NULL;
+    if (scratch && coef) {
+        rmn_bn_train_backward_silu(dx, dg, db, dy, dz_in_dx ? dx : (float *)(scratch + need), x,
+                                   g, b, sm, si, coef, n, c, hw, ex->layout != 0, dz_in_dx,
+                                   fresh_dw, scratch, ex->nthreads);
+        return;
+    }
     if (scratch) {
         rmn_bn_train_backward(dx, dg, db, dy, mask, x, g, sm, si, n, c, hw, ex->layout != 0,
-                              (ex->fresh & RMN_FRESH_DX) != 0, (ex->fresh & RMN_FRESH_DW) != 0,
-                              scratch, ex->nthreads);
+                              fresh_dx, fresh_dw, scratch, ex->nthreads);
         return;
     }
     if (st)
         st->stats.fallbacks++;
-    if (mask) {
-        rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16, "fused batch norm + ReLU");
+    if (mask || coef) {
+        rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16,
+                             coef ? "fused batch norm + SiLU" : "fused batch norm + ReLU");
     } else if (rmn_dnnl_fallback_ok(st, ex->layout, "batch norm")) {
-        rmn_dnnl_zero_fresh(ex->fresh, dx, (size_t)n * c * hw, dg, (size_t)c, db, (size_t)c);
+        rmn_dnnl_zero_fresh(ex->fresh, dx, count, dg, (size_t)c, db, (size_t)c);
         rmn_backend_ref.bn2d_backward_train(ex, dx, dg, db, dy, x, g, sm, si, n, c, hw);
     }
 }
@@ -272,36 +277,21 @@ static void backward_train(const rmn_exec *ex, float *dx, float *dg, float *db, 
 void rmn_dnnl_bn_backward_train(const rmn_exec *ex, float *dx, float *dg, float *db,
                                 const float *dy, const float *x, const float *g,
                                 const float *sm, const float *si, int n, int c, int hw) {
-    backward_train(ex, dx, dg, db, dy, NULL, x, g, sm, si, n, c, hw);
+    backward_train(ex, dx, dg, db, dy, NULL, NULL, NULL, x, g, sm, si, n, c, hw);
 }
 
 void rmn_dnnl_bn_relu_backward_train(const rmn_exec *ex, float *dx, float *dg, float *db,
                                      const float *dy, const uint8_t *mask, const float *x,
                                      const float *g, const float *sm, const float *si, int n,
                                      int c, int hw) {
-    backward_train(ex, dx, dg, db, dy, mask, x, g, sm, si, n, c, hw);
+    backward_train(ex, dx, dg, db, dy, mask, NULL, NULL, x, g, sm, si, n, c, hw);
 }
 
-/* Training backward through the fused SiLU: the gradient of bn(x) goes to dx where dx is
- * fresh, else to the scratch after the kernel's partial sums. */
 void rmn_dnnl_bn_silu_backward_train(const rmn_exec *ex, float *dx, float *dg, float *db,
                                      const float *dy, const float *coef, const float *x,
                                      const float *g, const float *b, const float *sm,
                                      const float *si, int n, int c, int hw) {
-    rmn_dnnl_state *st = ex->state;
-    const size_t need = rmn_bn_train_scratch_doubles(n, c), count = (size_t)n * c * hw;
-    const int fresh_dx = dx && (ex->fresh & RMN_FRESH_DX);
-    double *scratch = st ? rmn_dnnl_scratch(st, need + (fresh_dx ? 0 : (count + 1) / 2)) : NULL;
-    if (!scratch) {
-        if (st)
-            st->stats.fallbacks++;
-        rmn_dnnl_fallback_ok(st, ex->layout | RMN_LAYOUT_Y16, "fused batch norm + SiLU");
-        return;
-    }
-    float *dz = fresh_dx ? dx : (float *)(scratch + need);
-    rmn_bn_train_backward_silu(dx, dg, db, dy, dz, x, g, b, sm, si, coef, n, c, hw,
-                               ex->layout != 0, fresh_dx, (ex->fresh & RMN_FRESH_DW) != 0,
-                               scratch, ex->nthreads);
+    backward_train(ex, dx, dg, db, dy, NULL, coef, b, x, g, sm, si, n, c, hw);
 }
 
 void rmn_dnnl_bn_backward_eval(const rmn_exec *ex, float *dx, float *dg, float *db,
