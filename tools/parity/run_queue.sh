@@ -14,6 +14,14 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 exp=${RMN_EXP:-$src/src/rmn-exp}
 cd "$dir"
 [ -f queue ] || { echo "run_queue.sh: no $dir/queue (lines \"rmn S\" or \"torch S\")" >&2; exit 2; }
+# every input checked before the first hour-long job starts
+[ -f fer2013.csv.xz ] || { echo "run_queue.sh: no $dir/fer2013.csv.xz" >&2; exit 2; }
+bad=$(grep -nvE '^(rmn|torch) [0-9]+$' queue || true)
+[ -z "$bad" ] || { echo "run_queue.sh: $dir/queue: bad lines (want \"rmn S\" or \"torch S\"):" >&2; echo "$bad" >&2; exit 2; }
+if grep -q '^rmn ' queue; then [ -x "$exp" ] || { echo "run_queue.sh: no rmn-exp at $exp" >&2; exit 2; }; fi
+if grep -q '^torch ' queue; then
+  /usr/bin/python3 -c 'import torch' 2>/dev/null || { echo "run_queue.sh: /usr/bin/python3 cannot import torch" >&2; exit 2; }
+fi
 job() {
   case $1 in
   rmn)
