@@ -14,7 +14,9 @@ usage: python3 tools/parity/compare.py --db rmn.db --experiment parity-tv48
 --rmn names model_name prefixes of rmn's runs (NAME-sSEED; default: every group in the
 experiment); --torch gives a label and the output directories of train_torch.py runs (one per
 seed; each holds final.json). Both sides are printed as groups; the differences are taken
-between every rmn group and every torch group that share the rotation interpolation.
+between every rmn group and every torch group that share the rotation interpolation, and
+between PyTorch on rmn's draws (INTERP-rmn-streams) and PyTorch on its own (INTERP): the
+draws' share of a difference, one implementation on both sides.
 --save DIR writes each of rmn's runs as DIR/rmn-GROUP-sSEED.json (the numbers the table needs),
 with --db also its per-epoch metrics (-metrics.csv) and test predictions (-test_pred.csv.gz),
 and copies each --torch run's outputs there as torch-LABEL-sSEED.json, -metrics.csv and
@@ -309,40 +311,49 @@ def main():
     print()
     for (s1, g1, i1), a1 in sorted(groups.items()):
         for (s2, g2, i2), a2 in sorted(groups.items()):
-            if s1 != "rmn" or s2 != "torch" or i1 != i2:
+            if s2 != "torch" or i1 != i2:
                 continue
-            for k in ("best_val", "test_plain", "test_tta"):
-                x = [r[k] for r in a1 if r[k] is not None]
-                y = [r[k] for r in a2 if r[k] is not None]
-                if not x or not y:
-                    continue
-                d, ci = welch(x, y)
-                u, p = rank_test(x, y)
-                print("%s %s - torch %s, %s: %+.2f points%s; rank test: %s of %d pairs rmn higher, p = %.3f" %
-                      (s1, g1, g2, k, 100 * d,
-                       " (95%% Welch interval %+.2f .. %+.2f)" % (100 * ci[0], 100 * ci[1]) if ci else "",
-                       ("%g" % u), len(x) * len(y), p))
-                eq, sp = equivalence(x, y), spread_test(x, y)
-                if eq:
-                    (lo, hi), shown, n = eq
-                    print("  within +-%.1f points: %s (90%% Welch interval %+.2f .. %+.2f); about %d seeds a side "
-                          "would show it at 90%% power if the means were equal" %
-                          (100 * MARGIN, "shown" if shown else "not shown", 100 * lo, 100 * hi, n))
-                if sp is not None:
-                    print("  spread: sd %.2f (rmn) against %.2f (torch); deviations from the medians differ "
-                          "with exact p = %.3f" % (100 * statistics.stdev(x), 100 * statistics.stdev(y), sp))
-                if not g2.endswith("-rmn-streams"):
-                    continue
-                # PyTorch on rmn's draws: paired with rmn's run of the same seed
-                by_seed = {r["seed"]: r[k] for r in a1 if r[k] is not None}
-                pairs = [(by_seed[r["seed"]], r[k]) for r in sorted(a2, key=lambda r: r["seed"])
-                         if r[k] is not None and r["seed"] in by_seed]
-                if pairs:
-                    m, pci = paired([x for x, _ in pairs], [y for _, y in pairs])
-                    print("  paired by seed (the same draws), %s: %s; mean %+.2f points%s" %
-                          (k, ", ".join("%+.2f" % (100 * (x - y)) for x, y in pairs), 100 * m,
-                           " (95%% t interval %+.2f .. %+.2f)" % (100 * pci[0], 100 * pci[1]) if pci else ""))
+            if s1 == "rmn":  # rmn against each PyTorch group; paired by seed where on rmn's draws
+                differences(s1, g1, a1, g2, a2, paired_by_seed=g2.endswith("-rmn-streams"))
+            elif g1 == g2 + "-rmn-streams":  # one implementation, rmn's draws against its own
+                differences(s1, g1, a1, g2, a2)
 
+
+def differences(s1, g1, a1, g2, a2, paired_by_seed=False):
+    """Print, per metric, the difference of group a1 (side s1) from the PyTorch group a2: Welch
+    interval, rank test, equivalence at the margin, spread test, and with paired_by_seed the
+    per-seed differences of runs that share their seed's random draws."""
+    for k in ("best_val", "test_plain", "test_tta"):
+        x = [r[k] for r in a1 if r[k] is not None]
+        y = [r[k] for r in a2 if r[k] is not None]
+        if not x or not y:
+            continue
+        d, ci = welch(x, y)
+        u, p = rank_test(x, y)
+        print("%s %s - torch %s, %s: %+.2f points%s; rank test: %s of %d pairs %s higher, p = %.3f" %
+              (s1, g1, g2, k, 100 * d,
+               " (95%% Welch interval %+.2f .. %+.2f)" % (100 * ci[0], 100 * ci[1]) if ci else "",
+               ("%g" % u), len(x) * len(y), g1 if s1 == "torch" else s1, p))
+        eq, sp = equivalence(x, y), spread_test(x, y)
+        if eq:
+            (lo, hi), shown, n = eq
+            print("  within +-%.1f points: %s (90%% Welch interval %+.2f .. %+.2f); about %d seeds a side "
+                  "would show it at 90%% power if the means were equal" %
+                  (100 * MARGIN, "shown" if shown else "not shown", 100 * lo, 100 * hi, n))
+        if sp is not None:
+            print("  spread: sd %.2f (%s) against %.2f (%s); deviations from the medians differ "
+                  "with exact p = %.3f" % (100 * statistics.stdev(x), g1 if s1 == "torch" else s1,
+                                           100 * statistics.stdev(y), g2, sp))
+        if not paired_by_seed:
+            continue
+        by_seed = {r["seed"]: r[k] for r in a1 if r[k] is not None}
+        pairs = [(by_seed[r["seed"]], r[k]) for r in sorted(a2, key=lambda r: r["seed"])
+                 if r[k] is not None and r["seed"] in by_seed]
+        if pairs:
+            m, pci = paired([x for x, _ in pairs], [y for _, y in pairs])
+            print("  paired by seed (the same draws), %s: %s; mean %+.2f points%s" %
+                  (k, ", ".join("%+.2f" % (100 * (x - y)) for x, y in pairs), 100 * m,
+                   " (95%% t interval %+.2f .. %+.2f)" % (100 * pci[0], 100 * pci[1]) if pci else ""))
 
 if __name__ == "__main__":
     main()
