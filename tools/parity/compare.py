@@ -164,14 +164,33 @@ def rmn_groups(db, experiment, names):
             return r[0] / r[1] if r else None
 
         best = con.execute("SELECT MAX(value) FROM metrics WHERE run_id = ? AND key = 'val_acc'", (run_id,)).fetchone()[0]
-        rec = {"run_id": run_id, "seed": seed, "best_val": best, "test_plain": acc("test", 0), "test_tta": acc("test", 1)}
+        rec = {"run_id": run_id, "seed": seed, "best_val": best, "test_plain": acc("test", 0), "test_tta": acc("test", 1),
+               "epochs": db_epochs(con, run_id)}
         groups.setdefault(("rmn", group, interp), []).append(rec)
     return groups
 
 
-def record(fj):
+def record(fj, metrics_csv):
+    """A run's numbers from its final.json (or --save's .json), with its per-epoch metrics where
+    the CSV beside it exists."""
     return {"seed": fj["seed"], "best_val": fj["best_val_acc"], "test_plain": fj["test_plain"],
-            "test_tta": fj["test_tta"]}
+            "test_tta": fj["test_tta"], "epochs": csv_epochs(metrics_csv)}
+
+
+def group_of(fj):
+    """A PyTorch run's group: its rotation interpolation, and a group of its own for runs on
+    rmn's initial weights and random streams (train_torch.py --init --rmn-streams)."""
+    return fj.get("group") or fj["interp"] + ("-rmn-streams" if fj.get("rmn_streams") else "")
+
+
+def csv_epochs(path):
+    """{epoch: {key: value}} from a metrics CSV (train_torch.py's columns); {} without one."""
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        head = f.readline().strip().split(",")
+        return {int(v[0]): {k: float(x) for k, x in zip(head[1:], v[1:]) if x}
+                for v in (line.strip().split(",") for line in f if line.strip())}
 
 
 def torch_groups(specs):
@@ -185,7 +204,9 @@ def torch_groups(specs):
                 continue
             with open(path) as f:
                 fj = json.load(f)
-            groups.setdefault(("torch", label, fj["interp"]), []).append(dict(record(fj), dir=d))
+            # LABEL names the committed files (--save); the group follows the run's own flags
+            groups.setdefault(("torch", group_of(fj), fj["interp"]), []).append(
+                dict(record(fj, os.path.join(d, "metrics.csv")), dir=d, label=label))
     return groups
 
 
@@ -195,23 +216,26 @@ def result_groups(paths):
     for path in paths:
         with open(path) as f:
             fj = json.load(f)
-        # a PyTorch run on rmn's initial weights and random streams (train_torch.py --init
-        # --rmn-streams) is a group of its own
-        group = fj.get("group") or fj["interp"] + ("-rmn-streams" if fj.get("rmn_streams") else "")
-        key = (fj.get("side", "torch"), group, fj["interp"])
-        groups.setdefault(key, []).append(record(fj))
+        key = (fj.get("side", "torch"), group_of(fj), fj["interp"])
+        groups.setdefault(key, []).append(record(fj, path[:-len(".json")] + "-metrics.csv"))
     return groups
 
 
 METRIC_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "epoch_s", "images_per_s")
 
 
-def save_epochs(con, run_id, path):
-    """A run's per-epoch metrics as CSV, the columns of train_torch.py's metrics.csv."""
+def db_epochs(con, run_id):
+    """{epoch: {key: value}}: a run's per-epoch metrics from rmn's store."""
     rows = {}
     for key, step, value in con.execute("SELECT key, step, value FROM metrics WHERE run_id = ?", (run_id,)):
         if key in METRIC_KEYS:
             rows.setdefault(step, {})[key] = value
+    return rows
+
+
+def save_epochs(con, run_id, path):
+    """A run's per-epoch metrics as CSV, the columns of train_torch.py's metrics.csv."""
+    rows = db_epochs(con, run_id)
     with open(path, "w") as f:
         f.write("epoch," + ",".join(METRIC_KEYS) + "\n")
         for step in sorted(rows):
@@ -254,7 +278,7 @@ def save(groups, out, db=None):
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True) if db else None
     for (side, group, _), recs in groups.items():
         for r in recs if side == "torch" else []:
-            stem = os.path.join(out, "torch-%s-s%d" % (group, r["seed"]))
+            stem = os.path.join(out, "torch-%s-s%d" % (r.get("label", group), r["seed"]))
             for src, suffix in (("final.json", ".json"), ("metrics.csv", "-metrics.csv"),
                                 ("test_probs.npz", "-test_probs.npz")):
                 if "dir" in r and os.path.exists(os.path.join(r["dir"], src)):
@@ -283,6 +307,8 @@ def main():
     ap.add_argument("--torch", nargs="*", default=[])
     ap.add_argument("--results", nargs="*", default=[], help="files written by --save")
     ap.add_argument("--save", help="write rmn's runs' numbers here, one JSON file each")
+    ap.add_argument("--curves", action="store_true",
+                    help="also the groups' mean training curves: train loss, val loss, val accuracy per epoch")
     a = ap.parse_args()
     if not a.db and not a.results:
         ap.error("give --db (rmn's store) or --results (saved files)")
@@ -317,6 +343,31 @@ def main():
                 differences(s1, g1, a1, g2, a2, paired_by_seed=g2.endswith("-rmn-streams"))
             elif g1 == g2 + "-rmn-streams":  # one implementation, rmn's draws against its own
                 differences(s1, g1, a1, g2, a2)
+    if a.curves:
+        curves(groups)
+
+
+def curves(groups):
+    """Per metric, one row per group: its runs' mean at each epoch (the runs that reached it;
+    the count where fewer than all)."""
+    last = max((e for recs in groups.values() for r in recs for e in r["epochs"]), default=0)
+    if not last:
+        print("\n(no per-epoch metrics: the store's runs, or the -metrics.csv files beside the results)")
+        return
+    for key, fmt in (("train_loss", "%.3f"), ("val_loss", "%.3f"), ("val_acc", "%.1f")):
+        print("\n| %s: side, group (runs) | %s |" % (key, " | ".join(str(e) for e in range(1, last + 1))))
+        print("|---|" + "---|" * last)
+        for (side, group, _), recs in sorted(groups.items()):
+            with_curve = [r for r in recs if r["epochs"]]
+            if not with_curve:
+                continue
+            cells = []
+            for e in range(1, last + 1):
+                v = [r["epochs"][e][key] for r in with_curve if key in r["epochs"].get(e, {})]
+                scale = 100 if key == "val_acc" else 1
+                cells.append("" if not v else fmt % (scale * statistics.mean(v)) +
+                             ("" if len(v) == len(with_curve) else " (%d)" % len(v)))
+            print("| %s %s (%d) | %s |" % (side, group, len(with_curve), " | ".join(cells)))
 
 
 def differences(s1, g1, a1, g2, a2, paired_by_seed=False):
