@@ -16,4 +16,5 @@ TESTS += tests/cli-claim.sh
 dist_check_SCRIPTS += tests/cli-parity.sh
 TESTS += tests/cli-parity.sh
 EXTRA_DIST += tests/parity-data.sh tools/parity/make_lockstep_golden.sh tools/parity/train_torch.py \
-	tools/parity/lockstep.py tools/parity/compare.py tools/parity/bn_restat.py
+	tools/parity/lockstep.py tools/parity/compare.py tools/parity/bn_restat.py tools/parity/per_class.py \
+	tools/parity/checkpoints.py tools/parity/draws_check.py tools/parity/run_queue.sh
