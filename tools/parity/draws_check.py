@@ -69,8 +69,9 @@ def ks(x, cdf):
     return float(torch.max(torch.maximum(i / n - c, c - (i - 1) / n))) * math.sqrt(n)
 
 
-def corr_units(x, y):
-    """Correlation of x and y in units of 1/sqrt(n)."""
+def corr_z(x, y):
+    """The correlation of x and y (flattened) in units of 1/sqrt(n), the sd of a correlation of
+    independent draws: a z score."""
     x, y = x.flatten().double(), y.flatten().double()
     return float(torch.corrcoef(torch.stack([x, y]))[0, 1]) * math.sqrt(x.numel())
 
@@ -93,14 +94,14 @@ def check(label, states):
                 kss.append(ks(t, cdf))
                 ratios.append(float(t.double().std()) / sd)
     names = [n for n, t in states[0].items() if law(n, t, fan_in)]
-    across = max(abs(corr_units(a[n], b[n])) for n in names
+    across = max(abs(corr_z(a[n], b[n])) for n in names
                  for i, a in enumerate(states) for b in states[i + 1:])
     within = 0.0
     for s in states:
         for i, n in enumerate(names):
             for m in names[i + 1:]:
                 if s[n].shape == s[m].shape:
-                    within = max(within, abs(corr_units(s[n], s[m])))
+                    within = max(within, abs(corr_z(s[n], s[m])))
     print("%s: %d seeds, %d drawn tensors of >= %d values" % (label, len(states), len(kss), MIN_N))
     print("  KS sqrt(n) D: mean %.3f (true draws %.3f), %.1f %% above %.2f (true draws 5 %%)" %
           (sum(kss) / len(kss), KS_MEAN_H0, 100 * sum(k > KS_CRIT05 for k in kss) / len(kss), KS_CRIT05))
@@ -108,12 +109,6 @@ def check(label, states):
           (sum(ratios) / len(ratios), min(ratios), max(ratios)))
     print("  largest |correlation| x sqrt(n): between seeds %.2f, between tensors of one seed %.2f" % (across, within))
     print("  batch-norm weights 1 and biases 0: %s" % ("yes" if not bad_bn else "NO: " + ", ".join(bad_bn)))
-
-
-def corr_z(x, y):
-    """The correlation of x and y as a z score: r sqrt(n)."""
-    x, y = x.double(), y.double()
-    return float(torch.corrcoef(torch.stack([x, y]))[0, 1]) * math.sqrt(x.numel())
 
 
 def stream_z(seed, rmn_side, epochs):
