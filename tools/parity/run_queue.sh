@@ -28,27 +28,28 @@ if grep -q '^swap ' queue; then [ -x "$export_" ] || { echo "run_queue.sh: no rm
 if grep -qE '^(torch|swap) ' queue; then
   /usr/bin/python3 -c 'import torch' 2>/dev/null || { echo "run_queue.sh: /usr/bin/python3 cannot import torch" >&2; exit 2; }
 fi
+# train_torch.py on the study's run, seed $1, into torch/$2, logging to $3; more options after
+train_torch() {
+  seed=$1 out=$2 log=$3; shift 3
+  /usr/bin/python3 "$src/tools/parity/train_torch.py" "$src/experiments/parity-tv48.json" --run resnet18-tv48 \
+    --seed "$seed" --data fer2013.csv.xz --threads 1 --out "torch/$out" "$@" >> "$log" 2>&1
+}
 job() {
   case $1 in
   rmn)
-    if sqlite3 rmn.db "select 1 from runs where name = 'resnet18-tv48-s$2' and status = 'FINISHED'" 2>/dev/null | grep -q 1; then
-      return 0
-    elif sqlite3 rmn.db "select 1 from runs where name = 'resnet18-tv48-s$2'" 2>/dev/null | grep -q 1; then
-      "$exp" resume "resnet18-tv48-s$2" --data fer2013.csv.xz --threads 1 --db rmn.db >> "rmn-s$2.log" 2>&1
-    else
-      "$exp" run "$src/experiments/parity-tv48.json" --index 0 --seed "$2" --data fer2013.csv.xz \
-        --threads 1 --db rmn.db > "rmn-s$2.log" 2>&1
-    fi ;;
+    case $(sqlite3 rmn.db "select status from runs where name = 'resnet18-tv48-s$2'" 2>/dev/null) in
+    FINISHED) return 0 ;;
+    "") "$exp" run "$src/experiments/parity-tv48.json" --index 0 --seed "$2" --data fer2013.csv.xz \
+          --threads 1 --db rmn.db > "rmn-s$2.log" 2>&1 ;;
+    *) "$exp" resume "resnet18-tv48-s$2" --data fer2013.csv.xz --threads 1 --db rmn.db >> "rmn-s$2.log" 2>&1 ;;
+    esac ;;
   torch)
     [ -f "torch/bilinear-s$2/final.json" ] && return 0
-    /usr/bin/python3 "$src/tools/parity/train_torch.py" "$src/experiments/parity-tv48.json" --run resnet18-tv48 \
-      --seed "$2" --data fer2013.csv.xz --threads 1 --out "torch/bilinear-s$2" >> "torch-s$2.log" 2>&1 ;;
+    train_torch "$2" "bilinear-s$2" "torch-s$2.log" ;;
   swap)
     [ -f "torch/swap-s$2/final.json" ] && return 0
     [ -f "init-s$2.pth" ] || "$export_" --arch resnet18-tv48 --seed "$2" --torch "init-s$2.pth" > "swap-s$2.log" 2>&1
-    /usr/bin/python3 "$src/tools/parity/train_torch.py" "$src/experiments/parity-tv48.json" --run resnet18-tv48 \
-      --seed "$2" --data fer2013.csv.xz --threads 1 --init "init-s$2.pth" --rmn-streams \
-      --out "torch/swap-s$2" >> "swap-s$2.log" 2>&1 ;;
+    train_torch "$2" "swap-s$2" "swap-s$2.log" --init "init-s$2.pth" --rmn-streams ;;
   *) echo "run_queue.sh: bad job '$*'" >&2; return 1 ;;
   esac
   echo "$(date -u +%FT%H:%MZ) done: $*" >> queue.done
