@@ -373,15 +373,14 @@ static void bn_backward(float *dx, float *dg, float *db, const float *dy, const 
         for (int smp = n0; smp < n1; ++smp) {
             const size_t off = ((size_t)smp * groups + grp) * plane;
             const size_t ch = (size_t)grp * lanes;
-            const float *g_in = dy + off; /* the gradient summed: dy, or dz after the SiLU */
+            /* the gradient summed: dy, or dz after the SiLU */
+            const float *g_in = coef ? dz + off : dy + off;
             if (coef && blocked)
                 b16_silu_grad(dz + off, dy + off, x + off, mean + ch, coef + ch, coef + c + ch,
                               b + ch, hw);
             else if (coef)
                 plain_silu_grad(dz + off, dy + off, x + off, mean[ch], coef[ch], coef[c + ch],
                                 b[ch], hw);
-            if (coef)
-                g_in = dz + off;
             if (blocked)
                 b16_dsums(s1, s2, g_in, mask ? (const uint16_t *)mask + off / L : NULL, x + off,
                           mean + ch, hw);
