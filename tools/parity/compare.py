@@ -29,9 +29,11 @@ table again without the store or a retraining.
 """
 import argparse
 import gzip
+import itertools
 import json
 import math
 import os
+import random
 import shutil
 import sqlite3
 import statistics
@@ -70,8 +72,6 @@ def permutation_p(scores, k):
     and n - k whose sum lies at least as far from its mean k * mean(scores) as the observed
     split's (the first k values). Exact up to MAX_SPLITS splits, else from SAMPLED_SPLITS
     random ones (seeded). Returns (p, exact)."""
-    import itertools
-    import random
     n = len(scores)
     centre = k * sum(scores) / n
     observed = abs(sum(scores[:k]) - centre) - 1e-9 * (1 + abs(centre))
@@ -398,7 +398,7 @@ def curves(groups):
     if not last:
         print("\n(no per-epoch metrics: the store's runs, or the -metrics.csv files beside the results)")
         return
-    for key, fmt in (("train_loss", "%.3f"), ("val_loss", "%.3f"), ("val_acc", "%.1f")):
+    for key, fmt, scale in (("train_loss", "%.3f", 1), ("val_loss", "%.3f", 1), ("val_acc", "%.1f", 100)):
         print("\n| %s: side, group (runs) | %s |" % (key, " | ".join(str(e) for e in range(1, last + 1))))
         print("|---|" + "---|" * last)
         for (side, group, _), recs in sorted(groups.items()):
@@ -408,7 +408,6 @@ def curves(groups):
             cells = []
             for e in range(1, last + 1):
                 v = [r["epochs"][e][key] for r in with_curve if key in r["epochs"].get(e, {})]
-                scale = 100 if key == "val_acc" else 1
                 cells.append("" if not v else fmt % (scale * statistics.mean(v)) +
                              ("" if len(v) == len(with_curve) else " (%d)" % len(v)))
             print("| %s %s (%d) | %s |" % (side, group, len(with_curve), " | ".join(cells)))
@@ -418,6 +417,7 @@ def differences(s1, g1, a1, g2, a2, paired_by_seed=False):
     """Print, per metric, the difference of group a1 (side s1) from the PyTorch group a2: Welch
     interval, rank test, equivalence at the margin, spread test, and with paired_by_seed the
     per-seed differences of runs that share their seed's random draws."""
+    name1 = g1 if s1 == "torch" else s1  # who is "higher", whose sd
     for k in ("best_val", "test_plain", "test_tta"):
         x = [r[k] for r in a1 if r[k] is not None]
         y = [r[k] for r in a2 if r[k] is not None]
@@ -428,7 +428,7 @@ def differences(s1, g1, a1, g2, a2, paired_by_seed=False):
         print("%s %s - torch %s, %s: %+.2f points%s; rank test: %s of %d pairs %s higher, p = %.3f" %
               (s1, g1, g2, k, 100 * d,
                " (95%% Welch interval %+.2f .. %+.2f)" % (100 * ci[0], 100 * ci[1]) if ci else "",
-               ("%g" % u), len(x) * len(y), g1 if s1 == "torch" else s1, p))
+               ("%g" % u), len(x) * len(y), name1, p))
         eq, sp = equivalence(x, y), spread_test(x, y)
         if eq:
             (lo, hi), shown, n = eq
@@ -437,7 +437,7 @@ def differences(s1, g1, a1, g2, a2, paired_by_seed=False):
                   (100 * MARGIN, "shown" if shown else "not shown", 100 * lo, 100 * hi, n))
         if sp is not None:
             print("  spread: sd %.2f (%s) against %.2f (%s); deviations from the medians differ "
-                  "with %s p = %.3f" % (100 * statistics.stdev(x), g1 if s1 == "torch" else s1,
+                  "with %s p = %.3f" % (100 * statistics.stdev(x), name1,
                                         100 * statistics.stdev(y), g2,
                                         "exact" if sp[1] else "permutation (%d random splits)" % SAMPLED_SPLITS,
                                         sp[0]))
@@ -451,6 +451,7 @@ def differences(s1, g1, a1, g2, a2, paired_by_seed=False):
             print("  paired by seed (the same draws), %s: %s; mean %+.2f points%s" %
                   (k, ", ".join("%+.2f" % (100 * (x - y)) for x, y in pairs), 100 * m,
                    " (95%% t interval %+.2f .. %+.2f)" % (100 * pci[0], 100 * pci[1]) if pci else ""))
+
 
 if __name__ == "__main__":
     main()
