@@ -166,8 +166,13 @@ ok $? "the other is refused, naming the holder: $(cat "$tap_tmp"/r1.err "$tap_tm
 ok $? "one run, FINISHED with its 6 epochs, nothing lost"
 
 # --- a process whose run was taken over (it was taken for dead) stops writing to it ----------------
+# runs that only a signal or a takeover ends: no epoch limit in reach, no stop on a plateau (the
+# claim experiment's runs stop after 5 epochs without progress, which a fast machine reaches before
+# the test acts)
+endless="$tap_tmp/endless.json"
+jq '.defaults.max_plateau_count = 1000000' "$claim" >"$endless"
 db="$tap_tmp/lost.db"
-"$exp" run "$claim" --db "$db" --data "$small" --threads 1 --epochs 1000 --only claim-b >/dev/null 2>"$tap_tmp/lost.err" &
+"$exp" run "$endless" --db "$db" --data "$small" --threads 1 --epochs 100000 --only claim-b >/dev/null 2>"$tap_tmp/lost.err" &
 pid=$!
 wait_epoch "$db"
 # what a takeover from another host looks like in the row
@@ -182,11 +187,11 @@ ok $? "and writes nothing more to it: no status, at most the epoch it was commit
 # --- rmn-exp status: who holds what, who waits for what ----------------------------------------------
 db="$tap_tmp/status.db"
 one="$tap_tmp/one.json"
-jq '.name = "claim-one" | .runs = [.runs[0] | .seeds = [1]] | .ensemble.members = ["claim-a"]' "$claim" >"$one"
-"$exp" run "$one" --db "$db" --data "$small" --threads 1 --epochs 1000 >/dev/null 2>"$tap_tmp/holder.err" &
+jq '.name = "claim-one" | .runs = [.runs[0] | .seeds = [1]] | .ensemble.members = ["claim-a"]' "$endless" >"$one"
+"$exp" run "$one" --db "$db" --data "$small" --threads 1 --epochs 100000 >/dev/null 2>"$tap_tmp/holder.err" &
 holder=$!
 wait_epoch "$db"
-"$exp" run "$one" --db "$db" --data "$small" --threads 1 --epochs 1000 >/dev/null 2>"$tap_tmp/waiter.err" &
+"$exp" run "$one" --db "$db" --data "$small" --threads 1 --epochs 100000 >/dev/null 2>"$tap_tmp/waiter.err" &
 waiter=$!
 i=0
 until [ "$(q "$db" "SELECT COUNT(*) FROM waits" 2>/dev/null)" = 1 ] || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done

@@ -87,8 +87,11 @@ unset RMN_DB
 [ $? -eq 2 ] && grep -q "^rmn-exp: merge needs --into FILE" m.err && grep -q "^Try 'rmn-exp --help'" m.err
 ok $? "rmn-exp merge without --into: a usage error, exit 2"
 "$RMN_BIN/rmn-exp" run demo --index x >i.out 2>i.err
-[ $? -eq 2 ] && grep -q "^rmn-exp: --index needs a non-negative integer, not 'x'" i.err
+[ $? -eq 2 ] && grep -q "^rmn-exp: --index needs an integer 0..1000000, not 'x'" i.err
 ok $? "rmn-exp run --index x: named, exit 2"
+"$RMN_BIN/rmn-exp" run demo --epochs 1000000 >e.out 2>e.err
+[ $? -eq 2 ] && grep -q "^rmn-exp: --epochs needs an integer 1..100000, not '1000000'" e.err
+ok $? "rmn-exp run --epochs past its limit: the limit named, exit 2"
 "$RMN_BIN/rmn-exp" --help | grep -q -- "--into FILE" && "$RMN_BIN/rmn-exp" --help | grep -q -- "--index I" &&
     "$RMN_BIN/rmn-eval" --help | grep -q -- "--ferplus VOTES" && "$RMN_BIN/rmn-data" --help | grep -q -- "--side S"
 ok $? "the new options are in the usage texts"

@@ -132,11 +132,11 @@ int main(int argc, char **argv) {
             break;
         case 'S':
             if (!rmn_parse_long(optarg, 0, 2147483647L, &tta_seed))
-                return rmn_cli_usage_error(&cli, "--tta-seed needs a non-negative integer, not '%s'", optarg);
+                return rmn_cli_usage_error(&cli, "--tta-seed needs an integer 0..2147483647, not '%s'", optarg);
             break;
         case 'T':
             if (!rmn_parse_long(optarg, 1, 1024, &threads))
-                return rmn_cli_usage_error(&cli, "--threads needs a positive integer, not '%s'", optarg);
+                return rmn_cli_usage_error(&cli, "--threads needs an integer 1..1024, not '%s'", optarg);
             break;
         case 'p': probs = optarg; break;
         case 'P':
@@ -150,7 +150,7 @@ int main(int argc, char **argv) {
         case 'n': run_name = optarg; break;
         case 'b':
             if (!rmn_parse_long(optarg, 1, 4096, &batch_opt))
-                return rmn_cli_usage_error(&cli, "--batch needs a positive integer, not '%s'", optarg);
+                return rmn_cli_usage_error(&cli, "--batch needs an integer 1..4096, not '%s'", optarg);
             break;
         case 'a': arch = optarg; break;
         case 'c':

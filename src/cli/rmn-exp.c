@@ -178,16 +178,16 @@ static int parse_options(int argc, char **argv, options *o) {
         }
         case 'i':
             if (!rmn_parse_long(optarg, 0, 1000000, &o->run.index))
-                return rmn_cli_usage_error(&cli, "--index needs a non-negative integer, not '%s'", optarg);
+                return rmn_cli_usage_error(&cli, "--index needs an integer 0..1000000, not '%s'", optarg);
             break;
         case 'b': o->build_info = 1; break;
         case 's':
             if (!rmn_parse_long(optarg, 0, 2147483647L, &o->run.seed))
-                return rmn_cli_usage_error(&cli, "--seed needs a non-negative integer, not '%s'", optarg);
+                return rmn_cli_usage_error(&cli, "--seed needs an integer 0..2147483647, not '%s'", optarg);
             break;
         case 'e':
             if (!rmn_parse_long(optarg, 1, 100000, &o->run.epochs))
-                return rmn_cli_usage_error(&cli, "--epochs needs a positive integer, not '%s'", optarg);
+                return rmn_cli_usage_error(&cli, "--epochs needs an integer 1..100000, not '%s'", optarg);
             break;
         case 't':
             if (!rmn_parse_long(optarg, 1, 1024, &v))

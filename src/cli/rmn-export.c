@@ -164,7 +164,7 @@ int main(int argc, char **argv) {
             break;
         case 'S':
             if (!rmn_parse_long(optarg, 0, 2147483647L, &seed))
-                return usage("--seed needs a non-negative integer");
+                return usage("--seed needs an integer 0..2147483647");
             break;
         case 'W':
             if (!rmn_parse_long(optarg, 0, 1000, &warmb))

@@ -85,11 +85,11 @@ int main(int argc, char **argv) {
         }
         case 's':
             if (!rmn_parse_long(optarg, 0, 2147483647L, &o.seed))
-                return rmn_cli_usage_error(&cli, "--seed needs a non-negative integer, not '%s'", optarg);
+                return rmn_cli_usage_error(&cli, "--seed needs an integer 0..2147483647, not '%s'", optarg);
             break;
         case 'e':
             if (!rmn_parse_long(optarg, 1, 100000, &o.epochs))
-                return rmn_cli_usage_error(&cli, "--epochs needs a positive integer, not '%s'", optarg);
+                return rmn_cli_usage_error(&cli, "--epochs needs an integer 1..100000, not '%s'", optarg);
             break;
         case 't':
             if (!rmn_parse_long(optarg, 1, 1024, &v))
