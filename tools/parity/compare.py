@@ -2,10 +2,11 @@
 """compare.py -- the parity table of docs/PARITY.md: rmn's runs (from its SQLite store) beside
 the PyTorch side's (directories written by tools/parity/train_torch.py), per group of runs:
 best val accuracy, test accuracy plain and with TTA, per seed; mean +- sd per side; and the
-difference of the means with a 95 % Welch interval and an exact rank (Mann-Whitney) test; whether
-the means are shown within the issue's 0.5 points (two one-sided tests) and how many seeds would
-show it; whether the sides spread alike (a permutation test on deviations from the medians). Only the
-standard library: it runs with any python3.
+difference of the means (and of the TTA gains) with a 95 % Welch interval and an exact rank
+(Mann-Whitney) test; whether the means are shown within the issue's 0.5 points (two one-sided
+tests), within what margin they are shown, and how many seeds would show 0.5; whether the
+sides spread alike (a permutation test on deviations from the medians). Only the standard
+library: it runs with any python3.
 
 usage: python3 tools/parity/compare.py --db rmn.db --experiment parity-tv48
            [--rmn MODEL_NAME ...] [--torch LABEL=DIR[,DIR...] ...] [--save DIR]
@@ -360,7 +361,7 @@ def main():
     for (side, group, interp), recs in sorted(groups.items()):
         recs.sort(key=lambda r: r["seed"])
         for r in recs:
-            gain = r["test_tta"] - r["test_plain"] if r["test_tta"] is not None and r["test_plain"] is not None else None
+            gain = metric(r, "tta_gain")
             print("| %s | %s | %s | %d | %s | %s | %s | %s |" % (side, group, interp, r["seed"], pct(r["best_val"]),
                                                               pct(r["test_plain"]), pct(r["test_tta"]),
                                                               "%+.2f" % (100 * gain) if gain is not None else "-"))
@@ -413,14 +414,22 @@ def curves(groups):
             print("| %s %s (%d) | %s |" % (side, group, len(with_curve), " | ".join(cells)))
 
 
+def metric(r, k):
+    """A run's value of metric k: a stored accuracy, or tta_gain (test TTA - test plain)."""
+    if k != "tta_gain":
+        return r[k]
+    return r["test_tta"] - r["test_plain"] if r["test_tta"] is not None and r["test_plain"] is not None else None
+
+
 def differences(s1, g1, a1, g2, a2, paired_by_seed=False):
-    """Print, per metric, the difference of group a1 (side s1) from the PyTorch group a2: Welch
-    interval, rank test, equivalence at the margin, spread test, and with paired_by_seed the
-    per-seed differences of runs that share their seed's random draws."""
+    """Print, per metric (the three accuracies and the TTA gain), the difference of group a1
+    (side s1) from the PyTorch group a2: Welch interval, rank test, equivalence at the margin
+    and the margin the interval shows, spread test, and with paired_by_seed the per-seed
+    differences of runs that share their seed's random draws."""
     name1 = g1 if s1 == "torch" else s1  # who is "higher", whose sd
-    for k in ("best_val", "test_plain", "test_tta"):
-        x = [r[k] for r in a1 if r[k] is not None]
-        y = [r[k] for r in a2 if r[k] is not None]
+    for k in ("best_val", "test_plain", "test_tta", "tta_gain"):
+        x = [v for v in (metric(r, k) for r in a1) if v is not None]
+        y = [v for v in (metric(r, k) for r in a2) if v is not None]
         if not x or not y:
             continue
         d, ci = welch(x, y)
@@ -432,9 +441,10 @@ def differences(s1, g1, a1, g2, a2, paired_by_seed=False):
         eq, sp = equivalence(x, y), spread_test(x, y)
         if eq:
             (lo, hi), shown, n = eq
-            print("  within +-%.1f points: %s (90%% Welch interval %+.2f .. %+.2f); about %d seeds a side "
-                  "would show it at 90%% power if the means were equal" %
-                  (100 * MARGIN, "shown" if shown else "not shown", 100 * lo, 100 * hi, n))
+            print("  within +-%.1f points: %s (90%% Welch interval %+.2f .. %+.2f, so within +-%.2f shown); "
+                  "about %d seeds a side would show +-%.1f at 90%% power if the means were equal" %
+                  (100 * MARGIN, "shown" if shown else "not shown", 100 * lo, 100 * hi,
+                   100 * max(-lo, hi), n, 100 * MARGIN))
         if sp is not None:
             print("  spread: sd %.2f (%s) against %.2f (%s); deviations from the medians differ "
                   "with %s p = %.3f" % (100 * statistics.stdev(x), name1,
@@ -443,9 +453,9 @@ def differences(s1, g1, a1, g2, a2, paired_by_seed=False):
                                         sp[0]))
         if not paired_by_seed:
             continue
-        by_seed = {r["seed"]: r[k] for r in a1 if r[k] is not None}
-        pairs = [(by_seed[r["seed"]], r[k]) for r in sorted(a2, key=lambda r: r["seed"])
-                 if r[k] is not None and r["seed"] in by_seed]
+        by_seed = {r["seed"]: metric(r, k) for r in a1 if metric(r, k) is not None}
+        pairs = [(by_seed[r["seed"]], metric(r, k)) for r in sorted(a2, key=lambda r: r["seed"])
+                 if metric(r, k) is not None and r["seed"] in by_seed]
         if pairs:
             m, pci = paired([x for x, _ in pairs], [y for _, y in pairs])
             print("  paired by seed (the same draws), %s: %s; mean %+.2f points%s" %
