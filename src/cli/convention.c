@@ -4,6 +4,7 @@
 
 #include "cli/convention.h"
 
+#include "core/args.h"
 #include "core/env.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -65,6 +66,12 @@ int rmn_cli_usage_error(rmn_cli *cli, const char *fmt, ...) {
     va_end(ap);
     fprintf(stderr, "\nTry '%s --help' for more information.\n", cli->name);
     return cli->status = 2;
+}
+
+int rmn_cli_long(rmn_cli *cli, const char *option, const char *arg, long lo, long hi, long *out) {
+    if (rmn_parse_long(arg, lo, hi, out))
+        return 0;
+    return rmn_cli_usage_error(cli, "%s needs an integer %ld..%ld, not '%s'", option, lo, hi, arg);
 }
 
 int rmn_cli_fail(const rmn_cli *cli) {

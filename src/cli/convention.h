@@ -60,6 +60,12 @@ int rmn_cli_getopt(rmn_cli *cli, int argc, char **argv, const char *shortopts,
 /* "PROGRAM: MESSAGE" and the pointer to --help on stderr; returns 2 (also sets cli->status). */
 int rmn_cli_usage_error(rmn_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* An integer option's value: arg read whole into *out when it is an integer lo..hi, returning
+ * 0; else the usage error "OPTION needs an integer LO..HI, not 'ARG'", returning 2 (the range
+ * the message names is the one checked):
+ *     case 'e': if (rmn_cli_long(&cli, "--epochs", optarg, 1, 100000, &epochs)) return 2; */
+int rmn_cli_long(rmn_cli *cli, const char *option, const char *arg, long lo, long hi, long *out);
+
 /* "PROGRAM: error: " and rmn_error_message() on stderr; returns 1. */
 int rmn_cli_fail(const rmn_cli *cli);
 

@@ -80,8 +80,8 @@ int main(int argc, char **argv) {
         case 'x': experiment = optarg; break;
         case 'r': runs_arg = optarg; break;
         case 't':
-            if (!rmn_parse_long(optarg, 0, 1000, &tta))
-                return rmn_cli_usage_error(&cli, "--tta needs an integer 0..1000, not '%s'", optarg);
+            if (rmn_cli_long(&cli, "--tta", optarg, 0, 1000, &tta))
+                return 2;
             break;
         default: return cli.status; /* help, version or a usage error, said */
         }

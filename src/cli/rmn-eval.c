@@ -127,16 +127,16 @@ int main(int argc, char **argv) {
         case 's': split_name = optarg; break;
         case 'j': json = 1; break;
         case 't':
-            if (!rmn_parse_long(optarg, 0, 1000, &tta))
-                return rmn_cli_usage_error(&cli, "--tta needs an integer 0..1000, not '%s'", optarg);
+            if (rmn_cli_long(&cli, "--tta", optarg, 0, 1000, &tta))
+                return 2;
             break;
         case 'S':
-            if (!rmn_parse_long(optarg, 0, 2147483647L, &tta_seed))
-                return rmn_cli_usage_error(&cli, "--tta-seed needs an integer 0..2147483647, not '%s'", optarg);
+            if (rmn_cli_long(&cli, "--tta-seed", optarg, 0, 2147483647L, &tta_seed))
+                return 2;
             break;
         case 'T':
-            if (!rmn_parse_long(optarg, 1, 1024, &threads))
-                return rmn_cli_usage_error(&cli, "--threads needs an integer 1..1024, not '%s'", optarg);
+            if (rmn_cli_long(&cli, "--threads", optarg, 1, 1024, &threads))
+                return 2;
             break;
         case 'p': probs = optarg; break;
         case 'P':
@@ -149,8 +149,8 @@ int main(int argc, char **argv) {
         case 'e': experiment = optarg; break;
         case 'n': run_name = optarg; break;
         case 'b':
-            if (!rmn_parse_long(optarg, 1, 4096, &batch_opt))
-                return rmn_cli_usage_error(&cli, "--batch needs an integer 1..4096, not '%s'", optarg);
+            if (rmn_cli_long(&cli, "--batch", optarg, 1, 4096, &batch_opt))
+                return 2;
             break;
         case 'a': arch = optarg; break;
         case 'c':
@@ -158,12 +158,12 @@ int main(int argc, char **argv) {
                 return rmn_cli_usage_error(&cli, "--in-channels must be 1 or 3, not '%s'", optarg);
             break;
         case 'i':
-            if (!rmn_parse_long(optarg, 8, 1024, &img))
-                return rmn_cli_usage_error(&cli, "--image-size needs an integer 8..1024, not '%s'", optarg);
+            if (rmn_cli_long(&cli, "--image-size", optarg, 8, 1024, &img))
+                return 2;
             break;
         case 'w':
-            if (!rmn_parse_long(optarg, 0, 4096, &width))
-                return rmn_cli_usage_error(&cli, "--width needs an integer 0..4096, not '%s'", optarg);
+            if (rmn_cli_long(&cli, "--width", optarg, 0, 4096, &width))
+                return 2;
             break;
         default: return cli.status; /* help, version or a usage error, said */
         }

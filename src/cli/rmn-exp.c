@@ -177,26 +177,26 @@ static int parse_options(int argc, char **argv, options *o) {
             break;
         }
         case 'i':
-            if (!rmn_parse_long(optarg, 0, 1000000, &o->run.index))
-                return rmn_cli_usage_error(&cli, "--index needs an integer 0..1000000, not '%s'", optarg);
+            if (rmn_cli_long(&cli, "--index", optarg, 0, 1000000, &o->run.index))
+                return 2;
             break;
         case 'b': o->build_info = 1; break;
         case 's':
-            if (!rmn_parse_long(optarg, 0, 2147483647L, &o->run.seed))
-                return rmn_cli_usage_error(&cli, "--seed needs an integer 0..2147483647, not '%s'", optarg);
+            if (rmn_cli_long(&cli, "--seed", optarg, 0, 2147483647L, &o->run.seed))
+                return 2;
             break;
         case 'e':
-            if (!rmn_parse_long(optarg, 1, 100000, &o->run.epochs))
-                return rmn_cli_usage_error(&cli, "--epochs needs an integer 1..100000, not '%s'", optarg);
+            if (rmn_cli_long(&cli, "--epochs", optarg, 1, 100000, &o->run.epochs))
+                return 2;
             break;
         case 't':
-            if (!rmn_parse_long(optarg, 1, 1024, &v))
-                return rmn_cli_usage_error(&cli, "--threads needs an integer 1..1024, not '%s'", optarg);
+            if (rmn_cli_long(&cli, "--threads", optarg, 1, 1024, &v))
+                return 2;
             o->run.threads = (int)v;
             break;
         case 'w':
-            if (!rmn_parse_long(optarg, 1, 4096, &v))
-                return rmn_cli_usage_error(&cli, "--width needs an integer 1..4096, not '%s'", optarg);
+            if (rmn_cli_long(&cli, "--width", optarg, 1, 4096, &v))
+                return 2;
             o->width = (int)v;
             break;
         default: return cli.status; /* RMN_CLI_EXIT: help, version or a usage error, said */

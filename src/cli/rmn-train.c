@@ -84,16 +84,16 @@ int main(int argc, char **argv) {
             break;
         }
         case 's':
-            if (!rmn_parse_long(optarg, 0, 2147483647L, &o.seed))
-                return rmn_cli_usage_error(&cli, "--seed needs an integer 0..2147483647, not '%s'", optarg);
+            if (rmn_cli_long(&cli, "--seed", optarg, 0, 2147483647L, &o.seed))
+                return 2;
             break;
         case 'e':
-            if (!rmn_parse_long(optarg, 1, 100000, &o.epochs))
-                return rmn_cli_usage_error(&cli, "--epochs needs an integer 1..100000, not '%s'", optarg);
+            if (rmn_cli_long(&cli, "--epochs", optarg, 1, 100000, &o.epochs))
+                return 2;
             break;
         case 't':
-            if (!rmn_parse_long(optarg, 1, 1024, &v))
-                return rmn_cli_usage_error(&cli, "--threads needs an integer 1..1024, not '%s'", optarg);
+            if (rmn_cli_long(&cli, "--threads", optarg, 1, 1024, &v))
+                return 2;
             o.threads = (int)v;
             break;
         default: return cli.status; /* help, version or a usage error, said */
