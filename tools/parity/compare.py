@@ -453,9 +453,9 @@ def differences(s1, g1, a1, g2, a2, paired_by_seed=False):
                                         sp[0]))
         if not paired_by_seed:
             continue
-        by_seed = {r["seed"]: metric(r, k) for r in a1 if metric(r, k) is not None}
-        pairs = [(by_seed[r["seed"]], metric(r, k)) for r in sorted(a2, key=lambda r: r["seed"])
-                 if metric(r, k) is not None and r["seed"] in by_seed]
+        by_seed = {r["seed"]: v for r in a1 if (v := metric(r, k)) is not None}
+        pairs = [(by_seed[r["seed"]], v) for r in sorted(a2, key=lambda r: r["seed"])
+                 if (v := metric(r, k)) is not None and r["seed"] in by_seed]
         if pairs:
             m, pci = paired([x for x, _ in pairs], [y for _, y in pairs])
             print("  paired by seed (the same draws), %s: %s; mean %+.2f points%s" %
